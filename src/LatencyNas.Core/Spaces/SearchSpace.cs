@@ -1,0 +1,181 @@
+using System.Numerics;
+
+namespace LatencyNas.Core.Spaces;
+
+/// <summary>One searchable decision (a cell edge, a network layer) and the choices it offers.</summary>
+public sealed record Decision(string Name, IReadOnlyList<string> Choices);
+
+/// <summary>
+/// A search space as a product of discrete decisions. Nothing here assumes the space can be
+/// listed: <see cref="Size"/> is a <see cref="BigInteger"/>, and <see cref="Enumerate"/> refuses
+/// spaces larger than the limit it is given. Sampling and mutation work on any size.
+/// </summary>
+public abstract class SearchSpace
+{
+    private BigInteger? _size;
+
+    /// <summary>Short name used on the command line and in the profile store, e.g. "nb201".</summary>
+    public abstract string Name { get; }
+
+    public abstract IReadOnlyList<Decision> Decisions { get; }
+
+    public abstract IReadOnlyList<Dataset> Datasets { get; }
+
+    public Dataset DefaultDataset => Datasets[0];
+
+    public BigInteger Size => _size ??= Decisions.Aggregate(BigInteger.One, (product, d) => product * d.Choices.Count);
+
+    /// <summary>Parses either the digits form or the space's own text form.</summary>
+    /// <exception cref="InvalidInputException">The text is neither form, or names a choice the space lacks.</exception>
+    public Architecture Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        text = text.Trim();
+        if (text.Length == Decisions.Count && text.All(char.IsAsciiDigit))
+        {
+            return FromDigits(text);
+        }
+        return ParseLongForm(text);
+    }
+
+    /// <summary>The space's own, human-readable canonical text form.</summary>
+    public abstract string Format(Architecture architecture);
+
+    /// <summary>Validates a digits string (one choice index per decision).</summary>
+    public Architecture FromDigits(string digits)
+    {
+        if (digits.Length != Decisions.Count)
+        {
+            throw new InvalidInputException(
+                $"'{digits}' has {digits.Length} digits; a {Name} architecture has {Decisions.Count}, one per decision.");
+        }
+        for (int i = 0; i < digits.Length; i++)
+        {
+            int choice = digits[i] - '0';
+            if (choice < 0 || choice >= Decisions[i].Choices.Count)
+            {
+                throw new InvalidInputException(
+                    $"'{digits}': digit {i + 1} ('{digits[i]}') is not a choice of {Decisions[i].Name}; use 0-{Decisions[i].Choices.Count - 1}.");
+            }
+        }
+        return new Architecture(digits);
+    }
+
+    public Architecture FromChoices(IReadOnlyList<int> choices)
+        => FromDigits(string.Concat(choices.Select(c => (char)('0' + c))));
+
+    /// <summary>A uniformly random member.</summary>
+    public Architecture Sample(Random random)
+    {
+        var digits = new char[Decisions.Count];
+        for (int i = 0; i < digits.Length; i++)
+        {
+            digits[i] = (char)('0' + random.Next(Decisions[i].Choices.Count));
+        }
+        return new Architecture(new string(digits));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> distinct members drawn uniformly without replacement, reproducible
+    /// for a seed. Fails when the space has fewer members than asked for.
+    /// </summary>
+    public IReadOnlyList<Architecture> SampleDistinct(int count, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count > Size)
+        {
+            throw new InvalidInputException($"Cannot sample {count} distinct architectures: {Name} has only {Size}.");
+        }
+        var random = new Random(seed);
+        var chosen = new HashSet<Architecture>();
+        var ordered = new List<Architecture>(count);
+        if (Size <= 4L * count)
+        {
+            // Dense draw: Floyd's algorithm over member indices, so the cost does not explode as count nears Size.
+            long size = (long)Size;
+            var indices = new HashSet<long>();
+            for (long j = size - count; j < size; j++)
+            {
+                long t = random.NextInt64(j + 1);
+                long pick = indices.Add(t) ? t : j;
+                indices.Add(pick);
+                ordered.Add(FromIndex(pick));
+            }
+            return ordered;
+        }
+        while (ordered.Count < count)
+        {
+            var candidate = Sample(random);
+            if (chosen.Add(candidate))
+            {
+                ordered.Add(candidate);
+            }
+        }
+        return ordered;
+    }
+
+    /// <summary>A neighbour: exactly one decision changed to a different, uniformly chosen choice.</summary>
+    public Architecture Mutate(Architecture architecture, Random random)
+    {
+        var mutable = Enumerable.Range(0, Decisions.Count).Where(i => Decisions[i].Choices.Count > 1).ToArray();
+        int decision = mutable[random.Next(mutable.Length)];
+        int current = architecture[decision];
+        int replacement = random.Next(Decisions[decision].Choices.Count - 1);
+        if (replacement >= current)
+        {
+            replacement++;
+        }
+        return architecture.With(decision, replacement);
+    }
+
+    /// <summary>Every member, in mixed-radix order of the digits (the first decision varies slowest).</summary>
+    /// <exception cref="InvalidInputException">The space has more than <paramref name="limit"/> members.</exception>
+    public IEnumerable<Architecture> Enumerate(long limit = 10_000_000)
+    {
+        if (Size > limit)
+        {
+            throw new InvalidInputException($"{Name} has {Size} members, more than the enumeration limit of {limit}; sample it instead.");
+        }
+        return EnumerateCore((long)Size);
+    }
+
+    private IEnumerable<Architecture> EnumerateCore(long size)
+    {
+        for (long index = 0; index < size; index++)
+        {
+            yield return FromIndex(index);
+        }
+    }
+
+    /// <summary>The member at a mixed-radix index (the inverse of the order <see cref="Enumerate"/> uses).</summary>
+    public Architecture FromIndex(BigInteger index)
+    {
+        if (index < 0 || index >= Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} indices run from 0 to {Size - 1}.");
+        }
+        var digits = new char[Decisions.Count];
+        for (int i = Decisions.Count - 1; i >= 0; i--)
+        {
+            int radix = Decisions[i].Choices.Count;
+            digits[i] = (char)('0' + (int)(index % radix));
+            index /= radix;
+        }
+        return new Architecture(new string(digits));
+    }
+
+    public abstract ArchitectureFeatures Features(Architecture architecture, Dataset dataset);
+
+    public Dataset ParseDataset(string name)
+    {
+        var dataset = Dataset.Parse(name);
+        if (!Datasets.Contains(dataset))
+        {
+            throw new InvalidInputException(
+                $"{Name} is not defined for dataset '{dataset.Name}'. Its datasets: {string.Join(", ", Datasets.Select(d => d.Name))}.");
+        }
+        return dataset;
+    }
+
+    protected abstract Architecture ParseLongForm(string text);
+}

@@ -1,0 +1,17 @@
+using LatencyNas.Core.Spaces.Nb201;
+
+namespace LatencyNas.Core.Spaces;
+
+/// <summary>The search spaces the tool knows, by name.</summary>
+public static class SearchSpaces
+{
+    private static readonly SearchSpace[] Known = [Nb201Space.Instance];
+
+    public static IReadOnlyList<SearchSpace> All => Known;
+
+    /// <exception cref="InvalidInputException">No space has that name.</exception>
+    public static SearchSpace Get(string name)
+        => Known.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
+           ?? throw new InvalidInputException(
+               $"Unknown search space '{name}'. Known spaces: {string.Join(", ", Known.Select(s => s.Name))}.");
+}
