@@ -1,0 +1,86 @@
+using Google.Protobuf;
+using LatencyNas.Torch.Onnx.Proto;
+using TorchSharp;
+
+namespace LatencyNas.Torch.Onnx;
+
+/// <summary>What the exported graph looks like from the outside.</summary>
+/// <param name="InputShape">Shape of one input item without the batch dimension, e.g. [3, 32, 32].</param>
+/// <param name="BatchSize">The batch dimension declared for the input; at least 1.</param>
+/// <param name="InputName">Name of the graph input.</param>
+/// <param name="OutputName">Name of the graph output.</param>
+public sealed record OnnxExportOptions(IReadOnlyList<long> InputShape, int BatchSize = 1, string InputName = "input", string OutputName = "logits")
+{
+    /// <summary>The ONNX operator set the exporter writes (every op it emits is unchanged since opset 13 or earlier).</summary>
+    public const int OpsetVersion = 17;
+
+    /// <summary>IR version 8 is the one that goes with opset 17.</summary>
+    public const int IrVersion = 8;
+
+    public IReadOnlyList<long> FullInputShape => [BatchSize, .. InputShape];
+}
+
+/// <summary>
+/// Writes a TorchSharp module (in eval mode) as an ONNX model: walks the module tree, turns each
+/// layer into ONNX nodes and each parameter or running statistic into an initializer.
+/// </summary>
+public static class OnnxExporter
+{
+    public static byte[] Export(torch.nn.Module<torch.Tensor, torch.Tensor> module, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        if (module.training)
+        {
+            throw new InvalidOperationException("Export needs the module in eval mode (call eval()): training-mode BatchNorm uses batch statistics.");
+        }
+
+        var graph = new GraphProto { Name = module.GetName() };
+        graph.Input.Add(TensorValue(options.InputName, options.FullInputShape));
+        var builder = new OnnxGraphBuilder(graph, module);
+        string output;
+        using (torch.no_grad())
+        {
+            output = builder.Emit(module, options.InputName);
+        }
+        // The last node writes the graph output under its public name.
+        var last = graph.Node.Last(n => n.Output.Contains(output));
+        last.Output[last.Output.IndexOf(output)] = options.OutputName;
+        foreach (var node in graph.Node)
+        {
+            for (int i = 0; i < node.Input.Count; i++)
+            {
+                if (node.Input[i] == output)
+                {
+                    node.Input[i] = options.OutputName;
+                }
+            }
+        }
+        graph.Output.Add(TensorValue(options.OutputName, shape: null));
+
+        var model = new ModelProto
+        {
+            IrVersion = OnnxExportOptions.IrVersion,
+            ProducerName = "LatencyNas",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0",
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExportOptions.OpsetVersion });
+        return model.ToByteArray();
+    }
+
+    private static ValueInfoProto TensorValue(string name, IReadOnlyList<long>? shape)
+    {
+        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
+        if (shape is not null)
+        {
+            tensorType.Shape = new TensorShapeProto();
+            foreach (long dimension in shape)
+            {
+                tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
+            }
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
+    }
+}

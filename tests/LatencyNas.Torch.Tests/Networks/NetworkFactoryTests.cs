@@ -1,0 +1,60 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Torch.Networks;
+using static TorchSharp.torch;
+
+namespace LatencyNas.Torch.Tests.Networks;
+
+public class NetworkFactoryTests
+{
+    private static readonly Nb201Space Space = Nb201Space.Instance;
+
+    [Fact]
+    public void Module_parameter_count_equals_the_analytic_count_on_a_sample()
+    {
+        var sample = Space.SampleDistinct(25, seed: 11).Append(Space.Parse("333333")).Append(Space.Parse("000000"));
+        int i = 0;
+        foreach (var architecture in sample)
+        {
+            var dataset = Dataset.All[i++ % 3];
+            using var network = NetworkFactory.Create(Space, architecture, dataset);
+            long actual = network.parameters().Sum(p => p.numel());
+            Assert.Equal(Space.Features(architecture, dataset).Parameters, actual);
+        }
+    }
+
+    [Fact]
+    public void Weights_are_fixed_by_the_seed()
+    {
+        var architecture = Space.Parse("231403");
+        using var first = NetworkFactory.Create(Space, architecture, Dataset.Cifar10, seed: 4);
+        using var again = NetworkFactory.Create(Space, architecture, Dataset.Cifar10, seed: 4);
+        using var other = NetworkFactory.Create(Space, architecture, Dataset.Cifar10, seed: 5);
+        var a = first.parameters().Select(p => p.data<float>().ToArray()).SelectMany(x => x).ToArray();
+        var b = again.parameters().Select(p => p.data<float>().ToArray()).SelectMany(x => x).ToArray();
+        var c = other.parameters().Select(p => p.data<float>().ToArray()).SelectMany(x => x).ToArray();
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void Network_is_in_eval_mode_with_calibrated_batchnorm()
+    {
+        using var network = NetworkFactory.Create(Space, Space.Parse("333333"), Dataset.Cifar10);
+        Assert.False(network.training);
+        var norms = network.modules().OfType<TorchSharp.Modules.BatchNorm2d>().ToList();
+        Assert.Equal(1 + 30 * 3 + 2 * 2 + 1, norms.Count); // stem, 90 cell convs, 2 per residual block, last
+        // Calibrated statistics are not the fresh module's mean 0 / variance 1.
+        Assert.All(norms, n => Assert.True(n.running_var!.sub(1.0).abs().max().item<float>() > 1e-3));
+    }
+
+    [Fact]
+    public void Forward_output_has_one_logit_per_class()
+    {
+        using var network = NetworkFactory.Create(Space, Space.Parse("214032"), Dataset.ImageNet16_120);
+        using var input = randn(2, 3, 16, 16);
+        using var _ = no_grad();
+        using var output = network.forward(input);
+        Assert.Equal(new long[] { 2, 120 }, output.shape);
+    }
+}

@@ -1,0 +1,93 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Torch.Networks;
+using LatencyNas.Torch.Onnx;
+using LatencyNas.Torch.Onnx.Proto;
+using Microsoft.ML.OnnxRuntime;
+using static TorchSharp.torch;
+
+namespace LatencyNas.Torch.Tests.Onnx;
+
+public class OnnxExporterTests
+{
+    private static readonly Nb201Space Space = Nb201Space.Instance;
+
+    [Theory]
+    [InlineData("cifar10", 1)]
+    [InlineData("cifar100", 8)]
+    [InlineData("imagenet16-120", 3)]
+    public void Exported_model_loads_in_a_fresh_session_with_the_declared_shapes(string datasetName, int batch)
+    {
+        var dataset = Dataset.Parse(datasetName);
+        byte[] model = NetworkFactory.ExportOnnx(Space, Space.Parse("123401"), dataset, batch);
+
+        using var session = new InferenceSession(model);
+        var input = Assert.Single(session.InputMetadata);
+        Assert.Equal("input", input.Key);
+        Assert.Equal(new[] { batch, 3, dataset.Resolution, dataset.Resolution }, input.Value.Dimensions);
+        Assert.Equal(typeof(float), input.Value.ElementType);
+        var output = Assert.Single(session.OutputMetadata);
+        Assert.Equal("logits", output.Key);
+
+        using var value = OrtValue.CreateTensorValueFromMemory(new float[batch * 3 * dataset.Resolution * dataset.Resolution], [batch, 3, dataset.Resolution, dataset.Resolution]);
+        using var outputs = session.Run(new RunOptions(), ["input"], [value], ["logits"]);
+        Assert.Equal(new long[] { batch, dataset.Classes }, outputs[0].GetTensorTypeAndShape().Shape);
+    }
+
+    [Fact]
+    public void Model_declares_opset_ir_version_and_producer()
+    {
+        var model = ModelProto.Parser.ParseFrom(NetworkFactory.ExportOnnx(Space, Space.Parse("333133"), Dataset.Cifar10));
+        Assert.Equal(OnnxExportOptions.IrVersion, model.IrVersion);
+        Assert.Equal(OnnxExportOptions.OpsetVersion, Assert.Single(model.OpsetImport).Version);
+        Assert.Equal("LatencyNas", model.ProducerName);
+    }
+
+    [Fact]
+    public void Initializers_hold_every_parameter_once_with_its_module_path()
+    {
+        using var network = NetworkFactory.Create(Space, Space.Parse("333333"), Dataset.Cifar10);
+        var model = ModelProto.Parser.ParseFrom(OnnxExporter.Export(network, NetworkFactory.ExportOptions(Dataset.Cifar10)));
+        var names = model.Graph.Initializer.Select(i => i.Name).ToHashSet();
+        foreach (var (name, _) in network.named_parameters())
+        {
+            Assert.Contains(name, names);
+        }
+        long exportedWeights = model.Graph.Initializer.Where(i => !i.Name.EndsWith("running_mean") && !i.Name.EndsWith("running_var") && i.Name != "zero")
+            .Sum(i => i.Dims.Aggregate(1L, (a, b) => a * b));
+        Assert.Equal(Space.Features(Space.Parse("333333"), Dataset.Cifar10).Parameters, exportedWeights);
+    }
+
+    [Fact]
+    public void None_edges_are_left_out_and_zero_nodes_keep_their_input()
+    {
+        // 000000: every node of every cell is zero; each cell output is Mul(cell input, 0) and nothing else.
+        var model = ModelProto.Parser.ParseFrom(NetworkFactory.ExportOnnx(Space, Space.Parse("000000"), Dataset.Cifar10));
+        var opCounts = model.Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(15, opCounts["Mul"]);
+        Assert.Equal(1 + 2 * 3, opCounts["Conv"]); // stem and the two residual blocks only
+        Assert.Equal(2, opCounts["Add"]);          // the residual sums
+
+        // 300000: node1 = conv(input) is used by nothing, so it is not written.
+        var dead = ModelProto.Parser.ParseFrom(NetworkFactory.ExportOnnx(Space, Space.Parse("300000"), Dataset.Cifar10));
+        Assert.DoesNotContain(dead.Graph.Node, n => n.Name.StartsWith("cells.0.edges.0"));
+    }
+
+    [Fact]
+    public void Refuses_a_module_in_training_mode()
+    {
+        using var network = new Nb201Network(Space.Parse("111111"), Dataset.Cifar10);
+        network.train();
+        Assert.Throws<InvalidOperationException>(() => OnnxExporter.Export(network, NetworkFactory.ExportOptions(Dataset.Cifar10)));
+    }
+
+    [Fact]
+    public void Names_the_module_it_cannot_translate()
+    {
+        using var network = nn.Sequential(("conv", nn.Conv2d(3, 4, 3)), ("act", nn.GELU()));
+        network.eval();
+        var error = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(network, new OnnxExportOptions([3, 8, 8])));
+        Assert.Contains("act", error.Message);
+        Assert.Contains("GELU", error.Message);
+    }
+}
