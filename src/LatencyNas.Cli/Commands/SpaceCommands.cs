@@ -1,0 +1,85 @@
+using System.CommandLine;
+using LatencyNas.Core.Spaces;
+
+namespace LatencyNas.Cli.Commands;
+
+internal static class SpaceCommands
+{
+    public static Command Create()
+    {
+        var space = new Command("space", "Inspect search spaces and their architectures.");
+        space.Subcommands.Add(Describe());
+        space.Subcommands.Add(Sample());
+        return space;
+    }
+
+    /// <summary>What <c>space describe --json</c> prints.</summary>
+    internal sealed record Description(
+        string Space, string Arch, string Ops, string Dataset, long Params, long Macs,
+        IReadOnlyDictionary<string, int> OpCounts, bool Disconnected, IReadOnlyDictionary<string, double> Extra);
+
+    private static Command Describe()
+    {
+        var spaceOption = CommonOptions.Space();
+        var archOption = CommonOptions.Arch();
+        var datasetOption = CommonOptions.Dataset();
+        var jsonOption = CommonOptions.Json();
+        var command = new Command("describe", "Print an architecture's canonical forms and analytic features (parameters, MACs, op counts, connectivity).")
+        {
+            spaceOption, archOption, datasetOption, jsonOption,
+        };
+        command.SetHandler(parse =>
+        {
+            var space = SearchSpaces.Get(parse.GetValue(spaceOption)!);
+            var architecture = space.Parse(parse.GetValue(archOption)!);
+            var dataset = space.ParseDataset(parse.GetValue(datasetOption)!);
+            var features = space.Features(architecture, dataset);
+            var description = new Description(
+                space.Name, space.Format(architecture), architecture.Digits, dataset.Name, features.Parameters, features.Macs,
+                features.OpCounts.ToDictionary(), features.Disconnected, features.Extra.ToDictionary());
+            if (parse.GetValue(jsonOption))
+            {
+                Json.Write(description);
+                return ExitCodes.Success;
+            }
+            Console.WriteLine($"space         {description.Space}");
+            Console.WriteLine($"arch          {description.Arch}");
+            Console.WriteLine($"ops           {description.Ops}");
+            Console.WriteLine($"dataset       {description.Dataset}");
+            Console.WriteLine($"params        {description.Params:N0}");
+            Console.WriteLine($"macs          {description.Macs:N0}");
+            Console.WriteLine($"op counts     {string.Join(", ", description.OpCounts.Select(p => $"{p.Key} {p.Value}"))}");
+            Console.WriteLine($"disconnected  {(description.Disconnected ? "yes" : "no")}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Sample()
+    {
+        var spaceOption = CommonOptions.Space();
+        var countOption = CommonOptions.Count(10);
+        var seedOption = CommonOptions.Seed();
+        var formatOption = new Option<string>("--format")
+        {
+            Description = "How to print each architecture: arch (the space's text form) or ops (digits).",
+            DefaultValueFactory = _ => "arch",
+        };
+        formatOption.AcceptOnlyFromAmong("arch", "ops");
+        var command = new Command("sample", "Print distinct architectures drawn uniformly at random, one a line (reproducible for a seed).")
+        {
+            spaceOption, countOption, seedOption, formatOption,
+        };
+        command.SetHandler(parse =>
+        {
+            var space = SearchSpaces.Get(parse.GetValue(spaceOption)!);
+            bool digits = parse.GetValue(formatOption) == "ops";
+            foreach (var architecture in space.SampleDistinct(parse.GetValue(countOption), parse.GetValue(seedOption)))
+            {
+                Console.WriteLine(digits ? architecture.Digits : space.Format(architecture));
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,67 @@
+using LatencyNas.Core;
+
+namespace LatencyNas.Cli;
+
+/// <summary>Writes output files whole or not at all: into a temporary file beside the target, then renamed over it.</summary>
+internal static class OutputFiles
+{
+    /// <exception cref="InvalidInputException">The path cannot be written (missing permission, a directory, a read-only place).</exception>
+    public static void WriteAtomically(string path, Action<Stream> write)
+    {
+        string fullPath;
+        try
+        {
+            fullPath = Path.GetFullPath(path);
+        }
+        catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InvalidInputException($"'{path}' is not a valid output path: {error.Message}");
+        }
+        if (Directory.Exists(fullPath))
+        {
+            throw new InvalidInputException($"cannot write '{path}': it is a directory.");
+        }
+        string temporary = fullPath + $".{Environment.ProcessId}.tmp";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw new InvalidInputException($"cannot write '{path}': {error.Message.Replace(temporary, fullPath)}");
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    public static void WriteAllBytes(string path, byte[] bytes) => WriteAtomically(path, stream => stream.Write(bytes));
+
+    public static void WriteAllText(string path, string text)
+        => WriteAtomically(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            writer.Write(text);
+        });
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // Nothing was written where the user looks; a stray temporary file is the lesser harm.
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using LatencyNas.Cli;
+using LatencyNas.Cli.Commands;
+
+var root = new RootCommand(
+    "latnas — hardware-aware latency prediction and device profiling for neural architecture search.")
+{
+    SpaceCommands.Create(),
+    ExportCommands.Export(),
+    ExportCommands.CheckExport(),
+    BenchCommands.Create(),
+};
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine($"latnas: {error.Message}");
+    }
+    Console.Error.WriteLine("Run 'latnas --help' (or the verb with --help) for usage.");
+    return ExitCodes.BadInput;
+}
+return await parse.InvokeAsync();

@@ -1,0 +1,67 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace LatencyNas.Cli.Tests;
+
+public sealed class ExportCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("latnas-export-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Export_writes_a_model_onnx_runtime_loads_with_the_requested_batch()
+    {
+        string path = Path.Combine(_directory, "nested", "model.onnx");
+        var result = Latnas.Run("export", "--space", "nb201", "--arch", "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+            "--dataset", "cifar100", "--batch", "4", "--out", path);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var session = new InferenceSession(path);
+        Assert.Equal(new[] { 4, 3, 32, 32 }, session.InputMetadata["input"].Dimensions);
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[4 * 3 * 32 * 32], [4, 3, 32, 32]);
+        using var outputs = session.Run(new RunOptions(), ["input"], [input], ["logits"]);
+        Assert.Equal(new long[] { 4, 100 }, outputs[0].GetTensorTypeAndShape().Shape);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
+    }
+
+    [Fact]
+    public void Unwritable_output_exits_2_and_leaves_nothing()
+    {
+        string readOnly = Path.Combine(_directory, "readonly");
+        Directory.CreateDirectory(readOnly);
+        var result = Latnas.Run("export", "--arch", "111111", "--out", readOnly); // a directory, not a file
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("cannot write", result.Stderr);
+
+        var intoProc = Latnas.Run("export", "--arch", "111111", "--out", "/proc/latnas-model.onnx");
+        Assert.True(intoProc.ExitCode == 2, intoProc.ToString());
+        Assert.DoesNotContain("   at ", intoProc.Stderr);
+    }
+
+    [Fact]
+    public void Malformed_arch_exits_2_before_writing()
+    {
+        string path = Path.Combine(_directory, "never.onnx");
+        var result = Latnas.Run("export", "--arch", "3x3333", "--out", path);
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Check_export_passes_and_reports_the_worst_difference()
+    {
+        var result = Latnas.Run("check-export", "--space", "nb201", "--count", "6", "--seed", "3");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("checked 6 architectures", result.Stdout);
+        Assert.Contains("worst max|Δ|", result.Stdout);
+        Assert.Equal(6, result.Stdout.Split('\n').Count(l => l.StartsWith('[')));
+    }
+
+    [Fact]
+    public void Check_export_fails_with_exit_1_when_the_tolerance_cannot_be_met()
+    {
+        // A tolerance of exactly zero cannot be met by two float32 runtimes on a network with convolutions.
+        var result = Latnas.Run("check-export", "--count", "2", "--seed", "1", "--dataset", "cifar10", "--tolerance", "0");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("FAIL", result.Stdout);
+    }
+}

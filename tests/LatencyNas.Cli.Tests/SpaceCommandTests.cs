@@ -1,0 +1,61 @@
+using System.Text.Json;
+
+namespace LatencyNas.Cli.Tests;
+
+public class SpaceCommandTests
+{
+    [Fact]
+    public void Describe_prints_json_with_the_documented_keys()
+    {
+        var result = Latnas.Run("space", "describe", "--space", "nb201", "--arch", "333333", "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        var root = json.RootElement;
+        Assert.Equal("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|", root.GetProperty("arch").GetString());
+        Assert.Equal("333333", root.GetProperty("ops").GetString());
+        Assert.Equal(1_531_546, root.GetProperty("params").GetInt64());
+        Assert.Equal(220_119_680, root.GetProperty("macs").GetInt64());
+        Assert.False(root.GetProperty("disconnected").GetBoolean());
+        Assert.Equal(6, root.GetProperty("op_counts").GetProperty("nor_conv_3x3").GetInt32());
+    }
+
+    [Fact]
+    public void Describe_accepts_the_arch_string_and_other_datasets()
+    {
+        var result = Latnas.Run("space", "describe", "--arch", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "--dataset", "imagenet16-120");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("000000", result.Stdout);
+        Assert.Contains("disconnected  yes", result.Stdout);
+    }
+
+    [Fact]
+    public void Sample_prints_count_distinct_lines_reproducibly()
+    {
+        var first = Latnas.Run("space", "sample", "--space", "nb201", "--count", "25", "--seed", "7");
+        var again = Latnas.Run("space", "sample", "--space", "nb201", "--count", "25", "--seed", "7", "--format", "ops");
+        Assert.Equal(0, first.ExitCode);
+        string[] lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(25, lines.Distinct().Count());
+        Assert.All(lines, line => Assert.StartsWith("|", line));
+        string[] digits = again.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(25, digits.Length);
+        Assert.All(digits, d => Assert.Matches("^[0-4]{6}$", d));
+    }
+
+    [Theory]
+    [InlineData("space", "describe", "--arch", "33333")]
+    [InlineData("space", "describe", "--arch", "|nor_conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|")]
+    [InlineData("space", "describe", "--arch", "333333", "--space", "darts")]
+    [InlineData("space", "describe", "--arch", "333333", "--dataset", "mnist")]
+    [InlineData("space", "describe")]
+    [InlineData("space", "sample", "--count", "0")]
+    [InlineData("space", "sample", "--count", "99999")]
+    [InlineData("space", "describe", "--arch", "333333", "--bogus")]
+    public void Bad_input_exits_2_with_one_clear_line(params string[] arguments)
+    {
+        var result = Latnas.Run(arguments);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("latnas: ", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr); // no stack trace
+    }
+}
