@@ -1,0 +1,88 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Profiling.Timing;
+
+namespace LatencyNas.Profiling.Devices;
+
+/// <summary>Which software runs the network.</summary>
+public enum DeviceRuntime
+{
+    /// <summary>ONNX Runtime in this process.</summary>
+    OnnxRuntime,
+
+    /// <summary>TorchSharp eager execution in this process.</summary>
+    TorchSharp,
+
+    /// <summary>ONNX Runtime in a <c>latnas agent</c> reached over HTTP.</summary>
+    Remote,
+}
+
+/// <summary>Where the runtime computes.</summary>
+public enum ExecutionProvider
+{
+    Cpu,
+    Cuda,
+}
+
+/// <summary>How to reach a remote agent (runtime <see cref="DeviceRuntime.Remote"/>).</summary>
+/// <param name="Endpoints">Agent base addresses; several agents of the same device kind share a profile.</param>
+/// <param name="TokenEnvironmentVariable">Environment variable holding the bearer token, if any.</param>
+/// <param name="TokenFile">File holding the bearer token, if any (used when the variable is unset).</param>
+/// <param name="AttemptTimeout">Longest one HTTP attempt may take.</param>
+public sealed record RemoteEndpoint(IReadOnlyList<Uri> Endpoints, string? TokenEnvironmentVariable, string? TokenFile, TimeSpan AttemptTimeout);
+
+/// <summary>
+/// One device setting: a runtime on a provider with a thread count and optimization level, fed
+/// a fixed batch at a fixed input resolution. Loaded from <c>devices/*.json</c> by <see cref="DeviceDescriptorReader"/>.
+/// </summary>
+public sealed record DeviceDescriptor
+{
+    public required string Name { get; init; }
+
+    public string? Description { get; init; }
+
+    public required DeviceRuntime Runtime { get; init; }
+
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>Intra-op threads. Default 1.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>ONNX Runtime graph optimization: disabled, basic, extended or all (default); TorchSharp: eager.</summary>
+    public string Optimization { get; init; } = "all";
+
+    /// <summary>Whether ONNX Runtime's idle intra-op threads spin. Default false (no spinning: fairer to the other core).</summary>
+    public bool Spinning { get; init; }
+
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>The dataset the networks are built for (classes and default resolution). Default cifar10.</summary>
+    public Dataset Dataset { get; init; } = Dataset.Cifar10;
+
+    /// <summary>Input height and width. Default: the dataset's.</summary>
+    public int Resolution { get; init; } = Dataset.Cifar10.Resolution;
+
+    /// <summary>GPU index for the CUDA provider. Default 0.</summary>
+    public int DeviceIndex { get; init; }
+
+    /// <summary>Overrides of the default measurement protocol, if the descriptor gives any.</summary>
+    public MeasurementProtocol? Protocol { get; init; }
+
+    public RemoteEndpoint? Remote { get; init; }
+
+    /// <summary>Where the descriptor was read from (a path, or "embedded:NAME").</summary>
+    public string Source { get; init; } = "(code)";
+
+    /// <summary>The dataset at this descriptor's input resolution: what the network is built for.</summary>
+    public Dataset InputDataset => Resolution == Dataset.Resolution ? Dataset : Dataset with { Resolution = Resolution };
+
+    public string Summary => $"{RuntimeName} {Provider.ToString().ToLowerInvariant()}, {Threads} thread{(Threads == 1 ? "" : "s")}, " +
+                             $"optimization {Optimization}, batch {BatchSize}, {Dataset.Name} {Resolution}×{Resolution}";
+
+    public string RuntimeName => Runtime switch
+    {
+        DeviceRuntime.OnnxRuntime => "onnxruntime",
+        DeviceRuntime.TorchSharp => "torchsharp",
+        DeviceRuntime.Remote => "remote",
+        _ => Runtime.ToString(),
+    };
+}

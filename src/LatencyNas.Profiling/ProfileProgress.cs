@@ -1,0 +1,35 @@
+using LatencyNas.Core.Spaces;
+
+namespace LatencyNas.Profiling;
+
+/// <summary>Where a profile run stands, reported after every architecture.</summary>
+public sealed record ProfileProgress(int Done, int Total, int Failed, TimeSpan Elapsed, Architecture? Last, double? LastMedianMs)
+{
+    public double RatePerSecond => Elapsed.TotalSeconds > 0 ? Done / Elapsed.TotalSeconds : 0;
+
+    public TimeSpan? Remaining => Done > 0 ? TimeSpan.FromSeconds((Total - Done) / RatePerSecond) : null;
+}
+
+/// <summary>One architecture that could not be measured, and why.</summary>
+public sealed record ProfileFailure(Architecture Architecture, string Reason);
+
+/// <summary>What a profile run did.</summary>
+/// <param name="Requested">Architectures asked for.</param>
+/// <param name="AlreadyStored">Of those, already settled in the store for this session (skipped).</param>
+/// <param name="Measured">Measured and committed by this run.</param>
+/// <param name="Failures">Recorded as failed by this run.</param>
+/// <param name="StopReason">Why the run stopped early (breaker open, cancelled), or null when it finished.</param>
+public sealed record ProfileSummary(
+    string Device,
+    int Requested,
+    int AlreadyStored,
+    int Measured,
+    IReadOnlyList<ProfileFailure> Failures,
+    string? StopReason,
+    TimeSpan Elapsed,
+    double? MedianOfMediansMs)
+{
+    public int Remaining => Requested - AlreadyStored - Measured - Failures.Count;
+
+    public bool Completed => StopReason is null;
+}

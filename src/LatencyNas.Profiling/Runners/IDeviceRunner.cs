@@ -1,0 +1,60 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Timing;
+
+namespace LatencyNas.Profiling.Runners;
+
+/// <summary>What to build: one architecture of a space, for a dataset and batch size, with weights from a seed.</summary>
+public sealed record ModelRequest(SearchSpace Space, Architecture Architecture, Dataset Dataset, int BatchSize, int Seed = 0)
+{
+    public static ModelRequest For(DeviceDescriptor device, SearchSpace space, Architecture architecture, int seed = 0)
+        => new(space, architecture, device.InputDataset, device.BatchSize, seed);
+}
+
+/// <summary>Turns a model request into ONNX bytes (implemented where TorchSharp lives).</summary>
+public interface IOnnxModelSource
+{
+    byte[] Export(ModelRequest request);
+}
+
+/// <summary>A model made ready for one runner (ONNX bytes, a built network); prepared off the measuring thread when the runner allows.</summary>
+public interface IPreparedModel : IDisposable
+{
+    ModelRequest Request { get; }
+}
+
+/// <summary>ONNX bytes of a request: what ONNX Runtime and remote runners measure.</summary>
+public sealed record OnnxModel(ModelRequest Request, byte[] Bytes) : IPreparedModel
+{
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>The outcome of measuring one architecture.</summary>
+/// <param name="Statistics">Statistics of the timed runs.</param>
+/// <param name="SessionCreationMs">Time to create the inference session (or load the network), timed apart from the runs.</param>
+/// <param name="Agent">Which remote agent measured it, for a remote device.</param>
+public sealed record Measurement(LatencyStatistics Statistics, double SessionCreationMs, string? Agent = null);
+
+/// <summary>
+/// Measures architectures on one device. Local runners (ONNX Runtime, TorchSharp) and the remote
+/// agent runner all sit behind this interface, so <c>latnas profile</c> treats them alike.
+/// </summary>
+public interface IDeviceRunner : IAsyncDisposable
+{
+    DeviceDescriptor Device { get; }
+
+    /// <summary>Whether <see cref="Prepare"/> may run on another thread while <see cref="MeasureAsync"/> runs without disturbing it.</summary>
+    bool CanPrepareConcurrently { get; }
+
+    /// <summary>Checks that the device is present and usable and describes it.</summary>
+    /// <exception cref="DeviceUnavailableException">The device or its provider is absent.</exception>
+    Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation);
+
+    /// <summary>Builds what <see cref="MeasureAsync"/> needs. Thread-safe.</summary>
+    IPreparedModel Prepare(ModelRequest request);
+
+    /// <exception cref="DeviceException">The runner failed; <see cref="Core.LatencyNasException.IsTransient"/> says whether to retry.</exception>
+    Task<Measurement> MeasureAsync(IPreparedModel model, MeasurementProtocol protocol, CancellationToken cancellation);
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Timing;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace LatencyNas.Profiling.Runners;
+
+/// <summary>ONNX Runtime settings a measurement needs; taken from a device descriptor, or sent to an agent.</summary>
+public sealed record OrtSettings(ExecutionProvider Provider, int Threads, string Optimization, bool Spinning, int BatchSize, int DeviceIndex = 0)
+{
+    public static OrtSettings From(DeviceDescriptor device)
+        => new(device.Provider, device.Threads, device.Optimization, device.Spinning, device.BatchSize, device.DeviceIndex);
+}
+
+/// <summary>
+/// An ONNX Runtime session ready to be timed: created (and its creation timed) apart from the
+/// runs, with inputs and outputs allocated once, so a timed run is a monotonic clock around
+/// <c>Run</c> and nothing else. Shared by the local runner, the edge agent and the harness benchmark.
+/// </summary>
+public sealed class OrtTimedSession : IDisposable
+{
+    public const string CudaProvider = "CUDAExecutionProvider";
+
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly OrtValue[] _inputs;
+    private readonly string[] _outputNames;
+    private readonly OrtValue[] _outputs;
+    private readonly RunOptions _runOptions = new();
+
+    private OrtTimedSession(InferenceSession session, int batchSize, double creationMs)
+    {
+        _session = session;
+        SessionCreationMs = creationMs;
+        _inputNames = session.InputNames.ToArray();
+        _outputNames = session.OutputNames.ToArray();
+        _inputs = _inputNames.Select(name => CreateInput(name, session.InputMetadata[name], batchSize)).ToArray();
+        try
+        {
+            // One untimed run learns the output shapes; the outputs are then allocated once.
+            using var discovered = session.Run(_runOptions, _inputNames, _inputs, _outputNames);
+            _outputs = discovered.Select(value =>
+            {
+                var info = value.GetTensorTypeAndShape();
+                if (info.ElementDataType != TensorElementType.Float)
+                {
+                    throw new DeviceException($"Output of type {info.ElementDataType}: only float outputs can be measured.", isTransient: false);
+                }
+                return OrtValue.CreateTensorValueFromMemory(new float[info.ElementCount], info.Shape);
+            }).ToArray();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public static string Version => OrtEnv.Instance().GetVersionString();
+
+    public static IReadOnlyList<string> AvailableProviders => OrtEnv.Instance().GetAvailableProviders();
+
+    public double SessionCreationMs { get; }
+
+    /// <exception cref="DeviceUnavailableException">The provider is not in this build of ONNX Runtime.</exception>
+    public static void EnsureAvailable(ExecutionProvider provider)
+    {
+        if (provider == ExecutionProvider.Cuda && !AvailableProviders.Contains(CudaProvider))
+        {
+            throw new DeviceUnavailableException(
+                "CUDA was requested but this build of ONNX Runtime has only " + string.Join(", ", AvailableProviders) +
+                ". Install the GPU package: build with -p:Accelerator=cuda (references Microsoft.ML.OnnxRuntime.Gpu) on a machine with CUDA 12 and cuDNN 9.");
+        }
+    }
+
+    /// <exception cref="DeviceException">The runtime rejects the model or cannot run it once (not transient).</exception>
+    public static OrtTimedSession Create(byte[] model, OrtSettings settings)
+    {
+        EnsureAvailable(settings.Provider);
+        long start = Stopwatch.GetTimestamp();
+        using var options = CreateSessionOptions(settings);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException error)
+        {
+            throw new DeviceException($"ONNX Runtime rejected the model: {FirstLine(error.Message)}", isTransient: false, error);
+        }
+        double creationMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        try
+        {
+            return new OrtTimedSession(session, settings.BatchSize, creationMs);
+        }
+        catch (OnnxRuntimeException error)
+        {
+            session.Dispose();
+            throw new DeviceException($"ONNX Runtime failed to run the model: {FirstLine(error.Message)}", isTransient: false, error);
+        }
+    }
+
+    /// <summary>One run on the pre-allocated inputs and outputs, not timed.</summary>
+    public void Run() => _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+
+    /// <summary>One run, timed with a monotonic clock around <c>Run</c> only.</summary>
+    public double TimeOneRunMs()
+    {
+        long before = Stopwatch.GetTimestamp();
+        _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+        return Stopwatch.GetElapsedTime(before).TotalMilliseconds;
+    }
+
+    /// <summary>Runs the protocol on this session. Cancellation also stops a run in flight (RunOptions.Terminate).</summary>
+    public Measurement Measure(MeasurementProtocol protocol, CancellationToken cancellation)
+    {
+        using var terminate = cancellation.Register(() => _runOptions.Terminate = true);
+        try
+        {
+            return new Measurement(MeasurementEngine.Measure(TimeOneRunMs, protocol, cancellation), SessionCreationMs);
+        }
+        catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellation);
+        }
+        catch (OnnxRuntimeException error)
+        {
+            throw new DeviceException($"ONNX Runtime failed to run the model: {FirstLine(error.Message)}", isTransient: false, error);
+        }
+    }
+
+    /// <summary>Creates a session for <paramref name="model"/>, measures it and disposes it.</summary>
+    public static Measurement Measure(byte[] model, OrtSettings settings, MeasurementProtocol protocol, CancellationToken cancellation)
+    {
+        using var session = Create(model, settings);
+        return session.Measure(protocol, cancellation);
+    }
+
+    public static SessionOptions CreateSessionOptions(OrtSettings settings)
+    {
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = settings.Threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = settings.Optimization switch
+            {
+                "disabled" => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+            },
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.Spinning ? "1" : "0");
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", settings.Spinning ? "1" : "0");
+        if (settings.Provider == ExecutionProvider.Cuda)
+        {
+            options.AppendExecutionProvider_CUDA(settings.DeviceIndex);
+        }
+        return options;
+    }
+
+    public void Dispose()
+    {
+        foreach (var value in _inputs ?? [])
+        {
+            value?.Dispose();
+        }
+        foreach (var value in _outputs ?? [])
+        {
+            value?.Dispose();
+        }
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    private static OrtValue CreateInput(string name, NodeMetadata metadata, int batchSize)
+    {
+        if (metadata.ElementType != typeof(float))
+        {
+            throw new DeviceException($"Input '{name}' is {metadata.ElementType.Name}; only float inputs can be measured.", isTransient: false);
+        }
+        long[] shape = metadata.Dimensions.Select((d, axis) => d > 0 ? d : axis == 0 ? batchSize : -1L).ToArray();
+        if (shape.Any(d => d < 1))
+        {
+            throw new DeviceException($"Input '{name}' has a dynamic dimension other than the batch: [{string.Join(", ", metadata.Dimensions)}].", isTransient: false);
+        }
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        var random = new Random(12345);
+        var data = new float[count];
+        for (long i = 0; i < count; i++)
+        {
+            data[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+        return OrtValue.CreateTensorValueFromMemory(data, shape);
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+}

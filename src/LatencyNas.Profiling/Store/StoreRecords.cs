@@ -1,0 +1,52 @@
+using LatencyNas.Profiling.Devices;
+
+namespace LatencyNas.Profiling.Store;
+
+/// <summary>How a device's measurements came into the store.</summary>
+public enum DeviceKind
+{
+    /// <summary>Measured here by a local runner.</summary>
+    Live,
+
+    /// <summary>Measured through remote agents.</summary>
+    Remote,
+
+    /// <summary>Imported from a latency table (one column of a CSV).</summary>
+    Table,
+}
+
+/// <summary>A device as the store knows it.</summary>
+public sealed record StoredDevice(
+    long Id,
+    string Name,
+    DeviceKind Kind,
+    DeviceFingerprint? Fingerprint,
+    string? Source,
+    string? Dataset,
+    int? Resolution,
+    int? BatchSize,
+    DateTimeOffset CreatedAt);
+
+/// <summary>A device with how much the store holds for it.</summary>
+public sealed record DeviceSummary(StoredDevice Device, int Measured, int Failed, double? MedianOfMediansMs);
+
+/// <summary>One stored measurement (milliseconds). Imported tables carry only the median.</summary>
+public sealed record StoredMeasurement(
+    string Space,
+    string Digits,
+    string Arch,
+    int Session,
+    bool Ok,
+    double? MedianMs,
+    double? MeanMs,
+    double? MinMs,
+    double? P10Ms,
+    double? P90Ms,
+    double? IqrMs,
+    double? Cv,
+    int? Runs,
+    bool? PrecisionMet,
+    double? SessionMs,
+    string? Failure,
+    string? Agent,
+    DateTimeOffset MeasuredAt);

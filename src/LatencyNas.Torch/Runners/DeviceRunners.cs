@@ -1,0 +1,16 @@
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Runners;
+
+namespace LatencyNas.Torch.Runners;
+
+/// <summary>Creates the runner a device descriptor asks for, with TorchSharp building the models.</summary>
+public static class DeviceRunners
+{
+    public static IDeviceRunner Create(DeviceDescriptor device) => device.Runtime switch
+    {
+        DeviceRuntime.OnnxRuntime => new OrtRunner(device, TorchOnnxModelSource.Instance),
+        DeviceRuntime.TorchSharp => new TorchEagerRunner(device),
+        DeviceRuntime.Remote => throw new NotSupportedException("Remote devices arrive with the edge agent."),
+        _ => throw new ArgumentOutOfRangeException(nameof(device), device.Runtime, null),
+    };
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using LatencyNas.Profiling;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Runners;
+using LatencyNas.Profiling.Timing;
+using LatencyNas.Torch.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatencyNas.Torch.Runners;
+
+/// <summary>
+/// TorchSharp eager execution in this process, on the CPU or (when <c>torch.cuda.is_available()</c>)
+/// a CUDA GPU. Each timed run is one <c>forward</c> under <c>no_grad</c>, synchronised on CUDA.
+/// Networks are built on the measuring thread: libtorch's thread count is process-wide, so a
+/// concurrent build would disturb the measurement.
+/// </summary>
+public sealed class TorchEagerRunner : IDeviceRunner
+{
+    public TorchEagerRunner(DeviceDescriptor device)
+    {
+        Device = device.Runtime == DeviceRuntime.TorchSharp
+            ? device
+            : throw new ArgumentException($"Device '{device.Name}' is not a torchsharp device.", nameof(device));
+    }
+
+    public DeviceDescriptor Device { get; }
+
+    public bool CanPrepareConcurrently => false;
+
+    private Device TorchDevice => Device.Provider == ExecutionProvider.Cuda ? new Device(DeviceType.CUDA, Device.DeviceIndex) : CPU;
+
+    public Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation)
+    {
+        if (Device.Provider == ExecutionProvider.Cuda && !torch.cuda.is_available())
+        {
+            throw new DeviceUnavailableException(
+                "CUDA was requested but TorchSharp sees no CUDA device: this build uses the CPU libtorch. " +
+                "Install the GPU package: build with -p:Accelerator=cuda (references libtorch-cuda-12.8-linux-x64) on a machine with a CUDA GPU.");
+        }
+        if (Device.Provider == ExecutionProvider.Cuda && Device.DeviceIndex >= torch.cuda.device_count())
+        {
+            throw new DeviceUnavailableException($"CUDA device {Device.DeviceIndex} was requested but only {torch.cuda.device_count()} are present.");
+        }
+        torch.set_num_threads(Device.Threads);
+        return Task.FromResult(DeviceFingerprint.ForHost(Device, $"TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}, libtorch {torch.__version__}"));
+    }
+
+    public IPreparedModel Prepare(ModelRequest request)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var network = NetworkFactory.Create(request.Space, request.Architecture, request.Dataset, request.Seed);
+        network.to(TorchDevice);
+        return new TorchModel(request, network, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    public Task<Measurement> MeasureAsync(IPreparedModel model, MeasurementProtocol protocol, CancellationToken cancellation)
+    {
+        var torchModel = model as TorchModel ?? throw new ArgumentException("The TorchSharp runner measures TorchSharp networks.", nameof(model));
+        var dataset = torchModel.Request.Dataset;
+        bool cuda = Device.Provider == ExecutionProvider.Cuda;
+        try
+        {
+            using var input = randn([torchModel.Request.BatchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], device: TorchDevice);
+            using var _ = no_grad();
+            var statistics = MeasurementEngine.Measure(() =>
+            {
+                long before = Stopwatch.GetTimestamp();
+                var output = torchModel.Network.forward(input);
+                if (cuda)
+                {
+                    torch.cuda.synchronize(TorchDevice);
+                }
+                double elapsed = Stopwatch.GetElapsedTime(before).TotalMilliseconds;
+                output.Dispose();
+                return elapsed;
+            }, protocol, cancellation);
+            return Task.FromResult(new Measurement(statistics, torchModel.BuildMs));
+        }
+        catch (System.Runtime.InteropServices.ExternalException error)
+        {
+            throw new DeviceException($"TorchSharp failed to run the network: {error.Message.Split('\n')[0]}", isTransient: false, error);
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private sealed record TorchModel(ModelRequest Request, nn.Module<Tensor, Tensor> Network, double BuildMs) : IPreparedModel
+    {
+        public void Dispose() => Network.Dispose();
+    }
+}
