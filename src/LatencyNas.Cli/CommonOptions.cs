@@ -34,6 +34,12 @@ internal static class CommonOptions
 
     public static Option<int> Batch() => Positive("--batch", "Batch size of the network input.", 1);
 
+    public static Option<string> Store() => new("--store")
+    {
+        Description = $"The profile store (SQLite file; default {LatencyNas.Profiling.Store.ProfileStore.DefaultPath}).",
+        DefaultValueFactory = _ => LatencyNas.Profiling.Store.ProfileStore.DefaultPath,
+    };
+
     public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of text." };
 
     public static Option<int> Positive(string name, string description, int defaultValue)

@@ -8,6 +8,10 @@ var root = new RootCommand(
     SpaceCommands.Create(),
     ExportCommands.Export(),
     ExportCommands.CheckExport(),
+    ProfileCommands.Profile(),
+    StoreCommands.Import(),
+    StoreCommands.Profiles(),
+    StoreCommands.Devices(),
     BenchCommands.Create(),
 };
 

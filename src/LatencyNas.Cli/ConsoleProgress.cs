@@ -1,0 +1,82 @@
+using LatencyNas.Profiling;
+using Spectre.Console;
+
+namespace LatencyNas.Cli;
+
+/// <summary>
+/// Shows a profile's progress: a live bar (count, rate, ETA, last median) on a terminal, or a
+/// plain line every few seconds when output goes to a file or pipe.
+/// </summary>
+internal static class ConsoleProgress
+{
+    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    public static async Task<T> RunAsync<T>(string title, Func<IProgress<ProfileProgress>, Task<T>> work)
+    {
+        if (!Interactive)
+        {
+            var plain = new PlainLines(title);
+            var result = await work(plain);
+            plain.Finish();
+            return result;
+        }
+        T? outcome = default;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(Markup.Escape(title), maxValue: 1);
+                outcome = await work(new Synchronous(p =>
+                {
+                    task.MaxValue = Math.Max(p.Total, 1);
+                    task.Value = p.Done;
+                    task.Description = Markup.Escape(Describe(title, p));
+                }));
+                task.StopTask();
+            });
+        return outcome!;
+    }
+
+    private static string Describe(string title, ProfileProgress p)
+    {
+        string last = p.LastMedianMs is { } median ? $", last {p.Last} {median:F3} ms" : p.Last is null ? "" : $", last {p.Last} failed";
+        return $"{title} {p.Done}/{p.Total}, {p.RatePerSecond:F2}/s{(p.Failed > 0 ? $", {p.Failed} failed" : "")}{last}";
+    }
+
+    private sealed class Synchronous(Action<ProfileProgress> report) : IProgress<ProfileProgress>
+    {
+        public void Report(ProfileProgress value) => report(value);
+    }
+
+    private sealed class PlainLines(string title) : IProgress<ProfileProgress>
+    {
+        private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+        private TimeSpan? _lastPrinted;
+        private ProfileProgress? _last;
+
+        public void Report(ProfileProgress value)
+        {
+            _last = value;
+            if (_lastPrinted is null || value.Elapsed - _lastPrinted >= Interval || value.Done == value.Total)
+            {
+                Print(value);
+            }
+        }
+
+        public void Finish()
+        {
+            if (_last is not null && _last.Elapsed != _lastPrinted)
+            {
+                Print(_last);
+            }
+        }
+
+        private void Print(ProfileProgress value)
+        {
+            _lastPrinted = value.Elapsed;
+            string eta = value.Remaining is { } remaining ? $", ETA {remaining:hh\\:mm\\:ss}" : "";
+            Console.WriteLine($"[{value.Done}/{value.Total}] {100.0 * value.Done / Math.Max(value.Total, 1):F0}%{eta} — {Describe(title, value)}");
+        }
+    }
+}
