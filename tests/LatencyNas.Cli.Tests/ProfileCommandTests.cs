@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using LatencyNas.Tests;
+using Microsoft.Data.Sqlite;
+
+namespace LatencyNas.Cli.Tests;
+
+public sealed class ProfileCommandTests : IDisposable
+{
+    private static readonly string[] Quick = ["--max-seconds", "0.15", "--warmup-seconds", "0.05"];
+    private readonly string _directory = Directory.CreateTempSubdirectory("latnas-profile-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private string Store => Path.Combine(_directory, "latnas.db");
+
+    private static long Count(string store, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={store};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public void Profile_killed_mid_run_resumes_and_measures_every_architecture_exactly_once()
+    {
+        string[] arguments = ["profile", "--device", "ort-cpu-1t", "--space", "nb201", "--sample", "14", "--seed", "5", "--store", Store, .. Quick];
+        using (var victim = Process.Start(Latnas.StartInfo(arguments))!)
+        {
+            _ = victim.StandardOutput.ReadToEndAsync();
+            _ = victim.StandardError.ReadToEndAsync();
+            var waited = Stopwatch.StartNew();
+            while (!(File.Exists(Store) && Count(Store, "SELECT count(*) FROM sqlite_master WHERE name = 'measurements'") == 1
+                     && Count(Store, "SELECT count(*) FROM measurements") >= 4))
+            {
+                Assert.False(victim.HasExited, "the profile finished before it could be killed");
+                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(2), "no measurement was committed within 2 minutes");
+                Thread.Sleep(20);
+            }
+            victim.Kill(); // SIGKILL: no chance to clean up
+            victim.WaitForExit();
+        }
+        long before = Count(Store, "SELECT count(*) FROM measurements");
+        Assert.InRange(before, 4, 13);
+
+        var resumed = Latnas.Run(arguments);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"{before} already stored", resumed.Stdout);
+
+        string[] expected = Latnas.Run("space", "sample", "--count", "14", "--seed", "5", "--format", "ops").Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(14, Count(Store, "SELECT count(*) FROM measurements WHERE status = 'ok'"));
+        Assert.Equal(14, Count(Store, "SELECT count(DISTINCT architecture_id) FROM measurements"));
+        foreach (string digits in expected)
+        {
+            Assert.Equal(1, Count(Store, $"SELECT count(*) FROM measurements m JOIN architectures a ON a.id = m.architecture_id WHERE a.digits = '{digits}'"));
+        }
+    }
+
+    [Fact]
+    public void Cuda_device_on_this_machine_exits_2_naming_the_gpu_package()
+    {
+        var result = Latnas.Run(["profile", "--device", "ort-cuda0", "--sample", "2", "--store", Store]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+
+        var torch = Latnas.Run(["profile", "--device", "torch-cuda0", "--sample", "2", "--store", Store]);
+        Assert.True(torch.ExitCode == 2, torch.ToString());
+        Assert.Contains("libtorch-cuda", torch.Stderr);
+    }
+
+    [Fact]
+    public void Malformed_device_file_exits_2_naming_every_bad_field()
+    {
+        string descriptor = Path.Combine(_directory, "bad.json");
+        File.WriteAllText(descriptor, """{ "name": "bad", "runtime": "onnxruntime", "threads": 0, "batch": "one" }""");
+        var result = Latnas.Run(["profile", "--device", descriptor, "--sample", "2", "--store", Store]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("threads", result.Stderr);
+        Assert.Contains("batch", result.Stderr);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(Store));
+    }
+
+    [Fact]
+    public void Profile_from_an_architecture_file_then_export_and_list()
+    {
+        string archs = Path.Combine(_directory, "archs.txt");
+        File.WriteAllText(archs, "# two networks\n333333\n|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|\n");
+        var profile = Latnas.Run(["profile", "--archs", archs, "--store", Store, .. Quick]);
+        Assert.True(profile.ExitCode == 0, profile.ToString());
+
+        string csv = Path.Combine(_directory, "out.csv");
+        var export = Latnas.Run("profiles", "export", "--device", "ort-cpu-1t", "--out", csv, "--store", Store);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        string[] lines = File.ReadAllLines(csv);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("space,arch,ops,session,status,median_ms", lines[0]);
+        Assert.Contains(lines, l => l.Contains(",111111,1,ok,"));
+
+        var list = Latnas.Run("devices", "list", "--store", Store, "--json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("\"measured\": 2", list.Stdout);
+    }
+
+    [Fact]
+    public void Import_turns_each_column_into_a_table_device()
+    {
+        var import = Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--space", "nb201", "--arch-column", "arch",
+            "--columns", "pixel3,raspi4,eyeriss", "--prefix", "help:", "--store", Store);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains("imported 3 devices", import.Stdout);
+        var list = Latnas.Run("devices", "list", "--store", Store);
+        Assert.Contains("help:raspi4", list.Stdout);
+        Assert.Contains("15,625", list.Stdout);
+
+        var missing = Latnas.Run("import", "--csv", Path.Combine(_directory, "none.csv"), "--store", Store);
+        Assert.Equal(2, missing.ExitCode);
+        var badColumn = Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--columns", "pixel99", "--store", Store);
+        Assert.Equal(2, badColumn.ExitCode);
+        Assert.Contains("pixel99", badColumn.Stderr);
+    }
+
+    [Fact]
+    public void Reading_a_store_that_does_not_exist_exits_2()
+    {
+        var result = Latnas.Run("devices", "list", "--store", Path.Combine(_directory, "nothing.db"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("No profile store", result.Stderr);
+        var export = Latnas.Run("profiles", "export", "--device", "x", "--out", Path.Combine(_directory, "x.csv"), "--store", Path.Combine(_directory, "nothing.db"));
+        Assert.Equal(2, export.ExitCode);
+    }
+
+    [Fact]
+    public void Unknown_selection_combination_exits_2()
+    {
+        var result = Latnas.Run("profile", "--sample", "3", "--all", "--store", Store);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("only one of", result.Stderr);
+    }
+}

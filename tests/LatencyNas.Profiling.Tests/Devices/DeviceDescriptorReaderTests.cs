@@ -1,0 +1,95 @@
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Tests;
+
+namespace LatencyNas.Profiling.Tests.Devices;
+
+public class DeviceDescriptorReaderTests
+{
+    [Fact]
+    public void Every_shipped_descriptor_is_valid_and_embedded()
+    {
+        var files = Directory.GetFiles(Path.Combine(SharedData.RepositoryRoot, "devices"), "*.json");
+        Assert.NotEmpty(files);
+        foreach (string file in files)
+        {
+            var descriptor = DeviceDescriptorReader.ReadFile(file);
+            Assert.Equal(Path.GetFileNameWithoutExtension(file), descriptor.Name);
+            Assert.Contains(descriptor.Name, DeviceDescriptorReader.EmbeddedNames);
+        }
+        foreach (string required in new[] { "ort-cpu-1t", "ort-cpu-2t", "ort-cpu-1t-noopt", "torch-cpu-1t", "ort-cuda0" })
+        {
+            Assert.Contains(required, DeviceDescriptorReader.EmbeddedNames);
+        }
+    }
+
+    [Fact]
+    public void Shipped_descriptors_say_what_they_are()
+    {
+        var noopt = DeviceDescriptorReader.Resolve("ort-cpu-1t-noopt");
+        Assert.Equal(DeviceRuntime.OnnxRuntime, noopt.Runtime);
+        Assert.Equal("disabled", noopt.Optimization);
+        Assert.Equal(1, noopt.Threads);
+        var torch = DeviceDescriptorReader.Resolve("torch-cpu-1t");
+        Assert.Equal(DeviceRuntime.TorchSharp, torch.Runtime);
+        Assert.Equal(ExecutionProvider.Cuda, DeviceDescriptorReader.Resolve("ort-cuda0").Provider);
+        Assert.Equal(2, DeviceDescriptorReader.Resolve("ort-cpu-2t").Threads);
+    }
+
+    [Fact]
+    public void Every_invalid_field_is_named_in_one_message()
+    {
+        const string json = """
+            { "name": "Bad Name", "runtime": "tensorflow", "threads": 0, "batch": -1, "optimization": "max",
+              "resolution": 30, "dataset": "mnist", "thread": 2, "spinning": "yes",
+              "protocol": { "min_runs": 0, "target_precision": 2 } }
+            """;
+        var error = Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(json, "bad.json"));
+        Assert.StartsWith("bad.json is not a valid device descriptor", error.Message);
+        foreach (string field in new[] { "name", "runtime", "threads", "batch", "resolution", "mnist", "'thread'", "spinning", "protocol.min_runs", "protocol.target_precision" })
+        {
+            Assert.Contains(field, error.Message);
+        }
+        Assert.True(error.Problems.Count >= 10, string.Join(" | ", error.Problems));
+        Assert.IsAssignableFrom<InvalidInputException>(error);
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("[1, 2, 3]")]
+    [InlineData("{ \"runtime\": \"onnxruntime\" }")]
+    [InlineData("{ \"name\": \"x\", \"runtime\": \"torchsharp\", \"optimization\": \"all\" }")]
+    [InlineData("{ \"name\": \"x\", \"runtime\": \"remote\" }")]
+    [InlineData("{ \"name\": \"x\", \"runtime\": \"remote\", \"remote\": { \"endpoints\": [\"ftp://a\"] } }")]
+    public void Rejects_malformed_descriptors(string json)
+        => Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(json, "x.json"));
+
+    [Fact]
+    public void Defaults_fill_what_a_minimal_descriptor_leaves_out()
+    {
+        var device = DeviceDescriptorReader.Parse("""{ "name": "mini", "runtime": "onnxruntime", "dataset": "imagenet16-120" }""", "mini.json");
+        Assert.Equal(ExecutionProvider.Cpu, device.Provider);
+        Assert.Equal(1, device.Threads);
+        Assert.Equal("all", device.Optimization);
+        Assert.Equal(1, device.BatchSize);
+        Assert.Equal(16, device.Resolution);
+        Assert.Equal(Dataset.ImageNet16_120, device.InputDataset);
+        Assert.Null(device.Protocol);
+    }
+
+    [Fact]
+    public void A_resolution_override_changes_the_input_dataset_only_in_size()
+    {
+        var device = DeviceDescriptorReader.Parse("""{ "name": "big", "runtime": "onnxruntime", "resolution": 64 }""", "big.json");
+        Assert.Equal(64, device.InputDataset.Resolution);
+        Assert.Equal(10, device.InputDataset.Classes);
+    }
+
+    [Fact]
+    public void Unknown_device_name_lists_the_shipped_ones()
+    {
+        var error = Assert.Throws<InvalidInputException>(() => DeviceDescriptorReader.Resolve("no-such-device"));
+        Assert.Contains("ort-cpu-1t", error.Message);
+    }
+}

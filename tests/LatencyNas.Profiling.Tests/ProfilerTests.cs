@@ -1,0 +1,180 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Runners;
+using LatencyNas.Profiling.Store;
+using LatencyNas.Profiling.Tests.Runners;
+using LatencyNas.Profiling.Timing;
+using LatencyNas.Torch.Runners;
+
+namespace LatencyNas.Profiling.Tests;
+
+/// <summary>Profiles on real ONNX Runtime sessions into a real SQLite file.</summary>
+public sealed class ProfilerTests : IDisposable
+{
+    private static readonly Nb201Space Space = Nb201Space.Instance;
+
+    /// <summary>Short enough for tests; the statistics are still those of real runs.</summary>
+    internal static readonly MeasurementProtocol QuickProtocol = MeasurementProtocol.Default with
+    {
+        WarmupMaxTime = TimeSpan.FromMilliseconds(30),
+        MinRuns = 5,
+        MaxTime = TimeSpan.FromMilliseconds(60),
+    };
+
+    private static readonly ProfileOptions QuickOptions = new()
+    {
+        Protocol = QuickProtocol,
+        RetryDelay = TimeSpan.FromMilliseconds(10),
+    };
+
+    private readonly TempDirectory _directory = new();
+    private readonly DeviceDescriptor _device = DeviceDescriptorReader.Resolve("ort-cpu-1t");
+
+    public void Dispose() => _directory.Dispose();
+
+    private OrtRunner RealRunner() => new(_device, TorchOnnxModelSource.Instance);
+
+    [Fact]
+    public async Task Profiles_a_sample_and_stores_every_statistic()
+    {
+        var sample = Space.SampleDistinct(6, seed: 21);
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var summary = await new Profiler(RealRunner(), store, QuickOptions).RunAsync(Space, sample);
+
+        Assert.True(summary.Completed);
+        Assert.Equal(6, summary.Measured);
+        Assert.Empty(summary.Failures);
+        var device = store.GetDevice("ort-cpu-1t");
+        Assert.Equal(DeviceKind.Live, device.Kind);
+        Assert.Equal(Environment.ProcessorCount, device.Fingerprint!.Cores);
+        Assert.Equal("onnxruntime", device.Fingerprint.Runtime);
+        var rows = store.ReadMeasurements(device);
+        Assert.Equal(sample.Select(a => a.Digits).Order(), rows.Select(r => r.Digits).Order());
+        Assert.All(rows, r =>
+        {
+            Assert.True(r.Ok);
+            Assert.InRange(r.MedianMs!.Value, 0.01, 100);
+            Assert.True(r.MinMs <= r.P10Ms && r.P10Ms <= r.MedianMs && r.MedianMs <= r.P90Ms, $"{r.MinMs} {r.P10Ms} {r.MedianMs} {r.P90Ms}");
+            Assert.True(r.Runs >= QuickProtocol.MinRuns);
+            Assert.NotNull(r.IqrMs);
+            Assert.NotNull(r.Cv);
+            Assert.NotNull(r.PrecisionMet);
+            Assert.True(r.SessionMs > 0);
+        });
+    }
+
+    [Fact]
+    public async Task Latency_follows_the_work_a_network_does()
+    {
+        // Real measurements, not a stub: the all-conv3x3 cell does ~28× the MACs of the all-skip one.
+        var heavy = Space.Parse("333333");
+        var light = Space.Parse("111111");
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        await new Profiler(RealRunner(), store, QuickOptions).RunAsync(Space, [heavy, light]);
+        var latencies = store.Latencies(store.GetDevice("ort-cpu-1t"), Space);
+        Assert.True(latencies["333333"] > 3 * latencies["111111"], $"{latencies["333333"]} vs {latencies["111111"]}");
+    }
+
+    [Fact]
+    public async Task A_second_run_skips_what_the_store_holds_and_a_new_session_measures_again()
+    {
+        var sample = Space.SampleDistinct(4, seed: 3);
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        await new Profiler(RealRunner(), store, QuickOptions).RunAsync(Space, sample.Take(2).ToList());
+        var counting = new FaultInjectingRunner(RealRunner());
+        var summary = await new Profiler(counting, store, QuickOptions).RunAsync(Space, sample);
+        Assert.Equal(2, summary.AlreadyStored);
+        Assert.Equal(2, summary.Measured);
+        Assert.Equal(2, counting.TotalAttempts);
+
+        var retest = await new Profiler(RealRunner(), store, QuickOptions with { Session = 2 }).RunAsync(Space, sample);
+        Assert.Equal(4, retest.Measured);
+        Assert.Equal(8, store.ReadMeasurements(store.GetDevice("ort-cpu-1t")).Count);
+    }
+
+    [Fact]
+    public async Task Transient_faults_are_retried_and_the_measurement_lands()
+    {
+        var sample = Space.SampleDistinct(3, seed: 8);
+        var runner = new FaultInjectingRunner(RealRunner()) { TransientFailuresPerArchitecture = 2 };
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var summary = await new Profiler(runner, store, QuickOptions).RunAsync(Space, sample);
+        Assert.Equal(3, summary.Measured);
+        Assert.Empty(summary.Failures);
+        Assert.All(sample, a => Assert.Equal(3, runner.Attempts(a.Digits)));
+    }
+
+    [Fact]
+    public async Task A_permanent_fault_is_recorded_with_its_reason_and_the_run_goes_on()
+    {
+        var sample = Space.SampleDistinct(6, seed: 9);
+        var runner = new FaultInjectingRunner(RealRunner()) { PermanentlyFailing = new HashSet<string> { sample[2].Digits } };
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var summary = await new Profiler(runner, store, QuickOptions).RunAsync(Space, sample);
+
+        Assert.True(summary.Completed);
+        Assert.Equal(5, summary.Measured);
+        var failure = Assert.Single(summary.Failures);
+        Assert.Equal(sample[2], failure.Architecture);
+        Assert.Equal(1, runner.Attempts(sample[2].Digits)); // not transient: not retried
+        var stored = store.ReadMeasurements(store.GetDevice("ort-cpu-1t")).Single(m => !m.Ok);
+        Assert.Equal(sample[2].Digits, stored.Digits);
+        Assert.Contains("injected permanent fault", stored.Failure);
+
+        // Recorded failures are settled: a plain re-run leaves them; --retry-failed measures them again.
+        var again = await new Profiler(RealRunner(), store, QuickOptions).RunAsync(Space, sample);
+        Assert.Equal(6, again.AlreadyStored);
+        var retried = await new Profiler(RealRunner(), store, QuickOptions with { RetryFailed = true }).RunAsync(Space, sample);
+        Assert.Equal(1, retried.Measured);
+        Assert.All(store.ReadMeasurements(store.GetDevice("ort-cpu-1t")), m => Assert.True(m.Ok));
+    }
+
+    [Fact]
+    public async Task A_stalled_measurement_times_out_is_retried_and_the_run_continues()
+    {
+        var sample = Space.SampleDistinct(3, seed: 10);
+        var runner = new FaultInjectingRunner(RealRunner()) { StallingOnce = new HashSet<string> { sample[0].Digits } };
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var options = QuickOptions with { AttemptTimeout = TimeSpan.FromSeconds(1) };
+        var summary = await new Profiler(runner, store, options).RunAsync(Space, sample);
+        Assert.Equal(3, summary.Measured);
+        Assert.Equal(2, runner.Attempts(sample[0].Digits));
+    }
+
+    [Fact]
+    public async Task A_device_that_keeps_failing_trips_the_breaker_and_stops_the_run()
+    {
+        var sample = Space.SampleDistinct(20, seed: 11);
+        var runner = new FaultInjectingRunner(RealRunner()) { FailEverything = true };
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var summary = await new Profiler(runner, store, QuickOptions).RunAsync(Space, sample);
+
+        Assert.False(summary.Completed);
+        Assert.Contains("kept failing", summary.StopReason);
+        Assert.InRange(runner.TotalAttempts, QuickOptions.BreakerMinimumThroughput, 8);
+        Assert.True(summary.Remaining > 10);
+        Assert.Equal(summary.Failures.Count, store.ReadMeasurements(store.GetDevice("ort-cpu-1t")).Count(m => !m.Ok));
+    }
+
+    [Fact]
+    public async Task Cuda_on_a_cpu_build_is_refused_before_anything_is_written()
+    {
+        var cuda = DeviceDescriptorReader.Resolve("ort-cuda0");
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var profiler = new Profiler(new OrtRunner(cuda, TorchOnnxModelSource.Instance), store, QuickOptions);
+        var error = await Assert.ThrowsAsync<DeviceUnavailableException>(() => profiler.RunAsync(Space, [Space.Parse("333333")]));
+        Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", error.Message);
+        Assert.Empty(store.ListDevices());
+    }
+
+    [Fact]
+    public async Task Torchsharp_eager_profiles_the_same_networks()
+    {
+        var torch = DeviceDescriptorReader.Resolve("torch-cpu-1t");
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var summary = await new Profiler(new TorchEagerRunner(torch), store, QuickOptions).RunAsync(Space, Space.SampleDistinct(2, seed: 2));
+        Assert.Equal(2, summary.Measured);
+        Assert.Equal("torchsharp", store.GetDevice("torch-cpu-1t").Fingerprint!.Runtime);
+    }
+}

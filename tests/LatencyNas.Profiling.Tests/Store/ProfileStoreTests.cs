@@ -1,0 +1,151 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Runners;
+using LatencyNas.Profiling.Store;
+using LatencyNas.Profiling.Timing;
+using Microsoft.Data.Sqlite;
+
+namespace LatencyNas.Profiling.Tests.Store;
+
+public sealed class ProfileStoreTests : IDisposable
+{
+    private static readonly Nb201Space Space = Nb201Space.Instance;
+    private readonly TempDirectory _directory = new();
+    private readonly DeviceDescriptor _device = DeviceDescriptorReader.Resolve("ort-cpu-1t");
+
+    public void Dispose() => _directory.Dispose();
+
+    private DeviceFingerprint Fingerprint(int threads = 1) => DeviceFingerprint.ForHost(_device with { Threads = threads }, "1.31.1");
+
+    private static Measurement FakeMeasurement(double median) => new(
+        LatencyStatistics.FromSamples([median * 0.99, median, median * 1.01], target: 0.02, warmupRuns: 4, warmupSettled: true), SessionCreationMs: 12.5);
+
+    [Fact]
+    public void Creates_a_wal_file_with_the_schema_and_reads_a_measurement_back()
+    {
+        string path = _directory.File("nested/profiles.db");
+        using (var store = ProfileStore.Open(path))
+        {
+            var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
+            var request = ModelRequest.For(_device, Space, Space.Parse("333133"));
+            Assert.True(store.RecordMeasurement(device, Space, request, session: 1, FakeMeasurement(2.0)));
+        }
+        using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode;";
+            Assert.Equal("wal", (string)command.ExecuteScalar()!);
+        }
+        using (var reopened = ProfileStore.Open(path, createIfMissing: false))
+        {
+            var device = reopened.GetDevice("ort-cpu-1t");
+            Assert.Equal(Fingerprint().Hash, device.Fingerprint!.Hash);
+            var measurement = Assert.Single(reopened.ReadMeasurements(device));
+            Assert.Equal("333133", measurement.Digits);
+            Assert.True(measurement.Ok);
+            Assert.Equal(2.0, measurement.MedianMs!.Value, 12);
+            Assert.Equal(3, measurement.Runs);
+            Assert.Equal(12.5, measurement.SessionMs);
+            Assert.True(measurement.PrecisionMet);
+            Assert.Equal(2.0, reopened.Latencies(device, Space)["333133"], 12);
+        }
+    }
+
+    [Fact]
+    public void Refuses_to_mix_fingerprints_under_one_device_name()
+    {
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        store.EnsureDevice(_device, Fingerprint(threads: 1), DeviceKind.Live);
+        var error = Assert.Throws<ProfileStoreException>(() => store.EnsureDevice(_device, Fingerprint(threads: 2), DeviceKind.Live));
+        Assert.Contains("different fingerprint", error.Message);
+        Assert.Contains("--device-name", error.Message);
+    }
+
+    [Fact]
+    public void A_success_is_never_overwritten_and_a_failure_is_replaced_by_a_later_success()
+    {
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
+        var first = ModelRequest.For(_device, Space, Space.Parse("111111"));
+        var second = ModelRequest.For(_device, Space, Space.Parse("222222"));
+
+        Assert.True(store.RecordMeasurement(device, Space, first, 1, FakeMeasurement(1.0)));
+        Assert.False(store.RecordMeasurement(device, Space, first, 1, FakeMeasurement(9.0)));
+        store.RecordFailure(device, Space, first, 1, "should not replace a success");
+
+        store.RecordFailure(device, Space, second, 1, "timed out");
+        Assert.Contains("222222", store.SettledDigits(device, Space, 1, includeFailed: true));
+        Assert.DoesNotContain("222222", store.SettledDigits(device, Space, 1, includeFailed: false));
+        Assert.True(store.RecordMeasurement(device, Space, second, 1, FakeMeasurement(3.0)));
+
+        var rows = store.ReadMeasurements(device);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.True(r.Ok));
+        Assert.Equal(1.0, rows.Single(r => r.Digits == "111111").MedianMs!.Value, 12);
+        Assert.Null(rows.Single(r => r.Digits == "222222").Failure);
+    }
+
+    [Fact]
+    public void Sessions_keep_repeated_profiles_apart_and_latency_averages_them()
+    {
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
+        var request = ModelRequest.For(_device, Space, Space.Parse("012340"));
+        store.RecordMeasurement(device, Space, request, 1, FakeMeasurement(1.0));
+        store.RecordMeasurement(device, Space, request, 2, FakeMeasurement(2.0));
+        Assert.Equal(2, store.ReadMeasurements(device).Count);
+        Assert.Equal(1.5, store.Latencies(device, Space)["012340"], 12);
+    }
+
+    [Fact]
+    public void Stores_architecture_features_for_the_measured_dataset()
+    {
+        string path = _directory.File("p.db");
+        using (var store = ProfileStore.Open(path))
+        {
+            var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
+            store.RecordMeasurement(device, Space, ModelRequest.For(_device, Space, Space.Parse("333333")), 1, FakeMeasurement(5));
+        }
+        using var connection = new SqliteConnection($"Data Source={path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT f.params, f.macs, a.arch FROM architecture_features f JOIN architectures a ON a.id = f.architecture_id WHERE a.digits = '333333'";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(1_531_546, reader.GetInt64(0));
+        Assert.Equal(220_119_680, reader.GetInt64(1));
+        Assert.StartsWith("|nor_conv_3x3~0|", reader.GetString(2));
+    }
+
+    [Fact]
+    public void Rejects_files_that_are_not_profile_stores()
+    {
+        string garbage = _directory.File("garbage.db");
+        File.WriteAllBytes(garbage, Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray());
+        Assert.Throws<ProfileStoreException>(() => ProfileStore.Open(garbage));
+
+        string other = _directory.File("other.db");
+        using (var connection = new SqliteConnection($"Data Source={other}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE invoices (id INTEGER)";
+            command.ExecuteNonQuery();
+        }
+        var error = Assert.Throws<ProfileStoreException>(() => ProfileStore.Open(other));
+        Assert.Contains("not a LatencyNas profile store", error.Message);
+
+        Assert.Throws<ProfileStoreException>(() => ProfileStore.Open(_directory.File("missing.db"), createIfMissing: false));
+    }
+
+    [Fact]
+    public void Unknown_device_lists_the_known_ones()
+    {
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
+        var error = Assert.Throws<ProfileStoreException>(() => store.GetDevice("pixel9"));
+        Assert.Contains("ort-cpu-1t", error.Message);
+    }
+}
