@@ -30,19 +30,26 @@ public sealed record LatencyTableImport
 
     /// <summary>Multiplies values into milliseconds (1 for ms, 1000 for s). Default 1.</summary>
     public double ToMilliseconds { get; init; } = 1;
+
+    /// <summary>
+    /// Import the columns as objectives (higher is better, e.g. accuracy) rather than as latency
+    /// devices; values are taken as they are. Default false.
+    /// </summary>
+    public bool AsObjectives { get; init; }
 }
 
-public sealed record ImportedDevice(string Name, string Column, int Values, int Empty);
+public sealed record ImportedColumn(string Name, string Column, int Values, int Empty);
 
 /// <summary>
 /// Turns each device column of a latency CSV into a device of kind "table" holding one
-/// measurement (the median) per architecture, so imported and live devices are analysed alike.
-/// The import is one transaction: a bad row anywhere leaves the store as it was.
+/// measurement (the median) per architecture, so imported and live devices are analysed alike;
+/// or, with <see cref="LatencyTableImport.AsObjectives"/>, each column into an objective such as
+/// accuracy. The import is one transaction: a bad row anywhere leaves the store as it was.
 /// </summary>
 public static class LatencyTableImporter
 {
     /// <exception cref="InvalidInputException">Missing file or column, an architecture that does not parse, a value that is not a positive number.</exception>
-    public static IReadOnlyList<ImportedDevice> Import(ProfileStore store, LatencyTableImport import)
+    public static IReadOnlyList<ImportedColumn> Import(ProfileStore store, LatencyTableImport import)
     {
         var table = CsvTable.Read(import.CsvPath);
         int archIndex = table.ColumnIndex(import.ArchitectureColumn);
@@ -84,12 +91,13 @@ public static class LatencyTableImporter
                 {
                     continue;
                 }
-                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value) || value <= 0)
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value)
+                    || (!import.AsObjectives && value <= 0))
                 {
                     throw new InvalidInputException(
-                        $"{import.CsvPath}, line {table.LineNumbers[r]}, column '{columns[c].Name}': '{text}' is not a positive latency.");
+                        $"{import.CsvPath}, line {table.LineNumbers[r]}, column '{columns[c].Name}': '{text}' is not {(import.AsObjectives ? "a number" : "a positive latency")}.");
                 }
-                values[c, r] = value * import.ToMilliseconds;
+                values[c, r] = import.AsObjectives ? value : value * import.ToMilliseconds;
             }
         }
 
@@ -97,9 +105,31 @@ public static class LatencyTableImporter
         return store.InTransaction(transaction =>
         {
             var architectureIds = architectures.Select(a => store.EnsureArchitecture(import.Space, a, import.Dataset, transaction)).ToArray();
+            var imported = new List<ImportedColumn>();
+            if (import.AsObjectives)
+            {
+                using var objective = store.PrepareObjectiveUpsert(transaction);
+                for (int c = 0; c < columns.Count; c++)
+                {
+                    int count = 0;
+                    for (int r = 0; r < architectures.Length; r++)
+                    {
+                        if (values[c, r] is { } value)
+                        {
+                            objective.Parameters["$name"].Value = import.Prefix + columns[c].Name;
+                            objective.Parameters["$arch"].Value = architectureIds[r];
+                            objective.Parameters["$value"].Value = value;
+                            objective.Parameters["$source"].Value = source;
+                            objective.ExecuteNonQuery();
+                            count++;
+                        }
+                    }
+                    imported.Add(new ImportedColumn(import.Prefix + columns[c].Name, columns[c].Name, count, architectures.Length - count));
+                }
+                return imported;
+            }
             using var upsert = store.PrepareTableUpsert(transaction);
             string now = ProfileStore.Now();
-            var imported = new List<ImportedDevice>();
             for (int c = 0; c < columns.Count; c++)
             {
                 var device = store.EnsureTableDevice(import.Prefix + columns[c].Name, source, import.Dataset, transaction);
@@ -112,7 +142,7 @@ public static class LatencyTableImporter
                         count++;
                     }
                 }
-                imported.Add(new ImportedDevice(device.Name, columns[c].Name, count, architectures.Length - count));
+                imported.Add(new ImportedColumn(device.Name, columns[c].Name, count, architectures.Length - count));
             }
             return imported;
         });

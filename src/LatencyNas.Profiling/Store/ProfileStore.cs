@@ -16,7 +16,7 @@ namespace LatencyNas.Profiling.Store;
 public sealed class ProfileStore : IDisposable
 {
     public const string DefaultPath = "profiles/latnas.db";
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly SqliteConnection _connection;
     // Ids known to be committed (or inside the open transaction), by space, digits, dataset and resolution.
@@ -80,7 +80,7 @@ public sealed class ProfileStore : IDisposable
         {
             return;
         }
-        bool foreign = Scalar<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('devices', 'architectures', 'architecture_features', 'measurements')") > 0;
+        bool foreign = Scalar<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('devices', 'architectures', 'architecture_features', 'measurements', 'objectives')") > 0;
         if (foreign)
         {
             throw new ProfileStoreException($"'{Path}' is an SQLite file but not a LatencyNas profile store.");
@@ -149,6 +149,13 @@ public sealed class ProfileStore : IDisposable
                 UNIQUE (device_id, architecture_id, session)
             );
             CREATE INDEX IF NOT EXISTS measurements_by_device ON measurements (device_id, status);
+            CREATE TABLE IF NOT EXISTS objectives (
+                name TEXT NOT NULL,
+                architecture_id INTEGER NOT NULL REFERENCES architectures (id),
+                value REAL NOT NULL,
+                source TEXT,
+                PRIMARY KEY (name, architecture_id)
+            );
             """, transaction);
         Execute(_connection, $"PRAGMA user_version = {SchemaVersion};", transaction);
         transaction.Commit();
@@ -428,6 +435,83 @@ public sealed class ProfileStore : IDisposable
             latencies[reader.GetString(0)] = reader.GetDouble(1);
         }
         return latencies;
+    }
+
+    /// <summary>Names of the objectives (e.g. imported accuracies) the store holds, with their counts.</summary>
+    public IReadOnlyList<(string Name, int Count)> ListObjectives()
+    {
+        using var command = Command("SELECT name, count(*) FROM objectives GROUP BY name ORDER BY name");
+        var objectives = new List<(string, int)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            objectives.Add((reader.GetString(0), reader.GetInt32(1)));
+        }
+        return objectives;
+    }
+
+    /// <summary>Values of an objective (higher is better) for the architectures of a space, by digits.</summary>
+    /// <exception cref="ProfileStoreException">The store holds no objective of that name.</exception>
+    public IReadOnlyDictionary<string, double> Objective(string name, SearchSpace space)
+    {
+        using var command = Command("""
+            SELECT a.digits, o.value FROM objectives o JOIN architectures a ON a.id = o.architecture_id
+            WHERE o.name = $name AND a.space = $space
+            """);
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$space", space.Name);
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                values[reader.GetString(0)] = reader.GetDouble(1);
+            }
+        }
+        if (values.Count == 0)
+        {
+            var known = ListObjectives().Select(o => o.Name).ToList();
+            throw new ProfileStoreException(
+                $"No objective '{name}' for {space.Name} in {Path}. " +
+                (known.Count > 0 ? $"Known objectives: {string.Join(", ", known)}." : "Import one with `latnas import --csv FILE --objectives COLUMN`."));
+        }
+        return values;
+    }
+
+    /// <summary>Stores computed objective values (e.g. zero-cost proxies) so they are computed once.</summary>
+    public void SaveObjective(string name, SearchSpace space, Dataset dataset, IEnumerable<(Architecture Architecture, double Value)> values, string source)
+    {
+        InTransaction(transaction =>
+        {
+            using var upsert = PrepareObjectiveUpsert(transaction);
+            foreach (var (architecture, value) in values)
+            {
+                upsert.Parameters["$name"].Value = name;
+                upsert.Parameters["$arch"].Value = EnsureArchitecture(space, architecture, dataset, transaction);
+                upsert.Parameters["$value"].Value = value;
+                upsert.Parameters["$source"].Value = source;
+                upsert.ExecuteNonQuery();
+            }
+            return 0;
+        });
+    }
+
+    /// <summary>Like <see cref="Objective"/>, but empty rather than an error when the store has none.</summary>
+    public IReadOnlyDictionary<string, double> ObjectiveOrEmpty(string name, SearchSpace space)
+        => ListObjectives().Any(o => o.Name == name) ? Objective(name, space) : new Dictionary<string, double>();
+
+    internal SqliteCommand PrepareObjectiveUpsert(SqliteTransaction transaction)
+    {
+        var command = Command("""
+            INSERT INTO objectives (name, architecture_id, value, source) VALUES ($name, $arch, $value, $source)
+            ON CONFLICT (name, architecture_id) DO UPDATE SET value = excluded.value, source = excluded.source
+            """, transaction);
+        command.Parameters.Add("$name", SqliteType.Text);
+        command.Parameters.Add("$arch", SqliteType.Integer);
+        command.Parameters.Add("$value", SqliteType.Real);
+        command.Parameters.Add("$source", SqliteType.Text);
+        command.Prepare();
+        return command;
     }
 
     /// <summary>Runs <paramref name="work"/> in one transaction: all of it lands, or none (used by imports).</summary>
