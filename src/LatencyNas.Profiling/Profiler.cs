@@ -49,51 +49,85 @@ public sealed class Profiler
         var medians = new List<double>();
         string? stopReason = null;
         var pipeline = BuildPipeline();
-        await foreach (var (request, model, preparationError) in PrepareAsync(space, pending, cancellation))
+        var gate = new Lock();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+
+        void Stop(string reason)
         {
-            using var _ = model;
-            if (cancellation.IsCancellationRequested)
+            lock (gate)
             {
-                stopReason = "cancelled";
-                break;
+                stopReason ??= reason;
+            }
+            stop.Cancel();
+        }
+
+        // One measurement at a time for a local device; one per agent for a remote one.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _runner.Concurrency), CancellationToken = CancellationToken.None };
+        await Parallel.ForEachAsync(PrepareAsync(space, pending, stop.Token), parallel, async (item, _) =>
+        {
+            var (request, model, preparationError) = item;
+            using var prepared = model;
+            if (stop.IsCancellationRequested)
+            {
+                return;
             }
             double? lastMedian = null;
+            string? failure = null, agent = null;
             if (preparationError is not null)
             {
-                string reason = $"model preparation failed: {OneLine(preparationError)}";
-                _store.RecordFailure(device, space, request, _options.Session, reason);
-                failures.Add(new ProfileFailure(request.Architecture, reason));
+                failure = $"model preparation failed: {OneLine(preparationError)}";
             }
             else
             {
                 try
                 {
                     var measurement = await pipeline.ExecuteAsync(
-                        async token => await _runner.MeasureAsync(model!, _options.Protocol, token), cancellation);
+                        async token => await _runner.MeasureAsync(model!, _options.Protocol, token), stop.Token);
                     _store.RecordMeasurement(device, space, request, _options.Session, measurement);
-                    medians.Add(measurement.Statistics.MedianMs);
                     lastMedian = measurement.Statistics.MedianMs;
                 }
-                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
-                    stopReason = "cancelled";
-                    break;
+                    if (cancellation.IsCancellationRequested)
+                    {
+                        Stop("cancelled");
+                    }
+                    return; // stopped by the breaker or the user: this architecture stays pending
                 }
                 catch (BrokenCircuitException)
                 {
-                    stopReason = $"stopped because the device kept failing; last failure: {failures.LastOrDefault()?.Reason ?? "unknown"}";
-                    break;
+                    string last;
+                    lock (gate)
+                    {
+                        last = failures.LastOrDefault()?.Reason ?? "unknown";
+                    }
+                    Stop($"stopped because the device kept failing; last failure: {last}");
+                    return;
                 }
                 catch (Exception error)
                 {
-                    string reason = Describe(error);
-                    _store.RecordFailure(device, space, request, _options.Session, reason, (error as DeviceException)?.Agent);
-                    failures.Add(new ProfileFailure(request.Architecture, reason));
+                    failure = Describe(error);
+                    agent = (error as DeviceException)?.Agent;
                 }
             }
-            progress?.Report(new ProfileProgress(
-                medians.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed, request.Architecture, lastMedian));
-        }
+            if (failure is not null)
+            {
+                _store.RecordFailure(device, space, request, _options.Session, failure, agent);
+            }
+            lock (gate)
+            {
+                if (failure is not null)
+                {
+                    failures.Add(new ProfileFailure(request.Architecture, failure));
+                }
+                else
+                {
+                    medians.Add(lastMedian!.Value);
+                }
+                progress?.Report(new ProfileProgress(
+                    medians.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed, request.Architecture, lastMedian));
+            }
+        });
         return new ProfileSummary(
             device.Name, architectures.Distinct().Count(), alreadyStored, medians.Count, failures, stopReason, clock.Elapsed,
             medians.Count > 0 ? Descriptive.Median(medians) : null);
@@ -112,13 +146,17 @@ public sealed class Profiler
         {
             foreach (var request in requests)
             {
+                if (cancellation.IsCancellationRequested)
+                {
+                    yield break;
+                }
                 yield return Prepare(request);
             }
             yield break;
         }
 
         var channel = Channel.CreateBounded<(ModelRequest, IPreparedModel?, Exception?)>(
-            new BoundedChannelOptions(_options.PrepareAhead) { SingleReader = true, SingleWriter = true });
+            new BoundedChannelOptions(Math.Max(_options.PrepareAhead, _runner.Concurrency)) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var producer = Task.Factory.StartNew(async () =>
         {

@@ -48,6 +48,9 @@ public interface IDeviceRunner : IAsyncDisposable
     /// <summary>Whether <see cref="Prepare"/> may run on another thread while <see cref="MeasureAsync"/> runs without disturbing it.</summary>
     bool CanPrepareConcurrently { get; }
 
+    /// <summary>How many measurements may run at once (one per remote agent; 1 for a local runner).</summary>
+    int Concurrency => 1;
+
     /// <summary>Checks that the device is present and usable and describes it.</summary>
     /// <exception cref="DeviceUnavailableException">The device or its provider is absent.</exception>
     Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation);

@@ -1,0 +1,276 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Threading.Channels;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Runners;
+using LatencyNas.Profiling.Timing;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace LatencyNas.Profiling.Remote;
+
+/// <summary>
+/// Measures on edge devices through their <c>latnas agent</c>s. Each agent gets an HTTP client with
+/// its own Polly pipeline — a per-attempt timeout, jittered exponential retries of transient faults
+/// (connection refused, 5xx, 429, timeouts) and a circuit breaker — and measures one model at a
+/// time; with several agents of the same device kind, one profile is spread over all of them. A
+/// prepared model carries an idempotency key, so a retried request is answered from the agent's
+/// record instead of being measured twice.
+/// </summary>
+public sealed class RemoteRunner : IDeviceRunner
+{
+    private readonly IOnnxModelSource _models;
+    private readonly IReadOnlyList<Agent> _agents;
+    private readonly Channel<Agent> _idle;
+
+    public RemoteRunner(DeviceDescriptor device, IOnnxModelSource models, Func<HttpMessageHandler>? handlerFactory = null)
+    {
+        if (device.Runtime != DeviceRuntime.Remote || device.Remote is null)
+        {
+            throw new ArgumentException($"Device '{device.Name}' is not a remote device.", nameof(device));
+        }
+        Device = device;
+        _models = models;
+        string? token = ReadToken(device.Remote);
+        _agents = device.Remote.Endpoints.Select(endpoint => new Agent(endpoint, token, device.Remote.AttemptTimeout, handlerFactory?.Invoke())).ToList();
+        _idle = Channel.CreateUnbounded<Agent>();
+        foreach (var agent in _agents)
+        {
+            _idle.Writer.TryWrite(agent);
+        }
+    }
+
+    public DeviceDescriptor Device { get; }
+
+    /// <summary>Measurement happens on the agents, so this machine's cores are free for preparing models.</summary>
+    public bool CanPrepareConcurrently => true;
+
+    public int Concurrency => _agents.Count;
+
+    /// <exception cref="DeviceUnavailableException">An agent does not answer, refuses the token, or differs from the others.</exception>
+    public async Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation)
+    {
+        var infos = new List<AgentInfo>();
+        foreach (var agent in _agents)
+        {
+            infos.Add(await agent.InfoAsync(cancellation));
+        }
+        var first = infos[0];
+        foreach (var other in infos.Skip(1))
+        {
+            if (other.CpuModel != first.CpuModel || other.Cores != first.Cores || other.RuntimeVersion != first.RuntimeVersion)
+            {
+                throw new DeviceUnavailableException(
+                    $"Agents of one device must be the same kind: {first.Agent} is {first.CpuModel} ({first.Cores} cores, ONNX Runtime {first.RuntimeVersion}), " +
+                    $"{other.Agent} is {other.CpuModel} ({other.Cores} cores, ONNX Runtime {other.RuntimeVersion}).");
+            }
+        }
+        if (Device.Provider == ExecutionProvider.Cuda && infos.Any(i => !i.Providers.Contains(OrtTimedSession.CudaProvider)))
+        {
+            throw new DeviceUnavailableException($"CUDA was requested but agent {infos.First(i => !i.Providers.Contains(OrtTimedSession.CudaProvider)).Agent} has only {string.Join(", ", first.Providers)}.");
+        }
+        return new DeviceFingerprint(first.CpuModel, first.Cores, first.OperatingSystem, "remote", $"onnxruntime {first.RuntimeVersion}",
+            Device.Provider.ToString().ToLowerInvariant(), Device.Threads, Device.Optimization, Device.BatchSize, Device.Resolution, Device.Dataset.Name, Device.Spinning);
+    }
+
+    public IPreparedModel Prepare(ModelRequest request) => new RemoteModel(request, _models.Export(request), Guid.NewGuid().ToString("N"));
+
+    public async Task<Measurement> MeasureAsync(IPreparedModel model, MeasurementProtocol protocol, CancellationToken cancellation)
+    {
+        var remote = model as RemoteModel ?? throw new ArgumentException("The remote runner measures models it prepared.", nameof(model));
+        var agent = await TakeAgentAsync(cancellation);
+        try
+        {
+            var response = await agent.MeasureAsync(remote, new MeasureSettings(OrtSettings.From(Device), protocol), cancellation);
+            return new Measurement(response.Statistics, response.SessionMs, response.Agent);
+        }
+        finally
+        {
+            _idle.Writer.TryWrite(agent);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var agent in _agents)
+        {
+            agent.Dispose();
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>An idle agent, preferring one whose circuit is closed.</summary>
+    private async Task<Agent> TakeAgentAsync(CancellationToken cancellation)
+    {
+        var agent = await _idle.Reader.ReadAsync(cancellation);
+        if (agent.CircuitOpen && _agents.Count > 1)
+        {
+            // Give a healthy idle agent the work, if one is waiting.
+            if (_idle.Reader.TryRead(out var other))
+            {
+                _idle.Writer.TryWrite(agent);
+                return other;
+            }
+        }
+        return agent;
+    }
+
+    private static string? ReadToken(RemoteEndpoint remote)
+    {
+        if (remote.TokenEnvironmentVariable is { } variable && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment.Trim();
+        }
+        if (remote.TokenFile is { } file)
+        {
+            try
+            {
+                return File.ReadAllText(file).Trim();
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                throw new DeviceUnavailableException($"Cannot read the agent token file '{file}': {error.Message}");
+            }
+        }
+        return null;
+    }
+
+    private sealed record RemoteModel(ModelRequest Request, byte[] Bytes, string IdempotencyKey) : IPreparedModel
+    {
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>One agent: its HTTP client and resilience pipeline.</summary>
+    private sealed class Agent : IDisposable
+    {
+        private readonly HttpClient _http;
+        private readonly ResiliencePipeline _pipeline;
+        private readonly CircuitBreakerStateProvider _circuit = new();
+
+        public Agent(Uri endpoint, string? token, TimeSpan attemptTimeout, HttpMessageHandler? handler)
+        {
+            Endpoint = endpoint;
+            _http = handler is null ? new HttpClient() : new HttpClient(handler);
+            _http.BaseAddress = endpoint;
+            _http.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's per-attempt timeout governs
+            if (token is not null)
+            {
+                _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+            _pipeline = new ResiliencePipelineBuilder()
+                .AddRetry(new RetryStrategyOptions
+                {
+                    MaxRetryAttempts = 3,
+                    Delay = TimeSpan.FromMilliseconds(200),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldHandle = new PredicateBuilder().Handle<DeviceException>(e => e.IsTransient),
+                })
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                {
+                    FailureRatio = 0.8,
+                    MinimumThroughput = 4,
+                    SamplingDuration = TimeSpan.FromSeconds(60),
+                    BreakDuration = TimeSpan.FromSeconds(5),
+                    ShouldHandle = new PredicateBuilder().Handle<DeviceException>(e => e.IsTransient),
+                    StateProvider = _circuit,
+                })
+                .AddTimeout(attemptTimeout)
+                .Build();
+        }
+
+        public Uri Endpoint { get; }
+
+        public bool CircuitOpen => _circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
+        public async Task<AgentInfo> InfoAsync(CancellationToken cancellation)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.GetAsync(AgentContract.InfoPath, cancellation);
+            }
+            catch (HttpRequestException error)
+            {
+                throw new DeviceUnavailableException($"No agent answers at {Endpoint}: {error.Message}. Start it with `latnas agent --urls {Endpoint}`.", error);
+            }
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.Unauthorized)
+                {
+                    throw new DeviceUnavailableException(
+                        $"The agent at {Endpoint} refused the token (401 Unauthorized): set the descriptor's remote.token_env variable or token_file to the agent's token.");
+                }
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new DeviceUnavailableException($"The agent at {Endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {await ErrorText(response, cancellation)}");
+                }
+                return await response.Content.ReadFromJsonAsync<AgentInfo>(AgentContract.Json, cancellation)
+                       ?? throw new DeviceUnavailableException($"The agent at {Endpoint} sent an empty description.");
+            }
+        }
+
+        public async Task<MeasureResponse> MeasureAsync(RemoteModel model, MeasureSettings settings, CancellationToken cancellation)
+        {
+            string query = $"{AgentContract.MeasurePath}?{AgentContract.SettingsParameter}={Uri.EscapeDataString(JsonSerializer.Serialize(settings, AgentContract.Json))}";
+            try
+            {
+                return await _pipeline.ExecuteAsync(async token =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, query) { Content = new ByteArrayContent(model.Bytes) };
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    request.Headers.Add(AgentContract.IdempotencyHeader, model.IdempotencyKey);
+                    HttpResponseMessage response;
+                    try
+                    {
+                        response = await _http.SendAsync(request, token);
+                    }
+                    catch (HttpRequestException error)
+                    {
+                        throw new DeviceException($"agent {Endpoint} unreachable: {error.Message}", isTransient: true, error, Endpoint.Authority);
+                    }
+                    using (response)
+                    {
+                        if (response.IsSuccessStatusCode)
+                        {
+                            return await response.Content.ReadFromJsonAsync<MeasureResponse>(AgentContract.Json, token)
+                                   ?? throw new DeviceException($"agent {Endpoint} sent an empty answer", isTransient: true, agent: Endpoint.Authority);
+                        }
+                        string reason = $"agent {Endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {await ErrorText(response, token)}";
+                        bool transient = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)response.StatusCode >= 500;
+                        throw new DeviceException(reason, transient, agent: Endpoint.Authority);
+                    }
+                }, cancellation);
+            }
+            catch (TimeoutRejectedException error)
+            {
+                throw new DeviceException($"agent {Endpoint} did not answer within {error.Timeout.TotalSeconds:0.#} s", isTransient: true, error, Endpoint.Authority);
+            }
+            catch (BrokenCircuitException error)
+            {
+                throw new DeviceException($"agent {Endpoint} keeps failing (circuit open)", isTransient: true, error, Endpoint.Authority);
+            }
+        }
+
+        public void Dispose() => _http.Dispose();
+
+        private static async Task<string> ErrorText(HttpResponseMessage response, CancellationToken cancellation)
+        {
+            string body = await response.Content.ReadAsStringAsync(cancellation);
+            try
+            {
+                return JsonSerializer.Deserialize<AgentError>(body, AgentContract.Json)?.Error ?? body;
+            }
+            catch (JsonException)
+            {
+                return body.Length > 200 ? body[..200] : body;
+            }
+        }
+    }
+}
