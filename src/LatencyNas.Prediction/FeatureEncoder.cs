@@ -1,0 +1,83 @@
+using LatencyNas.Core.Spaces;
+
+namespace LatencyNas.Prediction;
+
+/// <summary>
+/// Turns architectures into numbers for predictors. Works for any <see cref="SearchSpace"/>:
+/// a one-hot block per decision (NB201: 6 edges × 5 ops = 30), then the analytic features of the
+/// architecture on the device's dataset — parameters and MACs (in millions), per-op counts, the
+/// disconnected flag and the space's extra features (NB201: live op counts, longest convolution path).
+/// </summary>
+public sealed class FeatureEncoder
+{
+    private readonly int[] _offsets;
+
+    public FeatureEncoder(SearchSpace space, Dataset dataset)
+    {
+        Space = space;
+        Dataset = dataset;
+        _offsets = new int[space.Decisions.Count];
+        var names = new List<string>();
+        for (int d = 0; d < space.Decisions.Count; d++)
+        {
+            _offsets[d] = names.Count;
+            names.AddRange(space.Decisions[d].Choices.Select(choice => $"d{d}={choice}"));
+        }
+        OneHotLength = names.Count;
+        var probe = space.Features(space.FromIndex(0), dataset);
+        names.Add("params_m");
+        names.Add("macs_m");
+        names.AddRange(probe.OpCounts.Select(p => "count_" + p.Key));
+        names.Add("disconnected");
+        names.AddRange(probe.Extra.Select(p => p.Key));
+        Names = names;
+    }
+
+    public SearchSpace Space { get; }
+
+    public Dataset Dataset { get; }
+
+    /// <summary>Length of the one-hot block (the additive predictor's input).</summary>
+    public int OneHotLength { get; }
+
+    /// <summary>Length of the full vector (one-hot then analytic features).</summary>
+    public int Length => Names.Count;
+
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>Whether one-hot column <paramref name="column"/> is a decision's first choice (the reference level of additive models).</summary>
+    public bool IsReferenceLevel(int column) => Array.IndexOf(_offsets, column) >= 0;
+
+    public double[] OneHot(Architecture architecture)
+    {
+        var vector = new double[OneHotLength];
+        for (int d = 0; d < _offsets.Length; d++)
+        {
+            vector[_offsets[d] + architecture[d]] = 1;
+        }
+        return vector;
+    }
+
+    public float[] Full(Architecture architecture)
+    {
+        var vector = new float[Length];
+        for (int d = 0; d < _offsets.Length; d++)
+        {
+            vector[_offsets[d] + architecture[d]] = 1;
+        }
+        var features = Space.Features(architecture, Dataset);
+        int i = OneHotLength;
+        vector[i++] = features.Parameters / 1e6f;
+        vector[i++] = features.Macs / 1e6f;
+        foreach (var count in features.OpCounts)
+        {
+            vector[i++] = count.Value;
+        }
+        vector[i++] = features.Disconnected ? 1 : 0;
+        foreach (var extra in features.Extra)
+        {
+            vector[i++] = (float)extra.Value;
+        }
+        return vector;
+    }
+}

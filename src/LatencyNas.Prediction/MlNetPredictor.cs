@@ -1,0 +1,139 @@
+using LatencyNas.Core.Spaces;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace LatencyNas.Prediction;
+
+/// <summary>
+/// An ML.NET regressor (FastTree or LightGbm) on the full feature vector. Trained single-threaded
+/// with a fixed seed, so the same data gives the same model. Predicts a whole batch through one
+/// <c>Transform</c> — no per-row prediction engine.
+/// </summary>
+/// <remarks>
+/// With a <see cref="Base"/>, the trees learn only what the additive model misses (on the log
+/// target: the log-ratio of latency to the additive prediction). Trees alone cannot extrapolate a
+/// sum of per-op costs to op combinations they rarely saw; the base does that, and the trees add
+/// the interactions (fusions, a pruned dead cell) it cannot express.
+/// </remarks>
+public sealed class MlNetPredictor : LatencyPredictor
+{
+    private readonly MLContext _context;
+
+    private MlNetPredictor(FeatureEncoder encoder, TargetTransform target, ModelKind kind, MLContext context, ITransformer model,
+        AdditivePredictor? baseModel, double baseFloor)
+        : base(encoder, target)
+    {
+        Kind = kind;
+        _context = context;
+        Model = model;
+        Base = baseModel;
+        BaseFloor = baseFloor;
+    }
+
+    public override ModelKind Kind { get; }
+
+    public ITransformer Model { get; }
+
+    /// <summary>The additive model whose residual the trees learn, or null for trees alone.</summary>
+    public AdditivePredictor? Base { get; }
+
+    /// <summary>On the log scale the base's predictions are floored at this latency (half the smallest training latency).</summary>
+    public double BaseFloor { get; }
+
+    public override string Description => Base is null ? base.Description : base.Description + " on an additive base";
+
+    /// <summary>One row of the ML.NET data view: the label and the feature vector (its length is set at run time).</summary>
+    internal sealed class Row
+    {
+        public float Label { get; set; }
+
+        public float[] Features { get; set; } = [];
+    }
+
+    public static MlNetPredictor Fit(ModelKind kind, FeatureEncoder encoder, IReadOnlyList<Architecture> architectures, IReadOnlyList<double> latenciesMs,
+        TargetTransform target, int seed, bool onAdditiveBase = false)
+    {
+        var context = new MLContext(seed);
+        var baseModel = onAdditiveBase ? AdditivePredictor.Fit(encoder, architectures, latenciesMs) : null;
+        double baseFloor = Math.Max(latenciesMs.Min(), 1e-6) * 0.5;
+        double[] offsets = baseModel is null ? new double[architectures.Count] : BaseOffsets(baseModel, target, architectures, baseFloor);
+        var labels = latenciesMs.Select((l, i) => (float)(Transform(target, l) - offsets[i])).ToArray();
+        var data = LoadRows(context, encoder, architectures, labels);
+        // Small training sets (tens of rows, as in adaptation) need smaller leaves.
+        int minimumPerLeaf = Math.Clamp(architectures.Count / 200, 1, 5);
+        IEstimator<ITransformer> trainer = kind switch
+        {
+            ModelKind.FastTree => context.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+            {
+                NumberOfLeaves = 32,
+                NumberOfTrees = 600,
+                LearningRate = 0.08,
+                MinimumExampleCountPerLeaf = minimumPerLeaf,
+                NumberOfThreads = 1,
+                FeatureFraction = 1.0,
+            }),
+            ModelKind.LightGbm => context.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
+            {
+                NumberOfLeaves = 32,
+                NumberOfIterations = 800,
+                LearningRate = 0.06,
+                MinimumExampleCountPerLeaf = minimumPerLeaf,
+                NumberOfThreads = 1,
+                Seed = seed,
+                Silent = true,
+                Verbose = false,
+            }),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not an ML.NET model kind."),
+        };
+        return new MlNetPredictor(encoder, target, kind, context, trainer.Fit(data), baseModel, baseFloor);
+    }
+
+    protected override double[] PredictTransformed(IReadOnlyList<Architecture> architectures)
+    {
+        var data = LoadRows(_context, Encoder, architectures, labels: null);
+        double[] scores = Model.Transform(data).GetColumn<float>("Score").Select(score => (double)score).ToArray();
+        if (Base is not null)
+        {
+            double[] offsets = BaseOffsets(Base, Target, architectures, BaseFloor);
+            for (int i = 0; i < scores.Length; i++)
+            {
+                scores[i] += offsets[i];
+            }
+        }
+        return scores;
+    }
+
+    /// <summary>The base's prediction on the model's scale; on the log scale floored at a positive latency.</summary>
+    private static double[] BaseOffsets(AdditivePredictor baseModel, TargetTransform target, IReadOnlyList<Architecture> architectures, double floor)
+    {
+        double[] predictions = baseModel.Predict(architectures);
+        return predictions.Select(p => target == TargetTransform.Log ? Math.Log(Math.Max(p, floor)) : p).ToArray();
+    }
+
+    public void SaveModel(Stream stream)
+    {
+        var schema = LoadRows(_context, Encoder, [], labels: null).Schema;
+        _context.Model.Save(Model, schema, stream);
+    }
+
+    public static MlNetPredictor LoadModel(ModelKind kind, FeatureEncoder encoder, TargetTransform target, Stream stream, AdditivePredictor? baseModel, double baseFloor)
+    {
+        var context = new MLContext(0);
+        var model = context.Model.Load(stream, out _);
+        return new MlNetPredictor(encoder, target, kind, context, model, baseModel, baseFloor);
+    }
+
+    private static IDataView LoadRows(MLContext context, FeatureEncoder encoder, IReadOnlyList<Architecture> architectures, float[]? labels)
+    {
+        var rows = new Row[architectures.Count];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = new Row { Label = labels?[i] ?? 0, Features = encoder.Full(architectures[i]) };
+        }
+        var schema = SchemaDefinition.Create(typeof(Row));
+        schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, encoder.Length);
+        return context.Data.LoadFromEnumerable(rows, schema);
+    }
+}

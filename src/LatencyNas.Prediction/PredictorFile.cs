@@ -1,0 +1,167 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+
+namespace LatencyNas.Prediction;
+
+/// <summary>What a saved predictor says about itself.</summary>
+public sealed record PredictorMetadata
+{
+    public int Format { get; init; } = 1;
+    public required string Device { get; init; }
+    public required string Kind { get; init; }
+    public required string Target { get; init; }
+    public required string Space { get; init; }
+    public required string Dataset { get; init; }
+    public required int Resolution { get; init; }
+    public required int TrainedOn { get; init; }
+    public required int Seed { get; init; }
+    public string? Requested { get; init; }
+    public PredictionMetrics? TestMetrics { get; init; }
+    public IReadOnlyList<CandidateScore>? Candidates { get; init; }
+    public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+}
+
+/// <summary>
+/// Predictors on disk, next to the profile store: <c>predictors/&lt;device&gt;/&lt;model&gt;.predictor</c>,
+/// a zip holding <c>metadata.json</c> and the model (<c>weights.json</c> or ML.NET's <c>model.zip</c>).
+/// Written to a temporary file and renamed, so a crash never leaves half a predictor.
+/// </summary>
+public static class PredictorFile
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private sealed record AdditiveWeights(double[] Weights, double Bias, double Floor = 0);
+
+    /// <summary>Where the predictor of <paramref name="device"/> named <paramref name="model"/> lives, beside <paramref name="storePath"/>.</summary>
+    public static string PathFor(string storePath, string device, string model)
+    {
+        string safe = string.Concat(device.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storePath))!, "predictors", safe, model.ToLowerInvariant() + ".predictor");
+    }
+
+    public static void Save(string path, LatencyPredictor predictor, PredictorMetadata metadata)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        string temporary = path + $".{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var file = File.Create(temporary))
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            {
+                using (var entry = zip.CreateEntry("metadata.json").Open())
+                {
+                    JsonSerializer.Serialize(entry, metadata, Json);
+                }
+                switch (predictor)
+                {
+                    case AdditivePredictor additive:
+                        using (var entry = zip.CreateEntry("weights.json").Open())
+                        {
+                            JsonSerializer.Serialize(entry, new AdditiveWeights(additive.Weights.ToArray(), additive.Bias), Json);
+                        }
+                        break;
+                    case MlNetPredictor mlnet:
+                        if (mlnet.Base is { } baseModel)
+                        {
+                            using var entry = zip.CreateEntry("base.json").Open();
+                            JsonSerializer.Serialize(entry, new AdditiveWeights(baseModel.Weights.ToArray(), baseModel.Bias, mlnet.BaseFloor), Json);
+                        }
+                        using (var entry = zip.CreateEntry("model.zip").Open())
+                        using (var buffer = new MemoryStream())
+                        {
+                            mlnet.SaveModel(buffer); // ML.NET needs a seekable stream
+                            buffer.Position = 0;
+                            buffer.CopyTo(entry);
+                        }
+                        break;
+                    default:
+                        throw new NotSupportedException($"Cannot save a {predictor.GetType().Name}.");
+                }
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <exception cref="InvalidInputException">The file is missing, corrupt, or not a LatencyNas predictor.</exception>
+    public static (LatencyPredictor Predictor, PredictorMetadata Metadata) Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidInputException($"No predictor at '{path}'. Train one first with `latnas train`.");
+        }
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var metadata = Read<PredictorMetadata>(zip, "metadata.json");
+            if (metadata.Format != 1)
+            {
+                throw new InvalidInputException($"'{path}' has predictor format {metadata.Format}; this LatencyNas reads format 1.");
+            }
+            var space = SearchSpaces.Get(metadata.Space);
+            var dataset = Dataset.Parse(metadata.Dataset);
+            if (dataset.Resolution != metadata.Resolution)
+            {
+                dataset = dataset with { Resolution = metadata.Resolution };
+            }
+            var encoder = new FeatureEncoder(space, dataset);
+            var target = Enum.Parse<TargetTransform>(metadata.Target, ignoreCase: true);
+            var kind = Enum.Parse<ModelKind>(metadata.Kind, ignoreCase: true);
+            LatencyPredictor predictor;
+            if (kind == ModelKind.Additive)
+            {
+                var weights = Read<AdditiveWeights>(zip, "weights.json");
+                predictor = new AdditivePredictor(encoder, target, weights.Weights, weights.Bias);
+            }
+            else
+            {
+                using var buffer = new MemoryStream();
+                using (var entry = (zip.GetEntry("model.zip") ?? throw new InvalidDataException("model.zip is missing")).Open())
+                {
+                    entry.CopyTo(buffer);
+                }
+                buffer.Position = 0;
+                AdditivePredictor? baseModel = null;
+                double baseFloor = 0;
+                if (zip.GetEntry("base.json") is not null)
+                {
+                    var weights = Read<AdditiveWeights>(zip, "base.json");
+                    baseModel = new AdditivePredictor(encoder, TargetTransform.Identity, weights.Weights, weights.Bias);
+                    baseFloor = weights.Floor;
+                }
+                predictor = MlNetPredictor.LoadModel(kind, encoder, target, buffer, baseModel, baseFloor);
+            }
+            return (predictor, metadata);
+        }
+        catch (InvalidInputException)
+        {
+            throw;
+        }
+        catch (Exception error) when (error is InvalidDataException or JsonException or IOException or ArgumentException or FormatException
+                                          or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"Cannot read predictor '{path}': the file is corrupt or not a LatencyNas predictor ({error.Message.Split('\n')[0]}). Train it again.");
+        }
+    }
+
+    private static T Read<T>(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"{name} is missing");
+        using var stream = entry.Open();
+        return JsonSerializer.Deserialize<T>(stream, Json) ?? throw new InvalidDataException($"{name} is empty");
+    }
+}

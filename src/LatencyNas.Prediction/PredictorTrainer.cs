@@ -1,0 +1,100 @@
+using LatencyNas.Core;
+using LatencyNas.Core.Statistics;
+
+namespace LatencyNas.Prediction;
+
+/// <summary>A model family with the target it is fitted to.</summary>
+/// <param name="OnAdditiveBase">For tree models: learn the residual of an additive model (see <see cref="MlNetPredictor"/>).</param>
+public sealed record PredictorChoice(ModelKind Kind, TargetTransform Target, bool OnAdditiveBase = false)
+{
+    public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}{(Target == TargetTransform.Log ? "/log" : "")}{(OnAdditiveBase ? "+base" : "")}";
+}
+
+/// <summary>The cross-validated score of one candidate in an automatic choice.</summary>
+public sealed record CandidateScore(PredictorChoice Choice, double CvWithin10, double CvSrcc, double CvMape);
+
+/// <summary>A trained predictor and, for an automatic choice, how each candidate scored.</summary>
+public sealed record TrainedPredictor(LatencyPredictor Predictor, IReadOnlyList<CandidateScore> CandidateScores);
+
+/// <summary>
+/// Trains predictors on a device's measurements: a named family, or <c>auto</c>, which
+/// cross-validates the candidates on the training set and keeps the one with the largest share
+/// of predictions within ±10% (then the highest SRCC). That share, unlike MAPE, is not swamped by
+/// the few near-zero latencies of pruned, disconnected cells some devices report.
+/// </summary>
+public static class PredictorTrainer
+{
+    public static readonly IReadOnlyList<string> ModelNames = ["auto", "additive", "fasttree", "lightgbm"];
+
+    /// <summary>
+    /// The variant each family uses when named explicitly, chosen by measurement on real devices
+    /// (README): the additive model on milliseconds (latency adds up in ms, not in log ms); trees
+    /// on the log target over an additive base, which keeps them exact where latency is additive.
+    /// </summary>
+    public static PredictorChoice DefaultChoice(ModelKind kind) => kind == ModelKind.Additive
+        ? new(kind, TargetTransform.Identity)
+        : new(kind, TargetTransform.Log, OnAdditiveBase: true);
+
+    public static IReadOnlyList<PredictorChoice> Candidates { get; } =
+    [
+        new(ModelKind.Additive, TargetTransform.Identity),
+        new(ModelKind.FastTree, TargetTransform.Log, OnAdditiveBase: true),
+        new(ModelKind.LightGbm, TargetTransform.Log, OnAdditiveBase: true),
+        new(ModelKind.LightGbm, TargetTransform.Log),
+        new(ModelKind.LightGbm, TargetTransform.Identity, OnAdditiveBase: true),
+    ];
+
+    public static ModelKind? ParseKind(string model) => model.ToLowerInvariant() switch
+    {
+        "auto" => null,
+        "additive" => ModelKind.Additive,
+        "fasttree" => ModelKind.FastTree,
+        "lightgbm" => ModelKind.LightGbm,
+        _ => throw new InvalidInputException($"Unknown model '{model}'. Models: {string.Join(", ", ModelNames)}."),
+    };
+
+    /// <param name="model">auto, additive, fasttree or lightgbm.</param>
+    public static TrainedPredictor Train(string model, LatencyData data, int seed, int folds = 5)
+        => ParseKind(model) is { } kind
+            ? new TrainedPredictor(Fit(DefaultChoice(kind), data, seed), [])
+            : FitAuto(data, seed, folds);
+
+    public static LatencyPredictor Fit(PredictorChoice choice, LatencyData data, int seed)
+    {
+        var encoder = new FeatureEncoder(data.Space, data.Dataset);
+        return choice.Kind == ModelKind.Additive
+            ? AdditivePredictor.Fit(encoder, data.Architectures, data.LatenciesMs, choice.Target)
+            : MlNetPredictor.Fit(choice.Kind, encoder, data.Architectures, data.LatenciesMs, choice.Target, seed, choice.OnAdditiveBase);
+    }
+
+    public static TrainedPredictor FitAuto(LatencyData data, int seed, int folds = 5)
+    {
+        if (data.Count < 2 * folds)
+        {
+            // Too few to cross-validate: the additive model has the fewest parameters.
+            return new TrainedPredictor(Fit(DefaultChoice(ModelKind.Additive), data, seed), []);
+        }
+        var scores = Candidates.Select(choice => CrossValidate(choice, data, seed, folds)).ToList();
+        var best = scores.OrderByDescending(s => s.CvWithin10).ThenByDescending(s => s.CvSrcc).First();
+        return new TrainedPredictor(Fit(best.Choice, data, seed), scores);
+    }
+
+    public static CandidateScore CrossValidate(PredictorChoice choice, LatencyData data, int seed, int folds)
+    {
+        var order = Enumerable.Range(0, data.Count).ToArray();
+        new Random(seed).Shuffle(order);
+        var measured = new List<double>();
+        var predicted = new List<double>();
+        for (int fold = 0; fold < folds; fold++)
+        {
+            var test = order.Where((_, i) => i % folds == fold).ToArray();
+            var train = order.Where((_, i) => i % folds != fold).ToArray();
+            var model = Fit(choice, data.Subset(train), seed);
+            var testData = data.Subset(test);
+            measured.AddRange(testData.LatenciesMs);
+            predicted.AddRange(model.Predict(testData.Architectures));
+        }
+        var metrics = PredictionMetrics.Compute(measured, predicted);
+        return new CandidateScore(choice, metrics.Within10, metrics.Srcc, metrics.Mape);
+    }
+}
