@@ -1,0 +1,97 @@
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Analysis;
+
+/// <summary>One adaptation method's result on the target's held-out architectures.</summary>
+public sealed record AdaptationOutcome(AdaptationMethod Method, string Description, double? Lambda, PredictionMetrics Metrics);
+
+/// <summary>Before and after adapting a proxy to a target from K target measurements.</summary>
+/// <param name="SrccProxyMeasured">SRCC of the proxy's own measured latencies against the target's (the "before": re-use as is).</param>
+/// <param name="SrccProxyAdditive">SRCC of the proxy's additive predictor against the target.</param>
+public sealed record AdaptationReport(
+    string Proxy, string Target, int Samples, int Test, double SrccProxyMeasured, double SrccProxyAdditive, IReadOnlyList<AdaptationOutcome> Outcomes)
+{
+    public AdaptationOutcome Best => Outcomes.MaxBy(o => o.Metrics.Srcc)!;
+}
+
+/// <summary>
+/// Runs adaptation the way a user would with a new target: draw K of the target's measured
+/// architectures as the only target knowledge, adapt, and score on the target's other measurements.
+/// </summary>
+public static class AdaptationExperiment
+{
+    /// <summary>The method used when none is named: the best on average over the 28 real devices (README).</summary>
+    public const AdaptationMethod DefaultMethod = AdaptationMethod.ProxyFeature;
+
+    /// <param name="others">Other known devices, for <see cref="AdaptationMethod.DeviceMix"/> (the target itself is ignored).</param>
+    public static AdaptationReport Run(
+        LatencyData proxy, LatencyData target, int samples, int seed, IReadOnlyList<AdaptationMethod> methods, IReadOnlyList<LatencyData>? others = null)
+    {
+        if (proxy.Space.Name != target.Space.Name)
+        {
+            throw new InvalidInputException($"The proxy is measured on {proxy.Space.Name}, the target on {target.Space.Name}.");
+        }
+        var (known, test) = target.Split(samples, seed);
+        var proxyAdditive = ProxyAdaptation.FitProxy(proxy);
+        var proxyEstimator = MeasuredOr(proxy, () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
+
+        var proxyMeasured = new MeasuredLatencies(proxy);
+        var covered = Enumerable.Range(0, test.Count).Where(i => proxyMeasured.Covers(test.Architectures[i])).ToArray();
+        var coveredTest = test.Subset(covered);
+        double srccMeasured = coveredTest.Count > 1
+            ? RankCorrelation.Spearman(proxyMeasured.Predict(coveredTest.Architectures), coveredTest.LatenciesMs)
+            : double.NaN;
+        double srccAdditive = RankCorrelation.Spearman(proxyAdditive.Predict(test.Architectures), test.LatenciesMs);
+
+        var outcomes = new List<AdaptationOutcome>();
+        foreach (var method in methods)
+        {
+            AdaptedEstimator? adapted = method switch
+            {
+                AdaptationMethod.Rescale => ProxyAdaptation.Rescale(proxyAdditive, known),
+                AdaptationMethod.ProxyFeature => ProxyAdaptation.ProxyFeature(proxyEstimator, new FeatureEncoder(target.Space, target.Dataset), known),
+                AdaptationMethod.DeviceMix => MixOrNull(others ?? [], target, test, known),
+                _ => throw new ArgumentOutOfRangeException(nameof(methods), method, null),
+            };
+            if (adapted is not null)
+            {
+                var metrics = PredictionMetrics.Compute(test.LatenciesMs, adapted.Predict(test.Architectures));
+                outcomes.Add(new AdaptationOutcome(method, adapted.Description, adapted.Lambda, metrics));
+            }
+        }
+        return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes);
+    }
+
+    /// <summary>The proxy's measurements where it has them, else a predictor trained on them (built only if needed).</summary>
+    public static ILatencyEstimator MeasuredOr(LatencyData device, Func<ILatencyEstimator> fallback)
+    {
+        var measured = new MeasuredLatencies(device);
+        ILatencyEstimator? predictor = null;
+        return new AdaptedEstimator($"{device.Device} (measured)", architectures =>
+        {
+            if (architectures.All(measured.Covers))
+            {
+                return measured.Predict(architectures);
+            }
+            predictor ??= fallback();
+            double[] predicted = predictor.Predict(architectures);
+            return architectures.Select((a, i) => measured.Covers(a) ? measured.Predict([a])[0] : predicted[i]).ToArray();
+        }, lambda: null);
+    }
+
+    private static AdaptedEstimator? MixOrNull(IReadOnlyList<LatencyData> others, LatencyData target, LatencyData test, LatencyData known)
+    {
+        // Only devices measured on every architecture involved can be mixed.
+        var needed = test.Architectures.Concat(known.Architectures).ToArray();
+        var usable = others
+            .Where(o => o.Device != target.Device)
+            .Select(o => new MeasuredLatencies(o))
+            .Where(m => needed.All(m.Covers))
+            .Cast<ILatencyEstimator>()
+            .ToList();
+        return usable.Count == 0 ? null : ProxyAdaptation.DeviceMix(usable, known);
+    }
+}

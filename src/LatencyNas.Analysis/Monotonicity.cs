@@ -1,0 +1,93 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+
+namespace LatencyNas.Analysis;
+
+/// <summary>A device's latencies over a common list of architectures (measured, or predicted).</summary>
+public sealed record DeviceLatencies(string Device, IReadOnlyList<double> LatenciesMs);
+
+/// <summary>How two devices rank the same architectures.</summary>
+/// <param name="CiLow">Lower end of the bootstrap 95% interval of the SRCC.</param>
+/// <param name="CiHigh">Upper end of the bootstrap 95% interval of the SRCC.</param>
+/// <param name="Monotonic">SRCC at or above the threshold: the proxy's ranking (and front) can be re-used.</param>
+public sealed record DevicePair(string First, string Second, double Srcc, double Kendall, double CiLow, double CiHigh, bool Monotonic)
+{
+    public string Verdict => Monotonic ? "re-use" : "adapt";
+}
+
+/// <summary>SRCC and Kendall matrices over the architectures all devices share.</summary>
+public sealed record MonotonicityMatrix(IReadOnlyList<string> Devices, double[,] Srcc, double[,] Kendall, IReadOnlyList<DevicePair> Pairs, int Architectures, double Threshold);
+
+/// <summary>
+/// Latency monotonicity (DESIGN §1, §6): how similarly devices rank architectures by latency.
+/// Pairs at or above the threshold (default 0.9) can share a proxy's Pareto front; the others
+/// need the proxy's predictor adapted to them.
+/// </summary>
+public static class Monotonicity
+{
+    public const double DefaultThreshold = 0.9;
+
+    /// <param name="bootstrap">Bootstrap resamples for the SRCC interval (0 skips it).</param>
+    public static MonotonicityMatrix Compute(IReadOnlyList<DeviceLatencies> devices, int architectureCount, double threshold = DefaultThreshold, int bootstrap = 200, int seed = 0)
+    {
+        int n = devices.Count;
+        var srcc = new double[n, n];
+        var kendall = new double[n, n];
+        var pairs = new List<DevicePair>();
+        var ranks = devices.Select(d => RankCorrelation.Ranks(d.LatenciesMs)).ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            srcc[i, i] = kendall[i, i] = 1;
+            for (int j = i + 1; j < n; j++)
+            {
+                double s = RankCorrelation.Pearson(ranks[i], ranks[j]);
+                double k = RankCorrelation.KendallTauB(devices[i].LatenciesMs, devices[j].LatenciesMs);
+                srcc[i, j] = srcc[j, i] = s;
+                kendall[i, j] = kendall[j, i] = k;
+                var (low, high) = bootstrap > 0 ? BootstrapInterval(devices[i].LatenciesMs, devices[j].LatenciesMs, bootstrap, seed + i * n + j) : (double.NaN, double.NaN);
+                pairs.Add(new DevicePair(devices[i].Device, devices[j].Device, s, k, low, high, s >= threshold));
+            }
+        }
+        return new MonotonicityMatrix(devices.Select(d => d.Device).ToArray(), srcc, kendall, pairs, architectureCount, threshold);
+    }
+
+    /// <summary>Percentile bootstrap: resample architectures with replacement, recompute SRCC, take the 2.5th and 97.5th percentiles.</summary>
+    public static (double Low, double High) BootstrapInterval(IReadOnlyList<double> x, IReadOnlyList<double> y, int resamples, int seed)
+    {
+        var random = new Random(seed);
+        int n = x.Count;
+        var values = new double[resamples];
+        var xs = new double[n];
+        var ys = new double[n];
+        for (int b = 0; b < resamples; b++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                int pick = random.Next(n);
+                xs[i] = x[pick];
+                ys[i] = y[pick];
+            }
+            values[b] = RankCorrelation.Spearman(xs, ys);
+        }
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        return sorted.Length == 0 ? (double.NaN, double.NaN) : (Descriptive.QuantileOfSorted(sorted, 0.025), Descriptive.QuantileOfSorted(sorted, 0.975));
+    }
+
+    /// <summary>The architectures every device in <paramref name="tables"/> holds, in a stable order.</summary>
+    public static IReadOnlyList<Architecture> Shared(IEnumerable<IReadOnlyCollection<Architecture>> tables)
+    {
+        HashSet<Architecture>? shared = null;
+        foreach (var table in tables)
+        {
+            if (shared is null)
+            {
+                shared = [.. table];
+            }
+            else
+            {
+                shared.IntersectWith(table);
+            }
+        }
+        return (shared ?? []).OrderBy(a => a.Digits, StringComparer.Ordinal).ToList();
+    }
+}

@@ -1,0 +1,190 @@
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Analysis;
+
+/// <summary>The ways a proxy's knowledge is carried to a target from a few target measurements.</summary>
+public enum AdaptationMethod
+{
+    /// <summary>
+    /// "One Proxy Device Is Enough": the proxy's additive weights rescaled, w_t = w ⊙ (a + b) + c,
+    /// a and c free, b penalised by λ‖b‖² (λ by leave-one-out SRCC on the K samples).
+    /// </summary>
+    Rescale,
+
+    /// <summary>
+    /// The proxy's best predictor as a feature of a small target model: log t = α·log p(x) + β + Σ γ·onehot,
+    /// γ penalised (λ by leave-one-out SRCC). Carries what the proxy's additive model cannot (pruned dead cells, fusions).
+    /// </summary>
+    ProxyFeature,
+
+    /// <summary>
+    /// The target as a non-negative mix of every other known device's latencies (NNLS on the K samples);
+    /// uses more than the one proxy, so it needs those devices' latencies on the architectures asked for.
+    /// </summary>
+    DeviceMix,
+}
+
+/// <summary>An adapted latency model for the target.</summary>
+public sealed class AdaptedEstimator(string description, Func<IReadOnlyList<Architecture>, double[]> predict, double? lambda) : ILatencyEstimator
+{
+    public string Description { get; } = description;
+
+    /// <summary>The penalty chosen on the target samples, where the method has one.</summary>
+    public double? Lambda { get; } = lambda;
+
+    public double[] Predict(IReadOnlyList<Architecture> architectures) => predict(architectures);
+}
+
+/// <summary>Proxy adaptation (DESIGN §6) and its stronger alternatives.</summary>
+public static class ProxyAdaptation
+{
+    /// <summary>Penalty grid relative to the features' scale; the last is effectively "b = 0" (pure rescaling).</summary>
+    private static readonly double[] LambdaGrid = [1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1e4, 1e7];
+
+    /// <summary>The proxy's additive predictor (ms target), trained on all its measurements.</summary>
+    public static AdditivePredictor FitProxy(LatencyData proxy) => AdditivePredictor.Fit(new FeatureEncoder(proxy.Space, proxy.Dataset), proxy.Architectures, proxy.LatenciesMs);
+
+    /// <summary>Rescales the proxy's additive weights to the target from the sample measurements.</summary>
+    public static AdaptedEstimator Rescale(AdditivePredictor proxy, LatencyData samples)
+    {
+        RequireSamples(samples, 3);
+        double[] Row(Architecture architecture)
+        {
+            double[] x = proxy.Encoder.OneHot(architecture);
+            var row = new double[x.Length + 2];
+            for (int j = 0; j < x.Length; j++)
+            {
+                row[j] = proxy.Weights[j] * x[j];  // b_j's feature: w_j·x_j
+                row[^2] += row[j];                   // a's feature: Σ w_j·x_j
+            }
+            row[^1] = 1;                             // c
+            return row;
+        }
+        var rows = samples.Architectures.Select(Row).ToList();
+        double scale = rows.Average(r => r[^2] * r[^2]) + 1e-12;
+        Func<double, double[]> penaltiesFor = lambda => Enumerable.Repeat(lambda * scale, rows[0].Length - 2).Append(0).Append(0).ToArray();
+        double lambda = ChooseLambda(rows, samples.LatenciesMs, penaltiesFor, logTarget: false);
+        double[] coefficients = RidgeRegression.Fit(rows, samples.LatenciesMs, penaltiesFor(lambda));
+        return new AdaptedEstimator(
+            $"{proxy.Encoder.Space.Name} additive proxy rescaled with {samples.Count} target samples",
+            architectures => architectures.Select(a => Dot(Row(a), coefficients)).ToArray(),
+            lambda);
+    }
+
+    /// <summary>Uses the proxy's prediction (any estimator) as the main feature of a small log-space target model.</summary>
+    public static AdaptedEstimator ProxyFeature(ILatencyEstimator proxy, FeatureEncoder encoder, LatencyData samples)
+    {
+        RequireSamples(samples, 3);
+        double[][] Rows(IReadOnlyList<Architecture> architectures)
+        {
+            double[] proxyPredictions = proxy.Predict(architectures);
+            return architectures.Select((a, i) => encoder.OneHot(a).Append(Math.Log(Math.Max(proxyPredictions[i], 1e-6))).Append(1.0).ToArray()).ToArray();
+        }
+        var rows = Rows(samples.Architectures);
+        var targets = samples.LatenciesMs.Select(l => Math.Log(l)).ToList();
+        Func<double, double[]> penaltiesFor = lambda => Enumerable.Repeat(lambda, encoder.OneHotLength).Append(0).Append(0).ToArray();
+        double lambda = ChooseLambda(rows, targets, penaltiesFor, logTarget: true);
+        double[] coefficients = RidgeRegression.Fit(rows, targets, penaltiesFor(lambda));
+        return new AdaptedEstimator(
+            $"{proxy.Description} as a feature, fitted on {samples.Count} target samples",
+            architectures => Rows(architectures).Select(r => Math.Exp(Dot(r, coefficients))).ToArray(),
+            lambda);
+    }
+
+    /// <summary>Fits the target's latency as a non-negative combination of other devices' latencies.</summary>
+    /// <param name="others">Estimators for the other known devices (measured tables or their predictors).</param>
+    public static AdaptedEstimator DeviceMix(IReadOnlyList<ILatencyEstimator> others, LatencyData samples)
+    {
+        RequireSamples(samples, 2);
+        if (others.Count == 0)
+        {
+            throw new InvalidInputException("Device mixing needs at least one other device in the store.");
+        }
+        var columns = others.Select(o => o.Predict(samples.Architectures)).ToArray();
+        var rows = Enumerable.Range(0, samples.Count).Select(i => columns.Select(c => c[i]).ToArray()).ToList();
+        // A tiny ridge keeps near-duplicate devices (the same GPU at two batch sizes) from making the solve singular.
+        double scale = rows.Average(r => r.Average(v => v * v)) + 1e-12;
+        double[] mix = NonNegativeLeastSquares.Solve(rows, samples.LatenciesMs, ridge: 1e-6 * scale);
+        var used = others.Select((o, i) => (o, w: mix[i])).Where(p => p.w > 0).ToArray();
+        return new AdaptedEstimator(
+            $"non-negative mix of {used.Length} devices ({string.Join(", ", used.OrderByDescending(p => p.w).Take(3).Select(p => p.o.Description))}{(used.Length > 3 ? ", …" : "")})",
+            architectures =>
+            {
+                var result = new double[architectures.Count];
+                foreach (var (estimator, weight) in used)
+                {
+                    double[] values = estimator.Predict(architectures);
+                    for (int i = 0; i < result.Length; i++)
+                    {
+                        result[i] += weight * values[i];
+                    }
+                }
+                return result;
+            },
+            lambda: null);
+    }
+
+    /// <summary>Picks λ by leave-one-out SRCC on the samples (ties: lower mean absolute percentage error).</summary>
+    private static double ChooseLambda(IReadOnlyList<double[]> rows, IReadOnlyList<double> targets, Func<double, double[]> penaltiesFor, bool logTarget)
+    {
+        double bestLambda = LambdaGrid[^1];
+        (double Srcc, double Mape) best = (double.NegativeInfinity, double.PositiveInfinity);
+        foreach (double lambda in LambdaGrid)
+        {
+            var predictions = new double[rows.Count];
+            bool solvable = true;
+            for (int held = 0; held < rows.Count && solvable; held++)
+            {
+                var trainRows = rows.Where((_, i) => i != held).ToList();
+                var trainTargets = targets.Where((_, i) => i != held).ToList();
+                try
+                {
+                    predictions[held] = Dot(rows[held], RidgeRegression.Fit(trainRows, trainTargets, penaltiesFor(lambda)));
+                }
+                catch (ArgumentException)
+                {
+                    solvable = false; // an unpenalised column is degenerate without this sample
+                }
+            }
+            if (!solvable)
+            {
+                continue;
+            }
+            var truth = logTarget ? targets.Select(t => Math.Exp(t)).ToArray() : targets.ToArray();
+            var predicted = logTarget ? predictions.Select(p => Math.Exp(p)).ToArray() : predictions;
+            double srcc = RankCorrelation.Spearman(truth, predicted);
+            double mape = truth.Zip(predicted).Average(p => Math.Abs(p.Second - p.First) / p.First);
+            if (double.IsNaN(srcc))
+            {
+                srcc = -1;
+            }
+            if (srcc > best.Srcc + 1e-12 || (Math.Abs(srcc - best.Srcc) <= 1e-12 && mape < best.Mape))
+            {
+                best = (srcc, mape);
+                bestLambda = lambda;
+            }
+        }
+        return bestLambda;
+    }
+
+    private static double Dot(double[] row, double[] coefficients)
+    {
+        double sum = 0;
+        for (int i = 0; i < row.Length; i++)
+        {
+            sum += row[i] * coefficients[i];
+        }
+        return sum;
+    }
+
+    private static void RequireSamples(LatencyData samples, int minimum)
+    {
+        if (samples.Count < minimum)
+        {
+            throw new InvalidInputException($"Adaptation needs at least {minimum} target samples (got {samples.Count}).");
+        }
+    }
+}

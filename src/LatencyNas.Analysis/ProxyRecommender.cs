@@ -1,0 +1,42 @@
+using LatencyNas.Core.Statistics;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Analysis;
+
+/// <summary>A known device judged as a proxy for the target.</summary>
+/// <param name="EstimatedSrcc">SRCC between the device and the target on the target's measured architectures.</param>
+/// <param name="Shared">How many of the target's measurements the device also has.</param>
+public sealed record ProxyCandidate(string Device, double EstimatedSrcc, double CiLow, double CiHigh, int Shared, string Advice);
+
+/// <summary>
+/// Ranks known devices as proxies for a target that has only a few measurements: the SRCC on
+/// those few (with a bootstrap interval, which is wide when they are few) estimates how well each
+/// device ranks the target, and decides between re-using its front and adapting it.
+/// </summary>
+public static class ProxyRecommender
+{
+    public static IReadOnlyList<ProxyCandidate> Rank(LatencyData target, IReadOnlyList<LatencyData> known, double threshold = Monotonicity.DefaultThreshold, int seed = 0)
+    {
+        var candidates = new List<ProxyCandidate>();
+        foreach (var device in known.Where(d => d.Device != target.Device))
+        {
+            var measured = new MeasuredLatencies(device);
+            var shared = Enumerable.Range(0, target.Count).Where(i => measured.Covers(target.Architectures[i])).ToArray();
+            if (shared.Length < 3)
+            {
+                continue;
+            }
+            var targetShared = target.Subset(shared);
+            double[] proxy = measured.Predict(targetShared.Architectures);
+            double srcc = RankCorrelation.Spearman(proxy, targetShared.LatenciesMs);
+            var (low, high) = Monotonicity.BootstrapInterval(proxy, targetShared.LatenciesMs, 500, seed);
+            string advice = low >= threshold
+                ? "re-use its Pareto front"
+                : srcc >= threshold
+                    ? "probably re-usable; measure more target architectures to be sure"
+                    : $"adapt it (latnas adapt --proxy {device.Device} --target {target.Device})";
+            candidates.Add(new ProxyCandidate(device.Device, srcc, low, high, shared.Length, advice));
+        }
+        return candidates.OrderByDescending(c => double.IsNaN(c.EstimatedSrcc) ? double.NegativeInfinity : c.EstimatedSrcc).ToList();
+    }
+}

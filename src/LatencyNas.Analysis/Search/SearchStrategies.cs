@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Analysis.Search;
+
+/// <summary>Find the architecture with the best objective whose latency stays within a budget.</summary>
+public sealed record SearchProblem(SearchSpace Space, ILatencyEstimator Latency, IObjective Objective, double MaxLatencyMs);
+
+/// <summary>One evaluated candidate.</summary>
+public sealed record Candidate(Architecture Architecture, double LatencyMs, double Objective)
+{
+    public bool Fits(double budget) => LatencyMs <= budget;
+}
+
+/// <summary>The outcome of a search: the best feasible candidate found (null when nothing fits), and what it cost.</summary>
+/// <param name="Evaluations">Distinct architectures whose latency and objective were evaluated.</param>
+/// <param name="BestTrace">(evaluations, best feasible objective so far) each time the best improved.</param>
+public sealed record SearchResult(string Strategy, Candidate? Best, int Evaluations, TimeSpan Elapsed, IReadOnlyList<(int Evaluations, double Objective)> BestTrace)
+{
+    /// <summary>Evaluations spent until the final best was first seen.</summary>
+    public int EvaluationsToBest => BestTrace.Count > 0 ? BestTrace[^1].Evaluations : Evaluations;
+}
+
+/// <summary>A search strategy: exhaustive, random, or regularized evolution.</summary>
+public interface ISearchStrategy
+{
+    string Name { get; }
+
+    /// <param name="budget">Most distinct architectures to evaluate (ignored by exhaustive search).</param>
+    SearchResult Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default);
+}
+
+/// <summary>Evaluates candidates in batches (one latency and one objective call per batch) and remembers them.</summary>
+internal sealed class Evaluator(SearchProblem problem)
+{
+    private readonly Dictionary<Architecture, Candidate> _seen = [];
+    private readonly List<(int, double)> _trace = [];
+
+    public Candidate? Best { get; private set; }
+
+    public int Count => _seen.Count;
+
+    public bool Seen(Architecture architecture) => _seen.ContainsKey(architecture);
+
+    public IReadOnlyList<(int Evaluations, double Objective)> Trace => _trace;
+
+    public IReadOnlyList<Candidate> Evaluate(IReadOnlyList<Architecture> architectures)
+    {
+        var fresh = architectures.Where(a => !_seen.ContainsKey(a)).Distinct().ToList();
+        if (fresh.Count > 0)
+        {
+            double[] latencies = problem.Latency.Predict(fresh);
+            double[] objectives = problem.Objective.Evaluate(fresh);
+            for (int i = 0; i < fresh.Count; i++)
+            {
+                var candidate = new Candidate(fresh[i], latencies[i], objectives[i]);
+                _seen[fresh[i]] = candidate;
+                if (candidate.Fits(problem.MaxLatencyMs) && (Best is null || candidate.Objective > Best.Objective))
+                {
+                    Best = candidate;
+                    _trace.Add((_seen.Count, candidate.Objective));
+                }
+            }
+        }
+        return architectures.Select(a => _seen[a]).ToList();
+    }
+}
+
+/// <summary>Evaluates every member of a space that can be listed (in batches of 4,096).</summary>
+public sealed class ExhaustiveSearch(long limit = 10_000_000) : ISearchStrategy
+{
+    public string Name => "exhaustive";
+
+    public SearchResult Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var evaluator = new Evaluator(problem);
+        foreach (var batch in problem.Space.Enumerate(limit).Chunk(4_096))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            evaluator.Evaluate(batch);
+        }
+        return new SearchResult(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+    }
+}
+
+/// <summary>Evaluates <c>budget</c> distinct architectures drawn uniformly.</summary>
+public sealed class RandomSearch : ISearchStrategy
+{
+    public string Name => "random";
+
+    public SearchResult Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var evaluator = new Evaluator(problem);
+        int count = (int)Math.Min(budget, (long)Math.Min((double)problem.Space.Size, int.MaxValue));
+        foreach (var batch in problem.Space.SampleDistinct(count, seed).Chunk(1_024))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            evaluator.Evaluate(batch);
+        }
+        return new SearchResult(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+    }
+}
+
+/// <summary>
+/// Regularized (aging) evolution (Real et al., 2019) with the space's one-decision mutation: a
+/// population of <see cref="PopulationSize"/> ages out its oldest member as each child arrives;
+/// parents win tournaments of <see cref="TournamentSize"/>. Fitness puts every feasible candidate
+/// above every infeasible one, feasible ones by objective, infeasible ones by how little they
+/// exceed the budget. Children are bred <see cref="BatchSize"/> at a time so the latency
+/// predictor scores them in one call, and a child already evaluated is mutated further until it is
+/// new. Never lists the space, so it scales to any size.
+/// </summary>
+public sealed class RegularizedEvolution : ISearchStrategy
+{
+    public int PopulationSize { get; init; } = 64;
+
+    public int TournamentSize { get; init; } = 16;
+
+    public int BatchSize { get; init; } = 16;
+
+    public string Name => "evolution";
+
+    public SearchResult Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
+    {
+        if (PopulationSize < 2 || TournamentSize < 1 || TournamentSize > PopulationSize || BatchSize < 1)
+        {
+            throw new InvalidInputException("Evolution needs population ≥ 2, 1 ≤ tournament ≤ population and batch ≥ 1.");
+        }
+        var clock = Stopwatch.StartNew();
+        var random = new Random(seed);
+        var evaluator = new Evaluator(problem);
+        int initial = (int)Math.Min(Math.Min(PopulationSize, budget), (double)problem.Space.Size);
+        var population = new Queue<Candidate>(evaluator.Evaluate(problem.Space.SampleDistinct(initial, seed)));
+        int stale = 0;
+        while (evaluator.Count < budget && stale < 50)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var members = population.ToArray();
+            int breed = Math.Min(BatchSize, budget - evaluator.Count); // never evaluate beyond the budget
+            var children = new List<Architecture>(breed);
+            for (int b = 0; b < breed; b++)
+            {
+                Candidate parent = members[random.Next(members.Length)];
+                for (int t = 1; t < TournamentSize; t++)
+                {
+                    var contender = members[random.Next(members.Length)];
+                    if (Fitter(contender, parent, problem.MaxLatencyMs))
+                    {
+                        parent = contender;
+                    }
+                }
+                children.Add(NovelMutant(problem.Space, parent.Architecture, evaluator, children, random));
+            }
+            int before = evaluator.Count;
+            foreach (var child in evaluator.Evaluate(children))
+            {
+                population.Enqueue(child);
+                if (population.Count > PopulationSize)
+                {
+                    population.Dequeue();
+                }
+            }
+            // A small space can be exhausted around the optimum: stop when children stop being new.
+            stale = evaluator.Count == before ? stale + 1 : 0;
+        }
+        return new SearchResult(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+    }
+
+    /// <summary>
+    /// A mutant not evaluated before: evaluations are cached, so re-proposing a known architecture
+    /// wastes a slot in the population; a converged population would otherwise breed only repeats.
+    /// Walks further (mutation after mutation) until something new appears, within a few steps.
+    /// </summary>
+    private static Architecture NovelMutant(SearchSpace space, Architecture parent, Evaluator evaluator, List<Architecture> pending, Random random)
+    {
+        var child = space.Mutate(parent, random);
+        for (int step = 0; step < 8 && (evaluator.Seen(child) || pending.Contains(child)); step++)
+        {
+            child = space.Mutate(step % 2 == 0 ? parent : child, random);
+        }
+        return child;
+    }
+
+    private static bool Fitter(Candidate a, Candidate b, double budget)
+    {
+        bool fitsA = a.Fits(budget), fitsB = b.Fits(budget);
+        if (fitsA != fitsB)
+        {
+            return fitsA;
+        }
+        return fitsA ? a.Objective > b.Objective : a.LatencyMs < b.LatencyMs;
+    }
+}
+
+public static class SearchStrategies
+{
+    public static readonly IReadOnlyList<string> Names = ["exhaustive", "random", "evolution"];
+
+    public static ISearchStrategy Create(string name) => name switch
+    {
+        "exhaustive" => new ExhaustiveSearch(),
+        "random" => new RandomSearch(),
+        "evolution" => new RegularizedEvolution(),
+        _ => throw new InvalidInputException($"Unknown strategy '{name}'. Strategies: {string.Join(", ", Names)}."),
+    };
+}

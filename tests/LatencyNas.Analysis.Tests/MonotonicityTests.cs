@@ -1,0 +1,57 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+
+namespace LatencyNas.Analysis.Tests;
+
+[Collection(SharedStoreCollection.Name)]
+public sealed class MonotonicityTests(SharedStore shared)
+{
+    [Fact]
+    public void Matrix_of_hand_computed_rankings_with_a_verdict_per_pair()
+    {
+        var devices = new[]
+        {
+            new DeviceLatencies("a", [1, 2, 3, 4, 5]),
+            new DeviceLatencies("b", [2, 4, 6, 8, 10]),   // same ranking as a
+            new DeviceLatencies("c", [5, 4, 3, 2, 1]),    // reversed
+        };
+        var matrix = Monotonicity.Compute(devices, 5, threshold: 0.9, bootstrap: 0);
+        Assert.Equal(1.0, matrix.Srcc[0, 1], 12);
+        Assert.Equal(-1.0, matrix.Srcc[0, 2], 12);
+        Assert.Equal(-1.0, matrix.Kendall[1, 2], 12);
+        Assert.Equal(matrix.Srcc[2, 0], matrix.Srcc[0, 2]);
+        Assert.Equal("re-use", matrix.Pairs.Single(p => p is { First: "a", Second: "b" }).Verdict);
+        Assert.Equal("adapt", matrix.Pairs.Single(p => p is { First: "a", Second: "c" }).Verdict);
+    }
+
+    [Fact]
+    public void Bootstrap_interval_brackets_the_estimate_and_narrows_with_more_data()
+    {
+        var random = new Random(3);
+        double[] x = Enumerable.Range(0, 400).Select(_ => random.NextDouble()).ToArray();
+        double[] y = x.Select(v => v + 0.3 * random.NextDouble()).ToArray();
+        double srcc = RankCorrelation.Spearman(x, y);
+        var (low, high) = Monotonicity.BootstrapInterval(x, y, 300, seed: 1);
+        Assert.InRange(srcc, low, high);
+        var (smallLow, smallHigh) = Monotonicity.BootstrapInterval(x[..40], y[..40], 300, seed: 1);
+        Assert.True(smallHigh - smallLow > high - low);
+    }
+
+    [Fact]
+    public void Pixel3_proxy_on_all_15625_architectures_of_the_real_data()
+    {
+        var pixel3 = shared.Device("pixel3");
+        var targets = new[] { "raspi4", "eyeriss", "fpga" }.Select(shared.Device).ToList();
+        var architectures = Monotonicity.Shared([pixel3.Architectures, .. targets.Select(t => t.Architectures)]);
+        Assert.Equal(15_625, architectures.Count);
+        var latencies = new[] { pixel3 }.Concat(targets)
+            .Select(d => new DeviceLatencies(d.Device, new Prediction.MeasuredLatencies(d).Predict(architectures))).ToList();
+        var matrix = Monotonicity.Compute(latencies, architectures.Count, bootstrap: 20);
+        double raspi4 = matrix.Srcc[0, 1], eyeriss = matrix.Srcc[0, 2], fpga = matrix.Srcc[0, 3];
+        // The measured phone ranks like the measured board; the simulated accelerators rank differently.
+        Assert.InRange(raspi4, 0.9, 1.0);
+        Assert.InRange(eyeriss, 0.0, 0.9);
+        Assert.InRange(fpga, 0.0, 0.9);
+        Assert.Equal(RankCorrelation.Spearman(latencies[0].LatenciesMs, latencies[2].LatenciesMs), eyeriss, 12);
+    }
+}

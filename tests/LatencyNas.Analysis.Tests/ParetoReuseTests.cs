@@ -1,0 +1,49 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Analysis.Tests;
+
+[Collection(SharedStoreCollection.Name)]
+public sealed class ParetoReuseTests(SharedStore shared)
+{
+    [Fact]
+    public void Re_using_the_target_own_latency_recovers_everything()
+    {
+        var architectures = Nb201Space.Instance.SampleDistinct(300, 2);
+        var random = new Random(2);
+        double[] latency = architectures.Select(_ => random.NextDouble()).ToArray();
+        double[] objective = architectures.Select(_ => random.NextDouble()).ToArray();
+        var result = ParetoReuse.Evaluate("self", architectures, latency, latency, objective);
+        Assert.Equal(1.0, result.HypervolumeRatio, 12);
+        Assert.Equal(1.0, result.RecoveredShare);
+        Assert.All(result.Budgets, b => Assert.Equal(0, b.Gap));
+    }
+
+    [Fact]
+    public void A_reversed_proxy_loses_most_of_the_front()
+    {
+        var architectures = Nb201Space.Instance.SampleDistinct(300, 3);
+        var random = new Random(3);
+        double[] latency = architectures.Select(_ => random.NextDouble()).ToArray();
+        double[] objective = latency.Select(l => l + 0.2 * random.NextDouble()).ToArray(); // slower is more accurate
+        double[] reversed = latency.Select(l => 1 - l).ToArray();
+        var result = ParetoReuse.Evaluate("reversed", architectures, reversed, latency, objective);
+        Assert.True(result.HypervolumeRatio < 0.9, $"{result.HypervolumeRatio}");
+        Assert.True(result.RecoveredShare < 0.5);
+    }
+
+    [Fact]
+    public void Pixel3_front_on_raspi4_with_benchmark_accuracy()
+    {
+        var pixel3 = new MeasuredLatencies(shared.Device("pixel3"));
+        var raspi4 = new MeasuredLatencies(shared.Device("raspi4"));
+        var accuracy = shared.Accuracy;
+        var candidates = Nb201Space.Instance.Enumerate().ToList();
+        var result = ParetoReuse.Evaluate("pixel3", candidates, pixel3.Predict(candidates), raspi4.Predict(candidates),
+            candidates.Select(a => accuracy[a.Digits]).ToArray());
+        Assert.InRange(result.HypervolumeRatio, 0.9, 1.0);
+        Assert.Equal(9, result.Budgets.Count);
+        Assert.All(result.Budgets, b => Assert.True(b.BestReused <= b.BestTrue + 1e-12));
+    }
+}

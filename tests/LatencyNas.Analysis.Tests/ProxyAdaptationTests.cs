@@ -1,0 +1,64 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Analysis.Tests;
+
+[Collection(SharedStoreCollection.Name)]
+public sealed class ProxyAdaptationTests(SharedStore shared)
+{
+    private static LatencyData Additive(string name, Func<int, int, double> cost, double baseMs)
+    {
+        var architectures = Nb201Space.Instance.Enumerate().ToArray();
+        var latencies = architectures.Select(a => baseMs + Enumerable.Range(0, 6).Sum(e => cost(e, a[e]))).ToArray();
+        return new LatencyData(name, Nb201Space.Instance, Dataset.Cifar10, architectures, latencies);
+    }
+
+    [Fact]
+    public void Rescaling_recovers_a_target_made_by_rescaling_the_proxy_op_costs()
+    {
+        double[] proxyOps = [0.0, 0.02, 0.20, 0.60, 0.10];
+        // The target is the proxy with op costs rescaled unevenly (1×1 convolutions cheaper, pooling dearer), plus a fixed overhead.
+        double[] targetScale = [1.0, 1.2, 0.7, 1.6, 3.0];
+        var proxy = Additive("proxy", (e, op) => proxyOps[op] * (1 + 0.1 * e), 0.5);
+        var target = Additive("target", (e, op) => proxyOps[op] * targetScale[op] * (1 + 0.1 * e), 0.9);
+
+        // Five draws of K = 20 target samples: the mean SRCC after adaptation reaches 0.99, no draw falls far short.
+        var after = Enumerable.Range(0, 5)
+            .Select(seed => AdaptationExperiment.Run(proxy, target, samples: 20, seed, [AdaptationMethod.Rescale]))
+            .ToList();
+        Assert.All(after, r => Assert.True(r.SrccProxyMeasured < 0.96, $"the target should rank differently (SRCC {r.SrccProxyMeasured:F3})"));
+        var srcc = after.Select(r => Assert.Single(r.Outcomes).Metrics.Srcc).ToList();
+        Assert.True(srcc.Average() >= 0.99, $"SRCC after: {string.Join(", ", srcc.Select(s => s.ToString("F4")))}");
+        Assert.All(srcc, s => Assert.True(s >= 0.98, $"SRCC after {s:F4}"));
+    }
+
+    [Theory]
+    [InlineData("eyeriss")]
+    [InlineData("fpga")]
+    public void Adaptation_with_70_samples_lifts_the_accelerators_above_0_95(string target)
+    {
+        var report = AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device(target), samples: 70, seed: 0,
+            [AdaptationMethod.Rescale, AdaptationMethod.ProxyFeature]);
+        Assert.True(report.SrccProxyMeasured < 0.95, $"before {report.SrccProxyMeasured:F4}");
+        Assert.True(report.Best.Metrics.Srcc >= 0.95, $"{target}: after {string.Join(", ", report.Outcomes.Select(o => $"{o.Method} {o.Metrics.Srcc:F4}"))}");
+        Assert.Equal(15_625 - 70, report.Test);
+    }
+
+    [Fact]
+    public void Device_mix_uses_other_devices_and_beats_the_single_proxy_with_ten_samples()
+    {
+        var others = new[] { "pixel3", "raspi4", "gold_6226", "titan_rtx_1", "samsung_a50", "fpga" }.Select(shared.Device).ToList();
+        var report = AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 10, seed: 1,
+            [AdaptationMethod.Rescale, AdaptationMethod.DeviceMix], others);
+        var mix = report.Outcomes.Single(o => o.Method == AdaptationMethod.DeviceMix);
+        Assert.Contains("mix of", mix.Description);
+        Assert.True(mix.Metrics.Srcc > report.SrccProxyMeasured, $"mix {mix.Metrics.Srcc:F4} vs proxy {report.SrccProxyMeasured:F4}");
+    }
+
+    [Fact]
+    public void Too_few_samples_are_bad_input()
+        => Assert.Throws<Core.InvalidInputException>(() => ProxyAdaptation.Rescale(ProxyAdaptation.FitProxy(shared.Device("pixel3")),
+            shared.Device("fpga").Subset([0, 1])));
+}
