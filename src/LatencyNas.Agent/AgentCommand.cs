@@ -1,0 +1,73 @@
+using System.CommandLine;
+using LatencyNas.Core;
+
+namespace LatencyNas.Agent;
+
+/// <summary>The <c>agent</c> verb, shared by <c>latnas agent</c> and the stand-alone <c>latnas-agent</c>.</summary>
+public static class AgentCommand
+{
+    public const string TokenVariable = "LATNAS_AGENT_TOKEN";
+
+    public static Command Create(string name = "agent")
+        => Configure(new Command(name, "Run the edge measurement agent: ONNX Runtime behind GET /healthz, GET /v1/info and POST /v1/measure."));
+
+    /// <summary>Adds the agent's options and action to <paramref name="command"/> (a verb, or the stand-alone agent's root).</summary>
+    public static Command Configure(Command command)
+    {
+        var urlsOption = new Option<string[]>("--urls")
+        {
+            Description = "Addresses to listen on (default http://127.0.0.1:5080).",
+            DefaultValueFactory = _ => ["http://127.0.0.1:5080"],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var tokenFileOption = new Option<string?>("--token-file") { Description = $"File holding the bearer token clients must send (or set {TokenVariable})." };
+        var insecureOption = new Option<bool>("--insecure") { Description = "Accept requests without a token (only on loopback addresses)." };
+        var maxModelOption = new Option<int>("--max-model-mb") { Description = "Largest model accepted, MiB (default 64).", DefaultValueFactory = _ => 64 };
+        var queueOption = new Option<int>("--queue") { Description = "Requests that may wait while one is measured (default 4).", DefaultValueFactory = _ => 4 };
+        var nameOption = new Option<string?>("--name") { Description = "Name reported with each measurement (default host:port)." };
+        foreach (var option in new Option[] { urlsOption, tokenFileOption, insecureOption, maxModelOption, queueOption, nameOption })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(async (parse, cancellation) =>
+        {
+            try
+            {
+                string? token = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null;
+                if (parse.GetValue(tokenFileOption) is { } file)
+                {
+                    try
+                    {
+                        token = File.ReadAllText(file).Trim();
+                    }
+                    catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                    {
+                        throw new InvalidInputException($"Cannot read token file '{file}': {error.Message}");
+                    }
+                }
+                var options = new AgentOptions
+                {
+                    Urls = parse.GetValue(urlsOption)!,
+                    Token = parse.GetValue(insecureOption) ? null : token,
+                    Insecure = parse.GetValue(insecureOption),
+                    MaxModelMegabytes = parse.GetValue(maxModelOption),
+                    QueueLimit = parse.GetValue(queueOption),
+                    Name = parse.GetValue(nameOption),
+                };
+                await AgentHost.RunAsync(options, cancellation);
+                return 0;
+            }
+            catch (InvalidInputException error)
+            {
+                Console.Error.WriteLine($"latnas agent: {error.Message}");
+                return 2;
+            }
+            catch (IOException error)
+            {
+                Console.Error.WriteLine($"latnas agent: cannot listen: {error.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using LatencyNas.Core;
+using LatencyNas.Profiling;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Remote;
+using LatencyNas.Profiling.Runners;
+
+namespace LatencyNas.Agent;
+
+/// <summary>Why a measurement request was refused, as an HTTP status and a message.</summary>
+public sealed class AgentRefusal(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>
+/// Measures uploaded models one at a time with the same protocol and statistics as a local run.
+/// Requests beyond the queue limit are refused (429); a request whose idempotency key was seen
+/// before gets the earlier result (or waits for it), so a retry is never measured twice. Models
+/// stay in memory: nothing uploaded is written to disk.
+/// </summary>
+public sealed class AgentService(AgentOptions options, Action<string> log)
+{
+    private readonly SemaphoreSlim _measuring = new(1, 1);
+    private readonly ConcurrentDictionary<string, Lazy<Task<MeasureResponse>>> _byKey = new();
+    private readonly ConcurrentQueue<string> _keyOrder = new();
+    private int _waiting;
+
+    public string Name { get; } = options.Name ?? $"{Environment.MachineName}:{new Uri(options.Urls[0]).Port}";
+
+    public int Measured { get; private set; }
+
+    public AgentInfo Info => new(Name, DeviceFingerprint.HostCpuModel(), Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        OrtTimedSession.Version, OrtTimedSession.AvailableProviders, options.MaxModelBytes, options.QueueLimit, !options.Insecure);
+
+    /// <exception cref="AgentRefusal">Bad settings or model (400), a full queue (429).</exception>
+    public async Task<MeasureResponse> MeasureAsync(byte[] model, MeasureSettings settings, string? idempotencyKey)
+    {
+        var problems = settings.Protocol.Problems();
+        if (problems.Count > 0)
+        {
+            throw new AgentRefusal(400, $"invalid protocol: {string.Join("; ", problems)}");
+        }
+        if (settings.Runtime.Threads < 1 || settings.Runtime.BatchSize < 1)
+        {
+            throw new AgentRefusal(400, "threads and batch size must be at least 1");
+        }
+        if (idempotencyKey is null)
+        {
+            return await MeasureQueuedAsync(model, settings);
+        }
+        var entry = _byKey.GetOrAdd(idempotencyKey, _ => new Lazy<Task<MeasureResponse>>(() => MeasureQueuedAsync(model, settings)));
+        bool created = !entry.IsValueCreated;
+        try
+        {
+            var response = await entry.Value;
+            if (created)
+            {
+                Remember(idempotencyKey);
+            }
+            return response;
+        }
+        catch
+        {
+            _byKey.TryRemove(idempotencyKey, out _); // a failed attempt may be retried for real
+            throw;
+        }
+    }
+
+    private async Task<MeasureResponse> MeasureQueuedAsync(byte[] model, MeasureSettings settings)
+    {
+        if (Interlocked.Increment(ref _waiting) > options.QueueLimit + 1)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new AgentRefusal(429, $"busy: {options.QueueLimit} requests already wait; retry later");
+        }
+        await _measuring.WaitAsync();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            // Runs on a thread-pool thread of its own; the request's cancellation is ignored on purpose:
+            // a client that timed out retries with the same key and receives this result.
+            var measurement = await Task.Run(() => OrtTimedSession.Measure(model, settings.Runtime, settings.Protocol, CancellationToken.None));
+            Measured++;
+            log($"measured model of {model.Length / 1024:N0} KiB: median {measurement.Statistics.MedianMs:F3} ms over {measurement.Statistics.Runs} runs ({clock.Elapsed.TotalSeconds:F2} s)");
+            return new MeasureResponse(Name, measurement.SessionCreationMs, measurement.Statistics);
+        }
+        catch (DeviceUnavailableException error)
+        {
+            throw new AgentRefusal(400, error.Message);
+        }
+        catch (DeviceException error) when (!error.IsTransient)
+        {
+            throw new AgentRefusal(400, error.Message);
+        }
+        finally
+        {
+            _measuring.Release();
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private void Remember(string key)
+    {
+        _keyOrder.Enqueue(key);
+        while (_keyOrder.Count > options.RememberedResults && _keyOrder.TryDequeue(out var oldest))
+        {
+            _byKey.TryRemove(oldest, out _);
+        }
+    }
+}
