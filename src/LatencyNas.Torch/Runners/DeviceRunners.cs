@@ -1,4 +1,5 @@
 using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Remote;
 using LatencyNas.Profiling.Runners;
 
 namespace LatencyNas.Torch.Runners;
@@ -10,7 +11,7 @@ public static class DeviceRunners
     {
         DeviceRuntime.OnnxRuntime => new OrtRunner(device, TorchOnnxModelSource.Instance),
         DeviceRuntime.TorchSharp => new TorchEagerRunner(device),
-        DeviceRuntime.Remote => throw new NotSupportedException("Remote devices arrive with the edge agent."),
+        DeviceRuntime.Remote => new RemoteRunner(device, TorchOnnxModelSource.Instance),
         _ => throw new ArgumentOutOfRangeException(nameof(device), device.Runtime, null),
     };
 }
