@@ -12,6 +12,17 @@ var root = new RootCommand(
     StoreCommands.Import(),
     StoreCommands.Profiles(),
     StoreCommands.Devices(),
+    PredictCommands.Train(),
+    PredictCommands.Predict(),
+    PredictCommands.Evaluate(),
+    AnalysisCommands.MonotonicityCommand(),
+    AnalysisCommands.Adapt(),
+    AnalysisCommands.ParetoCommand(),
+    AnalysisCommands.Recommend(),
+    AnalysisCommands.Report(),
+    SearchCommands.Search(),
+    SearchCommands.ZeroCost(),
+    LatencyNas.Agent.AgentCommand.Create(),
     BenchCommands.Create(),
 };
 

@@ -19,15 +19,16 @@ internal static class StoreCommands
         var spaceOption = CommonOptions.Space();
         var archColumnOption = new Option<string>("--arch-column") { Description = "Column holding architectures in either text form (default arch).", DefaultValueFactory = _ => "arch" };
         var columnsOption = new Option<string?>("--columns") { Description = "Comma-separated device columns to import (default: every numeric column except index, id, ops, arch)." };
+        var objectivesOption = new Option<string?>("--objectives") { Description = "Comma-separated columns to import as objectives (higher is better, e.g. cifar10_test_acc) instead of devices." };
         var prefixOption = new Option<string>("--prefix") { Description = "Prefix of the device names, e.g. help: (default none).", DefaultValueFactory = _ => "" };
         var datasetOption = CommonOptions.Dataset();
         datasetOption.Description = "Dataset the table was measured for (default cifar10).";
         var unitOption = new Option<string>("--unit") { Description = "Unit of the values: ms (default), s or us.", DefaultValueFactory = _ => "ms" };
         unitOption.AcceptOnlyFromAmong("ms", "s", "us");
         var storeOption = CommonOptions.Store();
-        var command = new Command("import", "Import an external latency table: each device column becomes a device of kind \"table\".")
+        var command = new Command("import", "Import an external latency table (each device column becomes a device of kind \"table\"), or objective columns such as accuracy.")
         {
-            csvOption, spaceOption, archColumnOption, columnsOption, prefixOption, datasetOption, unitOption, storeOption,
+            csvOption, spaceOption, archColumnOption, columnsOption, objectivesOption, prefixOption, datasetOption, unitOption, storeOption,
         };
         command.SetHandler(parse =>
         {
@@ -37,23 +38,29 @@ internal static class StoreCommands
             {
                 throw new InvalidInputException($"No latency table at '{csv}'.");
             }
+            string? objectives = parse.GetValue(objectivesOption);
+            if (objectives is not null && parse.GetValue(columnsOption) is not null)
+            {
+                throw new InvalidInputException("Give --columns (devices) or --objectives, not both.");
+            }
             var import = new LatencyTableImport
             {
                 CsvPath = csv,
                 Space = space,
                 ArchitectureColumn = parse.GetValue(archColumnOption)!,
-                Columns = parse.GetValue(columnsOption)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Columns = (objectives ?? parse.GetValue(columnsOption))?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                AsObjectives = objectives is not null,
                 Prefix = parse.GetValue(prefixOption)!,
                 Dataset = space.ParseDataset(parse.GetValue(datasetOption)!),
                 ToMilliseconds = parse.GetValue(unitOption) switch { "s" => 1000, "us" => 0.001, _ => 1 },
             };
             using var store = ProfileStore.Open(parse.GetValue(storeOption)!);
             var imported = LatencyTableImporter.Import(store, import);
-            foreach (var device in imported)
+            foreach (var column in imported)
             {
-                Console.WriteLine($"{device.Name,-28} {device.Values,7:N0} values{(device.Empty > 0 ? $" ({device.Empty:N0} empty cells skipped)" : "")}");
+                Console.WriteLine($"{column.Name,-28} {column.Values,7:N0} values{(column.Empty > 0 ? $" ({column.Empty:N0} empty cells skipped)" : "")}");
             }
-            Console.WriteLine($"imported {imported.Count} devices from {csv} into {store.Path}");
+            Console.WriteLine($"imported {imported.Count} {(import.AsObjectives ? "objectives" : "devices")} from {csv} into {store.Path}");
             return ExitCodes.Success;
         });
         return command;

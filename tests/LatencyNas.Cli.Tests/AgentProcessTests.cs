@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+
+namespace LatencyNas.Cli.Tests;
+
+/// <summary>Edge agents as real processes on 127.0.0.1, driven by a real `latnas profile` process.</summary>
+public sealed class AgentProcessTests : IDisposable
+{
+    private const string Token = "agent-test-token-0123456789";
+    private static readonly string[] Quick = ["--max-seconds", "0.15", "--warmup-seconds", "0.05"];
+    private readonly string _directory = Directory.CreateTempSubdirectory("latnas-agent-").FullName;
+    private readonly List<Process> _processes = [];
+
+    public AgentProcessTests() => File.WriteAllText(TokenFile, Token);
+
+    private string TokenFile => Path.Combine(_directory, "token");
+
+    private string Store => Path.Combine(_directory, "latnas.db");
+
+    public void Dispose()
+    {
+        foreach (var process in _processes.Where(p => !p.HasExited))
+        {
+            Resume(process);
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public void A_profile_through_an_agent_stores_what_a_local_profile_stores()
+    {
+        int port = FreePort();
+        StartAgent(port, "agent-a");
+        string device = Descriptor("edge", timeoutSeconds: 60, port);
+        var remote = Latnas.Run(["profile", "--device", device, "--sample", "4", "--seed", "2", "--store", Store, .. Quick]);
+        Assert.True(remote.ExitCode == 0, remote.ToString());
+        var local = Latnas.Run(["profile", "--device", "ort-cpu-1t", "--sample", "4", "--seed", "2", "--store", Store, .. Quick]);
+        Assert.True(local.ExitCode == 0, local.ToString());
+
+        foreach (string name in new[] { "edge", "ort-cpu-1t" })
+        {
+            Assert.Equal(4, Scalar($"SELECT count(*) FROM measurements m JOIN devices d ON d.id = m.device_id WHERE d.name = '{name}' AND m.status = 'ok' " +
+                                   "AND m.median_ms > 0 AND m.mean_ms > 0 AND m.p10_ms > 0 AND m.p90_ms > 0 AND m.iqr_ms >= 0 AND m.cv >= 0 AND m.runs >= 5 " +
+                                   "AND m.precision_met IS NOT NULL AND m.session_ms > 0"));
+        }
+        Assert.Equal(4, Scalar("SELECT count(*) FROM measurements WHERE agent = 'agent-a'"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM devices WHERE name = 'edge' AND kind = 'remote'"));
+    }
+
+    [Fact]
+    public void Wrong_token_gives_a_clear_client_error_and_exit_2()
+    {
+        int port = FreePort();
+        StartAgent(port, "agent-a");
+        File.WriteAllText(TokenFile, "this-is-the-wrong-token-xyz");
+        var result = Latnas.Run(["profile", "--device", Descriptor("edge", 30, port), "--sample", "2", "--store", Store]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("401", result.Stderr);
+        Assert.Contains("token", result.Stderr);
+    }
+
+    [Fact]
+    public void Agent_killed_mid_profile_and_restarted_the_profile_completes_with_each_architecture_once()
+    {
+        int port = FreePort();
+        var agent = StartAgent(port, "agent-a");
+        string device = Descriptor("edge", timeoutSeconds: 20, port);
+        var profile = StartLatnas(["profile", "--device", device, "--sample", "14", "--seed", "3", "--store", Store, "--retries", "4", .. Quick]);
+        WaitFor(() => File.Exists(Store) && Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'measurements'") == 1
+                      && Scalar("SELECT count(*) FROM measurements") >= 3, "three measurements");
+        agent.Kill();
+        agent.WaitForExit();
+        Thread.Sleep(500);
+        StartAgent(port, "agent-a-restarted");
+        Assert.True(profile.WaitForExit(TimeSpan.FromMinutes(3)), "the profile did not finish");
+        Assert.True(profile.ExitCode == 0, $"exit {profile.ExitCode}: {profile.StandardError.ReadToEnd()}");
+        Assert.Equal(14, Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'"));
+        Assert.Equal(14, Scalar("SELECT count(DISTINCT architecture_id) FROM measurements"));
+        Assert.True(Scalar("SELECT count(*) FROM measurements WHERE agent = 'agent-a-restarted'") >= 1);
+    }
+
+    [Fact]
+    public void An_agent_that_stalls_times_out_is_retried_and_the_run_continues()
+    {
+        int port = FreePort();
+        var agent = StartAgent(port, "agent-a");
+        string device = Descriptor("edge", timeoutSeconds: 1, port);
+        var profile = StartLatnas(["profile", "--device", device, "--sample", "8", "--seed", "4", "--store", Store, "--retries", "6", .. Quick]);
+        WaitFor(() => File.Exists(Store) && Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'measurements'") == 1
+                      && Scalar("SELECT count(*) FROM measurements") >= 2, "two measurements");
+        Signal(agent, "STOP");
+        Thread.Sleep(3_000); // longer than the 1 s attempt timeout: attempts time out and are retried
+        Resume(agent);
+        Assert.True(profile.WaitForExit(TimeSpan.FromMinutes(3)), "the profile did not finish");
+        Assert.True(profile.ExitCode == 0, $"exit {profile.ExitCode}: {profile.StandardError.ReadToEnd()}");
+        Assert.Equal(8, Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'"));
+    }
+
+    [Fact]
+    public void Two_agents_share_one_profile()
+    {
+        int first = FreePort(), second = FreePort();
+        StartAgent(first, "agent-a");
+        StartAgent(second, "agent-b");
+        string device = Descriptor("edge", 60, first, second);
+        var result = Latnas.Run(["profile", "--device", device, "--sample", "12", "--seed", "5", "--store", Store, .. Quick]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(12, Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'"));
+        Assert.True(Scalar("SELECT count(*) FROM measurements WHERE agent = 'agent-a'") >= 1);
+        Assert.True(Scalar("SELECT count(*) FROM measurements WHERE agent = 'agent-b'") >= 1);
+    }
+
+    private string Descriptor(string name, int timeoutSeconds, params int[] ports)
+    {
+        string path = Path.Combine(_directory, name + ".json");
+        string endpoints = string.Join(", ", ports.Select(p => $"\"http://127.0.0.1:{p}\""));
+        File.WriteAllText(path, $$"""
+            { "name": "{{name}}", "runtime": "remote", "threads": 1,
+              "remote": { "endpoints": [{{endpoints}}], "token_file": "{{TokenFile}}", "timeout_seconds": {{timeoutSeconds}} } }
+            """);
+        return path;
+    }
+
+    private Process StartAgent(int port, string name)
+    {
+        var agent = StartLatnas(["agent", "--urls", $"http://127.0.0.1:{port}", "--token-file", TokenFile, "--name", name]);
+        using var http = new HttpClient();
+        WaitFor(() =>
+        {
+            try
+            {
+                return http.GetAsync($"http://127.0.0.1:{port}/healthz").Result.IsSuccessStatusCode;
+            }
+            catch (AggregateException)
+            {
+                if (agent.HasExited)
+                {
+                    Assert.Fail($"the agent exited: {agent.StandardError.ReadToEnd()}");
+                }
+                return false;
+            }
+        }, "the agent to answer");
+        return agent;
+    }
+
+    private Process StartLatnas(string[] arguments)
+    {
+        var process = Process.Start(Latnas.StartInfo(arguments))!;
+        _processes.Add(process);
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        return process;
+    }
+
+    private long Scalar(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Store};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"timed out waiting for {what}");
+            Thread.Sleep(25);
+        }
+    }
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {process.Id}");
+        kill.WaitForExit();
+    }
+
+    private static void Resume(Process process)
+    {
+        if (!process.HasExited)
+        {
+            Signal(process, "CONT");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

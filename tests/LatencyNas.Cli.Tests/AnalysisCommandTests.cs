@@ -1,0 +1,174 @@
+using System.Text.Json;
+using LatencyNas.Tests;
+using Microsoft.Data.Sqlite;
+
+namespace LatencyNas.Cli.Tests;
+
+/// <summary>The prediction, monotonicity, Pareto, report and search verbs on a store filled from the shared real data.</summary>
+public sealed class AnalysisStore : IDisposable
+{
+    public AnalysisStore()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("latnas-cli-analysis-").FullName;
+        Store = Path.Combine(Directory, "profiles", "latnas.db");
+        var devices = Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--columns", "pixel3,raspi4,eyeriss,fpga,gold_6226", "--store", Store);
+        if (devices.ExitCode != 0) throw new InvalidOperationException(devices.ToString());
+        var accuracy = Latnas.Run("import", "--csv", SharedData.File("nb201_accuracy.csv"), "--objectives", "cifar10_test_acc", "--store", Store);
+        if (accuracy.ExitCode != 0) throw new InvalidOperationException(accuracy.ToString());
+    }
+
+    public string Directory { get; }
+
+    public string Store { get; }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
+
+public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<AnalysisStore>
+{
+    private string Store => fixture.Store;
+
+    [Fact]
+    public void Train_then_predict_with_the_saved_predictor()
+    {
+        var train = Latnas.Run("train", "--device", "gold_6226", "--model", "lightgbm", "--train-size", "500", "--seed", "1", "--json", "--store", Store);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        using var json = JsonDocument.Parse(train.Stdout);
+        foreach (string key in new[] { "device", "model", "train", "test", "within10", "srcc", "mape" })
+        {
+            Assert.True(json.RootElement.TryGetProperty(key, out _), $"missing {key}");
+        }
+        Assert.Equal(500, json.RootElement.GetProperty("train").GetInt32());
+        Assert.Equal(15_125, json.RootElement.GetProperty("test").GetInt32());
+        Assert.True(json.RootElement.GetProperty("srcc").GetDouble() > 0.9);
+        Assert.True(File.Exists(Path.Combine(fixture.Directory, "profiles", "predictors", "gold_6226", "lightgbm.predictor")));
+
+        var predict = Latnas.Run("predict", "--device", "gold_6226", "--arch", "333333", "--json", "--store", Store);
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        using var prediction = JsonDocument.Parse(predict.Stdout);
+        double value = prediction.RootElement.GetProperty("predictions")[0].GetProperty("predicted_ms").GetDouble();
+        Assert.InRange(value, 1, 100);
+    }
+
+    [Fact]
+    public void Prediction_verbs_reject_bad_input_with_exit_2()
+    {
+        Assert.Equal(2, Latnas.Run("train", "--device", "pixel9", "--store", Store).ExitCode);
+        Assert.Equal(2, Latnas.Run("train", "--device", "pixel3", "--train-size", "20000", "--store", Store).ExitCode);
+        Assert.Equal(2, Latnas.Run("train", "--device", "pixel3", "--model", "xgboost", "--store", Store).ExitCode);
+        Assert.Equal(2, Latnas.Run("predict", "--device", "raspi4", "--arch", "333333", "--store", Store).ExitCode); // never trained
+
+        string corrupt = Path.Combine(fixture.Directory, "profiles", "predictors", "fpga", "additive.predictor");
+        Directory.CreateDirectory(Path.GetDirectoryName(corrupt)!);
+        File.WriteAllText(corrupt, "garbage");
+        var result = Latnas.Run("predict", "--device", "fpga", "--arch", "333333", "--store", Store);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("corrupt", result.Stderr);
+    }
+
+    [Fact]
+    public void Evaluate_prints_one_json_row_per_device()
+    {
+        var result = Latnas.Run("evaluate", "--devices", "pixel3,fpga", "--train-size", "300", "--model", "additive", "--json", "--store", Store);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(2, json.RootElement.GetArrayLength());
+        Assert.Equal("fpga", json.RootElement[1].GetProperty("device").GetString());
+        Assert.True(json.RootElement[1].GetProperty("within10").GetDouble() > 0.5);
+    }
+
+    [Fact]
+    public void Monotonicity_reports_srcc_with_intervals_and_verdicts()
+    {
+        var result = Latnas.Run("monotonicity", "--devices", "pixel3,raspi4,eyeriss", "--bootstrap", "20", "--json", "--store", Store);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(15_625, json.RootElement.GetProperty("architectures").GetInt32());
+        var pairs = json.RootElement.GetProperty("pairs").EnumerateArray().ToList();
+        Assert.Equal(3, pairs.Count);
+        var pixelRaspi = pairs.Single(p => p.GetProperty("second").GetString() == "raspi4" && p.GetProperty("first").GetString() == "pixel3");
+        Assert.Equal("re-use", pixelRaspi.GetProperty("verdict").GetString());
+        Assert.True(pixelRaspi.GetProperty("ci_low").GetDouble() <= pixelRaspi.GetProperty("srcc").GetDouble());
+    }
+
+    [Fact]
+    public void Adapt_and_pareto_and_recommend_run_on_real_devices()
+    {
+        var adapt = Latnas.Run("adapt", "--proxy", "pixel3", "--target", "eyeriss", "--samples", "70", "--json", "--store", Store);
+        Assert.True(adapt.ExitCode == 0, adapt.ToString());
+        using var adaptJson = JsonDocument.Parse(adapt.Stdout);
+        var methods = adaptJson.RootElement[0].GetProperty("methods").EnumerateArray().ToList();
+        Assert.Equal(3, methods.Count);
+        Assert.True(methods.Max(m => m.GetProperty("srcc_after").GetDouble()) > adaptJson.RootElement[0].GetProperty("srcc_before").GetDouble());
+
+        var pareto = Latnas.Run("pareto", "--proxy", "pixel3", "--target", "raspi4", "--objective", "cifar10_test_acc", "--adapt", "20", "--json", "--store", Store);
+        Assert.True(pareto.ExitCode == 0, pareto.ToString());
+        using var paretoJson = JsonDocument.Parse(pareto.Stdout);
+        Assert.Equal(2, paretoJson.RootElement.GetArrayLength());
+        Assert.Equal(9, paretoJson.RootElement[0].GetProperty("budgets").GetArrayLength());
+
+        var recommend = Latnas.Run("recommend", "--target", "raspi4", "--samples", "30", "--store", Store);
+        Assert.True(recommend.ExitCode == 0, recommend.ToString());
+        Assert.Contains("pixel3", recommend.Stdout);
+    }
+
+    [Fact]
+    public void Report_writes_valid_png_svg_and_html()
+    {
+        string output = Path.Combine(fixture.Directory, "report");
+        var result = Latnas.Run("report", "--devices", "pixel3,raspi4,eyeriss,fpga", "--objective", "cifar10_test_acc", "--bootstrap", "10", "--out", output, "--store", Store);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (string name in new[] { "srcc-heatmap", "pareto-fronts", "proxy-target-scatter" })
+        {
+            byte[] png = File.ReadAllBytes(Path.Combine(output, name + ".png"));
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+            Assert.True(png.Length > 10_000);
+            var svg = System.Xml.Linq.XDocument.Load(Path.Combine(output, name + ".svg"));
+            Assert.Equal("svg", svg.Root!.Name.LocalName);
+        }
+        string html = File.ReadAllText(Path.Combine(output, "index.html"));
+        Assert.StartsWith("<!DOCTYPE html>", html);
+        Assert.Contains("srcc-heatmap.png", html);
+        Assert.Contains("</html>", html);
+    }
+
+    [Fact]
+    public void Search_reports_the_documented_keys_and_verifies_on_an_imported_device()
+    {
+        var result = Latnas.Run("search", "--space", "nb201", "--target", "raspi4", "--latency", "measured", "--max-latency", "20",
+            "--objective", "cifar10_test_acc", "--strategy", "evolution", "--budget", "800", "--seed", "1", "--verify", "--json", "--store", Store);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        foreach (string key in new[] { "arch", "predicted_ms", "objective", "evaluations", "measured_ms", "within_budget" })
+        {
+            Assert.True(json.RootElement.TryGetProperty(key, out _), $"missing {key}");
+        }
+        Assert.True(json.RootElement.GetProperty("within_budget").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("measured_ms").GetDouble() <= 20);
+    }
+
+    [Fact]
+    public void A_budget_below_every_latency_says_nothing_fits_and_exits_1()
+    {
+        var result = Latnas.Run("search", "--target", "raspi4", "--latency", "measured", "--max-latency", "0.0001",
+            "--objective", "cifar10_test_acc", "--strategy", "exhaustive", "--store", Store);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("nothing fits", result.Stderr);
+    }
+
+    [Fact]
+    public void Sweep_writes_the_predicted_front()
+    {
+        string csv = Path.Combine(fixture.Directory, "front.csv");
+        var result = Latnas.Run("search", "--target", "pixel3", "--latency", "measured", "--sweep", "--budgets", "2,5,10,20",
+            "--objective", "cifar10_test_acc", "--strategy", "exhaustive", "--out", csv, "--store", Store);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(5, File.ReadAllLines(csv).Length);
+        Assert.True(File.Exists(Path.ChangeExtension(csv, ".png")));
+        Assert.True(File.Exists(Path.ChangeExtension(csv, ".svg")));
+    }
+}
