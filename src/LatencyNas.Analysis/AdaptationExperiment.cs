@@ -36,7 +36,6 @@ public static class AdaptationExperiment
         }
         var (known, test) = target.Split(samples, seed);
         var proxyAdditive = ProxyAdaptation.FitProxy(proxy);
-        var proxyEstimator = MeasuredOr(proxy, () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
 
         var proxyMeasured = new MeasuredLatencies(proxy);
         var covered = Enumerable.Range(0, test.Count).Where(i => proxyMeasured.Covers(test.Architectures[i])).ToArray();
@@ -49,13 +48,8 @@ public static class AdaptationExperiment
         var outcomes = new List<AdaptationOutcome>();
         foreach (var method in methods)
         {
-            AdaptedEstimator? adapted = method switch
-            {
-                AdaptationMethod.Rescale => ProxyAdaptation.Rescale(proxyAdditive, known),
-                AdaptationMethod.ProxyFeature => ProxyAdaptation.ProxyFeature(proxyEstimator, new FeatureEncoder(target.Space, target.Dataset), known),
-                AdaptationMethod.DeviceMix => MixOrNull(others ?? [], target, test, known),
-                _ => throw new ArgumentOutOfRangeException(nameof(methods), method, null),
-            };
+            var adapted = ProxyAdaptation.Adapt(method, proxy, known, others ?? [], test.Architectures,
+                () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
             if (adapted is not null)
             {
                 var metrics = PredictionMetrics.Compute(test.LatenciesMs, adapted.Predict(test.Architectures));
@@ -80,18 +74,5 @@ public static class AdaptationExperiment
             double[] predicted = predictor.Predict(architectures);
             return architectures.Select((a, i) => measured.Covers(a) ? measured.Predict([a])[0] : predicted[i]).ToArray();
         }, lambda: null);
-    }
-
-    private static AdaptedEstimator? MixOrNull(IReadOnlyList<LatencyData> others, LatencyData target, LatencyData test, LatencyData known)
-    {
-        // Only devices measured on every architecture involved can be mixed.
-        var needed = test.Architectures.Concat(known.Architectures).ToArray();
-        var usable = others
-            .Where(o => o.Device != target.Device)
-            .Select(o => new MeasuredLatencies(o))
-            .Where(m => needed.All(m.Covers))
-            .Cast<ILatencyEstimator>()
-            .ToList();
-        return usable.Count == 0 ? null : ProxyAdaptation.DeviceMix(usable, known);
     }
 }

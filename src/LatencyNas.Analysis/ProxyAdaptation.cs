@@ -44,6 +44,37 @@ public static class ProxyAdaptation
     /// <summary>Penalty grid relative to the features' scale; the last is effectively "b = 0" (pure rescaling).</summary>
     private static readonly double[] LambdaGrid = [1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1e4, 1e7];
 
+    /// <summary>
+    /// Adapts <paramref name="proxy"/> to the target described by <paramref name="samples"/> with one method.
+    /// </summary>
+    /// <param name="others">Known devices for <see cref="AdaptationMethod.DeviceMix"/> (the target itself is skipped).</param>
+    /// <param name="needed">Architectures the adapted model will be asked about; device mixing can use only devices
+    /// measured on all of them (null: the whole space).</param>
+    /// <param name="proxyPredictor">Builds a predictor of the proxy, for architectures it was never measured on.</param>
+    /// <returns>Null when device mixing finds no usable device.</returns>
+    public static AdaptedEstimator? Adapt(AdaptationMethod method, LatencyData proxy, LatencyData samples, IReadOnlyList<LatencyData> others,
+        IReadOnlyCollection<Architecture>? needed, Func<ILatencyEstimator> proxyPredictor)
+    {
+        switch (method)
+        {
+            case AdaptationMethod.Rescale:
+                return Rescale(FitProxy(proxy), samples);
+            case AdaptationMethod.ProxyFeature:
+                return ProxyFeature(AdaptationExperiment.MeasuredOr(proxy, proxyPredictor), new FeatureEncoder(samples.Space, samples.Dataset), samples);
+            case AdaptationMethod.DeviceMix:
+                var usable = others
+                    .Where(o => o.Device != samples.Device)
+                    .Where(o => needed is null ? o.Count == samples.Space.Size : true)
+                    .Select(o => new MeasuredLatencies(o))
+                    .Where(m => samples.Architectures.All(m.Covers) && (needed is null || needed.All(m.Covers)))
+                    .Cast<ILatencyEstimator>()
+                    .ToList();
+                return usable.Count == 0 ? null : DeviceMix(usable, samples);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(method), method, null);
+        }
+    }
+
     /// <summary>The proxy's additive predictor (ms target), trained on all its measurements.</summary>
     public static AdditivePredictor FitProxy(LatencyData proxy) => AdditivePredictor.Fit(new FeatureEncoder(proxy.Space, proxy.Dataset), proxy.Architectures, proxy.LatenciesMs);
 

@@ -381,14 +381,11 @@ internal static class AnalysisCommands
         {
             var samples = target.Split(k, seed).Train;
             var others = method == AdaptationMethod.DeviceMix
-                ? store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).Where(d => d.Device != target.Device).Select(d => (ILatencyEstimator)new MeasuredLatencies(d)).ToList()
+                ? store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).ToList()
                 : [];
-            AdaptedEstimator adapted = method switch
-            {
-                AdaptationMethod.Rescale => ProxyAdaptation.Rescale(ProxyAdaptation.FitProxy(proxy), samples),
-                AdaptationMethod.DeviceMix => ProxyAdaptation.DeviceMix(others.Where(o => candidates.All(((MeasuredLatencies)o).Covers) && samples.Architectures.All(((MeasuredLatencies)o).Covers)).ToList(), samples),
-                _ => ProxyAdaptation.ProxyFeature(proxyMeasured, new FeatureEncoder(space, target.Dataset), samples),
-            };
+            var adapted = ProxyAdaptation.Adapt(method, proxy, samples, others, candidates,
+                    () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed))
+                ?? throw new InvalidInputException("No other device in the store is measured on every candidate; device mixing has nothing to mix.");
             results.Add(ParetoReuse.Evaluate($"{proxy.Device} adapted ({MethodName(method)}, K = {k})", candidates, adapted.Predict(candidates), targetLatency, objectives));
         }
         return results;

@@ -242,7 +242,8 @@ internal static class BenchCommands
                 var target = LatencyNas.Prediction.LatencyData.FromStore(store, targetName, space);
                 var truth = new LatencyNas.Prediction.MeasuredLatencies(target);
                 var own = LatencyNas.Prediction.PredictorTrainer.Fit(LatencyNas.Prediction.PredictorTrainer.DefaultChoice(LatencyNas.Prediction.ModelKind.LightGbm), target.Split(parse.GetValue(trainSizeOption), 0).Train, 0);
-                var adapted = LatencyNas.Analysis.ProxyAdaptation.ProxyFeature(proxyMeasured, new LatencyNas.Prediction.FeatureEncoder(space, target.Dataset), target.Split(k, 0).Train);
+                var adapted = LatencyNas.Analysis.ProxyAdaptation.Adapt(LatencyNas.Analysis.AdaptationExperiment.DefaultMethod, proxy, target.Split(k, 0).Train, [], needed: null,
+                    () => LatencyNas.Prediction.PredictorTrainer.Fit(LatencyNas.Prediction.PredictorTrainer.DefaultChoice(LatencyNas.Prediction.ModelKind.LightGbm), proxy, 0))!;
                 var sortedTarget = target.LatenciesMs.Order().ToArray();
                 var sortedProxy = proxy.LatenciesMs.Order().ToArray();
                 foreach (int percentile in new[] { 25, 50, 75 })

@@ -199,15 +199,11 @@ internal static class SearchCommands
             return SavedOrTrained(storePath, proxy, seed);
         }
         var samples = target.Split(k, seed).Train;
-        return method switch
-        {
-            AdaptationMethod.Rescale => ProxyAdaptation.Rescale(ProxyAdaptation.FitProxy(proxy), samples),
-            AdaptationMethod.DeviceMix => ProxyAdaptation.DeviceMix(
-                store.ListDevices().Where(d => d.Device.Name != target.Device).Select(d => LatencyData.FromStore(store, d.Device.Name, space))
-                    .Where(d => d.Count == space.Size).Select(d => (ILatencyEstimator)new MeasuredLatencies(d)).ToList(), samples),
-            _ => ProxyAdaptation.ProxyFeature(
-                AdaptationExperiment.MeasuredOr(proxy, () => SavedOrTrained(storePath, proxy, seed)), new FeatureEncoder(space, target.Dataset), samples),
-        };
+        var others = method == AdaptationMethod.DeviceMix
+            ? store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).ToList()
+            : [];
+        return ProxyAdaptation.Adapt(method, proxy, samples, others, needed: null, () => SavedOrTrained(storePath, proxy, seed))
+               ?? throw new InvalidInputException("No other device in the store is measured on the whole space; device mixing has nothing to mix.");
     }
 
     /// <summary>The device's saved predictor, or one trained now (auto) on all its measurements.</summary>
