@@ -23,9 +23,6 @@ public sealed record AdaptationReport(
 /// </summary>
 public static class AdaptationExperiment
 {
-    /// <summary>The method used when none is named: the best on average over the 28 real devices (README).</summary>
-    public const AdaptationMethod DefaultMethod = AdaptationMethod.ProxyFeature;
-
     /// <param name="others">Other known devices, for <see cref="AdaptationMethod.DeviceMix"/> (the target itself is ignored).</param>
     public static AdaptationReport Run(
         LatencyData proxy, LatencyData target, int samples, int seed, IReadOnlyList<AdaptationMethod> methods, IReadOnlyList<LatencyData>? others = null)

@@ -10,13 +10,13 @@ public enum AdaptationMethod
 {
     /// <summary>
     /// "One Proxy Device Is Enough": the proxy's additive weights rescaled, w_t = w ⊙ (a + b) + c,
-    /// a and c free, b penalised by λ‖b‖² (λ by leave-one-out SRCC on the K samples).
+    /// a and c free, b penalised by λ‖b‖² (λ by leave-one-out on the K samples).
     /// </summary>
     Rescale,
 
     /// <summary>
     /// The proxy's best predictor as a feature of a small target model: log t = α·log p(x) + β + Σ γ·onehot,
-    /// γ penalised (λ by leave-one-out SRCC). Carries what the proxy's additive model cannot (pruned dead cells, fusions).
+    /// γ penalised (λ by leave-one-out). Carries what the proxy's additive model cannot (pruned dead cells, fusions).
     /// </summary>
     ProxyFeature,
 
@@ -74,6 +74,15 @@ public static class ProxyAdaptation
                 throw new ArgumentOutOfRangeException(nameof(method), method, null);
         }
     }
+
+    /// <summary>
+    /// The default: mix the known devices where the store has any measured on what is needed
+    /// (the strongest on the 28 real devices, README), else rescale the proxy's additive model.
+    /// </summary>
+    public static AdaptedEstimator AdaptDefault(LatencyData proxy, LatencyData samples, IReadOnlyList<LatencyData> others,
+        IReadOnlyCollection<Architecture>? needed, Func<ILatencyEstimator> proxyPredictor)
+        => Adapt(AdaptationMethod.DeviceMix, proxy, samples, others, needed, proxyPredictor)
+           ?? Adapt(AdaptationMethod.Rescale, proxy, samples, others, needed, proxyPredictor)!;
 
     /// <summary>The proxy's additive predictor (ms target), trained on all its measurements.</summary>
     public static AdditivePredictor FitProxy(LatencyData proxy) => AdditivePredictor.Fit(new FeatureEncoder(proxy.Space, proxy.Dataset), proxy.Architectures, proxy.LatenciesMs);
@@ -158,11 +167,16 @@ public static class ProxyAdaptation
             lambda: null);
     }
 
-    /// <summary>Picks λ by leave-one-out SRCC on the samples (ties: lower mean absolute percentage error).</summary>
+    /// <summary>
+    /// Picks λ on the samples by leave-one-out: each sample is predicted by a model fitted on the
+    /// others. With as few as ten samples the best-scoring λ is mostly luck, so the one-standard-
+    /// error rule applies: the largest λ whose mean squared relative error is within one standard
+    /// error of the best. Large λ means "trust the proxy", which is the safe side.
+    /// </summary>
     private static double ChooseLambda(IReadOnlyList<double[]> rows, IReadOnlyList<double> targets, Func<double, double[]> penaltiesFor, bool logTarget)
     {
-        double bestLambda = LambdaGrid[^1];
-        (double Srcc, double Mape) best = (double.NegativeInfinity, double.PositiveInfinity);
+        var truth = logTarget ? targets.Select(t => Math.Exp(t)).ToArray() : targets.ToArray();
+        var scores = new List<(double Lambda, double Mean, double StandardError)>();
         foreach (double lambda in LambdaGrid)
         {
             var predictions = new double[rows.Count];
@@ -184,21 +198,16 @@ public static class ProxyAdaptation
             {
                 continue;
             }
-            var truth = logTarget ? targets.Select(t => Math.Exp(t)).ToArray() : targets.ToArray();
             var predicted = logTarget ? predictions.Select(p => Math.Exp(p)).ToArray() : predictions;
-            double srcc = RankCorrelation.Spearman(truth, predicted);
-            double mape = truth.Zip(predicted).Average(p => Math.Abs(p.Second - p.First) / p.First);
-            if (double.IsNaN(srcc))
-            {
-                srcc = -1;
-            }
-            if (srcc > best.Srcc + 1e-12 || (Math.Abs(srcc - best.Srcc) <= 1e-12 && mape < best.Mape))
-            {
-                best = (srcc, mape);
-                bestLambda = lambda;
-            }
+            double[] errors = truth.Zip(predicted).Select(p => Math.Pow((p.Second - p.First) / p.First, 2)).ToArray();
+            scores.Add((lambda, errors.Average(), Descriptive.StandardDeviation(errors) / Math.Sqrt(errors.Length)));
         }
-        return bestLambda;
+        if (scores.Count == 0)
+        {
+            return LambdaGrid[^1];
+        }
+        var best = scores.MinBy(s => s.Mean);
+        return scores.Where(s => s.Mean <= best.Mean + best.StandardError).Max(s => s.Lambda);
     }
 
     private static double Dot(double[] row, double[] coefficients)

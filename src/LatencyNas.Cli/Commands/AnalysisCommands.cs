@@ -196,8 +196,7 @@ internal static class AnalysisCommands
         var targetOption = new Option<string>("--target") { Description = "Device the front is re-used on (its measurements are the truth).", Required = true };
         var objectiveOption = ObjectiveOption();
         var adaptOption = new Option<int?>("--adapt") { Description = "Also re-use the front of the proxy adapted with K target samples." };
-        var methodOption = new Option<string>("--method") { Description = "Adaptation method for --adapt: rescale, proxy-feature or device-mix (default proxy-feature).", DefaultValueFactory = _ => "proxy-feature" };
-        methodOption.AcceptOnlyFromAmong("rescale", "proxy-feature", "device-mix");
+        var methodOption = AdaptMethodOption();
         var seedOption = CommonOptions.Seed();
         var spaceOption = CommonOptions.Space();
         var storeOption = CommonOptions.Store();
@@ -214,7 +213,7 @@ internal static class AnalysisCommands
             var proxy = LatencyData.FromStore(store, parse.GetValue(proxyOption)!, space);
             var target = LatencyData.FromStore(store, parse.GetValue(targetOption)!, space);
             var objective = store.Objective(parse.GetValue(objectiveOption)!, space);
-            var results = ParetoAnalysis(store, space, proxy, target, objective, parse.GetValue(adaptOption), ParseMethods(parse.GetValue(methodOption)!)[0], parse.GetValue(seedOption));
+            var results = ParetoAnalysis(store, space, proxy, target, objective, parse.GetValue(adaptOption), ParseMethod(parse.GetValue(methodOption)!), parse.GetValue(seedOption));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(results.Select(r => new
@@ -363,7 +362,7 @@ internal static class AnalysisCommands
     }
 
     internal static IReadOnlyList<ParetoReuseResult> ParetoAnalysis(ProfileStore store, SearchSpace space, LatencyData proxy, LatencyData target,
-        IReadOnlyDictionary<string, double> objective, int? adapt, AdaptationMethod method, int seed)
+        IReadOnlyDictionary<string, double> objective, int? adapt, AdaptationMethod? method, int seed)
     {
         var proxyMeasured = new MeasuredLatencies(proxy);
         var candidates = target.Architectures.Where(a => objective.ContainsKey(a.Digits) && proxyMeasured.Covers(a)).ToList();
@@ -380,13 +379,15 @@ internal static class AnalysisCommands
         if (adapt is { } k)
         {
             var samples = target.Split(k, seed).Train;
-            var others = method == AdaptationMethod.DeviceMix
+            var others = method is null or AdaptationMethod.DeviceMix
                 ? store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).ToList()
                 : [];
-            var adapted = ProxyAdaptation.Adapt(method, proxy, samples, others, candidates,
-                    () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed))
-                ?? throw new InvalidInputException("No other device in the store is measured on every candidate; device mixing has nothing to mix.");
-            results.Add(ParetoReuse.Evaluate($"{proxy.Device} adapted ({MethodName(method)}, K = {k})", candidates, adapted.Predict(candidates), targetLatency, objectives));
+            Func<ILatencyEstimator> proxyPredictor = () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed);
+            var adapted = method is { } chosen
+                ? ProxyAdaptation.Adapt(chosen, proxy, samples, others, candidates, proxyPredictor)
+                  ?? throw new InvalidInputException("No other device in the store is measured on every candidate; device mixing has nothing to mix.")
+                : ProxyAdaptation.AdaptDefault(proxy, samples, others, candidates, proxyPredictor);
+            results.Add(ParetoReuse.Evaluate($"{proxy.Device} adapted with K = {k} ({adapted.Description})", candidates, adapted.Predict(candidates), targetLatency, objectives));
         }
         return results;
     }
@@ -398,6 +399,20 @@ internal static class AnalysisCommands
     };
 
     private static Option<string> DevicesOption(string description, string name = "--devices") => new(name) { Description = description, Required = true };
+
+    /// <summary>--method for verbs that use one adapted model; "default" is device-mix where possible, else rescale.</summary>
+    internal static Option<string> AdaptMethodOption()
+    {
+        var option = new Option<string>("--method")
+        {
+            Description = "Adaptation for --adapt: default (device-mix where other devices cover the architectures, else rescale), rescale, proxy-feature or device-mix.",
+            DefaultValueFactory = _ => "default",
+        };
+        option.AcceptOnlyFromAmong("default", "rescale", "proxy-feature", "device-mix");
+        return option;
+    }
+
+    internal static AdaptationMethod? ParseMethod(string text) => text == "default" ? null : ParseMethods(text)[0];
 
     internal static IReadOnlyList<AdaptationMethod> ParseMethods(string text) => text switch
     {

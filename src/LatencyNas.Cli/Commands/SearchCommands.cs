@@ -26,8 +26,7 @@ internal static class SearchCommands
         var targetOption = new Option<string>("--target") { Description = "The device the budget applies to (a device in the store).", Required = true };
         var proxyOption = new Option<string?>("--proxy") { Description = "Predict latency with this device's predictor instead (as is, or adapted with --adapt)." };
         var adaptOption = new Option<int?>("--adapt") { Description = "Adapt the proxy with K of the target's measurements." };
-        var methodOption = new Option<string>("--method") { Description = "Adaptation method for --adapt (default proxy-feature).", DefaultValueFactory = _ => "proxy-feature" };
-        methodOption.AcceptOnlyFromAmong("rescale", "proxy-feature", "device-mix");
+        var methodOption = AnalysisCommands.AdaptMethodOption();
         var latencyOption = new Option<string>("--latency") { Description = "Without --proxy: predicted (the target's predictor; default) or measured (its measurements, the predictor where it has none).", DefaultValueFactory = _ => "predicted" };
         latencyOption.AcceptOnlyFromAmong("predicted", "measured");
         var maxLatencyOption = new Option<double?>("--max-latency") { Description = "Latency budget in ms on the target." };
@@ -59,7 +58,7 @@ internal static class SearchCommands
             var target = LatencyData.FromStore(store, parse.GetValue(targetOption)!, space);
             int seed = parse.GetValue(seedOption);
             var latency = LatencySource(store, storePath, space, target, parse.GetValue(proxyOption), parse.GetValue(adaptOption),
-                AnalysisCommands.ParseMethods(parse.GetValue(methodOption)!)[0], parse.GetValue(latencyOption)!, seed);
+                AnalysisCommands.ParseMethod(parse.GetValue(methodOption)!), parse.GetValue(latencyOption)!, seed);
             var objective = Objective(store, space, target.Dataset, parse.GetValue(objectiveOption)!, seed);
             var strategy = SearchStrategies.Create(parse.GetValue(strategyOption)!);
             int budget = parse.GetValue(budgetOption);
@@ -180,7 +179,7 @@ internal static class SearchCommands
 
     /// <summary>The latency model the search trusts, per the options.</summary>
     internal static ILatencyEstimator LatencySource(ProfileStore store, string storePath, SearchSpace space, LatencyData target, string? proxyName, int? adapt,
-        AdaptationMethod method, string latencyMode, int seed)
+        AdaptationMethod? method, string latencyMode, int seed)
     {
         if (proxyName is null)
         {
@@ -199,11 +198,14 @@ internal static class SearchCommands
             return SavedOrTrained(storePath, proxy, seed);
         }
         var samples = target.Split(k, seed).Train;
-        var others = method == AdaptationMethod.DeviceMix
+        var others = method is null or AdaptationMethod.DeviceMix
             ? store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).ToList()
             : [];
-        return ProxyAdaptation.Adapt(method, proxy, samples, others, needed: null, () => SavedOrTrained(storePath, proxy, seed))
-               ?? throw new InvalidInputException("No other device in the store is measured on the whole space; device mixing has nothing to mix.");
+        Func<ILatencyEstimator> proxyPredictor = () => SavedOrTrained(storePath, proxy, seed);
+        return method is { } chosen
+            ? ProxyAdaptation.Adapt(chosen, proxy, samples, others, needed: null, proxyPredictor)
+              ?? throw new InvalidInputException("No other device in the store is measured on the whole space; device mixing has nothing to mix.")
+            : ProxyAdaptation.AdaptDefault(proxy, samples, others, needed: null, proxyPredictor);
     }
 
     /// <summary>The device's saved predictor, or one trained now (auto) on all its measurements.</summary>
