@@ -26,6 +26,12 @@ var root = new RootCommand(
     BenchCommands.Create(),
 };
 
+// Piped or redirected output keeps tables whole instead of wrapping them at 80 columns.
+if (Console.IsOutputRedirected)
+{
+    Spectre.Console.AnsiConsole.Profile.Width = 250;
+}
+
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
