@@ -41,6 +41,7 @@ public static class AgentHost
         {
             if (context.Request.ContentLength is { } length && length > options.MaxModelBytes)
             {
+                await DrainSmallExcessAsync(context, length, options.MaxModelBytes);
                 await Error(context, StatusCodes.Status413PayloadTooLarge, $"model of {length:N0} bytes exceeds the agent's limit of {options.MaxModelBytes:N0} bytes (--max-model-mb {options.MaxModelMegabytes})");
                 return;
             }
@@ -102,6 +103,24 @@ public static class AgentHost
         {
         }
         await app.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A client that sent "Expect: 100-continue" never uploads a refused body. One that did not is
+    /// still sending when the 413 is ready; closing on it makes the client see a reset instead of
+    /// the answer, so a body up to four times the limit is read and discarded first.
+    /// </summary>
+    private static async Task DrainSmallExcessAsync(HttpContext context, long length, long limit)
+    {
+        if (context.Request.Headers.Expect.Count > 0 || length > 4 * limit)
+        {
+            return;
+        }
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = null;
+        }
+        await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
     }
 
     private static bool Authorized(HttpRequest request, byte[] token)

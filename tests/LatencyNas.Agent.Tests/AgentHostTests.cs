@@ -81,6 +81,12 @@ public sealed class AgentHostTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
         Assert.Contains("limit", await big.Content.ReadAsStringAsync());
 
+        // A careful client asks first and never uploads the refused body.
+        var careful = MeasureRequest(agent.Endpoint, new byte[2 * 1024 * 1024]);
+        careful.Headers.ExpectContinue = true;
+        using var refused = await http.SendAsync(careful);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+
         using var text = await http.SendAsync(MeasureRequest(agent.Endpoint, "this is not a model, only some text"u8.ToArray()));
         Assert.Equal(HttpStatusCode.BadRequest, text.StatusCode);
 

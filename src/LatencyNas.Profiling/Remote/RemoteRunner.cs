@@ -226,6 +226,7 @@ public sealed class RemoteRunner : IDeviceRunner
                     using var request = new HttpRequestMessage(HttpMethod.Post, query) { Content = new ByteArrayContent(model.Bytes) };
                     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                     request.Headers.Add(AgentContract.IdempotencyHeader, model.IdempotencyKey);
+                    request.Headers.ExpectContinue = true; // a refused model (401, 413) is never uploaded
                     HttpResponseMessage response;
                     try
                     {
