@@ -22,8 +22,8 @@ public static class AgentCommand
         };
         var tokenFileOption = new Option<string?>("--token-file") { Description = $"File holding the bearer token clients must send (or set {TokenVariable})." };
         var insecureOption = new Option<bool>("--insecure") { Description = "Accept requests without a token (only on loopback addresses)." };
-        var maxModelOption = new Option<int>("--max-model-mb") { Description = "Largest model accepted, MiB (default 64).", DefaultValueFactory = _ => 64 };
-        var queueOption = new Option<int>("--queue") { Description = "Requests that may wait while one is measured (default 4).", DefaultValueFactory = _ => 4 };
+        var maxModelOption = new Option<int>("--max-model-mb") { Description = "Largest model accepted, MiB.", DefaultValueFactory = _ => 64 };
+        var queueOption = new Option<int>("--queue") { Description = "Requests that may wait while one is measured.", DefaultValueFactory = _ => 4 };
         var nameOption = new Option<string?>("--name") { Description = "Name reported with each measurement (default host:port)." };
         foreach (var option in new Option[] { urlsOption, tokenFileOption, insecureOption, maxModelOption, queueOption, nameOption })
         {

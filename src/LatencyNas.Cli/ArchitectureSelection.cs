@@ -14,7 +14,7 @@ internal sealed class ArchitectureSelection
         _defaultSample = defaultSample;
         Sample = new Option<int?>("--sample") { Description = $"Profile N distinct architectures drawn uniformly (default {defaultSample})." };
         Seed = CommonOptions.Seed();
-        Seed.Description = "Seed of --sample (default 0).";
+        Seed.Description = "Seed of --sample.";
         All = new Option<bool>("--all") { Description = "Every architecture of the space (only for spaces that can be listed)." };
         Archs = new Option<string?>("--archs") { Description = "A file with one architecture a line, in either text form ('#' starts a comment)." };
     }

@@ -26,7 +26,7 @@ internal static class CommonOptions
 
     public static Option<int> Seed(int defaultValue = 0) => new("--seed")
     {
-        Description = $"Random seed (default {defaultValue}).",
+        Description = "Random seed.",
         DefaultValueFactory = _ => defaultValue,
     };
 
@@ -36,7 +36,7 @@ internal static class CommonOptions
 
     public static Option<string> Store() => new("--store")
     {
-        Description = $"The profile store (SQLite file; default {LatencyNas.Profiling.Store.ProfileStore.DefaultPath}).",
+        Description = "The profile store (an SQLite file).",
         DefaultValueFactory = _ => LatencyNas.Profiling.Store.ProfileStore.DefaultPath,
     };
 
@@ -44,7 +44,7 @@ internal static class CommonOptions
 
     public static Option<int> Positive(string name, string description, int defaultValue)
     {
-        var option = new Option<int>(name) { Description = $"{description} (default {defaultValue})", DefaultValueFactory = _ => defaultValue };
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 1)

@@ -18,8 +18,8 @@ internal static class AnalysisCommands
         var sampleOption = new Option<int?>("--sample") { Description = "Only N architectures drawn from those all devices share." };
         var seedOption = CommonOptions.Seed();
         var predictedOption = new Option<bool>("--predicted") { Description = "Compare the devices' saved predictors' predictions instead of measurements (architectures: --archs, or --sample N from the space)." };
-        var thresholdOption = new Option<double>("--threshold") { Description = $"SRCC at which a pair counts as monotonic (default {Monotonicity.DefaultThreshold}).", DefaultValueFactory = _ => Monotonicity.DefaultThreshold };
-        var bootstrapOption = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the SRCC interval (default 200; 0 to skip).", DefaultValueFactory = _ => 200 };
+        var thresholdOption = new Option<double>("--threshold") { Description = $"SRCC at which a pair counts as monotonic.", DefaultValueFactory = _ => Monotonicity.DefaultThreshold };
+        var bootstrapOption = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the SRCC interval.", DefaultValueFactory = _ => 200 };
         var spaceOption = CommonOptions.Space();
         var storeOption = CommonOptions.Store();
         var jsonOption = CommonOptions.Json();
@@ -106,7 +106,7 @@ internal static class AnalysisCommands
         var targetOption = DevicesOption("Target device (or several: comma-separated, 'all', prefix*); its measurements beyond the K samples are the test set.", name: "--target");
         var samplesOption = CommonOptions.Positive("--samples", "Target measurements the adaptation may use (K).", 10);
         var seedOption = CommonOptions.Seed();
-        var methodOption = new Option<string>("--method") { Description = "rescale, proxy-feature, device-mix, or all (default all).", DefaultValueFactory = _ => "all" };
+        var methodOption = new Option<string>("--method") { Description = "rescale, proxy-feature, device-mix, or all.", DefaultValueFactory = _ => "all" };
         methodOption.AcceptOnlyFromAmong("rescale", "proxy-feature", "device-mix", "all");
         var spaceOption = CommonOptions.Space();
         var storeOption = CommonOptions.Store();
@@ -250,7 +250,7 @@ internal static class AnalysisCommands
         var targetOption = new Option<string>("--target") { Description = "The new device (a few measurements in the store).", Required = true };
         var samplesOption = new Option<int?>("--samples") { Description = "Use only K of the target's measurements (as if that were all it had)." };
         var seedOption = CommonOptions.Seed();
-        var thresholdOption = new Option<double>("--threshold") { Description = $"SRCC needed to re-use a proxy's front (default {Monotonicity.DefaultThreshold}).", DefaultValueFactory = _ => Monotonicity.DefaultThreshold };
+        var thresholdOption = new Option<double>("--threshold") { Description = $"SRCC needed to re-use a proxy's front.", DefaultValueFactory = _ => Monotonicity.DefaultThreshold };
         var spaceOption = CommonOptions.Space();
         var storeOption = CommonOptions.Store();
         var jsonOption = CommonOptions.Json();
@@ -297,7 +297,7 @@ internal static class AnalysisCommands
         var objectiveOption = new Option<string?>("--objective") { Description = "Objective for the Pareto fronts (e.g. cifar10_test_acc); without it, no fronts are drawn." };
         var proxyOption = new Option<string?>("--proxy") { Description = "Proxy for the scatter plot and front re-use (default: the first device)." };
         var targetOption = new Option<string?>("--target") { Description = "Target for the scatter plot (default: the second device)." };
-        var bootstrapOption = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the SRCC intervals (default 100).", DefaultValueFactory = _ => 100 };
+        var bootstrapOption = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the SRCC intervals.", DefaultValueFactory = _ => 100 };
         var seedOption = CommonOptions.Seed();
         var spaceOption = CommonOptions.Space();
         var storeOption = CommonOptions.Store();

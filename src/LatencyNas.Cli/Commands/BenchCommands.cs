@@ -79,7 +79,7 @@ internal static class BenchCommands
 
     private static Command Profile()
     {
-        var deviceOption = new Option<string>("--device") { Description = "Device to benchmark (default ort-cpu-1t).", DefaultValueFactory = _ => ProfileCommands.DefaultDevice };
+        var deviceOption = new Option<string>("--device") { Description = "Device to benchmark.", DefaultValueFactory = _ => ProfileCommands.DefaultDevice };
         var countOption = CommonOptions.Count(200);
         var seedOption = CommonOptions.Seed();
         var overheadOption = CommonOptions.Positive("--overhead-count", "Architectures for the harness-overhead comparison.", 20);
@@ -214,9 +214,9 @@ internal static class BenchCommands
 
     private static Command SearchBench()
     {
-        var proxyOption = new Option<string>("--proxy") { Description = "Proxy device (default pixel3).", DefaultValueFactory = _ => "pixel3" };
-        var targetsOption = new Option<string>("--targets") { Description = "Comma-separated target devices (default raspi4,eyeriss,fpga).", DefaultValueFactory = _ => "raspi4,eyeriss,fpga" };
-        var objectiveOption = new Option<string>("--objective") { Description = "Objective in the store (default cifar10_test_acc).", DefaultValueFactory = _ => "cifar10_test_acc" };
+        var proxyOption = new Option<string>("--proxy") { Description = "Proxy device.", DefaultValueFactory = _ => "pixel3" };
+        var targetsOption = new Option<string>("--targets") { Description = "Comma-separated target devices.", DefaultValueFactory = _ => "raspi4,eyeriss,fpga" };
+        var objectiveOption = new Option<string>("--objective") { Description = "Objective in the store.", DefaultValueFactory = _ => "cifar10_test_acc" };
         var samplesOption = CommonOptions.Positive("--samples", "Target samples for the adapted proxy.", 10);
         var trainSizeOption = CommonOptions.Positive("--train-size", "Target measurements for the target's own predictor.", 1000);
         var seedsOption = CommonOptions.Positive("--seeds", "Seeds to average the evolution runs over.", 5);

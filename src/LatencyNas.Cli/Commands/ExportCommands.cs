@@ -44,7 +44,7 @@ internal static class ExportCommands
         var batchOption = CommonOptions.Batch();
         var toleranceOption = new Option<double>("--tolerance")
         {
-            Description = $"Largest acceptable max-abs difference (default {ExportParity.Tolerance:0e0}).",
+            Description = "Largest acceptable max-abs difference.",
             DefaultValueFactory = _ => ExportParity.Tolerance,
         };
         var command = new Command("check-export",

@@ -19,7 +19,7 @@ internal static class PredictCommands
 
     private static Option<string> ModelOption(string defaultModel = "auto") => new("--model")
     {
-        Description = $"Predictor family: {string.Join(", ", PredictorTrainer.ModelNames)} (default {defaultModel}; auto picks by cross-validation).",
+        Description = $"Predictor family: {string.Join(", ", PredictorTrainer.ModelNames)} (auto picks by cross-validation).",
         DefaultValueFactory = _ => defaultModel,
     };
 

@@ -17,7 +17,7 @@ internal static class ProfileCommands
     {
         var deviceOption = new Option<string>("--device")
         {
-            Description = $"Device descriptor: a JSON file, or the name of a shipped one ({string.Join(", ", DeviceDescriptorReader.EmbeddedNames)}). Default {DefaultDevice}.",
+            Description = $"Device descriptor: a JSON file, or the name of a shipped one ({string.Join(", ", DeviceDescriptorReader.EmbeddedNames)}).",
             DefaultValueFactory = _ => DefaultDevice,
         };
         var deviceNameOption = new Option<string?>("--device-name") { Description = "Store the measurements under this device name instead of the descriptor's." };
@@ -30,8 +30,8 @@ internal static class ProfileCommands
         var maxRunsOption = new Option<int?>("--max-runs") { Description = $"Timed runs per architecture at most (default {MeasurementProtocol.Default.MaxRuns})." };
         var maxSecondsOption = new Option<double?>("--max-seconds") { Description = $"Timed phase per architecture at most, in seconds (default {MeasurementProtocol.Default.MaxTime.TotalSeconds})." };
         var warmupSecondsOption = new Option<double?>("--warmup-seconds") { Description = $"Warm-up per architecture at most, in seconds (default {MeasurementProtocol.Default.WarmupMaxTime.TotalSeconds})." };
-        var timeoutOption = new Option<double>("--timeout") { Description = "Seconds one measurement attempt may take (default 120).", DefaultValueFactory = _ => 120 };
-        var retriesOption = new Option<int>("--retries") { Description = "Retries of a transient fault or timeout per architecture (default 2).", DefaultValueFactory = _ => 2 };
+        var timeoutOption = new Option<double>("--timeout") { Description = "Seconds one measurement attempt may take.", DefaultValueFactory = _ => 120 };
+        var retriesOption = new Option<int>("--retries") { Description = "Retries of a transient fault or timeout per architecture.", DefaultValueFactory = _ => 2 };
         var command = new Command("profile",
             "Measure architectures on a device into the profile store. Resumable: run it again and it continues where it stopped.")
         {

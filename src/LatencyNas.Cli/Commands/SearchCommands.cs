@@ -35,7 +35,7 @@ internal static class SearchCommands
             Description = "What to maximise: an objective in the store (e.g. cifar10_test_acc), or a training-free proxy: params, macs, synflow, zico.",
             Required = true,
         };
-        var strategyOption = new Option<string>("--strategy") { Description = "exhaustive, random or evolution (default evolution).", DefaultValueFactory = _ => "evolution" };
+        var strategyOption = new Option<string>("--strategy") { Description = "exhaustive, random or evolution.", DefaultValueFactory = _ => "evolution" };
         strategyOption.AcceptOnlyFromAmong([.. SearchStrategies.Names]);
         var budgetOption = CommonOptions.Positive("--budget", "Most architectures to evaluate (random, evolution).", 1000);
         var seedOption = CommonOptions.Seed();

@@ -17,12 +17,12 @@ internal static class StoreCommands
     {
         var csvOption = new Option<string>("--csv") { Description = "Latency table: a CSV with an architecture column and one column per device.", Required = true };
         var spaceOption = CommonOptions.Space();
-        var archColumnOption = new Option<string>("--arch-column") { Description = "Column holding architectures in either text form (default arch).", DefaultValueFactory = _ => "arch" };
+        var archColumnOption = new Option<string>("--arch-column") { Description = "Column holding architectures in either text form.", DefaultValueFactory = _ => "arch" };
         var columnsOption = new Option<string?>("--columns") { Description = "Comma-separated device columns to import (default: every numeric column except index, id, ops, arch)." };
         var objectivesOption = new Option<string?>("--objectives") { Description = "Comma-separated columns to import as objectives (higher is better, e.g. cifar10_test_acc) instead of devices." };
-        var prefixOption = new Option<string>("--prefix") { Description = "Prefix of the device names, e.g. help: (default none).", DefaultValueFactory = _ => "" };
+        var prefixOption = new Option<string>("--prefix") { Description = "Prefix of the device names, e.g. \"help:\" (none by default).", DefaultValueFactory = _ => "" };
         var datasetOption = CommonOptions.Dataset();
-        datasetOption.Description = "Dataset the table was measured for (default cifar10).";
+        datasetOption.Description = "Dataset the table was measured for.";
         var unitOption = new Option<string>("--unit") { Description = "Unit of the values: ms (default), s or us.", DefaultValueFactory = _ => "ms" };
         unitOption.AcceptOnlyFromAmong("ms", "s", "us");
         var storeOption = CommonOptions.Store();
