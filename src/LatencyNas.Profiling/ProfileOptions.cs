@@ -14,7 +14,11 @@ public sealed record ProfileOptions
     /// </summary>
     public int Session { get; init; } = 1;
 
-    /// <summary>Longest one measurement attempt may take (session creation included). Default 2 min.</summary>
+    /// <summary>
+    /// Longest one measurement attempt may take. Default 2 min. A local runner notices it between
+    /// runs and stops a run in flight (ONNX Runtime's terminate flag); creating a session is not
+    /// interruptible, so a local attempt can overrun by that much.
+    /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Retries of a transient fault or a timeout, per architecture. Default 2.</summary>

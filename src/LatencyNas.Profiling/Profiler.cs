@@ -71,7 +71,7 @@ public sealed class Profiler
             {
                 return;
             }
-            double? lastMedian = null;
+            Measurement? measurement = null;
             string? failure = null, agent = null;
             if (preparationError is not null)
             {
@@ -81,10 +81,8 @@ public sealed class Profiler
             {
                 try
                 {
-                    var measurement = await pipeline.ExecuteAsync(
+                    measurement = await pipeline.ExecuteAsync(
                         async token => await _runner.MeasureAsync(model!, _options.Protocol, token), stop.Token);
-                    _store.RecordMeasurement(device, space, request, _options.Session, measurement);
-                    lastMedian = measurement.Statistics.MedianMs;
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -110,10 +108,17 @@ public sealed class Profiler
                     agent = (error as DeviceException)?.Agent;
                 }
             }
-            if (failure is not null)
+            // Outside the device-fault handling on purpose: a store that cannot write is not a device
+            // failure, and must stop the run rather than turn a good measurement into a failure record.
+            if (measurement is not null)
             {
-                _store.RecordFailure(device, space, request, _options.Session, failure, agent);
+                _store.RecordMeasurement(device, space, request, _options.Session, measurement);
             }
+            else
+            {
+                _store.RecordFailure(device, space, request, _options.Session, failure!, agent);
+            }
+            double? lastMedian = measurement?.Statistics.MedianMs;
             lock (gate)
             {
                 if (failure is not null)
@@ -237,7 +242,7 @@ public sealed class Profiler
     private string Describe(Exception error) => error switch
     {
         TimeoutRejectedException => $"timed out after {_options.AttemptTimeout.TotalSeconds:0.#} s ({_options.MaxRetries + 1} attempts)",
-        Core.LatencyNasException { IsTransient: true } => $"{OneLine(error)} (still failing after {_options.MaxRetries + 1} attempts)",
+        Core.LatencyNasException { IsTransient: true } => $"{OneLine(error)} (still failing after {_options.MaxRetries} retries)",
         Core.LatencyNasException => OneLine(error),
         _ => $"{error.GetType().Name}: {OneLine(error)}",
     };
