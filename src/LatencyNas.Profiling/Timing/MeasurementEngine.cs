@@ -23,7 +23,8 @@ public static class MeasurementEngine
         double elapsedMs = 0;
         double maxMs = protocol.MaxTime.TotalMilliseconds;
         var sorted = new List<double>();
-        while (samples.Count < protocol.MaxRuns && (samples.Count == 0 || elapsedMs < maxMs))
+        // The time cap never cuts the minimum: fewer runs would not make a statistic.
+        while (samples.Count < protocol.MaxRuns && (samples.Count < protocol.MinRuns || elapsedMs < maxMs))
         {
             cancellation.ThrowIfCancellationRequested();
             double sample = timeOneRunMs();

@@ -25,13 +25,13 @@ public sealed record MeasurementProtocol
     /// <summary>Times have settled when the two window medians differ by at most this fraction. Default 0.05.</summary>
     public double WarmupSettleTolerance { get; init; } = 0.05;
 
-    /// <summary>Timed runs at least. Default 15.</summary>
+    /// <summary>Timed runs at least, even past <see cref="MaxTime"/>. Default 15.</summary>
     public int MinRuns { get; init; } = 15;
 
     /// <summary>Timed runs at most. Default 1,000.</summary>
     public int MaxRuns { get; init; } = 1_000;
 
-    /// <summary>Timed phase at most this long (sum of run times). Default 5 s.</summary>
+    /// <summary>Timed phase at most this long (sum of run times), once <see cref="MinRuns"/> are done. Default 5 s.</summary>
     public TimeSpan MaxTime { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -60,10 +60,18 @@ public class MeasurementEngineTests
     public void Time_cap_stops_slow_runs()
     {
         var timer = new SyntheticTimer(i => i % 2 == 0 ? 100.0 : 300.0);
-        var protocol = MeasurementProtocol.Default with { MaxTime = TimeSpan.FromSeconds(2), WarmupMaxTime = TimeSpan.FromMilliseconds(500) };
+        var protocol = MeasurementProtocol.Default with { MaxTime = TimeSpan.FromSeconds(2), WarmupMaxTime = TimeSpan.FromMilliseconds(500), MinRuns = 5 };
         var statistics = MeasurementEngine.Measure(timer.Next, protocol);
         Assert.Equal(10, statistics.Runs); // 5 × (100 + 300) ms = 2 s
         Assert.Equal(3, statistics.WarmupRuns); // the minimum: 100 + 300 + 100 ms reach the 500 ms cap
+    }
+
+    [Fact]
+    public void The_minimum_runs_are_kept_even_past_the_time_cap()
+    {
+        var timer = new SyntheticTimer(_ => 1_000.0);
+        var protocol = MeasurementProtocol.Default with { MaxTime = TimeSpan.FromSeconds(2), MinRuns = 6, WarmupMaxTime = TimeSpan.FromSeconds(1) };
+        Assert.Equal(6, MeasurementEngine.Measure(timer.Next, protocol).Runs);
     }
 
     [Fact]
