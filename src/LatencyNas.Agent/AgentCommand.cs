@@ -67,6 +67,11 @@ public static class AgentCommand
                 Console.Error.WriteLine($"latnas agent: cannot listen: {error.Message}");
                 return 1;
             }
+            catch (Exception error) when (Environment.GetEnvironmentVariable("LATNAS_DEBUG") != "1")
+            {
+                Console.Error.WriteLine($"latnas agent: unexpected {error.GetType().Name}: {error.Message.Split('\n')[0]} (set LATNAS_DEBUG=1 to see the stack trace).");
+                return 1;
+            }
         });
         return command;
     }

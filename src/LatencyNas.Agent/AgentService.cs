@@ -29,8 +29,6 @@ public sealed class AgentService(AgentOptions options, Action<string> log)
 
     public string Name { get; } = options.Name ?? $"{Environment.MachineName}:{new Uri(options.Urls[0]).Port}";
 
-    public int Measured { get; private set; }
-
     public AgentInfo Info => new(Name, DeviceFingerprint.HostCpuModel(), Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.OSDescription,
         OrtTimedSession.Version, OrtTimedSession.AvailableProviders, options.MaxModelBytes, options.QueueLimit, !options.Insecure);
 
@@ -82,7 +80,6 @@ public sealed class AgentService(AgentOptions options, Action<string> log)
             // Runs on a thread-pool thread of its own; the request's cancellation is ignored on purpose:
             // a client that timed out retries with the same key and receives this result.
             var measurement = await Task.Run(() => OrtTimedSession.Measure(model, settings.Runtime, settings.Protocol, CancellationToken.None));
-            Measured++;
             log($"measured model of {model.Length / 1024:N0} KiB: median {measurement.Statistics.MedianMs:F3} ms over {measurement.Statistics.Runs} runs ({clock.Elapsed.TotalSeconds:F2} s)");
             return new MeasureResponse(Name, measurement.SessionCreationMs, measurement.Statistics);
         }

@@ -153,9 +153,12 @@ public sealed class RemoteRunner : IDeviceRunner
         private readonly ResiliencePipeline _pipeline;
         private readonly CircuitBreakerStateProvider _circuit = new();
 
+        private readonly TimeSpan _probeTimeout;
+
         public Agent(Uri endpoint, string? token, TimeSpan attemptTimeout, HttpMessageHandler? handler)
         {
             Endpoint = endpoint;
+            _probeTimeout = attemptTimeout < TimeSpan.FromSeconds(30) ? attemptTimeout : TimeSpan.FromSeconds(30);
             _http = handler is null ? new HttpClient() : new HttpClient(handler);
             _http.BaseAddress = endpoint;
             _http.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's per-attempt timeout governs
@@ -170,7 +173,7 @@ public sealed class RemoteRunner : IDeviceRunner
                     Delay = TimeSpan.FromMilliseconds(200),
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
-                    ShouldHandle = new PredicateBuilder().Handle<DeviceException>(e => e.IsTransient),
+                    ShouldHandle = new PredicateBuilder().Handle<DeviceException>(e => e.IsTransient).Handle<TimeoutRejectedException>(),
                 })
                 .AddCircuitBreaker(new CircuitBreakerStrategyOptions
                 {
@@ -178,7 +181,7 @@ public sealed class RemoteRunner : IDeviceRunner
                     MinimumThroughput = 4,
                     SamplingDuration = TimeSpan.FromSeconds(60),
                     BreakDuration = TimeSpan.FromSeconds(5),
-                    ShouldHandle = new PredicateBuilder().Handle<DeviceException>(e => e.IsTransient),
+                    ShouldHandle = new PredicateBuilder().Handle<DeviceException>(e => e.IsTransient).Handle<TimeoutRejectedException>(),
                     StateProvider = _circuit,
                 })
                 .AddTimeout(attemptTimeout)
@@ -191,14 +194,20 @@ public sealed class RemoteRunner : IDeviceRunner
 
         public async Task<AgentInfo> InfoAsync(CancellationToken cancellation)
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            timeout.CancelAfter(_probeTimeout);
             HttpResponseMessage response;
             try
             {
-                response = await _http.GetAsync(AgentContract.InfoPath, cancellation);
+                response = await _http.GetAsync(AgentContract.InfoPath, timeout.Token);
             }
             catch (HttpRequestException error)
             {
                 throw new DeviceUnavailableException($"No agent answers at {Endpoint}: {error.Message}. Start it with `latnas agent --urls {Endpoint}`.", error);
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                throw new DeviceUnavailableException($"The agent at {Endpoint} accepted the connection but did not answer within {_probeTimeout.TotalSeconds:0.#} s.");
             }
             using (response)
             {
@@ -209,9 +218,9 @@ public sealed class RemoteRunner : IDeviceRunner
                 }
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw new DeviceUnavailableException($"The agent at {Endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {await ErrorText(response, cancellation)}");
+                    throw new DeviceUnavailableException($"The agent at {Endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {await ErrorText(response, timeout.Token)}");
                 }
-                return await response.Content.ReadFromJsonAsync<AgentInfo>(AgentContract.Json, cancellation)
+                return await response.Content.ReadFromJsonAsync<AgentInfo>(AgentContract.Json, timeout.Token)
                        ?? throw new DeviceUnavailableException($"The agent at {Endpoint} sent an empty description.");
             }
         }

@@ -35,9 +35,11 @@ public sealed class OrtTimedSession : IDisposable
         SessionCreationMs = creationMs;
         _inputNames = session.InputNames.ToArray();
         _outputNames = session.OutputNames.ToArray();
-        _inputs = _inputNames.Select(name => CreateInput(name, session.InputMetadata[name], batchSize)).ToArray();
+        _inputs = [];
+        _outputs = [];
         try
         {
+            _inputs = _inputNames.Select(name => CreateInput(name, session.InputMetadata[name], batchSize)).ToArray();
             // One untimed run learns the output shapes; the outputs are then allocated once.
             using var discovered = session.Run(_runOptions, _inputNames, _inputs, _outputNames);
             _outputs = discovered.Select(value =>
@@ -96,7 +98,6 @@ public sealed class OrtTimedSession : IDisposable
         }
         catch (OnnxRuntimeException error)
         {
-            session.Dispose();
             throw new DeviceException($"ONNX Runtime failed to run the model: {FirstLine(error.Message)}", isTransient: false, error);
         }
     }
@@ -164,11 +165,11 @@ public sealed class OrtTimedSession : IDisposable
 
     public void Dispose()
     {
-        foreach (var value in _inputs ?? [])
+        foreach (var value in _inputs)
         {
             value?.Dispose();
         }
-        foreach (var value in _outputs ?? [])
+        foreach (var value in _outputs)
         {
             value?.Dispose();
         }

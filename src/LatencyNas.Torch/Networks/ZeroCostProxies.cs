@@ -56,7 +56,7 @@ public static class ZeroCostProxies
     {
         using var network = NetworkFactory.Create(space, architecture, dataset, seed);
         network.train();
-        var generator = new Generator((ulong)seed + 101);
+        using var generator = new Generator((ulong)seed + 101);
         var weights = network.named_parameters().Where(p => p.parameter.dim() > 1).ToList(); // conv and linear weights
         var gradients = weights.Select(_ => new List<Tensor>()).ToList();
         for (int b = 0; b < batches; b++)
@@ -72,6 +72,13 @@ public static class ZeroCostProxies
                 {
                     gradients[i].Add(gradient.detach().clone().MoveToOuterDisposeScope());
                 }
+            }
+        }
+        foreach (var incomplete in gradients.Where(g => g.Count != batches))
+        {
+            foreach (var gradient in incomplete)
+            {
+                gradient.Dispose();
             }
         }
         double score = 0;

@@ -63,7 +63,11 @@ public sealed class OnnxGraphBuilder
     /// </summary>
     public string ZerosLike(string like, string hint)
     {
-        _zeroScalar ??= Initializer("zero", tensor(0.0f));
+        if (_zeroScalar is null)
+        {
+            using var zero = tensor(0.0f);
+            _zeroScalar = Initializer("zero", zero);
+        }
         return Node("Mul", [like, _zeroScalar], hint);
     }
 
@@ -178,7 +182,8 @@ public sealed class OnnxGraphBuilder
 
     private string Initializer(string hint, Tensor value)
     {
-        using var contiguous = value.detach().cpu().to_type(ScalarType.Float32).contiguous();
+        using var scope = torch.NewDisposeScope(); // the detached, moved and converted intermediates
+        var contiguous = value.detach().cpu().to_type(ScalarType.Float32).contiguous();
         string name = UniqueName(hint);
         var proto = new TensorProto
         {
