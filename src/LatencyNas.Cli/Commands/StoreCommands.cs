@@ -1,3 +1,4 @@
+using LatencyNas.Core.IO;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -80,17 +81,17 @@ internal static class StoreCommands
             var device = store.GetDevice(parse.GetValue(deviceOption)!);
             string? space = parse.GetValue(spaceOption) is { } name ? SearchSpaces.Get(name).Name : null;
             var measurements = store.ReadMeasurements(device, space);
-            var csv = new StringBuilder("space,arch,ops,session,status,median_ms,mean_ms,min_ms,p10_ms,p90_ms,iqr_ms,cv,runs,precision_met,session_ms,failure,agent,measured_at\n");
+            var csv = new StringBuilder("space,arch,ops,session,status,median_ms,mean_ms,min_ms,p10_ms,p90_ms,iqr_ms,cv,runs,precision_met,ci_half_width,warmup_runs,warmup_settled,session_ms,failure,agent,measured_at\n");
             foreach (var m in measurements)
             {
                 csv.AppendJoin(',',
                     m.Space, CsvTable.Escape(m.Arch), m.Digits, Text(m.Session), m.Ok ? "ok" : "failed",
                     Text(m.MedianMs), Text(m.MeanMs), Text(m.MinMs), Text(m.P10Ms), Text(m.P90Ms), Text(m.IqrMs), Text(m.Cv), Text(m.Runs),
-                    m.PrecisionMet is null ? "" : m.PrecisionMet.Value ? "true" : "false", Text(m.SessionMs),
+                    Text(m.PrecisionMet), Text(m.CiHalfWidthRelative), Text(m.WarmupRuns), Text(m.WarmupSettled), Text(m.SessionMs),
                     CsvTable.Escape(m.Failure ?? ""), CsvTable.Escape(m.Agent ?? ""), m.MeasuredAt.ToString("O", CultureInfo.InvariantCulture)).Append('\n');
             }
             string path = parse.GetValue(outOption)!;
-            OutputFiles.WriteAllText(path, csv.ToString());
+            AtomicFile.WriteAllText(path, csv.ToString());
             Console.WriteLine($"wrote {measurements.Count:N0} measurements of {device.Name} to {path}");
             return ExitCodes.Success;
         });
@@ -148,4 +149,6 @@ internal static class StoreCommands
     private static string Text(double? value) => value?.ToString("G9", CultureInfo.InvariantCulture) ?? "";
 
     private static string Text(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    private static string Text(bool? value) => value is null ? "" : value.Value ? "true" : "false";
 }

@@ -16,7 +16,7 @@ namespace LatencyNas.Profiling.Store;
 public sealed class ProfileStore : IDisposable
 {
     public const string DefaultPath = "profiles/latnas.db";
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
 
     private readonly SqliteConnection _connection;
     // Ids known to be committed (or inside the open transaction), by space, digits, dataset and resolution.
@@ -85,6 +85,9 @@ public sealed class ProfileStore : IDisposable
         {
             throw new ProfileStoreException($"'{Path}' is an SQLite file but not a LatencyNas profile store.");
         }
+        // Stores of schema 1 and 2 lack the warm-up flag; the tables below exist there already.
+        bool addSettledColumn = Scalar<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'measurements'") == 1
+                                && Scalar<long>("SELECT count(*) FROM pragma_table_info('measurements') WHERE name = 'warmup_settled'") == 0;
         using var transaction = _connection.BeginTransaction();
         Execute(_connection, """
             CREATE TABLE IF NOT EXISTS devices (
@@ -142,6 +145,7 @@ public sealed class ProfileStore : IDisposable
                 precision_met INTEGER,
                 ci_half_width REAL,
                 warmup_runs INTEGER,
+                warmup_settled INTEGER,
                 session_ms REAL,
                 failure TEXT,
                 agent TEXT,
@@ -157,6 +161,10 @@ public sealed class ProfileStore : IDisposable
                 PRIMARY KEY (name, architecture_id)
             );
             """, transaction);
+        if (addSettledColumn)
+        {
+            Execute(_connection, "ALTER TABLE measurements ADD COLUMN warmup_settled INTEGER;", transaction);
+        }
         Execute(_connection, $"PRAGMA user_version = {SchemaVersion};", transaction);
         transaction.Commit();
     }
@@ -262,7 +270,7 @@ public sealed class ProfileStore : IDisposable
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            devices.Add(new DeviceSummary(ReadDevice(reader), reader.GetInt32(9), reader.GetInt32(10), null));
+            devices.Add(new DeviceSummary(ReadDevice(reader), reader.GetInt32(9), reader.GetInt32(10)));
         }
         return devices;
     }
@@ -316,12 +324,12 @@ public sealed class ProfileStore : IDisposable
         {
             using var command = Command("""
                 INSERT INTO measurements (device_id, architecture_id, session, status, median_ms, mean_ms, min_ms, p10_ms, p90_ms, iqr_ms, cv, runs,
-                                          precision_met, ci_half_width, warmup_runs, session_ms, agent, measured_at)
-                VALUES ($device, $arch, $session, 'ok', $median, $mean, $min, $p10, $p90, $iqr, $cv, $runs, $met, $ci, $warmup, $sessionMs, $agent, $at)
+                                          precision_met, ci_half_width, warmup_runs, warmup_settled, session_ms, agent, measured_at)
+                VALUES ($device, $arch, $session, 'ok', $median, $mean, $min, $p10, $p90, $iqr, $cv, $runs, $met, $ci, $warmup, $settled, $sessionMs, $agent, $at)
                 ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
                     status = 'ok', median_ms = excluded.median_ms, mean_ms = excluded.mean_ms, min_ms = excluded.min_ms, p10_ms = excluded.p10_ms,
                     p90_ms = excluded.p90_ms, iqr_ms = excluded.iqr_ms, cv = excluded.cv, runs = excluded.runs, precision_met = excluded.precision_met,
-                    ci_half_width = excluded.ci_half_width, warmup_runs = excluded.warmup_runs, session_ms = excluded.session_ms,
+                    ci_half_width = excluded.ci_half_width, warmup_runs = excluded.warmup_runs, warmup_settled = excluded.warmup_settled, session_ms = excluded.session_ms,
                     failure = NULL, agent = excluded.agent, measured_at = excluded.measured_at
                 WHERE measurements.status = 'failed'
                 """);
@@ -339,6 +347,7 @@ public sealed class ProfileStore : IDisposable
             command.Parameters.AddWithValue("$met", s.PrecisionMet);
             command.Parameters.AddWithValue("$ci", Finite(s.MedianCiHalfWidthRelative));
             command.Parameters.AddWithValue("$warmup", s.WarmupRuns);
+            command.Parameters.AddWithValue("$settled", s.WarmupSettled);
             command.Parameters.AddWithValue("$sessionMs", measurement.SessionCreationMs);
             command.Parameters.AddWithValue("$agent", (object?)measurement.Agent ?? DBNull.Value);
             command.Parameters.AddWithValue("$at", Now());
@@ -393,7 +402,7 @@ public sealed class ProfileStore : IDisposable
     {
         using var command = Command("""
             SELECT a.space, a.digits, a.arch, m.session, m.status, m.median_ms, m.mean_ms, m.min_ms, m.p10_ms, m.p90_ms, m.iqr_ms, m.cv, m.runs,
-                   m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at
+                   m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at, m.ci_half_width, m.warmup_runs, m.warmup_settled
             FROM measurements m JOIN architectures a ON a.id = m.architecture_id
             WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space)
             ORDER BY a.space, a.digits, m.session
@@ -410,7 +419,8 @@ public sealed class ProfileStore : IDisposable
                 NullableDouble(reader, 9), NullableDouble(reader, 10), NullableDouble(reader, 11),
                 reader.IsDBNull(12) ? null : reader.GetInt32(12), reader.IsDBNull(13) ? null : reader.GetBoolean(13),
                 NullableDouble(reader, 14), reader.IsDBNull(15) ? null : reader.GetString(15), reader.IsDBNull(16) ? null : reader.GetString(16),
-                DateTimeOffset.Parse(reader.GetString(17), CultureInfo.InvariantCulture)));
+                DateTimeOffset.Parse(reader.GetString(17), CultureInfo.InvariantCulture),
+                NullableDouble(reader, 18), reader.IsDBNull(19) ? null : reader.GetInt32(19), reader.IsDBNull(20) ? null : reader.GetBoolean(20)));
         }
         return measurements;
     }

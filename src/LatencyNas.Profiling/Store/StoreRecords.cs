@@ -28,7 +28,7 @@ public sealed record StoredDevice(
     DateTimeOffset CreatedAt);
 
 /// <summary>A device with how much the store holds for it.</summary>
-public sealed record DeviceSummary(StoredDevice Device, int Measured, int Failed, double? MedianOfMediansMs);
+public sealed record DeviceSummary(StoredDevice Device, int Measured, int Failed);
 
 /// <summary>One stored measurement (milliseconds). Imported tables carry only the median.</summary>
 public sealed record StoredMeasurement(
@@ -49,4 +49,7 @@ public sealed record StoredMeasurement(
     double? SessionMs,
     string? Failure,
     string? Agent,
-    DateTimeOffset MeasuredAt);
+    DateTimeOffset MeasuredAt,
+    double? CiHalfWidthRelative,
+    int? WarmupRuns,
+    bool? WarmupSettled);

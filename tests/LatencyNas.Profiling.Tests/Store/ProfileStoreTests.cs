@@ -141,6 +141,30 @@ public sealed class ProfileStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_schema_2_store_is_upgraded_in_place_and_keeps_its_measurements()
+    {
+        string path = _directory.File("old.db");
+        using (var store = ProfileStore.Open(path))
+        {
+            var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
+            store.RecordMeasurement(device, Space, ModelRequest.For(_device, Space, Space.Parse("111111")), 1, FakeMeasurement(1.5));
+        }
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var downgrade = connection.CreateCommand();
+            downgrade.CommandText = "ALTER TABLE measurements DROP COLUMN warmup_settled; PRAGMA user_version = 2;";
+            downgrade.ExecuteNonQuery();
+        }
+        using var upgraded = ProfileStore.Open(path);
+        var kept = Assert.Single(upgraded.ReadMeasurements(upgraded.GetDevice("ort-cpu-1t")));
+        Assert.Equal(1.5, kept.MedianMs!.Value, 12);
+        Assert.Null(kept.WarmupSettled);
+        upgraded.RecordMeasurement(upgraded.GetDevice("ort-cpu-1t"), Space, ModelRequest.For(_device, Space, Space.Parse("222222")), 1, FakeMeasurement(2));
+        Assert.True(upgraded.ReadMeasurements(upgraded.GetDevice("ort-cpu-1t")).Single(m => m.Digits == "222222").WarmupSettled);
+    }
+
+    [Fact]
     public void Unknown_device_lists_the_known_ones()
     {
         using var store = ProfileStore.Open(_directory.File("p.db"));
