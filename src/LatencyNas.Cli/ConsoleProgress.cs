@@ -75,7 +75,7 @@ internal static class ConsoleProgress
         private void Print(ProfileProgress value)
         {
             _lastPrinted = value.Elapsed;
-            string eta = value.Remaining is { } remaining ? $", ETA {remaining:hh\\:mm\\:ss}" : "";
+            string eta = value.Remaining is { } remaining ? $", ETA {(int)remaining.TotalHours}:{remaining:mm\\:ss}" : "";
             Console.WriteLine($"[{value.Done}/{value.Total}] {100.0 * value.Done / Math.Max(value.Total, 1):F0}%{eta} — {Describe(title, value)}");
         }
     }

@@ -37,12 +37,12 @@ public sealed record LatencyData(string Device, SearchSpace Space, Dataset Datas
     {
         if (trainSize < 2)
         {
-            throw new InvalidInputException($"--train-size must be at least 2 (got {trainSize}).");
+            throw new InvalidInputException($"At least 2 architectures are needed to train or adapt on (got {trainSize}).");
         }
         if (trainSize >= Count)
         {
             throw new InvalidInputException(
-                $"Device '{Device}' has {Count} measured {Space.Name} architectures; training on {trainSize} leaves none to test on. Profile more or lower --train-size.");
+                $"Device '{Device}' has {Count} measured {Space.Name} architectures; setting {trainSize} of them apart leaves none to test on. Profile more, or ask for fewer.");
         }
         var order = Enumerable.Range(0, Count).ToArray();
         new Random(seed).Shuffle(order);

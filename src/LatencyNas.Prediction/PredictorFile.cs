@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LatencyNas.Core;
+using LatencyNas.Core.IO;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Statistics;
 
@@ -49,53 +50,41 @@ public static class PredictorFile
         return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storePath))!, "predictors", safe, model.ToLowerInvariant() + ".predictor");
     }
 
+    /// <exception cref="InvalidInputException">The file cannot be written.</exception>
     public static void Save(string path, LatencyPredictor predictor, PredictorMetadata metadata)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temporary = path + $".{Environment.ProcessId}.tmp";
-        try
+        => AtomicFile.WriteAtomically(path, file =>
         {
-            using (var file = File.Create(temporary))
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            using (var entry = zip.CreateEntry("metadata.json").Open())
             {
-                using (var entry = zip.CreateEntry("metadata.json").Open())
-                {
-                    JsonSerializer.Serialize(entry, metadata, Json);
-                }
-                switch (predictor)
-                {
-                    case AdditivePredictor additive:
-                        using (var entry = zip.CreateEntry("weights.json").Open())
-                        {
-                            JsonSerializer.Serialize(entry, new AdditiveWeights(additive.Weights.ToArray(), additive.Bias), Json);
-                        }
-                        break;
-                    case MlNetPredictor mlnet:
-                        if (mlnet.Base is { } baseModel)
-                        {
-                            using var entry = zip.CreateEntry("base.json").Open();
-                            JsonSerializer.Serialize(entry, new AdditiveWeights(baseModel.Weights.ToArray(), baseModel.Bias, mlnet.BaseFloor), Json);
-                        }
-                        using (var entry = zip.CreateEntry("model.zip").Open())
-                        using (var buffer = new MemoryStream())
-                        {
-                            mlnet.SaveModel(buffer); // ML.NET needs a seekable stream
-                            buffer.Position = 0;
-                            buffer.CopyTo(entry);
-                        }
-                        break;
-                    default:
-                        throw new NotSupportedException($"Cannot save a {predictor.GetType().Name}.");
-                }
+                JsonSerializer.Serialize(entry, metadata, Json);
             }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+            switch (predictor)
+            {
+                case AdditivePredictor additive:
+                    using (var entry = zip.CreateEntry("weights.json").Open())
+                    {
+                        JsonSerializer.Serialize(entry, new AdditiveWeights(additive.Weights.ToArray(), additive.Bias), Json);
+                    }
+                    break;
+                case MlNetPredictor mlnet:
+                    if (mlnet.Base is { } baseModel)
+                    {
+                        using var entry = zip.CreateEntry("base.json").Open();
+                        JsonSerializer.Serialize(entry, new AdditiveWeights(baseModel.Weights.ToArray(), baseModel.Bias, mlnet.BaseFloor), Json);
+                    }
+                    using (var entry = zip.CreateEntry("model.zip").Open())
+                    using (var buffer = new MemoryStream())
+                    {
+                        mlnet.SaveModel(buffer); // ML.NET needs a seekable stream
+                        buffer.Position = 0;
+                        buffer.CopyTo(entry);
+                    }
+                    break;
+                default:
+                    throw new NotSupportedException($"Cannot save a {predictor.GetType().Name}.");
+            }
+        });
 
     /// <exception cref="InvalidInputException">The file is missing, corrupt, or not a LatencyNas predictor.</exception>
     public static (LatencyPredictor Predictor, PredictorMetadata Metadata) Load(string path)

@@ -42,8 +42,11 @@ public sealed class ParetoReuseTests(SharedStore shared)
         var candidates = Nb201Space.Instance.Enumerate().ToList();
         var result = ParetoReuse.Evaluate("pixel3", candidates, pixel3.Predict(candidates), raspi4.Predict(candidates),
             candidates.Select(a => accuracy[a.Digits]).ToArray());
-        Assert.InRange(result.HypervolumeRatio, 0.9, 1.0);
+        // raspi4 ranks like pixel3 (SRCC 0.965): its front keeps nearly all the hypervolume and,
+        // at every budget from the 10th to the 90th latency percentile, nearly the best accuracy.
+        Assert.InRange(result.HypervolumeRatio, 0.99, 1.0);
         Assert.Equal(9, result.Budgets.Count);
-        Assert.All(result.Budgets, b => Assert.True(b.BestReused <= b.BestTrue + 1e-12));
+        Assert.All(result.Budgets, b => Assert.InRange(b.Gap, 0, 0.5));
+        Assert.InRange(result.RecoveredShare, 0.1, 1.0);
     }
 }

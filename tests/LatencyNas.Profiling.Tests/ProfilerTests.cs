@@ -136,7 +136,7 @@ public sealed class ProfilerTests : IDisposable
         var sample = Space.SampleDistinct(3, seed: 10);
         var runner = new FaultInjectingRunner(RealRunner()) { StallingOnce = new HashSet<string> { sample[0].Digits } };
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var options = QuickOptions with { AttemptTimeout = TimeSpan.FromSeconds(1) };
+        var options = QuickOptions with { AttemptTimeout = TimeSpan.FromSeconds(3) };
         var summary = await new Profiler(runner, store, options).RunAsync(Space, sample);
         Assert.Equal(3, summary.Measured);
         Assert.Equal(2, runner.Attempts(sample[0].Digits));

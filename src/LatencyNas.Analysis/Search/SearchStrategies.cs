@@ -173,7 +173,7 @@ public sealed class RegularizedEvolution : ISearchStrategy
     /// <summary>
     /// A mutant not evaluated before: evaluations are cached, so re-proposing a known architecture
     /// wastes a slot in the population; a converged population would otherwise breed only repeats.
-    /// Walks further (mutation after mutation) until something new appears, within a few steps.
+    /// Tries other one-step mutants of the parent and, alternately, two-step ones, up to 8 tries.
     /// </summary>
     private static Architecture NovelMutant(SearchSpace space, Architecture parent, Evaluator evaluator, List<Architecture> pending, Random random)
     {

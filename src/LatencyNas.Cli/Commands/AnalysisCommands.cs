@@ -123,9 +123,7 @@ internal static class AnalysisCommands
             var proxy = LatencyData.FromStore(store, parse.GetValue(proxyOption)!, space);
             var targets = PredictCommands.ResolveDevices(store, parse.GetValue(targetOption)!).Where(t => t != proxy.Device).ToList();
             var methods = ParseMethods(parse.GetValue(methodOption)!);
-            var others = methods.Contains(AdaptationMethod.DeviceMix)
-                ? store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).Where(d => d.Count > 0).ToList()
-                : [];
+            var others = methods.Contains(AdaptationMethod.DeviceMix) ? AllDevices(store, space) : [];
             var reports = new List<AdaptationReport>();
             foreach (string target in targets)
             {
@@ -267,7 +265,7 @@ internal static class AnalysisCommands
             {
                 target = target.Split(k, parse.GetValue(seedOption)).Train;
             }
-            var known = store.ListDevices().Where(d => d.Device.Name != target.Device).Select(d => LatencyData.FromStore(store, d.Device.Name, space)).ToList();
+            var known = AllDevices(store, space);
             var ranking = ProxyRecommender.Rank(target, known, parse.GetValue(thresholdOption), parse.GetValue(seedOption));
             if (ranking.Count == 0)
             {
@@ -344,7 +342,7 @@ internal static class AnalysisCommands
                     double[] latency = new MeasuredLatencies(data[name]).Predict(candidates);
                     var front = Core.Statistics.Pareto.Front(candidates.Select((_, i) => new Core.Statistics.ParetoPoint(i, latency[i], objectives[i])));
                     fronts.Add(new Analysis.Reports.DeviceFront(name, front.Select(f => f.Latency).ToArray(), front.Select(f => f.Objective).ToArray()));
-                    if (name != proxy && data.ContainsKey(proxy))
+                    if (name != proxy)
                     {
                         reuse.Add(ParetoReuse.Evaluate($"{proxy} → {name}", candidates, new MeasuredLatencies(data[proxy]).Predict(candidates), latency, objectives));
                     }
@@ -379,18 +377,28 @@ internal static class AnalysisCommands
         if (adapt is { } k)
         {
             var samples = target.Split(k, seed).Train;
-            var others = method is null or AdaptationMethod.DeviceMix
-                ? store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).ToList()
-                : [];
-            Func<ILatencyEstimator> proxyPredictor = () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed);
-            var adapted = method is { } chosen
-                ? ProxyAdaptation.Adapt(chosen, proxy, samples, others, candidates, proxyPredictor)
-                  ?? throw new InvalidInputException("No other device in the store is measured on every candidate; device mixing has nothing to mix.")
-                : ProxyAdaptation.AdaptDefault(proxy, samples, others, candidates, proxyPredictor);
+            var adapted = AdaptProxy(store, space, proxy, samples, method, candidates,
+                () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
             results.Add(ParetoReuse.Evaluate($"{proxy.Device} adapted with K = {k} ({adapted.Description})", candidates, adapted.Predict(candidates), targetLatency, objectives));
         }
         return results;
     }
+
+    /// <summary>The proxy adapted to the target from its samples, by the named method or the default.</summary>
+    /// <param name="needed">Architectures the adapted model will be asked about (null: the whole space).</param>
+    internal static AdaptedEstimator AdaptProxy(ProfileStore store, SearchSpace space, LatencyData proxy, LatencyData samples, AdaptationMethod? method,
+        IReadOnlyCollection<Architecture>? needed, Func<ILatencyEstimator> proxyPredictor)
+    {
+        var others = method is null or AdaptationMethod.DeviceMix ? AllDevices(store, space) : [];
+        return method is { } chosen
+            ? ProxyAdaptation.Adapt(chosen, proxy, samples, others, needed, proxyPredictor)
+              ?? throw new InvalidInputException("No other device in the store is measured on every architecture needed; device mixing has nothing to mix.")
+            : ProxyAdaptation.AdaptDefault(proxy, samples, others, needed, proxyPredictor);
+    }
+
+    /// <summary>Every device in the store with its measurements of a space.</summary>
+    internal static IReadOnlyList<LatencyData> AllDevices(ProfileStore store, SearchSpace space)
+        => store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).ToList();
 
     internal static Option<string> ObjectiveOption() => new("--objective")
     {

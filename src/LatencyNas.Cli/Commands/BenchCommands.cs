@@ -66,7 +66,7 @@ internal static class BenchCommands
             static string Summary(List<double> values)
             {
                 var sorted = values.Order().ToArray();
-                return $"median {sorted[sorted.Length / 2]:F2} ms, mean {values.Average():F2} ms, p90 {sorted[(int)(0.9 * (sorted.Length - 1))]:F2} ms";
+                return $"median {Descriptive.QuantileOfSorted(sorted, 0.5):F2} ms, mean {values.Average():F2} ms, p90 {Descriptive.QuantileOfSorted(sorted, 0.9):F2} ms";
             }
             Console.WriteLine($"{architectures.Count} {space.Name} architectures on {dataset.Name}, {Environment.ProcessorCount} cores");
             Console.WriteLine($"build (TorchSharp, incl. BatchNorm calibration): {Summary(build)}");
@@ -235,7 +235,7 @@ internal static class BenchCommands
             var proxyMeasured = new LatencyNas.Prediction.MeasuredLatencies(proxy);
             int k = parse.GetValue(samplesOption);
             Console.WriteLine($"proxy {proxy.Device}; budgets at the 25th, 50th and 75th percentile of each target's true latency; regret in {objective.Name} points");
-            var everyDevice = store.ListDevices().Select(d => LatencyNas.Prediction.LatencyData.FromStore(store, d.Device.Name, space)).ToList();
+            var everyDevice = AnalysisCommands.AllDevices(store, space);
             Console.WriteLine($"| target | budget ms | optimum | (a) own predictor, {parse.GetValue(trainSizeOption)} samples | (b) proxy rescaled, K={k} | (b') device mix, K={k} | (c) raw proxy | evolution: evaluations to the optimum |");
             Console.WriteLine("|---|---|---|---|---|---|---|---|");
             foreach (string targetName in parse.GetValue(targetsOption)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))

@@ -1,3 +1,4 @@
+using LatencyNas.Core.IO;
 using System.CommandLine;
 using System.Diagnostics;
 using LatencyNas.Core.Spaces;
@@ -27,7 +28,7 @@ internal static class ExportCommands
             var dataset = space.ParseDataset(parse.GetValue(datasetOption)!);
             string path = parse.GetValue(outOption)!;
             byte[] model = NetworkFactory.ExportOnnx(space, architecture, dataset, parse.GetValue(batchOption), parse.GetValue(seedOption));
-            OutputFiles.WriteAllBytes(path, model);
+            AtomicFile.WriteAllBytes(path, model);
             Console.WriteLine($"wrote {path}: {space.Format(architecture)} on {dataset.Name}, batch {parse.GetValue(batchOption)}, {model.Length:N0} bytes");
             return ExitCodes.Success;
         });

@@ -1,3 +1,4 @@
+using LatencyNas.Core.IO;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -198,14 +199,7 @@ internal static class SearchCommands
             return SavedOrTrained(storePath, proxy, seed);
         }
         var samples = target.Split(k, seed).Train;
-        var others = method is null or AdaptationMethod.DeviceMix
-            ? store.ListDevices().Select(d => LatencyData.FromStore(store, d.Device.Name, space)).ToList()
-            : [];
-        Func<ILatencyEstimator> proxyPredictor = () => SavedOrTrained(storePath, proxy, seed);
-        return method is { } chosen
-            ? ProxyAdaptation.Adapt(chosen, proxy, samples, others, needed: null, proxyPredictor)
-              ?? throw new InvalidInputException("No other device in the store is measured on the whole space; device mixing has nothing to mix.")
-            : ProxyAdaptation.AdaptDefault(proxy, samples, others, needed: null, proxyPredictor);
+        return AnalysisCommands.AdaptProxy(store, space, proxy, samples, method, needed: null, () => SavedOrTrained(storePath, proxy, seed));
     }
 
     /// <summary>The device's saved predictor, or one trained now (auto) on all its measurements.</summary>
@@ -264,13 +258,16 @@ internal static class SearchCommands
         string source = device.Source ?? throw new InvalidInputException($"The store does not say which descriptor measured '{device.Name}'; cannot measure it again.");
         var descriptor = DeviceDescriptorReader.Resolve(source.StartsWith("embedded:", StringComparison.Ordinal) ? source["embedded:".Length..] : source) with { Name = device.Name };
         await using var runner = DeviceRunners.Create(descriptor);
-        var profiler = new Profiler(runner, store, new ProfileOptions());
-        var summary = await profiler.RunAsync(space, [chosen], progress: null, cancellation);
-        if (summary.Failures.Count > 0)
+        // Measured like `latnas profile` would (the descriptor's protocol); a stored failure is tried again.
+        var options = new ProfileOptions { Protocol = descriptor.Protocol ?? MeasurementProtocol.Default, RetryFailed = true };
+        var summary = await new Profiler(runner, store, options).RunAsync(space, [chosen], progress: null, cancellation);
+        if (summary.Failures.Count > 0 || summary.StopReason is not null)
         {
-            throw new RunFailedException($"verification failed on {device.Name}: {summary.Failures[0].Reason}");
+            throw new RunFailedException($"verification on {device.Name} failed: {summary.Failures.FirstOrDefault()?.Reason ?? summary.StopReason}");
         }
-        return store.Latencies(device, space)[chosen.Digits];
+        return store.Latencies(device, space).TryGetValue(chosen.Digits, out double latency)
+            ? latency
+            : throw new RunFailedException($"verification on {device.Name} stored no measurement of {chosen.Digits}.");
     }
 
     private static int Sweep(SearchSpace space, ILatencyEstimator latency, IObjective objective, ISearchStrategy strategy, int budget, int seed,
@@ -288,7 +285,7 @@ internal static class SearchCommands
         {
             csv.Append(CultureInfo.InvariantCulture, $"{maxLatency:G9},{(best is null ? "" : Core.Tables.CsvTable.Escape(space.Format(best.Architecture)))},{best?.Architecture.Digits},{best?.LatencyMs:G9},{best?.Objective:G9},{evaluations}\n");
         }
-        OutputFiles.WriteAllText(output, csv.ToString());
+        AtomicFile.WriteAllText(output, csv.ToString());
         var front = Pareto.Front(rows.Where(r => r.Best is not null).Select((r, i) => new ParetoPoint(i, r.Best!.LatencyMs, r.Best.Objective)));
         var plot = new Plot();
         var line = plot.Add.Scatter(front.Select(p => p.Latency).ToArray(), front.Select(p => p.Objective).ToArray());

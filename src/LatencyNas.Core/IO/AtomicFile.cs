@@ -1,9 +1,7 @@
-using LatencyNas.Core;
+namespace LatencyNas.Core.IO;
 
-namespace LatencyNas.Cli;
-
-/// <summary>Writes output files whole or not at all: into a temporary file beside the target, then renamed over it.</summary>
-internal static class OutputFiles
+/// <summary>Writes files whole or not at all: into a temporary file beside the target, flushed to disk, then renamed over it.</summary>
+public static class AtomicFile
 {
     /// <exception cref="InvalidInputException">The path cannot be written (missing permission, a directory, a read-only place).</exception>
     public static void WriteAtomically(string path, Action<Stream> write)

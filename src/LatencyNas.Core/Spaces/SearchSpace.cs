@@ -21,8 +21,6 @@ public abstract class SearchSpace
 
     public abstract IReadOnlyList<Dataset> Datasets { get; }
 
-    public Dataset DefaultDataset => Datasets[0];
-
     public BigInteger Size => _size ??= Decisions.Aggregate(BigInteger.One, (product, d) => product * d.Choices.Count);
 
     /// <summary>Parses either the digits form or the space's own text form.</summary>
@@ -60,9 +58,6 @@ public abstract class SearchSpace
         }
         return new Architecture(digits);
     }
-
-    public Architecture FromChoices(IReadOnlyList<int> choices)
-        => FromDigits(string.Concat(choices.Select(c => (char)('0' + c))));
 
     /// <summary>A uniformly random member.</summary>
     public Architecture Sample(Random random)

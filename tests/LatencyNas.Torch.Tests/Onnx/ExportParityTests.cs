@@ -34,7 +34,8 @@ public class ExportParityTests
     [MemberData(nameof(Cases))]
     public void Onnx_runtime_reproduces_torchsharp_within_1e_4(string ops, string dataset)
     {
-        var result = ExportParity.Check(Space, Space.Parse(ops), Dataset.Parse(dataset), seed: ops.GetHashCode() & 0xffff);
+        // The seed is a function of the case, so a failure reproduces.
+        var result = ExportParity.Check(Space, Space.Parse(ops), Dataset.Parse(dataset), seed: int.Parse(ops) % 9_973);
         Assert.InRange(result.MaxAbsDifference, 0, ExportParity.Tolerance);
         // A parity of zero on an all-zero output would prove nothing.
         Assert.True(result.MaxAbsOutput > 1e-3, $"output magnitude {result.MaxAbsOutput} is too small to compare");
