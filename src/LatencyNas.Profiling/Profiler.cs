@@ -42,8 +42,9 @@ public sealed class Profiler
         var kind = _runner.Device.Runtime == Devices.DeviceRuntime.Remote ? DeviceKind.Remote : DeviceKind.Live;
         var device = _store.EnsureDevice(_runner.Device, fingerprint, kind);
         var settled = _store.SettledDigits(device, space, _options.Session, includeFailed: !_options.RetryFailed);
-        var pending = architectures.Where(a => !settled.Contains(a.Digits)).Distinct().ToList();
-        int alreadyStored = architectures.Distinct().Count() - pending.Count;
+        var requested = architectures.Distinct().ToList();
+        var pending = requested.Where(a => !settled.Contains(a.Digits)).ToList();
+        int alreadyStored = requested.Count - pending.Count;
 
         var failures = new List<ProfileFailure>();
         var medians = new List<double>();
@@ -134,7 +135,7 @@ public sealed class Profiler
             }
         });
         return new ProfileSummary(
-            device.Name, architectures.Distinct().Count(), alreadyStored, medians.Count, failures, stopReason, clock.Elapsed,
+            device.Name, requested.Count, alreadyStored, medians.Count, failures, stopReason, clock.Elapsed,
             medians.Count > 0 ? Descriptive.Median(medians) : null);
     }
 
