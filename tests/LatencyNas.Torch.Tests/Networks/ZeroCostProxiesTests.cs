@@ -25,9 +25,13 @@ public class ZeroCostProxiesTests
     [Fact]
     public void Scores_are_reproducible_for_a_seed()
     {
+        // Reproducible to rounding: libtorch may add up a reduction in another order when other work shares its threads.
         var architecture = Space.Parse("213043");
-        Assert.Equal(ZeroCostProxies.Zico(Space, architecture, Dataset.Cifar10, seed: 3), ZeroCostProxies.Zico(Space, architecture, Dataset.Cifar10, seed: 3));
-        Assert.Equal(ZeroCostProxies.Synflow(Space, architecture, Dataset.Cifar10, seed: 3), ZeroCostProxies.Synflow(Space, architecture, Dataset.Cifar10, seed: 3));
+        double zico = ZeroCostProxies.Zico(Space, architecture, Dataset.Cifar10, seed: 3);
+        Assert.Equal(1, ZeroCostProxies.Zico(Space, architecture, Dataset.Cifar10, seed: 3) / zico, 9);
+        double synflow = ZeroCostProxies.Synflow(Space, architecture, Dataset.Cifar10, seed: 3);
+        Assert.Equal(1, ZeroCostProxies.Synflow(Space, architecture, Dataset.Cifar10, seed: 3) / synflow, 9);
+        Assert.NotEqual(zico, ZeroCostProxies.Zico(Space, architecture, Dataset.Cifar10, seed: 4)); // and the seed matters
     }
 
     [Fact]
