@@ -55,21 +55,4 @@ public static class AdaptationExperiment
         }
         return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes);
     }
-
-    /// <summary>The proxy's measurements where it has them, else a predictor trained on them (built only if needed).</summary>
-    public static ILatencyEstimator MeasuredOr(LatencyData device, Func<ILatencyEstimator> fallback)
-    {
-        var measured = new MeasuredLatencies(device);
-        ILatencyEstimator? predictor = null;
-        return new AdaptedEstimator($"{device.Device} (measured)", architectures =>
-        {
-            if (architectures.All(measured.Covers))
-            {
-                return measured.Predict(architectures);
-            }
-            predictor ??= fallback();
-            double[] predicted = predictor.Predict(architectures);
-            return architectures.Select((a, i) => measured.Covers(a) ? measured.Predict([a])[0] : predicted[i]).ToArray();
-        }, lambda: null);
-    }
 }

@@ -27,8 +27,13 @@ public static class Monotonicity
 {
     public const double DefaultThreshold = 0.9;
 
+    /// <summary>Bootstrap resamples for an SRCC interval, wherever one is shown.</summary>
+    public const int DefaultBootstrap = 200;
+
     /// <param name="bootstrap">Bootstrap resamples for the SRCC interval (0 skips it).</param>
-    public static MonotonicityMatrix Compute(IReadOnlyList<DeviceLatencies> devices, int architectureCount, double threshold = DefaultThreshold, int bootstrap = 200, int seed = 0)
+    /// <param name="seed">Seeds every pair's bootstrap together with the pair's two names, so a pair's
+    /// interval does not depend on which other devices are listed, or in which order.</param>
+    public static MonotonicityMatrix Compute(IReadOnlyList<DeviceLatencies> devices, int architectureCount, double threshold = DefaultThreshold, int bootstrap = DefaultBootstrap, int seed = 0)
     {
         int n = devices.Count;
         var srcc = new double[n, n];
@@ -44,11 +49,23 @@ public static class Monotonicity
                 double k = RankCorrelation.KendallTauB(devices[i].LatenciesMs, devices[j].LatenciesMs);
                 srcc[i, j] = srcc[j, i] = s;
                 kendall[i, j] = kendall[j, i] = k;
-                var (low, high) = bootstrap > 0 ? BootstrapInterval(devices[i].LatenciesMs, devices[j].LatenciesMs, bootstrap, seed + i * n + j) : (double.NaN, double.NaN);
+                var (low, high) = bootstrap > 0 ? BootstrapInterval(devices[i].LatenciesMs, devices[j].LatenciesMs, bootstrap, PairSeed(seed, devices[i].Device, devices[j].Device)) : (double.NaN, double.NaN);
                 pairs.Add(new DevicePair(devices[i].Device, devices[j].Device, s, k, low, high, s >= threshold));
             }
         }
         return new MonotonicityMatrix(devices.Select(d => d.Device).ToArray(), srcc, kendall, pairs, architectureCount, threshold);
+    }
+
+    /// <summary>A seed for one pair that is the same whichever of the two comes first (FNV-1a over the sorted names).</summary>
+    public static int PairSeed(int seed, string first, string second)
+    {
+        var (a, b) = string.CompareOrdinal(first, second) <= 0 ? (first, second) : (second, first);
+        uint hash = 2166136261;
+        foreach (char c in $"{a}\0{b}\0{seed}")
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+        return (int)(hash & int.MaxValue);
     }
 
     /// <summary>Percentile bootstrap: resample architectures with replacement, recompute SRCC, take the 2.5th and 97.5th percentiles.</summary>

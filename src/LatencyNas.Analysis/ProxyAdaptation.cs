@@ -60,7 +60,7 @@ public static class ProxyAdaptation
             case AdaptationMethod.Rescale:
                 return Rescale(FitProxy(proxy), samples);
             case AdaptationMethod.ProxyFeature:
-                return ProxyFeature(AdaptationExperiment.MeasuredOr(proxy, proxyPredictor), new FeatureEncoder(samples.Space, samples.Dataset), samples);
+                return ProxyFeature(new MeasuredOrPredicted(proxy, proxyPredictor), new FeatureEncoder(samples.Space, samples.Dataset), samples);
             case AdaptationMethod.DeviceMix:
                 var usable = others
                     .Where(o => o.Device != samples.Device)

@@ -3,10 +3,23 @@ using LatencyNas.Prediction;
 
 namespace LatencyNas.Analysis;
 
+/// <summary>What to do with a proxy for the target.</summary>
+public enum ProxyAdvice
+{
+    /// <summary>Even the low end of the SRCC interval reaches the threshold: re-use the proxy's Pareto front.</summary>
+    Reuse,
+
+    /// <summary>The SRCC reaches the threshold but its interval does not: measure more target architectures to be sure.</summary>
+    ProbablyReuse,
+
+    /// <summary>The SRCC is below the threshold: adapt the proxy's predictor with target samples.</summary>
+    Adapt,
+}
+
 /// <summary>A known device judged as a proxy for the target.</summary>
 /// <param name="EstimatedSrcc">SRCC between the device and the target on the target's measured architectures.</param>
 /// <param name="Shared">How many of the target's measurements the device also has.</param>
-public sealed record ProxyCandidate(string Device, double EstimatedSrcc, double CiLow, double CiHigh, int Shared, string Advice);
+public sealed record ProxyCandidate(string Device, double EstimatedSrcc, double CiLow, double CiHigh, int Shared, ProxyAdvice Advice);
 
 /// <summary>
 /// Ranks known devices as proxies for a target that has only a few measurements: the SRCC on
@@ -15,7 +28,7 @@ public sealed record ProxyCandidate(string Device, double EstimatedSrcc, double 
 /// </summary>
 public static class ProxyRecommender
 {
-    public static IReadOnlyList<ProxyCandidate> Rank(LatencyData target, IReadOnlyList<LatencyData> known, double threshold = Monotonicity.DefaultThreshold, int seed = 0)
+    public static IReadOnlyList<ProxyCandidate> Rank(LatencyData target, IReadOnlyList<LatencyData> known, double threshold = Monotonicity.DefaultThreshold, int seed = 0, int bootstrap = Monotonicity.DefaultBootstrap)
     {
         var candidates = new List<ProxyCandidate>();
         foreach (var device in known.Where(d => d.Device != target.Device))
@@ -29,12 +42,8 @@ public static class ProxyRecommender
             var targetShared = target.Subset(shared);
             double[] proxy = measured.Predict(targetShared.Architectures);
             double srcc = RankCorrelation.Spearman(proxy, targetShared.LatenciesMs);
-            var (low, high) = Monotonicity.BootstrapInterval(proxy, targetShared.LatenciesMs, 500, seed);
-            string advice = low >= threshold
-                ? "re-use its Pareto front"
-                : srcc >= threshold
-                    ? "probably re-usable; measure more target architectures to be sure"
-                    : $"adapt it (latnas adapt --proxy {device.Device} --target {target.Device})";
+            var (low, high) = Monotonicity.BootstrapInterval(proxy, targetShared.LatenciesMs, bootstrap, Monotonicity.PairSeed(seed, device.Device, target.Device));
+            var advice = low >= threshold ? ProxyAdvice.Reuse : srcc >= threshold ? ProxyAdvice.ProbablyReuse : ProxyAdvice.Adapt;
             candidates.Add(new ProxyCandidate(device.Device, srcc, low, high, shared.Length, advice));
         }
         return candidates.OrderByDescending(c => double.IsNaN(c.EstimatedSrcc) ? double.NegativeInfinity : c.EstimatedSrcc).ToList();

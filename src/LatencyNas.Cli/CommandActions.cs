@@ -33,13 +33,15 @@ internal static class CommandActions
         catch (Exception error) when (Environment.GetEnvironmentVariable("LATNAS_DEBUG") != "1")
         {
             return Fail(ExitCodes.RunFailed,
-                $"unexpected {error.GetType().Name}: {error.Message} (set LATNAS_DEBUG=1 to see the stack trace).");
+                $"unexpected {error.GetType().Name}: {OneLine(error.Message)} (set LATNAS_DEBUG=1 to see the stack trace).");
         }
     }
 
     public static int Fail(int exitCode, string message)
     {
-        Console.Error.WriteLine($"latnas: {message}");
+        Console.Error.WriteLine($"latnas: {OneLine(message)}");
         return exitCode;
     }
+
+    private static string OneLine(string message) => message.Split('\n', 2)[0].TrimEnd();
 }

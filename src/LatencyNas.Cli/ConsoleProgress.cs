@@ -11,11 +11,12 @@ internal static class ConsoleProgress
 {
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
-    public static async Task<T> RunAsync<T>(string title, Func<IProgress<ProfileProgress>, Task<T>> work)
+    /// <param name="toStandardError">Keep standard output for the result (--json): progress goes to stderr as plain lines.</param>
+    public static async Task<T> RunAsync<T>(string title, Func<IProgress<ProfileProgress>, Task<T>> work, bool toStandardError = false)
     {
-        if (!Interactive)
+        if (!Interactive || toStandardError)
         {
-            var plain = new PlainLines(title);
+            var plain = new PlainLines(title, toStandardError ? Console.Error : Console.Out);
             var result = await work(plain);
             plain.Finish();
             return result;
@@ -27,7 +28,7 @@ internal static class ConsoleProgress
             .StartAsync(async context =>
             {
                 var task = context.AddTask(Markup.Escape(title), maxValue: 1);
-                outcome = await work(new Synchronous(p =>
+                outcome = await work(new Synchronous<ProfileProgress>(p =>
                 {
                     task.MaxValue = Math.Max(p.Total, 1);
                     task.Value = p.Done;
@@ -44,12 +45,7 @@ internal static class ConsoleProgress
         return $"{title} {p.Done}/{p.Total}, {p.RatePerSecond:F2}/s{(p.Failed > 0 ? $", {p.Failed} failed" : "")}{last}";
     }
 
-    private sealed class Synchronous(Action<ProfileProgress> report) : IProgress<ProfileProgress>
-    {
-        public void Report(ProfileProgress value) => report(value);
-    }
-
-    private sealed class PlainLines(string title) : IProgress<ProfileProgress>
+    private sealed class PlainLines(string title, TextWriter output) : IProgress<ProfileProgress>
     {
         private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
         private TimeSpan? _lastPrinted;
@@ -76,7 +72,7 @@ internal static class ConsoleProgress
         {
             _lastPrinted = value.Elapsed;
             string eta = value.Remaining is { } remaining ? $", ETA {(int)remaining.TotalHours}:{remaining:mm\\:ss}" : "";
-            Console.WriteLine($"[{value.Done}/{value.Total}] {100.0 * value.Done / Math.Max(value.Total, 1):F0}%{eta} — {Describe(title, value)}");
+            output.WriteLine($"[{value.Done}/{value.Total}] {100.0 * value.Done / Math.Max(value.Total, 1):F0}%{eta} — {Describe(title, value)}");
         }
     }
 }

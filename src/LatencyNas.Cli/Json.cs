@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace LatencyNas.Cli;
 
+/// <summary>How <c>--json</c> prints a result record: snake_case keys, enums as their option names, non-finite numbers as strings.</summary>
 internal static class Json
 {
     public static readonly JsonSerializerOptions Options = new()
@@ -11,8 +12,8 @@ internal static class Json
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // '+' and '|' in arch strings stay readable
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
     public static void Write<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Options));

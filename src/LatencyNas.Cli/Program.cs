@@ -15,9 +15,10 @@ var root = new RootCommand(
     PredictCommands.Train(),
     PredictCommands.Predict(),
     PredictCommands.Evaluate(),
+    PredictCommands.Predictors(),
     AnalysisCommands.MonotonicityCommand(),
     AnalysisCommands.Adapt(),
-    AnalysisCommands.ParetoCommand(),
+    AnalysisCommands.Pareto(),
     AnalysisCommands.Recommend(),
     AnalysisCommands.Report(),
     SearchCommands.Search(),
@@ -35,11 +36,7 @@ if (Console.IsOutputRedirected)
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    foreach (var error in parse.Errors)
-    {
-        Console.Error.WriteLine($"latnas: {error.Message}");
-    }
-    Console.Error.WriteLine("Run 'latnas --help' (or the verb with --help) for usage.");
-    return ExitCodes.BadInput;
+    // One line: the first problem is the one to fix; `--help` on the verb shows the rest of the contract.
+    return CommandActions.Fail(ExitCodes.BadInput, parse.Errors[0].Message + " (see --help)");
 }
 return await parse.InvokeAsync();

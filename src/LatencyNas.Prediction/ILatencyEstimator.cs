@@ -25,3 +25,25 @@ public sealed class MeasuredLatencies(LatencyData data) : ILatencyEstimator
             ? latency
             : throw new Core.InvalidInputException($"{a.Digits} was never measured on {data.Device}.")).ToArray();
 }
+
+/// <summary>
+/// A device's measurements where it has them, else a predictor's values: the predictor is built
+/// only when an architecture the device was never measured on is asked about.
+/// </summary>
+public sealed class MeasuredOrPredicted(LatencyData data, Func<ILatencyEstimator> fallback) : ILatencyEstimator
+{
+    private readonly MeasuredLatencies _measured = new(data);
+    private readonly Lazy<ILatencyEstimator> _predictor = new(fallback);
+
+    public string Description => $"{data.Device} (measured)";
+
+    public double[] Predict(IReadOnlyList<Architecture> architectures)
+    {
+        if (architectures.All(_measured.Covers))
+        {
+            return _measured.Predict(architectures);
+        }
+        double[] predicted = _predictor.Value.Predict(architectures);
+        return architectures.Select((a, i) => _measured.Covers(a) ? _measured.Predict([a])[0] : predicted[i]).ToArray();
+    }
+}

@@ -1,6 +1,5 @@
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
-using LatencyNas.Profiling.Store;
 
 namespace LatencyNas.Prediction;
 
@@ -9,24 +8,11 @@ public sealed record LatencyData(string Device, SearchSpace Space, Dataset Datas
 {
     public int Count => Architectures.Count;
 
-    /// <summary>Every successfully measured architecture of <paramref name="space"/> on a stored device.</summary>
-    /// <exception cref="ProfileStoreException">No such device.</exception>
-    public static LatencyData FromStore(ProfileStore store, string deviceName, SearchSpace space)
+    /// <summary>A device's latencies keyed by architecture digits (as a store or table holds them), in digit order.</summary>
+    public static LatencyData FromDigits(string device, SearchSpace space, Dataset dataset, IReadOnlyDictionary<string, double> latencies)
     {
-        var device = store.GetDevice(deviceName);
-        var latencies = store.Latencies(device, space);
         var ordered = latencies.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
-        return new LatencyData(
-            device.Name, space, DatasetOf(device),
-            ordered.Select(p => space.FromDigits(p.Key)).ToArray(),
-            ordered.Select(p => p.Value).ToArray());
-    }
-
-    /// <summary>The dataset (and input resolution) a stored device was measured for.</summary>
-    public static Dataset DatasetOf(StoredDevice device)
-    {
-        var dataset = device.Dataset is { } name ? Dataset.Parse(name) : Dataset.Cifar10;
-        return device.Resolution is { } resolution && resolution != dataset.Resolution ? dataset with { Resolution = resolution } : dataset;
+        return new LatencyData(device, space, dataset, ordered.Select(p => space.FromDigits(p.Key)).ToArray(), ordered.Select(p => p.Value).ToArray());
     }
 
     /// <summary>

@@ -15,6 +15,16 @@ public enum ModelKind
     LightGbm,
 }
 
+/// <summary>The predictor a user asks for: one family, or the one that cross-validates best.</summary>
+public enum PredictorModel
+{
+    /// <summary>Cross-validate the candidate families on the training set and keep the best.</summary>
+    Auto,
+    Additive,
+    FastTree,
+    LightGbm,
+}
+
 /// <summary>What a model is fitted to: latency in ms, or its logarithm (errors then count relatively).</summary>
 public enum TargetTransform
 {

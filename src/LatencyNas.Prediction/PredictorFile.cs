@@ -43,13 +43,6 @@ public static class PredictorFile
 
     private sealed record AdditiveWeights(double[] Weights, double Bias, double Floor = 0);
 
-    /// <summary>Where the predictor of <paramref name="device"/> named <paramref name="model"/> lives, beside <paramref name="storePath"/>.</summary>
-    public static string PathFor(string storePath, string device, string model)
-    {
-        string safe = string.Concat(device.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
-        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storePath))!, "predictors", safe, model.ToLowerInvariant() + ".predictor");
-    }
-
     /// <exception cref="InvalidInputException">The file cannot be written.</exception>
     public static void Save(string path, LatencyPredictor predictor, PredictorMetadata metadata)
         => AtomicFile.WriteAtomically(path, file =>
@@ -91,7 +84,7 @@ public static class PredictorFile
     {
         if (!File.Exists(path))
         {
-            throw new InvalidInputException($"No predictor at '{path}'. Train one first with `latnas train`.");
+            throw new InvalidInputException($"No predictor at '{path}'.");
         }
         try
         {
@@ -143,7 +136,22 @@ public static class PredictorFile
         catch (Exception error) when (error is InvalidDataException or JsonException or IOException or ArgumentException or FormatException
                                           or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"Cannot read predictor '{path}': the file is corrupt or not a LatencyNas predictor ({error.Message.Split('\n')[0]}). Train it again.");
+            throw new InvalidInputException($"Cannot read predictor '{path}': the file is corrupt or not a LatencyNas predictor ({error.Message.Split('\n')[0]}).");
+        }
+    }
+
+    /// <summary>Only what a saved predictor says about itself, without loading the model.</summary>
+    /// <exception cref="InvalidInputException">The file is missing, corrupt, or not a LatencyNas predictor.</exception>
+    public static PredictorMetadata ReadMetadata(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            return Read<PredictorMetadata>(zip, "metadata.json");
+        }
+        catch (Exception error) when (error is InvalidDataException or JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new InvalidInputException($"Cannot read predictor '{path}': the file is corrupt or not a LatencyNas predictor ({error.Message.Split('\n')[0]}).");
         }
     }
 

@@ -24,8 +24,6 @@ public sealed record TrainedPredictor(LatencyPredictor Predictor, IReadOnlyList<
 /// </summary>
 public static class PredictorTrainer
 {
-    public static readonly IReadOnlyList<string> ModelNames = ["auto", "additive", "fasttree", "lightgbm"];
-
     /// <summary>
     /// The variant each family uses when named explicitly, chosen by measurement on real devices
     /// (README): the additive model on milliseconds (latency adds up in ms, not in log ms); trees
@@ -44,20 +42,15 @@ public static class PredictorTrainer
         new(ModelKind.LightGbm, TargetTransform.Identity, OnAdditiveBase: true),
     ];
 
-    public static ModelKind? ParseKind(string model) => model.ToLowerInvariant() switch
+    /// <param name="model">A family (with its <see cref="DefaultChoice"/>), or <see cref="PredictorModel.Auto"/> to choose by cross-validation.</param>
+    public static TrainedPredictor Train(PredictorModel model, LatencyData data, int seed, int folds = 5) => model switch
     {
-        "auto" => null,
-        "additive" => ModelKind.Additive,
-        "fasttree" => ModelKind.FastTree,
-        "lightgbm" => ModelKind.LightGbm,
-        _ => throw new InvalidInputException($"Unknown model '{model}'. Models: {string.Join(", ", ModelNames)}."),
+        PredictorModel.Auto => FitAuto(data, seed, folds),
+        PredictorModel.Additive => new TrainedPredictor(Fit(DefaultChoice(ModelKind.Additive), data, seed), []),
+        PredictorModel.FastTree => new TrainedPredictor(Fit(DefaultChoice(ModelKind.FastTree), data, seed), []),
+        PredictorModel.LightGbm => new TrainedPredictor(Fit(DefaultChoice(ModelKind.LightGbm), data, seed), []),
+        _ => throw new ArgumentOutOfRangeException(nameof(model), model, null),
     };
-
-    /// <param name="model">auto, additive, fasttree or lightgbm.</param>
-    public static TrainedPredictor Train(string model, LatencyData data, int seed, int folds = 5)
-        => ParseKind(model) is { } kind
-            ? new TrainedPredictor(Fit(DefaultChoice(kind), data, seed), [])
-            : FitAuto(data, seed, folds);
 
     public static LatencyPredictor Fit(PredictorChoice choice, LatencyData data, int seed)
     {

@@ -40,9 +40,3 @@ public class DeviceException : LatencyNasException
     /// <summary>The remote agent that failed, for a remote device.</summary>
     public string? Agent { get; }
 }
-
-/// <summary>The profile store cannot be opened or does not hold what was asked for.</summary>
-public sealed class ProfileStoreException : InvalidInputException
-{
-    public ProfileStoreException(string message, Exception? inner = null) : base(message, inner) { }
-}

@@ -1,3 +1,4 @@
+using LatencyNas.Core.Measurements;
 using System.Diagnostics;
 using System.Threading.Channels;
 using LatencyNas.Core.Spaces;
@@ -40,8 +41,8 @@ public sealed class Profiler
         var clock = Stopwatch.StartNew();
         var fingerprint = await _runner.ProbeAsync(cancellation);
         var kind = _runner.Device.Runtime == Devices.DeviceRuntime.Remote ? DeviceKind.Remote : DeviceKind.Live;
-        var device = _store.EnsureDevice(_runner.Device, fingerprint, kind);
-        var settled = _store.SettledDigits(device, space, _options.Session, includeFailed: !_options.RetryFailed);
+        var device = _store.Devices.EnsureMeasured(_runner.Device, fingerprint, kind);
+        var settled = _store.Measurements.Settled(device, space, _options.Session, includeFailed: !_options.RetryFailed);
         var requested = architectures.Distinct().ToList();
         var pending = requested.Where(a => !settled.Contains(a.Digits)).ToList();
         int alreadyStored = requested.Count - pending.Count;
@@ -113,11 +114,11 @@ public sealed class Profiler
             // failure, and must stop the run rather than turn a good measurement into a failure record.
             if (measurement is not null)
             {
-                _store.RecordMeasurement(device, space, request, _options.Session, measurement);
+                _store.Measurements.Record(device, space, request, _options.Session, measurement);
             }
             else
             {
-                _store.RecordFailure(device, space, request, _options.Session, failure!, agent);
+                _store.Measurements.RecordFailure(device, space, request, _options.Session, failure!, agent);
             }
             double? lastMedian = measurement?.Statistics.MedianMs;
             lock (gate)
@@ -147,7 +148,7 @@ public sealed class Profiler
     private async IAsyncEnumerable<(ModelRequest Request, IPreparedModel? Model, Exception? Error)> PrepareAsync(
         SearchSpace space, IReadOnlyList<Architecture> pending, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
     {
-        var requests = pending.Select(a => ModelRequest.For(_runner.Device, space, a, _options.WeightSeed));
+        var requests = pending.Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed));
         if (!_options.OverlapPreparation || !_runner.CanPrepareConcurrently)
         {
             foreach (var request in requests)

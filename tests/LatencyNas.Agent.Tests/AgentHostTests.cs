@@ -143,16 +143,16 @@ public sealed class AgentHostTests
             var device = DeviceDescriptorReader.Parse($$"""
                 { "name": "edge", "runtime": "remote", "remote": { "endpoints": ["{{agent.Endpoint}}"], "token_file": "{{tokenFile}}", "timeout_seconds": 30 } }
                 """, "edge.json");
-            await using var runner = new RemoteRunner(device, Torch.Runners.TorchOnnxModelSource.Instance);
+            await using var runner = new RemoteRunner(device, Torch.Networks.TorchOnnxModelSource.Instance);
             var fingerprint = await runner.ProbeAsync(CancellationToken.None);
             Assert.Equal("remote", fingerprint.Runtime);
-            using var model = runner.Prepare(ModelRequest.For(device, Nb201Space.Instance, Nb201Space.Instance.Parse("333333")));
+            using var model = runner.Prepare(device.RequestFor(Nb201Space.Instance, Nb201Space.Instance.Parse("333333")));
             var measurement = await runner.MeasureAsync(model, Quick, CancellationToken.None);
             Assert.Equal("test-agent", measurement.Agent);
             Assert.True(measurement.Statistics.Runs >= 5);
 
             File.WriteAllText(tokenFile, "a-wrong-token-of-some-length");
-            await using var wrong = new RemoteRunner(device, Torch.Runners.TorchOnnxModelSource.Instance);
+            await using var wrong = new RemoteRunner(device, Torch.Networks.TorchOnnxModelSource.Instance);
             var error = await Assert.ThrowsAsync<Profiling.DeviceUnavailableException>(() => wrong.ProbeAsync(CancellationToken.None));
             Assert.Contains("401", error.Message);
         }

@@ -3,8 +3,8 @@ using LatencyNas.Core.Statistics;
 
 namespace LatencyNas.Analysis.Tests;
 
-[Collection(SharedStoreCollection.Name)]
-public sealed class MonotonicityTests(SharedStore shared)
+[Collection(RealTablesCollection.Name)]
+public sealed class MonotonicityTests(RealTables shared)
 {
     [Fact]
     public void Matrix_of_hand_computed_rankings_with_a_verdict_per_pair()

@@ -4,8 +4,8 @@ using LatencyNas.Prediction;
 
 namespace LatencyNas.Analysis.Tests;
 
-[Collection(SharedStoreCollection.Name)]
-public sealed class ParetoReuseTests(SharedStore shared)
+[Collection(RealTablesCollection.Name)]
+public sealed class ParetoReuseTests(RealTables shared)
 {
     [Fact]
     public void Re_using_the_target_own_latency_recovers_everything()

@@ -5,8 +5,8 @@ using LatencyNas.Prediction;
 
 namespace LatencyNas.Analysis.Tests;
 
-[Collection(SharedStoreCollection.Name)]
-public sealed class ProxyAdaptationTests(SharedStore shared)
+[Collection(RealTablesCollection.Name)]
+public sealed class ProxyAdaptationTests(RealTables shared)
 {
     private static LatencyData Additive(string name, Func<int, int, double> cost, double baseMs)
     {

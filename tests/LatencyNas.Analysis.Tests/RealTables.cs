@@ -1,37 +1,26 @@
+using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Core.Tables;
 using LatencyNas.Prediction;
-using LatencyNas.Profiling.Import;
-using LatencyNas.Profiling.Store;
 using LatencyNas.Tests;
 
 namespace LatencyNas.Analysis.Tests;
 
-/// <summary>Every device column of the shared HELP and EAGLE tables and the benchmark accuracies, imported once into a real SQLite store.</summary>
-public sealed class SharedStore : IDisposable
+/// <summary>Every device column of the real HELP and EAGLE latency tables and the benchmark accuracies, read once for the tests of this assembly.</summary>
+public sealed class RealTables
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("latnas-analysis-").FullName;
+    private readonly ArchitectureTable _help = ArchitectureTable.Read(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance);
+    private readonly ArchitectureTable _eagle = ArchitectureTable.Read(SharedData.File("nb201_eagle_i7_7820x_latency_ms.csv"), Nb201Space.Instance,
+        new ArchitectureTableOptions { Columns = ["desktop_cpu_i7_7820x_fp32"] });
     private readonly Dictionary<string, LatencyData> _cache = [];
 
-    public SharedStore()
+    public RealTables()
     {
-        Store = ProfileStore.Open(Path.Combine(_directory, "latnas.db"));
-        LatencyTableImporter.Import(Store, new LatencyTableImport { CsvPath = SharedData.File("nb201_help_latency_ms.csv"), Space = Nb201Space.Instance });
-        LatencyTableImporter.Import(Store, new LatencyTableImport
-        {
-            CsvPath = SharedData.File("nb201_eagle_i7_7820x_latency_ms.csv"),
-            Space = Nb201Space.Instance,
-            Columns = ["desktop_cpu_i7_7820x_fp32"],
-        });
-        LatencyTableImporter.Import(Store, new LatencyTableImport
-        {
-            CsvPath = SharedData.File("nb201_accuracy.csv"),
-            Space = Nb201Space.Instance,
-            Columns = ["cifar10_test_acc"],
-            AsObjectives = true,
-        });
+        Accuracy = ArchitectureTable.Read(SharedData.File("nb201_accuracy.csv"), Nb201Space.Instance,
+            new ArchitectureTableOptions { Columns = ["cifar10_test_acc"], PositiveValues = false }).ValuesByDigits("cifar10_test_acc");
     }
 
-    public ProfileStore Store { get; }
+    public IReadOnlyDictionary<string, double> Accuracy { get; }
 
     public LatencyData Device(string name)
     {
@@ -39,25 +28,17 @@ public sealed class SharedStore : IDisposable
         {
             if (!_cache.TryGetValue(name, out var data))
             {
-                data = LatencyData.FromStore(Store, name, Nb201Space.Instance);
+                var table = _eagle.Columns.Any(c => c.Name == name) ? _eagle : _help;
+                data = LatencyData.FromDigits(name, Nb201Space.Instance, Dataset.Cifar10, table.ValuesByDigits(name));
                 _cache[name] = data;
             }
             return data;
         }
     }
-
-    public IReadOnlyDictionary<string, double> Accuracy => Store.Objective("cifar10_test_acc", Nb201Space.Instance);
-
-    public void Dispose()
-    {
-        Store.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
 }
 
 [CollectionDefinition(Name)]
-public sealed class SharedStoreCollection : ICollectionFixture<SharedStore>
+public sealed class RealTablesCollection : ICollectionFixture<RealTables>
 {
-    public const string Name = "shared store";
+    public const string Name = "real tables";
 }

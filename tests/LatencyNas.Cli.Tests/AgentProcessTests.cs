@@ -36,9 +36,9 @@ public sealed class AgentProcessTests : IDisposable
         int port = FreePort();
         StartAgent(port, "agent-a");
         string device = Descriptor("edge", timeoutSeconds: 60, port);
-        var remote = Latnas.Run(["profile", "--device", device, "--sample", "4", "--seed", "2", "--store", Store, .. Quick]);
+        var remote = Latnas.Run(["profile", "--device", device, "--count", "4", "--seed", "2", "--store", Store, .. Quick]);
         Assert.True(remote.ExitCode == 0, remote.ToString());
-        var local = Latnas.Run(["profile", "--device", "ort-cpu-1t", "--sample", "4", "--seed", "2", "--store", Store, .. Quick]);
+        var local = Latnas.Run(["profile", "--device", "ort-cpu-1t", "--count", "4", "--seed", "2", "--store", Store, .. Quick]);
         Assert.True(local.ExitCode == 0, local.ToString());
 
         foreach (string name in new[] { "edge", "ort-cpu-1t" })
@@ -57,7 +57,7 @@ public sealed class AgentProcessTests : IDisposable
         int port = FreePort();
         StartAgent(port, "agent-a");
         File.WriteAllText(TokenFile, "this-is-the-wrong-token-xyz");
-        var result = Latnas.Run(["profile", "--device", Descriptor("edge", 30, port), "--sample", "2", "--store", Store]);
+        var result = Latnas.Run(["profile", "--device", Descriptor("edge", 30, port), "--count", "2", "--store", Store]);
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("401", result.Stderr);
         Assert.Contains("token", result.Stderr);
@@ -69,7 +69,7 @@ public sealed class AgentProcessTests : IDisposable
         int port = FreePort();
         var agent = StartAgent(port, "agent-a");
         string device = Descriptor("edge", timeoutSeconds: 20, port);
-        var profile = StartLatnas(["profile", "--device", device, "--sample", "14", "--seed", "3", "--store", Store, "--retries", "4", .. Quick]);
+        var profile = StartLatnas(["profile", "--device", device, "--count", "14", "--seed", "3", "--store", Store, "--retries", "4", .. Quick]);
         WaitFor(() => File.Exists(Store) && Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'measurements'") == 1
                       && Scalar("SELECT count(*) FROM measurements") >= 3, "three measurements");
         agent.Kill();
@@ -89,7 +89,7 @@ public sealed class AgentProcessTests : IDisposable
         int port = FreePort();
         var agent = StartAgent(port, "agent-a");
         string device = Descriptor("edge", timeoutSeconds: 1, port);
-        var profile = StartLatnas(["profile", "--device", device, "--sample", "8", "--seed", "4", "--store", Store, "--retries", "6", .. Quick]);
+        var profile = StartLatnas(["profile", "--device", device, "--count", "8", "--seed", "4", "--store", Store, "--retries", "6", .. Quick]);
         WaitFor(() => File.Exists(Store) && Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'measurements'") == 1
                       && Scalar("SELECT count(*) FROM measurements") >= 2, "two measurements");
         Signal(agent, "STOP");
@@ -107,7 +107,7 @@ public sealed class AgentProcessTests : IDisposable
         StartAgent(first, "agent-a");
         StartAgent(second, "agent-b");
         string device = Descriptor("edge", 60, first, second);
-        var result = Latnas.Run(["profile", "--device", device, "--sample", "12", "--seed", "5", "--store", Store, .. Quick]);
+        var result = Latnas.Run(["profile", "--device", device, "--count", "12", "--seed", "5", "--store", Store, .. Quick]);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(12, Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'"));
         Assert.True(Scalar("SELECT count(*) FROM measurements WHERE agent = 'agent-a'") >= 1);

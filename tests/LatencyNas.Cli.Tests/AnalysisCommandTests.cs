@@ -38,13 +38,16 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         var train = Latnas.Run("train", "--device", "gold_6226", "--model", "lightgbm", "--train-size", "500", "--seed", "1", "--json", "--store", Store);
         Assert.True(train.ExitCode == 0, train.ToString());
         using var json = JsonDocument.Parse(train.Stdout);
+        var evaluation = json.RootElement.GetProperty("evaluation");
         foreach (string key in new[] { "device", "model", "train", "test", "within10", "srcc", "mape" })
         {
-            Assert.True(json.RootElement.TryGetProperty(key, out _), $"missing {key}");
+            Assert.True(evaluation.TryGetProperty(key, out _), $"missing {key}");
         }
-        Assert.Equal(500, json.RootElement.GetProperty("train").GetInt32());
-        Assert.Equal(15_125, json.RootElement.GetProperty("test").GetInt32());
-        Assert.True(json.RootElement.GetProperty("srcc").GetDouble() > 0.9);
+        Assert.Equal(500, evaluation.GetProperty("train").GetInt32());
+        Assert.Equal(15_125, evaluation.GetProperty("test").GetInt32());
+        Assert.True(evaluation.GetProperty("srcc").GetDouble() > 0.9);
+        Assert.Equal(json.RootElement.GetProperty("predictor_path").GetString(),
+            Path.Combine(fixture.Directory, "profiles", "predictors", "gold_6226", "lightgbm.predictor"));
         Assert.True(File.Exists(Path.Combine(fixture.Directory, "profiles", "predictors", "gold_6226", "lightgbm.predictor")));
 
         var predict = Latnas.Run("predict", "--device", "gold_6226", "--arch", "333333", "--json", "--store", Store);
@@ -76,9 +79,10 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         var result = Latnas.Run("evaluate", "--devices", "pixel3,fpga", "--train-size", "300", "--model", "additive", "--json", "--store", Store);
         Assert.True(result.ExitCode == 0, result.ToString());
         using var json = JsonDocument.Parse(result.Stdout);
-        Assert.Equal(2, json.RootElement.GetArrayLength());
-        Assert.Equal("fpga", json.RootElement[1].GetProperty("device").GetString());
-        Assert.True(json.RootElement[1].GetProperty("within10").GetDouble() > 0.5);
+        var rows = json.RootElement.GetProperty("rows");
+        Assert.Equal(2, rows.GetArrayLength());
+        Assert.Equal("fpga", rows[1].GetProperty("device").GetString());
+        Assert.True(rows[1].GetProperty("within10").GetDouble() > 0.5);
     }
 
     [Fact]
@@ -98,20 +102,22 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
     [Fact]
     public void Adapt_and_pareto_and_recommend_run_on_real_devices()
     {
-        var adapt = Latnas.Run("adapt", "--proxy", "pixel3", "--target", "eyeriss", "--samples", "70", "--json", "--store", Store);
+        var adapt = Latnas.Run("adapt", "--proxy", "pixel3", "--targets", "eyeriss", "--target-samples", "70", "--json", "--store", Store);
         Assert.True(adapt.ExitCode == 0, adapt.ToString());
         using var adaptJson = JsonDocument.Parse(adapt.Stdout);
-        var methods = adaptJson.RootElement[0].GetProperty("methods").EnumerateArray().ToList();
-        Assert.Equal(3, methods.Count);
-        Assert.True(methods.Max(m => m.GetProperty("srcc_after").GetDouble()) > adaptJson.RootElement[0].GetProperty("srcc_before").GetDouble());
+        var target = adaptJson.RootElement.GetProperty("targets")[0];
+        var outcomes = target.GetProperty("outcomes").EnumerateArray().ToList();
+        Assert.Equal(["rescale", "proxy-feature", "device-mix"], outcomes.Select(o => o.GetProperty("method").GetString()));
+        Assert.True(outcomes.Max(o => o.GetProperty("metrics").GetProperty("srcc").GetDouble()) > target.GetProperty("srcc_proxy_measured").GetDouble());
 
-        var pareto = Latnas.Run("pareto", "--proxy", "pixel3", "--target", "raspi4", "--objective", "cifar10_test_acc", "--adapt", "20", "--json", "--store", Store);
+        var pareto = Latnas.Run("pareto", "--proxy", "pixel3", "--target", "raspi4", "--objective", "cifar10_test_acc", "--target-samples", "20", "--json", "--store", Store);
         Assert.True(pareto.ExitCode == 0, pareto.ToString());
         using var paretoJson = JsonDocument.Parse(pareto.Stdout);
-        Assert.Equal(2, paretoJson.RootElement.GetArrayLength());
-        Assert.Equal(9, paretoJson.RootElement[0].GetProperty("budgets").GetArrayLength());
+        var fronts = paretoJson.RootElement.GetProperty("fronts");
+        Assert.Equal(2, fronts.GetArrayLength());
+        Assert.Equal(9, fronts[0].GetProperty("budgets").GetArrayLength());
 
-        var recommend = Latnas.Run("recommend", "--target", "raspi4", "--samples", "30", "--store", Store);
+        var recommend = Latnas.Run("recommend", "--target", "raspi4", "--target-samples", "30", "--store", Store);
         Assert.True(recommend.ExitCode == 0, recommend.ToString());
         Assert.Contains("pixel3", recommend.Stdout);
     }
@@ -140,8 +146,8 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
     public void Search_reports_the_documented_keys_and_verifies_on_an_imported_device()
     {
         // Latency from pixel3 rescaled with 10 raspi4 samples; --verify looks the choice up in raspi4's own table.
-        var result = Latnas.Run("search", "--space", "nb201", "--target", "raspi4", "--proxy", "pixel3", "--adapt", "10", "--method", "rescale",
-            "--max-latency", "20", "--objective", "cifar10_test_acc", "--strategy", "evolution", "--budget", "800", "--seed", "1", "--verify", "--json", "--store", Store);
+        var result = Latnas.Run("search", "--space", "nb201", "--target", "raspi4", "--proxy", "pixel3", "--target-samples", "10", "--method", "rescale",
+            "--max-latency", "20", "--objective", "cifar10_test_acc", "--strategy", "evolution", "--evaluations", "800", "--seed", "1", "--verify", "--json", "--store", Store);
         Assert.True(result.ExitCode is 0 or 1, result.ToString()); // 1 when the measured latency breaks the budget
         using var json = JsonDocument.Parse(result.Stdout);
         foreach (string key in new[] { "arch", "predicted_ms", "objective", "evaluations", "measured_ms", "within_budget" })
@@ -174,7 +180,7 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
     public void Sweep_writes_the_predicted_front()
     {
         string csv = Path.Combine(fixture.Directory, "front.csv");
-        var result = Latnas.Run("search", "--target", "pixel3", "--latency", "measured", "--sweep", "--budgets", "2,5,10,20",
+        var result = Latnas.Run("search", "--target", "pixel3", "--latency", "measured", "--sweep", "--max-latency", "2,5,10,20",
             "--objective", "cifar10_test_acc", "--strategy", "exhaustive", "--out", csv, "--store", Store);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(5, File.ReadAllLines(csv).Length);

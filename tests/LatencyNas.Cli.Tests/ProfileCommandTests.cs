@@ -29,7 +29,7 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public void Profile_killed_mid_run_resumes_and_measures_every_architecture_exactly_once()
     {
-        string[] arguments = ["profile", "--device", "ort-cpu-1t", "--space", "nb201", "--sample", "14", "--seed", "5", "--store", Store, .. Quick];
+        string[] arguments = ["profile", "--device", "ort-cpu-1t", "--space", "nb201", "--count", "14", "--seed", "5", "--store", Store, .. Quick];
         using (var victim = Process.Start(Latnas.StartInfo(arguments))!)
         {
             _ = victim.StandardOutput.ReadToEndAsync();
@@ -65,12 +65,12 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public void Cuda_device_on_this_machine_exits_2_naming_the_gpu_package()
     {
-        var result = Latnas.Run(["profile", "--device", "ort-cuda0", "--sample", "2", "--store", Store]);
+        var result = Latnas.Run(["profile", "--device", "ort-cuda0", "--count", "2", "--store", Store]);
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
 
-        var torch = Latnas.Run(["profile", "--device", "torch-cuda0", "--sample", "2", "--store", Store]);
+        var torch = Latnas.Run(["profile", "--device", "torch-cuda0", "--count", "2", "--store", Store]);
         Assert.True(torch.ExitCode == 2, torch.ToString());
         Assert.Contains("libtorch-cuda", torch.Stderr);
     }
@@ -80,7 +80,7 @@ public sealed class ProfileCommandTests : IDisposable
     {
         string descriptor = Path.Combine(_directory, "bad.json");
         File.WriteAllText(descriptor, """{ "name": "bad", "runtime": "onnxruntime", "threads": 0, "batch": "one" }""");
-        var result = Latnas.Run(["profile", "--device", descriptor, "--sample", "2", "--store", Store]);
+        var result = Latnas.Run(["profile", "--device", descriptor, "--count", "2", "--store", Store]);
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("threads", result.Stderr);
         Assert.Contains("batch", result.Stderr);
@@ -140,7 +140,7 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public void Unknown_selection_combination_exits_2()
     {
-        var result = Latnas.Run("profile", "--sample", "3", "--all", "--store", Store);
+        var result = Latnas.Run("profile", "--count", "3", "--all", "--store", Store);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("only one of", result.Stderr);
     }

@@ -1,3 +1,5 @@
+using LatencyNas.Tests;
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Profiling.Devices;
@@ -5,7 +7,7 @@ using LatencyNas.Profiling.Runners;
 using LatencyNas.Profiling.Store;
 using LatencyNas.Profiling.Tests.Runners;
 using LatencyNas.Profiling.Timing;
-using LatencyNas.Torch.Runners;
+using LatencyNas.Torch.Networks;
 
 namespace LatencyNas.Profiling.Tests;
 
@@ -45,11 +47,11 @@ public sealed class ProfilerTests : IDisposable
         Assert.True(summary.Completed);
         Assert.Equal(6, summary.Measured);
         Assert.Empty(summary.Failures);
-        var device = store.GetDevice("ort-cpu-1t");
+        var device = store.Devices.Get("ort-cpu-1t");
         Assert.Equal(DeviceKind.Live, device.Kind);
         Assert.Equal(Environment.ProcessorCount, device.Fingerprint!.Cores);
         Assert.Equal("onnxruntime", device.Fingerprint.Runtime);
-        var rows = store.ReadMeasurements(device);
+        var rows = store.Measurements.Read(device);
         Assert.Equal(sample.Select(a => a.Digits).Order(), rows.Select(r => r.Digits).Order());
         Assert.All(rows, r =>
         {
@@ -72,7 +74,7 @@ public sealed class ProfilerTests : IDisposable
         var light = Space.Parse("111111");
         using var store = ProfileStore.Open(_directory.File("p.db"));
         await new Profiler(RealRunner(), store, QuickOptions).RunAsync(Space, [heavy, light]);
-        var latencies = store.Latencies(store.GetDevice("ort-cpu-1t"), Space);
+        var latencies = store.Measurements.Latencies(store.Devices.Get("ort-cpu-1t"), Space);
         Assert.True(latencies["333333"] > 3 * latencies["111111"], $"{latencies["333333"]} vs {latencies["111111"]}");
     }
 
@@ -90,7 +92,7 @@ public sealed class ProfilerTests : IDisposable
 
         var retest = await new Profiler(RealRunner(), store, QuickOptions with { Session = 2 }).RunAsync(Space, sample);
         Assert.Equal(4, retest.Measured);
-        Assert.Equal(8, store.ReadMeasurements(store.GetDevice("ort-cpu-1t")).Count);
+        Assert.Equal(8, store.Measurements.Read(store.Devices.Get("ort-cpu-1t")).Count);
     }
 
     [Fact]
@@ -118,7 +120,7 @@ public sealed class ProfilerTests : IDisposable
         var failure = Assert.Single(summary.Failures);
         Assert.Equal(sample[2], failure.Architecture);
         Assert.Equal(1, runner.Attempts(sample[2].Digits)); // not transient: not retried
-        var stored = store.ReadMeasurements(store.GetDevice("ort-cpu-1t")).Single(m => !m.Ok);
+        var stored = store.Measurements.Read(store.Devices.Get("ort-cpu-1t")).Single(m => !m.Ok);
         Assert.Equal(sample[2].Digits, stored.Digits);
         Assert.Contains("injected permanent fault", stored.Failure);
 
@@ -127,7 +129,7 @@ public sealed class ProfilerTests : IDisposable
         Assert.Equal(6, again.AlreadyStored);
         var retried = await new Profiler(RealRunner(), store, QuickOptions with { RetryFailed = true }).RunAsync(Space, sample);
         Assert.Equal(1, retried.Measured);
-        Assert.All(store.ReadMeasurements(store.GetDevice("ort-cpu-1t")), m => Assert.True(m.Ok));
+        Assert.All(store.Measurements.Read(store.Devices.Get("ort-cpu-1t")), m => Assert.True(m.Ok));
     }
 
     [Fact]
@@ -154,7 +156,7 @@ public sealed class ProfilerTests : IDisposable
         Assert.Contains("kept failing", summary.StopReason);
         Assert.InRange(runner.TotalAttempts, QuickOptions.BreakerMinimumThroughput, 8);
         Assert.True(summary.Remaining > 10);
-        Assert.Equal(summary.Failures.Count, store.ReadMeasurements(store.GetDevice("ort-cpu-1t")).Count(m => !m.Ok));
+        Assert.Equal(summary.Failures.Count, store.Measurements.Read(store.Devices.Get("ort-cpu-1t")).Count(m => !m.Ok));
     }
 
     [Fact]
@@ -165,16 +167,6 @@ public sealed class ProfilerTests : IDisposable
         var profiler = new Profiler(new OrtRunner(cuda, TorchOnnxModelSource.Instance), store, QuickOptions);
         var error = await Assert.ThrowsAsync<DeviceUnavailableException>(() => profiler.RunAsync(Space, [Space.Parse("333333")]));
         Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", error.Message);
-        Assert.Empty(store.ListDevices());
-    }
-
-    [Fact]
-    public async Task Torchsharp_eager_profiles_the_same_networks()
-    {
-        var torch = DeviceDescriptorReader.Resolve("torch-cpu-1t");
-        using var store = ProfileStore.Open(_directory.File("p.db"));
-        var summary = await new Profiler(new TorchEagerRunner(torch), store, QuickOptions).RunAsync(Space, Space.SampleDistinct(2, seed: 2));
-        Assert.Equal(2, summary.Measured);
-        Assert.Equal("torchsharp", store.GetDevice("torch-cpu-1t").Fingerprint!.Runtime);
+        Assert.Empty(store.Devices.List());
     }
 }

@@ -1,15 +1,11 @@
-namespace LatencyNas.Profiling.Tests;
+namespace LatencyNas.Tests;
 
-/// <summary>A fresh directory per test, removed afterwards.</summary>
+/// <summary>A fresh folder under the system's temporary folder, deleted with everything in it when the test ends.</summary>
 public sealed class TempDirectory : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("latnas-test-").FullName;
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(Path, recursive: true);
-    }
+    public void Dispose() => Directory.Delete(Path, recursive: true);
 }

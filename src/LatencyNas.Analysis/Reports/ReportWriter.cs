@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using LatencyNas.Core.IO;
 using LatencyNas.Core.Statistics;
 using ScottPlot;
 
@@ -43,7 +44,7 @@ public static class ReportWriter
         }
         files.AddRange(Save(ScatterPlot(content), directory, Scatter, 800, 700));
         string index = Path.Combine(directory, "index.html");
-        File.WriteAllText(index, Html(content, hasFronts: content.Fronts.Count > 0), Encoding.UTF8);
+        AtomicFile.WriteAllText(index, Html(content, hasFronts: content.Fronts.Count > 0));
         files.Add(index);
         return files;
     }
@@ -112,13 +113,34 @@ public static class ReportWriter
         return plot;
     }
 
-    private static IEnumerable<string> Save(Plot plot, string directory, string name, int width, int height)
+    /// <summary>Writes a plot as PNG and SVG, each whole or not at all.</summary>
+    /// <returns>The two files.</returns>
+    public static IReadOnlyList<string> Save(Plot plot, string directory, string name, int width, int height)
     {
         string png = Path.Combine(directory, name + ".png");
         string svg = Path.Combine(directory, name + ".svg");
-        plot.SavePng(png, width, height);
-        plot.SaveSvg(svg, width, height);
+        AtomicFile.WriteAllBytes(png, plot.GetImageBytes(width, height, ImageFormat.Png));
+        AtomicFile.WriteAllText(svg, plot.GetSvgXml(width, height));
         return [png, svg];
+    }
+
+    /// <summary>A Pareto front as a step line (PNG and SVG), e.g. the predicted front of a search sweep.</summary>
+    /// <param name="stem">The files' path without extension.</param>
+    /// <returns>The two files.</returns>
+    public static IReadOnlyList<string> WriteFront(string stem, IReadOnlyList<double> latenciesMs, IReadOnlyList<double> objectives, string label,
+        string xLabel, string objectiveName, string title)
+    {
+        var plot = new Plot();
+        var line = plot.Add.Scatter(latenciesMs.ToArray(), objectives.ToArray());
+        line.ConnectStyle = ConnectStyle.StepHorizontal;
+        line.MarkerSize = 7;
+        line.LegendText = label;
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.XLabel(xLabel);
+        plot.YLabel(objectiveName);
+        plot.Title(title);
+        string full = Path.GetFullPath(stem);
+        return Save(plot, Path.GetDirectoryName(full)!, Path.GetFileName(full), 900, 600);
     }
 
     private static string Html(ReportContent content, bool hasFronts)

@@ -17,7 +17,7 @@ public sealed record Candidate(Architecture Architecture, double LatencyMs, doub
 /// <summary>The outcome of a search: the best feasible candidate found (null when nothing fits), and what it cost.</summary>
 /// <param name="Evaluations">Distinct architectures whose latency and objective were evaluated.</param>
 /// <param name="BestTrace">(evaluations, best feasible objective so far) each time the best improved.</param>
-public sealed record SearchResult(string Strategy, Candidate? Best, int Evaluations, TimeSpan Elapsed, IReadOnlyList<(int Evaluations, double Objective)> BestTrace)
+public sealed record SearchOutcome(string Strategy, Candidate? Best, int Evaluations, TimeSpan Elapsed, IReadOnlyList<(int Evaluations, double Objective)> BestTrace)
 {
     /// <summary>Evaluations spent until the final best was first seen.</summary>
     public int EvaluationsToBest => BestTrace.Count > 0 ? BestTrace[^1].Evaluations : Evaluations;
@@ -29,7 +29,7 @@ public interface ISearchStrategy
     string Name { get; }
 
     /// <param name="budget">Most distinct architectures to evaluate (ignored by exhaustive search).</param>
-    SearchResult Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default);
+    SearchOutcome Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default);
 }
 
 /// <summary>Evaluates candidates in batches (one latency and one objective call per batch) and remembers them.</summary>
@@ -73,7 +73,7 @@ public sealed class ExhaustiveSearch(long limit = 10_000_000) : ISearchStrategy
 {
     public string Name => "exhaustive";
 
-    public SearchResult Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
+    public SearchOutcome Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         var evaluator = new Evaluator(problem);
@@ -82,7 +82,7 @@ public sealed class ExhaustiveSearch(long limit = 10_000_000) : ISearchStrategy
             cancellation.ThrowIfCancellationRequested();
             evaluator.Evaluate(batch);
         }
-        return new SearchResult(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
     }
 }
 
@@ -91,7 +91,7 @@ public sealed class RandomSearch : ISearchStrategy
 {
     public string Name => "random";
 
-    public SearchResult Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
+    public SearchOutcome Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         var evaluator = new Evaluator(problem);
@@ -101,7 +101,7 @@ public sealed class RandomSearch : ISearchStrategy
             cancellation.ThrowIfCancellationRequested();
             evaluator.Evaluate(batch);
         }
-        return new SearchResult(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
     }
 }
 
@@ -124,7 +124,7 @@ public sealed class RegularizedEvolution : ISearchStrategy
 
     public string Name => "evolution";
 
-    public SearchResult Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
+    public SearchOutcome Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
     {
         if (PopulationSize < 2 || TournamentSize < 1 || TournamentSize > PopulationSize || BatchSize < 1)
         {
@@ -167,7 +167,7 @@ public sealed class RegularizedEvolution : ISearchStrategy
             // A small space can be exhausted around the optimum: stop when children stop being new.
             stale = evaluator.Count == before ? stale + 1 : 0;
         }
-        return new SearchResult(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
     }
 
     /// <summary>
@@ -196,15 +196,26 @@ public sealed class RegularizedEvolution : ISearchStrategy
     }
 }
 
+/// <summary>The search strategies by name.</summary>
+public enum SearchStrategyKind
+{
+    /// <summary>Every member of a space that can be listed.</summary>
+    Exhaustive,
+
+    /// <summary>Distinct architectures drawn uniformly, up to the evaluation budget.</summary>
+    Random,
+
+    /// <summary>Regularized evolution, up to the evaluation budget; never lists the space.</summary>
+    Evolution,
+}
+
 public static class SearchStrategies
 {
-    public static readonly IReadOnlyList<string> Names = ["exhaustive", "random", "evolution"];
-
-    public static ISearchStrategy Create(string name) => name switch
+    public static ISearchStrategy Create(SearchStrategyKind kind) => kind switch
     {
-        "exhaustive" => new ExhaustiveSearch(),
-        "random" => new RandomSearch(),
-        "evolution" => new RegularizedEvolution(),
-        _ => throw new InvalidInputException($"Unknown strategy '{name}'. Strategies: {string.Join(", ", Names)}."),
+        SearchStrategyKind.Exhaustive => new ExhaustiveSearch(),
+        SearchStrategyKind.Random => new RandomSearch(),
+        SearchStrategyKind.Evolution => new RegularizedEvolution(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -1,11 +1,8 @@
 using System.CommandLine;
-using LatencyNas.Core;
-using LatencyNas.Core.Spaces;
-using LatencyNas.Profiling;
 using LatencyNas.Profiling.Devices;
-using LatencyNas.Profiling.Store;
 using LatencyNas.Profiling.Timing;
-using LatencyNas.Torch.Runners;
+using LatencyNas.Workflows;
+using LatencyNas.Workflows.Runners;
 
 namespace LatencyNas.Cli.Commands;
 
@@ -15,88 +12,79 @@ internal static class ProfileCommands
 
     public static Command Profile()
     {
-        var deviceOption = new Option<string>("--device")
-        {
-            Description = $"Device descriptor: a JSON file, or the name of a shipped one ({string.Join(", ", DeviceDescriptorReader.EmbeddedNames)}).",
-            DefaultValueFactory = _ => DefaultDevice,
-        };
+        var deviceOption = LatnasOptions.Text("--device",
+            $"Device descriptor: a JSON file, or the name of a shipped one ({string.Join(", ", DeviceDescriptorReader.EmbeddedNames)}).", DefaultDevice);
         var deviceNameOption = new Option<string?>("--device-name") { Description = "Store the measurements under this device name instead of the descriptor's." };
-        var spaceOption = CommonOptions.Space();
-        var selection = new ArchitectureSelection(defaultSample: 100);
-        var storeOption = CommonOptions.Store();
-        var sessionOption = CommonOptions.Positive("--session", "Session number: profile the same architectures again as session 2, 3, … (test-retest).", 1);
+        var spaceOption = LatnasOptions.Space();
+        var countOption = LatnasOptions.Count(ProfileRequest.DefaultCount);
+        var seedOption = LatnasOptions.Seed("Seed of the architectures drawn by --count.");
+        var allOption = new Option<bool>("--all") { Description = "Every architecture of the space (only for spaces that can be listed)." };
+        var archsOption = LatnasOptions.Archs();
+        var storeOption = LatnasOptions.Store();
+        var sessionOption = LatnasOptions.Integer("--session", "Session number: profile the same architectures again as session 2, 3, … (test-retest).", 1, 1, 1_000_000);
         var retryFailedOption = new Option<bool>("--retry-failed") { Description = "Measure again architectures recorded as failed." };
-        var precisionOption = new Option<double?>("--precision") { Description = $"Relative half-width of the median's 95% confidence interval to reach (default {MeasurementProtocol.Default.TargetRelativePrecision})." };
-        var maxRunsOption = new Option<int?>("--max-runs") { Description = $"Timed runs per architecture at most (default {MeasurementProtocol.Default.MaxRuns})." };
-        var maxSecondsOption = new Option<double?>("--max-seconds") { Description = $"Timed phase per architecture at most, in seconds (default {MeasurementProtocol.Default.MaxTime.TotalSeconds})." };
-        var warmupSecondsOption = new Option<double?>("--warmup-seconds") { Description = $"Warm-up per architecture at most, in seconds (default {MeasurementProtocol.Default.WarmupMaxTime.TotalSeconds})." };
-        var timeoutOption = new Option<double>("--timeout") { Description = "Seconds one measurement attempt may take.", DefaultValueFactory = _ => 120 };
-        var retriesOption = new Option<int>("--retries") { Description = "Retries of a transient fault or timeout per architecture.", DefaultValueFactory = _ => 2 };
+        var protocol = MeasurementProtocol.Default;
+        var precisionOption = LatnasOptions.Number("--precision",
+            "Relative half-width of the median's 95% confidence interval to reach (overrides the device descriptor's protocol).", protocol.TargetRelativePrecision, 0, 1, minimumExclusive: true);
+        var maxRunsOption = LatnasOptions.Integer("--max-runs", "Timed runs per architecture at most (overrides the descriptor's protocol).", protocol.MaxRuns, 1, 10_000_000);
+        var maxSecondsOption = LatnasOptions.Number("--max-seconds", "Timed phase per architecture at most, in seconds (overrides the descriptor's protocol).",
+            protocol.MaxTime.TotalSeconds, 0, 86_400, minimumExclusive: true);
+        var warmupSecondsOption = LatnasOptions.Number("--warmup-seconds", "Warm-up per architecture at most, in seconds (overrides the descriptor's protocol).",
+            protocol.WarmupMaxTime.TotalSeconds, 0, 86_400, minimumExclusive: true);
+        var timeoutOption = LatnasOptions.Number("--timeout", "Seconds one measurement attempt may take.", 120, 0, 86_400, minimumExclusive: true);
+        var retriesOption = LatnasOptions.Integer("--retries", "Retries of a transient fault or timeout per architecture.", 2, 0, 100);
+        var jsonOption = LatnasOptions.Json();
         var command = new Command("profile",
             "Measure architectures on a device into the profile store. Resumable: run it again and it continues where it stopped.")
         {
-            deviceOption, deviceNameOption, spaceOption, storeOption, sessionOption, retryFailedOption,
-            precisionOption, maxRunsOption, maxSecondsOption, warmupSecondsOption, timeoutOption, retriesOption,
+            deviceOption, deviceNameOption, spaceOption, countOption, seedOption, allOption, archsOption, storeOption, sessionOption, retryFailedOption,
+            precisionOption, maxRunsOption, maxSecondsOption, warmupSecondsOption, timeoutOption, retriesOption, jsonOption,
         };
-        foreach (var option in selection.Options)
-        {
-            command.Options.Add(option);
-        }
         command.SetHandler(async (parse, cancellation) =>
         {
-            var device = DeviceDescriptorReader.Resolve(parse.GetValue(deviceOption)!);
-            if (parse.GetValue(deviceNameOption) is { } rename)
+            var request = new ProfileRequest(
+                parse.GetValue(deviceOption)!,
+                parse.SearchSpace(spaceOption),
+                new ArchitectureSelection(parse.Given(countOption), parse.GetValue(seedOption), parse.GetValue(allOption), parse.GetValue(archsOption)),
+                parse.StoreLocation(storeOption),
+                parse.GetValue(deviceNameOption),
+                parse.GetValue(sessionOption),
+                parse.GetValue(retryFailedOption),
+                parse.Given(precisionOption),
+                parse.Given(maxRunsOption),
+                parse.Given(maxSecondsOption),
+                parse.Given(warmupSecondsOption),
+                parse.GetValue(timeoutOption),
+                parse.GetValue(retriesOption));
+            bool json = parse.GetValue(jsonOption);
+            var useCase = new ProfileUseCase(DeviceRunnerFactory.Instance);
+            string title = request.DeviceName ?? request.Device;
+            var result = await ConsoleProgress.RunAsync(title, progress => useCase.RunAsync(request, progress, cancellation), toStandardError: json);
+            if (json)
             {
-                device = device with { Name = rename };
+                Json.Write(result);
             }
-            var space = SearchSpaces.Get(parse.GetValue(spaceOption)!);
-            var architectures = selection.Resolve(parse, space);
-            var protocol = device.Protocol ?? MeasurementProtocol.Default;
-            if (parse.GetValue(precisionOption) is { } precision) protocol = protocol with { TargetRelativePrecision = precision };
-            if (parse.GetValue(maxRunsOption) is { } maxRuns) protocol = protocol with { MaxRuns = maxRuns, MinRuns = Math.Min(protocol.MinRuns, maxRuns) };
-            if (parse.GetValue(maxSecondsOption) is { } maxSeconds) protocol = protocol with { MaxTime = TimeSpan.FromSeconds(maxSeconds) };
-            if (parse.GetValue(warmupSecondsOption) is { } warmupSeconds)
+            else
             {
-                protocol = protocol with { WarmupMaxTime = TimeSpan.FromSeconds(warmupSeconds), WarmupMinTime = TimeSpan.FromSeconds(Math.Min(warmupSeconds, protocol.WarmupMinTime.TotalSeconds)) };
+                Console.WriteLine(
+                    $"{result.Device} ({result.Setting}) into {result.Store}: {result.Requested} requested, {result.AlreadyStored} already stored, {result.Measured} measured, " +
+                    $"{result.Failed} failed, {result.Remaining} left, in {result.ElapsedSeconds:F1} s ({result.SecondsPerArchitecture:F2} s per architecture)" +
+                    (result.MedianLatencyMs is { } m ? $"; median latency {m:F3} ms" : ""));
+                foreach (var failure in result.Failures.Take(20))
+                {
+                    Console.WriteLine($"  failed {failure.Arch}: {failure.Reason}");
+                }
+                if (result.Failures.Count > 20)
+                {
+                    Console.WriteLine($"  … and {result.Failures.Count - 20} more (see `latnas profiles export --device {result.Device}{request.Store.Suggestion} --out FILE.csv`)");
+                }
             }
-            var options = new ProfileOptions
+            if (result.StopReason is not null)
             {
-                Protocol = protocol.Validated(),
-                Session = parse.GetValue(sessionOption),
-                RetryFailed = parse.GetValue(retryFailedOption),
-                AttemptTimeout = TimeSpan.FromSeconds(parse.GetValue(timeoutOption)),
-                MaxRetries = parse.GetValue(retriesOption),
-            };
-
-            await using var runner = DeviceRunners.Create(device);
-            using var store = ProfileStore.Open(parse.GetValue(storeOption)!);
-            Console.WriteLine($"profiling {architectures.Count} {space.Name} architectures on {device.Name} ({device.Summary}) into {store.Path}");
-            var profiler = new Profiler(runner, store, options);
-            var summary = await ConsoleProgress.RunAsync(device.Name, progress => profiler.RunAsync(space, architectures, progress, cancellation));
-            PrintSummary(summary, space);
-            return summary.Completed && summary.Failures.Count == 0 ? ExitCodes.Success : ExitCodes.RunFailed;
+                Console.Error.WriteLine($"latnas: profile {result.StopReason}; run the same command again to continue.");
+            }
+            return result.Succeeded ? ExitCodes.Success : ExitCodes.RunFailed;
         });
         return command;
-    }
-
-    private static void PrintSummary(ProfileSummary summary, SearchSpace space)
-    {
-        double perArchitecture = summary.Measured + summary.Failures.Count > 0 ? summary.Elapsed.TotalSeconds / (summary.Measured + summary.Failures.Count) : 0;
-        Console.WriteLine(
-            $"{summary.Device}: {summary.Requested} requested, {summary.AlreadyStored} already stored, {summary.Measured} measured, " +
-            $"{summary.Failures.Count} failed, {summary.Remaining} left, in {summary.Elapsed.TotalSeconds:F1} s ({perArchitecture:F2} s per architecture)" +
-            (summary.MedianOfMediansMs is { } m ? $"; median latency {m:F3} ms" : ""));
-        foreach (var failure in summary.Failures.Take(20))
-        {
-            Console.WriteLine($"  failed {space.Format(failure.Architecture)}: {failure.Reason}");
-        }
-        if (summary.Failures.Count > 20)
-        {
-            Console.WriteLine($"  … and {summary.Failures.Count - 20} more (see `latnas profiles export`)");
-        }
-        if (summary.StopReason is not null)
-        {
-            Console.Error.WriteLine($"latnas: profile {summary.StopReason}; run the same command again to continue.");
-        }
     }
 }

@@ -3,6 +3,7 @@ using LatencyNas.Core.Spaces;
 
 namespace LatencyNas.Cli.Commands;
 
+/// <summary>space describe, space sample: read-only looks at a search space (the Core library answers them directly).</summary>
 internal static class SpaceCommands
 {
     public static Command Create()
@@ -18,19 +19,21 @@ internal static class SpaceCommands
         string Space, string Arch, string Ops, string Dataset, long Params, long Macs,
         IReadOnlyDictionary<string, int> OpCounts, bool Disconnected, IReadOnlyDictionary<string, double> Extra);
 
+    internal sealed record SampledArchitecture(string Arch, string Ops);
+
     private static Command Describe()
     {
-        var spaceOption = CommonOptions.Space();
-        var archOption = CommonOptions.Arch();
-        var datasetOption = CommonOptions.Dataset();
-        var jsonOption = CommonOptions.Json();
+        var spaceOption = LatnasOptions.Space();
+        var archOption = LatnasOptions.Arch();
+        var datasetOption = LatnasOptions.Dataset();
+        var jsonOption = LatnasOptions.Json();
         var command = new Command("describe", "Print an architecture's canonical forms and analytic features (parameters, MACs, op counts, connectivity).")
         {
             spaceOption, archOption, datasetOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
-            var space = SearchSpaces.Get(parse.GetValue(spaceOption)!);
+            var space = parse.SearchSpace(spaceOption);
             var architecture = space.Parse(parse.GetValue(archOption)!);
             var dataset = space.ParseDataset(parse.GetValue(datasetOption)!);
             var features = space.Features(architecture, dataset);
@@ -57,24 +60,26 @@ internal static class SpaceCommands
 
     private static Command Sample()
     {
-        var spaceOption = CommonOptions.Space();
-        var countOption = CommonOptions.Count(10);
-        var seedOption = CommonOptions.Seed();
-        var formatOption = new Option<string>("--format")
-        {
-            Description = "How to print each architecture: arch (the space's text form) or ops (digits).",
-            DefaultValueFactory = _ => "arch",
-        };
-        formatOption.AcceptOnlyFromAmong("arch", "ops");
+        var spaceOption = LatnasOptions.Space();
+        var countOption = LatnasOptions.Count(10);
+        var seedOption = LatnasOptions.Seed();
+        var formatOption = LatnasOptions.Choice("--format", "How to print each architecture: arch (the space's text form) or ops (digits).", "arch", ("arch", "arch"), ("ops", "ops"));
+        var jsonOption = LatnasOptions.Json();
         var command = new Command("sample", "Print distinct architectures drawn uniformly at random, one a line (reproducible for a seed).")
         {
-            spaceOption, countOption, seedOption, formatOption,
+            spaceOption, countOption, seedOption, formatOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
-            var space = SearchSpaces.Get(parse.GetValue(spaceOption)!);
-            bool digits = parse.GetValue(formatOption) == "ops";
-            foreach (var architecture in space.SampleDistinct(parse.GetValue(countOption), parse.GetValue(seedOption)))
+            var space = parse.SearchSpace(spaceOption);
+            var sample = space.SampleDistinct(parse.GetValue(countOption), parse.GetValue(seedOption));
+            if (parse.GetValue(jsonOption))
+            {
+                Json.Write(sample.Select(a => new SampledArchitecture(space.Format(a), a.Digits)));
+                return ExitCodes.Success;
+            }
+            bool digits = formatOption.ValueIn(parse) == "ops";
+            foreach (var architecture in sample)
             {
                 Console.WriteLine(digits ? architecture.Digits : space.Format(architecture));
             }

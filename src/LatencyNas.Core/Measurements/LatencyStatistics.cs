@@ -1,6 +1,6 @@
 using LatencyNas.Core.Statistics;
 
-namespace LatencyNas.Profiling.Timing;
+namespace LatencyNas.Core.Measurements;
 
 /// <summary>What one architecture's timed runs came to (milliseconds).</summary>
 public sealed record LatencyStatistics(

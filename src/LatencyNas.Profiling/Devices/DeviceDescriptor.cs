@@ -1,3 +1,4 @@
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Profiling.Timing;
 
@@ -74,6 +75,10 @@ public sealed record DeviceDescriptor
 
     /// <summary>The dataset at this descriptor's input resolution: what the network is built for.</summary>
     public Dataset InputDataset => Resolution == Dataset.Resolution ? Dataset : Dataset with { Resolution = Resolution };
+
+    /// <summary>What this device measures for one architecture: its input dataset and batch size.</summary>
+    public ModelRequest RequestFor(SearchSpace space, Architecture architecture, int seed = 0)
+        => new(space, architecture, InputDataset, BatchSize, seed);
 
     public string Summary => $"{RuntimeName} {Provider.ToString().ToLowerInvariant()}, {Threads} thread{(Threads == 1 ? "" : "s")}, " +
                              $"optimization {Optimization}, batch {BatchSize}, {Dataset.Name} {Resolution}×{Resolution}";

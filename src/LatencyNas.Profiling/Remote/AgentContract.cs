@@ -1,3 +1,4 @@
+using LatencyNas.Core.Measurements;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LatencyNas.Profiling.Devices;

@@ -1,21 +1,8 @@
-using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Measurements;
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Timing;
 
 namespace LatencyNas.Profiling.Runners;
-
-/// <summary>What to build: one architecture of a space, for a dataset and batch size, with weights from a seed.</summary>
-public sealed record ModelRequest(SearchSpace Space, Architecture Architecture, Dataset Dataset, int BatchSize, int Seed = 0)
-{
-    public static ModelRequest For(DeviceDescriptor device, SearchSpace space, Architecture architecture, int seed = 0)
-        => new(space, architecture, device.InputDataset, device.BatchSize, seed);
-}
-
-/// <summary>Turns a model request into ONNX bytes (implemented where TorchSharp lives).</summary>
-public interface IOnnxModelSource
-{
-    byte[] Export(ModelRequest request);
-}
 
 /// <summary>A model made ready for one runner (ONNX bytes, a built network); prepared off the measuring thread when the runner allows.</summary>
 public interface IPreparedModel : IDisposable
@@ -30,12 +17,6 @@ public sealed record OnnxModel(ModelRequest Request, byte[] Bytes) : IPreparedMo
     {
     }
 }
-
-/// <summary>The outcome of measuring one architecture.</summary>
-/// <param name="Statistics">Statistics of the timed runs.</param>
-/// <param name="SessionCreationMs">Time to create the inference session (or load the network), timed apart from the runs.</param>
-/// <param name="Agent">Which remote agent measured it, for a remote device.</param>
-public sealed record Measurement(LatencyStatistics Statistics, double SessionCreationMs, string? Agent = null);
 
 /// <summary>
 /// Measures architectures on one device. Local runners (ONNX Runtime, TorchSharp) and the remote

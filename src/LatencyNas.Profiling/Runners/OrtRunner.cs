@@ -1,3 +1,4 @@
+using LatencyNas.Core.Measurements;
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Timing;
 

@@ -1,3 +1,4 @@
+using LatencyNas.Core.Measurements;
 using System.Diagnostics;
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Timing;

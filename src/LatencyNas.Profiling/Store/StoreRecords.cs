@@ -25,7 +25,18 @@ public sealed record StoredDevice(
     string? Dataset,
     int? Resolution,
     int? BatchSize,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The dataset (at the input resolution) the device was measured for; CIFAR-10 when the store does not say.</summary>
+    public Core.Spaces.Dataset InputDataset
+    {
+        get
+        {
+            var dataset = Dataset is { } name ? Core.Spaces.Dataset.Parse(name) : Core.Spaces.Dataset.Cifar10;
+            return Resolution is { } resolution && resolution != dataset.Resolution ? dataset with { Resolution = resolution } : dataset;
+        }
+    }
+}
 
 /// <summary>A device with how much the store holds for it.</summary>
 public sealed record DeviceSummary(StoredDevice Device, int Measured, int Failed);

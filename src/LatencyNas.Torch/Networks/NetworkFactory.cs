@@ -15,6 +15,9 @@ public static class NetworkFactory
     // torch.manual_seed is process-wide: building two networks at once would interleave their draws.
     private static readonly Lock SeedLock = new();
 
+    /// <summary>Whether networks of <paramref name="space"/> can be built (and so exported, measured and scored).</summary>
+    public static bool Supports(SearchSpace space) => space is Nb201Space;
+
     /// <summary>
     /// Creates the network and fixes its weights from <paramref name="seed"/>. BatchNorm running
     /// statistics are then calibrated on one seeded random batch (as if trained), so that every

@@ -1,7 +1,6 @@
-using LatencyNas.Profiling.Runners;
-using LatencyNas.Torch.Networks;
+using LatencyNas.Core.Measurements;
 
-namespace LatencyNas.Torch.Runners;
+namespace LatencyNas.Torch.Networks;
 
 /// <summary>Builds each requested network with TorchSharp and exports it with the project's ONNX exporter.</summary>
 /// <remarks>

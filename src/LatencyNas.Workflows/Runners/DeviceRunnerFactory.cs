@@ -1,13 +1,22 @@
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Remote;
 using LatencyNas.Profiling.Runners;
+using LatencyNas.Torch.Networks;
 
-namespace LatencyNas.Torch.Runners;
+namespace LatencyNas.Workflows.Runners;
 
-/// <summary>Creates the runner a device descriptor asks for, with TorchSharp building the models.</summary>
-public static class DeviceRunners
+/// <summary>Creates the runner a device descriptor asks for. Use cases that measure take one, so tests can give them a runner of their own.</summary>
+public interface IDeviceRunnerFactory
 {
-    public static IDeviceRunner Create(DeviceDescriptor device) => device.Runtime switch
+    IDeviceRunner Create(DeviceDescriptor device);
+}
+
+/// <summary>The real runners, with TorchSharp building (and the project's exporter exporting) every model.</summary>
+public sealed class DeviceRunnerFactory : IDeviceRunnerFactory
+{
+    public static DeviceRunnerFactory Instance { get; } = new();
+
+    public IDeviceRunner Create(DeviceDescriptor device) => device.Runtime switch
     {
         DeviceRuntime.OnnxRuntime => new OrtRunner(device, TorchOnnxModelSource.Instance),
         DeviceRuntime.TorchSharp => new TorchEagerRunner(device),

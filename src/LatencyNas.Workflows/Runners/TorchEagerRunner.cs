@@ -2,12 +2,13 @@ using System.Diagnostics;
 using LatencyNas.Profiling;
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Runners;
+using LatencyNas.Core.Measurements;
 using LatencyNas.Profiling.Timing;
 using LatencyNas.Torch.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace LatencyNas.Torch.Runners;
+namespace LatencyNas.Workflows.Runners;
 
 /// <summary>
 /// TorchSharp eager execution in this process, on the CPU or (when <c>torch.cuda.is_available()</c>)

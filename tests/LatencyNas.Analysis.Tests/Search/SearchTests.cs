@@ -5,8 +5,8 @@ using LatencyNas.Prediction;
 
 namespace LatencyNas.Analysis.Tests.Search;
 
-[Collection(SharedStoreCollection.Name)]
-public sealed class SearchTests(SharedStore shared)
+[Collection(RealTablesCollection.Name)]
+public sealed class SearchTests(RealTables shared)
 {
     /// <summary>A 3-decision space small enough to check by hand.</summary>
     private sealed class TinySpace : SearchSpace

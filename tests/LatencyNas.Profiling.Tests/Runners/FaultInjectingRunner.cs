@@ -1,3 +1,4 @@
+using LatencyNas.Core.Measurements;
 using System.Collections.Concurrent;
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Runners;

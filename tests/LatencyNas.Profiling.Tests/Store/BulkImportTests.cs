@@ -1,14 +1,13 @@
-using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Core.Tables;
 using LatencyNas.Profiling.Devices;
-using LatencyNas.Profiling.Import;
 using LatencyNas.Profiling.Store;
 using LatencyNas.Tests;
 
-namespace LatencyNas.Profiling.Tests.Import;
+namespace LatencyNas.Profiling.Tests.Store;
 
-public sealed class LatencyTableImporterTests : IDisposable
+public sealed class BulkImportTests : IDisposable
 {
     private static readonly Nb201Space Space = Nb201Space.Instance;
     private readonly TempDirectory _directory = new();
@@ -19,24 +18,20 @@ public sealed class LatencyTableImporterTests : IDisposable
     public void Imports_every_help_device_column_with_its_values()
     {
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var imported = LatencyTableImporter.Import(store, new LatencyTableImport
-        {
-            CsvPath = SharedData.File("nb201_help_latency_ms.csv"),
-            Space = Space,
-            Prefix = "help:",
-        });
+        var table = ArchitectureTable.Read(SharedData.File("nb201_help_latency_ms.csv"), Space);
+        var imported = store.Import.Devices(table, Space, Dataset.Cifar10, prefix: "help:");
 
         Assert.Equal(27, imported.Count); // index, arch and ops are not devices
         Assert.All(imported, d => Assert.Equal(15_625, d.Values));
         Assert.Contains(imported, d => d.Name == "help:pixel3");
-        Assert.Equal(27, store.ListDevices().Count(d => d.Device.Kind == DeviceKind.Table));
+        Assert.Equal(27, store.Devices.List().Count(d => d.Device.Kind == DeviceKind.Table));
 
-        // Spot-check against the file itself, read independently of the importer.
+        // Spot-check against the file itself, read independently of the table reader.
         var rows = SharedData.ReadCsv("nb201_help_latency_ms.csv");
         var random = new Random(1);
         foreach (var column in new[] { "pixel3", "raspi4", "gold_6226", "titan_rtx_256", "fpga" })
         {
-            var latencies = store.Latencies(store.GetDevice("help:" + column), Space);
+            var latencies = store.Measurements.Latencies(store.Devices.Get("help:" + column), Space);
             Assert.Equal(15_625, latencies.Count);
             for (int i = 0; i < 50; i++)
             {
@@ -50,50 +45,41 @@ public sealed class LatencyTableImporterTests : IDisposable
     public void Imports_the_eagle_table_by_its_ops_column_and_leaves_out_missing_rows()
     {
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var imported = LatencyTableImporter.Import(store, new LatencyTableImport
-        {
-            CsvPath = SharedData.File("nb201_eagle_i7_7820x_latency_ms.csv"),
-            Space = Space,
-            ArchitectureColumn = "ops",
-            Columns = ["desktop_cpu_i7_7820x_fp32"],
-            Prefix = "eagle:",
-        });
-        var device = Assert.Single(imported);
+        var table = ArchitectureTable.Read(SharedData.File("nb201_eagle_i7_7820x_latency_ms.csv"), Space,
+            new ArchitectureTableOptions { ArchitectureColumn = "ops", Columns = ["desktop_cpu_i7_7820x_fp32"] });
+        var device = Assert.Single(store.Import.Devices(table, Space, Dataset.Cifar10, prefix: "eagle:"));
         Assert.Equal(15_284, device.Values);
-        var latencies = store.Latencies(store.GetDevice("eagle:desktop_cpu_i7_7820x_fp32"), Space);
+        var latencies = store.Measurements.Latencies(store.Devices.Get("eagle:desktop_cpu_i7_7820x_fp32"), Space);
         Assert.Equal(3.896705866, latencies["421211"], 9);
         Assert.False(latencies.ContainsKey("000000")); // disconnected cells were never measured there
     }
 
     [Fact]
-    public void Importing_again_replaces_values_rather_than_duplicating_them()
+    public void Importing_again_replaces_values_rather_than_duplicating_them_and_converts_units()
     {
         string csv = _directory.File("t.csv");
         File.WriteAllText(csv, "arch,dev\n333333,2.5\n111111,0.5\n");
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        LatencyTableImporter.Import(store, new LatencyTableImport { CsvPath = csv, Space = Space });
-        File.WriteAllText(csv, "arch,dev\n333333,3.5\n111111,0.5\n");
-        LatencyTableImporter.Import(store, new LatencyTableImport { CsvPath = csv, Space = Space });
-        var device = store.GetDevice("dev");
-        Assert.Equal(2, store.ReadMeasurements(device).Count);
-        Assert.Equal(3.5, store.Latencies(device, Space)["333333"]);
+        store.Import.Devices(ArchitectureTable.Read(csv, Space), Space, Dataset.Cifar10);
+        File.WriteAllText(csv, "arch,dev\n333333,0.0035\n111111,0.0005\n");
+        store.Import.Devices(ArchitectureTable.Read(csv, Space), Space, Dataset.Cifar10, toMilliseconds: 1000);
+        var device = store.Devices.Get("dev");
+        Assert.Equal(2, store.Measurements.Read(device).Count);
+        Assert.Equal(3.5, store.Measurements.Latencies(device, Space)["333333"], 12);
     }
 
-    [Theory]
-    [InlineData("arch,dev\n333333,2.5\n33x333,1.0\n", "line 3")]
-    [InlineData("arch,dev\n333333,2.5\n111111,fast\n", "'fast'")]
-    [InlineData("arch,dev\n333333,2.5\n111111,-1\n", "positive")]
-    [InlineData("arch,dev\n333333,2.5\n333333,1.0\n", "already appeared on line 2")]
-    [InlineData("arch,dev\n333333,2.5,9\n", "3 fields")]
-    [InlineData("ops_string,dev\n333333,2.5\n", "no column 'arch'")]
-    public void A_bad_table_is_rejected_whole_with_the_line_named(string content, string expected)
+    [Fact]
+    public void Objectives_are_imported_under_their_column_names()
     {
-        string csv = _directory.File("bad.csv");
-        File.WriteAllText(csv, content);
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var error = Assert.Throws<InvalidInputException>(() => LatencyTableImporter.Import(store, new LatencyTableImport { CsvPath = csv, Space = Space, Columns = ["dev"] }));
-        Assert.Contains(expected, error.Message);
-        Assert.Empty(store.ListDevices());
+        var table = ArchitectureTable.Read(SharedData.File("nb201_accuracy.csv"), Space,
+            new ArchitectureTableOptions { Columns = ["cifar10_test_acc"], PositiveValues = false });
+        Assert.Equal(15_625, Assert.Single(store.Import.Objectives(table, Space, Dataset.Cifar10)).Values);
+        var accuracy = store.Objectives.Get("cifar10_test_acc", Space);
+        var row = SharedData.ReadCsv("nb201_accuracy.csv").First(r => r["ops"] == "333333");
+        Assert.Equal(SharedData.Number(row["cifar10_test_acc"]), accuracy["333333"], 9);
+        var error = Assert.Throws<ProfileStoreException>(() => store.Objectives.Get("cifar100_test_acc", Space));
+        Assert.Contains("cifar10_test_acc", error.Message);
     }
 
     [Fact]
@@ -103,10 +89,13 @@ public sealed class LatencyTableImporterTests : IDisposable
         File.WriteAllText(csv, "arch,a,b\n333333,2.5,1\n111111,0.5,2\n");
         using var store = ProfileStore.Open(_directory.File("p.db"));
         // A live device already owns the name the second column would take: the import fails part-way.
-        store.EnsureDevice(DeviceDescriptorReader.Resolve("ort-cpu-1t") with { Name = "b" },
+        store.Devices.EnsureMeasured(DeviceDescriptorReader.Resolve("ort-cpu-1t") with { Name = "b" },
             DeviceFingerprint.ForHost(DeviceDescriptorReader.Resolve("ort-cpu-1t"), "x"), DeviceKind.Live);
-        Assert.Throws<ProfileStoreException>(() => LatencyTableImporter.Import(store, new LatencyTableImport { CsvPath = csv, Space = Space }));
-        Assert.Null(store.FindDevice("a"));
-        Assert.Single(store.ListDevices());
+        Assert.Throws<ProfileStoreException>(() => store.Import.Devices(ArchitectureTable.Read(csv, Space), Space, Dataset.Cifar10));
+        Assert.Null(store.Devices.Find("a"));
+        Assert.Single(store.Devices.List());
+        // The architecture ids cached during the rolled-back import are forgotten: a later write still works.
+        File.WriteAllText(csv, "arch,a\n333333,2.5\n111111,0.5\n");
+        Assert.Equal(2, Assert.Single(store.Import.Devices(ArchitectureTable.Read(csv, Space), Space, Dataset.Cifar10)).Values);
     }
 }

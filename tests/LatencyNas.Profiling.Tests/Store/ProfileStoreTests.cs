@@ -1,3 +1,5 @@
+using LatencyNas.Tests;
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Profiling.Devices;
@@ -27,11 +29,11 @@ public sealed class ProfileStoreTests : IDisposable
         string path = _directory.File("nested/profiles.db");
         using (var store = ProfileStore.Open(path))
         {
-            var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
-            var request = ModelRequest.For(_device, Space, Space.Parse("333133"));
-            Assert.True(store.RecordMeasurement(device, Space, request, session: 1, FakeMeasurement(2.0)));
+            var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+            var request = _device.RequestFor(Space, Space.Parse("333133"));
+            Assert.True(store.Measurements.Record(device, Space, request, session: 1, FakeMeasurement(2.0)));
         }
-        using (var connection = new SqliteConnection($"Data Source={path}"))
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
@@ -40,16 +42,16 @@ public sealed class ProfileStoreTests : IDisposable
         }
         using (var reopened = ProfileStore.Open(path, createIfMissing: false))
         {
-            var device = reopened.GetDevice("ort-cpu-1t");
+            var device = reopened.Devices.Get("ort-cpu-1t");
             Assert.Equal(Fingerprint().Hash, device.Fingerprint!.Hash);
-            var measurement = Assert.Single(reopened.ReadMeasurements(device));
+            var measurement = Assert.Single(reopened.Measurements.Read(device));
             Assert.Equal("333133", measurement.Digits);
             Assert.True(measurement.Ok);
             Assert.Equal(2.0, measurement.MedianMs!.Value, 12);
             Assert.Equal(3, measurement.Runs);
             Assert.Equal(12.5, measurement.SessionMs);
             Assert.True(measurement.PrecisionMet);
-            Assert.Equal(2.0, reopened.Latencies(device, Space)["333133"], 12);
+            Assert.Equal(2.0, reopened.Measurements.Latencies(device, Space)["333133"], 12);
         }
     }
 
@@ -57,8 +59,8 @@ public sealed class ProfileStoreTests : IDisposable
     public void Refuses_to_mix_fingerprints_under_one_device_name()
     {
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        store.EnsureDevice(_device, Fingerprint(threads: 1), DeviceKind.Live);
-        var error = Assert.Throws<ProfileStoreException>(() => store.EnsureDevice(_device, Fingerprint(threads: 2), DeviceKind.Live));
+        store.Devices.EnsureMeasured(_device, Fingerprint(threads: 1), DeviceKind.Live);
+        var error = Assert.Throws<ProfileStoreException>(() => store.Devices.EnsureMeasured(_device, Fingerprint(threads: 2), DeviceKind.Live));
         Assert.Contains("different fingerprint", error.Message);
         Assert.Contains("--device-name", error.Message);
     }
@@ -67,20 +69,20 @@ public sealed class ProfileStoreTests : IDisposable
     public void A_success_is_never_overwritten_and_a_failure_is_replaced_by_a_later_success()
     {
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
-        var first = ModelRequest.For(_device, Space, Space.Parse("111111"));
-        var second = ModelRequest.For(_device, Space, Space.Parse("222222"));
+        var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+        var first = _device.RequestFor(Space, Space.Parse("111111"));
+        var second = _device.RequestFor(Space, Space.Parse("222222"));
 
-        Assert.True(store.RecordMeasurement(device, Space, first, 1, FakeMeasurement(1.0)));
-        Assert.False(store.RecordMeasurement(device, Space, first, 1, FakeMeasurement(9.0)));
-        store.RecordFailure(device, Space, first, 1, "should not replace a success");
+        Assert.True(store.Measurements.Record(device, Space, first, 1, FakeMeasurement(1.0)));
+        Assert.False(store.Measurements.Record(device, Space, first, 1, FakeMeasurement(9.0)));
+        store.Measurements.RecordFailure(device, Space, first, 1, "should not replace a success");
 
-        store.RecordFailure(device, Space, second, 1, "timed out");
-        Assert.Contains("222222", store.SettledDigits(device, Space, 1, includeFailed: true));
-        Assert.DoesNotContain("222222", store.SettledDigits(device, Space, 1, includeFailed: false));
-        Assert.True(store.RecordMeasurement(device, Space, second, 1, FakeMeasurement(3.0)));
+        store.Measurements.RecordFailure(device, Space, second, 1, "timed out");
+        Assert.Contains("222222", store.Measurements.Settled(device, Space, 1, includeFailed: true));
+        Assert.DoesNotContain("222222", store.Measurements.Settled(device, Space, 1, includeFailed: false));
+        Assert.True(store.Measurements.Record(device, Space, second, 1, FakeMeasurement(3.0)));
 
-        var rows = store.ReadMeasurements(device);
+        var rows = store.Measurements.Read(device);
         Assert.Equal(2, rows.Count);
         Assert.All(rows, r => Assert.True(r.Ok));
         Assert.Equal(1.0, rows.Single(r => r.Digits == "111111").MedianMs!.Value, 12);
@@ -91,12 +93,12 @@ public sealed class ProfileStoreTests : IDisposable
     public void Sessions_keep_repeated_profiles_apart_and_latency_averages_them()
     {
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
-        var request = ModelRequest.For(_device, Space, Space.Parse("012340"));
-        store.RecordMeasurement(device, Space, request, 1, FakeMeasurement(1.0));
-        store.RecordMeasurement(device, Space, request, 2, FakeMeasurement(2.0));
-        Assert.Equal(2, store.ReadMeasurements(device).Count);
-        Assert.Equal(1.5, store.Latencies(device, Space)["012340"], 12);
+        var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+        var request = _device.RequestFor(Space, Space.Parse("012340"));
+        store.Measurements.Record(device, Space, request, 1, FakeMeasurement(1.0));
+        store.Measurements.Record(device, Space, request, 2, FakeMeasurement(2.0));
+        Assert.Equal(2, store.Measurements.Read(device).Count);
+        Assert.Equal(1.5, store.Measurements.Latencies(device, Space)["012340"], 12);
     }
 
     [Fact]
@@ -105,10 +107,10 @@ public sealed class ProfileStoreTests : IDisposable
         string path = _directory.File("p.db");
         using (var store = ProfileStore.Open(path))
         {
-            var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
-            store.RecordMeasurement(device, Space, ModelRequest.For(_device, Space, Space.Parse("333333")), 1, FakeMeasurement(5));
+            var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+            store.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("333333")), 1, FakeMeasurement(5));
         }
-        using var connection = new SqliteConnection($"Data Source={path}");
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT f.params, f.macs, a.arch FROM architecture_features f JOIN architectures a ON a.id = f.architecture_id WHERE a.digits = '333333'";
@@ -127,7 +129,7 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Throws<ProfileStoreException>(() => ProfileStore.Open(garbage));
 
         string other = _directory.File("other.db");
-        using (var connection = new SqliteConnection($"Data Source={other}"))
+        using (var connection = new SqliteConnection($"Data Source={other};Pooling=False"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
@@ -146,8 +148,8 @@ public sealed class ProfileStoreTests : IDisposable
         string path = _directory.File("old.db");
         using (var store = ProfileStore.Open(path))
         {
-            var device = store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
-            store.RecordMeasurement(device, Space, ModelRequest.For(_device, Space, Space.Parse("111111")), 1, FakeMeasurement(1.5));
+            var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+            store.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("111111")), 1, FakeMeasurement(1.5));
         }
         using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
@@ -157,19 +159,19 @@ public sealed class ProfileStoreTests : IDisposable
             downgrade.ExecuteNonQuery();
         }
         using var upgraded = ProfileStore.Open(path);
-        var kept = Assert.Single(upgraded.ReadMeasurements(upgraded.GetDevice("ort-cpu-1t")));
+        var kept = Assert.Single(upgraded.Measurements.Read(upgraded.Devices.Get("ort-cpu-1t")));
         Assert.Equal(1.5, kept.MedianMs!.Value, 12);
         Assert.Null(kept.WarmupSettled);
-        upgraded.RecordMeasurement(upgraded.GetDevice("ort-cpu-1t"), Space, ModelRequest.For(_device, Space, Space.Parse("222222")), 1, FakeMeasurement(2));
-        Assert.True(upgraded.ReadMeasurements(upgraded.GetDevice("ort-cpu-1t")).Single(m => m.Digits == "222222").WarmupSettled);
+        upgraded.Measurements.Record(upgraded.Devices.Get("ort-cpu-1t"), Space, _device.RequestFor(Space, Space.Parse("222222")), 1, FakeMeasurement(2));
+        Assert.True(upgraded.Measurements.Read(upgraded.Devices.Get("ort-cpu-1t")).Single(m => m.Digits == "222222").WarmupSettled);
     }
 
     [Fact]
     public void Unknown_device_lists_the_known_ones()
     {
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        store.EnsureDevice(_device, Fingerprint(), DeviceKind.Live);
-        var error = Assert.Throws<ProfileStoreException>(() => store.GetDevice("pixel9"));
+        store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+        var error = Assert.Throws<ProfileStoreException>(() => store.Devices.Get("pixel9"));
         Assert.Contains("ort-cpu-1t", error.Message);
     }
 }

@@ -1,3 +1,4 @@
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core;
 using LatencyNas.Profiling.Timing;
 

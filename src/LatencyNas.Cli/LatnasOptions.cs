@@ -1,0 +1,259 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
+using LatencyNas.Analysis;
+using LatencyNas.Analysis.Search;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Prediction;
+using LatencyNas.Workflows;
+
+namespace LatencyNas.Cli;
+
+/// <summary>
+/// Every option of every verb, made here so that one concept has one name, one range and one way of
+/// showing its default ("[default: …]" in help) across all verbs. Values are checked while parsing:
+/// a non-numeric, overflowing, NaN, infinite or out-of-range value is one line and exit code 2.
+/// </summary>
+internal static class LatnasOptions
+{
+    // Names used by more than one verb.
+    public static Option<int> Count(int defaultValue, string description = "Architectures to draw (distinct, uniformly at random).")
+        => Integer("--count", description, defaultValue, 1, 10_000_000);
+
+    public static Option<int> Seed(string description = "Random seed.") => Integer("--seed", description, 0, 0, int.MaxValue);
+
+    public static Option<int> TargetSamples(string description) => Integer("--target-samples", description, 10, 3, 1_000_000);
+
+    public static Option<int> TrainSize() => Integer("--train-size",
+        "Measured architectures to train on; the rest are the test set (a device with fewer than 1,250 measurements trains on 80%).",
+        PredictorCatalog.DefaultTrainSize, 2, 10_000_000);
+
+    public static Option<double> MaxLatency() => Number("--max-latency", "Latency budget on the target, in ms.", null, 0, 1e7, minimumExclusive: true);
+
+    public static Option<int> Evaluations() => Integer("--evaluations", "Most architectures a search evaluates (random, evolution).", SearchRequest.DefaultEvaluations, 1, 100_000_000);
+
+    public static Option<int> Bootstrap() => Integer("--bootstrap", "Bootstrap resamples for each SRCC interval (0 leaves them out).", Monotonicity.DefaultBootstrap, 0, 100_000);
+
+    public static Option<double> Threshold(string description) => Number("--threshold", description, Monotonicity.DefaultThreshold, 0, 1);
+
+    public static Option<int> Batch() => Integer("--batch", "Batch size of the network input.", 1, 1, 4096);
+
+    public static Option<int> Repeats(int defaultValue, string description) => Integer("--repeats", description, defaultValue, 1, 1000);
+
+    public static Option<string> Space() => Text("--space", $"Search space ({string.Join(", ", SearchSpaces.All.Select(s => s.Name))}).", "nb201");
+
+    public static Option<string> Arch(bool required = true) => new("--arch")
+    {
+        Description = "Architecture in either canonical form: the arch string (|op~0|+|op~0|op~1|+...) or its ops digits (e.g. 333133).",
+        Required = required,
+    };
+
+    public static Option<string?> Archs(string description = "A file with one architecture a line, in either text form ('#' starts a comment).")
+        => new("--archs") { Description = description };
+
+    public static Option<string> Dataset(string description = "Dataset the network is built for: cifar10 (32×32, 10 classes), cifar100 (32×32, 100), imagenet16-120 (16×16, 120).")
+        => Text("--dataset", description, "cifar10");
+
+    public static Option<string?> Store() => new("--store")
+    {
+        Description = $"The profile store, an SQLite file (else ${Workflows.StoreLocation.EnvironmentVariable}, else {Profiling.Store.ProfileStore.DefaultPath}); predictors live beside it.",
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print the result as JSON instead of text." };
+
+    public static Option<string> Device(string description) => new("--device") { Description = description, Required = true };
+
+    public static Option<string[]> Devices(string name, string description) => new(name)
+    {
+        Description = description + " Comma-separated names; 'all' and a trailing * (prefix) are allowed.",
+        Required = true,
+        CustomParser = result => result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
+    };
+
+    public static Option<string> Objective(string description, bool required = true) => new("--objective") { Description = description, Required = required };
+
+    public static Option<string> Out(string description, bool required = true) => new("--out") { Description = description, Required = required };
+
+    public static ChoiceOption<PredictorModel> Model() => Choice("--model", "Predictor family (auto cross-validates the others and keeps the best).", PredictorModel.Auto,
+        ("auto", PredictorModel.Auto), ("additive", PredictorModel.Additive), ("fasttree", PredictorModel.FastTree), ("lightgbm", PredictorModel.LightGbm));
+
+    /// <summary>--method for a verb that uses one adapted model; "default" is device-mix where other devices cover what is needed, else rescale.</summary>
+    public static ChoiceOption<AdaptationMethod?> Method() => Choice<AdaptationMethod?>("--method",
+        "How the proxy is adapted with the target samples (default: device-mix where other devices cover what is needed, else rescale).", null,
+        ("default", null), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
+
+    public static ChoiceOption<SearchStrategyKind> Strategy() => Choice("--strategy", "Search strategy.", SearchStrategyKind.Evolution,
+        ("exhaustive", SearchStrategyKind.Exhaustive), ("random", SearchStrategyKind.Random), ("evolution", SearchStrategyKind.Evolution));
+
+    public static ChoiceOption<LatencyMode> Latency() => Choice("--latency",
+        "Without --proxy: predicted (the target's predictor) or measured (its measurements, the predictor where it has none).", LatencyMode.Predicted,
+        ("predicted", LatencyMode.Predicted), ("measured", LatencyMode.Measured));
+
+    /// <summary>The value the user gave, or null when the option was left at its default.</summary>
+    public static T? Given<T>(this ParseResult parse, Option<T> option) where T : struct
+        => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+
+    public static StoreLocation StoreLocation(this ParseResult parse, Option<string?> option)
+        => Workflows.StoreLocation.Resolve(parse.GetValue(option), Environment.GetEnvironmentVariable(Workflows.StoreLocation.EnvironmentVariable));
+
+    public static SearchSpace SearchSpace(this ParseResult parse, Option<string> option) => SearchSpaces.Get(parse.GetValue(option)!);
+
+    public static Option<int> Integer(string name, string description, int defaultValue, int minimum, int maximum)
+    {
+        var option = IntegerOption(name, description, minimum, maximum);
+        option.DefaultValueFactory = _ => defaultValue;
+        return option;
+    }
+
+    /// <summary>An integer with no default: null when not given.</summary>
+    public static Option<int?> OptionalInteger(string name, string description, int minimum, int maximum) => new(name)
+    {
+        Description = description,
+        CustomParser = result => ParseInteger(result, name, minimum, maximum),
+    };
+
+    public static Option<double> Number(string name, string description, double? defaultValue, double minimum, double maximum, bool minimumExclusive = false)
+    {
+        var option = new Option<double>(name)
+        {
+            Description = description,
+            CustomParser = result => ParseNumber(result, name, minimum, maximum, minimumExclusive) ?? 0,
+        };
+        if (defaultValue is { } value)
+        {
+            option.DefaultValueFactory = _ => value;
+        }
+        return option;
+    }
+
+    /// <summary>Numbers given as one comma-separated list (or the option repeated).</summary>
+    public static Option<double[]> Numbers(string name, string description, double minimum, double maximum, bool minimumExclusive) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var values = new List<double>();
+            foreach (string item in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            {
+                if (Check(result, name, item, minimum, maximum, minimumExclusive) is not { } value)
+                {
+                    return [];
+                }
+                values.Add(value);
+            }
+            return values.ToArray();
+        },
+    };
+
+    public static Option<string> Text(string name, string description, string defaultValue) => new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+
+    public static ChoiceOption<T> Choice<T>(string name, string description, T defaultValue, params (string Name, T Value)[] choices)
+        => new(name, description, defaultValue, choices);
+
+    /// <summary>Several choices, comma-separated; <c>all</c> selects every one.</summary>
+    public static Option<T[]> Choices<T>(string name, string description, params (string Name, T Value)[] choices) => new(name)
+    {
+        Description = description + $" Comma-separated, or all [default: all].",
+        HelpName = string.Join("|", choices.Select(c => c.Name).Append("all")),
+        CustomParser = result =>
+        {
+            var values = new List<T>();
+            foreach (string item in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            {
+                if (item.Equals("all", StringComparison.OrdinalIgnoreCase))
+                {
+                    values.AddRange(choices.Select(c => c.Value));
+                    continue;
+                }
+                var match = choices.Where(c => c.Name.Equals(item, StringComparison.OrdinalIgnoreCase)).ToList();
+                if (match.Count == 0)
+                {
+                    result.AddError($"{name}: '{item}' is not one of {string.Join(", ", choices.Select(c => c.Name))} or all.");
+                    return [];
+                }
+                values.Add(match[0].Value);
+            }
+            return values.Distinct().ToArray();
+        },
+    };
+
+    private static Option<int> IntegerOption(string name, string description, int minimum, int maximum) => new(name)
+    {
+        Description = description,
+        CustomParser = result => ParseInteger(result, name, minimum, maximum) ?? minimum,
+    };
+
+    private static int? ParseInteger(ArgumentResult result, string name, int minimum, int maximum)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
+        if (!BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            result.AddError($"{name}: '{text}' is not a whole number.");
+            return null;
+        }
+        if (value < minimum || value > maximum)
+        {
+            result.AddError($"{name} must be between {minimum:N0} and {maximum:N0} (got {text}).");
+            return null;
+        }
+        return (int)value;
+    }
+
+    private static double? ParseNumber(ArgumentResult result, string name, double minimum, double maximum, bool minimumExclusive)
+        => Check(result, name, result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "", minimum, maximum, minimumExclusive);
+
+    private static double? Check(ArgumentResult result, string name, string text, double minimum, double maximum, bool minimumExclusive)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+        {
+            result.AddError($"{name}: '{text}' is not a number.");
+            return null;
+        }
+        if (!double.IsFinite(value))
+        {
+            result.AddError($"{name}: '{text}' is not a finite number.");
+            return null;
+        }
+        if (value > maximum || (minimumExclusive ? value <= minimum : value < minimum))
+        {
+            result.AddError($"{name} must be {(minimumExclusive ? "more than" : "at least")} {minimum.ToString(CultureInfo.InvariantCulture)} " +
+                            $"and at most {maximum.ToString("N0", CultureInfo.InvariantCulture)} (got {text}).");
+            return null;
+        }
+        return value;
+    }
+}
+
+/// <summary>
+/// An option whose value is one of a few names, each standing for a typed value (an enum member). The
+/// parsed text stays the name, so help shows "[default: evolution]" as the user would type it.
+/// </summary>
+internal sealed class ChoiceOption<T> : Option<string>
+{
+    private readonly (string Name, T Value)[] _choices;
+
+    public ChoiceOption(string name, string description, T defaultValue, (string Name, T Value)[] choices) : base(name)
+    {
+        _choices = choices;
+        string defaultName = choices.First(c => EqualityComparer<T>.Default.Equals(c.Value, defaultValue)).Name;
+        Description = description;
+        HelpName = string.Join("|", choices.Select(c => c.Name));
+        DefaultValueFactory = _ => defaultName;
+        Validators.Add(result =>
+        {
+            string given = result.GetValueOrDefault<string>() ?? "";
+            if (!choices.Any(c => c.Name.Equals(given, StringComparison.OrdinalIgnoreCase)))
+            {
+                result.AddError($"{name}: '{given}' is not one of {string.Join(", ", choices.Select(c => c.Name))}.");
+            }
+        });
+    }
+
+    /// <summary>The typed value of the name given (or of the default).</summary>
+    public T ValueIn(ParseResult parse)
+    {
+        string given = parse.GetValue(this) ?? "";
+        return _choices.First(c => c.Name.Equals(given, StringComparison.OrdinalIgnoreCase)).Value;
+    }
+}

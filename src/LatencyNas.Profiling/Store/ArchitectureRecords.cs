@@ -1,0 +1,70 @@
+using System.Text.Json;
+using LatencyNas.Core.Spaces;
+using Microsoft.Data.Sqlite;
+
+namespace LatencyNas.Profiling.Store;
+
+/// <summary>The store's architectures and their analytic features per dataset, each written once.</summary>
+public sealed class ArchitectureRecords
+{
+    private readonly StoreConnection _connection;
+    // Ids known to be committed (or inside the open transaction), by space, digits, dataset and resolution.
+    private readonly Dictionary<(string Space, string Digits, string Dataset, int Resolution), long> _ids = [];
+    private readonly Lock _idsLock = new();
+
+    internal ArchitectureRecords(StoreConnection connection) => _connection = connection;
+
+    /// <summary>The id of an architecture, inserting it (with its features for <paramref name="dataset"/>) on first sight.</summary>
+    public long Ensure(SearchSpace space, Architecture architecture, Dataset dataset) => _connection.Write(() => Ensure(space, architecture, dataset, null));
+
+    /// <summary>Like <see cref="Ensure(SearchSpace, Architecture, Dataset)"/>, inside a transaction the caller holds.</summary>
+    internal long Ensure(SearchSpace space, Architecture architecture, Dataset dataset, SqliteTransaction? transaction)
+    {
+        var key = (space.Name, architecture.Digits, dataset.Name, dataset.Resolution);
+        lock (_idsLock)
+        {
+            if (_ids.TryGetValue(key, out long known))
+            {
+                return known;
+            }
+        }
+        var features = space.Features(architecture, dataset);
+        using var insert = _connection.Command("""
+            INSERT INTO architectures (space, digits, arch, disconnected, op_counts) VALUES ($space, $digits, $arch, $disconnected, $ops)
+            ON CONFLICT (space, digits) DO UPDATE SET arch = excluded.arch
+            RETURNING id
+            """, transaction);
+        insert.Parameters.AddWithValue("$space", space.Name);
+        insert.Parameters.AddWithValue("$digits", architecture.Digits);
+        insert.Parameters.AddWithValue("$arch", space.Format(architecture));
+        insert.Parameters.AddWithValue("$disconnected", features.Disconnected);
+        insert.Parameters.AddWithValue("$ops", JsonSerializer.Serialize(features.OpCounts.ToDictionary()));
+        long id = (long)insert.ExecuteScalar()!;
+
+        using var insertFeatures = _connection.Command("""
+            INSERT OR IGNORE INTO architecture_features (architecture_id, dataset, resolution, params, macs, extra)
+            VALUES ($id, $dataset, $resolution, $params, $macs, $extra)
+            """, transaction);
+        insertFeatures.Parameters.AddWithValue("$id", id);
+        insertFeatures.Parameters.AddWithValue("$dataset", dataset.Name);
+        insertFeatures.Parameters.AddWithValue("$resolution", dataset.Resolution);
+        insertFeatures.Parameters.AddWithValue("$params", features.Parameters);
+        insertFeatures.Parameters.AddWithValue("$macs", features.Macs);
+        insertFeatures.Parameters.AddWithValue("$extra", JsonSerializer.Serialize(features.Extra.ToDictionary()));
+        insertFeatures.ExecuteNonQuery();
+        lock (_idsLock)
+        {
+            _ids[key] = id;
+        }
+        return id;
+    }
+
+    /// <summary>Forgets cached ids after a rolled-back transaction: the rows it inserted are gone.</summary>
+    internal void ForgetCached()
+    {
+        lock (_idsLock)
+        {
+            _ids.Clear();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Profiling.Devices;
+using Microsoft.Data.Sqlite;
+
+namespace LatencyNas.Profiling.Store;
+
+/// <summary>The store's devices: measured here or through agents (with fingerprints), or imported from tables.</summary>
+public sealed class DeviceRecords
+{
+    private const string Columns = "d.id, d.name, d.kind, d.fingerprint, d.source, d.dataset, d.resolution, d.batch, d.created_at";
+    private readonly StoreConnection _connection;
+
+    internal DeviceRecords(StoreConnection connection) => _connection = connection;
+
+    /// <summary>
+    /// Registers a live or remote device, or checks that the stored one was measured with the same
+    /// fingerprint. Mixing two machines or two settings under one name would make its numbers meaningless.
+    /// </summary>
+    /// <exception cref="ProfileStoreException">The name is taken by a device with another fingerprint or kind.</exception>
+    public StoredDevice EnsureMeasured(DeviceDescriptor device, DeviceFingerprint fingerprint, DeviceKind kind) => _connection.Write(() =>
+    {
+        if (Find(device.Name) is { } existing)
+        {
+            if (existing.Kind != kind)
+            {
+                throw new ProfileStoreException($"The store already has a {Text(existing.Kind)} device named '{device.Name}'; give this one another name (--device-name).");
+            }
+            if (existing.Fingerprint is { } stored && stored.Hash != fingerprint.Hash)
+            {
+                throw new ProfileStoreException(
+                    $"Device '{device.Name}' in {_connection.Path} was measured with a different fingerprint ({Describe(stored)}) than now ({Describe(fingerprint)}); " +
+                    "use another store, or another device name (--device-name).");
+            }
+            return existing;
+        }
+        using var command = _connection.Command("""
+            INSERT INTO devices (name, kind, fingerprint, fingerprint_hash, cpu_model, cores, os, runtime, runtime_version, provider,
+                                 threads, optimization, batch, resolution, dataset, source, created_at)
+            VALUES ($name, $kind, $fingerprint, $hash, $cpu, $cores, $os, $runtime, $version, $provider,
+                    $threads, $optimization, $batch, $resolution, $dataset, $source, $created)
+            """);
+        command.Parameters.AddWithValue("$name", device.Name);
+        command.Parameters.AddWithValue("$kind", Text(kind));
+        command.Parameters.AddWithValue("$fingerprint", fingerprint.ToJson());
+        command.Parameters.AddWithValue("$hash", fingerprint.Hash);
+        command.Parameters.AddWithValue("$cpu", fingerprint.CpuModel);
+        command.Parameters.AddWithValue("$cores", fingerprint.Cores);
+        command.Parameters.AddWithValue("$os", fingerprint.OperatingSystem);
+        command.Parameters.AddWithValue("$runtime", fingerprint.Runtime);
+        command.Parameters.AddWithValue("$version", fingerprint.RuntimeVersion);
+        command.Parameters.AddWithValue("$provider", fingerprint.Provider);
+        command.Parameters.AddWithValue("$threads", fingerprint.Threads);
+        command.Parameters.AddWithValue("$optimization", fingerprint.Optimization);
+        command.Parameters.AddWithValue("$batch", fingerprint.BatchSize);
+        command.Parameters.AddWithValue("$resolution", fingerprint.Resolution);
+        command.Parameters.AddWithValue("$dataset", fingerprint.Dataset);
+        command.Parameters.AddWithValue("$source", device.Source);
+        command.Parameters.AddWithValue("$created", StoreConnection.Now());
+        command.ExecuteNonQuery();
+        return Find(device.Name)!;
+    });
+
+    /// <summary>Registers (or finds) a device imported from a table, inside an import's transaction.</summary>
+    internal StoredDevice EnsureTable(string name, string source, Dataset dataset, SqliteTransaction transaction)
+    {
+        if (Find(name, transaction) is { } existing)
+        {
+            return existing.Kind == DeviceKind.Table
+                ? existing
+                : throw new ProfileStoreException($"The store already has a {Text(existing.Kind)} device named '{name}'; import under another --prefix.");
+        }
+        using var command = _connection.Command(
+            "INSERT INTO devices (name, kind, source, dataset, resolution, created_at) VALUES ($name, 'table', $source, $dataset, $resolution, $created)", transaction);
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$source", source);
+        command.Parameters.AddWithValue("$dataset", dataset.Name);
+        command.Parameters.AddWithValue("$resolution", dataset.Resolution);
+        command.Parameters.AddWithValue("$created", StoreConnection.Now());
+        command.ExecuteNonQuery();
+        return Find(name, transaction)!;
+    }
+
+    public StoredDevice? Find(string name) => Find(name, transaction: null);
+
+    private StoredDevice? Find(string name, SqliteTransaction? transaction) => _connection.Guard(() =>
+    {
+        using var command = _connection.Command($"SELECT {Columns} FROM devices d WHERE d.name = $name", transaction);
+        command.Parameters.AddWithValue("$name", name);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    });
+
+    /// <exception cref="ProfileStoreException">No device of that name; the message lists the known ones.</exception>
+    public StoredDevice Get(string name)
+        => Find(name) ?? throw new ProfileStoreException($"No device '{name}' in {_connection.Path}. Known devices: {KnownNames()}.");
+
+    /// <summary>Every device with how many measurements (successful and failed) it holds, by name.</summary>
+    public IReadOnlyList<DeviceSummary> List() => _connection.Guard(() =>
+    {
+        using var command = _connection.Command($"""
+            SELECT {Columns}, coalesce(sum(m.status = 'ok'), 0) AS measured, coalesce(sum(m.status = 'failed'), 0) AS failed
+            FROM devices d LEFT JOIN measurements m ON m.device_id = d.id
+            GROUP BY d.id ORDER BY d.name
+            """);
+        var devices = new List<DeviceSummary>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            devices.Add(new DeviceSummary(Read(reader), (int)reader.Integer("measured"), (int)reader.Integer("failed")));
+        }
+        return devices;
+    });
+
+    private string KnownNames()
+    {
+        var names = List().Select(d => d.Device.Name).ToList();
+        return names.Count == 0 ? "(none yet)" : names.Count <= 40 ? string.Join(", ", names) : string.Join(", ", names.Take(40)) + $", … ({names.Count} in all)";
+    }
+
+    private static StoredDevice Read(SqliteDataReader reader) => new(
+        reader.Integer("id"),
+        reader.Text("name"),
+        Enum.Parse<DeviceKind>(reader.Text("kind"), ignoreCase: true),
+        reader.NullableText("fingerprint") is { } json ? DeviceFingerprint.FromJson(json) : null,
+        reader.NullableText("source"),
+        reader.NullableText("dataset"),
+        reader.NullableInt("resolution"),
+        reader.NullableInt("batch"),
+        reader.Timestamp("created_at"));
+
+    private static string Text(DeviceKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static string Describe(DeviceFingerprint f)
+        => $"{f.CpuModel}, {f.Cores} cores, {f.Runtime} {f.RuntimeVersion}, {f.Provider}, {f.Threads} threads, {f.Optimization}, batch {f.BatchSize}, {f.Resolution}px";
+}

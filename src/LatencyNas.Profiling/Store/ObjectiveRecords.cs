@@ -1,0 +1,103 @@
+using LatencyNas.Core.Spaces;
+using Microsoft.Data.Sqlite;
+
+namespace LatencyNas.Profiling.Store;
+
+/// <summary>Objectives (higher is better) by architecture: imported accuracies, and cached computed scores.</summary>
+public sealed class ObjectiveRecords
+{
+    private readonly StoreConnection _connection;
+    private readonly ArchitectureRecords _architectures;
+
+    internal ObjectiveRecords(StoreConnection connection, ArchitectureRecords architectures)
+    {
+        _connection = connection;
+        _architectures = architectures;
+    }
+
+    /// <summary>Names of the objectives the store holds, with their counts.</summary>
+    public IReadOnlyList<(string Name, int Count)> List() => _connection.Guard(() =>
+    {
+        using var command = _connection.Command("SELECT name, count(*) AS values_held FROM objectives GROUP BY name ORDER BY name");
+        var objectives = new List<(string, int)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            objectives.Add((reader.Text("name"), (int)reader.Integer("values_held")));
+        }
+        return objectives;
+    });
+
+    /// <summary>Whether the store holds values of an objective for a space.</summary>
+    public bool Has(string name, SearchSpace space) => ValuesOf(name, space).Count > 0;
+
+    /// <summary>Values of an objective for the architectures of a space, by digits.</summary>
+    /// <exception cref="ProfileStoreException">The store holds no objective of that name for the space; the message lists those it has.</exception>
+    public IReadOnlyDictionary<string, double> Get(string name, SearchSpace space)
+    {
+        var values = ValuesOf(name, space);
+        if (values.Count == 0)
+        {
+            var known = List().Select(o => o.Name).Where(n => !n.StartsWith("zerocost:", StringComparison.Ordinal)).ToList();
+            throw new ProfileStoreException(
+                $"No objective '{name}' for {space.Name} in {_connection.Path}. " +
+                (known.Count > 0 ? $"Known objectives: {string.Join(", ", known)}." : "Import one with `latnas import --csv FILE --objectives COLUMN`."));
+        }
+        return values;
+    }
+
+    /// <summary>Like <see cref="Get"/>, but empty rather than an error when the store has none.</summary>
+    public IReadOnlyDictionary<string, double> GetOrEmpty(string name, SearchSpace space) => ValuesOf(name, space);
+
+    /// <summary>Stores computed objective values (e.g. zero-cost proxies) in one transaction, so they are computed once.</summary>
+    public void Save(string name, SearchSpace space, Dataset dataset, IEnumerable<(Architecture Architecture, double Value)> values, string source)
+        => _connection.InTransaction(transaction =>
+        {
+            using var upsert = PrepareUpsert(transaction);
+            foreach (var (architecture, value) in values)
+            {
+                Upsert(upsert, name, _architectures.Ensure(space, architecture, dataset, transaction), value, source);
+            }
+            return 0;
+        }, _architectures.ForgetCached);
+
+    internal SqliteCommand PrepareUpsert(SqliteTransaction transaction)
+    {
+        var command = _connection.Command("""
+            INSERT INTO objectives (name, architecture_id, value, source) VALUES ($name, $arch, $value, $source)
+            ON CONFLICT (name, architecture_id) DO UPDATE SET value = excluded.value, source = excluded.source
+            """, transaction);
+        command.Parameters.Add("$name", SqliteType.Text);
+        command.Parameters.Add("$arch", SqliteType.Integer);
+        command.Parameters.Add("$value", SqliteType.Real);
+        command.Parameters.Add("$source", SqliteType.Text);
+        command.Prepare();
+        return command;
+    }
+
+    internal static void Upsert(SqliteCommand prepared, string name, long architectureId, double value, string source)
+    {
+        prepared.Parameters["$name"].Value = name;
+        prepared.Parameters["$arch"].Value = architectureId;
+        prepared.Parameters["$value"].Value = value;
+        prepared.Parameters["$source"].Value = source;
+        prepared.ExecuteNonQuery();
+    }
+
+    private Dictionary<string, double> ValuesOf(string name, SearchSpace space) => _connection.Guard(() =>
+    {
+        using var command = _connection.Command("""
+            SELECT a.digits, o.value FROM objectives o JOIN architectures a ON a.id = o.architecture_id
+            WHERE o.name = $name AND a.space = $space
+            """);
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$space", space.Name);
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            values[reader.Text("digits")] = reader.Real("value");
+        }
+        return values;
+    });
+}

@@ -1,0 +1,56 @@
+using LatencyNas.Analysis;
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+
+namespace LatencyNas.Workflows;
+
+/// <param name="Targets">Names, <c>all</c>, or <c>prefix*</c>; the proxy itself is left out.</param>
+/// <param name="TargetSamples">Target measurements the adaptation may use (K); the rest are the test set.</param>
+/// <param name="Methods">The methods to compare (null: all three).</param>
+public sealed record AdaptRequest(
+    string Proxy, IReadOnlyList<string> Targets, SearchSpace Space, StoreLocation Store, int TargetSamples = 10, IReadOnlyList<AdaptationMethod>? Methods = null, int Seed = 0)
+{
+    public static IReadOnlyList<AdaptationMethod> AllMethods { get; } = [AdaptationMethod.Rescale, AdaptationMethod.ProxyFeature, AdaptationMethod.DeviceMix];
+
+    /// <summary>The methods named, each once, or all three.</summary>
+    public IReadOnlyList<AdaptationMethod> MethodsToRun => Methods is { Count: > 0 } named ? named.Distinct().ToList() : AllMethods;
+}
+
+/// <summary>Per target: SRCC before and after each method, on the target's measurements beyond the K samples.</summary>
+public sealed record AdaptResult(string Proxy, int TargetSamples, int Seed, IReadOnlyList<AdaptationMethod> Methods, IReadOnlyList<AdaptationReport> Targets);
+
+/// <summary>
+/// Adapts a proxy's latency predictor to each target from K target measurements and scores it on
+/// the target's other measurements. Every target is loaded and checked for more than K measurements
+/// before the first adaptation; each target's row is reported as it finishes.
+/// </summary>
+public sealed class AdaptUseCase
+{
+    /// <exception cref="InvalidInputException">An unknown device, no target besides the proxy, or a target with K or fewer measurements.</exception>
+    public AdaptResult Run(AdaptRequest request, IProgress<AdaptationReport>? rows = null, CancellationToken cancellation = default)
+    {
+        var methods = request.MethodsToRun;
+        using var store = request.Store.OpenExisting();
+        var proxy = StoredLatencies.Load(store, request.Proxy, request.Space);
+        var targets = StoredLatencies.Resolve(store, request.Targets).Where(t => t != proxy.Device)
+            .Select(t => StoredLatencies.Load(store, t, request.Space)).ToList();
+        if (targets.Count == 0)
+        {
+            throw new InvalidInputException($"No target besides the proxy {proxy.Device}.");
+        }
+        foreach (var target in targets)
+        {
+            StoredAdaptation.RequireSamples(target, request.TargetSamples);
+        }
+        var others = methods.Contains(AdaptationMethod.DeviceMix) ? StoredLatencies.LoadAll(store, request.Space) : [];
+        var reports = new List<AdaptationReport>();
+        foreach (var target in targets)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var report = AdaptationExperiment.Run(proxy, target, request.TargetSamples, request.Seed, methods, others);
+            reports.Add(report);
+            rows?.Report(report);
+        }
+        return new AdaptResult(proxy.Device, request.TargetSamples, request.Seed, methods, reports);
+    }
+}

@@ -1,0 +1,63 @@
+using LatencyNas.Analysis.Search;
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Profiling.Store;
+using LatencyNas.Torch.Networks;
+
+namespace LatencyNas.Workflows;
+
+/// <summary>
+/// What a search can maximise: an objective in the store (e.g. an imported accuracy), the analytic
+/// parameter or MAC count, or a training-free proxy computed on the real networks and cached in the store.
+/// </summary>
+public static class ObjectiveCatalog
+{
+    /// <summary>The objectives computed rather than read: params and macs (analytic), synflow and zico (zero-cost proxies).</summary>
+    public static IReadOnlyList<string> Computed { get; } = ["params", "macs", .. ZeroCostProxies.Names];
+
+    /// <summary>Checks a name before anything expensive happens.</summary>
+    /// <exception cref="InvalidInputException">Neither computed nor in the store for the space; the message lists what there is.</exception>
+    public static void Check(ProfileStore store, SearchSpace space, string name)
+    {
+        if (ZeroCostProxies.Names.Contains(name) && !NetworkFactory.Supports(space))
+        {
+            throw new InvalidInputException($"'{name}' is computed on the real networks, and no network builder exists for space {space.Name}.");
+        }
+        if (!Computed.Contains(name) && !store.Objectives.Has(name, space))
+        {
+            var known = store.Objectives.List().Select(o => o.Name).Where(n => !n.StartsWith(CachePrefix, StringComparison.Ordinal)).ToList();
+            throw new InvalidInputException(
+                $"Unknown objective '{name}': not in {store.Path} for {space.Name}, and not one of {string.Join(", ", Computed)}." +
+                (known.Count > 0 ? $" The store holds: {string.Join(", ", known)}." : " Import one with `latnas import --csv FILE --objectives COLUMN`."));
+        }
+    }
+
+    /// <summary>The objective by name; a zero-cost proxy reads and fills its cache in the store.</summary>
+    public static IObjective Open(ProfileStore store, SearchSpace space, Dataset dataset, string name, int seed)
+    {
+        Check(store, space, name);
+        if (name is "params" or "macs")
+        {
+            return ComputedObjective.Analytic(name, space, dataset);
+        }
+        if (ZeroCostProxies.Names.Contains(name))
+        {
+            string cacheName = $"{CachePrefix}{name}:{dataset.Name}:{dataset.Resolution}:seed{seed}:float64";
+            var cached = store.Objectives.GetOrEmpty(cacheName, space);
+            return new ComputedObjective(name, architectures =>
+            {
+                var missing = architectures.Where(a => !cached.ContainsKey(a.Digits)).ToList();
+                var computed = missing.Select(a => (a, ZeroCostProxies.Compute(name, space, a, dataset, seed))).ToList();
+                if (computed.Count > 0)
+                {
+                    store.Objectives.Save(cacheName, space, dataset, computed, "latnas zerocost");
+                }
+                var values = computed.ToDictionary(p => p.a.Digits, p => p.Item2);
+                return architectures.Select(a => cached.TryGetValue(a.Digits, out double v) ? v : values[a.Digits]).ToArray();
+            });
+        }
+        return new TableObjective(name, store.Objectives.Get(name, space));
+    }
+
+    private const string CachePrefix = "zerocost:";
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using LatencyNas.Core;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Workflows;
+
+/// <summary>How a predictor did on the measurements it was not trained on (one row of <c>train</c> and <c>evaluate</c>).</summary>
+public sealed record PredictorEvaluation(
+    string Device, string Model, int Train, int Test, double Within5, double Within10, double Srcc, double Kendall, double Mape, double Rmse, double TrainSeconds);
+
+/// <summary>A predictor saved beside a store, as <c>predictors list</c> shows it.</summary>
+/// <param name="Model">The model asked for (auto, additive, fasttree, lightgbm).</param>
+/// <param name="Chosen">The family and target it came to (what auto chose).</param>
+/// <param name="Problem">Why the file could not be read, when it could not; the other details are then unknown.</param>
+public sealed record SavedPredictor(
+    string Device, string Model, string? Chosen, string? Space, string? Dataset, int? TrainedOn, PredictionMetrics? TestMetrics, DateTimeOffset? CreatedAt,
+    string Path, string? Problem = null);
+
+/// <summary>
+/// Trained predictors beside a store: <c>predictors/&lt;device&gt;/&lt;model&gt;.predictor</c>. Training,
+/// testing and saving happen here, so a predictor trained for a search is saved exactly as <c>train</c> saves it.
+/// </summary>
+public static class PredictorCatalog
+{
+    /// <summary>Architectures a predictor is trained on unless told otherwise (fewer when the device has fewer than 1,250: then 80%).</summary>
+    public const int DefaultTrainSize = 1000;
+
+    public static int TrainSizeFor(int? requested, int measured) => requested ?? Math.Min(DefaultTrainSize, measured * 4 / 5);
+
+    public static string PathFor(StoreLocation store, string device, PredictorModel model)
+    {
+        string safe = string.Concat(device.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return Path.Combine(store.PredictorFolder, safe, Name(model) + ".predictor");
+    }
+
+    public static string Name(PredictorModel model) => model.ToString().ToLowerInvariant();
+
+    /// <summary>The predictor file to use: the named model, else auto, else the newest trained for the device.</summary>
+    /// <exception cref="InvalidInputException">No such predictor; the message says how to train one.</exception>
+    public static string Find(StoreLocation store, string device, PredictorModel? model)
+    {
+        string path = PathFor(store, device, model ?? PredictorModel.Auto);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+        string folder = Path.GetDirectoryName(path)!;
+        if (model is null && Directory.Exists(folder) && Directory.GetFiles(folder, "*.predictor").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault() is { } newest)
+        {
+            return newest;
+        }
+        string which = model is { } named ? $" --model {Name(named)}" : "";
+        throw new InvalidInputException(
+            $"No trained {(model is { } m ? Name(m) + " " : "")}predictor for device '{device}' next to {store.Path}; run `latnas train --device {device}{which}{store.Suggestion}` first.");
+    }
+
+    public static bool Has(StoreLocation store, string device)
+        => Directory.Exists(Path.GetDirectoryName(PathFor(store, device, PredictorModel.Auto))) &&
+           Directory.GetFiles(Path.GetDirectoryName(PathFor(store, device, PredictorModel.Auto))!, "*.predictor").Length > 0;
+
+    /// <exception cref="InvalidInputException">No such predictor, or the file is corrupt.</exception>
+    public static (LatencyPredictor Predictor, PredictorMetadata Metadata) Load(StoreLocation store, string device, PredictorModel? model = null)
+    {
+        string path = Find(store, device, model);
+        try
+        {
+            return PredictorFile.Load(path);
+        }
+        catch (InvalidInputException error)
+        {
+            throw new InvalidInputException($"{error.Message} Train it again: `latnas train --device {device}{store.Suggestion}`.", error);
+        }
+    }
+
+    /// <summary>Every predictor saved beside the store, by device then model.</summary>
+    public static IReadOnlyList<SavedPredictor> List(StoreLocation store)
+    {
+        if (!Directory.Exists(store.PredictorFolder))
+        {
+            return [];
+        }
+        var saved = new List<SavedPredictor>();
+        foreach (string path in Directory.GetFiles(store.PredictorFolder, "*.predictor", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            PredictorMetadata metadata;
+            try
+            {
+                metadata = PredictorFile.ReadMetadata(path);
+            }
+            catch (InvalidInputException error)
+            {
+                saved.Add(new SavedPredictor(Path.GetFileName(Path.GetDirectoryName(path)!), Path.GetFileNameWithoutExtension(path),
+                    null, null, null, null, null, null, path, error.Message));
+                continue;
+            }
+            saved.Add(new SavedPredictor(
+                metadata.Device, metadata.Requested ?? Path.GetFileNameWithoutExtension(path), $"{metadata.Kind.ToLowerInvariant()}{(metadata.Target == "Log" ? " (log target)" : "")}",
+                metadata.Space, metadata.Dataset, metadata.TrainedOn, metadata.TestMetrics, metadata.CreatedAt, path));
+        }
+        return saved.OrderBy(p => p.Device, StringComparer.Ordinal).ThenBy(p => p.Model, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Trains on <paramref name="trainSize"/> architectures drawn with <paramref name="seed"/> and tests on the rest.</summary>
+    /// <exception cref="InvalidInputException">Too few measurements to leave any to test on.</exception>
+    public static (PredictorEvaluation Evaluation, TrainedPredictor Trained) TrainAndTest(LatencyData data, PredictorModel model, int trainSize, int seed)
+    {
+        var (train, test) = data.Split(trainSize, seed);
+        var clock = Stopwatch.StartNew();
+        var trained = PredictorTrainer.Train(model, train, seed);
+        double seconds = clock.Elapsed.TotalSeconds;
+        var metrics = PredictionMetrics.Compute(test.LatenciesMs, trained.Predictor.Predict(test.Architectures));
+        return (new PredictorEvaluation(data.Device, trained.Predictor.Description, train.Count, test.Count, metrics.Within5, metrics.Within10,
+            metrics.Srcc, metrics.KendallTau, metrics.Mape, metrics.Rmse, seconds), trained);
+    }
+
+    /// <summary>Trains, tests and saves a device's predictor where <see cref="Find"/> looks for it.</summary>
+    /// <returns>The evaluation, the saved file and the trained predictor.</returns>
+    public static (PredictorEvaluation Evaluation, string Path, TrainedPredictor Trained) TrainAndSave(
+        StoreLocation store, LatencyData data, PredictorModel model, int trainSize, int seed)
+    {
+        var (evaluation, trained) = TrainAndTest(data, model, trainSize, seed);
+        string path = PathFor(store, data.Device, model);
+        PredictorFile.Save(path, trained.Predictor, new PredictorMetadata
+        {
+            Device = data.Device,
+            Kind = trained.Predictor.Kind.ToString(),
+            Target = trained.Predictor.Target.ToString(),
+            Space = data.Space.Name,
+            Dataset = data.Dataset.Name,
+            Resolution = data.Dataset.Resolution,
+            TrainedOn = evaluation.Train,
+            Seed = seed,
+            Requested = Name(model),
+            TestMetrics = new PredictionMetrics(evaluation.Test, evaluation.Rmse, evaluation.Mape, evaluation.Within5, evaluation.Within10, evaluation.Srcc, evaluation.Kendall),
+            Candidates = trained.CandidateScores,
+        });
+        return (evaluation, path, trained);
+    }
+}

@@ -1,0 +1,126 @@
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Profiling;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Timing;
+using LatencyNas.Workflows.Runners;
+
+namespace LatencyNas.Workflows;
+
+/// <summary>What <c>latnas profile</c> measures, where, and how.</summary>
+/// <param name="Device">A descriptor file, or the name of a shipped descriptor.</param>
+/// <param name="DeviceName">Store the measurements under this name instead of the descriptor's.</param>
+/// <param name="Session">Profiles of the same architectures are told apart by session (test-retest).</param>
+/// <param name="Precision">Overrides the protocol's target relative half-width of the median's 95% interval.</param>
+/// <param name="MaxRuns">Overrides the protocol's most timed runs per architecture.</param>
+/// <param name="MaxSeconds">Overrides the protocol's longest timed phase per architecture.</param>
+/// <param name="WarmupSeconds">Overrides the protocol's longest warm-up per architecture.</param>
+public sealed record ProfileRequest(
+    string Device,
+    SearchSpace Space,
+    ArchitectureSelection Architectures,
+    StoreLocation Store,
+    string? DeviceName = null,
+    int Session = 1,
+    bool RetryFailed = false,
+    double? Precision = null,
+    int? MaxRuns = null,
+    double? MaxSeconds = null,
+    double? WarmupSeconds = null,
+    double TimeoutSeconds = 120,
+    int Retries = 2)
+{
+    /// <summary>Architectures drawn when the request names none.</summary>
+    public const int DefaultCount = 100;
+}
+
+/// <summary>One architecture a profile could not measure, and why.</summary>
+public sealed record ProfileFailureRow(string Arch, string Ops, string Reason);
+
+/// <summary>What a profile run did.</summary>
+/// <param name="Requested">Distinct architectures asked for.</param>
+/// <param name="AlreadyStored">Of those, already settled in the store for this session (skipped).</param>
+/// <param name="Remaining">Neither stored nor measured nor failed: left for the next run.</param>
+/// <param name="StopReason">Why the run stopped early, or null when it finished.</param>
+public sealed record ProfileResult(
+    string Device, string Setting, string Store, string Space, int Session, int Requested, int AlreadyStored, int Measured, int Failed, int Remaining,
+    double ElapsedSeconds, double? MedianLatencyMs, string? StopReason, IReadOnlyList<ProfileFailureRow> Failures)
+{
+    public bool Succeeded => StopReason is null && Failed == 0;
+
+    public double SecondsPerArchitecture => Measured + Failed > 0 ? ElapsedSeconds / (Measured + Failed) : 0;
+}
+
+/// <summary>
+/// Profiles architectures on a device into the store. Everything the request names is checked, and
+/// the device probed, before the store is opened: a rejected request creates no store and no folder.
+/// </summary>
+public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
+{
+    private const double MaxSeconds = 86_400;
+
+    /// <exception cref="InvalidInputException">A bad device descriptor, selection, protocol or option, or a device that is absent.</exception>
+    public async Task<ProfileResult> RunAsync(ProfileRequest request, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var device = DeviceDescriptorReader.Resolve(request.Device);
+        if (request.DeviceName is { } rename)
+        {
+            device = device with { Name = rename };
+        }
+        var architectures = request.Architectures.Resolve(request.Space, ProfileRequest.DefaultCount);
+        foreach (var (name, seconds) in new[] { ("timeout", (double?)request.TimeoutSeconds), ("max-seconds", request.MaxSeconds), ("warmup-seconds", request.WarmupSeconds) })
+        {
+            if (seconds is { } value && !(value > 0 && value <= MaxSeconds))
+            {
+                throw new InvalidInputException($"--{name} must be more than 0 and at most {MaxSeconds:N0} seconds (got {value}).");
+            }
+        }
+        var options = new ProfileOptions
+        {
+            Protocol = Protocol(device, request).Validated(),
+            Session = request.Session,
+            RetryFailed = request.RetryFailed,
+            AttemptTimeout = TimeSpan.FromSeconds(request.TimeoutSeconds),
+            MaxRetries = request.Retries,
+        };
+        if (options.Problems() is { Count: > 0 } problems)
+        {
+            throw new InvalidInputException($"Invalid profile options: {string.Join("; ", problems)}.");
+        }
+
+        await using var runner = runners.Create(device);
+        await runner.ProbeAsync(cancellation);
+        using var store = request.Store.OpenOrCreate();
+        var summary = await new Profiler(runner, store, options).RunAsync(request.Space, architectures, progress, cancellation);
+        return new ProfileResult(
+            summary.Device, device.Summary, store.Path, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,
+            summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianOfMediansMs, summary.StopReason,
+            summary.Failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, f.Reason)).ToList());
+    }
+
+    private static MeasurementProtocol Protocol(DeviceDescriptor device, ProfileRequest request)
+    {
+        var protocol = device.Protocol ?? MeasurementProtocol.Default;
+        if (request.Precision is { } precision)
+        {
+            protocol = protocol with { TargetRelativePrecision = precision };
+        }
+        if (request.MaxRuns is { } maxRuns)
+        {
+            protocol = protocol with { MaxRuns = maxRuns, MinRuns = Math.Min(protocol.MinRuns, maxRuns) };
+        }
+        if (request.MaxSeconds is { } maxSeconds)
+        {
+            protocol = protocol with { MaxTime = TimeSpan.FromSeconds(maxSeconds) };
+        }
+        if (request.WarmupSeconds is { } warmupSeconds)
+        {
+            protocol = protocol with
+            {
+                WarmupMaxTime = TimeSpan.FromSeconds(warmupSeconds),
+                WarmupMinTime = TimeSpan.FromSeconds(Math.Min(warmupSeconds, protocol.WarmupMinTime.TotalSeconds)),
+            };
+        }
+        return protocol;
+    }
+}

@@ -1,0 +1,302 @@
+using LatencyNas.Analysis;
+using LatencyNas.Analysis.Reports;
+using LatencyNas.Analysis.Search;
+using LatencyNas.Core;
+using LatencyNas.Core.IO;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Core.Tables;
+using LatencyNas.Prediction;
+using LatencyNas.Profiling;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Store;
+using LatencyNas.Profiling.Timing;
+using LatencyNas.Workflows.Runners;
+
+namespace LatencyNas.Workflows;
+
+/// <summary>Without a proxy: whether a search trusts the target's predictor, or its measurements where it has them.</summary>
+public enum LatencyMode
+{
+    /// <summary>The target's saved predictor (trained and saved first when there is none).</summary>
+    Predicted,
+
+    /// <summary>The target's measurements, and its predictor for architectures it was never measured on.</summary>
+    Measured,
+}
+
+/// <summary>Where a search's budget applies and which latency model it trusts.</summary>
+/// <param name="Target">The device the budget applies to.</param>
+/// <param name="Proxy">Predict with this device's predictor instead: as is, or adapted with <paramref name="TargetSamples"/>.</param>
+/// <param name="TargetSamples">Adapt the proxy with this many of the target's measurements (K).</param>
+/// <param name="Method">The adaptation (null: device mixing where it can, else rescaling).</param>
+/// <param name="Mode">Without a proxy: predicted or measured.</param>
+public sealed record SearchLatency(string Target, string? Proxy = null, int? TargetSamples = null, AdaptationMethod? Method = null, LatencyMode Mode = LatencyMode.Predicted);
+
+/// <param name="Objective">What to maximise: an objective in the store, or params, macs, synflow, zico.</param>
+/// <param name="MaxLatencyMs">The latency budget on the target.</param>
+/// <param name="Evaluations">Most architectures to evaluate (random, evolution).</param>
+/// <param name="Verify">Measure the choice on the target (a live device) or look it up (an imported one) and check the budget.</param>
+public sealed record SearchRequest(
+    SearchLatency Latency, string Objective, double MaxLatencyMs, SearchSpace Space, StoreLocation Store,
+    SearchStrategyKind Strategy = SearchStrategyKind.Evolution, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0, bool Verify = false)
+{
+    public const int DefaultEvaluations = 1000;
+}
+
+/// <summary>The best architecture found within the budget (none when nothing fits), and what finding it cost.</summary>
+/// <param name="Objective">The chosen architecture's objective value.</param>
+/// <param name="MeasuredMs">The choice's latency measured (or looked up) on the target, with <see cref="SearchRequest.Verify"/>.</param>
+/// <param name="WithinBudget">Measured within the budget when verified, else predicted within it; false when nothing fits.</param>
+/// <param name="TrainedPredictors">Predictors the search had to train first (saved as <c>latnas train</c> saves them).</param>
+/// <param name="Note">Why a requested verification could not be made, when it could not.</param>
+public sealed record SearchResult(
+    string Target, string ObjectiveName, double MaxLatencyMs, string LatencySource, string Strategy, int Evaluations, int EvaluationsToBest, double WallSeconds,
+    string? Arch, string? Ops, double? PredictedMs, double? Objective, double? MeasuredMs, bool Verified, bool WithinBudget,
+    IReadOnlyList<string> TrainedPredictors, string? Note = null)
+{
+    public bool Found => Arch is not null;
+}
+
+/// <param name="Out">The CSV of the front; its PNG and SVG plots are written beside it.</param>
+/// <param name="MaxLatenciesMs">The budgets (null: the 10th to 90th percentiles of the predicted latency of a sample).</param>
+public sealed record SweepRequest(
+    SearchLatency Latency, string Objective, string Out, SearchSpace Space, StoreLocation Store, IReadOnlyList<double>? MaxLatenciesMs = null,
+    SearchStrategyKind Strategy = SearchStrategyKind.Evolution, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0);
+
+/// <summary>The best architecture under one budget of a sweep (none when nothing fits).</summary>
+public sealed record SweepPoint(double MaxLatencyMs, string? Arch, string? Ops, double? PredictedMs, double? Objective, int Evaluations);
+
+public sealed record SweepResult(
+    string Target, string ObjectiveName, string LatencySource, string Strategy, IReadOnlyList<SweepPoint> Points, int FrontPoints,
+    IReadOnlyList<string> Files, IReadOnlyList<string> TrainedPredictors)
+{
+    public bool Found => Points.Any(p => p.Arch is not null);
+}
+
+/// <summary>
+/// Latency-constrained search on predicted (or measured) latency. The objective, budget, strategy and
+/// devices are checked before any predictor is trained; a predictor it must train is saved as
+/// <c>latnas train</c> saves it.
+/// </summary>
+public sealed class SearchUseCase(IDeviceRunnerFactory runners)
+{
+    /// <param name="status">Told of long steps (training a predictor, measuring the choice) before they start.</param>
+    /// <exception cref="InvalidInputException">A bad budget, objective, strategy, device or sample count (before anything is trained).</exception>
+    public async Task<SearchResult> RunAsync(SearchRequest request, IProgress<string>? status = null, CancellationToken cancellation = default)
+    {
+        if (!(request.MaxLatencyMs > 0 && double.IsFinite(request.MaxLatencyMs)))
+        {
+            throw new InvalidInputException($"--max-latency must be a positive number of milliseconds (got {request.MaxLatencyMs}).");
+        }
+        using var store = request.Store.OpenExisting();
+        var setup = SearchSetup.Prepare(store, request.Store, request.Space, request.Latency, request.Objective, request.Strategy, request.Evaluations, request.Seed, status);
+        DeviceDescriptor? measuredBy = request.Verify ? VerificationDevice(store, setup.Target) : null;
+
+        var latency = setup.Latency();
+        var outcome = setup.Strategy.Search(new SearchProblem(request.Space, latency, setup.Objective, request.MaxLatencyMs), request.Evaluations, request.Seed, cancellation);
+        var best = outcome.Best;
+        double? measured = null;
+        string? note = null;
+        if (best is not null && request.Verify)
+        {
+            (measured, note) = await VerifyAsync(store, request.Space, setup.Target, measuredBy, best.Architecture, status, cancellation);
+        }
+        return new SearchResult(
+            setup.Target.Device, request.Objective, request.MaxLatencyMs, latency.Description, outcome.Strategy, outcome.Evaluations, outcome.EvaluationsToBest,
+            outcome.Elapsed.TotalSeconds, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits, best?.LatencyMs, best?.Objective,
+            measured, measured is not null, best is not null && (measured ?? best.LatencyMs) <= request.MaxLatencyMs, setup.Trained, note);
+    }
+
+    /// <summary>The descriptor that measures a live device again; null for an imported one (its table is looked up).</summary>
+    private static DeviceDescriptor? VerificationDevice(ProfileStore store, LatencyData target)
+    {
+        var device = store.Devices.Get(target.Device);
+        if (device.Kind == DeviceKind.Table)
+        {
+            return null;
+        }
+        string source = device.Source ?? throw new InvalidInputException($"The store does not say which descriptor measured '{device.Name}'; it cannot be measured again (leave out --verify).");
+        const string Embedded = "embedded:";
+        return DeviceDescriptorReader.Resolve(source.StartsWith(Embedded, StringComparison.Ordinal) ? source[Embedded.Length..] : source) with { Name = device.Name };
+    }
+
+    private async Task<(double? Measured, string? Note)> VerifyAsync(ProfileStore store, SearchSpace space, LatencyData target, DeviceDescriptor? descriptor,
+        Architecture chosen, IProgress<string>? status, CancellationToken cancellation)
+    {
+        if (descriptor is null)
+        {
+            var measured = new MeasuredLatencies(target);
+            return measured.Covers(chosen)
+                ? (measured.Predict([chosen])[0], null)
+                : (null, $"{chosen.Digits} was never measured on the imported device {target.Device}; it cannot be verified.");
+        }
+        status?.Report($"measuring {chosen.Digits} on {descriptor.Name} to verify the budget");
+        await using var runner = runners.Create(descriptor);
+        // Measured as `latnas profile` would (the descriptor's protocol); a stored failure is tried again.
+        var options = new ProfileOptions { Protocol = descriptor.Protocol ?? MeasurementProtocol.Default, RetryFailed = true };
+        var summary = await new Profiler(runner, store, options).RunAsync(space, [chosen], progress: null, cancellation);
+        if (summary.Failures.Count > 0 || summary.StopReason is not null)
+        {
+            throw new RunFailedException($"verification on {descriptor.Name} failed: {summary.Failures.FirstOrDefault()?.Reason ?? summary.StopReason}");
+        }
+        var device = store.Devices.Get(descriptor.Name);
+        return store.Measurements.Latencies(device, space).TryGetValue(chosen.Digits, out double latency)
+            ? (latency, null)
+            : throw new RunFailedException($"verification on {descriptor.Name} stored no measurement of {chosen.Digits}.");
+    }
+}
+
+/// <summary>Searches under a series of budgets and writes the predicted Pareto front (CSV, PNG, SVG).</summary>
+public sealed class SweepUseCase
+{
+    /// <param name="points">Told of each budget's outcome as it is found.</param>
+    /// <exception cref="InvalidInputException">A bad budget, objective, strategy, device or output path (before anything is trained).</exception>
+    public SweepResult Run(SweepRequest request, IProgress<SweepPoint>? points = null, IProgress<string>? status = null, CancellationToken cancellation = default)
+    {
+        if (request.MaxLatenciesMs is { } given && (given.Count == 0 || given.Any(b => !(b > 0 && double.IsFinite(b)))))
+        {
+            throw new InvalidInputException("--max-latency must list positive numbers of milliseconds.");
+        }
+        if (Directory.Exists(request.Out))
+        {
+            throw new InvalidInputException($"--out '{request.Out}' is a folder; give the CSV file to write.");
+        }
+        using var store = request.Store.OpenExisting();
+        var setup = SearchSetup.Prepare(store, request.Store, request.Space, request.Latency, request.Objective, request.Strategy, request.Evaluations, request.Seed, status);
+        var latency = setup.Latency();
+        var budgets = request.MaxLatenciesMs ?? DefaultBudgets(request.Space, latency, request.Seed);
+
+        var rows = new List<(SweepPoint Point, Candidate? Best)>();
+        foreach (double budget in budgets)
+        {
+            var outcome = setup.Strategy.Search(new SearchProblem(request.Space, latency, setup.Objective, budget), request.Evaluations, request.Seed, cancellation);
+            var best = outcome.Best;
+            var point = new SweepPoint(budget, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits, best?.LatencyMs, best?.Objective, outcome.Evaluations);
+            rows.Add((point, best));
+            points?.Report(point);
+        }
+        var csv = new System.Text.StringBuilder("budget_ms,arch,ops,predicted_ms,objective,evaluations\n");
+        foreach (var (p, _) in rows)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"{p.MaxLatencyMs:G9},{(p.Arch is null ? "" : CsvTable.Escape(p.Arch))},{p.Ops},{p.PredictedMs:G9},{p.Objective:G9},{p.Evaluations}\n");
+        }
+        AtomicFile.WriteAllText(request.Out, csv.ToString());
+        var front = Pareto.Front(rows.Where(r => r.Best is not null).Select((r, i) => new ParetoPoint(i, r.Best!.LatencyMs, r.Best.Objective)));
+        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(request.Out))!, Path.GetFileNameWithoutExtension(request.Out));
+        var plots = ReportWriter.WriteFront(stem, front.Select(p => p.Latency).ToArray(), front.Select(p => p.Objective).ToArray(), latency.Description,
+            "predicted latency (ms)", request.Objective, $"Predicted Pareto front ({setup.Strategy.Name}, {budgets.Count} budgets)");
+        return new SweepResult(setup.Target.Device, request.Objective, latency.Description, setup.Strategy.Name, rows.Select(r => r.Point).ToList(), front.Count,
+            [Path.GetFullPath(request.Out), .. plots], setup.Trained);
+    }
+
+    private static IReadOnlyList<double> DefaultBudgets(SearchSpace space, ILatencyEstimator latency, int seed)
+    {
+        var sample = space.SampleDistinct((int)Math.Min(2_000, (double)space.Size), seed);
+        double[] sorted = latency.Predict(sample).Order().ToArray();
+        return ParetoReuse.BudgetPercentiles.Select(p => Descriptive.QuantileOfSorted(sorted, p / 100.0)).ToList();
+    }
+}
+
+/// <summary>
+/// What <see cref="SearchUseCase"/> and <see cref="SweepUseCase"/> share: the checked devices, objective and
+/// strategy, and the latency model, built (training predictors where needed) only when asked for.
+/// </summary>
+internal sealed class SearchSetup
+{
+    private readonly ProfileStore _store;
+    private readonly StoreLocation _location;
+    private readonly SearchSpace _space;
+    private readonly SearchLatency _request;
+    private readonly LatencyData? _proxy;
+    private readonly int _seed;
+    private readonly IProgress<string>? _status;
+    private readonly List<string> _trained = [];
+
+    private SearchSetup(ProfileStore store, StoreLocation location, SearchSpace space, SearchLatency request, LatencyData target, LatencyData? proxy,
+        IObjective objective, ISearchStrategy strategy, int seed, IProgress<string>? status)
+    {
+        _store = store;
+        _location = location;
+        _space = space;
+        _request = request;
+        Target = target;
+        _proxy = proxy;
+        Objective = objective;
+        Strategy = strategy;
+        _seed = seed;
+        _status = status;
+    }
+
+    public LatencyData Target { get; }
+
+    public IObjective Objective { get; }
+
+    public ISearchStrategy Strategy { get; }
+
+    /// <summary>Paths of the predictors trained so far.</summary>
+    public IReadOnlyList<string> Trained => _trained;
+
+    /// <exception cref="InvalidInputException">Anything the search cannot use, found before anything expensive happens.</exception>
+    public static SearchSetup Prepare(ProfileStore store, StoreLocation location, SearchSpace space, SearchLatency request, string objective,
+        SearchStrategyKind strategy, int evaluations, int seed, IProgress<string>? status)
+    {
+        if (evaluations < 1)
+        {
+            throw new InvalidInputException($"--evaluations must be at least 1 (got {evaluations}).");
+        }
+        if (strategy == SearchStrategyKind.Exhaustive && space.Size > 10_000_000)
+        {
+            throw new InvalidInputException($"The {space.Name} space has {space.Size:N0} members: too many for an exhaustive search; use --strategy evolution or random.");
+        }
+        if (request.Proxy is null && (request.TargetSamples is not null || request.Method is not null))
+        {
+            throw new InvalidInputException("--target-samples and --method adapt a proxy; give --proxy too.");
+        }
+        if (request.Method is not null && request.TargetSamples is null)
+        {
+            throw new InvalidInputException("--method says how to adapt the proxy with target samples; give --target-samples K too.");
+        }
+        var target = StoredLatencies.Load(store, request.Target, space);
+        var proxy = request.Proxy is { } proxyName ? StoredLatencies.Load(store, proxyName, space) : null;
+        if (request.TargetSamples is { } k)
+        {
+            StoredAdaptation.RequireSamples(target, k);
+        }
+        var objectiveFunction = ObjectiveCatalog.Open(store, space, target.Dataset, objective, seed);
+        return new SearchSetup(store, location, space, request, target, proxy, objectiveFunction, SearchStrategies.Create(strategy), seed, status);
+    }
+
+    /// <summary>The latency model the request asks for; may train and save predictors.</summary>
+    public ILatencyEstimator Latency()
+    {
+        if (_proxy is null)
+        {
+            return _request.Mode == LatencyMode.Measured
+                ? new MeasuredOrPredicted(Target, () => SavedOrTrained(Target))
+                : SavedOrTrained(Target);
+        }
+        if (_request.TargetSamples is not { } k)
+        {
+            return SavedOrTrained(_proxy);
+        }
+        var samples = Target.Split(k, _seed).Train;
+        return StoredAdaptation.Adapt(_store, _space, _proxy, samples, _request.Method, needed: null, () => SavedOrTrained(_proxy));
+    }
+
+    /// <summary>The device's saved predictor, or one trained, tested and saved now exactly as <c>latnas train</c> would.</summary>
+    private ILatencyEstimator SavedOrTrained(LatencyData device)
+    {
+        if (PredictorCatalog.Has(_location, device.Device))
+        {
+            return PredictorCatalog.Load(_location, device.Device).Predictor;
+        }
+        int trainSize = PredictorCatalog.TrainSizeFor(null, device.Count);
+        _status?.Report($"no saved predictor for {device.Device}; training one on {trainSize:N0} of its {device.Count:N0} measurements (saved as `latnas train` saves it)");
+        var defaults = new TrainRequest(device.Device, _space, _location);
+        var (_, path, trained) = PredictorCatalog.TrainAndSave(_location, device, defaults.Model, trainSize, defaults.Seed);
+        _trained.Add(path);
+        return trained.Predictor;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text;
+using LatencyNas.Core.IO;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Tables;
+using LatencyNas.Profiling.Store;
+
+namespace LatencyNas.Workflows;
+
+public sealed record DevicesListRequest(StoreLocation Store);
+
+/// <summary>A device in the store, with its setting (fingerprint) or source and its counts.</summary>
+public sealed record DeviceRow(
+    string Name, string Kind, int Measured, int Failed, string? Runtime, string? Provider, int? Threads, string? Optimization, int? Batch,
+    string Dataset, int Resolution, string? Cpu, int? Cores, string? Source);
+
+public sealed record DevicesListResult(string Store, IReadOnlyList<DeviceRow> Devices);
+
+/// <summary>The devices in the store: live, remote and imported, with how many measurements each holds.</summary>
+public sealed class DevicesListUseCase
+{
+    public DevicesListResult Run(DevicesListRequest request)
+    {
+        using var store = request.Store.OpenExisting();
+        return new DevicesListResult(store.Path, store.Devices.List().Select(s =>
+        {
+            var device = s.Device;
+            var f = device.Fingerprint;
+            return new DeviceRow(device.Name, device.Kind.ToString().ToLowerInvariant(), s.Measured, s.Failed, f?.Runtime, f?.Provider, f?.Threads,
+                f?.Optimization, f?.BatchSize, device.InputDataset.Name, device.InputDataset.Resolution, f?.CpuModel, f?.Cores, device.Source);
+        }).ToList());
+    }
+}
+
+/// <param name="Space">Only this space's architectures (null: all).</param>
+public sealed record ProfilesExportRequest(string Device, string Out, StoreLocation Store, SearchSpace? Space = null);
+
+public sealed record ProfilesExportResult(string Device, string Out, int Measurements, int Failed);
+
+/// <summary>Writes a device's measurements (every statistic, and failures with their reasons) as CSV, whole or not at all.</summary>
+public sealed class ProfilesExportUseCase
+{
+    public const string Header = "space,arch,ops,session,status,median_ms,mean_ms,min_ms,p10_ms,p90_ms,iqr_ms,cv,runs,precision_met,ci_half_width,warmup_runs,warmup_settled,session_ms,failure,agent,measured_at";
+
+    public ProfilesExportResult Run(ProfilesExportRequest request)
+    {
+        using var store = request.Store.OpenExisting();
+        var device = store.Devices.Get(request.Device);
+        var measurements = store.Measurements.Read(device, request.Space?.Name);
+        var csv = new StringBuilder(Header).Append('\n');
+        foreach (var m in measurements)
+        {
+            csv.AppendJoin(',',
+                m.Space, CsvTable.Escape(m.Arch), m.Digits, Text(m.Session), m.Ok ? "ok" : "failed",
+                Text(m.MedianMs), Text(m.MeanMs), Text(m.MinMs), Text(m.P10Ms), Text(m.P90Ms), Text(m.IqrMs), Text(m.Cv), Text(m.Runs),
+                Text(m.PrecisionMet), Text(m.CiHalfWidthRelative), Text(m.WarmupRuns), Text(m.WarmupSettled), Text(m.SessionMs),
+                CsvTable.Escape(m.Failure ?? ""), CsvTable.Escape(m.Agent ?? ""), m.MeasuredAt.ToString("O", CultureInfo.InvariantCulture)).Append('\n');
+        }
+        AtomicFile.WriteAllText(request.Out, csv.ToString());
+        return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok));
+    }
+
+    private static string Text(double? value) => value?.ToString("G9", CultureInfo.InvariantCulture) ?? "";
+
+    private static string Text(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    private static string Text(bool? value) => value is null ? "" : value.Value ? "true" : "false";
+}

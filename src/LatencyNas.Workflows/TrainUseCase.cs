@@ -1,0 +1,100 @@
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Workflows;
+
+/// <param name="TrainSize">Measured architectures to train on, the rest being the test set (null: <see cref="PredictorCatalog.DefaultTrainSize"/>, or 80% of fewer).</param>
+public sealed record TrainRequest(string Device, SearchSpace Space, StoreLocation Store, PredictorModel Model = PredictorModel.Auto, int? TrainSize = null, int Seed = 0);
+
+/// <summary>A trained and saved predictor: how it did on the test set, where it is, and how auto's candidates cross-validated.</summary>
+public sealed record TrainResult(PredictorEvaluation Evaluation, string PredictorPath, IReadOnlyList<CandidateScore> Candidates);
+
+/// <summary>Trains a device's predictor on part of its measurements, tests it on the rest, and saves it beside the store.</summary>
+public sealed class TrainUseCase
+{
+    /// <exception cref="InvalidInputException">No such device, or too few measurements for the training size.</exception>
+    public TrainResult Run(TrainRequest request)
+    {
+        using var store = request.Store.OpenExisting();
+        var data = StoredLatencies.Load(store, request.Device, request.Space);
+        var (evaluation, path, trained) = PredictorCatalog.TrainAndSave(
+            request.Store, data, request.Model, PredictorCatalog.TrainSizeFor(request.TrainSize, data.Count), request.Seed);
+        return new TrainResult(evaluation, path, trained.CandidateScores);
+    }
+}
+
+/// <param name="Model">Which saved predictor (null: auto if trained, else the newest).</param>
+public sealed record PredictRequest(string Device, IReadOnlyList<Architecture> Architectures, SearchSpace Space, StoreLocation Store, PredictorModel? Model = null);
+
+public sealed record PredictedLatency(string Arch, string Ops, double PredictedMs);
+
+/// <summary>Predictions, and which predictor made them.</summary>
+public sealed record PredictResult(string Device, string Model, int TrainedOn, IReadOnlyList<PredictedLatency> Predictions);
+
+/// <summary>Predicts latencies on a device with its saved predictor.</summary>
+public sealed class PredictUseCase
+{
+    /// <exception cref="InvalidInputException">No (readable) predictor, or one for another space.</exception>
+    public PredictResult Run(PredictRequest request)
+    {
+        if (request.Architectures.Count == 0)
+        {
+            throw new InvalidInputException("No architecture to predict.");
+        }
+        var (predictor, metadata) = PredictorCatalog.Load(request.Store, request.Device, request.Model);
+        if (predictor.Space.Name != request.Space.Name)
+        {
+            throw new InvalidInputException($"The predictor of '{request.Device}' is for space {predictor.Space.Name}, not {request.Space.Name}.");
+        }
+        double[] predicted = predictor.Predict(request.Architectures);
+        return new PredictResult(metadata.Device, predictor.Description, metadata.TrainedOn,
+            request.Architectures.Select((a, i) => new PredictedLatency(request.Space.Format(a), a.Digits, predicted[i])).ToList());
+    }
+}
+
+/// <param name="Devices">Names, <c>all</c>, or <c>prefix*</c>.</param>
+public sealed record EvaluateRequest(IReadOnlyList<string> Devices, SearchSpace Space, StoreLocation Store, PredictorModel Model = PredictorModel.Auto, int? TrainSize = null, int Seed = 0);
+
+public sealed record EvaluateResult(IReadOnlyList<PredictorEvaluation> Rows);
+
+/// <summary>
+/// Trains and tests a predictor per device; nothing is saved. Every device is loaded and checked
+/// for enough measurements before the first is trained, and each row is reported as it finishes.
+/// </summary>
+public sealed class EvaluateUseCase
+{
+    /// <exception cref="InvalidInputException">An unknown device, or one with too few measurements for the training size (before any training).</exception>
+    public EvaluateResult Run(EvaluateRequest request, IProgress<PredictorEvaluation>? rows = null, CancellationToken cancellation = default)
+    {
+        using var store = request.Store.OpenExisting();
+        var names = StoredLatencies.Resolve(store, request.Devices);
+        var devices = names.Select(name => StoredLatencies.Load(store, name, request.Space)).ToList();
+        var tooSmall = devices.Where(d => PredictorCatalog.TrainSizeFor(request.TrainSize, d.Count) is var size && (size < 2 || size >= d.Count)).ToList();
+        if (tooSmall.Count > 0)
+        {
+            throw new InvalidInputException(
+                $"Too few measurements to train on {(request.TrainSize is { } n ? n.ToString("N0") : "the default share")} and test on the rest: " +
+                string.Join(", ", tooSmall.Select(d => $"{d.Device} has {d.Count:N0}")) + ". Profile more, lower --train-size, or leave those devices out.");
+        }
+        var results = new List<PredictorEvaluation>();
+        foreach (var data in devices)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var (evaluation, _) = PredictorCatalog.TrainAndTest(data, request.Model, PredictorCatalog.TrainSizeFor(request.TrainSize, data.Count), request.Seed);
+            results.Add(evaluation);
+            rows?.Report(evaluation);
+        }
+        return new EvaluateResult(results);
+    }
+}
+
+public sealed record PredictorsListRequest(StoreLocation Store);
+
+public sealed record PredictorsListResult(string Folder, IReadOnlyList<SavedPredictor> Predictors);
+
+/// <summary>The predictors saved beside a store.</summary>
+public sealed class PredictorsListUseCase
+{
+    public PredictorsListResult Run(PredictorsListRequest request) => new(request.Store.PredictorFolder, PredictorCatalog.List(request.Store));
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+
+namespace LatencyNas.Workflows;
+
+/// <param name="Objective">An objective in the store to rank the proxies against (e.g. cifar10_test_acc); without it only the cost is reported.</param>
+public sealed record ZeroCostRequest(SearchSpace Space, Dataset Dataset, StoreLocation Store, int Count = 100, int Seed = 0, string? Objective = null);
+
+/// <summary>A training-free proxy's rank correlation with the objective on the sample, and its cost.</summary>
+public sealed record ZeroCostRow(string Proxy, double Kendall, double Srcc, double SecondsPerArchitecture);
+
+public sealed record ZeroCostResult(string Space, string Dataset, int Architectures, string? Objective, IReadOnlyList<ZeroCostRow> Proxies);
+
+/// <summary>Scores a sample with every training-free accuracy proxy (scores are cached in the store) and ranks each against an objective.</summary>
+public sealed class ZeroCostUseCase
+{
+    /// <exception cref="InvalidInputException">An unknown objective, or a space without a network builder.</exception>
+    public ZeroCostResult Run(ZeroCostRequest request, IProgress<ZeroCostRow>? rows = null)
+    {
+        ExportUseCase.RequireBuilder(request.Space);
+        using var store = request.Objective is null ? request.Store.OpenOrCreate() : request.Store.OpenExisting();
+        var truth = request.Objective is { } name ? store.Objectives.Get(name, request.Space) : null;
+        var sample = request.Space.SampleDistinct(request.Count, request.Seed).Where(a => truth is null || truth.ContainsKey(a.Digits)).ToList();
+        if (sample.Count < 2)
+        {
+            throw new InvalidInputException($"Only {sample.Count} of the {request.Count} architectures drawn have '{request.Objective}'; draw more.");
+        }
+        var results = new List<ZeroCostRow>();
+        foreach (string proxy in ObjectiveCatalog.Computed)
+        {
+            var clock = Stopwatch.StartNew();
+            double[] scores = ObjectiveCatalog.Open(store, request.Space, request.Dataset, proxy, request.Seed).Evaluate(sample);
+            double seconds = clock.Elapsed.TotalSeconds / sample.Count;
+            double kendall = double.NaN, srcc = double.NaN;
+            if (truth is not null)
+            {
+                double[] accuracy = sample.Select(a => truth[a.Digits]).ToArray();
+                kendall = RankCorrelation.KendallTauB(scores, accuracy);
+                srcc = RankCorrelation.Spearman(scores, accuracy);
+            }
+            var row = new ZeroCostRow(proxy, kendall, srcc, seconds);
+            results.Add(row);
+            rows?.Report(row);
+        }
+        return new ZeroCostResult(request.Space.Name, request.Dataset.Name, sample.Count, request.Objective, results);
+    }
+}
