@@ -1,0 +1,136 @@
+using LatencyNas.Analysis;
+using LatencyNas.Core;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Prediction;
+using LatencyNas.Profiling.Store;
+using LatencyNas.Tests;
+
+namespace LatencyNas.Workflows.Tests;
+
+[Collection(RealStoreCollection.Name)]
+public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void Pareto_reuse_judges_the_proxy_front_on_the_target_tables()
+    {
+        var result = new ParetoUseCase().Run(new ParetoRequest("pixel3", "raspi4", "cifar10_test_acc", RealStore.Space, real.Location, TargetSamples: 10, Seed: 0));
+        Assert.Equal(2, result.Fronts.Count);
+        var asIs = result.Fronts[0];
+        Assert.Equal(15_625, asIs.Candidates);
+        Assert.InRange(asIs.HypervolumeRatio, 0.95, 1.0);
+
+        // The true front, computed here from the shared tables: no architecture is both faster and more accurate than a member.
+        var raspi = real.Accuracy.Keys.ToDictionary(ops => ops, ops => real.Latency("raspi4", ops));
+        Assert.Equal(asIs.TrueFront, asIs.TrueOps.Count);
+        foreach (string member in asIs.TrueOps)
+        {
+            Assert.DoesNotContain(raspi.Keys, other => raspi[other] < raspi[member] && real.Accuracy[other] > real.Accuracy[member]);
+        }
+        // The best accuracy within each budget, computed the same way.
+        foreach (var budget in asIs.Budgets)
+        {
+            double best = real.Accuracy.Where(p => raspi[p.Key] <= budget.BudgetMs).Max(p => p.Value);
+            Assert.Equal(best, budget.BestTrue, 9);
+            Assert.True(budget.BestReused <= budget.BestTrue);
+        }
+        Assert.Contains("adapted with K = 10", result.Fronts[1].Source);
+    }
+
+    [Fact]
+    public void Pareto_refuses_an_unknown_objective_and_too_many_target_samples()
+    {
+        Assert.Throws<ProfileStoreException>(() => new ParetoUseCase().Run(new ParetoRequest("pixel3", "raspi4", "top1", RealStore.Space, real.Location)));
+        var error = Assert.Throws<InvalidInputException>(() => new ParetoUseCase().Run(
+            new ParetoRequest("pixel3", "tiny", "cifar10_test_acc", RealStore.Space, real.Location, TargetSamples: 20)));
+        Assert.Contains("tiny", error.Message);
+    }
+
+    [Fact]
+    public void Adapt_reports_each_target_as_it_finishes_and_improves_the_accelerators()
+    {
+        var rows = new List<AdaptationReport>();
+        var result = new AdaptUseCase().Run(new AdaptRequest("pixel3", ["eyeriss", "fpga", "pixel3"], RealStore.Space, real.Location, TargetSamples: 70,
+            Methods: [AdaptationMethod.Rescale]), new Synchronous<AdaptationReport>(rows.Add));
+        Assert.Equal(["eyeriss", "fpga"], result.Targets.Select(t => t.Target)); // the proxy is not its own target
+        Assert.Equal(result.Targets, rows);
+        Assert.All(result.Targets, t =>
+        {
+            Assert.Equal(15_625 - 70, t.Test);
+            Assert.True(Assert.Single(t.Outcomes).Metrics.Srcc > t.SrccProxyMeasured, $"{t.Target}: {t.Outcomes[0].Metrics.Srcc} vs {t.SrccProxyMeasured}");
+        });
+    }
+
+    [Fact]
+    public void Adapt_checks_every_target_before_the_first_adaptation()
+    {
+        var rows = new List<AdaptationReport>();
+        var error = Assert.Throws<InvalidInputException>(() => new AdaptUseCase().Run(
+            new AdaptRequest("pixel3", ["eyeriss", "tiny"], RealStore.Space, real.Location, TargetSamples: 30), new Synchronous<AdaptationReport>(rows.Add)));
+        Assert.Contains("'tiny' has 20", error.Message);
+        Assert.Empty(rows); // eyeriss, listed first, was not adapted before the failure was found
+    }
+
+    [Fact]
+    public void Evaluate_checks_every_device_before_training_and_streams_rows()
+    {
+        var rows = new List<PredictorEvaluation>();
+        var error = Assert.Throws<InvalidInputException>(() => new EvaluateUseCase().Run(
+            new EvaluateRequest(["fpga", "tiny"], RealStore.Space, real.Location, PredictorModel.Additive, TrainSize: 1000), new Synchronous<PredictorEvaluation>(rows.Add)));
+        Assert.Contains("tiny has 20", error.Message);
+        Assert.Empty(rows);
+        Assert.Throws<ProfileStoreException>(() => new EvaluateUseCase().Run(new EvaluateRequest(["fpga", "pixel9"], RealStore.Space, real.Location)));
+
+        // Without an explicit size, a small device trains on 80% of its measurements.
+        var result = new EvaluateUseCase().Run(new EvaluateRequest(["fpga", "tiny"], RealStore.Space, real.Location, PredictorModel.Additive),
+            new Synchronous<PredictorEvaluation>(rows.Add));
+        Assert.Equal(result.Rows, rows);
+        Assert.Equal([(1000, 14_625), (16, 4)], result.Rows.Select(r => (r.Train, r.Test)));
+        Assert.True(result.Rows[0].Within10 > 0.99);
+    }
+
+    [Fact]
+    public void Monotonicity_intervals_do_not_depend_on_the_order_the_devices_are_listed_in()
+    {
+        var forward = new MonotonicityUseCase().Run(new MonotonicityRequest(["pixel3", "raspi4", "eyeriss"], RealStore.Space, real.Location, Count: 500, Bootstrap: 50));
+        var backward = new MonotonicityUseCase().Run(new MonotonicityRequest(["eyeriss", "raspi4", "pixel3", "fpga"], RealStore.Space, real.Location, Count: 500, Bootstrap: 50));
+        foreach (var pair in forward.Pairs)
+        {
+            var same = backward.Pairs.Single(p => new[] { p.First, p.Second }.Order().SequenceEqual(new[] { pair.First, pair.Second }.Order()));
+            Assert.Equal(pair.Srcc, same.Srcc, 12);
+            Assert.Equal((pair.CiLow, pair.CiHigh), (same.CiLow, same.CiHigh));
+        }
+        // The SRCC matches one computed here from the tables on all 15,625 shared architectures.
+        var all = new MonotonicityUseCase().Run(new MonotonicityRequest(["pixel3", "raspi4"], RealStore.Space, real.Location, Bootstrap: 0));
+        var ops = real.Help.Keys.ToList();
+        Assert.Equal(RankCorrelation.Spearman(ops.Select(o => real.Latency("pixel3", o)).ToList(), ops.Select(o => real.Latency("raspi4", o)).ToList()),
+            all.Srcc[0][1], 12);
+    }
+
+    [Fact]
+    public void Recommend_ranks_the_proxies_and_suggests_the_next_command_with_the_store()
+    {
+        var result = new RecommendUseCase().Run(new RecommendRequest("raspi4", RealStore.Space, real.Location, TargetSamples: 30));
+        Assert.Equal(30, result.TargetMeasurements);
+        Assert.Equal("pixel3", result.Proxies[0].Device);
+        var adapt = result.Proxies.First(p => p.Advice == ProxyAdvice.Adapt);
+        Assert.Equal($"latnas adapt --proxy {adapt.Device} --targets raspi4 --store {real.Location.Path}", adapt.Next);
+    }
+
+    [Fact]
+    public void Report_writes_whole_plots_and_refuses_a_file_as_its_folder()
+    {
+        string folder = _directory.File("report");
+        var result = new ReportUseCase().Run(new ReportRequest(["pixel3", "raspi4", "eyeriss"], folder, RealStore.Space, real.Location, "cifar10_test_acc", Bootstrap: 10));
+        Assert.Equal(7, result.Files.Count); // three plots as PNG and SVG, and index.html
+        Assert.All(result.Files, f => Assert.True(new FileInfo(f).Length > 500, f));
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+
+        string file = _directory.File("not-a-folder");
+        File.WriteAllText(file, "x");
+        Assert.Throws<InvalidInputException>(() => new ReportUseCase().Run(new ReportRequest(["pixel3", "raspi4"], file, RealStore.Space, real.Location)));
+    }
+}

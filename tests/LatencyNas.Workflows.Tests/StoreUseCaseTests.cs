@@ -1,0 +1,148 @@
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Prediction;
+using LatencyNas.Profiling;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Store;
+using LatencyNas.Tests;
+using LatencyNas.Workflows.Runners;
+using LatencyNas.Workflows.Tests.Runners;
+
+namespace LatencyNas.Workflows.Tests;
+
+/// <summary>Profile, import, train, predict and the store's listings, each through its use case on a real SQLite file.</summary>
+[Collection(RealStoreCollection.Name)]
+public sealed class StoreUseCaseTests(RealStore real) : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void The_store_flag_wins_over_the_environment_which_wins_over_the_default()
+    {
+        Assert.Equal("a.db", StoreLocation.Resolve("a.db", "b.db").Path);
+        Assert.Equal("b.db", StoreLocation.Resolve(null, "b.db").Path);
+        Assert.Equal(ProfileStore.DefaultPath, StoreLocation.Resolve(null, " ").Path);
+        Assert.Equal("", StoreLocation.Default.Suggestion);
+        Assert.Equal(" --store 'my store.db'", new StoreLocation("my store.db").Suggestion);
+    }
+
+    [Fact]
+    public async Task A_rejected_profile_creates_no_store_and_no_folder()
+    {
+        var store = new StoreLocation(_directory.File("never/latnas.db"));
+        var profile = new ProfileUseCase(DeviceRunnerFactory.Instance);
+        string badDevice = _directory.File("bad.json");
+        File.WriteAllText(badDevice, """{ "name": "bad", "runtime": "onnxruntime", "threads": 0 }""");
+
+        await Assert.ThrowsAnyAsync<InvalidInputException>(() => profile.RunAsync(new ProfileRequest(badDevice, RealStore.Space, new(), store)));
+        await Assert.ThrowsAnyAsync<InvalidInputException>(() => profile.RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, new(Count: 3, All: true), store)));
+        await Assert.ThrowsAnyAsync<InvalidInputException>(() => profile.RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, new(Count: 3), store, Precision: 2)));
+        await Assert.ThrowsAnyAsync<InvalidInputException>(() => profile.RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, new(Count: 3), store, TimeoutSeconds: double.NaN)));
+        var absent = await Assert.ThrowsAsync<DeviceUnavailableException>(() => profile.RunAsync(new ProfileRequest("ort-cuda0", RealStore.Space, new(Count: 3), store)));
+        Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", absent.Message);
+        Assert.Throws<InvalidInputException>(() => new ImportUseCase().Run(new ImportRequest(_directory.File("missing.csv"), RealStore.Space, Dataset.Cifar10, store)));
+        string badTable = _directory.File("bad.csv");
+        File.WriteAllText(badTable, "arch,dev\n333333,fast\n");
+        Assert.Throws<InvalidInputException>(() => new ImportUseCase().Run(new ImportRequest(badTable, RealStore.Space, Dataset.Cifar10, store)));
+
+        Assert.False(Directory.Exists(_directory.File("never")));
+    }
+
+    [Fact]
+    public async Task Profile_measures_with_the_device_runner_and_reports_what_it_did()
+    {
+        var store = new StoreLocation(_directory.File("p/latnas.db"));
+        var runner = new KnownTimesRunner(DeviceDescriptorReader.Resolve("ort-cpu-1t"), r => r.Architecture.Digits.Count(c => c == '3') + 0.5);
+        var progress = new List<ProfileProgress>();
+        var request = new ProfileRequest("ort-cpu-1t", RealStore.Space, new(Count: 5, Seed: 7), store, DeviceName: "box");
+
+        var result = await new ProfileUseCase(runner).RunAsync(request, new Synchronous<ProfileProgress>(progress.Add));
+        Assert.True(result.Succeeded);
+        Assert.Equal(("box", 5, 0, 5), (result.Device, result.Requested, result.AlreadyStored, result.Measured));
+        Assert.Equal(5, progress.Count);
+        var again = await new ProfileUseCase(runner).RunAsync(request);
+        Assert.Equal((5, 0), (again.AlreadyStored, again.Measured));
+
+        string csv = _directory.File("box.csv");
+        var export = new ProfilesExportUseCase().Run(new ProfilesExportRequest("box", csv, store));
+        Assert.Equal(5, export.Measurements);
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal(ProfilesExportUseCase.Header, lines[0]);
+        foreach (var architecture in RealStore.Space.SampleDistinct(5, seed: 7))
+        {
+            double expected = architecture.Digits.Count(c => c == '3') + 0.5;
+            Assert.Contains(lines, l => l.Contains($",{architecture.Digits},1,ok,{expected.ToString(System.Globalization.CultureInfo.InvariantCulture)},"));
+        }
+        var device = Assert.Single(new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices);
+        Assert.Equal(("box", "live", 5, "onnxruntime"), (device.Name, device.Kind, device.Measured, device.Runtime));
+    }
+
+    [Fact]
+    public void Train_saves_a_predictor_that_predict_and_predictors_list_then_find()
+    {
+        var store = real.Copy(_directory);
+        var trained = new TrainUseCase().Run(new TrainRequest("eyeriss", RealStore.Space, store, PredictorModel.Additive, TrainSize: 300, Seed: 2));
+        Assert.Equal((300, 15_325), (trained.Evaluation.Train, trained.Evaluation.Test));
+        Assert.True(trained.Evaluation.Srcc > 0.99);
+        Assert.Equal(PredictorCatalog.PathFor(store, "eyeriss", PredictorModel.Additive), trained.PredictorPath);
+
+        var architectures = RealStore.Space.SampleDistinct(50, seed: 8);
+        var predicted = new PredictUseCase().Run(new PredictRequest("eyeriss", architectures, RealStore.Space, store));
+        Assert.Equal(300, predicted.TrainedOn);
+        Assert.All(predicted.Predictions, p => Assert.Equal(real.Latency("eyeriss", p.Ops), p.PredictedMs, 0.01)); // eyeriss is additive
+
+        // A damaged file is listed with its problem instead of breaking the listing.
+        string damaged = PredictorCatalog.PathFor(store, "fpga", PredictorModel.Auto);
+        Directory.CreateDirectory(Path.GetDirectoryName(damaged)!);
+        File.WriteAllText(damaged, "not a zip");
+        var listed = new PredictorsListUseCase().Run(new PredictorsListRequest(store)).Predictors;
+        Assert.Equal(["eyeriss", "fpga"], listed.Select(p => p.Device));
+        Assert.Equal(300, listed[0].TrainedOn);
+        Assert.Contains("corrupt", listed[1].Problem);
+        var error = Assert.Throws<InvalidInputException>(() => new PredictUseCase().Run(new PredictRequest("fpga", architectures, RealStore.Space, store)));
+        Assert.Contains($"latnas train --device fpga --store {store.Path}", error.Message);
+
+        var missing = Assert.Throws<InvalidInputException>(() => new PredictUseCase().Run(new PredictRequest("raspi4", architectures, RealStore.Space, store)));
+        Assert.Contains($"`latnas train --device raspi4 --store {store.Path}`", missing.Message);
+    }
+
+    [Fact]
+    public void Import_reads_the_whole_table_first_and_names_the_bad_cell()
+    {
+        var store = real.Copy(_directory);
+        string csv = _directory.File("t.csv");
+        File.WriteAllText(csv, "arch,new_device\n333333,2.5\n111111,0.5\n012340,-3\n");
+        var error = Assert.Throws<InvalidInputException>(() => new ImportUseCase().Run(new ImportRequest(csv, RealStore.Space, Dataset.Cifar10, store)));
+        Assert.Contains("line 4", error.Message);
+        using (var opened = store.OpenExisting())
+        {
+            Assert.Null(opened.Devices.Find("new_device"));
+        }
+
+        File.WriteAllText(csv, "arch,new_device\n333333,2500\n111111,500\n");
+        var result = new ImportUseCase().Run(new ImportRequest(csv, RealStore.Space, Dataset.Cifar10, store, Unit: LatencyUnit.Microseconds));
+        Assert.Equal(("devices", 2), (result.Imported, Assert.Single(result.Columns).Values));
+        using var reopened = store.OpenExisting();
+        Assert.Equal(2.5, reopened.Measurements.Latencies(reopened.Devices.Get("new_device"), RealStore.Space)["333333"], 12);
+    }
+
+    [Fact]
+    public void Zero_cost_scores_are_computed_on_the_networks_once_and_cached_in_the_store()
+    {
+        var store = real.Copy(_directory);
+        var request = new ZeroCostRequest(RealStore.Space, Dataset.Cifar10, store, Count: 6, Seed: 5, Objective: "cifar10_test_acc");
+        var first = new ZeroCostUseCase().Run(request);
+        Assert.Equal(["params", "macs", "synflow", "zico"], first.Proxies.Select(p => p.Proxy));
+        Assert.All(first.Proxies, p => Assert.InRange(p.Kendall, -1, 1));
+        using (var opened = store.OpenExisting())
+        {
+            var cached = opened.Objectives.List().Where(o => o.Name.StartsWith("zerocost:", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, cached.Count);
+            Assert.All(cached, c => Assert.Equal(6, c.Count));
+        }
+        var second = new ZeroCostUseCase().Run(request);
+        Assert.Equal(first.Proxies.Select(p => p.Kendall), second.Proxies.Select(p => p.Kendall));
+    }
+}
