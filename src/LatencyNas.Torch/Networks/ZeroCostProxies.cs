@@ -55,9 +55,6 @@ public static class ZeroCostProxies
     public static double Zico(SearchSpace space, Architecture architecture, Dataset dataset, int seed = 0, int batches = 2, int batchSize = 16)
     {
         using var network = NetworkFactory.Create(space, architecture, dataset, seed);
-        // Double precision: with two batches the gradients' standard deviation can be tiny, and in single
-        // precision the order in which libtorch's threads add up a reduction then moves the score by 0.1%.
-        network.to(ScalarType.Float64);
         network.train();
         using var generator = new Generator((ulong)seed + 101);
         var weights = network.named_parameters().Where(p => p.parameter.dim() > 1).ToList(); // conv and linear weights
@@ -66,7 +63,7 @@ public static class ZeroCostProxies
         {
             network.zero_grad();
             using var scope = NewDisposeScope();
-            var input = randn([batchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], ScalarType.Float64, generator: generator);
+            var input = randn([batchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], generator: generator);
             var labels = randint(dataset.Classes, [batchSize], generator: generator);
             nn.functional.cross_entropy(network.forward(input), labels).backward();
             for (int i = 0; i < weights.Count; i++)
