@@ -62,7 +62,10 @@ public sealed class TorchEagerRunner : IDeviceRunner
         bool cuda = Device.Provider == ExecutionProvider.Cuda;
         try
         {
-            using var input = randn([torchModel.Request.BatchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], device: TorchDevice);
+            // A generator of its own: libtorch's global one also seeds the networks NetworkFactory builds.
+            using var generator = new Generator((ulong)torchModel.Request.Seed + 1);
+            using var onCpu = randn([torchModel.Request.BatchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], generator: generator);
+            using var input = cuda ? onCpu.to(TorchDevice) : onCpu.alias();
             using var _ = no_grad();
             var statistics = MeasurementEngine.Measure(() =>
             {
