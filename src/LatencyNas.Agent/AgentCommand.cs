@@ -16,7 +16,7 @@ public static class AgentCommand
     {
         var urlsOption = new Option<string[]>("--urls")
         {
-            Description = "Addresses to listen on (default http://127.0.0.1:5080).",
+            Description = "Addresses to listen on.",
             DefaultValueFactory = _ => ["http://127.0.0.1:5080"],
             AllowMultipleArgumentsPerToken = true,
         };
@@ -24,7 +24,7 @@ public static class AgentCommand
         var insecureOption = new Option<bool>("--insecure") { Description = "Accept requests without a token (only on loopback addresses)." };
         var maxModelOption = new Option<int>("--max-model-mb") { Description = "Largest model accepted, MiB.", DefaultValueFactory = _ => 64 };
         var queueOption = new Option<int>("--queue") { Description = "Requests that may wait while one is measured.", DefaultValueFactory = _ => 4 };
-        var nameOption = new Option<string?>("--name") { Description = "Name reported with each measurement (default host:port)." };
+        var nameOption = new Option<string?>("--name") { Description = "Name reported with each measurement [default: host:port]." };
         foreach (var option in new Option[] { urlsOption, tokenFileOption, insecureOption, maxModelOption, queueOption, nameOption })
         {
             command.Options.Add(option);

@@ -80,7 +80,7 @@ internal static class LatnasOptions
 
     /// <summary>--method for a verb that uses one adapted model; "default" is device-mix where other devices cover what is needed, else rescale.</summary>
     public static ChoiceOption<AdaptationMethod?> Method() => Choice<AdaptationMethod?>("--method",
-        "How the proxy is adapted with the target samples (default: device-mix where other devices cover what is needed, else rescale).", null,
+        "How the proxy is adapted with the target samples; default is device-mix where other devices cover what is needed, else rescale.", null,
         ("default", null), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
 
     public static ChoiceOption<SearchStrategyKind> Strategy() => Choice("--strategy", "Search strategy.", SearchStrategyKind.Evolution,
