@@ -27,12 +27,24 @@ internal static class Latnas
             start.ArgumentList.Add(argument);
         }
         start.Environment.Remove("LATNAS_DEBUG");
+        start.Environment.Remove("LATNAS_STORE");
         return start;
     }
 
-    public static Result Run(params string[] arguments)
+    public static Result Run(params string[] arguments) => Run(StartInfo(arguments));
+
+    /// <summary>Runs with <paramref name="variable"/> set in the child's environment.</summary>
+    public static Result RunWith((string Name, string Value) variable, params string[] arguments)
     {
-        using var process = Process.Start(StartInfo(arguments))!;
+        var start = StartInfo(arguments);
+        start.Environment[variable.Name] = variable.Value;
+        return Run(start);
+    }
+
+    private static Result Run(ProcessStartInfo start)
+    {
+        string[] arguments = [.. start.ArgumentList.Skip(1)];
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(10)))

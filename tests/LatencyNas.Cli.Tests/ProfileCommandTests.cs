@@ -144,4 +144,36 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("only one of", result.Stderr);
     }
+
+    [Fact]
+    public void The_store_comes_from_the_flag_else_from_LATNAS_STORE()
+    {
+        string fromEnvironment = Path.Combine(_directory, "env", "latnas.db");
+        string csv = Path.Combine(_directory, "t.csv");
+        File.WriteAllText(csv, "arch,dev\n333333,2.5\n111111,0.5\n");
+        var import = Latnas.RunWith(("LATNAS_STORE", fromEnvironment), "import", "--csv", csv);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.True(File.Exists(fromEnvironment));
+
+        var listed = Latnas.RunWith(("LATNAS_STORE", fromEnvironment), "devices", "list", "--json");
+        Assert.Contains("\"name\": \"dev\"", listed.Stdout);
+        var flagWins = Latnas.RunWith(("LATNAS_STORE", fromEnvironment), "devices", "list", "--store", Path.Combine(_directory, "other.db"));
+        Assert.Equal(2, flagWins.ExitCode);
+        Assert.Contains("other.db", flagWins.Stderr);
+
+        // A suggested command carries the store it was given.
+        var predict = Latnas.Run("predict", "--device", "dev", "--arch", "333333", "--store", fromEnvironment);
+        Assert.Equal(2, predict.ExitCode);
+        Assert.Contains($"latnas train --device dev --store {fromEnvironment}", predict.Stderr);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_store_is_one_line_and_exit_2()
+    {
+        string notes = Path.Combine(_directory, "notes.db");
+        File.WriteAllText(notes, "these are notes, not a profile store " + new string('.', 4000));
+        var result = Latnas.Run("devices", "list", "--store", notes);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("not a LatencyNas profile store", Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
 }
