@@ -23,9 +23,11 @@ public static class AgentCommand
         var tokenFileOption = new Option<string?>("--token-file") { Description = $"File holding the bearer token clients must send (or set {TokenVariable})." };
         var insecureOption = new Option<bool>("--insecure") { Description = "Accept requests without a token (only on loopback addresses)." };
         var maxModelOption = new Option<int>("--max-model-mb") { Description = "Largest model accepted, MiB.", DefaultValueFactory = _ => 64 };
+        var maxBatchModelsOption = new Option<int>("--max-batch-models") { Description = "Most models one batch request may hold.", DefaultValueFactory = _ => 64 };
+        var maxBatchOption = new Option<int>("--max-batch-mb") { Description = "Largest batch request, MiB.", DefaultValueFactory = _ => 256 };
         var queueOption = new Option<int>("--queue") { Description = "Requests that may wait while one is measured.", DefaultValueFactory = _ => 4 };
         var nameOption = new Option<string?>("--name") { Description = "Name reported with each measurement [default: host:port]." };
-        foreach (var option in new Option[] { urlsOption, tokenFileOption, insecureOption, maxModelOption, queueOption, nameOption })
+        foreach (var option in new Option[] { urlsOption, tokenFileOption, insecureOption, maxModelOption, maxBatchModelsOption, maxBatchOption, queueOption, nameOption })
         {
             command.Options.Add(option);
         }
@@ -51,6 +53,8 @@ public static class AgentCommand
                     Token = parse.GetValue(insecureOption) ? null : token,
                     Insecure = parse.GetValue(insecureOption),
                     MaxModelMegabytes = parse.GetValue(maxModelOption),
+                    MaxBatchModels = parse.GetValue(maxBatchModelsOption),
+                    MaxBatchMegabytes = parse.GetValue(maxBatchOption),
                     QueueLimit = parse.GetValue(queueOption),
                     Name = parse.GetValue(nameOption),
                 };

@@ -12,16 +12,19 @@ namespace LatencyNas.Agent;
 /// <summary>The agent's web server: Kestrel with a minimal API over <see cref="AgentService"/>.</summary>
 public static class AgentHost
 {
-    public static async Task RunAsync(AgentOptions options, CancellationToken cancellation)
+    /// <param name="log">Where the agent reports what it measured (default: standard output).</param>
+    public static async Task RunAsync(AgentOptions options, CancellationToken cancellation, Action<string>? log = null)
     {
+        log ??= Console.WriteLine;
         options = options.Validated();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls([.. options.Urls]);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxModelBytes);
+        // The largest body any endpoint takes; each endpoint lowers it to its own limit.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBatchBytes);
         var app = builder.Build();
-        var service = new AgentService(options, message => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {message}"));
+        var service = new AgentService(options, message => log($"{DateTime.UtcNow:HH:mm:ss} {message}"));
         byte[]? token = options.Token is null ? null : Encoding.UTF8.GetBytes(options.Token);
 
         app.Use(async (context, next) =>
@@ -39,61 +42,46 @@ public static class AgentHost
         app.MapGet(AgentContract.InfoPath, () => Results.Json(service.Info, AgentContract.Json));
         app.MapPost(AgentContract.MeasurePath, async context =>
         {
-            if (context.Request.ContentLength is { } length && length > options.MaxModelBytes)
+            if (await ReadRequestAsync(context, options.MaxModelBytes, $"--max-model-mb {options.MaxModelMegabytes}") is not var (settings, body))
             {
-                await DrainSmallExcessAsync(context, length, options.MaxModelBytes);
-                await Error(context, StatusCodes.Status413PayloadTooLarge, $"model of {length:N0} bytes exceeds the agent's limit of {options.MaxModelBytes:N0} bytes (--max-model-mb {options.MaxModelMegabytes})");
                 return;
             }
-            MeasureSettings? settings;
-            try
-            {
-                settings = JsonSerializer.Deserialize<MeasureSettings>(context.Request.Query[AgentContract.SettingsParameter].ToString(), AgentContract.Json);
-            }
-            catch (JsonException error)
-            {
-                await Error(context, StatusCodes.Status400BadRequest, $"settings are not valid JSON: {error.Message}");
-                return;
-            }
-            if (settings?.Runtime is null || settings.Protocol is null)
-            {
-                await Error(context, StatusCodes.Status400BadRequest, $"the '{AgentContract.SettingsParameter}' query parameter must hold runtime and protocol settings");
-                return;
-            }
-            byte[] model;
-            try
-            {
-                using var buffer = new MemoryStream();
-                await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-                model = buffer.ToArray();
-            }
-            catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                await Error(context, StatusCodes.Status413PayloadTooLarge, $"model exceeds the agent's limit of {options.MaxModelBytes:N0} bytes (--max-model-mb {options.MaxModelMegabytes})");
-                return;
-            }
-            if (!LooksLikeOnnx(model))
+            if (!LooksLikeOnnx(body))
             {
                 await Error(context, StatusCodes.Status400BadRequest, "the body is not an ONNX model (expected application/octet-stream holding a ModelProto)");
                 return;
             }
+            await AnswerAsync(context, service.MeasureAsync(body, settings, context.Request.Headers[AgentContract.IdempotencyHeader].FirstOrDefault()));
+        });
+        app.MapPost(AgentContract.MeasureBatchPath, async context =>
+        {
+            if (await ReadRequestAsync(context, options.MaxBatchBytes, $"--max-batch-mb {options.MaxBatchMegabytes}") is not var (settings, body))
+            {
+                return;
+            }
+            IReadOnlyList<byte[]> models;
             try
             {
-                var response = await service.MeasureAsync(model, settings, context.Request.Headers[AgentContract.IdempotencyHeader].FirstOrDefault());
-                await context.Response.WriteAsJsonAsync(response, AgentContract.Json);
+                models = BatchFraming.Read(body);
             }
-            catch (AgentRefusal refusal)
+            catch (FormatException error)
             {
-                if (refusal.Status == StatusCodes.Status429TooManyRequests)
-                {
-                    context.Response.Headers.RetryAfter = "1";
-                }
-                await Error(context, refusal.Status, refusal.Message);
+                await Error(context, StatusCodes.Status400BadRequest, $"the body is not a batch of models ({AgentContract.BatchContentType}): {error.Message}");
+                return;
             }
+            if (models.FirstOrDefault(m => m.Length > options.MaxModelBytes || !LooksLikeOnnx(m)) is { } bad)
+            {
+                await Error(context, bad.Length > options.MaxModelBytes ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
+                    bad.Length > options.MaxModelBytes
+                        ? $"model {models.ToList().IndexOf(bad) + 1} of the batch has {bad.Length:N0} bytes, over the agent's limit of {options.MaxModelBytes:N0} (--max-model-mb {options.MaxModelMegabytes})"
+                        : $"model {models.ToList().IndexOf(bad) + 1} of the batch is not an ONNX model");
+                return;
+            }
+            await AnswerAsync(context, service.MeasureBatchAsync(models, settings, context.Request.Headers[AgentContract.IdempotencyHeader].FirstOrDefault()));
         });
 
         await app.StartAsync(cancellation);
-        Console.WriteLine($"latnas agent {service.Name} listening on {string.Join(", ", options.Urls)} " +
+        log($"latnas agent {service.Name} listening on {string.Join(", ", options.Urls)} " +
                           $"({(token is null ? "no token: loopback only" : "bearer token required")}, models up to {options.MaxModelMegabytes} MiB, ONNX Runtime {service.Info.RuntimeVersion})");
         try
         {
@@ -103,6 +91,66 @@ public static class AgentHost
         {
         }
         await app.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Reads a measurement request's settings and body within <paramref name="limit"/> bytes, or
+    /// answers it with 400 or 413 and returns null.
+    /// </summary>
+    private static async Task<(MeasureSettings Settings, byte[] Body)?> ReadRequestAsync(HttpContext context, long limit, string option)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+        if (context.Request.ContentLength is { } length && length > limit)
+        {
+            await DrainSmallExcessAsync(context, length, limit);
+            await Error(context, StatusCodes.Status413PayloadTooLarge, $"a body of {length:N0} bytes exceeds the agent's limit of {limit:N0} bytes ({option})");
+            return null;
+        }
+        MeasureSettings? settings;
+        try
+        {
+            settings = JsonSerializer.Deserialize<MeasureSettings>(context.Request.Query[AgentContract.SettingsParameter].ToString(), AgentContract.Json);
+        }
+        catch (JsonException error)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, $"settings are not valid JSON: {error.Message}");
+            return null;
+        }
+        if (settings?.Runtime is null || settings.Protocol is null)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, $"the '{AgentContract.SettingsParameter}' query parameter must hold runtime and protocol settings");
+            return null;
+        }
+        try
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            return (settings, buffer.ToArray());
+        }
+        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await Error(context, StatusCodes.Status413PayloadTooLarge, $"the body exceeds the agent's limit of {limit:N0} bytes ({option})");
+            return null;
+        }
+    }
+
+    private static async Task AnswerAsync<T>(HttpContext context, Task<T> measurement)
+    {
+        try
+        {
+            await context.Response.WriteAsJsonAsync(await measurement, AgentContract.Json);
+        }
+        catch (AgentRefusal refusal)
+        {
+            if (refusal.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+            await Error(context, refusal.Status, refusal.Message);
+        }
     }
 
     /// <summary>

@@ -18,7 +18,13 @@ public sealed record AgentOptions
     /// <summary>Largest model accepted, in MiB. Default 64.</summary>
     public int MaxModelMegabytes { get; init; } = 64;
 
-    /// <summary>Requests that may wait while one model is measured; more are refused with 429. Default 4.</summary>
+    /// <summary>Most models one batch request may hold. Default 64.</summary>
+    public int MaxBatchModels { get; init; } = 64;
+
+    /// <summary>Largest batch request body, in MiB. Default 256.</summary>
+    public int MaxBatchMegabytes { get; init; } = 256;
+
+    /// <summary>Requests that may wait while one is measured; more are refused with 429. Default 4.</summary>
     public int QueueLimit { get; init; } = 4;
 
     /// <summary>Name reported with every measurement. Default: host name and port.</summary>
@@ -28,6 +34,8 @@ public sealed record AgentOptions
     public int RememberedResults { get; init; } = 4_096;
 
     public long MaxModelBytes => MaxModelMegabytes * 1024L * 1024L;
+
+    public long MaxBatchBytes => MaxBatchMegabytes * 1024L * 1024L;
 
     /// <exception cref="InvalidInputException">Every problem, in one message.</exception>
     public AgentOptions Validated()
@@ -64,6 +72,14 @@ public sealed record AgentOptions
         if (MaxModelMegabytes is < 1 or > 4096)
         {
             problems.Add($"--max-model-mb must be between 1 and 4096 (got {MaxModelMegabytes})");
+        }
+        if (MaxBatchModels is < 1 or > 1024)
+        {
+            problems.Add($"--max-batch-models must be between 1 and 1024 (got {MaxBatchModels})");
+        }
+        if (MaxBatchMegabytes < MaxModelMegabytes || MaxBatchMegabytes > 16_384)
+        {
+            problems.Add($"--max-batch-mb must be between --max-model-mb and 16384 (got {MaxBatchMegabytes})");
         }
         if (QueueLimit < 0)
         {

@@ -41,7 +41,7 @@ internal static class ConsoleProgress
 
     private static string Describe(string title, ProfileProgress p)
     {
-        string last = p.LastMedianMs is { } median ? $", last {p.Last} {median:F3} ms" : p.Last is null ? "" : $", last {p.Last} failed";
+        string last = p.LastLatencyMs is { } latency ? $", last {p.Last} {latency:F3} ms" : p.Last is null ? "" : $", last {p.Last} failed";
         return $"{title} {p.Done}/{p.Total}, {p.RatePerSecond:F2}/s{(p.Failed > 0 ? $", {p.Failed} failed" : "")}{last}";
     }
 

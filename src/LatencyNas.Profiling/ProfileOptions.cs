@@ -15,13 +15,14 @@ public sealed record ProfileOptions
     public int Session { get; init; } = 1;
 
     /// <summary>
-    /// Longest one measurement attempt may take. Default 2 min. A local runner notices it between
-    /// runs and stops a run in flight (ONNX Runtime's terminate flag); creating a session is not
-    /// interruptible, so a local attempt can overrun by that much.
+    /// Longest one architecture's measurement may take; a batch attempt may take this times the
+    /// architectures in it. Default 2 min. A local runner notices it between runs and stops a run in
+    /// flight (ONNX Runtime's terminate flag); creating a session is not interruptible, so a local
+    /// attempt can overrun by that much.
     /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Retries of a transient fault or a timeout, per architecture. Default 2.</summary>
+    /// <summary>Retries of a transient fault or a timeout, per batch (per architecture with the burst protocol). Default 2.</summary>
     public int MaxRetries { get; init; } = 2;
 
     /// <summary>First retry delay; later ones grow exponentially, with jitter. Default 0.5 s.</summary>
@@ -30,7 +31,7 @@ public sealed record ProfileOptions
     /// <summary>
     /// The run stops when at least this share of the architectures attempted within
     /// <see cref="BreakerSamplingDuration"/> failed (after retries), once <see cref="BreakerMinimumThroughput"/>
-    /// were attempted. Default 0.8.
+    /// were attempted. Default 0.8. Counted per architecture, whatever the batch size.
     /// </summary>
     public double BreakerFailureRatio { get; init; } = 0.8;
 
@@ -48,11 +49,11 @@ public sealed record ProfileOptions
 
     /// <summary>
     /// Prepare the next models on another core while one is measured, when the runner allows it
-    /// (<see cref="Runners.IDeviceRunner.CanPrepareConcurrently"/>). Default true.
+    /// (<see cref="Runners.IDeviceRunner.CanPrepareWhileMeasuring"/>). Default true.
     /// </summary>
     public bool OverlapPreparation { get; init; } = true;
 
-    /// <summary>How many prepared models may wait for the measuring thread. Default 2.</summary>
+    /// <summary>How many prepared batches may wait for the measuring thread. Default 2.</summary>
     public int PrepareAhead { get; init; } = 2;
 
     public IReadOnlyList<string> Problems()

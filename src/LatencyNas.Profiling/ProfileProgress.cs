@@ -3,7 +3,7 @@ using LatencyNas.Core.Spaces;
 namespace LatencyNas.Profiling;
 
 /// <summary>Where a profile run stands, reported after every architecture.</summary>
-public sealed record ProfileProgress(int Done, int Total, int Failed, TimeSpan Elapsed, Architecture? Last, double? LastMedianMs)
+public sealed record ProfileProgress(int Done, int Total, int Failed, TimeSpan Elapsed, Architecture? Last, double? LastLatencyMs)
 {
     public double RatePerSecond => Elapsed.TotalSeconds > 0 ? Done / Elapsed.TotalSeconds : 0;
 
@@ -27,7 +27,7 @@ public sealed record ProfileSummary(
     IReadOnlyList<ProfileFailure> Failures,
     string? StopReason,
     TimeSpan Elapsed,
-    double? MedianOfMediansMs)
+    double? MedianLatencyMs)
 {
     public int Remaining => Requested - AlreadyStored - Measured - Failures.Count;
 

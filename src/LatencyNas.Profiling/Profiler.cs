@@ -1,13 +1,14 @@
-using LatencyNas.Core.Measurements;
 using System.Diagnostics;
 using System.Threading.Channels;
+using LatencyNas.Core;
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Statistics;
+using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Runners;
-using LatencyNas.Profiling.Timing;
 using LatencyNas.Profiling.Store;
+using LatencyNas.Profiling.Timing;
 using Polly;
-using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
 
@@ -15,13 +16,16 @@ namespace LatencyNas.Profiling;
 
 /// <summary>
 /// Profiles architectures on one device into the store: probes the device, skips what the store
-/// already holds, prepares the next models on a free core while the current one is measured,
-/// and wraps each measurement in a Polly pipeline (per-attempt timeout, retry of transient
-/// faults and timeouts, and a circuit breaker that stops a device that keeps failing). Each
-/// finished measurement, or failure with its reason, is committed before the next begins.
+/// already holds, and measures the rest in batches (interleaved visits across each batch; one
+/// architecture per batch with the burst protocol). Each batch runs in a Polly pipeline — a timeout
+/// per attempt that grows with the batch, and retries of transient faults and timeouts — and its
+/// outcomes, measurements and failures with their reasons, are committed together before the next
+/// batch's, so a profile killed midway measures the interrupted batch again, whole. The run stops
+/// when most architectures keep failing (a breaker counted per architecture).
 /// </summary>
 public sealed class Profiler
 {
+    private static readonly ResiliencePropertyKey<int> ArchitecturesInBatch = new("latnas.architectures-in-batch");
     private readonly IDeviceRunner _runner;
     private readonly ProfileStore _store;
     private readonly ProfileOptions _options;
@@ -31,7 +35,7 @@ public sealed class Profiler
         _runner = runner;
         _store = store;
         var problems = options.Problems();
-        _options = problems.Count == 0 ? options : throw new Core.InvalidInputException($"Invalid profile options: {string.Join("; ", problems)}.");
+        _options = problems.Count == 0 ? options : throw new InvalidInputException($"Invalid profile options: {string.Join("; ", problems)}.");
     }
 
     /// <exception cref="DeviceUnavailableException">The device is absent (checked before anything is written).</exception>
@@ -40,15 +44,19 @@ public sealed class Profiler
     {
         var clock = Stopwatch.StartNew();
         var fingerprint = await _runner.ProbeAsync(cancellation);
-        var kind = _runner.Device.Runtime == Devices.DeviceRuntime.Remote ? DeviceKind.Remote : DeviceKind.Live;
+        var kind = _runner.Device.Runtime == DeviceRuntime.Remote ? DeviceKind.Remote : DeviceKind.Live;
         var device = _store.Devices.EnsureMeasured(_runner.Device, fingerprint, kind);
         var settled = _store.Measurements.Settled(device, space, _options.Session, includeFailed: !_options.RetryFailed);
         var requested = architectures.Distinct().ToList();
         var pending = requested.Where(a => !settled.Contains(a.Digits)).ToList();
         int alreadyStored = requested.Count - pending.Count;
+        // Batches of about equal size: a small last batch would have short rounds whose visits all fall in one slow spell.
+        int batches = (pending.Count + _options.Protocol.ArchitecturesPerBatch - 1) / _options.Protocol.ArchitecturesPerBatch;
+        int batchSize = _options.Protocol.Mode == MeasurementMode.Burst ? 1 : Math.Max(1, (pending.Count + batches - 1) / Math.Max(1, batches));
 
         var failures = new List<ProfileFailure>();
-        var medians = new List<double>();
+        var latencies = new List<double>();
+        var breaker = new FailureBreaker(_options);
         string? stopReason = null;
         var pipeline = BuildPipeline();
         var gate = new Lock();
@@ -63,122 +71,126 @@ public sealed class Profiler
             stop.Cancel();
         }
 
-        // One measurement at a time for a local device; one per agent for a remote one.
+        // One batch at a time for a local device; one per agent for a remote one.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _runner.Concurrency), CancellationToken = CancellationToken.None };
-        await Parallel.ForEachAsync(PrepareAsync(space, pending, stop.Token), parallel, async (item, _) =>
+        await Parallel.ForEachAsync(PrepareAsync(space, pending, batchSize, stop.Token), parallel, async (batch, _) =>
         {
-            var (request, model, preparationError) = item;
-            using var prepared = model;
-            if (stop.IsCancellationRequested)
+            try
             {
-                return;
-            }
-            Measurement? measurement = null;
-            string? failure = null, agent = null;
-            if (preparationError is not null)
-            {
-                failure = $"model preparation failed: {OneLine(preparationError)}";
-            }
-            else
-            {
-                try
+                if (stop.IsCancellationRequested)
                 {
-                    measurement = await pipeline.ExecuteAsync(
-                        async token => await _runner.MeasureAsync(model!, _options.Protocol, token), stop.Token);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    if (cancellation.IsCancellationRequested)
-                    {
-                        Stop("cancelled");
-                    }
-                    return; // stopped by the breaker or the user: this architecture stays pending
-                }
-                catch (BrokenCircuitException)
-                {
-                    string last;
-                    lock (gate)
-                    {
-                        last = failures.LastOrDefault()?.Reason ?? "unknown";
-                    }
-                    Stop($"stopped because the device kept failing; last failure: {last}");
                     return;
                 }
-                catch (Exception error)
+                var outcomes = batch.Failures.ToList();
+                if (batch.Models.Count > 0)
                 {
-                    failure = Describe(error);
-                    agent = (error as DeviceException)?.Agent;
+                    var context = ResilienceContextPool.Shared.Get(stop.Token);
+                    context.Properties.Set(ArchitecturesInBatch, batch.Models.Count);
+                    try
+                    {
+                        outcomes.AddRange(await pipeline.ExecuteAsync(
+                            async context => await _runner.MeasureAsync(batch.Models, _options.Protocol, context.CancellationToken), context));
+                    }
+                    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                    {
+                        if (cancellation.IsCancellationRequested)
+                        {
+                            Stop("cancelled");
+                        }
+                        return; // stopped by the breaker or the user: this batch stays pending, whole
+                    }
+                    catch (Exception error) when (error is not ProfileStoreFailedException)
+                    {
+                        string reason = Describe(error, batch.Models.Count);
+                        outcomes.AddRange(batch.Models.Select(m => ModelOutcome.Failed(m.Request, reason, (error as DeviceException)?.Agent)));
+                    }
+                    finally
+                    {
+                        ResilienceContextPool.Shared.Return(context);
+                    }
+                }
+                // Outside the device-fault handling on purpose: a store that cannot write is not a device
+                // failure, and must stop the run rather than turn good measurements into failure records.
+                _store.Measurements.RecordBatch(device, space, _options.Session, outcomes);
+                lock (gate)
+                {
+                    foreach (var outcome in outcomes)
+                    {
+                        if (outcome.Measurement is { } measurement)
+                        {
+                            latencies.Add(measurement.Statistics.LatencyMs);
+                        }
+                        else
+                        {
+                            failures.Add(new ProfileFailure(outcome.Request.Architecture, outcome.Failure!));
+                        }
+                        progress?.Report(new ProfileProgress(latencies.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed,
+                            outcome.Request.Architecture, outcome.Measurement?.Statistics.LatencyMs));
+                    }
+                    if (breaker.Record(outcomes.Count, outcomes.Count(o => o.Measurement is null), clock.Elapsed) && failures.Count > 0)
+                    {
+                        string last = failures[^1].Reason;
+                        Stop(last.StartsWith(InterleavedEngine.TooBusy, StringComparison.Ordinal)
+                            ? $"stopped because {last}"
+                            : $"stopped because the device kept failing; last failure: {last}");
+                    }
                 }
             }
-            // Outside the device-fault handling on purpose: a store that cannot write is not a device
-            // failure, and must stop the run rather than turn a good measurement into a failure record.
-            if (measurement is not null)
+            finally
             {
-                _store.Measurements.Record(device, space, request, _options.Session, measurement);
-            }
-            else
-            {
-                _store.Measurements.RecordFailure(device, space, request, _options.Session, failure!, agent);
-            }
-            double? lastMedian = measurement?.Statistics.MedianMs;
-            lock (gate)
-            {
-                if (failure is not null)
+                foreach (var model in batch.Models)
                 {
-                    failures.Add(new ProfileFailure(request.Architecture, failure));
+                    model.Dispose();
                 }
-                else
-                {
-                    medians.Add(lastMedian!.Value);
-                }
-                progress?.Report(new ProfileProgress(
-                    medians.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed, request.Architecture, lastMedian));
             }
         });
         return new ProfileSummary(
-            device.Name, requested.Count, alreadyStored, medians.Count, failures, stopReason, clock.Elapsed,
-            medians.Count > 0 ? Descriptive.Median(medians) : null);
+            device.Name, requested.Count, alreadyStored, latencies.Count, failures, stopReason, clock.Elapsed,
+            latencies.Count > 0 ? Descriptive.Median(latencies) : null);
     }
 
+    /// <summary>A batch ready to measure: its prepared models, and outcomes for those whose preparation failed.</summary>
+    private sealed record PreparedBatch(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures);
+
     /// <summary>
-    /// The prepared models in order. When the runner allows, a background thread prepares up to
-    /// <see cref="ProfileOptions.PrepareAhead"/> models ahead; otherwise each is prepared on the
-    /// measuring thread just before it is measured, keeping the other cores quiet.
+    /// The prepared batches in order. When the runner allows it in this mode, a background thread
+    /// prepares up to <see cref="ProfileOptions.PrepareAhead"/> batches ahead; otherwise each is prepared
+    /// on the measuring thread just before it is measured, keeping the other cores quiet.
     /// </summary>
-    private async IAsyncEnumerable<(ModelRequest Request, IPreparedModel? Model, Exception? Error)> PrepareAsync(
-        SearchSpace space, IReadOnlyList<Architecture> pending, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    private async IAsyncEnumerable<PreparedBatch> PrepareAsync(
+        SearchSpace space, IReadOnlyList<Architecture> pending, int batchSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
     {
-        var requests = pending.Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed));
-        if (!_options.OverlapPreparation || !_runner.CanPrepareConcurrently)
+        var batches = pending.Chunk(batchSize).Select(chunk => chunk.Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed)).ToList());
+        if (!_options.OverlapPreparation || !_runner.CanPrepareWhileMeasuring(_options.Protocol.Mode))
         {
-            foreach (var request in requests)
+            foreach (var requests in batches)
             {
                 if (cancellation.IsCancellationRequested)
                 {
                     yield break;
                 }
-                yield return Prepare(request);
+                yield return Prepare(requests);
             }
             yield break;
         }
 
-        var channel = Channel.CreateBounded<(ModelRequest, IPreparedModel?, Exception?)>(
-            new BoundedChannelOptions(Math.Max(_options.PrepareAhead, _runner.Concurrency)) { SingleReader = true, SingleWriter = true });
+        var channel = Channel.CreateBounded<PreparedBatch>(
+            new BoundedChannelOptions(Math.Max(_options.PrepareAhead, _runner.Concurrency)) { SingleReader = false, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var producer = Task.Factory.StartNew(async () =>
         {
             try
             {
-                foreach (var request in requests)
+                foreach (var requests in batches)
                 {
-                    var item = Prepare(request);
+                    var batch = Prepare(requests);
                     try
                     {
-                        await channel.Writer.WriteAsync(item, stop.Token);
+                        await channel.Writer.WriteAsync(batch, stop.Token);
                     }
                     catch (OperationCanceledException)
                     {
-                        item.Item2?.Dispose();
+                        Dispose(batch);
                         break;
                     }
                 }
@@ -190,9 +202,9 @@ public sealed class Profiler
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         try
         {
-            await foreach (var item in channel.Reader.ReadAllAsync(CancellationToken.None))
+            await foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None))
             {
-                yield return item;
+                yield return batch;
             }
         }
         finally
@@ -202,52 +214,85 @@ public sealed class Profiler
             await producer;
             while (channel.Reader.TryRead(out var leftover))
             {
-                leftover.Item2?.Dispose();
+                Dispose(leftover);
             }
         }
     }
 
-    private (ModelRequest, IPreparedModel?, Exception?) Prepare(ModelRequest request)
+    private PreparedBatch Prepare(IReadOnlyList<ModelRequest> requests)
     {
-        try
+        var models = new List<IPreparedModel>(requests.Count);
+        var failures = new List<ModelOutcome>();
+        foreach (var request in requests)
         {
-            return (request, _runner.Prepare(request), null);
+            try
+            {
+                models.Add(_runner.Prepare(request));
+            }
+            catch (Exception error)
+            {
+                failures.Add(ModelOutcome.Failed(request, $"model preparation failed: {OneLine(error)}"));
+            }
         }
-        catch (Exception error)
+        return new PreparedBatch(models, failures);
+    }
+
+    private static void Dispose(PreparedBatch batch)
+    {
+        foreach (var model in batch.Models)
         {
-            return (request, null, error);
+            model.Dispose();
         }
     }
 
-    private ResiliencePipeline<Measurement> BuildPipeline() => new ResiliencePipelineBuilder<Measurement>()
-        .AddCircuitBreaker(new CircuitBreakerStrategyOptions<Measurement>
-        {
-            FailureRatio = _options.BreakerFailureRatio,
-            MinimumThroughput = _options.BreakerMinimumThroughput,
-            SamplingDuration = _options.BreakerSamplingDuration,
-            BreakDuration = TimeSpan.FromHours(1), // an open breaker ends the run; it never needs to half-open
-            ShouldHandle = new PredicateBuilder<Measurement>().Handle<Exception>(e => e is not OperationCanceledException || e is TimeoutRejectedException),
-        })
-        .AddRetry(new RetryStrategyOptions<Measurement>
+    private ResiliencePipeline<IReadOnlyList<ModelOutcome>> BuildPipeline() => new ResiliencePipelineBuilder<IReadOnlyList<ModelOutcome>>()
+        .AddRetry(new RetryStrategyOptions<IReadOnlyList<ModelOutcome>>
         {
             MaxRetryAttempts = Math.Max(_options.MaxRetries, 0),
             Delay = _options.RetryDelay,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
-            ShouldHandle = new PredicateBuilder<Measurement>()
+            ShouldHandle = new PredicateBuilder<IReadOnlyList<ModelOutcome>>()
                 .Handle<TimeoutRejectedException>()
-                .Handle<Core.LatencyNasException>(e => e.IsTransient),
+                .Handle<LatencyNasException>(e => e.IsTransient && e is not ProfileStoreFailedException),
         })
-        .AddTimeout(_options.AttemptTimeout)
+        .AddTimeout(new TimeoutStrategyOptions
+        {
+            // The attempt timeout is per architecture: a batch may take that long for each of its architectures.
+            TimeoutGenerator = arguments => ValueTask.FromResult(_options.AttemptTimeout * Math.Max(1, arguments.Context.Properties.GetValue(ArchitecturesInBatch, 1))),
+        })
         .Build();
 
-    private string Describe(Exception error) => error switch
+    private string Describe(Exception error, int architectures) => error switch
     {
-        TimeoutRejectedException => $"timed out after {_options.AttemptTimeout.TotalSeconds:0.#} s ({_options.MaxRetries + 1} attempts)",
-        Core.LatencyNasException { IsTransient: true } => $"{OneLine(error)} (still failing after {_options.MaxRetries} retries)",
-        Core.LatencyNasException => OneLine(error),
+        TimeoutRejectedException => $"timed out after {_options.AttemptTimeout.TotalSeconds * architectures:0.#} s ({_options.MaxRetries + 1} attempts)",
+        LatencyNasException { IsTransient: true } => $"{OneLine(error)} (still failing after {_options.MaxRetries} retries)",
+        LatencyNasException => OneLine(error),
         _ => $"{error.GetType().Name}: {OneLine(error)}",
     };
 
     private static string OneLine(Exception error) => error.Message.Split('\n', 2)[0].Trim();
+
+    /// <summary>
+    /// Stops a run whose device keeps failing: at least <see cref="ProfileOptions.BreakerFailureRatio"/> of the
+    /// architectures attempted within <see cref="ProfileOptions.BreakerSamplingDuration"/> failed, once
+    /// <see cref="ProfileOptions.BreakerMinimumThroughput"/> were attempted. Counted per architecture, so a
+    /// batch of 40 failing together stops the run as soon as 5 single failures would.
+    /// </summary>
+    private sealed class FailureBreaker(ProfileOptions options)
+    {
+        private readonly Queue<(TimeSpan At, int Attempted, int Failed)> _window = new();
+
+        /// <returns>True when the run should stop.</returns>
+        public bool Record(int attempted, int failed, TimeSpan now)
+        {
+            _window.Enqueue((now, attempted, failed));
+            while (_window.Count > 0 && now - _window.Peek().At > options.BreakerSamplingDuration)
+            {
+                _window.Dequeue();
+            }
+            int total = _window.Sum(w => w.Attempted);
+            return total >= options.BreakerMinimumThroughput && _window.Sum(w => w.Failed) >= options.BreakerFailureRatio * total;
+        }
+    }
 }

@@ -77,7 +77,7 @@ public sealed record BenchProfileRequest(string Device, int Count = 200, int See
 /// <summary>One protocol profiled twice over the same sample.</summary>
 public sealed record TestRetest(double SecondsPerArchitecture, double Srcc, double PrecisionMet, double MeanRuns);
 
-/// <param name="Overhead">Our protocol's median over a bare Run loop's mean on the same session.</param>
+/// <param name="Overhead">The interleaved estimate over the median of a bare loop of Run calls on the same session.</param>
 public sealed record BenchProfileResult(string Device, string Setting, string Cpu, int Cores, RatioSummary Overhead, TestRetest Adaptive, TestRetest? Fixed)
 {
     public double? CostRatio => Fixed is null ? null : Fixed.SecondsPerArchitecture / Adaptive.SecondsPerArchitecture;
@@ -99,26 +99,45 @@ public sealed class BenchProfileUseCase(IDeviceRunnerFactory runners)
         var space = SearchSpaces.Get("nb201");
         var sample = space.SampleDistinct(request.Count, request.Seed);
 
-        // Harness overhead: our protocol's median against a bare loop of Run calls on the same session.
+        // Harness overhead: the interleaved estimate over a batch of sessions against each session's bare loop of Run calls.
         status?.Report($"harness overhead on {Math.Min(request.OverheadCount, sample.Count)} architectures");
         var settings = OrtSettings.From(device);
+        var sessions = sample.Take(request.OverheadCount)
+            .Select(architecture => OrtTimedSession.Create(TorchOnnxModelSource.Instance.Export(device.RequestFor(space, architecture)), settings)).ToList();
         var ratios = new List<double>();
-        foreach (var architecture in sample.Take(request.OverheadCount))
+        try
         {
-            byte[] model = TorchOnnxModelSource.Instance.Export(device.RequestFor(space, architecture));
-            using var session = OrtTimedSession.Create(model, settings);
-            double ours = session.Measure(MeasurementProtocol.Default, cancellation).Statistics.MedianMs;
-            const int BareRuns = 200;
-            for (int i = 0; i < 20; i++)
+            var estimates = InterleavedEngine.ForThisMachine().Measure(sessions.Select(s => (Func<double>)s.TimeOneRunMs).ToList(), MeasurementProtocol.Default, request.Seed, cancellation);
+            for (int i = 0; i < sessions.Count; i++)
             {
-                session.Run();
+                const int BareRuns = 200;
+                var bare = new double[BareRuns];
+                for (int r = 0; r < 20; r++)
+                {
+                    sessions[i].Run();
+                }
+                for (int r = 0; r < BareRuns; r++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    sessions[i].Run();
+                    bare[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+                if (estimates[i].Statistics is { } estimate)
+                {
+                    ratios.Add(estimate.LatencyMs / Descriptive.Median(bare));
+                }
             }
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < BareRuns; i++)
+        }
+        finally
+        {
+            foreach (var session in sessions)
             {
-                session.Run();
+                session.Dispose();
             }
-            ratios.Add(ours / (Stopwatch.GetElapsedTime(start).TotalMilliseconds / BareRuns));
+        }
+        if (ratios.Count == 0)
+        {
+            throw new RunFailedException("the machine stayed too busy to measure the harness overhead.");
         }
 
         string directory = Directory.CreateTempSubdirectory("latnas-bench-").FullName;
@@ -162,7 +181,7 @@ public sealed class BenchProfileUseCase(IDeviceRunnerFactory runners)
         var first = measurements.Where(m => m.Session == firstSession).ToDictionary(m => m.Digits);
         var second = measurements.Where(m => m.Session == firstSession + 1).ToDictionary(m => m.Digits);
         var digits = first.Keys.Where(second.ContainsKey).Order().ToList();
-        double srcc = RankCorrelation.Spearman(digits.Select(d => first[d].MedianMs!.Value).ToList(), digits.Select(d => second[d].MedianMs!.Value).ToList());
+        double srcc = RankCorrelation.Spearman(digits.Select(d => first[d].LatencyMs!.Value).ToList(), digits.Select(d => second[d].LatencyMs!.Value).ToList());
         var both = first.Values.Concat(second.Values).ToList();
         return new TestRetest(seconds.Average(), srcc, both.Count(m => m.PrecisionMet == true) / (double)both.Count, both.Average(m => m.Runs ?? 0));
     }
@@ -319,7 +338,7 @@ public sealed class BenchRemoteUseCase(IDeviceRunnerFactory runners)
         if (endpoint.Length == 0)
         {
             endpoint = $"http://127.0.0.1:{FreePort()}";
-            agentTask = AgentHost.RunAsync(new AgentOptions { Urls = [endpoint], Insecure = true, Name = "bench-agent" }, agentStop.Token);
+            agentTask = AgentHost.RunAsync(new AgentOptions { Urls = [endpoint], Insecure = true, Name = "bench-agent" }, agentStop.Token, log: _ => { });
             await WaitForHealthAsync(endpoint, cancellation);
         }
         try
@@ -341,11 +360,15 @@ public sealed class BenchRemoteUseCase(IDeviceRunnerFactory runners)
                 using var localModel = localRunner.Prepare(modelRequest);
                 using var remoteModel = remoteRunner.Prepare(modelRequest);
                 var clock = Stopwatch.StartNew();
-                var here = await localRunner.MeasureAsync(localModel, MeasurementProtocol.Default, cancellation);
+                var here = (await localRunner.MeasureAsync([localModel], MeasurementProtocol.Default, cancellation))[0].Measurement;
                 double localWall = clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                var there = await remoteRunner.MeasureAsync(remoteModel, MeasurementProtocol.Default, cancellation);
-                ratios.Add(there.Statistics.MedianMs / here.Statistics.MedianMs);
+                var there = (await remoteRunner.MeasureAsync([remoteModel], MeasurementProtocol.Default, cancellation))[0].Measurement;
+                if (here is null || there is null)
+                {
+                    continue; // too busy to measure one of them
+                }
+                ratios.Add(there.Statistics.LatencyMs / here.Statistics.LatencyMs);
                 wallRatios.Add(clock.Elapsed.TotalSeconds / localWall);
             }
             return new BenchRemoteResult(endpoint, RatioSummary.Of(ratios), RatioSummary.Of(wallRatios));

@@ -11,10 +11,11 @@ namespace LatencyNas.Workflows;
 /// <param name="Device">A descriptor file, or the name of a shipped descriptor.</param>
 /// <param name="DeviceName">Store the measurements under this name instead of the descriptor's.</param>
 /// <param name="Session">Profiles of the same architectures are told apart by session (test-retest).</param>
-/// <param name="Precision">Overrides the protocol's target relative half-width of the median's 95% interval.</param>
-/// <param name="MaxRuns">Overrides the protocol's most timed runs per architecture.</param>
-/// <param name="MaxSeconds">Overrides the protocol's longest timed phase per architecture.</param>
-/// <param name="WarmupSeconds">Overrides the protocol's longest warm-up per architecture.</param>
+/// <param name="Mode">Overrides the protocol's mode (interleaved visits, or one burst per architecture, as before schema 4).</param>
+/// <param name="Precision">Overrides the protocol's target relative half-width of the estimate's 95% interval.</param>
+/// <param name="MaxRuns">Burst: overrides the protocol's most timed runs per architecture.</param>
+/// <param name="MaxSeconds">Burst: overrides the protocol's longest timed phase per architecture.</param>
+/// <param name="WarmupSeconds">Burst: overrides the protocol's longest warm-up per architecture.</param>
 public sealed record ProfileRequest(
     string Device,
     SearchSpace Space,
@@ -28,7 +29,8 @@ public sealed record ProfileRequest(
     double? MaxSeconds = null,
     double? WarmupSeconds = null,
     double TimeoutSeconds = 120,
-    int Retries = 2)
+    int Retries = 2,
+    MeasurementMode? Mode = null)
 {
     /// <summary>Architectures drawn when the request names none.</summary>
     public const int DefaultCount = 100;
@@ -94,13 +96,20 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
         var summary = await new Profiler(runner, store, options).RunAsync(request.Space, architectures, progress, cancellation);
         return new ProfileResult(
             summary.Device, device.Summary, store.Path, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,
-            summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianOfMediansMs, summary.StopReason,
+            summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianLatencyMs, summary.StopReason,
             summary.Failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, f.Reason)).ToList());
     }
 
     private static MeasurementProtocol Protocol(DeviceDescriptor device, ProfileRequest request)
     {
         var protocol = device.Protocol ?? MeasurementProtocol.Default;
+        if (request.Mode is { } mode && mode != protocol.Mode)
+        {
+            // The burst protocol keeps its own precision (2% on the median of one block) unless one is asked for.
+            protocol = mode == MeasurementMode.Burst
+                ? MeasurementProtocol.Burst with { MaxRuns = protocol.MaxRuns, MinRuns = protocol.MinRuns, MaxTime = protocol.MaxTime }
+                : protocol with { Mode = mode, TargetRelativePrecision = MeasurementProtocol.Default.TargetRelativePrecision };
+        }
         if (request.Precision is { } precision)
         {
             protocol = protocol with { TargetRelativePrecision = precision };

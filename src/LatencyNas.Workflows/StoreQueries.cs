@@ -33,14 +33,18 @@ public sealed class DevicesListUseCase
 }
 
 /// <param name="Space">Only this space's architectures (null: all).</param>
-public sealed record ProfilesExportRequest(string Device, string Out, StoreLocation Store, SearchSpace? Space = null);
+/// <param name="Visits">Also write every visit of the interleaved measurements here (a CSV), so each estimate can be recomputed.</param>
+public sealed record ProfilesExportRequest(string Device, string Out, StoreLocation Store, SearchSpace? Space = null, string? Visits = null);
 
-public sealed record ProfilesExportResult(string Device, string Out, int Measurements, int Failed);
+public sealed record ProfilesExportResult(string Device, string Out, int Measurements, int Failed, string? VisitsOut = null, int Visits = 0);
 
 /// <summary>Writes a device's measurements (every statistic, and failures with their reasons) as CSV, whole or not at all.</summary>
 public sealed class ProfilesExportUseCase
 {
-    public const string Header = "space,arch,ops,session,status,median_ms,mean_ms,min_ms,p10_ms,p90_ms,iqr_ms,cv,runs,precision_met,ci_half_width,warmup_runs,warmup_settled,session_ms,failure,agent,measured_at";
+    public const string Header = "space,arch,ops,session,status,latency_ms,protocol,estimator,visits,contended_visits,other_busy,median_ms,mean_ms,min_ms,p10_ms,p90_ms," +
+                                 "iqr_ms,cv,runs,precision_met,ci_half_width,warmup_runs,warmup_settled,session_ms,failure,agent,measured_at";
+
+    public const string VisitsHeader = "ops,session,visit,round,latency_ms,runs,other_busy,steal";
 
     public ProfilesExportResult Run(ProfilesExportRequest request)
     {
@@ -52,12 +56,29 @@ public sealed class ProfilesExportUseCase
         {
             csv.AppendJoin(',',
                 m.Space, CsvTable.Escape(m.Arch), m.Digits, Text(m.Session), m.Ok ? "ok" : "failed",
+                Text(m.LatencyMs), m.Protocol ?? "", m.Estimator ?? "", Text(m.Visits), Text(m.ContendedVisits), Text(m.OtherBusy),
                 Text(m.MedianMs), Text(m.MeanMs), Text(m.MinMs), Text(m.P10Ms), Text(m.P90Ms), Text(m.IqrMs), Text(m.Cv), Text(m.Runs),
                 Text(m.PrecisionMet), Text(m.CiHalfWidthRelative), Text(m.WarmupRuns), Text(m.WarmupSettled), Text(m.SessionMs),
                 CsvTable.Escape(m.Failure ?? ""), CsvTable.Escape(m.Agent ?? ""), m.MeasuredAt.ToString("O", CultureInfo.InvariantCulture)).Append('\n');
         }
         AtomicFile.WriteAllText(request.Out, csv.ToString());
-        return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok));
+        if (request.Visits is not { } visitsPath)
+        {
+            return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok));
+        }
+        var visits = store.Measurements.ReadVisits(device);
+        var lines = new StringBuilder(VisitsHeader).Append('\n');
+        foreach (var group in visits.GroupBy(v => (v.Digits, v.Session)))
+        {
+            int number = 0;
+            foreach (var v in group)
+            {
+                lines.AppendJoin(',', v.Digits, Text(v.Session), Text(++number), Text(v.Visit.Round), Text(v.Visit.LatencyMs), Text(v.Visit.Runs),
+                    Text(v.Visit.OtherBusy), Text(v.Visit.Steal)).Append('\n');
+            }
+        }
+        AtomicFile.WriteAllText(visitsPath, lines.ToString());
+        return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok), visitsPath, visits.Count);
     }
 
     private static string Text(double? value) => value?.ToString("G9", CultureInfo.InvariantCulture) ?? "";

@@ -1,4 +1,5 @@
 using LatencyNas.Core;
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Prediction;
 using LatencyNas.Profiling.Store;
@@ -8,22 +9,46 @@ namespace LatencyNas.Workflows;
 /// <summary>Devices' measured latencies read out of a profile store, as the predictors and analyses take them.</summary>
 public static class StoredLatencies
 {
-    /// <summary>Every successfully measured architecture of <paramref name="space"/> on a device, in digit order.</summary>
+    /// <summary>
+    /// Every successfully measured architecture of <paramref name="space"/> on a device, in digit order.
+    /// A device profiled with both protocols gives only its interleaved measurements, unless
+    /// <paramref name="mixProtocols"/>: the burst protocol's numbers do not reproduce as well (docs/measurement.md),
+    /// and a predictor trained on a mixture learns the difference between them as if it were latency.
+    /// </summary>
     /// <exception cref="ProfileStoreException">No such device.</exception>
     /// <exception cref="InvalidInputException">The device holds no successful measurement of the space.</exception>
-    public static LatencyData Load(ProfileStore store, string device, SearchSpace space)
+    public static LatencyData Load(ProfileStore store, string device, SearchSpace space, bool mixProtocols = false)
     {
         var stored = store.Devices.Get(device);
-        var data = LatencyData.FromDigits(stored.Name, space, stored.InputDataset, store.Measurements.Latencies(stored, space));
+        var data = LatencyData.FromDigits(stored.Name, space, stored.InputDataset, store.Measurements.Latencies(stored, space, ProtocolToUse(store, stored, space, mixProtocols)));
         return data.Count > 0
             ? data
             : throw new InvalidInputException($"Device '{stored.Name}' in {store.Path} holds no successful measurement of {space.Name} architectures.");
     }
 
+    /// <summary>The one protocol a device's latencies are read from: interleaved when it has both, else all of them (null).</summary>
+    public static string? ProtocolToUse(ProfileStore store, StoredDevice device, SearchSpace space, bool mixProtocols)
+    {
+        var protocols = store.Measurements.Protocols(device, space);
+        return !mixProtocols && protocols.ContainsKey(MeasurementProtocols.Interleaved) && protocols.ContainsKey(MeasurementProtocols.Burst)
+            ? MeasurementProtocols.Interleaved
+            : null;
+    }
+
+    /// <summary>How many measurements of a device <see cref="Load"/> leaves out because another protocol made them.</summary>
+    public static int LeftOut(ProfileStore store, string device, SearchSpace space, bool mixProtocols)
+    {
+        var stored = store.Devices.Get(device);
+        return ProtocolToUse(store, stored, space, mixProtocols) is { } kept
+            ? store.Measurements.Protocols(stored, space).Where(p => p.Key != kept).Sum(p => p.Value)
+            : 0;
+    }
+
     /// <summary>Every device of the store that holds measurements of <paramref name="space"/>.</summary>
     public static IReadOnlyList<LatencyData> LoadAll(ProfileStore store, SearchSpace space)
         => store.Devices.List()
-            .Select(d => LatencyData.FromDigits(d.Device.Name, space, d.Device.InputDataset, store.Measurements.Latencies(d.Device, space)))
+            .Select(d => LatencyData.FromDigits(d.Device.Name, space, d.Device.InputDataset,
+                store.Measurements.Latencies(d.Device, space, ProtocolToUse(store, d.Device, space, mixProtocols: false))))
             .Where(d => d.Count > 0)
             .ToList();
 

@@ -5,10 +5,13 @@ using LatencyNas.Prediction;
 namespace LatencyNas.Workflows;
 
 /// <param name="TrainSize">Measured architectures to train on, the rest being the test set (null: <see cref="PredictorCatalog.DefaultTrainSize"/>, or 80% of fewer).</param>
-public sealed record TrainRequest(string Device, SearchSpace Space, StoreLocation Store, PredictorModel Model = PredictorModel.Auto, int? TrainSize = null, int Seed = 0);
+/// <param name="MixProtocols">Train on measurements of both protocols when a device has both (otherwise only the interleaved ones).</param>
+public sealed record TrainRequest(
+    string Device, SearchSpace Space, StoreLocation Store, PredictorModel Model = PredictorModel.Auto, int? TrainSize = null, int Seed = 0, bool MixProtocols = false);
 
 /// <summary>A trained and saved predictor: how it did on the test set, where it is, and how auto's candidates cross-validated.</summary>
-public sealed record TrainResult(PredictorEvaluation Evaluation, string PredictorPath, IReadOnlyList<CandidateScore> Candidates);
+/// <param name="LeftOut">Measurements of the device left out because another protocol made them (see <see cref="TrainRequest.MixProtocols"/>).</param>
+public sealed record TrainResult(PredictorEvaluation Evaluation, string PredictorPath, IReadOnlyList<CandidateScore> Candidates, int LeftOut = 0);
 
 /// <summary>Trains a device's predictor on part of its measurements, tests it on the rest, and saves it beside the store.</summary>
 public sealed class TrainUseCase
@@ -17,10 +20,11 @@ public sealed class TrainUseCase
     public TrainResult Run(TrainRequest request)
     {
         using var store = request.Store.OpenExisting();
-        var data = StoredLatencies.Load(store, request.Device, request.Space);
+        var data = StoredLatencies.Load(store, request.Device, request.Space, request.MixProtocols);
+        int leftOut = StoredLatencies.LeftOut(store, request.Device, request.Space, request.MixProtocols);
         var (evaluation, path, trained) = PredictorCatalog.TrainAndSave(
             request.Store, data, request.Model, PredictorCatalog.TrainSizeFor(request.TrainSize, data.Count), request.Seed);
-        return new TrainResult(evaluation, path, trained.CandidateScores);
+        return new TrainResult(evaluation, path, trained.CandidateScores, leftOut);
     }
 }
 

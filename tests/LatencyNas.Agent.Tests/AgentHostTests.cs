@@ -8,26 +8,23 @@ using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Remote;
 using LatencyNas.Profiling.Runners;
 using LatencyNas.Profiling.Timing;
+using LatencyNas.Tests;
 using LatencyNas.Torch.Networks;
 
 namespace LatencyNas.Agent.Tests;
 
 public sealed class AgentHostTests
 {
-    private static readonly MeasurementProtocol Quick = MeasurementProtocol.Default with
-    {
-        WarmupMaxTime = TimeSpan.FromMilliseconds(30),
-        MinRuns = 5,
-        MaxTime = TimeSpan.FromMilliseconds(60),
-    };
+    private static readonly MeasurementProtocol Quick = TestProtocols.Quick;
 
     private static readonly byte[] Model = NetworkFactory.ExportOnnx(Nb201Space.Instance, Nb201Space.Instance.Parse("123401"), Dataset.Cifar10);
 
-    private static HttpRequestMessage MeasureRequest(string endpoint, byte[] body, string? token = RunningAgent.Token, string? key = null)
+    /// <summary>A request to measure one model; <paramref name="path"/> <see cref="AgentContract.MeasureBatchPath"/> with a framed body measures a batch.</summary>
+    private static HttpRequestMessage MeasureRequest(string endpoint, byte[] body, string? token = RunningAgent.Token, string? key = null, string path = AgentContract.MeasurePath)
     {
         var settings = new MeasureSettings(new OrtSettings(ExecutionProvider.Cpu, 1, "all", false, 1), Quick);
         var request = new HttpRequestMessage(HttpMethod.Post,
-            $"{endpoint}{AgentContract.MeasurePath}?{AgentContract.SettingsParameter}={Uri.EscapeDataString(JsonSerializer.Serialize(settings, AgentContract.Json))}")
+            $"{endpoint}{path}?{AgentContract.SettingsParameter}={Uri.EscapeDataString(JsonSerializer.Serialize(settings, AgentContract.Json))}")
         {
             Content = new ByteArrayContent(body),
         };
@@ -147,7 +144,8 @@ public sealed class AgentHostTests
             var fingerprint = await runner.ProbeAsync(CancellationToken.None);
             Assert.Equal("remote", fingerprint.Runtime);
             using var model = runner.Prepare(device.RequestFor(Nb201Space.Instance, Nb201Space.Instance.Parse("333333")));
-            var measurement = await runner.MeasureAsync(model, Quick, CancellationToken.None);
+            var outcome = Assert.Single(await runner.MeasureAsync([model], Quick, CancellationToken.None));
+            var measurement = outcome.Measurement!;
             Assert.Equal("test-agent", measurement.Agent);
             Assert.True(measurement.Statistics.Runs >= 5);
 
@@ -155,6 +153,77 @@ public sealed class AgentHostTests
             await using var wrong = new RemoteRunner(device, Torch.Networks.TorchOnnxModelSource.Instance);
             var error = await Assert.ThrowsAsync<Profiling.DeviceUnavailableException>(() => wrong.ProbeAsync(CancellationToken.None));
             Assert.Contains("401", error.Message);
+        }
+        finally
+        {
+            File.Delete(tokenFile);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_is_measured_together_and_a_model_the_runtime_refuses_fails_alone()
+    {
+        await using var agent = await RunningAgent.StartAsync();
+        byte[] other = NetworkFactory.ExportOnnx(Nb201Space.Instance, Nb201Space.Instance.Parse("333333"), Dataset.Cifar10);
+        byte[] broken = [0x08, 0x07, .. Enumerable.Repeat((byte)0x5a, 40)]; // starts like a ModelProto, is none
+        using var request = MeasureRequest(agent.Endpoint, BatchFraming.Write([Model, broken, other]), path: AgentContract.MeasureBatchPath);
+        using var http = new HttpClient();
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var batch = (await response.Content.ReadFromJsonAsync<BatchResponse>(AgentContract.Json))!;
+        Assert.Equal(3, batch.Items.Count);
+        Assert.Contains("rejected", batch.Items[1].Failure);
+        foreach (var item in new[] { batch.Items[0], batch.Items[2] })
+        {
+            Assert.Null(item.Failure);
+            Assert.Equal("fastest-visit", item.Statistics!.Estimator);
+            Assert.InRange(item.Visits!.Count, Quick.MinRounds, Quick.MaxRounds);
+            Assert.Equal(item.Visits.Min(v => v.LatencyMs), item.Statistics.LatencyMs, 12);
+        }
+        Assert.True(batch.Items[2].Statistics!.LatencyMs > batch.Items[0].Statistics!.LatencyMs); // 333333 does the most work
+
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", RunningAgent.Token);
+        var info = await http.GetFromJsonAsync<AgentInfo>(agent.Endpoint + AgentContract.InfoPath, AgentContract.Json)
+                   ?? throw new InvalidOperationException("no info");
+        Assert.Equal((64, 256L * 1024 * 1024), (info.MaxBatchModels, info.MaxBatchBytes));
+    }
+
+    [Fact]
+    public async Task A_batch_over_the_agents_model_count_is_refused_with_400()
+    {
+        await using var agent = await RunningAgent.StartAsync(new AgentOptions { Token = RunningAgent.Token, Name = "small", MaxBatchModels = 2 });
+        using var request = MeasureRequest(agent.Endpoint, BatchFraming.Write([Model, Model, Model]), path: AgentContract.MeasureBatchPath);
+        using var http = new HttpClient();
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("1 to 2 models", (await response.Content.ReadFromJsonAsync<AgentError>(AgentContract.Json))!.Error);
+    }
+
+    [Fact]
+    public async Task The_remote_runner_splits_a_batch_by_the_agents_limit_and_names_an_older_agent()
+    {
+        await using var agent = await RunningAgent.StartAsync(new AgentOptions { Token = RunningAgent.Token, Name = "small", MaxBatchModels = 2 });
+        string tokenFile = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(tokenFile, RunningAgent.Token);
+            var device = DeviceDescriptorReader.Parse($$"""
+                { "name": "edge", "runtime": "remote", "remote": { "endpoints": ["{{agent.Endpoint}}"], "token_file": "{{tokenFile}}", "timeout_seconds": 30 } }
+                """, "edge.json");
+            await using var runner = new RemoteRunner(device, TorchOnnxModelSource.Instance);
+            await runner.ProbeAsync(CancellationToken.None);
+            var models = new[] { "111111", "222222", "333333" }.Select(d => runner.Prepare(device.RequestFor(Nb201Space.Instance, Nb201Space.Instance.Parse(d)))).ToList();
+            var outcomes = await runner.MeasureAsync(models, Quick, CancellationToken.None); // two requests: 2 models, then 1
+            Assert.Equal(["111111", "222222", "333333"], outcomes.Select(o => o.Request.Architecture.Digits));
+            Assert.All(outcomes, o => Assert.Equal("small", o.Measurement!.Agent));
+
+            // An agent from before batches answers /v1/info without batch limits.
+            await using var older = await OlderAgent.StartAsync();
+            var oldDevice = device with { Remote = device.Remote! with { Endpoints = [new Uri(older.Endpoint)] } };
+            await using var oldRunner = new RemoteRunner(oldDevice, TorchOnnxModelSource.Instance);
+            await oldRunner.ProbeAsync(CancellationToken.None);
+            var error = await Assert.ThrowsAsync<Profiling.DeviceUnavailableException>(() => oldRunner.MeasureAsync([models[0]], Quick, CancellationToken.None));
+            Assert.Contains("older latnas agent", error.Message);
         }
         finally
         {

@@ -8,7 +8,6 @@ namespace LatencyNas.Cli.Tests;
 public sealed class AgentProcessTests : IDisposable
 {
     private const string Token = "agent-test-token-0123456789";
-    private static readonly string[] Quick = ["--max-seconds", "0.15", "--warmup-seconds", "0.05"];
     private readonly string _directory = Directory.CreateTempSubdirectory("latnas-agent-").FullName;
     private readonly List<Process> _processes = [];
 
@@ -36,9 +35,9 @@ public sealed class AgentProcessTests : IDisposable
         int port = FreePort();
         StartAgent(port, "agent-a");
         string device = Descriptor("edge", timeoutSeconds: 60, port);
-        var remote = Latnas.Run(["profile", "--device", device, "--count", "4", "--seed", "2", "--store", Store, .. Quick]);
+        var remote = Latnas.Run(["profile", "--device", device, "--count", "4", "--seed", "2", "--store", Store ]);
         Assert.True(remote.ExitCode == 0, remote.ToString());
-        var local = Latnas.Run(["profile", "--device", "ort-cpu-1t", "--count", "4", "--seed", "2", "--store", Store, .. Quick]);
+        var local = Latnas.Run(["profile", "--device", TestDevices.Local(_directory), "--count", "4", "--seed", "2", "--store", Store ]);
         Assert.True(local.ExitCode == 0, local.ToString());
 
         foreach (string name in new[] { "edge", "ort-cpu-1t" })
@@ -69,7 +68,7 @@ public sealed class AgentProcessTests : IDisposable
         int port = FreePort();
         var agent = StartAgent(port, "agent-a");
         string device = Descriptor("edge", timeoutSeconds: 20, port);
-        var profile = StartLatnas(["profile", "--device", device, "--count", "14", "--seed", "3", "--store", Store, "--retries", "4", .. Quick]);
+        var profile = StartLatnas(["profile", "--device", device, "--count", "14", "--seed", "3", "--store", Store, "--retries", "4" ]);
         WaitFor(() => File.Exists(Store) && Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'measurements'") == 1
                       && Scalar("SELECT count(*) FROM measurements") >= 3, "three measurements");
         agent.Kill();
@@ -89,7 +88,7 @@ public sealed class AgentProcessTests : IDisposable
         int port = FreePort();
         var agent = StartAgent(port, "agent-a");
         string device = Descriptor("edge", timeoutSeconds: 1, port);
-        var profile = StartLatnas(["profile", "--device", device, "--count", "8", "--seed", "4", "--store", Store, "--retries", "6", .. Quick]);
+        var profile = StartLatnas(["profile", "--device", device, "--count", "8", "--seed", "4", "--store", Store, "--retries", "6" ]);
         WaitFor(() => File.Exists(Store) && Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'measurements'") == 1
                       && Scalar("SELECT count(*) FROM measurements") >= 2, "two measurements");
         Signal(agent, "STOP");
@@ -107,7 +106,7 @@ public sealed class AgentProcessTests : IDisposable
         StartAgent(first, "agent-a");
         StartAgent(second, "agent-b");
         string device = Descriptor("edge", 60, first, second);
-        var result = Latnas.Run(["profile", "--device", device, "--count", "12", "--seed", "5", "--store", Store, .. Quick]);
+        var result = Latnas.Run(["profile", "--device", device, "--count", "12", "--seed", "5", "--store", Store ]);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(12, Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'"));
         Assert.True(Scalar("SELECT count(*) FROM measurements WHERE agent = 'agent-a'") >= 1);
@@ -119,7 +118,7 @@ public sealed class AgentProcessTests : IDisposable
         string path = Path.Combine(_directory, name + ".json");
         string endpoints = string.Join(", ", ports.Select(p => $"\"http://127.0.0.1:{p}\""));
         File.WriteAllText(path, $$"""
-            { "name": "{{name}}", "runtime": "remote", "threads": 1,
+            { "name": "{{name}}", "runtime": "remote", "threads": 1, "protocol": {{TestDevices.Protocol(batch: 2)}},
               "remote": { "endpoints": [{{endpoints}}], "token_file": "{{TokenFile}}", "timeout_seconds": {{timeoutSeconds}} } }
             """);
         return path;

@@ -6,7 +6,6 @@ namespace LatencyNas.Cli.Tests;
 
 public sealed class ProfileCommandTests : IDisposable
 {
-    private static readonly string[] Quick = ["--max-seconds", "0.15", "--warmup-seconds", "0.05"];
     private readonly string _directory = Directory.CreateTempSubdirectory("latnas-profile-").FullName;
 
     public void Dispose()
@@ -29,7 +28,8 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public void Profile_killed_mid_run_resumes_and_measures_every_architecture_exactly_once()
     {
-        string[] arguments = ["profile", "--device", "ort-cpu-1t", "--space", "nb201", "--count", "14", "--seed", "5", "--store", Store, .. Quick];
+        // Batches of 3: a batch's outcomes are committed together, so a kill leaves whole batches behind.
+        string[] arguments = ["profile", "--device", TestDevices.Local(_directory), "--space", "nb201", "--count", "14", "--seed", "5", "--store", Store];
         using (var victim = Process.Start(Latnas.StartInfo(arguments))!)
         {
             _ = victim.StandardOutput.ReadToEndAsync();
@@ -47,6 +47,8 @@ public sealed class ProfileCommandTests : IDisposable
         }
         long before = Count(Store, "SELECT count(*) FROM measurements");
         Assert.InRange(before, 4, 13);
+        Assert.Equal(0, before % 3); // no batch was half committed
+        Assert.Equal(before, Count(Store, "SELECT count(DISTINCT measurement_id) FROM visits")); // and each with its visits
 
         var resumed = Latnas.Run(arguments);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
@@ -93,7 +95,7 @@ public sealed class ProfileCommandTests : IDisposable
     {
         string archs = Path.Combine(_directory, "archs.txt");
         File.WriteAllText(archs, "# two networks\n333333\n|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|\n");
-        var profile = Latnas.Run(["profile", "--archs", archs, "--store", Store, .. Quick]);
+        var profile = Latnas.Run(["profile", "--device", TestDevices.Local(_directory), "--archs", archs, "--store", Store]);
         Assert.True(profile.ExitCode == 0, profile.ToString());
 
         string csv = Path.Combine(_directory, "out.csv");
@@ -101,7 +103,8 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.True(export.ExitCode == 0, export.ToString());
         string[] lines = File.ReadAllLines(csv);
         Assert.Equal(3, lines.Length);
-        Assert.StartsWith("space,arch,ops,session,status,median_ms", lines[0]);
+        Assert.StartsWith("space,arch,ops,session,status,latency_ms,protocol,estimator", lines[0]);
+        Assert.All(lines.Skip(1), l => Assert.Contains(",interleaved,fastest-visit,", l));
         Assert.Contains(lines, l => l.Contains(",111111,1,ok,"));
 
         var list = Latnas.Run("devices", "list", "--store", Store, "--json");

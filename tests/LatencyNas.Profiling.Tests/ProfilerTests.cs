@@ -16,13 +16,7 @@ public sealed class ProfilerTests : IDisposable
 {
     private static readonly Nb201Space Space = Nb201Space.Instance;
 
-    /// <summary>Short enough for tests; the statistics are still those of real runs.</summary>
-    internal static readonly MeasurementProtocol QuickProtocol = MeasurementProtocol.Default with
-    {
-        WarmupMaxTime = TimeSpan.FromMilliseconds(30),
-        MinRuns = 5,
-        MaxTime = TimeSpan.FromMilliseconds(60),
-    };
+    private static readonly MeasurementProtocol QuickProtocol = TestProtocols.Quick;
 
     private static readonly ProfileOptions QuickOptions = new()
     {
@@ -56,14 +50,20 @@ public sealed class ProfilerTests : IDisposable
         Assert.All(rows, r =>
         {
             Assert.True(r.Ok);
-            Assert.InRange(r.MedianMs!.Value, 0.01, 100);
+            Assert.InRange(r.LatencyMs!.Value, 0.01, 100);
             Assert.True(r.MinMs <= r.P10Ms && r.P10Ms <= r.MedianMs && r.MedianMs <= r.P90Ms, $"{r.MinMs} {r.P10Ms} {r.MedianMs} {r.P90Ms}");
-            Assert.True(r.Runs >= QuickProtocol.MinRuns);
+            Assert.InRange(r.LatencyMs!.Value, r.MinMs!.Value, r.P90Ms!.Value);
+            Assert.Equal(("interleaved", "fastest-visit"), (r.Protocol, r.Estimator));
+            Assert.InRange(r.Visits!.Value, QuickProtocol.MinRounds, QuickProtocol.MaxRounds);
+            Assert.Equal(r.Visits * (QuickProtocol.RunsPerVisit - 1), r.Runs);
             Assert.NotNull(r.IqrMs);
             Assert.NotNull(r.Cv);
             Assert.NotNull(r.PrecisionMet);
             Assert.True(r.SessionMs > 0);
         });
+        // Every visit is stored, so each estimate can be recomputed from them.
+        var visits = store.Measurements.ReadVisits(device).GroupBy(v => v.Digits).ToDictionary(g => g.Key, g => g.Select(v => v.Visit.LatencyMs).Order().ToArray());
+        Assert.All(rows, r => Assert.Equal(r.LatencyMs!.Value, visits[r.Digits].Min(), 12)); // no visit was contended here
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class ProfilerTests : IDisposable
         var sample = Space.SampleDistinct(3, seed: 10);
         var runner = new FaultInjectingRunner(RealRunner()) { StallingOnce = new HashSet<string> { sample[0].Digits } };
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var options = QuickOptions with { AttemptTimeout = TimeSpan.FromSeconds(3) };
+        var options = QuickOptions with { AttemptTimeout = TimeSpan.FromSeconds(1) };
         var summary = await new Profiler(runner, store, options).RunAsync(Space, sample);
         Assert.Equal(3, summary.Measured);
         Assert.Equal(2, runner.Attempts(sample[0].Digits));
@@ -150,13 +150,47 @@ public sealed class ProfilerTests : IDisposable
         var sample = Space.SampleDistinct(20, seed: 11);
         var runner = new FaultInjectingRunner(RealRunner()) { FailEverything = true };
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var summary = await new Profiler(runner, store, QuickOptions).RunAsync(Space, sample);
+        // Batches of 4: the breaker counts architectures, so it opens after the second batch (8 failures ≥ 5).
+        var options = QuickOptions with { Protocol = QuickProtocol with { ArchitecturesPerBatch = 4 } };
+        var summary = await new Profiler(runner, store, options).RunAsync(Space, sample);
 
         Assert.False(summary.Completed);
         Assert.Contains("kept failing", summary.StopReason);
         Assert.InRange(runner.TotalAttempts, QuickOptions.BreakerMinimumThroughput, 8);
         Assert.True(summary.Remaining > 10);
         Assert.Equal(summary.Failures.Count, store.Measurements.Read(store.Devices.Get("ort-cpu-1t")).Count(m => !m.Ok));
+    }
+
+    [Fact]
+    public async Task A_machine_that_stays_busy_stops_the_profile_with_the_figure_and_stores_no_number()
+    {
+        var sample = Space.SampleDistinct(12, seed: 12);
+        // Real sessions and runs; the meter reports other work using 90% of the free CPU throughout.
+        var runner = new OrtRunner(_device, TorchOnnxModelSource.Instance, new InterleavedEngine(new ConstantContention(0.9), _ => { }));
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var options = QuickOptions with { Protocol = QuickProtocol with { ArchitecturesPerBatch = 6, ContendedAbove = 0.5 } };
+        var summary = await new Profiler(runner, store, options).RunAsync(Space, sample);
+
+        Assert.False(summary.Completed);
+        Assert.StartsWith("stopped because the machine stayed too busy to measure: other work used 90% of the free CPU", summary.StopReason);
+        Assert.Equal(0, summary.Measured);
+        var stored = store.Measurements.Read(store.Devices.Get("ort-cpu-1t"));
+        Assert.Equal(6, stored.Count); // the first batch; the breaker stopped the run before the second
+        Assert.All(stored, m =>
+        {
+            Assert.False(m.Ok);
+            Assert.Null(m.LatencyMs);
+            Assert.Contains("4 of 4 visits were contended", m.Failure);
+        });
+    }
+
+    private sealed class ConstantContention(double otherBusy) : IContentionMeter
+    {
+        public void Start()
+        {
+        }
+
+        public ContentionWindow Stop() => new(otherBusy, 0);
     }
 
     [Fact]

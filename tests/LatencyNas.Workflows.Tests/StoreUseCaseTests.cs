@@ -1,9 +1,11 @@
 using LatencyNas.Core;
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Prediction;
 using LatencyNas.Profiling;
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Store;
+using LatencyNas.Profiling.Timing;
 using LatencyNas.Tests;
 using LatencyNas.Workflows.Runners;
 using LatencyNas.Workflows.Tests.Runners;
@@ -77,6 +79,33 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         }
         var device = Assert.Single(new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices);
         Assert.Equal(("box", "live", 5, "onnxruntime"), (device.Name, device.Kind, device.Measured, device.Runtime));
+    }
+
+    [Fact]
+    public async Task Train_reads_only_the_interleaved_measurements_of_a_device_profiled_both_ways_unless_asked_to_mix()
+    {
+        var store = new StoreLocation(_directory.File("both/latnas.db"));
+        static double Latency(ModelRequest r) => 1 + r.Architecture.Digits.Count(c => c == '3') + 0.25 * r.Architecture.Digits.Count(c => c == '2');
+        // The burst reads 50% high, as a machine's slow spell makes it do: a mixture would teach the predictor that.
+        var runner = new KnownTimesRunner(DeviceDescriptorReader.Resolve("ort-cpu-1t"), (r, mode) => mode == MeasurementMode.Burst ? 1.5 * Latency(r) : Latency(r));
+        var selection = new ArchitectureSelection(Count: 120, Seed: 3);
+        await new ProfileUseCase(runner).RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, selection, store, Session: 1, Mode: MeasurementMode.Burst));
+        await new ProfileUseCase(runner).RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, selection, store, Session: 2));
+
+        var unseen = RealStore.Space.SampleDistinct(400, seed: 11).Where(a => !selection.Resolve(RealStore.Space, 0).Contains(a)).Take(20).ToList();
+        double[] Predict() => new PredictUseCase().Run(new PredictRequest("ort-cpu-1t", unseen, RealStore.Space, store, PredictorModel.Additive))
+            .Predictions.Select(p => p.PredictedMs).ToArray();
+
+        var interleaved = new TrainUseCase().Run(new TrainRequest("ort-cpu-1t", RealStore.Space, store, PredictorModel.Additive, TrainSize: 100));
+        Assert.Equal((100, 20, 120), (interleaved.Evaluation.Train, interleaved.Evaluation.Test, interleaved.LeftOut));
+        double[] fromInterleaved = Predict();
+        Assert.All(unseen.Select((a, i) => (Expected: Latency(new ModelRequest(RealStore.Space, a, Dataset.Cifar10, 1)), Predicted: fromInterleaved[i])),
+            p => Assert.Equal(p.Expected, p.Predicted, p.Expected * 0.02));
+
+        var mixed = new TrainUseCase().Run(new TrainRequest("ort-cpu-1t", RealStore.Space, store, PredictorModel.Additive, TrainSize: 100, MixProtocols: true));
+        Assert.Equal(0, mixed.LeftOut);
+        double[] fromMixture = Predict();
+        Assert.All(fromMixture.Zip(fromInterleaved), p => Assert.Equal(1.25, p.First / p.Second, 3)); // the mean of 1.5x and 1x
     }
 
     [Fact]

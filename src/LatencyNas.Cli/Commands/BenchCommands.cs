@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LatencyNas.Profiling.Timing;
 using LatencyNas.Workflows;
 using LatencyNas.Workflows.Runners;
 
@@ -15,8 +16,66 @@ internal static class BenchCommands
         bench.Subcommands.Add(Predict());
         bench.Subcommands.Add(Search());
         bench.Subcommands.Add(Remote());
+        bench.Subcommands.Add(Retest());
+        bench.Subcommands.Add(Load());
         return bench;
     }
+
+    private static Command Retest()
+    {
+        var deviceOption = LatnasOptions.Text("--device", "Device to measure (a descriptor file, or a shipped name).", ProfileCommands.DefaultDevice);
+        var countOption = LatnasOptions.Count(200);
+        var seedOption = LatnasOptions.Seed();
+        var pauseOption = LatnasOptions.Number("--pause-seconds", "Pause between the two sessions.", 60, 0, 3_600);
+        var loadOption = LatnasOptions.Choice("--load", "Work run beside the measurements: none, or bursty (one core busy 3 s, idle 2 s, in a process of its own).",
+            BackgroundLoad.None, ("none", BackgroundLoad.None), ("bursty", BackgroundLoad.Bursty));
+        var precisionOption = LatnasOptions.Number("--precision", "The interleaved protocol's target precision (the burst keeps its 2%).",
+            MeasurementProtocol.Default.TargetRelativePrecision, 0, 1, minimumExclusive: true);
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("retest",
+            "Test-retest of the measurement protocols side by side: the same architectures profiled twice, a pause apart, by the burst and the interleaved protocol; " +
+            "share within ±5% and ±10%, SRCC, seconds per architecture, and whether the precision claims hold.")
+        {
+            deviceOption, countOption, seedOption, pauseOption, loadOption, precisionOption, jsonOption,
+        };
+        command.SetHandler(async (parse, cancellation) =>
+        {
+            var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
+            var benchmark = new RetestBenchmark(DeviceRunnerFactory.Instance, load => LoadProcess.Start(Environment.ProcessPath!, [.. SelfArguments(), "bench", "load"]));
+            var result = await benchmark.RunAsync(new RetestRequest(parse.GetValue(deviceOption)!, parse.GetValue(countOption), parse.GetValue(seedOption),
+                parse.GetValue(pauseOption), loadOption.ValueIn(parse), parse.Given(precisionOption)), status, cancellation);
+            if (parse.GetValue(jsonOption))
+            {
+                Json.Write(result);
+                return ExitCodes.Success;
+            }
+            Console.WriteLine($"{result.Architectures} architectures on {result.Device} ({result.Cpu}), two sessions {result.PauseSeconds:0} s apart, load: {result.Load.ToString().ToLowerInvariant()}");
+            var table = new StreamingTable(Console.Out, "protocol", "within ±5%", "within ±10%", "SRCC", "s / architecture", "precision met", "of those within ±p", "inside the interval", "visits", "contended");
+            foreach (var r in result.Protocols)
+            {
+                table.Row(r.Protocol, $"{r.Within5:P1}", $"{r.Within10:P1}", $"{r.Srcc:F4}", $"{r.SecondsPerArchitecture:F3}", $"{r.PrecisionMet:P1} (p = {r.Precision:P0})",
+                    $"{r.PreciseRemeasuredWithin:P1}", $"{r.InsideInterval:P1}", r.MeanVisits > 0 ? $"{r.MeanVisits:F1}" : "-", r.MeanVisits > 0 ? $"{r.ContendedVisits:P1}" : "-");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The hidden load generator `bench retest --load bursty` starts in a process of its own.</summary>
+    private static Command Load()
+    {
+        var command = new Command("load", "Keep one core busy 3 s, idle 2 s, until stopped (the load of bench retest).") { Hidden = true };
+        command.SetHandler((parse, cancellation) =>
+        {
+            LoadProcess.Burn(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2), cancellation);
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    /// <summary>What precedes a verb to run this program again: nothing for the apphost, the dll for `dotnet latnas.dll`.</summary>
+    private static string[] SelfArguments()
+        => Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [typeof(BenchCommands).Assembly.Location] : [];
 
     private static Command Export()
     {
@@ -183,5 +242,5 @@ internal static class BenchCommands
     private static string Summary(TimingSummary t) => $"median {t.MedianMs:F2} ms, mean {t.MeanMs:F2} ms, p90 {t.P90Ms:F2} ms";
 
     private static string Outcome(ChoiceOutcome o)
-        => o.Regret is not { } regret ? "nothing fits" : $"{regret:F2}{(o.OverBudget > 0 ? $", over by {100 * o.OverBudget:F0}%" : "")}";
+        => o.Regret is not { } regret ? "nothing fits" : $"{regret:F2}{o.OverBudget switch { > 0.01 => $", over by {100 * o.OverBudget:F0}%", > 0 => ", over by <1%", _ => "" }}";
 }

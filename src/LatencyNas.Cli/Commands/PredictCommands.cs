@@ -16,18 +16,23 @@ internal static class PredictCommands
         var modelOption = LatnasOptions.Model();
         var trainSizeOption = LatnasOptions.TrainSize();
         var seedOption = LatnasOptions.Seed("Seed of the train/test split and of the model.");
+        var mixOption = new Option<bool>("--mix-protocols") { Description = "Train on the measurements of both protocols when the device has both (otherwise only the interleaved ones)." };
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("train",
             "Train a latency predictor for a device on part of its measurements, report metrics on the rest, and save it next to the store.")
         {
-            deviceOption, modelOption, trainSizeOption, seedOption, spaceOption, storeOption, jsonOption,
+            deviceOption, modelOption, trainSizeOption, seedOption, mixOption, spaceOption, storeOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
             var result = new TrainUseCase().Run(new TrainRequest(parse.GetValue(deviceOption)!, parse.SearchSpace(spaceOption), parse.StoreLocation(storeOption),
-                modelOption.ValueIn(parse), parse.Given(trainSizeOption), parse.GetValue(seedOption)));
+                modelOption.ValueIn(parse), parse.Given(trainSizeOption), parse.GetValue(seedOption), parse.GetValue(mixOption)));
+            if (result.LeftOut > 0)
+            {
+                Console.Error.WriteLine($"latnas: left out {result.LeftOut:N0} measurements of {result.Evaluation.Device} made by the burst protocol (--mix-protocols keeps them)");
+            }
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);

@@ -24,12 +24,17 @@ internal static class ProfileCommands
         var sessionOption = LatnasOptions.Integer("--session", "Session number: profile the same architectures again as session 2, 3, … (test-retest).", 1, 1, 1_000_000);
         var retryFailedOption = new Option<bool>("--retry-failed") { Description = "Measure again architectures recorded as failed." };
         var protocol = MeasurementProtocol.Default;
+        var modeOption = LatnasOptions.Choice("--protocol",
+            "interleaved: every architecture of a batch visited in many short shuffled rounds, its latency the fastest of its quiet visits; " +
+            "burst: one block of runs per architecture, their median (the protocol before schema 4). Overrides the device descriptor's.",
+            MeasurementMode.Interleaved, ("interleaved", MeasurementMode.Interleaved), ("burst", MeasurementMode.Burst));
         var precisionOption = LatnasOptions.Number("--precision",
-            "Relative half-width of the median's 95% confidence interval to reach (overrides the device descriptor's protocol).", protocol.TargetRelativePrecision, 0, 1, minimumExclusive: true);
-        var maxRunsOption = LatnasOptions.Integer("--max-runs", "Timed runs per architecture at most (overrides the descriptor's protocol).", protocol.MaxRuns, 1, 10_000_000);
-        var maxSecondsOption = LatnasOptions.Number("--max-seconds", "Timed phase per architecture at most, in seconds (overrides the descriptor's protocol).",
+            "Relative half-width of the estimate's 95% interval to reach: interleaved, the interval a re-measurement falls in (burst: the median's, default 0.02). " +
+            "Overrides the descriptor's protocol.", protocol.TargetRelativePrecision, 0, 1, minimumExclusive: true);
+        var maxRunsOption = LatnasOptions.Integer("--max-runs", "Burst: timed runs per architecture at most (overrides the descriptor's protocol).", protocol.MaxRuns, 1, 10_000_000);
+        var maxSecondsOption = LatnasOptions.Number("--max-seconds", "Burst: timed phase per architecture at most, in seconds (overrides the descriptor's protocol).",
             protocol.MaxTime.TotalSeconds, 0, 86_400, minimumExclusive: true);
-        var warmupSecondsOption = LatnasOptions.Number("--warmup-seconds", "Warm-up per architecture at most, in seconds (overrides the descriptor's protocol).",
+        var warmupSecondsOption = LatnasOptions.Number("--warmup-seconds", "Burst: warm-up per architecture at most, in seconds (overrides the descriptor's protocol).",
             protocol.WarmupMaxTime.TotalSeconds, 0, 86_400, minimumExclusive: true);
         var timeoutOption = LatnasOptions.Number("--timeout", "Seconds one measurement attempt may take.", 120, 0, 86_400, minimumExclusive: true);
         var retriesOption = LatnasOptions.Integer("--retries", "Retries of a transient fault or timeout per architecture.", 2, 0, 100);
@@ -38,7 +43,7 @@ internal static class ProfileCommands
             "Measure architectures on a device into the profile store. Resumable: run it again and it continues where it stopped.")
         {
             deviceOption, deviceNameOption, spaceOption, countOption, seedOption, allOption, archsOption, storeOption, sessionOption, retryFailedOption,
-            precisionOption, maxRunsOption, maxSecondsOption, warmupSecondsOption, timeoutOption, retriesOption, jsonOption,
+            modeOption, precisionOption, maxRunsOption, maxSecondsOption, warmupSecondsOption, timeoutOption, retriesOption, jsonOption,
         };
         command.SetHandler(async (parse, cancellation) =>
         {
@@ -55,10 +60,11 @@ internal static class ProfileCommands
                 parse.Given(maxSecondsOption),
                 parse.Given(warmupSecondsOption),
                 parse.GetValue(timeoutOption),
-                parse.GetValue(retriesOption));
+                parse.GetValue(retriesOption),
+                parse.GetResult(modeOption) is { Implicit: false } ? modeOption.ValueIn(parse) : null);
             bool json = parse.GetValue(jsonOption);
             var useCase = new ProfileUseCase(DeviceRunnerFactory.Instance);
-            string title = request.DeviceName ?? request.Device;
+            string title = request.DeviceName ?? Path.GetFileNameWithoutExtension(request.Device);
             var result = await ConsoleProgress.RunAsync(title, progress => useCase.RunAsync(request, progress, cancellation), toStandardError: json);
             if (json)
             {

@@ -53,20 +53,23 @@ internal static class StoreCommands
         var deviceOption = LatnasOptions.Device("Device name in the store.");
         var outOption = LatnasOptions.Out("CSV file to write.");
         var spaceOption = new Option<string?>("--space") { Description = "Only this space's architectures [default: all]." };
+        var visitsOption = new Option<string?>("--visits") { Description = "Also write every visit of the interleaved measurements to this CSV, to recompute or audit an estimate." };
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
-        var export = new Command("export", "Write a device's measurements (statistics and failures) as CSV.") { deviceOption, outOption, spaceOption, storeOption, jsonOption };
+        var export = new Command("export", "Write a device's measurements (statistics and failures) as CSV.") { deviceOption, outOption, spaceOption, visitsOption, storeOption, jsonOption };
         export.SetHandler(parse =>
         {
             var space = parse.GetValue(spaceOption) is { } name ? Core.Spaces.SearchSpaces.Get(name) : null;
-            var result = new ProfilesExportUseCase().Run(new ProfilesExportRequest(parse.GetValue(deviceOption)!, parse.GetValue(outOption)!, parse.StoreLocation(storeOption), space));
+            var result = new ProfilesExportUseCase().Run(new ProfilesExportRequest(parse.GetValue(deviceOption)!, parse.GetValue(outOption)!, parse.StoreLocation(storeOption),
+                space, parse.GetValue(visitsOption)));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
             }
             else
             {
-                Console.WriteLine($"wrote {result.Measurements:N0} measurements of {result.Device} ({result.Failed:N0} failed) to {result.Out}");
+                Console.WriteLine($"wrote {result.Measurements:N0} measurements of {result.Device} ({result.Failed:N0} failed) to {result.Out}" +
+                                  (result.VisitsOut is null ? "" : $", and their {result.Visits:N0} visits to {result.VisitsOut}"));
             }
             return ExitCodes.Success;
         });

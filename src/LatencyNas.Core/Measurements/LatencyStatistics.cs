@@ -2,8 +2,33 @@ using LatencyNas.Core.Statistics;
 
 namespace LatencyNas.Core.Measurements;
 
+/// <summary>
+/// One visit of a model in an interleaved measurement: a few consecutive runs, summarised by the
+/// fastest, and how busy the rest of the machine was while they ran.
+/// </summary>
+/// <param name="Round">The round (pass over the batch) the visit belongs to, from 1.</param>
+/// <param name="LatencyMs">The fastest of the visit's kept runs.</param>
+/// <param name="Runs">Runs kept (a visit's first run is dropped: the other models have evicted this one from the caches).</param>
+/// <param name="OtherBusy">Share of the CPU time this process left unused that other work used during the visit's round (0–1); null where unknown.</param>
+/// <param name="Steal">Share of the CPU time the hypervisor gave to other guests during the round; null where unknown.</param>
+public sealed record Visit(int Round, double LatencyMs, int Runs, double? OtherBusy = null, double? Steal = null);
+
 /// <summary>What one architecture's timed runs came to (milliseconds).</summary>
+/// <param name="LatencyMs">The latency estimate the analyses use (see <paramref name="Estimator"/>).</param>
+/// <param name="Estimator">How <paramref name="LatencyMs"/> was estimated: <see cref="MedianOfRuns"/> or <see cref="FastestVisit"/>.</param>
+/// <param name="MedianMs">Median of every kept timed run (the other run statistics are over the same runs).</param>
+/// <param name="CiHalfWidthRelative">
+/// Half the width of the estimate's 95% interval, relative to it. Burst: the confidence interval of the
+/// median of the runs. Interleaved: the interval a second measurement's estimate falls in, from the
+/// variation between visits (<see cref="RetestHalfWidth"/>).
+/// </param>
+/// <param name="PrecisionMet">The interval was within the precision asked for.</param>
+/// <param name="Visits">Visits the estimate was made from (0 for a burst).</param>
+/// <param name="ContendedVisits">Of the visits, those made while other work kept the machine busy.</param>
+/// <param name="OtherBusy">Mean share of the free CPU that other work used during the visits.</param>
 public sealed record LatencyStatistics(
+    double LatencyMs,
+    string Estimator,
     double MedianMs,
     double MeanMs,
     double MinMs,
@@ -12,35 +37,81 @@ public sealed record LatencyStatistics(
     double IqrMs,
     double CoefficientOfVariation,
     int Runs,
-    double MedianCiHalfWidthRelative,
+    double CiHalfWidthRelative,
     bool PrecisionMet,
     int WarmupRuns,
-    bool WarmupSettled)
+    bool WarmupSettled,
+    int Visits = 0,
+    int ContendedVisits = 0,
+    double? OtherBusy = null)
 {
-    /// <summary>Summarises timed runs. <paramref name="target"/> null means no precision was asked for (met = false).</summary>
+    /// <summary>The burst protocol's estimate: the median of one block of consecutive runs.</summary>
+    public const string MedianOfRuns = "median-of-runs";
+
+    /// <summary>The interleaved protocol's estimate: the fastest of the quiet visits (docs/measurement.md).</summary>
+    public const string FastestVisit = "fastest-visit";
+
+    /// <summary>The quantile of the visits whose distance from the fastest is the retest interval.</summary>
+    public const double SpreadQuantile = 0.3;
+
+    /// <summary>The narrowest retest interval claimed, relative to the estimate: a machine drifts between sessions by this much.</summary>
+    public const double MinimumRetestHalfWidth = 0.01;
+
+    /// <summary>Summarises one block of timed runs. <paramref name="target"/> null means no precision was asked for (met = false).</summary>
     public static LatencyStatistics FromSamples(IReadOnlyList<double> samples, double? target, int warmupRuns, bool warmupSettled)
     {
-        if (samples.Count == 0)
-        {
-            throw new ArgumentException("No timed runs to summarise.", nameof(samples));
-        }
-        double[] sorted = samples.Order().ToArray();
-        double median = Descriptive.QuantileOfSorted(sorted, 0.5);
-        double mean = samples.Average();
+        var (median, mean, min, p10, p90, iqr, cv, sorted) = Describe(samples);
         double halfWidth = MedianConfidenceHalfWidth(sorted) / median;
-        return new LatencyStatistics(
-            median,
-            mean,
-            sorted[0],
-            Descriptive.QuantileOfSorted(sorted, 0.10),
-            Descriptive.QuantileOfSorted(sorted, 0.90),
-            Descriptive.QuantileOfSorted(sorted, 0.75) - Descriptive.QuantileOfSorted(sorted, 0.25),
-            mean > 0 ? Descriptive.StandardDeviation(samples) / mean : 0,
-            samples.Count,
-            halfWidth,
-            target is { } t && halfWidth <= t,
-            warmupRuns,
-            warmupSettled);
+        return new LatencyStatistics(median, MedianOfRuns, median, mean, min, p10, p90, iqr, cv, samples.Count,
+            halfWidth, target is { } t && halfWidth <= t, warmupRuns, warmupSettled);
+    }
+
+    /// <summary>
+    /// Summarises an interleaved measurement: the estimate is the fastest of <paramref name="estimateFrom"/>
+    /// (the quiet visits, in the order they were made), its interval <see cref="RetestHalfWidth"/> over the
+    /// same visits; the run statistics describe every kept run.
+    /// </summary>
+    /// <param name="minimumForPrecision">Quiet visits below which no precision is claimed, however close they are: a few agree by chance.</param>
+    public static LatencyStatistics FromVisits(IReadOnlyList<Visit> visits, IReadOnlyList<Visit> estimateFrom, IReadOnlyList<double> runs, double? target,
+        int warmupRuns, int contendedVisits, int minimumForPrecision)
+    {
+        if (estimateFrom.Count == 0)
+        {
+            throw new ArgumentException("No visits to estimate from.", nameof(estimateFrom));
+        }
+        var (median, mean, min, p10, p90, iqr, cv, _) = Describe(runs);
+        double estimate = estimateFrom.Min(v => v.LatencyMs);
+        double halfWidth = RetestHalfWidth(estimateFrom) / estimate;
+        var busy = visits.Where(v => v.OtherBusy is not null).Select(v => v.OtherBusy!.Value).ToList();
+        return new LatencyStatistics(estimate, FastestVisit, median, mean, min, p10, p90, iqr, cv, runs.Count,
+            halfWidth, target is { } t && halfWidth <= t && estimateFrom.Count >= minimumForPrecision, warmupRuns, WarmupSettled: true,
+            visits.Count, contendedVisits, busy.Count > 0 ? busy.Average() : null);
+    }
+
+    /// <summary>
+    /// Half the width of the interval around the fastest visit that a later measurement's fastest visit
+    /// falls in, from two signs of instability, whichever is larger: how far the fastest 30% of the visits
+    /// spread above the fastest, and how far apart the fastest visit of the first half of the rounds and
+    /// that of the second half are (this machine's slow spells last seconds to minutes: an estimate
+    /// that moved within one batch moves between sessions). Contention only ever adds time, so the
+    /// fastest visits show what the device does undisturbed. Visits cannot show every drift of a whole
+    /// machine, so the interval is never narrower than <see cref="MinimumRetestHalfWidth"/> of the
+    /// estimate. Chosen from recorded sessions on the development machine; `latnas bench retest` checks
+    /// how often it holds (docs/measurement.md). Infinite for fewer than four visits.
+    /// </summary>
+    /// <param name="visits">The visits in the order they were made.</param>
+    public static double RetestHalfWidth(IReadOnlyList<Visit> visits)
+    {
+        if (visits.Count < 4)
+        {
+            return double.PositiveInfinity;
+        }
+        double[] sorted = visits.Select(v => v.LatencyMs).Order().ToArray();
+        double fastest = sorted[0];
+        int half = visits.Count / 2;
+        double drift = Math.Abs(visits.Take(half).Min(v => v.LatencyMs) - visits.Skip(half).Min(v => v.LatencyMs));
+        double spread = Descriptive.QuantileOfSorted(sorted, SpreadQuantile) - fastest;
+        return Math.Max(Math.Max(spread, drift), MinimumRetestHalfWidth * fastest);
     }
 
     /// <summary>
@@ -48,16 +119,36 @@ public sealed record LatencyStatistics(
     /// statistics at ranks n/2 − 1.96·√n/2 and 1 + n/2 + 1.96·√n/2, rounded to the nearest rank
     /// (normal approximation to the binomial; gives the exact table's ranks 2 and 9 for n = 10, 40 and 61 for n = 100).
     /// </summary>
-    public static double MedianConfidenceHalfWidth(IReadOnlyList<double> sorted)
+    public static double MedianConfidenceHalfWidth(IReadOnlyList<double> sorted) => QuantileConfidenceHalfWidth(sorted, 0.5);
+
+    /// <summary>
+    /// Half the width of the distribution-free 95% confidence interval of the q-quantile: the order
+    /// statistics at ranks n·q ∓ 1.96·√(n·q·(1−q)) (the upper one plus 1), rounded to the nearest rank
+    /// and kept within 1…n. Infinite for fewer than two values.
+    /// </summary>
+    public static double QuantileConfidenceHalfWidth(IReadOnlyList<double> sorted, double q)
     {
         int n = sorted.Count;
         if (n < 2)
         {
             return double.PositiveInfinity;
         }
-        double spread = 1.96 * Math.Sqrt(n) / 2;
-        int lower = Math.Max((int)Math.Round(n / 2.0 - spread), 1);
-        int upper = Math.Min((int)Math.Round(1 + n / 2.0 + spread), n);
+        double spread = 1.96 * Math.Sqrt(n * q * (1 - q));
+        int lower = Math.Max((int)Math.Round(n * q - spread), 1);
+        int upper = Math.Min((int)Math.Round(1 + n * q + spread), n);
         return (sorted[upper - 1] - sorted[lower - 1]) / 2;
+    }
+
+    private static (double Median, double Mean, double Min, double P10, double P90, double Iqr, double Cv, double[] Sorted) Describe(IReadOnlyList<double> samples)
+    {
+        if (samples.Count == 0)
+        {
+            throw new ArgumentException("No timed runs to summarise.", nameof(samples));
+        }
+        double[] sorted = samples.Order().ToArray();
+        double mean = samples.Average();
+        return (Descriptive.QuantileOfSorted(sorted, 0.5), mean, sorted[0], Descriptive.QuantileOfSorted(sorted, 0.10), Descriptive.QuantileOfSorted(sorted, 0.90),
+            Descriptive.QuantileOfSorted(sorted, 0.75) - Descriptive.QuantileOfSorted(sorted, 0.25),
+            mean > 0 ? Descriptive.StandardDeviation(samples) / mean : 0, sorted);
     }
 }

@@ -12,7 +12,25 @@ public interface IOnnxModelSource
 }
 
 /// <summary>The outcome of measuring one architecture.</summary>
-/// <param name="Statistics">Statistics of the timed runs.</param>
+/// <param name="Statistics">Statistics of the timed runs and the latency estimate.</param>
 /// <param name="SessionCreationMs">Time to create the inference session (or load the network), timed apart from the runs.</param>
 /// <param name="Agent">Which remote agent measured it, for a remote device.</param>
-public sealed record Measurement(LatencyStatistics Statistics, double SessionCreationMs, string? Agent = null);
+/// <param name="Visits">Each visit of an interleaved measurement, so the estimate can be recomputed and audited; empty for a burst.</param>
+public sealed record Measurement(LatencyStatistics Statistics, double SessionCreationMs, string? Agent = null, IReadOnlyList<Visit>? Visits = null)
+{
+    /// <summary>The protocol that made it: <see cref="MeasurementProtocols.Interleaved"/> when it has visits, else <see cref="MeasurementProtocols.Burst"/>.</summary>
+    public string Protocol => Visits is { Count: > 0 } ? MeasurementProtocols.Interleaved : MeasurementProtocols.Burst;
+}
+
+/// <summary>The names of the ways a latency is obtained, as the store records them.</summary>
+public static class MeasurementProtocols
+{
+    /// <summary>Many short visits per architecture, interleaved over a batch; the fastest of the quiet visits.</summary>
+    public const string Interleaved = "interleaved";
+
+    /// <summary>One block of consecutive runs per architecture after a warm-up; their median (the protocol before schema 4).</summary>
+    public const string Burst = "burst";
+
+    /// <summary>A value imported from a latency table.</summary>
+    public const string Table = "table";
+}

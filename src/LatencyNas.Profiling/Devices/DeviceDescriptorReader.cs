@@ -168,14 +168,31 @@ public static partial class DeviceDescriptorReader
     private static MeasurementProtocol? ReadProtocol(JsonElement element, List<string> problems)
     {
         var fields = new Fields(element, "protocol.");
-        var defaults = MeasurementProtocol.Default;
-        string[] known = ["warmup_min_runs", "warmup_max_runs", "warmup_min_seconds", "warmup_max_seconds", "warmup_window", "warmup_settle", "min_runs", "max_runs", "max_seconds", "target_precision"];
+        var mode = fields.Choice("mode", required: false, ("interleaved", MeasurementMode.Interleaved), ("burst", MeasurementMode.Burst)) ?? MeasurementMode.Interleaved;
+        var defaults = mode == MeasurementMode.Burst ? MeasurementProtocol.Burst : MeasurementProtocol.Default; // the burst's own precision (2%)
+        string[] known =
+        [
+            "mode", "architectures_per_batch", "warmup_runs_per_architecture", "runs_per_visit", "min_rounds", "max_rounds", "extra_rounds", "min_quiet_visits",
+            "contended_above", "min_round_seconds",
+            "warmup_min_runs", "warmup_max_runs", "warmup_min_seconds", "warmup_max_seconds", "warmup_window", "warmup_settle", "min_runs", "max_runs", "max_seconds",
+            "target_precision",
+        ];
         foreach (var property in element.EnumerateObject().Where(p => !known.Contains(p.Name)))
         {
             problems.Add($"unknown field 'protocol.{property.Name}' (known: {string.Join(", ", known)})");
         }
         var protocol = new MeasurementProtocol
         {
+            Mode = mode,
+            ArchitecturesPerBatch = fields.Integer("architectures_per_batch", defaults.ArchitecturesPerBatch, 1, 10_000),
+            WarmupRunsPerArchitecture = fields.Integer("warmup_runs_per_architecture", defaults.WarmupRunsPerArchitecture, 0, 1_000),
+            RunsPerVisit = fields.Integer("runs_per_visit", defaults.RunsPerVisit, 2, 1_000),
+            MinRounds = fields.Integer("min_rounds", defaults.MinRounds, 2, 10_000),
+            MaxRounds = fields.Integer("max_rounds", defaults.MaxRounds, 2, 10_000),
+            ExtraRounds = fields.Integer("extra_rounds", defaults.ExtraRounds, 0, 10_000),
+            MinQuietVisits = fields.Integer("min_quiet_visits", defaults.MinQuietVisits, 2, 10_000),
+            ContendedAbove = fields.Number("contended_above", defaults.ContendedAbove, 1e-6, 1),
+            MinRoundTime = TimeSpan.FromSeconds(fields.Number("min_round_seconds", defaults.MinRoundTime.TotalSeconds, 0, 600)),
             WarmupMinRuns = fields.Integer("warmup_min_runs", defaults.WarmupMinRuns, 0, 1_000_000),
             WarmupMaxRuns = fields.Integer("warmup_max_runs", defaults.WarmupMaxRuns, 0, int.MaxValue),
             WarmupMinTime = TimeSpan.FromSeconds(fields.Number("warmup_min_seconds", defaults.WarmupMinTime.TotalSeconds, 0, 3_600)),
@@ -185,7 +202,7 @@ public static partial class DeviceDescriptorReader
             MinRuns = fields.Integer("min_runs", defaults.MinRuns, 1, 1_000_000),
             MaxRuns = fields.Integer("max_runs", defaults.MaxRuns, 1, int.MaxValue),
             MaxTime = TimeSpan.FromSeconds(fields.Number("max_seconds", defaults.MaxTime.TotalSeconds, 1e-3, 86_400)),
-            TargetRelativePrecision = fields.IsNull("target_precision") ? null : fields.Number("target_precision", defaults.TargetRelativePrecision ?? 0.02, 1e-6, 0.999),
+            TargetRelativePrecision = fields.IsNull("target_precision") ? null : fields.Number("target_precision", defaults.TargetRelativePrecision ?? 0.05, 1e-6, 0.999),
         };
         problems.AddRange(fields.Problems);
         problems.AddRange(protocol.Problems().Select(p => "protocol." + p));

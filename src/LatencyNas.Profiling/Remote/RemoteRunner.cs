@@ -48,7 +48,7 @@ public sealed class RemoteRunner : IDeviceRunner
     public DeviceDescriptor Device { get; }
 
     /// <summary>Measurement happens on the agents, so this machine's cores are free for preparing models.</summary>
-    public bool CanPrepareConcurrently => true;
+    public bool CanPrepareWhileMeasuring(MeasurementMode mode) => true;
 
     public int Concurrency => _agents.Count;
 
@@ -80,18 +80,64 @@ public sealed class RemoteRunner : IDeviceRunner
 
     public IPreparedModel Prepare(ModelRequest request) => new RemoteModel(request, _models.Export(request), Guid.NewGuid().ToString("N"));
 
-    public async Task<Measurement> MeasureAsync(IPreparedModel model, MeasurementProtocol protocol, CancellationToken cancellation)
+    /// <summary>
+    /// Sends the batch to one idle agent, in as many requests as its limits need; the agent measures
+    /// each request's models as a batch of its own (interleaved visits across them, or bursts).
+    /// </summary>
+    /// <exception cref="DeviceUnavailableException">The agent is an older one that measures no batches.</exception>
+    public async Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
     {
-        var remote = model as RemoteModel ?? throw new ArgumentException("The remote runner measures models it prepared.", nameof(model));
+        var models = batch.Select(m => m as RemoteModel ?? throw new ArgumentException("The remote runner measures models it prepared.", nameof(batch))).ToList();
         var agent = await TakeAgentAsync(cancellation);
         try
         {
-            var response = await agent.MeasureAsync(remote, new MeasureSettings(OrtSettings.From(Device), protocol), cancellation);
-            return new Measurement(response.Statistics, response.SessionMs, response.Agent);
+            var info = agent.Info ?? await agent.InfoAsync(cancellation);
+            if (info.MaxBatchModels < 1)
+            {
+                throw new DeviceUnavailableException(
+                    $"The agent at {agent.Endpoint} is an older latnas agent that measures no batches ({AgentContract.MeasureBatchPath}); update it to this version.");
+            }
+            var settings = new MeasureSettings(OrtSettings.From(Device), protocol);
+            var outcomes = new List<ModelOutcome>(models.Count);
+            foreach (var request in Requests(models, info))
+            {
+                var response = await agent.MeasureBatchAsync(request, settings, cancellation);
+                if (response.Items.Count != request.Count)
+                {
+                    throw new DeviceException($"agent {agent.Endpoint} answered for {response.Items.Count} models of {request.Count}", isTransient: true, agent: agent.Endpoint.Authority);
+                }
+                outcomes.AddRange(request.Zip(response.Items, (model, item) => item.Statistics is { } statistics
+                    ? ModelOutcome.Measured(model.Request, new Measurement(statistics, item.SessionMs, response.Agent, item.Visits))
+                    : ModelOutcome.Failed(model.Request, item.Failure ?? "the agent measured nothing", response.Agent)));
+            }
+            return outcomes;
         }
         finally
         {
             _idle.Writer.TryWrite(agent);
+        }
+    }
+
+    /// <summary>Splits a batch into requests within the agent's model count and body size.</summary>
+    private static IEnumerable<List<RemoteModel>> Requests(IReadOnlyList<RemoteModel> models, AgentInfo info)
+    {
+        var request = new List<RemoteModel>();
+        long bytes = 0;
+        foreach (var model in models)
+        {
+            long size = 8L + model.Bytes.Length;
+            if (request.Count > 0 && (request.Count >= info.MaxBatchModels || bytes + size > info.MaxBatchBytes))
+            {
+                yield return request;
+                request = [];
+                bytes = 0;
+            }
+            request.Add(model);
+            bytes += size;
+        }
+        if (request.Count > 0)
+        {
+            yield return request;
         }
     }
 
@@ -150,6 +196,8 @@ public sealed class RemoteRunner : IDeviceRunner
     /// <summary>One agent: its HTTP client and resilience pipeline.</summary>
     private sealed class Agent : IDisposable
     {
+        private static readonly ResiliencePropertyKey<int> ModelsInRequest = new("latnas.models-in-request");
+
         private readonly HttpClient _http;
         private readonly ResiliencePipeline _pipeline;
         private readonly CircuitBreakerStateProvider _circuit = new();
@@ -185,11 +233,18 @@ public sealed class RemoteRunner : IDeviceRunner
                     ShouldHandle = new PredicateBuilder().Handle<DeviceException>(e => e.IsTransient).Handle<TimeoutRejectedException>(),
                     StateProvider = _circuit,
                 })
-                .AddTimeout(attemptTimeout)
+                .AddTimeout(new TimeoutStrategyOptions
+                {
+                    // The descriptor's timeout is per model: a request of n models may take n times as long.
+                    TimeoutGenerator = arguments => ValueTask.FromResult(attemptTimeout * Math.Max(1, arguments.Context.Properties.GetValue(ModelsInRequest, 1))),
+                })
                 .Build();
         }
 
         public Uri Endpoint { get; }
+
+        /// <summary>What the agent said about itself when last asked.</summary>
+        public AgentInfo? Info { get; private set; }
 
         public bool CircuitOpen => _circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
@@ -221,22 +276,30 @@ public sealed class RemoteRunner : IDeviceRunner
                 {
                     throw new DeviceUnavailableException($"The agent at {Endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {await ErrorText(response, timeout.Token)}");
                 }
-                return await response.Content.ReadFromJsonAsync<AgentInfo>(AgentContract.Json, timeout.Token)
+                Info = await response.Content.ReadFromJsonAsync<AgentInfo>(AgentContract.Json, timeout.Token)
                        ?? throw new DeviceUnavailableException($"The agent at {Endpoint} sent an empty description.");
+                return Info;
             }
         }
 
-        public async Task<MeasureResponse> MeasureAsync(RemoteModel model, MeasureSettings settings, CancellationToken cancellation)
+        /// <summary>One batch request; a retry after a timeout or a dropped connection carries the same idempotency key.</summary>
+        public async Task<BatchResponse> MeasureBatchAsync(IReadOnlyList<RemoteModel> models, MeasureSettings settings, CancellationToken cancellation)
         {
-            string query = $"{AgentContract.MeasurePath}?{AgentContract.SettingsParameter}={Uri.EscapeDataString(JsonSerializer.Serialize(settings, AgentContract.Json))}";
+            string query = $"{AgentContract.MeasureBatchPath}?{AgentContract.SettingsParameter}={Uri.EscapeDataString(JsonSerializer.Serialize(settings, AgentContract.Json))}";
+            byte[] body = BatchFraming.Write(models.Select(m => m.Bytes).ToList());
+            string key = string.Join("+", models.Select(m => m.IdempotencyKey));
+            key = models.Count == 1 ? key : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(key)));
+            var context = ResilienceContextPool.Shared.Get(cancellation);
+            context.Properties.Set(ModelsInRequest, models.Count);
             try
             {
-                return await _pipeline.ExecuteAsync(async token =>
+                return await _pipeline.ExecuteAsync(async context =>
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, query) { Content = new ByteArrayContent(model.Bytes) };
-                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                    request.Headers.Add(AgentContract.IdempotencyHeader, model.IdempotencyKey);
-                    request.Headers.ExpectContinue = true; // a refused model (401, 413) is never uploaded
+                    var token = context.CancellationToken;
+                    using var request = new HttpRequestMessage(HttpMethod.Post, query) { Content = new ByteArrayContent(body) };
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue(AgentContract.BatchContentType);
+                    request.Headers.Add(AgentContract.IdempotencyHeader, key);
+                    request.Headers.ExpectContinue = true; // a refused batch (401, 413) is never uploaded
                     HttpResponseMessage response;
                     try
                     {
@@ -250,14 +313,19 @@ public sealed class RemoteRunner : IDeviceRunner
                     {
                         if (response.IsSuccessStatusCode)
                         {
-                            return await response.Content.ReadFromJsonAsync<MeasureResponse>(AgentContract.Json, token)
+                            return await response.Content.ReadFromJsonAsync<BatchResponse>(AgentContract.Json, token)
                                    ?? throw new DeviceException($"agent {Endpoint} sent an empty answer", isTransient: true, agent: Endpoint.Authority);
+                        }
+                        if (response.StatusCode == HttpStatusCode.NotFound)
+                        {
+                            throw new DeviceUnavailableException(
+                                $"The agent at {Endpoint} is an older latnas agent that measures no batches ({AgentContract.MeasureBatchPath}); update it to this version.");
                         }
                         string reason = $"agent {Endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {await ErrorText(response, token)}";
                         bool transient = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)response.StatusCode >= 500;
                         throw new DeviceException(reason, transient, agent: Endpoint.Authority);
                     }
-                }, cancellation);
+                }, context);
             }
             catch (TimeoutRejectedException error)
             {
@@ -266,6 +334,10 @@ public sealed class RemoteRunner : IDeviceRunner
             catch (BrokenCircuitException error)
             {
                 throw new DeviceException($"agent {Endpoint} keeps failing (circuit open)", isTransient: true, error, Endpoint.Authority);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
             }
         }
 

@@ -26,8 +26,8 @@ public interface IDeviceRunner : IAsyncDisposable
 {
     DeviceDescriptor Device { get; }
 
-    /// <summary>Whether <see cref="Prepare"/> may run on another thread while <see cref="MeasureAsync"/> runs without disturbing it.</summary>
-    bool CanPrepareConcurrently { get; }
+    /// <summary>Whether <see cref="Prepare"/> may run on another thread while <see cref="MeasureAsync"/> measures in this mode, without disturbing it.</summary>
+    bool CanPrepareWhileMeasuring(MeasurementMode mode);
 
     /// <summary>How many measurements may run at once (one per remote agent; 1 for a local runner).</summary>
     int Concurrency => 1;
@@ -39,6 +39,11 @@ public interface IDeviceRunner : IAsyncDisposable
     /// <summary>Builds what <see cref="MeasureAsync"/> needs. Thread-safe.</summary>
     IPreparedModel Prepare(ModelRequest request);
 
-    /// <exception cref="DeviceException">The runner failed; <see cref="Core.LatencyNasException.IsTransient"/> says whether to retry.</exception>
-    Task<Measurement> MeasureAsync(IPreparedModel model, MeasurementProtocol protocol, CancellationToken cancellation);
+    /// <summary>
+    /// Measures a batch of prepared models with the protocol's mode: interleaved visits across the
+    /// batch, or one burst after another. One outcome per model, in order: a model the runtime refuses,
+    /// or that contention kept from being measured, fails alone.
+    /// </summary>
+    /// <exception cref="DeviceException">The batch as a whole failed; <see cref="Core.LatencyNasException.IsTransient"/> says whether to retry it.</exception>
+    Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation);
 }

@@ -19,7 +19,7 @@ public sealed record OrtSettings(ExecutionProvider Provider, int Threads, string
 /// runs, with inputs and outputs allocated once, so a timed run is a monotonic clock around
 /// <c>Run</c> and nothing else. Shared by the local runner, the edge agent and the harness benchmark.
 /// </summary>
-public sealed class OrtTimedSession : IDisposable
+public sealed class OrtTimedSession : ITimedModel
 {
     public const string CudaProvider = "CUDAExecutionProvider";
 
@@ -114,13 +114,26 @@ public sealed class OrtTimedSession : IDisposable
         return Stopwatch.GetElapsedTime(before).TotalMilliseconds;
     }
 
-    /// <summary>Runs the protocol on this session. Cancellation also stops a run in flight (RunOptions.Terminate).</summary>
-    public Measurement Measure(MeasurementProtocol protocol, CancellationToken cancellation)
+    /// <summary>Cancellation also stops a run in flight (RunOptions.Terminate).</summary>
+    public IDisposable StopRunsOn(CancellationToken cancellation) => cancellation.Register(() => _runOptions.Terminate = true);
+
+    /// <summary>Times one burst with <see cref="MeasurementEngine"/> (the harness benchmark compares it with a bare loop).</summary>
+    public Measurement MeasureBurst(MeasurementProtocol protocol, CancellationToken cancellation)
     {
-        using var terminate = cancellation.Register(() => _runOptions.Terminate = true);
+        using var terminate = StopRunsOn(cancellation);
+        return Translated(() => new Measurement(MeasurementEngine.Measure(TimeOneRunMs, protocol, cancellation), SessionCreationMs), cancellation);
+    }
+
+    /// <summary>Measures ONNX models as a batch (see <see cref="BatchMeasurement"/>), turning the runtime's failures into device errors.</summary>
+    public static IReadOnlyList<MeasuredModel> MeasureBatch(IReadOnlyList<byte[]> batch, OrtSettings settings, MeasurementProtocol protocol, InterleavedEngine engine,
+        int seed, CancellationToken cancellation)
+        => Translated(() => BatchMeasurement.Measure(batch, model => Create(model, settings), protocol, engine, seed, cancellation), cancellation);
+
+    private static T Translated<T>(Func<T> work, CancellationToken cancellation)
+    {
         try
         {
-            return new Measurement(MeasurementEngine.Measure(TimeOneRunMs, protocol, cancellation), SessionCreationMs);
+            return work();
         }
         catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
         {
@@ -130,13 +143,6 @@ public sealed class OrtTimedSession : IDisposable
         {
             throw new DeviceException($"ONNX Runtime failed to run the model: {FirstLine(error.Message)}", isTransient: false, error);
         }
-    }
-
-    /// <summary>Creates a session for <paramref name="model"/>, measures it and disposes it.</summary>
-    public static Measurement Measure(byte[] model, OrtSettings settings, MeasurementProtocol protocol, CancellationToken cancellation)
-    {
-        using var session = Create(model, settings);
-        return session.Measure(protocol, cancellation);
     }
 
     public static SessionOptions CreateSessionOptions(OrtSettings settings)

@@ -85,9 +85,10 @@ public sealed class BulkImport
     private SqliteCommand PrepareTableUpsert(SqliteTransaction transaction)
     {
         var command = _connection.Command("""
-            INSERT INTO measurements (device_id, architecture_id, session, status, median_ms, measured_at)
-            VALUES ($device, $arch, 1, 'ok', $median, $at)
-            ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET median_ms = excluded.median_ms, status = 'ok', measured_at = excluded.measured_at
+            INSERT INTO measurements (device_id, architecture_id, session, status, latency_ms, median_ms, protocol, estimator, measured_at)
+            VALUES ($device, $arch, 1, 'ok', $median, $median, 'table', 'table', $at)
+            ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
+                latency_ms = excluded.latency_ms, median_ms = excluded.median_ms, protocol = 'table', estimator = 'table', status = 'ok', measured_at = excluded.measured_at
             """, transaction);
         command.Parameters.Add("$device", SqliteType.Integer);
         command.Parameters.Add("$arch", SqliteType.Integer);

@@ -1,11 +1,18 @@
 using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
+using LatencyNas.Profiling.Runners;
+using Microsoft.Data.Sqlite;
 
 namespace LatencyNas.Profiling.Store;
 
+/// <summary>A stored visit of an interleaved measurement, with the measurement it belongs to.</summary>
+public sealed record StoredVisit(string Digits, int Session, Visit Visit);
+
 /// <summary>
-/// The store's measurements: one row per (device, architecture, session), each committed on its own,
-/// so a profile killed at any moment loses nothing it had finished and a re-run skips rather than repeats.
+/// The store's measurements: one row per (device, architecture, session) with its statistics, the
+/// protocol and estimator that made it, and (interleaved) its visits. A measurement is committed on
+/// its own, or with the rest of its batch, so a profile killed at any moment loses nothing it had
+/// finished and a re-run skips rather than repeats.
 /// </summary>
 public sealed class MeasurementRecords
 {
@@ -18,26 +25,59 @@ public sealed class MeasurementRecords
         _architectures = architectures;
     }
 
-    /// <summary>Commits one finished measurement. A stored failure of the same key is replaced; a stored success is kept.</summary>
+    /// <summary>Commits one finished measurement (and its visits). A stored failure of the same key is replaced; a stored success is kept.</summary>
     /// <returns>False when the key already held a successful measurement (nothing written).</returns>
-    public bool Record(StoredDevice device, SearchSpace space, ModelRequest request, int session, Measurement measurement) => _connection.Write(() =>
+    public bool Record(StoredDevice device, SearchSpace space, ModelRequest request, int session, Measurement measurement)
+        => _connection.InTransaction(transaction => Write(transaction, device, space, request, session, measurement), _architectures.ForgetCached);
+
+    /// <summary>Records why an architecture could not be measured. Never overwrites a success.</summary>
+    public void RecordFailure(StoredDevice device, SearchSpace space, ModelRequest request, int session, string reason, string? agent = null)
+        => _connection.InTransaction(transaction => WriteFailure(transaction, device, space, request, session, reason, agent), _architectures.ForgetCached);
+
+    /// <summary>Commits a batch's outcomes together: all of them land, or (killed, failed) none, and the batch is measured again whole.</summary>
+    public void RecordBatch(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ModelOutcome> outcomes)
+        => _connection.InTransaction(transaction =>
+        {
+            foreach (var outcome in outcomes)
+            {
+                if (outcome.Measurement is { } measurement)
+                {
+                    Write(transaction, device, space, outcome.Request, session, measurement);
+                }
+                else
+                {
+                    WriteFailure(transaction, device, space, outcome.Request, session, outcome.Failure ?? "not measured", outcome.Agent);
+                }
+            }
+            return 0;
+        }, _architectures.ForgetCached);
+
+    private bool Write(SqliteTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, Measurement measurement)
     {
-        long architectureId = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction: null);
+        long architectureId = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction);
         var s = measurement.Statistics;
         using var command = _connection.Command("""
-            INSERT INTO measurements (device_id, architecture_id, session, status, median_ms, mean_ms, min_ms, p10_ms, p90_ms, iqr_ms, cv, runs,
-                                      precision_met, ci_half_width, warmup_runs, warmup_settled, session_ms, agent, measured_at)
-            VALUES ($device, $arch, $session, 'ok', $median, $mean, $min, $p10, $p90, $iqr, $cv, $runs, $met, $ci, $warmup, $settled, $sessionMs, $agent, $at)
+            INSERT INTO measurements (device_id, architecture_id, session, status, latency_ms, protocol, estimator, median_ms, mean_ms, min_ms, p10_ms, p90_ms,
+                                      iqr_ms, cv, runs, precision_met, ci_half_width, warmup_runs, warmup_settled, visits, contended_visits, other_busy,
+                                      session_ms, agent, measured_at)
+            VALUES ($device, $arch, $session, 'ok', $latency, $protocol, $estimator, $median, $mean, $min, $p10, $p90,
+                    $iqr, $cv, $runs, $met, $ci, $warmup, $settled, $visits, $contended, $busy, $sessionMs, $agent, $at)
             ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
-                status = 'ok', median_ms = excluded.median_ms, mean_ms = excluded.mean_ms, min_ms = excluded.min_ms, p10_ms = excluded.p10_ms,
+                status = 'ok', latency_ms = excluded.latency_ms, protocol = excluded.protocol, estimator = excluded.estimator,
+                median_ms = excluded.median_ms, mean_ms = excluded.mean_ms, min_ms = excluded.min_ms, p10_ms = excluded.p10_ms,
                 p90_ms = excluded.p90_ms, iqr_ms = excluded.iqr_ms, cv = excluded.cv, runs = excluded.runs, precision_met = excluded.precision_met,
-                ci_half_width = excluded.ci_half_width, warmup_runs = excluded.warmup_runs, warmup_settled = excluded.warmup_settled, session_ms = excluded.session_ms,
+                ci_half_width = excluded.ci_half_width, warmup_runs = excluded.warmup_runs, warmup_settled = excluded.warmup_settled,
+                visits = excluded.visits, contended_visits = excluded.contended_visits, other_busy = excluded.other_busy, session_ms = excluded.session_ms,
                 failure = NULL, agent = excluded.agent, measured_at = excluded.measured_at
             WHERE measurements.status = 'failed'
-            """);
+            RETURNING id
+            """, transaction);
         command.Parameters.AddWithValue("$device", device.Id);
         command.Parameters.AddWithValue("$arch", architectureId);
         command.Parameters.AddWithValue("$session", session);
+        command.Parameters.AddWithValue("$latency", s.LatencyMs);
+        command.Parameters.AddWithValue("$protocol", measurement.Protocol);
+        command.Parameters.AddWithValue("$estimator", s.Estimator);
         command.Parameters.AddWithValue("$median", s.MedianMs);
         command.Parameters.AddWithValue("$mean", s.MeanMs);
         command.Parameters.AddWithValue("$min", s.MinMs);
@@ -47,25 +87,54 @@ public sealed class MeasurementRecords
         command.Parameters.AddWithValue("$cv", s.CoefficientOfVariation);
         command.Parameters.AddWithValue("$runs", s.Runs);
         command.Parameters.AddWithValue("$met", s.PrecisionMet);
-        command.Parameters.AddWithValue("$ci", double.IsFinite(s.MedianCiHalfWidthRelative) ? s.MedianCiHalfWidthRelative : DBNull.Value);
+        command.Parameters.AddWithValue("$ci", double.IsFinite(s.CiHalfWidthRelative) ? s.CiHalfWidthRelative : DBNull.Value);
         command.Parameters.AddWithValue("$warmup", s.WarmupRuns);
         command.Parameters.AddWithValue("$settled", s.WarmupSettled);
+        command.Parameters.AddWithValue("$visits", s.Visits);
+        command.Parameters.AddWithValue("$contended", s.ContendedVisits);
+        command.Parameters.AddWithValue("$busy", (object?)s.OtherBusy ?? DBNull.Value);
         command.Parameters.AddWithValue("$sessionMs", measurement.SessionCreationMs);
         command.Parameters.AddWithValue("$agent", (object?)measurement.Agent ?? DBNull.Value);
         command.Parameters.AddWithValue("$at", StoreConnection.Now());
-        return command.ExecuteNonQuery() > 0;
-    });
+        if (command.ExecuteScalar() is not long id)
+        {
+            return false;
+        }
+        if (measurement.Visits is { Count: > 0 } visits)
+        {
+            using var insert = _connection.Command("""
+                INSERT OR REPLACE INTO visits (measurement_id, visit, round, latency_ms, runs, other_busy, steal)
+                VALUES ($id, $visit, $round, $latency, $runs, $busy, $steal)
+                """, transaction);
+            insert.Parameters.AddWithValue("$id", id);
+            foreach (var (parameter, type) in new[] { ("$visit", SqliteType.Integer), ("$round", SqliteType.Integer), ("$latency", SqliteType.Real),
+                         ("$runs", SqliteType.Integer), ("$busy", SqliteType.Real), ("$steal", SqliteType.Real) })
+            {
+                insert.Parameters.Add(parameter, type);
+            }
+            for (int v = 0; v < visits.Count; v++)
+            {
+                insert.Parameters["$visit"].Value = v + 1;
+                insert.Parameters["$round"].Value = visits[v].Round;
+                insert.Parameters["$latency"].Value = visits[v].LatencyMs;
+                insert.Parameters["$runs"].Value = visits[v].Runs;
+                insert.Parameters["$busy"].Value = (object?)visits[v].OtherBusy ?? DBNull.Value;
+                insert.Parameters["$steal"].Value = (object?)visits[v].Steal ?? DBNull.Value;
+                insert.ExecuteNonQuery();
+            }
+        }
+        return true;
+    }
 
-    /// <summary>Records why an architecture could not be measured. Never overwrites a success.</summary>
-    public void RecordFailure(StoredDevice device, SearchSpace space, ModelRequest request, int session, string reason, string? agent = null) => _connection.Write(() =>
+    private int WriteFailure(SqliteTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, string reason, string? agent)
     {
-        long architectureId = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction: null);
+        long architectureId = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction);
         using var command = _connection.Command("""
             INSERT INTO measurements (device_id, architecture_id, session, status, failure, agent, measured_at)
             VALUES ($device, $arch, $session, 'failed', $failure, $agent, $at)
             ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET failure = excluded.failure, measured_at = excluded.measured_at
             WHERE measurements.status = 'failed'
-            """);
+            """, transaction);
         command.Parameters.AddWithValue("$device", device.Id);
         command.Parameters.AddWithValue("$arch", architectureId);
         command.Parameters.AddWithValue("$session", session);
@@ -73,7 +142,7 @@ public sealed class MeasurementRecords
         command.Parameters.AddWithValue("$agent", (object?)agent ?? DBNull.Value);
         command.Parameters.AddWithValue("$at", StoreConnection.Now());
         return command.ExecuteNonQuery();
-    });
+    }
 
     /// <summary>Digits of the architectures of <paramref name="space"/> already settled for a device and session.</summary>
     /// <param name="includeFailed">Count recorded failures as settled (they are not retried unless asked).</param>
@@ -99,8 +168,9 @@ public sealed class MeasurementRecords
     public IReadOnlyList<StoredMeasurement> Read(StoredDevice device, string? space = null) => _connection.Guard(() =>
     {
         using var command = _connection.Command("""
-            SELECT a.space, a.digits, a.arch, m.session, m.status, m.median_ms, m.mean_ms, m.min_ms, m.p10_ms, m.p90_ms, m.iqr_ms, m.cv, m.runs,
-                   m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at, m.ci_half_width, m.warmup_runs, m.warmup_settled
+            SELECT a.space, a.digits, a.arch, m.session, m.status, m.latency_ms, m.protocol, m.estimator, m.median_ms, m.mean_ms, m.min_ms, m.p10_ms,
+                   m.p90_ms, m.iqr_ms, m.cv, m.runs, m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at, m.ci_half_width,
+                   m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy
             FROM measurements m JOIN architectures a ON a.id = m.architecture_id
             WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space)
             ORDER BY a.space, a.digits, m.session
@@ -132,24 +202,73 @@ public sealed class MeasurementRecords
                 MeasuredAt: reader.Timestamp("measured_at"),
                 CiHalfWidthRelative: reader.NullableReal("ci_half_width"),
                 WarmupRuns: reader.NullableInt("warmup_runs"),
-                WarmupSettled: reader.NullableBool("warmup_settled")));
+                WarmupSettled: reader.NullableBool("warmup_settled"))
+            {
+                LatencyMs = reader.NullableReal("latency_ms"),
+                Protocol = reader.NullableText("protocol"),
+                Estimator = reader.NullableText("estimator"),
+                Visits = reader.NullableInt("visits"),
+                ContendedVisits = reader.NullableInt("contended_visits"),
+                OtherBusy = reader.NullableReal("other_busy"),
+            });
         }
         return measurements;
     });
 
-    /// <summary>
-    /// The latency (ms) of each successfully measured architecture of a space on a device, by digits:
-    /// the median of one session, or the mean of the session medians when it was profiled more than once.
-    /// </summary>
-    public IReadOnlyDictionary<string, double> Latencies(StoredDevice device, SearchSpace space) => _connection.Guard(() =>
+    /// <summary>Every visit stored for a device, by architecture and session, in visit order: the data an estimate is recomputed and audited from.</summary>
+    public IReadOnlyList<StoredVisit> ReadVisits(StoredDevice device) => _connection.Guard(() =>
     {
         using var command = _connection.Command("""
-            SELECT a.digits, avg(m.median_ms) AS latency FROM measurements m JOIN architectures a ON a.id = m.architecture_id
+            SELECT a.digits, m.session, v.round, v.latency_ms, v.runs, v.other_busy, v.steal
+            FROM visits v JOIN measurements m ON m.id = v.measurement_id JOIN architectures a ON a.id = m.architecture_id
+            WHERE m.device_id = $device
+            ORDER BY a.digits, m.session, v.visit
+            """);
+        command.Parameters.AddWithValue("$device", device.Id);
+        var visits = new List<StoredVisit>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            visits.Add(new StoredVisit(reader.Text("digits"), (int)reader.Integer("session"), new Visit(
+                (int)reader.Integer("round"), reader.Real("latency_ms"), (int)reader.Integer("runs"), reader.NullableReal("other_busy"), reader.NullableReal("steal"))));
+        }
+        return visits;
+    });
+
+    /// <summary>How many successful measurements of a space a device holds per protocol.</summary>
+    public IReadOnlyDictionary<string, int> Protocols(StoredDevice device, SearchSpace space) => _connection.Guard(() =>
+    {
+        using var command = _connection.Command("""
+            SELECT coalesce(m.protocol, 'burst') AS protocol, count(*) AS held FROM measurements m JOIN architectures a ON a.id = m.architecture_id
             WHERE m.device_id = $device AND a.space = $space AND m.status = 'ok'
+            GROUP BY 1
+            """);
+        command.Parameters.AddWithValue("$device", device.Id);
+        command.Parameters.AddWithValue("$space", space.Name);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            counts[reader.Text("protocol")] = (int)reader.Integer("held");
+        }
+        return counts;
+    });
+
+    /// <summary>
+    /// The latency (ms) of each successfully measured architecture of a space on a device, by digits:
+    /// the estimate of one session, or the mean of the sessions' estimates when it was profiled more than once.
+    /// </summary>
+    /// <param name="protocol">Only measurements made by this protocol (null: all).</param>
+    public IReadOnlyDictionary<string, double> Latencies(StoredDevice device, SearchSpace space, string? protocol = null) => _connection.Guard(() =>
+    {
+        using var command = _connection.Command("""
+            SELECT a.digits, avg(m.latency_ms) AS latency FROM measurements m JOIN architectures a ON a.id = m.architecture_id
+            WHERE m.device_id = $device AND a.space = $space AND m.status = 'ok' AND ($protocol IS NULL OR coalesce(m.protocol, 'burst') = $protocol)
             GROUP BY a.digits
             """);
         command.Parameters.AddWithValue("$device", device.Id);
         command.Parameters.AddWithValue("$space", space.Name);
+        command.Parameters.AddWithValue("$protocol", (object?)protocol ?? DBNull.Value);
         var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())

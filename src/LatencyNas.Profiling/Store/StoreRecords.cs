@@ -41,7 +41,7 @@ public sealed record StoredDevice(
 /// <summary>A device with how much the store holds for it.</summary>
 public sealed record DeviceSummary(StoredDevice Device, int Measured, int Failed);
 
-/// <summary>One stored measurement (milliseconds). Imported tables carry only the median.</summary>
+/// <summary>One stored measurement (milliseconds). Imported tables carry only the latency.</summary>
 public sealed record StoredMeasurement(
     string Space,
     string Digits,
@@ -63,4 +63,20 @@ public sealed record StoredMeasurement(
     DateTimeOffset MeasuredAt,
     double? CiHalfWidthRelative,
     int? WarmupRuns,
-    bool? WarmupSettled);
+    bool? WarmupSettled)
+{
+    /// <summary>The estimate the analyses use (the median for the burst protocol and imported tables).</summary>
+    public double? LatencyMs { get; init; }
+
+    /// <summary>interleaved, burst or table (see <see cref="Core.Measurements.MeasurementProtocols"/>).</summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>How <see cref="LatencyMs"/> was estimated.</summary>
+    public string? Estimator { get; init; }
+
+    public int? Visits { get; init; }
+
+    public int? ContendedVisits { get; init; }
+
+    public double? OtherBusy { get; init; }
+}

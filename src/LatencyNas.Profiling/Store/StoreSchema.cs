@@ -2,14 +2,28 @@ namespace LatencyNas.Profiling.Store;
 
 /// <summary>
 /// The store's tables and their migration. Version 1 held devices, architectures, features and
-/// measurements; 2 added objectives; 3 added whether warm-up settled. Older stores are upgraded in
-/// place when opened; a newer one is refused.
+/// measurements; 2 added objectives; 3 added whether warm-up settled; 4 added the interleaved
+/// protocol: each measurement's estimate (latency_ms), protocol, estimator and contention, and its
+/// visits. Older stores are upgraded in place when opened — their measurements keep their numbers
+/// and are marked as made by the burst protocol (or imported) — and a newer one is refused.
 /// </summary>
 internal static class StoreSchema
 {
-    public const int Version = 3;
+    public const int Version = 4;
 
-    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives"];
+    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits"];
+
+    /// <summary>Columns of measurements added after version 1, with their types; added to an older store when it is opened.</summary>
+    private static readonly (string Name, string Type)[] AddedMeasurementColumns =
+    [
+        ("warmup_settled", "INTEGER"),
+        ("latency_ms", "REAL"),
+        ("protocol", "TEXT"),
+        ("estimator", "TEXT"),
+        ("visits", "INTEGER"),
+        ("contended_visits", "INTEGER"),
+        ("other_busy", "REAL"),
+    ];
 
     /// <exception cref="ProfileStoreException">The file is a newer store, or an SQLite database that is not a store.</exception>
     public static void Migrate(StoreConnection connection)
@@ -29,15 +43,28 @@ internal static class StoreSchema
         {
             throw new ProfileStoreException($"'{connection.Path}' is an SQLite file but not a LatencyNas profile store.");
         }
-        // Stores of schema 1 and 2 lack the warm-up flag; the tables below exist there already.
-        bool addSettledColumn = connection.Count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'measurements'") == 1
-                                && connection.Count("SELECT count(*) FROM pragma_table_info('measurements') WHERE name = 'warmup_settled'") == 0;
+        // An older store has the measurements table without the later columns; CREATE TABLE IF NOT EXISTS leaves it as it is.
+        bool older = connection.Count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'measurements'") == 1;
+        var missing = older
+            ? AddedMeasurementColumns.Where(c => connection.Count($"SELECT count(*) FROM pragma_table_info('measurements') WHERE name = '{c.Name}'") == 0).ToList()
+            : [];
         connection.InTransaction(transaction =>
         {
             connection.Execute(CreateTables, transaction);
-            if (addSettledColumn)
+            foreach (var (name, type) in missing)
             {
-                connection.Execute("ALTER TABLE measurements ADD COLUMN warmup_settled INTEGER;", transaction);
+                connection.Execute($"ALTER TABLE measurements ADD COLUMN {name} {type};", transaction);
+            }
+            if (older)
+            {
+                // Measurements from before version 4: the estimate is the median of the burst, or the imported value.
+                connection.Execute("""
+                    UPDATE measurements SET
+                        latency_ms = coalesce(latency_ms, median_ms),
+                        protocol = coalesce(protocol, CASE WHEN (SELECT kind FROM devices d WHERE d.id = device_id) = 'table' THEN 'table' ELSE 'burst' END),
+                        estimator = coalesce(estimator, CASE WHEN (SELECT kind FROM devices d WHERE d.id = device_id) = 'table' THEN 'table' ELSE 'median-of-runs' END)
+                    WHERE status = 'ok';
+                    """, transaction);
             }
             connection.Execute($"PRAGMA user_version = {Version};", transaction);
             return 0;
@@ -105,9 +132,25 @@ internal static class StoreSchema
             failure TEXT,
             agent TEXT,
             measured_at TEXT NOT NULL,
+            latency_ms REAL,
+            protocol TEXT,
+            estimator TEXT,
+            visits INTEGER,
+            contended_visits INTEGER,
+            other_busy REAL,
             UNIQUE (device_id, architecture_id, session)
         );
         CREATE INDEX IF NOT EXISTS measurements_by_device ON measurements (device_id, status);
+        CREATE TABLE IF NOT EXISTS visits (
+            measurement_id INTEGER NOT NULL REFERENCES measurements (id),
+            visit INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            latency_ms REAL NOT NULL,
+            runs INTEGER NOT NULL,
+            other_busy REAL,
+            steal REAL,
+            PRIMARY KEY (measurement_id, visit)
+        );
         CREATE TABLE IF NOT EXISTS objectives (
             name TEXT NOT NULL,
             architecture_id INTEGER NOT NULL REFERENCES architectures (id),

@@ -1,12 +1,65 @@
 namespace LatencyNas.Profiling.Timing;
 
+/// <summary>How the runs of the architectures in a batch are arranged in time.</summary>
+public enum MeasurementMode
+{
+    /// <summary>
+    /// Shuffled rounds over the whole batch, a few runs per visit; each architecture's latency is its
+    /// fastest quiet visit (docs/measurement.md). Contention comes in bursts and only ever adds time,
+    /// so spreading the runs and estimating from the fast end recovers the device's own latency.
+    /// </summary>
+    Interleaved,
+
+    /// <summary>One architecture at a time: warm up until the run times settle, then one block of runs; their median.</summary>
+    Burst,
+}
+
 /// <summary>
-/// How one architecture is timed, after BenchmarkDotNet's engine: warm up until the run times
-/// settle, then time runs until the 95% confidence interval of the median is narrow enough or a
-/// cap is reached. The defaults suit NB201 networks on a CPU (0.3–7 ms a run).
+/// How architectures are timed. The default, <see cref="MeasurementMode.Interleaved"/>, visits every
+/// architecture of a batch many times in shuffled rounds; <see cref="MeasurementMode.Burst"/> (the
+/// protocol before schema 4) times each in one block, after BenchmarkDotNet's engine: warm up until
+/// the run times settle, then time runs until the 95% confidence interval of the median is narrow
+/// enough or a cap is reached. The defaults suit NB201 networks on a CPU (0.3–7 ms a run).
 /// </summary>
 public sealed record MeasurementProtocol
 {
+    /// <summary>Interleaved visits or one burst per architecture. Default interleaved.</summary>
+    public MeasurementMode Mode { get; init; } = MeasurementMode.Interleaved;
+
+    /// <summary>Interleaved: architectures measured together (fewer when fewer are left). Default 80: a round then lasts long enough that an architecture's visits sample different moments.</summary>
+    public int ArchitecturesPerBatch { get; init; } = 80;
+
+    /// <summary>Interleaved: untimed runs of each architecture before the first round. Default 3.</summary>
+    public int WarmupRunsPerArchitecture { get; init; } = 3;
+
+    /// <summary>Interleaved: runs per visit; the first is not kept (the other architectures have just evicted this one from the caches). Default 3.</summary>
+    public int RunsPerVisit { get; init; } = 3;
+
+    /// <summary>
+    /// Interleaved: quiet visits before an architecture may stop because its estimate is precise; fewer never claim precision.
+    /// Default 20: on the development machine the fastest of 10 visits re-measured within ±5% for 59% of architectures, of 20 for 84%.
+    /// </summary>
+    public int MinRounds { get; init; } = 20;
+
+    /// <summary>Interleaved: rounds at most for an architecture with enough quiet visits. Default 40.</summary>
+    public int MaxRounds { get; init; } = 40;
+
+    /// <summary>Interleaved: further rounds, at most, for an architecture short of quiet visits (re-measuring contended ones). Default 20.</summary>
+    public int ExtraRounds { get; init; } = 20;
+
+    /// <summary>Interleaved: quiet visits an estimate needs; with fewer after every round, the architecture fails as "too busy to measure". Default 10.</summary>
+    public int MinQuietVisits { get; init; } = 10;
+
+    /// <summary>Interleaved: a visit is contended when other work used more than this share of the CPU this process left free. Default 0.5.</summary>
+    public double ContendedAbove { get; init; } = 0.5;
+
+    /// <summary>
+    /// Interleaved: a round that took less than this is followed by a pause for the rest, so that even a
+    /// small batch's visits sample moments spread over seconds: this machine's slow spells last that long.
+    /// Default 0.25 s (a round over 80 NB201 networks on one thread takes about 0.5 s).
+    /// </summary>
+    public TimeSpan MinRoundTime { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Warm-up runs at least this many times. Default 3.</summary>
     public int WarmupMinRuns { get; init; } = 3;
 
@@ -35,16 +88,21 @@ public sealed record MeasurementProtocol
     public TimeSpan MaxTime { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Stop once the 95% confidence interval of the median has a half-width of at most this
-    /// fraction of the median. Default 0.02. <c>null</c> runs exactly <see cref="MaxRuns"/> (within <see cref="MaxTime"/>).
+    /// Stop once the 95% confidence interval of the estimate has a half-width of at most this
+    /// fraction of it. Default 0.05 (interleaved: between visits; burst: the median of the runs).
+    /// <c>null</c> runs every round (burst: exactly <see cref="MaxRuns"/> within <see cref="MaxTime"/>).
     /// </summary>
-    public double? TargetRelativePrecision { get; init; } = 0.02;
+    public double? TargetRelativePrecision { get; init; } = 0.05;
 
     public static MeasurementProtocol Default { get; } = new();
+
+    /// <summary>The burst protocol as it was before schema 4: one block per architecture, 2% on the median of its runs.</summary>
+    public static MeasurementProtocol Burst { get; } = new() { Mode = MeasurementMode.Burst, TargetRelativePrecision = 0.02 };
 
     /// <summary>The common fixed recipe to compare against: 3 s of warm-up, then exactly 50 timed runs.</summary>
     public static MeasurementProtocol Fixed3sWarmup50Runs { get; } = new()
     {
+        Mode = MeasurementMode.Burst,
         WarmupMinRuns = 1,
         WarmupMinTime = TimeSpan.FromSeconds(3),
         WarmupMaxTime = TimeSpan.FromSeconds(3),
@@ -68,6 +126,15 @@ public sealed record MeasurementProtocol
         if (MinRuns < 1) problems.Add($"min_runs must be ≥ 1 (got {MinRuns})");
         if (MaxRuns < MinRuns) problems.Add($"max_runs must be ≥ min_runs (got {MaxRuns} < {MinRuns})");
         if (MaxTime <= TimeSpan.Zero) problems.Add("max_seconds must be > 0");
+        if (ArchitecturesPerBatch < 1) problems.Add($"architectures_per_batch must be ≥ 1 (got {ArchitecturesPerBatch})");
+        if (WarmupRunsPerArchitecture < 0) problems.Add($"warmup_runs_per_architecture must be ≥ 0 (got {WarmupRunsPerArchitecture})");
+        if (RunsPerVisit < 2) problems.Add($"runs_per_visit must be ≥ 2: the first run of a visit is not kept (got {RunsPerVisit})");
+        if (MinRounds < 2) problems.Add($"min_rounds must be ≥ 2 (got {MinRounds})");
+        if (MaxRounds < MinRounds) problems.Add($"max_rounds must be ≥ min_rounds (got {MaxRounds} < {MinRounds})");
+        if (ExtraRounds < 0) problems.Add($"extra_rounds must be ≥ 0 (got {ExtraRounds})");
+        if (MinQuietVisits < 2 || MinQuietVisits > MaxRounds) problems.Add($"min_quiet_visits must be between 2 and max_rounds (got {MinQuietVisits})");
+        if (!(ContendedAbove > 0 && ContendedAbove <= 1)) problems.Add($"contended_above must be in (0, 1] (got {ContendedAbove})");
+        if (MinRoundTime < TimeSpan.Zero || MinRoundTime > TimeSpan.FromMinutes(10)) problems.Add("min_round_seconds must be between 0 and 600");
         if (TargetRelativePrecision is { } target && !(target > 0 && target < 1))
         {
             problems.Add($"target_precision must be between 0 and 1 (got {target})");

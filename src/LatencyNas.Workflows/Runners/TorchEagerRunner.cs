@@ -18,8 +18,11 @@ namespace LatencyNas.Workflows.Runners;
 /// </summary>
 public sealed class TorchEagerRunner : IDeviceRunner
 {
-    public TorchEagerRunner(DeviceDescriptor device)
+    private readonly InterleavedEngine _engine;
+
+    public TorchEagerRunner(DeviceDescriptor device, InterleavedEngine? engine = null)
     {
+        _engine = engine ?? InterleavedEngine.ForThisMachine();
         Device = device.Runtime == DeviceRuntime.TorchSharp
             ? device
             : throw new ArgumentException($"Device '{device.Name}' is not a torchsharp device.", nameof(device));
@@ -27,7 +30,8 @@ public sealed class TorchEagerRunner : IDeviceRunner
 
     public DeviceDescriptor Device { get; }
 
-    public bool CanPrepareConcurrently => false;
+    /// <summary>libtorch's thread count is process-wide: a network built on another thread would disturb the measurement.</summary>
+    public bool CanPrepareWhileMeasuring(MeasurementMode mode) => false;
 
     private Device TorchDevice => Device.Provider == ExecutionProvider.Cuda ? new Device(DeviceType.CUDA, Device.DeviceIndex) : CPU;
 
@@ -55,31 +59,16 @@ public sealed class TorchEagerRunner : IDeviceRunner
         return new TorchModel(request, network, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
-    public Task<Measurement> MeasureAsync(IPreparedModel model, MeasurementProtocol protocol, CancellationToken cancellation)
+    public Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
     {
-        var torchModel = model as TorchModel ?? throw new ArgumentException("The TorchSharp runner measures TorchSharp networks.", nameof(model));
-        var dataset = torchModel.Request.Dataset;
-        bool cuda = Device.Provider == ExecutionProvider.Cuda;
+        var models = batch.Select(m => m as TorchModel ?? throw new ArgumentException("The TorchSharp runner measures TorchSharp networks.", nameof(batch))).ToList();
+        var requests = models.Select(m => m.Request).ToList();
         try
         {
-            // A generator of its own: libtorch's global one also seeds the networks NetworkFactory builds.
-            using var generator = new Generator((ulong)torchModel.Request.Seed + 1);
-            using var onCpu = randn([torchModel.Request.BatchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], generator: generator);
-            using var input = cuda ? onCpu.to(TorchDevice) : onCpu.alias();
             using var _ = no_grad();
-            var statistics = MeasurementEngine.Measure(() =>
-            {
-                long before = Stopwatch.GetTimestamp();
-                var output = torchModel.Network.forward(input);
-                if (cuda)
-                {
-                    torch.cuda.synchronize(TorchDevice);
-                }
-                double elapsed = Stopwatch.GetElapsedTime(before).TotalMilliseconds;
-                output.Dispose();
-                return elapsed;
-            }, protocol, cancellation);
-            return Task.FromResult(new Measurement(statistics, torchModel.BuildMs));
+            var measured = BatchMeasurement.Measure(models, model => new TimedNetwork(model, TorchDevice, Device.Provider == ExecutionProvider.Cuda),
+                protocol, _engine, BatchMeasurement.Seed(requests), cancellation);
+            return Task.FromResult<IReadOnlyList<ModelOutcome>>(requests.Zip(measured, ModelOutcome.From).ToList());
         }
         catch (System.Runtime.InteropServices.ExternalException error)
         {
@@ -92,5 +81,45 @@ public sealed class TorchEagerRunner : IDeviceRunner
     private sealed record TorchModel(ModelRequest Request, nn.Module<Tensor, Tensor> Network, double BuildMs) : IPreparedModel
     {
         public void Dispose() => Network.Dispose();
+    }
+
+    /// <summary>A built network and its input, timed one <c>forward</c> at a time (synchronised on CUDA).</summary>
+    private sealed class TimedNetwork : ITimedModel
+    {
+        private readonly TorchModel _model;
+        private readonly Tensor _input;
+        private readonly Device _device;
+        private readonly bool _cuda;
+
+        public TimedNetwork(TorchModel model, Device device, bool cuda)
+        {
+            _model = model;
+            _device = device;
+            _cuda = cuda;
+            var dataset = model.Request.Dataset;
+            // A generator of its own: libtorch's global one also seeds the networks NetworkFactory builds.
+            using var generator = new Generator((ulong)model.Request.Seed + 1);
+            using var onCpu = randn([model.Request.BatchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], generator: generator);
+            _input = cuda ? onCpu.to(device) : onCpu.alias();
+        }
+
+        public double SessionCreationMs => _model.BuildMs;
+
+        public double TimeOneRunMs()
+        {
+            long before = Stopwatch.GetTimestamp();
+            var output = _model.Network.forward(_input);
+            if (_cuda)
+            {
+                torch.cuda.synchronize(_device);
+            }
+            double elapsed = Stopwatch.GetElapsedTime(before).TotalMilliseconds;
+            output.Dispose();
+            return elapsed;
+        }
+
+        public IDisposable StopRunsOn(CancellationToken cancellation) => cancellation.Register(() => { });
+
+        public void Dispose() => _input.Dispose();
     }
 }

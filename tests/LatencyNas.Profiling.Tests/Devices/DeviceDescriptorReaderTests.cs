@@ -1,6 +1,7 @@
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Timing;
 using LatencyNas.Tests;
 
 namespace LatencyNas.Profiling.Tests.Devices;
@@ -53,6 +54,28 @@ public class DeviceDescriptorReaderTests
         }
         Assert.True(error.Problems.Count >= 10, string.Join(" | ", error.Problems));
         Assert.IsAssignableFrom<InvalidInputException>(error);
+    }
+
+    [Fact]
+    public void A_protocol_block_reads_both_modes_with_their_own_precision()
+    {
+        var interleaved = DeviceDescriptorReader.Parse("""
+            { "name": "i", "runtime": "onnxruntime",
+              "protocol": { "architectures_per_batch": 40, "runs_per_visit": 4, "min_rounds": 6, "max_rounds": 12, "extra_rounds": 0,
+                            "min_quiet_visits": 3, "contended_above": 0.8, "min_round_seconds": 0 } }
+            """, "i.json").Protocol!;
+        Assert.Equal((MeasurementMode.Interleaved, 40, 4, 6, 12, 0, 3, 0.8, TimeSpan.Zero, 0.05),
+            (interleaved.Mode, interleaved.ArchitecturesPerBatch, interleaved.RunsPerVisit, interleaved.MinRounds, interleaved.MaxRounds,
+             interleaved.ExtraRounds, interleaved.MinQuietVisits, interleaved.ContendedAbove, interleaved.MinRoundTime, interleaved.TargetRelativePrecision));
+        var burst = DeviceDescriptorReader.Parse("""{ "name": "b", "runtime": "onnxruntime", "protocol": { "mode": "burst", "max_runs": 40 } }""", "b.json").Protocol!;
+        Assert.Equal((MeasurementMode.Burst, 40, 0.02), (burst.Mode, burst.MaxRuns, burst.TargetRelativePrecision));
+
+        var error = Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(
+            """{ "name": "x", "runtime": "onnxruntime", "protocol": { "mode": "sometimes", "runs_per_visit": 1, "min_rounds": 9, "max_rounds": 5 } }""", "x.json"));
+        foreach (string field in new[] { "protocol.mode", "protocol.runs_per_visit", "max_rounds" })
+        {
+            Assert.Contains(field, error.Message);
+        }
     }
 
     [Theory]

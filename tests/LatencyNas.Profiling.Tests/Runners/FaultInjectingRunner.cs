@@ -31,29 +31,36 @@ internal sealed class FaultInjectingRunner(IDeviceRunner inner) : IDeviceRunner
 
     public DeviceDescriptor Device => inner.Device;
 
-    public bool CanPrepareConcurrently => inner.CanPrepareConcurrently;
+    public bool CanPrepareWhileMeasuring(MeasurementMode mode) => inner.CanPrepareWhileMeasuring(mode);
 
     public Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation) => inner.ProbeAsync(cancellation);
 
     public IPreparedModel Prepare(ModelRequest request) => inner.Prepare(request);
 
-    public async Task<Measurement> MeasureAsync(IPreparedModel model, MeasurementProtocol protocol, CancellationToken cancellation)
+    /// <summary>
+    /// A transient fault or a stall of any architecture fails or stalls its whole batch (as a dropped
+    /// connection would); a permanent fault fails that architecture alone, and the rest are measured for real.
+    /// </summary>
+    public async Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
     {
-        string digits = model.Request.Architecture.Digits;
-        int attempt = _attempts.AddOrUpdate(digits, 1, (_, n) => n + 1);
-        if (FailEverything || PermanentlyFailing.Contains(digits))
+        var attempts = batch.Select(m => (Model: m, Attempt: _attempts.AddOrUpdate(m.Request.Architecture.Digits, 1, (_, n) => n + 1))).ToList();
+        if (FailEverything)
         {
-            throw new DeviceException($"injected permanent fault on {digits}", isTransient: false);
+            throw new DeviceException($"injected permanent fault on {batch[0].Request.Architecture.Digits}", isTransient: false);
         }
-        if (attempt <= TransientFailuresPerArchitecture)
+        if (attempts.FirstOrDefault(a => a.Attempt <= TransientFailuresPerArchitecture) is { Model: { } transient })
         {
-            throw new DeviceException($"injected transient fault on {digits}", isTransient: true);
+            throw new DeviceException($"injected transient fault on {transient.Request.Architecture.Digits}", isTransient: true);
         }
-        if (attempt == 1 && StallingOnce.Contains(digits))
+        if (attempts.Any(a => a.Attempt == 1 && StallingOnce.Contains(a.Model.Request.Architecture.Digits)))
         {
             await Task.Delay(Timeout.Infinite, cancellation);
         }
-        return await inner.MeasureAsync(model, protocol, cancellation);
+        var healthy = batch.Where(m => !PermanentlyFailing.Contains(m.Request.Architecture.Digits)).ToList();
+        var measured = healthy.Count > 0 ? await inner.MeasureAsync(healthy, protocol, cancellation) : [];
+        return batch.Select(m => PermanentlyFailing.Contains(m.Request.Architecture.Digits)
+            ? ModelOutcome.Failed(m.Request, $"injected permanent fault on {m.Request.Architecture.Digits}")
+            : measured[healthy.IndexOf(m)]).ToList();
     }
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();

@@ -155,13 +155,28 @@ public sealed class ProfileStoreTests : IDisposable
         {
             connection.Open();
             using var downgrade = connection.CreateCommand();
-            downgrade.CommandText = "ALTER TABLE measurements DROP COLUMN warmup_settled; PRAGMA user_version = 2;";
+            // Back to what version 2 wrote: no warm-up flag, no protocol columns, no visits table.
+            downgrade.CommandText = """
+                ALTER TABLE measurements DROP COLUMN warmup_settled;
+                ALTER TABLE measurements DROP COLUMN latency_ms;
+                ALTER TABLE measurements DROP COLUMN protocol;
+                ALTER TABLE measurements DROP COLUMN estimator;
+                ALTER TABLE measurements DROP COLUMN visits;
+                ALTER TABLE measurements DROP COLUMN contended_visits;
+                ALTER TABLE measurements DROP COLUMN other_busy;
+                DROP TABLE visits;
+                PRAGMA user_version = 2;
+                """;
             downgrade.ExecuteNonQuery();
         }
         using var upgraded = ProfileStore.Open(path);
         var kept = Assert.Single(upgraded.Measurements.Read(upgraded.Devices.Get("ort-cpu-1t")));
         Assert.Equal(1.5, kept.MedianMs!.Value, 12);
         Assert.Null(kept.WarmupSettled);
+        // An old measurement was a burst: its estimate is the burst's median.
+        Assert.Equal(1.5, kept.LatencyMs!.Value, 12);
+        Assert.Equal("burst", kept.Protocol);
+        Assert.Equal("median-of-runs", kept.Estimator);
         upgraded.Measurements.Record(upgraded.Devices.Get("ort-cpu-1t"), Space, _device.RequestFor(Space, Space.Parse("222222")), 1, FakeMeasurement(2));
         Assert.True(upgraded.Measurements.Read(upgraded.Devices.Get("ort-cpu-1t")).Single(m => m.Digits == "222222").WarmupSettled);
     }

@@ -20,7 +20,7 @@ public class MeasurementEngineTests
     {
         // 20 ms first, decaying geometrically to 1 ms: settled (windows within 5%) only after the decay.
         var timer = new SyntheticTimer(i => 1 + 19 * Math.Pow(0.7, i));
-        var statistics = MeasurementEngine.Measure(timer.Next, MeasurementProtocol.Default);
+        var statistics = MeasurementEngine.Measure(timer.Next, MeasurementProtocol.Burst);
         Assert.True(statistics.WarmupSettled);
         Assert.InRange(statistics.WarmupRuns, 10, 30);
         Assert.Equal(1.0, statistics.MedianMs, 2);
@@ -30,10 +30,10 @@ public class MeasurementEngineTests
     public void A_quiet_timer_meets_the_precision_target_after_the_minimum_runs()
     {
         var timer = new SyntheticTimer(i => 2.0 + 0.001 * (i % 3));
-        var statistics = MeasurementEngine.Measure(timer.Next, MeasurementProtocol.Default);
+        var statistics = MeasurementEngine.Measure(timer.Next, MeasurementProtocol.Burst);
         Assert.True(statistics.PrecisionMet);
-        Assert.Equal(MeasurementProtocol.Default.MinRuns, statistics.Runs);
-        Assert.InRange(statistics.MedianCiHalfWidthRelative, 0, 0.02);
+        Assert.Equal(MeasurementProtocol.Burst.MinRuns, statistics.Runs);
+        Assert.InRange(statistics.CiHalfWidthRelative, 0, 0.02);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public class MeasurementEngineTests
     {
         var random = new Random(4);
         var timer = new SyntheticTimer(_ => 1.0 + 0.3 * random.NextDouble());
-        var statistics = MeasurementEngine.Measure(timer.Next, MeasurementProtocol.Default);
+        var statistics = MeasurementEngine.Measure(timer.Next, MeasurementProtocol.Burst);
         Assert.True(statistics.PrecisionMet);
         Assert.True(statistics.Runs > 50, $"runs {statistics.Runs}"); // ±15% noise needs many runs for a ±2% median
         Assert.InRange(statistics.MedianMs, 1.1, 1.2);
@@ -51,7 +51,7 @@ public class MeasurementEngineTests
     public void Run_cap_stops_a_timer_that_never_settles_and_says_the_target_was_missed()
     {
         var timer = new SyntheticTimer(i => i % 2 == 0 ? 1.0 : 3.0);
-        var protocol = MeasurementProtocol.Default with { MaxRuns = 40 };
+        var protocol = MeasurementProtocol.Burst with { MaxRuns = 40 };
         var statistics = MeasurementEngine.Measure(timer.Next, protocol);
         Assert.Equal(40, statistics.Runs);
         Assert.False(statistics.PrecisionMet);
@@ -61,7 +61,7 @@ public class MeasurementEngineTests
     public void Time_cap_stops_slow_runs()
     {
         var timer = new SyntheticTimer(i => i % 2 == 0 ? 100.0 : 300.0);
-        var protocol = MeasurementProtocol.Default with { MaxTime = TimeSpan.FromSeconds(2), WarmupMaxTime = TimeSpan.FromMilliseconds(500), MinRuns = 5 };
+        var protocol = MeasurementProtocol.Burst with { MaxTime = TimeSpan.FromSeconds(2), WarmupMaxTime = TimeSpan.FromMilliseconds(500), MinRuns = 5 };
         var statistics = MeasurementEngine.Measure(timer.Next, protocol);
         Assert.Equal(10, statistics.Runs); // 5 × (100 + 300) ms = 2 s
         Assert.Equal(3, statistics.WarmupRuns); // the minimum: 100 + 300 + 100 ms reach the 500 ms cap
@@ -71,7 +71,7 @@ public class MeasurementEngineTests
     public void The_minimum_runs_are_kept_even_past_the_time_cap()
     {
         var timer = new SyntheticTimer(_ => 1_000.0);
-        var protocol = MeasurementProtocol.Default with { MaxTime = TimeSpan.FromSeconds(2), MinRuns = 6, WarmupMaxTime = TimeSpan.FromSeconds(1) };
+        var protocol = MeasurementProtocol.Burst with { MaxTime = TimeSpan.FromSeconds(2), MinRuns = 6, WarmupMaxTime = TimeSpan.FromSeconds(1) };
         Assert.Equal(6, MeasurementEngine.Measure(timer.Next, protocol).Runs);
     }
 
@@ -99,7 +99,7 @@ public class MeasurementEngineTests
         Assert.Equal(Math.Sqrt(82.5 / 9) / 5.5, s.CoefficientOfVariation, 12);
         Assert.Equal(10, s.Runs);
         // n = 10: ranks 2 and 9 bound the 95% interval: (9 − 2) / 2 / 5.5.
-        Assert.Equal(3.5 / 5.5, s.MedianCiHalfWidthRelative, 12);
+        Assert.Equal(3.5 / 5.5, s.CiHalfWidthRelative, 12);
         Assert.False(s.PrecisionMet);
     }
 
@@ -119,7 +119,7 @@ public class MeasurementEngineTests
             if (i == 7) cancellation.Cancel();
             return 1.0 + i % 5;
         });
-        Assert.Throws<OperationCanceledException>(() => MeasurementEngine.Measure(timer.Next, MeasurementProtocol.Default, cancellation.Token));
+        Assert.Throws<OperationCanceledException>(() => MeasurementEngine.Measure(timer.Next, MeasurementProtocol.Burst, cancellation.Token));
         Assert.Equal(8, timer.Calls);
     }
 

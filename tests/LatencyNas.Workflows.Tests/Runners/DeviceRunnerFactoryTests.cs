@@ -14,7 +14,7 @@ public sealed class DeviceRunnerFactoryTests : IDisposable
     private static readonly Nb201Space Space = Nb201Space.Instance;
     private static readonly ProfileOptions Quick = new()
     {
-        Protocol = MeasurementProtocol.Default with { WarmupMaxTime = TimeSpan.FromMilliseconds(30), MinRuns = 5, MaxTime = TimeSpan.FromMilliseconds(60) },
+        Protocol = TestProtocols.Quick,
     };
 
     private readonly TempDirectory _directory = new();

@@ -1,0 +1,127 @@
+using LatencyNas.Core.Measurements;
+using LatencyNas.Core.Statistics;
+
+namespace LatencyNas.Profiling.Timing;
+
+/// <summary>One architecture's part of an interleaved measurement: its statistics and visits, or why it could not be measured.</summary>
+/// <param name="Statistics">Null when the machine stayed too busy (see <paramref name="TooBusy"/>).</param>
+/// <param name="TooBusy">Says how busy the machine was when too few quiet visits could be made; null otherwise.</param>
+public sealed record VisitedLatency(LatencyStatistics? Statistics, IReadOnlyList<Visit> Visits, string? TooBusy);
+
+/// <summary>
+/// Runs <see cref="MeasurementMode.Interleaved"/> over a batch (docs/measurement.md): a few untimed
+/// runs of each architecture, then rounds in a shuffled order, each giving every architecture still
+/// measured one visit of <see cref="MeasurementProtocol.RunsPerVisit"/> runs (the first not kept; the
+/// visit is its fastest kept run). The estimate is the fastest quiet visit. Once it has
+/// <see cref="MeasurementProtocol.MinRounds"/> quiet visits, an architecture stops when the retest interval
+/// of its quiet visits (<see cref="LatencyStatistics.RetestHalfWidth"/>) is within the precision,
+/// or at <see cref="MeasurementProtocol.MaxRounds"/>. Short of that many quiet visits, it goes on for up to
+/// <see cref="MeasurementProtocol.ExtraRounds"/> more rounds that re-measure what contention spoiled; with fewer than
+/// <see cref="MeasurementProtocol.MinQuietVisits"/> even then, it is reported as too busy to measure rather than
+/// given a number that would not reproduce (between the two, it gets an estimate that claims no precision). Time is only what the runs and pauses take, so a
+/// synthetic timer, meter and pause make the whole protocol deterministic.
+/// </summary>
+public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> pause)
+{
+    /// <summary>How the reason of an architecture that could not be measured for contention begins.</summary>
+    public const string TooBusy = "the machine stayed too busy to measure";
+
+    /// <summary>The engine for this machine: /proc/stat contention, real pauses.</summary>
+    public static InterleavedEngine ForThisMachine() => new(ProcStatContentionMeter.ForThisMachine(), Thread.Sleep);
+
+    /// <param name="timeOneRunMs">Per architecture: performs one run and returns its duration in milliseconds.</param>
+    /// <param name="seed">Seeds the order of the rounds.</param>
+    public IReadOnlyList<VisitedLatency> Measure(IReadOnlyList<Func<double>> timeOneRunMs, MeasurementProtocol protocol, int seed, CancellationToken cancellation = default)
+    {
+        protocol = protocol.Validated();
+        int n = timeOneRunMs.Count;
+        var random = new Random(seed);
+        var visits = Enumerable.Range(0, n).Select(_ => new List<Visit>()).ToArray();
+        var runs = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
+        var active = Enumerable.Range(0, n).ToList();
+
+        foreach (int i in Shuffled(active, random))
+        {
+            for (int w = 0; w < protocol.WarmupRunsPerArchitecture; w++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                timeOneRunMs[i]();
+            }
+        }
+
+        var roundVisits = new List<(int Index, double LatencyMs, int Runs)>(n);
+        var kept = new double[protocol.RunsPerVisit - 1];
+        for (int round = 1; active.Count > 0 && round <= protocol.MaxRounds + protocol.ExtraRounds; round++)
+        {
+            roundVisits.Clear();
+            double roundMs = 0;
+            meter.Start();
+            foreach (int i in Shuffled(active, random))
+            {
+                cancellation.ThrowIfCancellationRequested();
+                roundMs += timeOneRunMs[i](); // not kept: the caches hold the other architectures
+                for (int r = 0; r < kept.Length; r++)
+                {
+                    kept[r] = timeOneRunMs[i]();
+                    roundMs += kept[r];
+                }
+                runs[i].AddRange(kept);
+                roundVisits.Add((i, kept.Min(), kept.Length));
+            }
+            if (roundMs < protocol.MinRoundTime.TotalMilliseconds && active.Count > 0)
+            {
+                pause(TimeSpan.FromMilliseconds(protocol.MinRoundTime.TotalMilliseconds - roundMs));
+            }
+            var window = meter.Stop();
+            foreach (var (index, latency, count) in roundVisits)
+            {
+                visits[index].Add(new Visit(round, latency, count, window.OtherBusy, window.Steal));
+            }
+            active.RemoveAll(i => Done(visits[i], round, protocol));
+        }
+
+        return Enumerable.Range(0, n).Select(i => Summarise(visits[i], runs[i], protocol)).ToList();
+    }
+
+    /// <summary>Visits made while other work used at most <see cref="MeasurementProtocol.ContendedAbove"/> of the free CPU (or while that is unknown).</summary>
+    public static IReadOnlyList<Visit> Quiet(IReadOnlyList<Visit> visits, MeasurementProtocol protocol)
+        => visits.Where(v => !(v.OtherBusy > protocol.ContendedAbove)).ToList();
+
+    private static bool Done(IReadOnlyList<Visit> visits, int round, MeasurementProtocol protocol)
+    {
+        var quiet = Quiet(visits, protocol);
+        if (quiet.Count < protocol.MinRounds)
+        {
+            return false; // keep visiting, into the extra rounds, until enough quiet visits could claim a precision
+        }
+        if (round >= protocol.MaxRounds || protocol.TargetRelativePrecision is not { } target)
+        {
+            return round >= protocol.MaxRounds;
+        }
+        double fastest = quiet.Min(v => v.LatencyMs);
+        return fastest > 0 && LatencyStatistics.RetestHalfWidth(quiet) / fastest <= target;
+    }
+
+    private static VisitedLatency Summarise(List<Visit> visits, List<double> runs, MeasurementProtocol protocol)
+    {
+        var quiet = Quiet(visits, protocol);
+        int contended = visits.Count - quiet.Count;
+        if (quiet.Count < protocol.MinQuietVisits)
+        {
+            var busy = visits.Where(v => v.OtherBusy is not null).Select(v => v.OtherBusy!.Value).ToList();
+            return new VisitedLatency(null, visits,
+                $"{TooBusy}: other work used {(busy.Count > 0 ? busy.Average() * 100 : double.NaN):F0}% of the free CPU on average, " +
+                $"{contended} of {visits.Count} visits were contended (above {protocol.ContendedAbove * 100:F0}%), and {protocol.MinQuietVisits} quiet ones are needed");
+        }
+        var statistics = LatencyStatistics.FromVisits(visits, quiet, runs, protocol.TargetRelativePrecision, protocol.WarmupRunsPerArchitecture, contended,
+            minimumForPrecision: protocol.MinRounds);
+        return new VisitedLatency(statistics, visits, null);
+    }
+
+    private static int[] Shuffled(List<int> indices, Random random)
+    {
+        int[] order = [.. indices];
+        random.Shuffle(order);
+        return order;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using LatencyNas.Core;
+using LatencyNas.Core.Measurements;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Profiling;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Store;
+using LatencyNas.Profiling.Timing;
+using LatencyNas.Workflows.Runners;
+
+namespace LatencyNas.Workflows;
+
+/// <summary>Work the benchmark runs beside the measurements, on another core.</summary>
+public enum BackgroundLoad
+{
+    None,
+
+    /// <summary>One core kept busy for 3 s, then idle for 2 s, over and over (a build, a browser tab, another user's job).</summary>
+    Bursty,
+}
+
+/// <param name="Device">The device to measure (a descriptor file or a shipped name).</param>
+/// <param name="Count">Architectures, each profiled twice by each protocol.</param>
+/// <param name="PauseSeconds">The pause between the two sessions.</param>
+/// <param name="Load">Work to run beside the measurements.</param>
+/// <param name="Precision">The interleaved protocol's target precision (null: the device's, else the default); the burst keeps its 2%.</param>
+public sealed record RetestRequest(
+    string Device = "ort-cpu-1t", int Count = 200, int Seed = 0, double PauseSeconds = 60, BackgroundLoad Load = BackgroundLoad.None, double? Precision = null);
+
+/// <summary>One protocol's test-retest figures.</summary>
+/// <param name="Within5">Share of architectures whose second session's estimate is within ±5% of the first's.</param>
+/// <param name="SecondsPerArchitecture">End to end per session: export, session creation and measurement.</param>
+/// <param name="PrecisionMet">Share of the first session's architectures stored as precision met.</param>
+/// <param name="PreciseRemeasuredWithin">Of those, the share whose second estimate is within the precision they were measured to (the store's promise).</param>
+/// <param name="InsideInterval">Share of architectures whose second estimate falls inside the first's stored interval.</param>
+/// <param name="MeanVisits">Interleaved: visits per measurement, on average over both sessions (0 for the burst).</param>
+/// <param name="ContendedVisits">Interleaved: share of the visits made while other work kept the machine busy.</param>
+public sealed record RetestRow(
+    string Protocol, double Precision, double Within5, double Within10, double Srcc, double SecondsPerArchitecture, double PrecisionMet,
+    double PreciseRemeasuredWithin, double InsideInterval, int Failed, double MeanVisits, double ContendedVisits);
+
+public sealed record RetestResult(string Device, string Cpu, int Architectures, double PauseSeconds, BackgroundLoad Load, IReadOnlyList<RetestRow> Protocols);
+
+/// <summary>
+/// Test-retest of the two measurement protocols side by side: the same architectures profiled twice,
+/// a pause apart, by the burst protocol (before schema 4) and the interleaved one, in alternation so
+/// both see the same machine; optionally with a generated load on another core.
+/// </summary>
+public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<BackgroundLoad, IDisposable> startLoad)
+{
+    public async Task<RetestResult> RunAsync(RetestRequest request, IProgress<string>? status = null, CancellationToken cancellation = default)
+    {
+        if (!(request.PauseSeconds >= 0 && request.PauseSeconds <= 3_600))
+        {
+            throw new InvalidInputException($"--pause-seconds must be between 0 and 3,600 (got {request.PauseSeconds}).");
+        }
+        var device = DeviceDescriptorReader.Resolve(request.Device);
+        var space = SearchSpaces.Get("nb201");
+        var sample = space.SampleDistinct(request.Count, request.Seed);
+        var protocols = new (string Name, MeasurementProtocol Protocol)[]
+        {
+            (MeasurementProtocols.Burst, MeasurementProtocol.Burst),
+            (MeasurementProtocols.Interleaved, (device.Protocol is { Mode: MeasurementMode.Interleaved } own ? own : MeasurementProtocol.Default) is var interleaved
+                && request.Precision is { } precision ? interleaved with { TargetRelativePrecision = precision } : interleaved),
+        };
+        string directory = Directory.CreateTempSubdirectory("latnas-retest-").FullName;
+        try
+        {
+            using var load = request.Load == BackgroundLoad.None ? null : startLoad(request.Load);
+            using var store = ProfileStore.Open(Path.Combine(directory, "retest.db"));
+            var seconds = protocols.ToDictionary(p => p.Name, _ => new List<double>());
+            for (int session = 1; session <= 2; session++)
+            {
+                foreach (var (name, protocol) in protocols)
+                {
+                    status?.Report($"session {session}, {name} protocol: {sample.Count} architectures");
+                    await using var runner = runners.Create(device with { Name = name });
+                    var clock = Stopwatch.StartNew();
+                    var summary = await new Profiler(runner, store, new ProfileOptions { Protocol = protocol, Session = session }).RunAsync(space, sample, null, cancellation);
+                    if (!summary.Completed)
+                    {
+                        throw new RunFailedException($"the {name} profile stopped: {summary.StopReason}");
+                    }
+                    seconds[name].Add(clock.Elapsed.TotalSeconds / sample.Count);
+                }
+                if (session == 1 && request.PauseSeconds > 0)
+                {
+                    status?.Report($"pausing {request.PauseSeconds:0} s between the sessions");
+                    await Task.Delay(TimeSpan.FromSeconds(request.PauseSeconds), cancellation);
+                }
+            }
+            var rows = protocols.Select(p => Row(store, p.Name, p.Protocol, seconds[p.Name].Average())).ToList();
+            return new RetestResult(device.Name, DeviceFingerprint.HostCpuModel(), sample.Count, request.PauseSeconds, request.Load, rows);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static RetestRow Row(ProfileStore store, string name, MeasurementProtocol protocol, double secondsPerArchitecture)
+    {
+        var measurements = store.Measurements.Read(store.Devices.Get(name));
+        var first = measurements.Where(m => m.Session == 1 && m.Ok).ToDictionary(m => m.Digits);
+        var second = measurements.Where(m => m.Session == 2 && m.Ok).ToDictionary(m => m.Digits);
+        var pairs = first.Keys.Where(second.ContainsKey).Order(StringComparer.Ordinal).Select(d => (First: first[d], Second: second[d])).ToList();
+        double Ratio((StoredMeasurement First, StoredMeasurement Second) p) => p.Second.LatencyMs!.Value / p.First.LatencyMs!.Value;
+        double Share(Func<(StoredMeasurement First, StoredMeasurement Second), bool> holds) => pairs.Count == 0 ? double.NaN : pairs.Count(holds) / (double)pairs.Count;
+        var precise = pairs.Where(p => p.First.PrecisionMet == true).ToList();
+        var ok = measurements.Where(m => m.Ok).ToList();
+        int visits = ok.Sum(m => m.Visits ?? 0);
+        double precision = protocol.TargetRelativePrecision ?? double.NaN;
+        return new RetestRow(name, precision,
+            Share(p => Math.Abs(Ratio(p) - 1) <= 0.05),
+            Share(p => Math.Abs(Ratio(p) - 1) <= 0.10),
+            RankCorrelation.Spearman(pairs.Select(p => p.First.LatencyMs!.Value).ToList(), pairs.Select(p => p.Second.LatencyMs!.Value).ToList()),
+            secondsPerArchitecture,
+            pairs.Count == 0 ? double.NaN : precise.Count / (double)pairs.Count,
+            precise.Count == 0 ? double.NaN : precise.Count(p => Math.Abs(Ratio(p) - 1) <= precision) / (double)precise.Count,
+            Share(p => p.First.CiHalfWidthRelative is { } width && Math.Abs(Ratio(p) - 1) <= width),
+            measurements.Count(m => !m.Ok),
+            ok.Count == 0 ? 0 : ok.Average(m => m.Visits ?? 0),
+            visits == 0 ? 0 : ok.Sum(m => m.ContendedVisits ?? 0) / (double)visits);
+    }
+}
+
+/// <summary>Keeps one core busy in cycles, in a process of its own, until disposed: the bench's generated load.</summary>
+public sealed class LoadProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private LoadProcess(Process process) => _process = process;
+
+    /// <param name="executable">A program that burns one core as <paramref name="arguments"/> say (latnas's hidden <c>bench load</c>).</param>
+    public static LoadProcess Start(string executable, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return new LoadProcess(Process.Start(start) ?? throw new RunFailedException($"could not start the load generator {executable}"));
+    }
+
+    /// <summary>Burns the calling thread for <paramref name="busy"/>, rests for <paramref name="idle"/>, until cancelled.</summary>
+    public static void Burn(TimeSpan busy, TimeSpan idle, CancellationToken cancellation)
+    {
+        double sink = 0;
+        while (!cancellation.IsCancellationRequested)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < busy && !cancellation.IsCancellationRequested)
+            {
+                for (int i = 0; i < 10_000; i++)
+                {
+                    sink += Math.Sqrt(i + sink % 7);
+                }
+            }
+            cancellation.WaitHandle.WaitOne(idle);
+        }
+        GC.KeepAlive(sink);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,128 @@
+using LatencyNas.Core.Measurements;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Profiling.Timing;
+
+namespace LatencyNas.Profiling.Tests.Timing;
+
+/// <summary>
+/// The interleaved protocol against the burst protocol on synthetic machines in virtual time: each
+/// architecture's true latency is known, contention comes in seeded bursts, and every duration,
+/// pause and contention reading is deterministic.
+/// </summary>
+public class InterleavedEngineTests
+{
+    private static readonly MeasurementProtocol Protocol = MeasurementProtocol.Default;
+
+    /// <summary>Latencies from 0.3 to 7 ms, log-uniform, like NB201 networks on one CPU thread.</summary>
+    private static double[] Latencies(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => 0.3 * Math.Pow(7 / 0.3, random.NextDouble())).ToArray();
+    }
+
+    private static IReadOnlyList<VisitedLatency> Interleaved(double[] truth, double busyShare, int seed, bool blind = false, double jitter = 0.003)
+    {
+        var machine = new SyntheticMachine(truth, busyShare, seed, blind, jitter);
+        return machine.Engine().Measure(truth.Select((_, i) => machine.Architecture(i)).ToList(), Protocol, seed);
+    }
+
+    private static double[] Burst(double[] truth, double busyShare, int seed)
+    {
+        var machine = new SyntheticMachine(truth, busyShare, seed);
+        return truth.Select((_, i) => MeasurementEngine.Measure(machine.Architecture(i), MeasurementProtocol.Burst).LatencyMs).ToArray();
+    }
+
+    private static double ShareWithin(IReadOnlyList<double> first, IReadOnlyList<double> second, double tolerance)
+        => first.Zip(second).Count(p => Math.Abs(p.Second / p.First - 1) <= tolerance) / (double)first.Count;
+
+    [Fact]
+    public void On_a_quiet_machine_the_estimate_is_the_latency_and_stops_after_the_minimum_rounds()
+    {
+        double[] truth = Latencies(40, seed: 1);
+        var measured = Interleaved(truth, busyShare: 0, seed: 2);
+        for (int i = 0; i < truth.Length; i++)
+        {
+            var statistics = measured[i].Statistics!;
+            Assert.Equal(truth[i], statistics.LatencyMs, truth[i] * 0.01);
+            Assert.True(statistics.PrecisionMet);
+            Assert.Equal(Protocol.MinRounds, statistics.Visits);
+            Assert.Equal(LatencyStatistics.FastestVisit, statistics.Estimator);
+            Assert.Equal(Protocol.MinRounds * (Protocol.RunsPerVisit - 1), statistics.Runs);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.3, true)]
+    [InlineData(0.4, true)]
+    [InlineData(0.5, false)]
+    public void Under_bursts_of_contention_two_sessions_agree_where_bursts_move_the_burst_protocol(double busyShare, bool blind)
+    {
+        double[] truth = Latencies(100, seed: 3);
+        double[] first = Interleaved(truth, busyShare, seed: 10, blind).Select(v => v.Statistics!.LatencyMs).ToArray();
+        double[] second = Interleaved(truth, busyShare, seed: 20, blind).Select(v => v.Statistics!.LatencyMs).ToArray();
+        double interleaved5 = ShareWithin(first, second, 0.05);
+        Assert.True(interleaved5 >= 0.95, $"interleaved: {interleaved5:P0} of architectures within ±5% between sessions");
+        Assert.True(ShareWithin(truth, first, 0.05) >= 0.95, $"interleaved: {ShareWithin(truth, first, 0.05):P0} within ±5% of the truth");
+
+        double burst5 = ShareWithin(Burst(truth, busyShare, seed: 10), Burst(truth, busyShare, seed: 20), 0.05);
+        Assert.True(burst5 < 0.85, $"the burst protocol should move between sessions, but {burst5:P0} stayed within ±5%");
+    }
+
+    [Theory]
+    [InlineData(0.003)] // quiet runs: the interval's floor (1%) decides
+    [InlineData(0.02)]  // noisy runs: the spread of the visits decides
+    public void A_second_session_falls_inside_the_first_sessions_stored_interval(double jitter)
+    {
+        double[] truth = Latencies(200, seed: 4);
+        var first = Interleaved(truth, busyShare: 0.4, seed: 30, jitter: jitter).Select(v => v.Statistics!).ToList();
+        var second = Interleaved(truth, busyShare: 0.4, seed: 40, jitter: jitter).Select(v => v.Statistics!).ToList();
+        int inside = first.Zip(second).Count(p => Math.Abs(p.Second.LatencyMs - p.First.LatencyMs) <= p.First.CiHalfWidthRelative * p.First.LatencyMs);
+        Assert.True(inside >= 180, $"{inside} of 200 inside the first session's interval");
+        // And the claim the store makes holds: of those marked precise, at least 90% re-measure within the precision.
+        var precise = first.Zip(second).Where(p => p.First.PrecisionMet).ToList();
+        Assert.True(precise.Count >= 100, $"only {precise.Count} of 200 precise");
+        Assert.True(precise.Count(p => Math.Abs(p.Second.LatencyMs / p.First.LatencyMs - 1) <= Protocol.TargetRelativePrecision) >= 0.9 * precise.Count);
+    }
+
+    [Fact]
+    public void Contended_visits_are_measured_again_and_left_out_of_the_estimate()
+    {
+        double[] truth = Latencies(20, seed: 5);
+        var measured = Interleaved(truth, busyShare: 0.6, seed: 50);
+        Assert.Contains(measured, v => v.Statistics!.ContendedVisits > 0);
+        Assert.All(measured.Zip(truth), p =>
+        {
+            var quiet = InterleavedEngine.Quiet(p.First.Visits, Protocol);
+            Assert.True(quiet.Count >= Protocol.MinQuietVisits);
+            // The stored visits suffice to recompute the estimate.
+            Assert.Equal(quiet.Min(v => v.LatencyMs), p.First.Statistics!.LatencyMs, 12);
+            Assert.Equal(p.Second, p.First.Statistics.LatencyMs, p.Second * 0.02);
+        });
+    }
+
+    [Fact]
+    public void Under_sustained_contention_nothing_is_given_a_number_and_the_figure_is_said()
+    {
+        double[] truth = Latencies(10, seed: 6);
+        var measured = Interleaved(truth, busyShare: 1, seed: 60);
+        Assert.All(measured, v =>
+        {
+            Assert.Null(v.Statistics);
+            Assert.Contains("too busy to measure", v.TooBusy);
+            Assert.Contains("100%", v.TooBusy); // other work's share of the free CPU
+            Assert.Equal(Protocol.MaxRounds + Protocol.ExtraRounds, v.Visits.Count);
+        });
+    }
+
+    [Fact]
+    public void Short_rounds_are_stretched_so_that_visits_sample_moments_seconds_apart()
+    {
+        double[] truth = [1.0];
+        var machine = new SyntheticMachine(truth, busyShare: 0, seed: 7, jitter: 0);
+        var result = Assert.Single(machine.Engine().Measure([machine.Architecture(0)], Protocol, seed: 7));
+        int visits = result.Statistics!.Visits;
+        // Each round of one visit (three 1 ms runs) is followed by a pause up to the minimum round time.
+        double warmup = Protocol.WarmupRunsPerArchitecture * 1.0;
+        Assert.Equal(warmup + visits * Protocol.MinRoundTime.TotalMilliseconds, machine.NowMs, 6);
+    }
+}
