@@ -202,7 +202,7 @@ public static partial class DeviceDescriptorReader
             MinRuns = fields.Integer("min_runs", defaults.MinRuns, 1, 1_000_000),
             MaxRuns = fields.Integer("max_runs", defaults.MaxRuns, 1, int.MaxValue),
             MaxTime = TimeSpan.FromSeconds(fields.Number("max_seconds", defaults.MaxTime.TotalSeconds, 1e-3, 86_400)),
-            TargetRelativePrecision = fields.IsNull("target_precision") ? null : fields.Number("target_precision", defaults.TargetRelativePrecision ?? 0.05, 1e-6, 0.999),
+            TargetRelativePrecision = fields.IsNull("target_precision") ? null : fields.Number("target_precision", defaults.TargetRelativePrecision ?? MeasurementProtocol.Default.TargetRelativePrecision!.Value, 1e-6, 0.999),
         };
         problems.AddRange(fields.Problems);
         problems.AddRange(protocol.Problems().Select(p => "protocol." + p));
