@@ -19,6 +19,9 @@ public sealed record ProfileFailure(Architecture Architecture, string Reason);
 /// <param name="Measured">Measured and committed by this run.</param>
 /// <param name="Failures">Recorded as failed by this run.</param>
 /// <param name="StopReason">Why the run stopped early (breaker open, cancelled), or null when it finished.</param>
+/// <param name="PrecisionMet">Of the measured, those whose interval was within the precision asked for.</param>
+/// <param name="Visits">Interleaved: visits made to the measured architectures.</param>
+/// <param name="ContendedVisits">Of those, made while other work kept the machine busy.</param>
 public sealed record ProfileSummary(
     string Device,
     int Requested,
@@ -27,7 +30,10 @@ public sealed record ProfileSummary(
     IReadOnlyList<ProfileFailure> Failures,
     string? StopReason,
     TimeSpan Elapsed,
-    double? MedianLatencyMs)
+    double? MedianLatencyMs,
+    int PrecisionMet = 0,
+    int Visits = 0,
+    int ContendedVisits = 0)
 {
     public int Remaining => Requested - AlreadyStored - Measured - Failures.Count;
 

@@ -56,6 +56,7 @@ public sealed class Profiler
 
         var failures = new List<ProfileFailure>();
         var latencies = new List<double>();
+        int precise = 0, visits = 0, contended = 0;
         var breaker = new FailureBreaker(_options);
         string? stopReason = null;
         var pipeline = BuildPipeline();
@@ -119,6 +120,9 @@ public sealed class Profiler
                         if (outcome.Measurement is { } measurement)
                         {
                             latencies.Add(measurement.Statistics.LatencyMs);
+                            precise += measurement.Statistics.PrecisionMet ? 1 : 0;
+                            visits += measurement.Statistics.Visits;
+                            contended += measurement.Statistics.ContendedVisits;
                         }
                         else
                         {
@@ -146,7 +150,7 @@ public sealed class Profiler
         });
         return new ProfileSummary(
             device.Name, requested.Count, alreadyStored, latencies.Count, failures, stopReason, clock.Elapsed,
-            latencies.Count > 0 ? Descriptive.Median(latencies) : null);
+            latencies.Count > 0 ? Descriptive.Median(latencies) : null, precise, visits, contended);
     }
 
     /// <summary>A batch ready to measure: its prepared models, and outcomes for those whose preparation failed.</summary>

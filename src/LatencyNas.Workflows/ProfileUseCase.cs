@@ -44,9 +44,11 @@ public sealed record ProfileFailureRow(string Arch, string Ops, string Reason);
 /// <param name="AlreadyStored">Of those, already settled in the store for this session (skipped).</param>
 /// <param name="Remaining">Neither stored nor measured nor failed: left for the next run.</param>
 /// <param name="StopReason">Why the run stopped early, or null when it finished.</param>
+/// <param name="PrecisionMet">Of the measured, those stored as precise (interval within the precision asked for).</param>
+/// <param name="ContendedVisits">Interleaved: share of the visits made while other work kept the machine busy (null for the burst).</param>
 public sealed record ProfileResult(
     string Device, string Setting, string Store, string Space, int Session, int Requested, int AlreadyStored, int Measured, int Failed, int Remaining,
-    double ElapsedSeconds, double? MedianLatencyMs, string? StopReason, IReadOnlyList<ProfileFailureRow> Failures)
+    double ElapsedSeconds, double? MedianLatencyMs, string? StopReason, IReadOnlyList<ProfileFailureRow> Failures, int PrecisionMet = 0, double? ContendedVisits = null)
 {
     public bool Succeeded => StopReason is null && Failed == 0;
 
@@ -97,7 +99,8 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
         return new ProfileResult(
             summary.Device, device.Summary, store.Path, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,
             summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianLatencyMs, summary.StopReason,
-            summary.Failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, f.Reason)).ToList());
+            summary.Failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, f.Reason)).ToList(),
+            summary.PrecisionMet, summary.Visits > 0 ? summary.ContendedVisits / (double)summary.Visits : null);
     }
 
     private static MeasurementProtocol Protocol(DeviceDescriptor device, ProfileRequest request)

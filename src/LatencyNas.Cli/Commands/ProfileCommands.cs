@@ -76,6 +76,11 @@ internal static class ProfileCommands
                     $"{result.Device} ({result.Setting}) into {result.Store}: {result.Requested} requested, {result.AlreadyStored} already stored, {result.Measured} measured, " +
                     $"{result.Failed} failed, {result.Remaining} left, in {result.ElapsedSeconds:F1} s ({result.SecondsPerArchitecture:F2} s per architecture)" +
                     (result.MedianLatencyMs is { } m ? $"; median latency {m:F3} ms" : ""));
+                if (result.Measured > 0)
+                {
+                    Console.WriteLine($"  precision met for {result.PrecisionMet} of {result.Measured}" +
+                                      (result.ContendedVisits is { } c ? $"; {c:P1} of the visits were contended and set aside" : ""));
+                }
                 foreach (var failure in result.Failures.Take(20))
                 {
                     Console.WriteLine($"  failed {failure.Arch}: {failure.Reason}");
