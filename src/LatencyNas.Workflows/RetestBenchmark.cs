@@ -25,8 +25,10 @@ public enum BackgroundLoad
 /// <param name="PauseSeconds">The pause between the two sessions.</param>
 /// <param name="Load">Work to run beside the measurements.</param>
 /// <param name="Precision">The interleaved protocol's target precision (null: the device's, else the default); the burst keeps its 2%.</param>
+/// <param name="KeepStore">Keep the store the two protocols' profiles go to (devices "burst" and "interleaved") at this path; null: a temporary one, deleted.</param>
 public sealed record RetestRequest(
-    string Device = "ort-cpu-1t", int Count = 200, int Seed = 0, double PauseSeconds = 60, BackgroundLoad Load = BackgroundLoad.None, double? Precision = null);
+    string Device = "ort-cpu-1t", int Count = 200, int Seed = 0, double PauseSeconds = 60, BackgroundLoad Load = BackgroundLoad.None, double? Precision = null,
+    string? KeepStore = null);
 
 /// <summary>One protocol's test-retest figures.</summary>
 /// <param name="Within5">Share of architectures whose second session's estimate is within ±5% of the first's.</param>
@@ -64,11 +66,15 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
             (MeasurementProtocols.Interleaved, (device.Protocol is { Mode: MeasurementMode.Interleaved } own ? own : MeasurementProtocol.Default) is var interleaved
                 && request.Precision is { } precision ? interleaved with { TargetRelativePrecision = precision } : interleaved),
         };
+        if (request.KeepStore is { } kept && File.Exists(kept))
+        {
+            throw new InvalidInputException($"{kept} exists; give a new file to keep the retest's store in.");
+        }
         string directory = Directory.CreateTempSubdirectory("latnas-retest-").FullName;
         try
         {
             using var load = request.Load == BackgroundLoad.None ? null : startLoad(request.Load);
-            using var store = ProfileStore.Open(Path.Combine(directory, "retest.db"));
+            using var store = ProfileStore.Open(request.KeepStore ?? Path.Combine(directory, "retest.db"));
             var seconds = protocols.ToDictionary(p => p.Name, _ => new List<double>());
             for (int session = 1; session <= 2; session++)
             {

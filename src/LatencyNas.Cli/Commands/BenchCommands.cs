@@ -31,19 +31,20 @@ internal static class BenchCommands
             BackgroundLoad.None, ("none", BackgroundLoad.None), ("bursty", BackgroundLoad.Bursty));
         var precisionOption = LatnasOptions.Number("--precision", "The interleaved protocol's target precision (the burst keeps its 2%).",
             MeasurementProtocol.Default.TargetRelativePrecision, 0, 1, minimumExclusive: true);
+        var outOption = LatnasOptions.Out("Keep the store of the two profiles here (devices \"burst\" and \"interleaved\", with every visit); by default it is deleted.", required: false);
         var jsonOption = LatnasOptions.Json();
         var command = new Command("retest",
             "Test-retest of the measurement protocols side by side: the same architectures profiled twice, a pause apart, by the burst and the interleaved protocol; " +
             "share within ±5% and ±10%, SRCC, seconds per architecture, and whether the precision claims hold.")
         {
-            deviceOption, countOption, seedOption, pauseOption, loadOption, precisionOption, jsonOption,
+            deviceOption, countOption, seedOption, pauseOption, loadOption, precisionOption, outOption, jsonOption,
         };
         command.SetHandler(async (parse, cancellation) =>
         {
             var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
             var benchmark = new RetestBenchmark(DeviceRunnerFactory.Instance, load => LoadProcess.Start(Environment.ProcessPath!, [.. SelfArguments(), "bench", "load"]));
             var result = await benchmark.RunAsync(new RetestRequest(parse.GetValue(deviceOption)!, parse.GetValue(countOption), parse.GetValue(seedOption),
-                parse.GetValue(pauseOption), loadOption.ValueIn(parse), parse.Given(precisionOption)), status, cancellation);
+                parse.GetValue(pauseOption), loadOption.ValueIn(parse), parse.Given(precisionOption), parse.GetValue(outOption)), status, cancellation);
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
