@@ -27,15 +27,18 @@ public enum AdaptationMethod
     DeviceMix,
 }
 
-/// <summary>An adapted latency model for the target.</summary>
-public sealed class AdaptedEstimator(string description, Func<IReadOnlyList<Architecture>, double[]> predict, double? lambda) : ILatencyEstimator
+/// <summary>An adapted latency model for the target; like a trained predictor, it never predicts below the floor of its samples.</summary>
+public sealed class AdaptedEstimator(string description, Func<IReadOnlyList<Architecture>, double[]> predict, double? lambda, double floorMs) : ILatencyEstimator
 {
     public string Description { get; } = description;
 
     /// <summary>The penalty chosen on the target samples, where the method has one.</summary>
     public double? Lambda { get; } = lambda;
 
-    public double[] Predict(IReadOnlyList<Architecture> architectures) => predict(architectures);
+    /// <summary>The lowest latency it returns: <see cref="LatencyFloor"/> of the target samples.</summary>
+    public double FloorMs { get; } = floorMs;
+
+    public double[] Predict(IReadOnlyList<Architecture> architectures) => LatencyFloor.Apply(predict(architectures), FloorMs);
 }
 
 /// <summary>Proxy adaptation (DESIGN §6) and its stronger alternatives.</summary>
@@ -111,7 +114,7 @@ public static class ProxyAdaptation
         return new AdaptedEstimator(
             $"{proxy.Encoder.Space.Name} additive proxy rescaled with {samples.Count} target samples",
             architectures => architectures.Select(a => Dot(Row(a), coefficients)).ToArray(),
-            lambda);
+            lambda, LatencyFloor.Of(samples.LatenciesMs));
     }
 
     /// <summary>Uses the proxy's prediction (any estimator) as the main feature of a small log-space target model.</summary>
@@ -131,7 +134,7 @@ public static class ProxyAdaptation
         return new AdaptedEstimator(
             $"{proxy.Description} as a feature, fitted on {samples.Count} target samples",
             architectures => Rows(architectures).Select(r => Math.Exp(Dot(r, coefficients))).ToArray(),
-            lambda);
+            lambda, LatencyFloor.Of(samples.LatenciesMs));
     }
 
     /// <summary>Fits the target's latency as a non-negative combination of other devices' latencies.</summary>
@@ -164,7 +167,7 @@ public static class ProxyAdaptation
                 }
                 return result;
             },
-            lambda: null);
+            lambda: null, LatencyFloor.Of(samples.LatenciesMs));
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ public sealed class AdditivePredictor : LatencyPredictor
     /// <summary>Default ridge: small, it only steadies weights of choices the training set rarely shows.</summary>
     public const double DefaultLambda = 1e-3;
 
-    public AdditivePredictor(FeatureEncoder encoder, TargetTransform target, IReadOnlyList<double> weights, double bias) : base(encoder, target)
+    public AdditivePredictor(FeatureEncoder encoder, TargetTransform target, IReadOnlyList<double> weights, double bias, double floorMs) : base(encoder, target, floorMs)
     {
         if (weights.Count != encoder.OneHotLength)
         {
@@ -52,11 +52,8 @@ public sealed class AdditivePredictor : LatencyPredictor
         {
             weights[free[k]] = solution[k];
         }
-        return new AdditivePredictor(encoder, target, weights, solution[^1]);
+        return new AdditivePredictor(encoder, target, weights, solution[^1], LatencyFloor.Of(latenciesMs));
     }
-
-    /// <summary>The same predictor with other weights (what adaptation produces).</summary>
-    public AdditivePredictor WithWeights(IReadOnlyList<double> weights, double bias) => new(Encoder, Target, weights, bias);
 
     protected override double[] PredictTransformed(IReadOnlyList<Architecture> architectures)
     {

@@ -35,10 +35,16 @@ public enum TargetTransform
 /// <summary>A trained latency predictor for one device. Predicts many architectures per call.</summary>
 public abstract class LatencyPredictor : ILatencyEstimator
 {
-    protected LatencyPredictor(FeatureEncoder encoder, TargetTransform target)
+    /// <param name="floorMs">The lowest latency it may predict (<see cref="LatencyFloor"/>).</param>
+    protected LatencyPredictor(FeatureEncoder encoder, TargetTransform target, double floorMs)
     {
+        if (!double.IsFinite(floorMs) || floorMs <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(floorMs), floorMs, "A latency floor is a positive number of milliseconds.");
+        }
         Encoder = encoder;
         Target = target;
+        FloorMs = floorMs;
     }
 
     public abstract ModelKind Kind { get; }
@@ -47,11 +53,14 @@ public abstract class LatencyPredictor : ILatencyEstimator
 
     public FeatureEncoder Encoder { get; }
 
+    /// <summary>No prediction is lower than this (ms): half the smallest latency the model was fitted on.</summary>
+    public double FloorMs { get; }
+
     public SearchSpace Space => Encoder.Space;
 
     public virtual string Description => $"{Kind.ToString().ToLowerInvariant()}{(Target == TargetTransform.Log ? " (log target)" : "")}";
 
-    /// <summary>Predicted latency (ms) of each architecture, in order.</summary>
+    /// <summary>Predicted latency (ms) of each architecture, in order; never below <see cref="FloorMs"/>.</summary>
     public double[] Predict(IReadOnlyList<Architecture> architectures)
     {
         double[] raw = PredictTransformed(architectures);
@@ -62,7 +71,7 @@ public abstract class LatencyPredictor : ILatencyEstimator
                 raw[i] = Math.Exp(raw[i]);
             }
         }
-        return raw;
+        return LatencyFloor.Apply(raw, FloorMs);
     }
 
     public double Predict(Architecture architecture) => Predict([architecture])[0];

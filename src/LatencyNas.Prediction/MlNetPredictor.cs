@@ -22,14 +22,13 @@ public sealed class MlNetPredictor : LatencyPredictor
     private readonly MLContext _context;
 
     private MlNetPredictor(FeatureEncoder encoder, TargetTransform target, ModelKind kind, MLContext context, ITransformer model,
-        AdditivePredictor? baseModel, double baseFloor)
-        : base(encoder, target)
+        AdditivePredictor? baseModel, double floorMs)
+        : base(encoder, target, floorMs)
     {
         Kind = kind;
         _context = context;
         Model = model;
         Base = baseModel;
-        BaseFloor = baseFloor;
     }
 
     public override ModelKind Kind { get; }
@@ -38,9 +37,6 @@ public sealed class MlNetPredictor : LatencyPredictor
 
     /// <summary>The additive model whose residual the trees learn, or null for trees alone.</summary>
     public AdditivePredictor? Base { get; }
-
-    /// <summary>On the log scale the base's predictions are floored at this latency (half the smallest training latency).</summary>
-    public double BaseFloor { get; }
 
     public override string Description => Base is null ? base.Description : base.Description + " on an additive base";
 
@@ -57,8 +53,8 @@ public sealed class MlNetPredictor : LatencyPredictor
     {
         var context = new MLContext(seed);
         var baseModel = onAdditiveBase ? AdditivePredictor.Fit(encoder, architectures, latenciesMs) : null;
-        double baseFloor = Math.Max(latenciesMs.Min(), 1e-6) * 0.5;
-        double[] offsets = baseModel is null ? new double[architectures.Count] : BaseOffsets(baseModel, target, architectures, baseFloor);
+        double floor = LatencyFloor.Of(latenciesMs);
+        double[] offsets = baseModel is null ? new double[architectures.Count] : BaseOffsets(baseModel, target, architectures);
         var labels = latenciesMs.Select((l, i) => (float)(Transform(target, l) - offsets[i])).ToArray();
         var data = LoadRows(context, encoder, architectures, labels);
         // Small training sets (tens of rows, as in adaptation) need smaller leaves.
@@ -87,7 +83,7 @@ public sealed class MlNetPredictor : LatencyPredictor
             }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not an ML.NET model kind."),
         };
-        return new MlNetPredictor(encoder, target, kind, context, trainer.Fit(data), baseModel, baseFloor);
+        return new MlNetPredictor(encoder, target, kind, context, trainer.Fit(data), baseModel, floor);
     }
 
     protected override double[] PredictTransformed(IReadOnlyList<Architecture> architectures)
@@ -96,7 +92,7 @@ public sealed class MlNetPredictor : LatencyPredictor
         double[] scores = Model.Transform(data).GetColumn<float>("Score").Select(score => (double)score).ToArray();
         if (Base is not null)
         {
-            double[] offsets = BaseOffsets(Base, Target, architectures, BaseFloor);
+            double[] offsets = BaseOffsets(Base, Target, architectures);
             for (int i = 0; i < scores.Length; i++)
             {
                 scores[i] += offsets[i];
@@ -105,11 +101,11 @@ public sealed class MlNetPredictor : LatencyPredictor
         return scores;
     }
 
-    /// <summary>The base's prediction on the model's scale; on the log scale floored at a positive latency.</summary>
-    private static double[] BaseOffsets(AdditivePredictor baseModel, TargetTransform target, IReadOnlyList<Architecture> architectures, double floor)
+    /// <summary>The base's prediction on the model's scale (the base never predicts below its floor, so its log exists).</summary>
+    private static double[] BaseOffsets(AdditivePredictor baseModel, TargetTransform target, IReadOnlyList<Architecture> architectures)
     {
         double[] predictions = baseModel.Predict(architectures);
-        return predictions.Select(p => target == TargetTransform.Log ? Math.Log(Math.Max(p, floor)) : p).ToArray();
+        return target == TargetTransform.Log ? predictions.Select(p => Math.Log(p)).ToArray() : predictions;
     }
 
     public void SaveModel(Stream stream)
@@ -118,11 +114,11 @@ public sealed class MlNetPredictor : LatencyPredictor
         _context.Model.Save(Model, schema, stream);
     }
 
-    public static MlNetPredictor LoadModel(ModelKind kind, FeatureEncoder encoder, TargetTransform target, Stream stream, AdditivePredictor? baseModel, double baseFloor)
+    public static MlNetPredictor LoadModel(ModelKind kind, FeatureEncoder encoder, TargetTransform target, Stream stream, AdditivePredictor? baseModel, double floorMs)
     {
         var context = new MLContext(0);
         var model = context.Model.Load(stream, out _);
-        return new MlNetPredictor(encoder, target, kind, context, model, baseModel, baseFloor);
+        return new MlNetPredictor(encoder, target, kind, context, model, baseModel, floorMs);
     }
 
     private static IDataView LoadRows(MLContext context, FeatureEncoder encoder, IReadOnlyList<Architecture> architectures, float[]? labels)

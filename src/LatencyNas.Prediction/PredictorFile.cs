@@ -21,6 +21,9 @@ public sealed record PredictorMetadata
     public required int TrainedOn { get; init; }
     public required int Seed { get; init; }
     public string? Requested { get; init; }
+
+    /// <summary>The lowest latency the predictor returns (<see cref="LatencyFloor"/>); absent in files saved before floors.</summary>
+    public double? FloorMs { get; init; }
     public PredictionMetrics? TestMetrics { get; init; }
     public IReadOnlyList<CandidateScore>? Candidates { get; init; }
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
@@ -43,10 +46,14 @@ public static class PredictorFile
 
     private sealed record AdditiveWeights(double[] Weights, double Bias, double Floor = 0);
 
+    /// <summary>The floor of a predictor saved before floors were stored: positive, if not physical (train again for one).</summary>
+    private const double FloorOfOlderFiles = 1e-6;
+
     /// <exception cref="InvalidInputException">The file cannot be written.</exception>
     public static void Save(string path, LatencyPredictor predictor, PredictorMetadata metadata)
         => AtomicFile.WriteAtomically(path, file =>
         {
+            metadata = metadata with { FloorMs = predictor.FloorMs };
             using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
             using (var entry = zip.CreateEntry("metadata.json").Open())
             {
@@ -64,7 +71,7 @@ public static class PredictorFile
                     if (mlnet.Base is { } baseModel)
                     {
                         using var entry = zip.CreateEntry("base.json").Open();
-                        JsonSerializer.Serialize(entry, new AdditiveWeights(baseModel.Weights.ToArray(), baseModel.Bias, mlnet.BaseFloor), Json);
+                        JsonSerializer.Serialize(entry, new AdditiveWeights(baseModel.Weights.ToArray(), baseModel.Bias, baseModel.FloorMs), Json);
                     }
                     using (var entry = zip.CreateEntry("model.zip").Open())
                     using (var buffer = new MemoryStream())
@@ -103,11 +110,12 @@ public static class PredictorFile
             var encoder = new FeatureEncoder(space, dataset);
             var target = Enum.Parse<TargetTransform>(metadata.Target, ignoreCase: true);
             var kind = Enum.Parse<ModelKind>(metadata.Kind, ignoreCase: true);
+            double floor = metadata.FloorMs ?? FloorOfOlderFiles;
             LatencyPredictor predictor;
             if (kind == ModelKind.Additive)
             {
                 var weights = Read<AdditiveWeights>(zip, "weights.json");
-                predictor = new AdditivePredictor(encoder, target, weights.Weights, weights.Bias);
+                predictor = new AdditivePredictor(encoder, target, weights.Weights, weights.Bias, floor);
             }
             else
             {
@@ -118,14 +126,13 @@ public static class PredictorFile
                 }
                 buffer.Position = 0;
                 AdditivePredictor? baseModel = null;
-                double baseFloor = 0;
                 if (zip.GetEntry("base.json") is not null)
                 {
                     var weights = Read<AdditiveWeights>(zip, "base.json");
-                    baseModel = new AdditivePredictor(encoder, TargetTransform.Identity, weights.Weights, weights.Bias);
-                    baseFloor = weights.Floor;
+                    floor = metadata.FloorMs ?? (weights.Floor > 0 ? weights.Floor : FloorOfOlderFiles);
+                    baseModel = new AdditivePredictor(encoder, TargetTransform.Identity, weights.Weights, weights.Bias, floor);
                 }
-                predictor = MlNetPredictor.LoadModel(kind, encoder, target, buffer, baseModel, baseFloor);
+                predictor = MlNetPredictor.LoadModel(kind, encoder, target, buffer, baseModel, floor);
             }
             return (predictor, metadata);
         }

@@ -65,6 +65,8 @@ public sealed class PredictorTests : IDisposable
         Assert.Equal(target, loaded.Target);
         Assert.Equal(onAdditiveBase, (loaded as MlNetPredictor)?.Base is not null);
         Assert.Equal(400, metadata.TrainedOn);
+        Assert.Equal(predictor.FloorMs, loaded.FloorMs);
+        Assert.Equal(predictor.FloorMs, metadata.FloorMs);
         Assert.Equal(predictor.Predict(test.Architectures), loaded.Predict(test.Architectures));
     }
 

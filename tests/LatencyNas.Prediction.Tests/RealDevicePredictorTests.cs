@@ -20,4 +20,27 @@ public sealed class RealDevicePredictorTests(RealDevices devices)
         Assert.True(metrics.Srcc >= 0.95, $"{device}: SRCC {metrics.Srcc:F4} with {trained.Predictor.Description}");
         Assert.Equal(PredictorTrainer.Candidates.Count, trained.CandidateScores.Count);
     }
+
+    /// <summary>pixel3's pruned cells measure near 0 ms; a model fitted in ms used to predict down to −6.8 ms for some.</summary>
+    [Theory]
+    [InlineData(ModelKind.Additive, TargetTransform.Identity, false)]
+    [InlineData(ModelKind.LightGbm, TargetTransform.Identity, true)]
+    [InlineData(ModelKind.LightGbm, TargetTransform.Log, true)]
+    public void No_prediction_for_any_pixel3_architecture_falls_below_half_the_fastest_training_latency(ModelKind kind, TargetTransform target, bool onBase)
+    {
+        var all = devices.Device("pixel3");
+        var (train, _) = all.Split(1_000, seed: 0);
+        var predictor = PredictorTrainer.Fit(new PredictorChoice(kind, target, onBase), train, seed: 0);
+
+        double[] predicted = predictor.Predict(all.Architectures);
+
+        Assert.Equal(0.5 * train.LatenciesMs.Min(), predictor.FloorMs, 12);
+        Assert.True(predictor.FloorMs > 0);
+        Assert.All(predicted, p => Assert.True(p >= predictor.FloorMs, $"{p} ms below the floor {predictor.FloorMs} ms"));
+        if (kind == ModelKind.Additive)
+        {
+            // The ms-fitted additive model extrapolates below the floor for some cheap cells: the floor is what holds them.
+            Assert.Contains(predicted, p => p == predictor.FloorMs);
+        }
+    }
 }

@@ -83,6 +83,17 @@ public sealed class SearchUseCaseTests(RealStore real) : IDisposable
         Assert.Empty(new PredictorsListUseCase().Run(new PredictorsListRequest(store)).Predictors);
     }
 
+    /// <summary>A rescaled proxy is linear in ms and used to predict below zero for pixel3's cheapest cells, which "met" any budget.</summary>
+    [Fact]
+    public async Task A_budget_below_anything_the_device_can_do_finds_nothing_whatever_the_model_extrapolates()
+    {
+        var result = await Search().RunAsync(new SearchRequest(new SearchLatency("pixel3", "raspi4", 10, AdaptationMethod.Rescale), "cifar10_test_acc", 1e-7,
+            RealStore.Space, real.Location, SearchStrategyKind.Exhaustive));
+        Assert.Equal(15_625, result.Evaluations);
+        Assert.Null(result.Arch);
+        Assert.False(result.WithinBudget);
+    }
+
     [Theory]
     [InlineData(AdaptationMethod.Rescale, "rescaled with 10 target samples")]
     [InlineData(null, "non-negative mix")]
