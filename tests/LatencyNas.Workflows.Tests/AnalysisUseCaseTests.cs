@@ -133,4 +133,21 @@ public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
         File.WriteAllText(file, "x");
         Assert.Throws<InvalidInputException>(() => new ReportUseCase().Run(new ReportRequest(["pixel3", "raspi4"], file, RealStore.Space, real.Location)));
     }
+
+    /// <summary>A full disk used to leave a 0-byte PNG behind and exit as if the input were bad.</summary>
+    [SkippableFact]
+    public void A_report_on_a_full_disk_fails_the_run_and_leaves_no_partial_file()
+    {
+        using var disk = TmpfsMount.Tiny(_directory.File("tiny"), kilobytes: 256);
+        string folder = Path.Combine(disk.Path, "report");
+        Directory.CreateDirectory(folder);
+        disk.Fill();
+
+        var error = Assert.Throws<RunFailedException>(() => new ReportUseCase().Run(
+            new ReportRequest(["pixel3", "raspi4", "eyeriss"], folder, RealStore.Space, real.Location, "cifar10_test_acc", Bootstrap: 10)));
+
+        Assert.Contains("the disk is full", error.Message);
+        Assert.DoesNotContain("\n", error.Message);
+        Assert.Empty(Directory.GetFiles(folder)); // no 0-byte plot, no temporary file
+    }
 }

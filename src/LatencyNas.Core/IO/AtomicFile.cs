@@ -4,6 +4,7 @@ namespace LatencyNas.Core.IO;
 public static class AtomicFile
 {
     /// <exception cref="InvalidInputException">The path cannot be written (missing permission, a directory, a read-only place).</exception>
+    /// <exception cref="RunFailedException">The disk filled up; nothing is left behind, an older file at the path is kept.</exception>
     public static void WriteAtomically(string path, Action<Stream> write)
     {
         string fullPath;
@@ -30,6 +31,11 @@ public static class AtomicFile
             }
             File.Move(temporary, fullPath, overwrite: true);
         }
+        catch (IOException error) when (IsDiskFull(error))
+        {
+            TryDelete(temporary);
+            throw new RunFailedException($"cannot write '{path}': the disk is full; free some space and run again.", error);
+        }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             TryDelete(temporary);
@@ -50,6 +56,9 @@ public static class AtomicFile
             using var writer = new StreamWriter(stream, leaveOpen: true);
             writer.Write(text);
         });
+
+    /// <summary>No space left or quota exceeded: ENOSPC or EDQUOT on Linux (the errno is the HResult), ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL on Windows.</summary>
+    public static bool IsDiskFull(IOException error) => error.HResult is 28 or 122 or unchecked((int)0x80070070) or unchecked((int)0x80070027);
 
     private static void TryDelete(string path)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
@@ -131,41 +130,7 @@ public sealed class StoreFailureTests : IDisposable
     }
 
     /// <summary>A tmpfs of the given size mounted on a fresh folder (needs root; the test is skipped otherwise).</summary>
-    private Mount TinyFileSystem(int kilobytes) => new(_directory.File("tmpfs"), $"size={kilobytes}k");
+    private TmpfsMount TinyFileSystem(int kilobytes) => TmpfsMount.Tiny(_directory.File("tmpfs"), kilobytes);
 
-    private Mount ReadOnlyFolder() => new(_directory.File("readonly"), "ro,size=64k");
-
-    private sealed class Mount : IDisposable
-    {
-        public Mount(string path, string options)
-        {
-            Directory.CreateDirectory(path);
-            Path = path;
-            Skip.IfNot(Run("mount", "-t", "tmpfs", "-o", options, "tmpfs", path) == 0,
-                "mounting a tmpfs needs root (CAP_SYS_ADMIN); the classification of the same SQLite codes is tested without it");
-        }
-
-        public string Path { get; }
-
-        public void Dispose() => Run("umount", Path);
-
-        private static int Run(string program, params string[] arguments)
-        {
-            try
-            {
-                var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-                foreach (string argument in arguments)
-                {
-                    start.ArgumentList.Add(argument);
-                }
-                using var process = Process.Start(start)!;
-                process.WaitForExit();
-                return process.ExitCode;
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                return -1;
-            }
-        }
-    }
+    private TmpfsMount ReadOnlyFolder() => TmpfsMount.ReadOnly(_directory.File("readonly"));
 }
