@@ -44,6 +44,12 @@ public sealed record ProfileOptions
     /// <summary>Measure again architectures whose earlier attempt is recorded as failed. Default false.</summary>
     public bool RetryFailed { get; init; }
 
+    /// <summary>
+    /// Accept the recorded failures of the architectures asked for: they stay failed and are no longer
+    /// reported as outstanding, so the run can succeed without them. Default false.
+    /// </summary>
+    public bool GiveUpFailed { get; init; }
+
     /// <summary>Seed of the networks' weights (latency does not depend on it). Default 0.</summary>
     public int WeightSeed { get; init; }
 
@@ -67,6 +73,7 @@ public sealed record ProfileOptions
         if (BreakerMinimumThroughput < 2) problems.Add($"the breaker minimum throughput must be ≥ 2 (got {BreakerMinimumThroughput})");
         if (BreakerSamplingDuration < TimeSpan.FromSeconds(1)) problems.Add("the breaker sampling duration must be ≥ 1 s");
         if (PrepareAhead < 1) problems.Add($"prepare-ahead must be ≥ 1 (got {PrepareAhead})");
+        if (RetryFailed && GiveUpFailed) problems.Add("retrying the failed architectures and giving up on them exclude each other");
         return problems;
     }
 }

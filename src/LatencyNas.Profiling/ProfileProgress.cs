@@ -19,6 +19,9 @@ public sealed record ProfileFailure(Architecture Architecture, string Reason);
 /// <param name="Measured">Measured and committed by this run.</param>
 /// <param name="Failures">Recorded as failed by this run.</param>
 /// <param name="StopReason">Why the run stopped early (breaker open, cancelled), or null when it finished.</param>
+/// <param name="EarlierFailures">Asked for, recorded as failed by an earlier run, and neither measured since nor given up.</param>
+/// <param name="GivenUp">Recorded failures this run gave up on (<see cref="ProfileOptions.GiveUpFailed"/>).</param>
+/// <param name="LeftToOthers">Pending when the run started, then claimed or measured by another profile of the same device.</param>
 /// <param name="PrecisionMet">Of the measured, those whose interval was within the precision asked for.</param>
 /// <param name="Visits">Interleaved: visits made to the measured architectures.</param>
 /// <param name="ContendedVisits">Of those, made while other work kept the machine busy.</param>
@@ -33,9 +36,16 @@ public sealed record ProfileSummary(
     double? MedianLatencyMs,
     int PrecisionMet = 0,
     int Visits = 0,
-    int ContendedVisits = 0)
+    int ContendedVisits = 0,
+    IReadOnlyList<ProfileFailure>? EarlierFailures = null,
+    int GivenUp = 0,
+    int LeftToOthers = 0)
 {
-    public int Remaining => Requested - AlreadyStored - Measured - Failures.Count;
+    /// <summary>Neither stored, measured, failed, nor left to another profile: for the next run.</summary>
+    public int Remaining => Requested - AlreadyStored - Measured - Failures.Count - LeftToOthers;
 
     public bool Completed => StopReason is null;
+
+    /// <summary>Finished, and every architecture asked for is measured (or its failure given up).</summary>
+    public bool Succeeded => Completed && Failures.Count == 0 && (EarlierFailures?.Count ?? 0) == 0;
 }

@@ -26,6 +26,12 @@ namespace LatencyNas.Profiling;
 public sealed class Profiler
 {
     private static readonly ResiliencePropertyKey<int> ArchitecturesInBatch = new("latnas.architectures-in-batch");
+
+    /// <summary>How long a claim on an architecture lasts unless renewed; claims are renewed four times as often.</summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
+
+    private readonly string _owner = ClaimRecords.Owner();
+    private int _leftToOthers;
     private readonly IDeviceRunner _runner;
     private readonly ProfileStore _store;
     private readonly ProfileOptions _options;
@@ -43,11 +49,19 @@ public sealed class Profiler
         SearchSpace space, IReadOnlyList<Architecture> architectures, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
+        _leftToOthers = 0;
         var fingerprint = await _runner.ProbeAsync(cancellation);
         var kind = _runner.Device.Runtime == DeviceRuntime.Remote ? DeviceKind.Remote : DeviceKind.Live;
         var device = _store.Devices.EnsureMeasured(_runner.Device, fingerprint, kind);
         var settled = _store.Measurements.Settled(device, space, _options.Session, includeFailed: !_options.RetryFailed);
         var requested = architectures.Distinct().ToList();
+        var outstanding = _store.Measurements.OutstandingFailures(device, space, _options.Session);
+        var failedBefore = requested.Where(a => outstanding.ContainsKey(a.Digits)).ToList();
+        int givenUp = _options.GiveUpFailed ? _store.Measurements.GiveUp(device, space, _options.Session, failedBefore.Select(a => a.Digits).ToList()) : 0;
+        // Retried ones are measured again by this run and reported with its own outcomes.
+        var earlierFailures = _options.RetryFailed || _options.GiveUpFailed
+            ? new List<ProfileFailure>()
+            : failedBefore.Select(a => new ProfileFailure(a, outstanding[a.Digits])).ToList();
         var pending = requested.Where(a => !settled.Contains(a.Digits)).ToList();
         int alreadyStored = requested.Count - pending.Count;
         // Batches of about equal size: a small last batch would have short rounds whose visits all fall in one slow spell.
@@ -74,83 +88,169 @@ public sealed class Profiler
 
         // One batch at a time for a local device; one per agent for a remote one.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _runner.Concurrency), CancellationToken = CancellationToken.None };
-        await Parallel.ForEachAsync(PrepareAsync(space, pending, batchSize, stop.Token), parallel, async (batch, _) =>
+        using var renewing = new CancellationTokenSource();
+        var renewal = RenewClaimsAsync(renewing.Token);
+        try
         {
+            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSize, stop.Token), parallel, async (batch, _) =>
+            {
+                try
+                {
+                    if (stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    var outcomes = batch.Failures.ToList();
+                    if (batch.Models.Count > 0)
+                    {
+                        try
+                        {
+                            outcomes.AddRange(await MeasureUndisturbedAsync(pipeline, batch.Models, stop.Token));
+                        }
+                        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                        {
+                            if (cancellation.IsCancellationRequested)
+                            {
+                                Stop("cancelled");
+                            }
+                            return; // stopped by the breaker or the user: this batch stays pending, whole
+                        }
+                        catch (Exception error) when (error is not ProfileStoreFailedException)
+                        {
+                            string reason = Describe(error, batch.Models.Count);
+                            outcomes.AddRange(batch.Models.Select(m => ModelOutcome.Failed(m.Request, reason, (error as DeviceException)?.Agent)));
+                        }
+                    }
+                    // Outside the device-fault handling on purpose: a store that cannot write is not a device
+                    // failure, and must stop the run rather than turn good measurements into failure records.
+                    _store.Measurements.RecordBatch(device, space, _options.Session, outcomes);
+                    _store.Claims.Release(device, space, _options.Session, _owner, outcomes.Select(o => o.Request.Architecture.Digits).ToList());
+                    lock (gate)
+                    {
+                        foreach (var outcome in outcomes)
+                        {
+                            if (outcome.Measurement is { } measurement)
+                            {
+                                latencies.Add(measurement.Statistics.LatencyMs);
+                                precise += measurement.Statistics.PrecisionMet ? 1 : 0;
+                                visits += measurement.Statistics.Visits;
+                                contended += measurement.Statistics.ContendedVisits;
+                            }
+                            else
+                            {
+                                failures.Add(new ProfileFailure(outcome.Request.Architecture, outcome.Failure!));
+                            }
+                            progress?.Report(new ProfileProgress(latencies.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed,
+                                outcome.Request.Architecture, outcome.Measurement?.Statistics.LatencyMs));
+                        }
+                        if (breaker.Record(outcomes.Count, outcomes.Count(o => o.Measurement is null), clock.Elapsed) && failures.Count > 0)
+                        {
+                            string last = failures[^1].Reason;
+                            Stop(last.StartsWith(InterleavedEngine.TooBusy, StringComparison.Ordinal)
+                                ? $"stopped because {last}"
+                                : $"stopped because the device kept failing; last failure: {last}");
+                        }
+                    }
+                }
+                finally
+                {
+                    foreach (var model in batch.Models)
+                    {
+                        model.Dispose();
+                    }
+                }
+            });
+        }
+        finally
+        {
+            renewing.Cancel();
+            await renewal;
             try
             {
-                if (stop.IsCancellationRequested)
-                {
-                    return;
-                }
-                var outcomes = batch.Failures.ToList();
-                if (batch.Models.Count > 0)
-                {
-                    var context = ResilienceContextPool.Shared.Get(stop.Token);
-                    context.Properties.Set(ArchitecturesInBatch, batch.Models.Count);
-                    try
-                    {
-                        outcomes.AddRange(await pipeline.ExecuteAsync(
-                            async context => await _runner.MeasureAsync(batch.Models, _options.Protocol, context.CancellationToken), context));
-                    }
-                    catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                    {
-                        if (cancellation.IsCancellationRequested)
-                        {
-                            Stop("cancelled");
-                        }
-                        return; // stopped by the breaker or the user: this batch stays pending, whole
-                    }
-                    catch (Exception error) when (error is not ProfileStoreFailedException)
-                    {
-                        string reason = Describe(error, batch.Models.Count);
-                        outcomes.AddRange(batch.Models.Select(m => ModelOutcome.Failed(m.Request, reason, (error as DeviceException)?.Agent)));
-                    }
-                    finally
-                    {
-                        ResilienceContextPool.Shared.Return(context);
-                    }
-                }
-                // Outside the device-fault handling on purpose: a store that cannot write is not a device
-                // failure, and must stop the run rather than turn good measurements into failure records.
-                _store.Measurements.RecordBatch(device, space, _options.Session, outcomes);
-                lock (gate)
-                {
-                    foreach (var outcome in outcomes)
-                    {
-                        if (outcome.Measurement is { } measurement)
-                        {
-                            latencies.Add(measurement.Statistics.LatencyMs);
-                            precise += measurement.Statistics.PrecisionMet ? 1 : 0;
-                            visits += measurement.Statistics.Visits;
-                            contended += measurement.Statistics.ContendedVisits;
-                        }
-                        else
-                        {
-                            failures.Add(new ProfileFailure(outcome.Request.Architecture, outcome.Failure!));
-                        }
-                        progress?.Report(new ProfileProgress(latencies.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed,
-                            outcome.Request.Architecture, outcome.Measurement?.Statistics.LatencyMs));
-                    }
-                    if (breaker.Record(outcomes.Count, outcomes.Count(o => o.Measurement is null), clock.Elapsed) && failures.Count > 0)
-                    {
-                        string last = failures[^1].Reason;
-                        Stop(last.StartsWith(InterleavedEngine.TooBusy, StringComparison.Ordinal)
-                            ? $"stopped because {last}"
-                            : $"stopped because the device kept failing; last failure: {last}");
-                    }
-                }
+                _store.Claims.Release(device, space, _options.Session, _owner); // what a stopped run had claimed but not measured
+            }
+            catch (Exception error) when (error is ProfileStoreException or ProfileStoreFailedException)
+            {
+                // Unreleased claims lapse after their lease; the run's own failure matters more.
+            }
+        }
+        return new ProfileSummary(
+            device.Name, requested.Count, alreadyStored, latencies.Count, failures, stopReason, clock.Elapsed,
+            latencies.Count > 0 ? Descriptive.Median(latencies) : null, precise, visits, contended, earlierFailures, givenUp, _leftToOthers);
+    }
+
+    /// <summary>
+    /// Measures a batch, then measures again, up to <see cref="ProfileOptions.MaxRetries"/> times, the
+    /// models whose runs were <see cref="LatencyStatistics.Disturbed"/>; one still disturbed is a failure
+    /// with the figures, never a stored number.
+    /// </summary>
+    private async Task<IReadOnlyList<ModelOutcome>> MeasureUndisturbedAsync(
+        ResiliencePipeline<IReadOnlyList<ModelOutcome>> pipeline, IReadOnlyList<IPreparedModel> models, CancellationToken cancellation)
+    {
+        var outcomes = (await AttemptAsync(pipeline, models, cancellation)).ToList();
+        for (int retry = 0; retry < _options.MaxRetries; retry++)
+        {
+            var disturbed = outcomes.Select((o, i) => (o, i)).Where(p => p.o.Measurement?.Statistics.Disturbed == true).Select(p => p.i).ToList();
+            if (disturbed.Count == 0)
+            {
+                break;
+            }
+            // Prepared afresh: a remote model carries an idempotency key, and the agent would answer with the disturbed result again.
+            var fresh = disturbed.Select(i => _runner.Prepare(outcomes[i].Request)).ToList();
+            Dictionary<ModelRequest, ModelOutcome> remeasured;
+            try
+            {
+                remeasured = (await AttemptAsync(pipeline, fresh, cancellation)).ToDictionary(o => o.Request);
             }
             finally
             {
-                foreach (var model in batch.Models)
-                {
-                    model.Dispose();
-                }
+                fresh.ForEach(m => m.Dispose());
             }
-        });
-        return new ProfileSummary(
-            device.Name, requested.Count, alreadyStored, latencies.Count, failures, stopReason, clock.Elapsed,
-            latencies.Count > 0 ? Descriptive.Median(latencies) : null, precise, visits, contended);
+            foreach (int i in disturbed)
+            {
+                outcomes[i] = remeasured.GetValueOrDefault(outcomes[i].Request, outcomes[i]);
+            }
+        }
+        return outcomes.Select(o => o.Measurement is { Statistics: { Disturbed: true } statistics }
+            ? ModelOutcome.Failed(o.Request,
+                $"disturbed: the mean run took {statistics.MeanMs / statistics.MedianMs:0.#}× the median ({statistics.MeanMs:G4} ms against {statistics.MedianMs:G4} ms) " +
+                $"and the precision was missed, {_options.MaxRetries + 1} times; the device was stopped or starved while it ran", o.Agent)
+            : o).ToList();
+    }
+
+    private async Task<IReadOnlyList<ModelOutcome>> AttemptAsync(
+        ResiliencePipeline<IReadOnlyList<ModelOutcome>> pipeline, IReadOnlyList<IPreparedModel> models, CancellationToken cancellation)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellation);
+        context.Properties.Set(ArchitecturesInBatch, models.Count);
+        try
+        {
+            return await pipeline.ExecuteAsync(async context => await _runner.MeasureAsync(models, _options.Protocol, context.CancellationToken), context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Keeps this run's claims alive until <paramref name="stop"/>; a store that cannot be written stops only the renewal.</summary>
+    private async Task RenewClaimsAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(ClaimLease / 4);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                _store.Claims.Renew(_owner, ClaimLease);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ProfileStoreFailedException)
+        {
+            // The next commit will meet the same failure and stop the run with it.
+        }
     }
 
     /// <summary>A batch ready to measure: its prepared models, and outcomes for those whose preparation failed.</summary>
@@ -161,10 +261,19 @@ public sealed class Profiler
     /// prepares up to <see cref="ProfileOptions.PrepareAhead"/> batches ahead; otherwise each is prepared
     /// on the measuring thread just before it is measured, keeping the other cores quiet.
     /// </summary>
-    private async IAsyncEnumerable<PreparedBatch> PrepareAsync(
+    private async IAsyncEnumerable<PreparedBatch> PrepareAsync(StoredDevice device,
         SearchSpace space, IReadOnlyList<Architecture> pending, int batchSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
     {
-        var batches = pending.Chunk(batchSize).Select(chunk => chunk.Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed)).ToList());
+        // Each batch is claimed just before it is prepared: what another profile of the same device holds, or has measured since, is left to it.
+        var batches = pending.Chunk(batchSize)
+            .Select(chunk =>
+            {
+                var claimed = _store.Claims.Claim(device, space, _options.Session, _owner, chunk.Select(a => a.Digits).ToList(), ClaimLease, includeFailed: !_options.RetryFailed)
+                    .ToHashSet(StringComparer.Ordinal);
+                Interlocked.Add(ref _leftToOthers, chunk.Length - claimed.Count);
+                return chunk.Where(a => claimed.Contains(a.Digits)).Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed)).ToList();
+            })
+            .Where(requests => requests.Count > 0);
         if (!_options.OverlapPreparation || !_runner.CanPrepareWhileMeasuring(_options.Protocol.Mode))
         {
             foreach (var requests in batches)
@@ -249,23 +358,31 @@ public sealed class Profiler
         }
     }
 
-    private ResiliencePipeline<IReadOnlyList<ModelOutcome>> BuildPipeline() => new ResiliencePipelineBuilder<IReadOnlyList<ModelOutcome>>()
-        .AddRetry(new RetryStrategyOptions<IReadOnlyList<ModelOutcome>>
+    private ResiliencePipeline<IReadOnlyList<ModelOutcome>> BuildPipeline()
+    {
+        var builder = new ResiliencePipelineBuilder<IReadOnlyList<ModelOutcome>>();
+        if (_options.MaxRetries > 0) // Polly refuses a retry strategy of zero attempts; zero retries means none
         {
-            MaxRetryAttempts = Math.Max(_options.MaxRetries, 0),
-            Delay = _options.RetryDelay,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            ShouldHandle = new PredicateBuilder<IReadOnlyList<ModelOutcome>>()
-                .Handle<TimeoutRejectedException>()
-                .Handle<LatencyNasException>(e => e.IsTransient && e is not ProfileStoreFailedException),
-        })
-        .AddTimeout(new TimeoutStrategyOptions
-        {
-            // The attempt timeout is per architecture: a batch may take that long for each of its architectures.
-            TimeoutGenerator = arguments => ValueTask.FromResult(_options.AttemptTimeout * Math.Max(1, arguments.Context.Properties.GetValue(ArchitecturesInBatch, 1))),
-        })
-        .Build();
+            builder.AddRetry(new RetryStrategyOptions<IReadOnlyList<ModelOutcome>>
+            {
+                MaxRetryAttempts = _options.MaxRetries,
+                Delay = _options.RetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder<IReadOnlyList<ModelOutcome>>()
+                    .Handle<TimeoutRejectedException>()
+                    .Handle<LatencyNasException>(e => e.IsTransient && e is not ProfileStoreFailedException),
+            });
+        }
+        return builder.AddTimeout(new TimeoutStrategyOptions
+            {
+                // The attempt timeout is per architecture: a batch may take that long for each of its architectures,
+                // plus the time the runner may wait for a device that went away to come back.
+                TimeoutGenerator = arguments => ValueTask.FromResult(
+                    _options.AttemptTimeout * Math.Max(1, arguments.Context.Properties.GetValue(ArchitecturesInBatch, 1)) + _runner.OutageGrace),
+            })
+            .Build();
+    }
 
     private string Describe(Exception error, int architectures) => error switch
     {

@@ -347,7 +347,7 @@ public sealed class BenchRemoteUseCase(IDeviceRunnerFactory runners)
             {
                 Name = "bench-remote",
                 Runtime = DeviceRuntime.Remote,
-                Remote = new RemoteEndpoint([new Uri(endpoint)], null, request.TokenFile, TimeSpan.FromMinutes(2)),
+                Remote = new RemoteEndpoint([new Uri(endpoint)], null, request.TokenFile, TimeSpan.FromMinutes(2), RemoteEndpoint.DefaultOutageGrace),
             };
             await using var localRunner = runners.Create(local);
             await using var remoteRunner = runners.Create(remote);

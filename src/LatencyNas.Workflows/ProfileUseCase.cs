@@ -30,7 +30,8 @@ public sealed record ProfileRequest(
     double? WarmupSeconds = null,
     double TimeoutSeconds = 120,
     int Retries = 2,
-    MeasurementMode? Mode = null)
+    MeasurementMode? Mode = null,
+    bool GiveUpFailed = false)
 {
     /// <summary>Architectures drawn when the request names none.</summary>
     public const int DefaultCount = 100;
@@ -46,11 +47,15 @@ public sealed record ProfileFailureRow(string Arch, string Ops, string Reason);
 /// <param name="StopReason">Why the run stopped early, or null when it finished.</param>
 /// <param name="PrecisionMet">Of the measured, those stored as precise (interval within the precision asked for).</param>
 /// <param name="ContendedVisits">Interleaved: share of the visits made while other work kept the machine busy (null for the burst).</param>
+/// <param name="EarlierFailures">Asked for, recorded as failed by an earlier run, and neither measured since nor given up: the run fails until they are.</param>
+/// <param name="GivenUp">Recorded failures this run gave up on.</param>
+/// <param name="LeftToOthers">Claimed or measured by another profile of the same device running at the same time.</param>
 public sealed record ProfileResult(
     string Device, string Setting, string Store, string Space, int Session, int Requested, int AlreadyStored, int Measured, int Failed, int Remaining,
-    double ElapsedSeconds, double? MedianLatencyMs, string? StopReason, IReadOnlyList<ProfileFailureRow> Failures, int PrecisionMet = 0, double? ContendedVisits = null)
+    double ElapsedSeconds, double? MedianLatencyMs, string? StopReason, IReadOnlyList<ProfileFailureRow> Failures, int PrecisionMet = 0, double? ContendedVisits = null,
+    IReadOnlyList<ProfileFailureRow>? EarlierFailures = null, int GivenUp = 0, int LeftToOthers = 0)
 {
-    public bool Succeeded => StopReason is null && Failed == 0;
+    public bool Succeeded => StopReason is null && Failed == 0 && (EarlierFailures?.Count ?? 0) == 0;
 
     public double SecondsPerArchitecture => Measured + Failed > 0 ? ElapsedSeconds / (Measured + Failed) : 0;
 }
@@ -69,7 +74,7 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
         var device = DeviceDescriptorReader.Resolve(request.Device);
         if (request.DeviceName is { } rename)
         {
-            device = device with { Name = rename };
+            device = device with { Name = DeviceName.Check(rename, "--device-name") };
         }
         var architectures = request.Architectures.Resolve(request.Space, ProfileRequest.DefaultCount);
         foreach (var (name, seconds) in new[] { ("timeout", (double?)request.TimeoutSeconds), ("max-seconds", request.MaxSeconds), ("warmup-seconds", request.WarmupSeconds) })
@@ -84,6 +89,7 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
             Protocol = Protocol(device, request).Validated(),
             Session = request.Session,
             RetryFailed = request.RetryFailed,
+            GiveUpFailed = request.GiveUpFailed,
             AttemptTimeout = TimeSpan.FromSeconds(request.TimeoutSeconds),
             MaxRetries = request.Retries,
         };
@@ -99,8 +105,11 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
         return new ProfileResult(
             summary.Device, device.Summary, store.Path, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,
             summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianLatencyMs, summary.StopReason,
-            summary.Failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, f.Reason)).ToList(),
-            summary.PrecisionMet, summary.Visits > 0 ? summary.ContendedVisits / (double)summary.Visits : null);
+            Rows(summary.Failures), summary.PrecisionMet, summary.Visits > 0 ? summary.ContendedVisits / (double)summary.Visits : null,
+            Rows(summary.EarlierFailures ?? []), summary.GivenUp, summary.LeftToOthers);
+
+        List<ProfileFailureRow> Rows(IEnumerable<ProfileFailure> failures)
+            => failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, f.Reason)).ToList();
     }
 
     private static MeasurementProtocol Protocol(DeviceDescriptor device, ProfileRequest request)

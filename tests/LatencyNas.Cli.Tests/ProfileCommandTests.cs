@@ -25,6 +25,21 @@ public sealed class ProfileCommandTests : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
+    /// <summary>Two profiles started together on a new store used to die on "UNIQUE constraint failed: devices.name" or measure everything twice.</summary>
+    [Fact]
+    public async Task Two_profiles_started_together_on_a_new_store_share_the_work()
+    {
+        string device = TestDevices.Local(_directory, batch: 2);
+        string[] arguments = ["profile", "--device", device, "--count", "12", "--seed", "9", "--store", Store];
+        var runs = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() => Latnas.Run(arguments))));
+
+        Assert.All(runs, run => Assert.True(run.ExitCode == 0, run.ToString()));
+        int measured = runs.Sum(run => int.Parse(System.Text.RegularExpressions.Regex.Match(run.Stdout, @"(\d+) measured").Groups[1].Value));
+        Assert.Equal(12, measured); // every architecture by exactly one of them
+        Assert.Equal(12, Count(Store, "SELECT count(*) FROM measurements WHERE status = 'ok'"));
+        Assert.Equal(0, Count(Store, "SELECT count(*) FROM claims")); // released
+    }
+
     [Fact]
     public void Profile_killed_mid_run_resumes_and_measures_every_architecture_exactly_once()
     {
@@ -49,6 +64,13 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.InRange(before, 4, 13);
         Assert.Equal(0, before % 3); // no batch was half committed
         Assert.Equal(before, Count(Store, "SELECT count(DISTINCT measurement_id) FROM visits")); // and each with its visits
+        using (var connection = new SqliteConnection($"Data Source={Store};Mode=ReadOnly;Pooling=False"))
+        {
+            connection.Open();
+            using var check = connection.CreateCommand();
+            check.CommandText = "PRAGMA integrity_check;";
+            Assert.Equal("ok", check.ExecuteScalar());
+        }
 
         var resumed = Latnas.Run(arguments);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());

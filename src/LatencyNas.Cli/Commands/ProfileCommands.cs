@@ -23,6 +23,10 @@ internal static class ProfileCommands
         var storeOption = LatnasOptions.Store();
         var sessionOption = LatnasOptions.Integer("--session", "Session number: profile the same architectures again as session 2, 3, … (test-retest).", 1, 1, 1_000_000);
         var retryFailedOption = new Option<bool>("--retry-failed") { Description = "Measure again architectures recorded as failed." };
+        var giveUpFailedOption = new Option<bool>("--give-up-failed")
+        {
+            Description = "Accept the recorded failures of the architectures asked for: they stay failed, and the run no longer fails because of them.",
+        };
         var protocol = MeasurementProtocol.Default;
         var modeOption = LatnasOptions.Choice("--protocol",
             "interleaved: every architecture of a batch visited in many short shuffled rounds, its latency the fastest of its quiet visits; " +
@@ -42,7 +46,7 @@ internal static class ProfileCommands
         var command = new Command("profile",
             "Measure architectures on a device into the profile store. Resumable: run it again and it continues where it stopped.")
         {
-            deviceOption, deviceNameOption, spaceOption, countOption, seedOption, allOption, archsOption, storeOption, sessionOption, retryFailedOption,
+            deviceOption, deviceNameOption, spaceOption, countOption, seedOption, allOption, archsOption, storeOption, sessionOption, retryFailedOption, giveUpFailedOption,
             modeOption, precisionOption, maxRunsOption, maxSecondsOption, warmupSecondsOption, timeoutOption, retriesOption, jsonOption,
         };
         command.SetHandler(async (parse, cancellation) =>
@@ -61,7 +65,8 @@ internal static class ProfileCommands
                 parse.Given(warmupSecondsOption),
                 parse.GetValue(timeoutOption),
                 parse.GetValue(retriesOption),
-                parse.GetResult(modeOption) is { Implicit: false } ? modeOption.ValueIn(parse) : null);
+                parse.GetResult(modeOption) is { Implicit: false } ? modeOption.ValueIn(parse) : null,
+                parse.GetValue(giveUpFailedOption));
             bool json = parse.GetValue(jsonOption);
             var useCase = new ProfileUseCase(DeviceRunnerFactory.Instance);
             string title = request.DeviceName ?? Path.GetFileNameWithoutExtension(request.Device);
@@ -89,6 +94,23 @@ internal static class ProfileCommands
                 {
                     Console.WriteLine($"  … and {result.Failures.Count - 20} more (see `latnas profiles export --device {result.Device}{request.Store.Suggestion} --out FILE.csv`)");
                 }
+                if (result.EarlierFailures is { Count: > 0 } earlier)
+                {
+                    Console.WriteLine($"  {earlier.Count} failed in an earlier run and are still not measured, e.g. {earlier[0].Arch}: {earlier[0].Reason}");
+                }
+                if (result.LeftToOthers > 0)
+                {
+                    Console.WriteLine($"  {result.LeftToOthers} were being measured by another profile of {result.Device} at the same time");
+                }
+                if (result.GivenUp > 0)
+                {
+                    Console.WriteLine($"  gave up on {result.GivenUp} recorded failures");
+                }
+            }
+            if (result.EarlierFailures is { Count: > 0 } outstanding)
+            {
+                Console.Error.WriteLine($"latnas: {outstanding.Count} of the architectures asked for failed in an earlier run; " +
+                                        "add --retry-failed to measure them again, or --give-up-failed to accept them.");
             }
             if (result.StopReason is not null)
             {

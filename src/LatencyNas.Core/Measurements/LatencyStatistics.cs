@@ -45,6 +45,20 @@ public sealed record LatencyStatistics(
     int ContendedVisits = 0,
     double? OtherBusy = null)
 {
+    /// <summary>Runs whose mean is more than this multiple of their median, without the precision asked for, were <see cref="Disturbed"/>.</summary>
+    public const double DisturbedMeanToMedian = 2.0;
+
+    /// <summary>
+    /// A burst whose runs were disturbed — the device was stopped or starved while they ran (a
+    /// suspended agent, a swapping board) — and whose estimate is not to be trusted: the precision
+    /// asked for was missed and the mean is more than <see cref="DisturbedMeanToMedian"/> times the
+    /// median. A device left alone has a mean within a few percent of its median; a pause of seconds
+    /// among sub-millisecond runs moves the mean by orders of magnitude. An interleaved estimate is
+    /// never disturbed this way: a stop falls in one visit, which is then merely slow, and the
+    /// estimate is the fastest quiet visit.
+    /// </summary>
+    public bool Disturbed => Estimator == MedianOfRuns && !PrecisionMet && MeanMs > DisturbedMeanToMedian * MedianMs;
+
     /// <summary>The burst protocol's estimate: the median of one block of consecutive runs.</summary>
     public const string MedianOfRuns = "median-of-runs";
 

@@ -29,7 +29,12 @@ public enum ExecutionProvider
 /// <param name="TokenEnvironmentVariable">Environment variable holding the bearer token, if any.</param>
 /// <param name="TokenFile">File holding the bearer token, if any (used when the variable is unset).</param>
 /// <param name="AttemptTimeout">Longest one HTTP attempt may take.</param>
-public sealed record RemoteEndpoint(IReadOnlyList<Uri> Endpoints, string? TokenEnvironmentVariable, string? TokenFile, TimeSpan AttemptTimeout);
+/// <param name="OutageGrace">How long an agent that stopped answering (restarted, rebooted, off the network) is waited for,
+/// probing <c>/healthz</c>, before its measurements count as failed. Default 2 minutes.</param>
+public sealed record RemoteEndpoint(IReadOnlyList<Uri> Endpoints, string? TokenEnvironmentVariable, string? TokenFile, TimeSpan AttemptTimeout, TimeSpan OutageGrace)
+{
+    public static TimeSpan DefaultOutageGrace { get; } = TimeSpan.FromMinutes(2);
+}
 
 /// <summary>
 /// One device setting: a runtime on a provider with a thread count and optimization level, fed

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Profiling.Timing;
@@ -95,9 +94,9 @@ public static partial class DeviceDescriptorReader
             }
 
             string? name = fields.String("name", required: true);
-            if (name is not null && !NamePattern().IsMatch(name))
+            if (name is not null && DeviceName.Problem(name) is { } problem)
             {
-                problems.Add($"name '{name}' must be lower-case letters, digits and . _ : - (starting with a letter or digit)");
+                problems.Add(problem);
             }
             var runtime = fields.Choice("runtime", required: true, ("onnxruntime", DeviceRuntime.OnnxRuntime), ("torchsharp", DeviceRuntime.TorchSharp), ("remote", DeviceRuntime.Remote));
             var provider = fields.Choice("provider", required: false, ("cpu", ExecutionProvider.Cpu), ("cuda", ExecutionProvider.Cuda)) ?? ExecutionProvider.Cpu;
@@ -212,7 +211,7 @@ public static partial class DeviceDescriptorReader
     private static RemoteEndpoint? ReadRemote(JsonElement element, List<string> problems)
     {
         var fields = new Fields(element, "remote.");
-        string[] known = ["endpoints", "token_env", "token_file", "timeout_seconds"];
+        string[] known = ["endpoints", "token_env", "token_file", "timeout_seconds", "outage_grace_seconds"];
         foreach (var property in element.EnumerateObject().Where(p => !known.Contains(p.Name)))
         {
             problems.Add($"unknown field 'remote.{property.Name}' (known: {string.Join(", ", known)})");
@@ -240,13 +239,11 @@ public static partial class DeviceDescriptorReader
             endpoints,
             fields.String("token_env", required: false),
             fields.String("token_file", required: false),
-            TimeSpan.FromSeconds(fields.Number("timeout_seconds", 120, 1, 86_400)));
+            TimeSpan.FromSeconds(fields.Number("timeout_seconds", 120, 1, 86_400)),
+            TimeSpan.FromSeconds(fields.Number("outage_grace_seconds", RemoteEndpoint.DefaultOutageGrace.TotalSeconds, 0, 86_400)));
         problems.AddRange(fields.Problems);
         return remote;
     }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9._:-]*$")]
-    private static partial Regex NamePattern();
 
     /// <summary>Typed reads of an object's fields that record, rather than throw, what is wrong.</summary>
     private sealed class Fields(JsonElement element, string prefix = "")

@@ -20,7 +20,9 @@ namespace LatencyNas.Profiling.Remote;
 /// (connection refused, 5xx, 429, timeouts) and a circuit breaker — and measures one model at a
 /// time; with several agents of the same device kind, one profile is spread over all of them. A
 /// prepared model carries an idempotency key, so a retried request is answered from the agent's
-/// record instead of being measured twice.
+/// record instead of being measured twice. An agent that stops answering (restarted, rebooted, off
+/// the network) is waited for, probing <c>/healthz</c>, for the descriptor's outage grace before its
+/// measurements count as failed.
 /// </summary>
 public sealed class RemoteRunner : IDeviceRunner
 {
@@ -51,6 +53,8 @@ public sealed class RemoteRunner : IDeviceRunner
     public bool CanPrepareWhileMeasuring(MeasurementMode mode) => true;
 
     public int Concurrency => _agents.Count;
+
+    public TimeSpan OutageGrace => Device.Remote!.OutageGrace;
 
     /// <exception cref="DeviceUnavailableException">An agent does not answer, refuses the token, or differs from the others.</exception>
     public async Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation)
@@ -101,7 +105,7 @@ public sealed class RemoteRunner : IDeviceRunner
             var outcomes = new List<ModelOutcome>(models.Count);
             foreach (var request in Requests(models, info))
             {
-                var response = await agent.MeasureBatchAsync(request, settings, cancellation);
+                var response = await agent.MeasureBatchAsync(request, settings, OutageGrace, cancellation);
                 if (response.Items.Count != request.Count)
                 {
                     throw new DeviceException($"agent {agent.Endpoint} answered for {response.Items.Count} models of {request.Count}", isTransient: true, agent: agent.Endpoint.Authority);
@@ -204,6 +208,9 @@ public sealed class RemoteRunner : IDeviceRunner
 
         private readonly TimeSpan _probeTimeout;
 
+        /// <summary>When the agent last stopped answering (a timestamp), or null while it answers.</summary>
+        private long? _unreachableSince;
+
         public Agent(Uri endpoint, string? token, TimeSpan attemptTimeout, HttpMessageHandler? handler)
         {
             Endpoint = endpoint;
@@ -282,8 +289,62 @@ public sealed class RemoteRunner : IDeviceRunner
             }
         }
 
+        /// <summary>
+        /// One batch request that rides out an outage: when the agent stops answering, waits until its
+        /// <c>/healthz</c> answers again and sends the request again, for at most <paramref name="grace"/>
+        /// counted from the first failure. After the grace, a request fails at once until the agent answers.
+        /// </summary>
+        /// <exception cref="DeviceException">The agent failed, or stayed away longer than the grace.</exception>
+        public async Task<BatchResponse> MeasureBatchAsync(IReadOnlyList<RemoteModel> models, MeasureSettings settings, TimeSpan grace, CancellationToken cancellation)
+        {
+            while (true)
+            {
+                try
+                {
+                    var response = await SendBatchAsync(models, settings, cancellation);
+                    _unreachableSince = null;
+                    return response;
+                }
+                catch (AgentUnreachableException error) when (!cancellation.IsCancellationRequested)
+                {
+                    _unreachableSince ??= System.Diagnostics.Stopwatch.GetTimestamp();
+                    var away = System.Diagnostics.Stopwatch.GetElapsedTime(_unreachableSince.Value);
+                    if (away >= grace || !await AnswersAgainAsync(grace - away, cancellation))
+                    {
+                        throw new DeviceException(
+                            $"{error.Message}; it did not come back within {grace.TotalSeconds:0.#} s (remote.outage_grace_seconds)", isTransient: true, error, Endpoint.Authority);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Polls <c>/healthz</c> once a second until it answers 200 or <paramref name="within"/> has passed.</summary>
+        private async Task<bool> AnswersAgainAsync(TimeSpan within, CancellationToken cancellation)
+        {
+            var deadline = DateTime.UtcNow + within;
+            while (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
+                using var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                probe.CancelAfter(TimeSpan.FromSeconds(2));
+                try
+                {
+                    using var response = await _http.GetAsync(AgentContract.HealthPath, probe.Token);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return true;
+                    }
+                }
+                catch (Exception error) when (error is HttpRequestException || (error is OperationCanceledException && !cancellation.IsCancellationRequested))
+                {
+                    // still away
+                }
+            }
+            return false;
+        }
+
         /// <summary>One batch request; a retry after a timeout or a dropped connection carries the same idempotency key.</summary>
-        public async Task<BatchResponse> MeasureBatchAsync(IReadOnlyList<RemoteModel> models, MeasureSettings settings, CancellationToken cancellation)
+        private async Task<BatchResponse> SendBatchAsync(IReadOnlyList<RemoteModel> models, MeasureSettings settings, CancellationToken cancellation)
         {
             string query = $"{AgentContract.MeasureBatchPath}?{AgentContract.SettingsParameter}={Uri.EscapeDataString(JsonSerializer.Serialize(settings, AgentContract.Json))}";
             byte[] body = BatchFraming.Write(models.Select(m => m.Bytes).ToList());
@@ -307,7 +368,7 @@ public sealed class RemoteRunner : IDeviceRunner
                     }
                     catch (HttpRequestException error)
                     {
-                        throw new DeviceException($"agent {Endpoint} unreachable: {error.Message}", isTransient: true, error, Endpoint.Authority);
+                        throw new AgentUnreachableException($"agent {Endpoint} unreachable: {error.Message}", error, Endpoint.Authority);
                     }
                     using (response)
                     {
@@ -329,11 +390,11 @@ public sealed class RemoteRunner : IDeviceRunner
             }
             catch (TimeoutRejectedException error)
             {
-                throw new DeviceException($"agent {Endpoint} did not answer within {error.Timeout.TotalSeconds:0.#} s", isTransient: true, error, Endpoint.Authority);
+                throw new AgentUnreachableException($"agent {Endpoint} did not answer within {error.Timeout.TotalSeconds:0.#} s", error, Endpoint.Authority);
             }
             catch (BrokenCircuitException error)
             {
-                throw new DeviceException($"agent {Endpoint} keeps failing (circuit open)", isTransient: true, error, Endpoint.Authority);
+                throw new AgentUnreachableException($"agent {Endpoint} keeps failing (circuit open)", error, Endpoint.Authority);
             }
             finally
             {
@@ -356,4 +417,7 @@ public sealed class RemoteRunner : IDeviceRunner
             }
         }
     }
+
+    /// <summary>The agent did not answer at all (connection refused or dropped, no answer in time, circuit open): it may come back.</summary>
+    private sealed class AgentUnreachableException(string message, Exception inner, string agent) : DeviceException(message, isTransient: true, inner, agent);
 }

@@ -32,6 +32,9 @@ public interface IDeviceRunner : IAsyncDisposable
     /// <summary>How many measurements may run at once (one per remote agent; 1 for a local runner).</summary>
     int Concurrency => 1;
 
+    /// <summary>How long a measurement may wait for a device that went away to come back (remote agents); zero for a local device.</summary>
+    TimeSpan OutageGrace => TimeSpan.Zero;
+
     /// <summary>Checks that the device is present and usable and describes it.</summary>
     /// <exception cref="DeviceUnavailableException">The device or its provider is absent.</exception>
     Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation);

@@ -19,25 +19,31 @@ public sealed class DeviceRecords
     /// <exception cref="ProfileStoreException">The name is taken by a device with another fingerprint or kind.</exception>
     public StoredDevice EnsureMeasured(DeviceDescriptor device, DeviceFingerprint fingerprint, DeviceKind kind) => _connection.Write(() =>
     {
-        if (Find(device.Name) is { } existing)
+        // Insert-or-keep in one statement, then check what is there: two processes starting a profile on a new
+        // store at once used to both find no device, and the second insert died on the name's uniqueness.
+        Insert(device, fingerprint, kind);
+        var existing = Find(device.Name)!;
+        if (existing.Kind != kind)
         {
-            if (existing.Kind != kind)
-            {
-                throw new ProfileStoreException($"The store already has a {Text(existing.Kind)} device named '{device.Name}'; give this one another name (--device-name).");
-            }
-            if (existing.Fingerprint is { } stored && stored.Hash != fingerprint.Hash)
-            {
-                throw new ProfileStoreException(
-                    $"Device '{device.Name}' in {_connection.Path} was measured with a different fingerprint ({Describe(stored)}) than now ({Describe(fingerprint)}); " +
-                    "use another store, or another device name (--device-name).");
-            }
-            return existing;
+            throw new ProfileStoreException($"The store already has a {Text(existing.Kind)} device named '{device.Name}'; give this one another name (--device-name).");
         }
+        if (existing.Fingerprint is { } stored && stored.Hash != fingerprint.Hash)
+        {
+            throw new ProfileStoreException(
+                $"Device '{device.Name}' in {_connection.Path} was measured with a different fingerprint ({Describe(stored)}) than now ({Describe(fingerprint)}); " +
+                "use another store, or another device name (--device-name).");
+        }
+        return existing;
+    });
+
+    private void Insert(DeviceDescriptor device, DeviceFingerprint fingerprint, DeviceKind kind)
+    {
         using var command = _connection.Command("""
             INSERT INTO devices (name, kind, fingerprint, fingerprint_hash, cpu_model, cores, os, runtime, runtime_version, provider,
                                  threads, optimization, batch, resolution, dataset, source, created_at)
             VALUES ($name, $kind, $fingerprint, $hash, $cpu, $cores, $os, $runtime, $version, $provider,
                     $threads, $optimization, $batch, $resolution, $dataset, $source, $created)
+            ON CONFLICT (name) DO NOTHING
             """);
         command.Parameters.AddWithValue("$name", device.Name);
         command.Parameters.AddWithValue("$kind", Text(kind));
@@ -57,8 +63,7 @@ public sealed class DeviceRecords
         command.Parameters.AddWithValue("$source", device.Source);
         command.Parameters.AddWithValue("$created", StoreConnection.Now());
         command.ExecuteNonQuery();
-        return Find(device.Name)!;
-    });
+    }
 
     /// <summary>Registers (or finds) a device imported from a table, inside an import's transaction.</summary>
     internal StoredDevice EnsureTable(string name, string source, Dataset dataset, SqliteTransaction transaction)

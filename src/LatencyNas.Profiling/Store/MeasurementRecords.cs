@@ -68,7 +68,7 @@ public sealed class MeasurementRecords
                 p90_ms = excluded.p90_ms, iqr_ms = excluded.iqr_ms, cv = excluded.cv, runs = excluded.runs, precision_met = excluded.precision_met,
                 ci_half_width = excluded.ci_half_width, warmup_runs = excluded.warmup_runs, warmup_settled = excluded.warmup_settled,
                 visits = excluded.visits, contended_visits = excluded.contended_visits, other_busy = excluded.other_busy, session_ms = excluded.session_ms,
-                failure = NULL, agent = excluded.agent, measured_at = excluded.measured_at
+                failure = NULL, given_up_at = NULL, agent = excluded.agent, measured_at = excluded.measured_at
             WHERE measurements.status = 'failed'
             RETURNING id
             """, transaction);
@@ -132,7 +132,7 @@ public sealed class MeasurementRecords
         using var command = _connection.Command("""
             INSERT INTO measurements (device_id, architecture_id, session, status, failure, agent, measured_at)
             VALUES ($device, $arch, $session, 'failed', $failure, $agent, $at)
-            ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET failure = excluded.failure, measured_at = excluded.measured_at
+            ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET failure = excluded.failure, measured_at = excluded.measured_at, given_up_at = NULL
             WHERE measurements.status = 'failed'
             """, transaction);
         command.Parameters.AddWithValue("$device", device.Id);
@@ -163,6 +163,49 @@ public sealed class MeasurementRecords
         }
         return digits;
     });
+
+    /// <summary>Recorded failures of a device and session no one has given up on: digits → the last reason.</summary>
+    public IReadOnlyDictionary<string, string> OutstandingFailures(StoredDevice device, SearchSpace space, int session) => _connection.Guard(() =>
+    {
+        using var command = _connection.Command("""
+            SELECT a.digits, m.failure FROM measurements m JOIN architectures a ON a.id = m.architecture_id
+            WHERE m.device_id = $device AND m.session = $session AND a.space = $space AND m.status = 'failed' AND m.given_up_at IS NULL
+            """);
+        command.Parameters.AddWithValue("$device", device.Id);
+        command.Parameters.AddWithValue("$session", session);
+        command.Parameters.AddWithValue("$space", space.Name);
+        var failures = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            failures[reader.Text("digits")] = reader.NullableText("failure") ?? "failed";
+        }
+        return failures;
+    });
+
+    /// <summary>Marks the recorded failures of these architectures as given up: they stay failed, and a profile stops reporting them.</summary>
+    /// <returns>How many were marked.</returns>
+    public int GiveUp(StoredDevice device, SearchSpace space, int session, IReadOnlyCollection<string> digits)
+        => _connection.InTransaction(transaction =>
+        {
+            using var command = _connection.Command("""
+                UPDATE measurements SET given_up_at = $at
+                WHERE device_id = $device AND session = $session AND status = 'failed' AND given_up_at IS NULL
+                  AND architecture_id = (SELECT id FROM architectures WHERE space = $space AND digits = $digits)
+                """, transaction);
+            command.Parameters.AddWithValue("$device", device.Id);
+            command.Parameters.AddWithValue("$session", session);
+            command.Parameters.AddWithValue("$space", space.Name);
+            command.Parameters.AddWithValue("$at", StoreConnection.Now());
+            var digitsParameter = command.Parameters.Add("$digits", SqliteType.Text);
+            int marked = 0;
+            foreach (string d in digits)
+            {
+                digitsParameter.Value = d;
+                marked += command.ExecuteNonQuery();
+            }
+            return marked;
+        });
 
     /// <summary>Every stored measurement of a device (optionally of one space), in architecture order.</summary>
     public IReadOnlyList<StoredMeasurement> Read(StoredDevice device, string? space = null) => _connection.Guard(() =>

@@ -23,6 +23,7 @@ public sealed class ProfileStore : IDisposable
         Architectures = new ArchitectureRecords(connection);
         Devices = new DeviceRecords(connection);
         Measurements = new MeasurementRecords(connection, Architectures);
+        Claims = new ClaimRecords(connection);
         Objectives = new ObjectiveRecords(connection, Architectures);
         Import = new BulkImport(connection, Devices, Architectures, Objectives);
     }
@@ -35,6 +36,9 @@ public sealed class ProfileStore : IDisposable
     public ArchitectureRecords Architectures { get; }
 
     public MeasurementRecords Measurements { get; }
+
+    /// <summary>Architectures being measured by running profiles, so that concurrent profiles share the work.</summary>
+    public ClaimRecords Claims { get; }
 
     public ObjectiveRecords Objectives { get; }
 

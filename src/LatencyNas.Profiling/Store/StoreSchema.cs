@@ -4,14 +4,15 @@ namespace LatencyNas.Profiling.Store;
 /// The store's tables and their migration. Version 1 held devices, architectures, features and
 /// measurements; 2 added objectives; 3 added whether warm-up settled; 4 added the interleaved
 /// protocol: each measurement's estimate (latency_ms), protocol, estimator and contention, and its
-/// visits. Older stores are upgraded in place when opened — their measurements keep their numbers
+/// visits; 5 added when a user gave up on a recorded failure (given_up_at) and the claims of
+/// running profiles. Older stores are upgraded in place when opened — their measurements keep their numbers
 /// and are marked as made by the burst protocol (or imported) — and a newer one is refused.
 /// </summary>
 internal static class StoreSchema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
-    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits"];
+    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims"];
 
     /// <summary>Columns of measurements added after version 1, with their types; added to an older store when it is opened.</summary>
     private static readonly (string Name, string Type)[] AddedMeasurementColumns =
@@ -23,6 +24,7 @@ internal static class StoreSchema
         ("visits", "INTEGER"),
         ("contended_visits", "INTEGER"),
         ("other_busy", "REAL"),
+        ("given_up_at", "TEXT"),
     ];
 
     /// <exception cref="ProfileStoreException">The file is a newer store, or an SQLite database that is not a store.</exception>
@@ -138,6 +140,7 @@ internal static class StoreSchema
             visits INTEGER,
             contended_visits INTEGER,
             other_busy REAL,
+            given_up_at TEXT,
             UNIQUE (device_id, architecture_id, session)
         );
         CREATE INDEX IF NOT EXISTS measurements_by_device ON measurements (device_id, status);
@@ -150,6 +153,15 @@ internal static class StoreSchema
             other_busy REAL,
             steal REAL,
             PRIMARY KEY (measurement_id, visit)
+        );
+        CREATE TABLE IF NOT EXISTS claims (
+            device_id INTEGER NOT NULL REFERENCES devices (id),
+            space TEXT NOT NULL,
+            digits TEXT NOT NULL,
+            session INTEGER NOT NULL,
+            owner TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (device_id, space, digits, session)
         );
         CREATE TABLE IF NOT EXISTS objectives (
             name TEXT NOT NULL,

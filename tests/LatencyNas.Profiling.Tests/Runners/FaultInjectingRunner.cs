@@ -25,6 +25,12 @@ internal sealed class FaultInjectingRunner(IDeviceRunner inner) : IDeviceRunner
 
     public bool FailEverything { get; init; }
 
+    /// <summary>
+    /// The first N measurements of these architectures come back disturbed, as if the device had been
+    /// stopped for a second in the middle of one run: the mean far above the median, the precision missed.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> DisturbedMeasurements { get; init; } = new Dictionary<string, int>();
+
     public int Attempts(string digits) => _attempts.GetValueOrDefault(digits);
 
     public int TotalAttempts => _attempts.Values.Sum();
@@ -58,9 +64,19 @@ internal sealed class FaultInjectingRunner(IDeviceRunner inner) : IDeviceRunner
         }
         var healthy = batch.Where(m => !PermanentlyFailing.Contains(m.Request.Architecture.Digits)).ToList();
         var measured = healthy.Count > 0 ? await inner.MeasureAsync(healthy, protocol, cancellation) : [];
-        return batch.Select(m => PermanentlyFailing.Contains(m.Request.Architecture.Digits)
-            ? ModelOutcome.Failed(m.Request, $"injected permanent fault on {m.Request.Architecture.Digits}")
-            : measured[healthy.IndexOf(m)]).ToList();
+        return attempts.Select(a => PermanentlyFailing.Contains(a.Model.Request.Architecture.Digits)
+            ? ModelOutcome.Failed(a.Model.Request, $"injected permanent fault on {a.Model.Request.Architecture.Digits}")
+            : a.Attempt <= DisturbedMeasurements.GetValueOrDefault(a.Model.Request.Architecture.Digits)
+                ? Disturb(measured[healthy.IndexOf(a.Model)])
+                : measured[healthy.IndexOf(a.Model)]).ToList();
+    }
+
+    private static ModelOutcome Disturb(ModelOutcome outcome)
+    {
+        var measurement = outcome.Measurement!;
+        var s = measurement.Statistics;
+        // As if one run had taken a second longer: the mean far above the median, which the stop hardly moves.
+        return outcome with { Measurement = measurement with { Statistics = s with { MeanMs = s.MeanMs + 1000.0 / s.Runs, PrecisionMet = false } } };
     }
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
