@@ -9,7 +9,7 @@ public static class AgentCommand
     public const string TokenVariable = "LATNAS_AGENT_TOKEN";
 
     public static Command Create(string name = "agent")
-        => Configure(new Command(name, "Run the edge measurement agent: ONNX Runtime behind GET /healthz, GET /v1/info and POST /v1/measure."));
+        => Configure(new Command(name, "Run the edge measurement agent: ONNX Runtime behind GET /healthz, GET /v1/info, POST /v1/measure and POST /v1/measure-batch."));
 
     /// <summary>Adds the agent's options and action to <paramref name="command"/> (a verb, or the stand-alone agent's root).</summary>
     public static Command Configure(Command command)
@@ -25,9 +25,12 @@ public static class AgentCommand
         var maxModelOption = new Option<int>("--max-model-mb") { Description = "Largest model accepted, MiB.", DefaultValueFactory = _ => 64 };
         var maxBatchModelsOption = new Option<int>("--max-batch-models") { Description = "Most models one batch request may hold.", DefaultValueFactory = _ => 64 };
         var maxBatchOption = new Option<int>("--max-batch-mb") { Description = "Largest batch request, MiB.", DefaultValueFactory = _ => 256 };
+        var maxRunsOption = new Option<int>("--max-runs") { Description = "Most runs (timed and warm-up) a request may ask of one model.", DefaultValueFactory = _ => 20_000 };
+        var maxSecondsOption = new Option<int>("--max-seconds") { Description = "Most seconds a request may spend on one model; a longer one is stopped.", DefaultValueFactory = _ => 60 };
+        var maxElementsOption = new Option<long>("--max-input-elements") { Description = "Most elements one model input may have.", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var queueOption = new Option<int>("--queue") { Description = "Requests that may wait while one is measured.", DefaultValueFactory = _ => 4 };
         var nameOption = new Option<string?>("--name") { Description = "Name reported with each measurement [default: host:port]." };
-        foreach (var option in new Option[] { urlsOption, tokenFileOption, insecureOption, maxModelOption, maxBatchModelsOption, maxBatchOption, queueOption, nameOption })
+        foreach (var option in new Option[] { urlsOption, tokenFileOption, insecureOption, maxModelOption, maxBatchModelsOption, maxBatchOption, maxRunsOption, maxSecondsOption, maxElementsOption, queueOption, nameOption })
         {
             command.Options.Add(option);
         }
@@ -55,6 +58,9 @@ public static class AgentCommand
                     MaxModelMegabytes = parse.GetValue(maxModelOption),
                     MaxBatchModels = parse.GetValue(maxBatchModelsOption),
                     MaxBatchMegabytes = parse.GetValue(maxBatchOption),
+                    MaxRunsPerModel = parse.GetValue(maxRunsOption),
+                    MaxSecondsPerModel = parse.GetValue(maxSecondsOption),
+                    MaxInputElements = parse.GetValue(maxElementsOption),
                     QueueLimit = parse.GetValue(queueOption),
                     Name = parse.GetValue(nameOption),
                 };

@@ -51,7 +51,7 @@ public static class AgentHost
                 await Error(context, StatusCodes.Status400BadRequest, "the body is not an ONNX model (expected application/octet-stream holding a ModelProto)");
                 return;
             }
-            await AnswerAsync(context, service.MeasureAsync(body, settings, context.Request.Headers[AgentContract.IdempotencyHeader].FirstOrDefault()));
+            await AnswerAsync(context, service.MeasureAsync(body, settings, context.Request.Headers[AgentContract.IdempotencyHeader].FirstOrDefault(), context.RequestAborted), log);
         });
         app.MapPost(AgentContract.MeasureBatchPath, async context =>
         {
@@ -77,7 +77,7 @@ public static class AgentHost
                         : $"model {models.ToList().IndexOf(bad) + 1} of the batch is not an ONNX model");
                 return;
             }
-            await AnswerAsync(context, service.MeasureBatchAsync(models, settings, context.Request.Headers[AgentContract.IdempotencyHeader].FirstOrDefault()));
+            await AnswerAsync(context, service.MeasureBatchAsync(models, settings, context.Request.Headers[AgentContract.IdempotencyHeader].FirstOrDefault(), context.RequestAborted), log);
         });
 
         await app.StartAsync(cancellation);
@@ -137,7 +137,8 @@ public static class AgentHost
         }
     }
 
-    private static async Task AnswerAsync<T>(HttpContext context, Task<T> measurement)
+    /// <summary>Answers with the measurement, a refusal's status and line, nothing to a client that went away, and one line (500) to anything unforeseen.</summary>
+    private static async Task AnswerAsync<T>(HttpContext context, Task<T> measurement, Action<string> log)
     {
         try
         {
@@ -150,6 +151,16 @@ public static class AgentHost
                 context.Response.Headers.RetryAfter = "1";
             }
             await Error(context, refusal.Status, refusal.Message);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            string line = $"{error.GetType().Name}: {error.Message.Split('\n', 2)[0].Trim()}";
+            log($"failed a request: {line}");
+            await Error(context, StatusCodes.Status500InternalServerError, $"the agent failed: {line}");
         }
     }
 

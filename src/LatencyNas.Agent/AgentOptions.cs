@@ -30,6 +30,18 @@ public sealed record AgentOptions
     /// <summary>Name reported with every measurement. Default: host name and port.</summary>
     public string? Name { get; init; }
 
+    /// <summary>Most timed and warm-up runs a request may ask of one model (max_runs and warm-up runs, or rounds × runs per visit). Default 20,000.</summary>
+    public int MaxRunsPerModel { get; init; } = 20_000;
+
+    /// <summary>
+    /// Most seconds a request may ask to spend on one model (max_seconds and warm-up seconds of a burst); a
+    /// request is stopped after this many seconds per model, whatever it asked. Default 60.
+    /// </summary>
+    public int MaxSecondsPerModel { get; init; } = 60;
+
+    /// <summary>Most elements one model input may have (batch × channels × height × width). Default 16,777,216 (64 MiB of floats).</summary>
+    public long MaxInputElements { get; init; } = 16L * 1024 * 1024;
+
     /// <summary>Completed measurements remembered by idempotency key, so a retried request is not measured twice. Default 4,096.</summary>
     public int RememberedResults { get; init; } = 4_096;
 
@@ -80,6 +92,18 @@ public sealed record AgentOptions
         if (MaxBatchMegabytes < MaxModelMegabytes || MaxBatchMegabytes > 16_384)
         {
             problems.Add($"--max-batch-mb must be between --max-model-mb and 16384 (got {MaxBatchMegabytes})");
+        }
+        if (MaxRunsPerModel is < 10 or > 10_000_000)
+        {
+            problems.Add($"--max-runs must be between 10 and 10000000 (got {MaxRunsPerModel})");
+        }
+        if (MaxSecondsPerModel is < 1 or > 86_400)
+        {
+            problems.Add($"--max-seconds must be between 1 and 86400 (got {MaxSecondsPerModel})");
+        }
+        if (MaxInputElements is < 1 or > int.MaxValue)
+        {
+            problems.Add($"--max-input-elements must be between 1 and {int.MaxValue} (got {MaxInputElements})");
         }
         if (QueueLimit < 0)
         {

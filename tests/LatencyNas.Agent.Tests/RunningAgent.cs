@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 
 namespace LatencyNas.Agent.Tests;
@@ -11,8 +12,11 @@ internal sealed class RunningAgent : IAsyncDisposable
     private RunningAgent(string endpoint, AgentOptions options)
     {
         Endpoint = endpoint;
-        _run = AgentHost.RunAsync(options with { Urls = [endpoint] }, _stop.Token);
+        _run = AgentHost.RunAsync(options with { Urls = [endpoint] }, _stop.Token, Log.Enqueue);
     }
+
+    /// <summary>What the agent reported.</summary>
+    public ConcurrentQueue<string> Log { get; } = new();
 
     public const string Token = "test-token-0123456789abcdef";
 

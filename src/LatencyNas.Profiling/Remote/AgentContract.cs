@@ -48,7 +48,8 @@ public sealed record BatchResponse(string Agent, IReadOnlyList<BatchItem> Items)
 /// <param name="MaxBatchBytes">Largest batch body.</param>
 public sealed record AgentInfo(
     string Agent, string CpuModel, int Cores, string OperatingSystem, string RuntimeVersion, IReadOnlyList<string> Providers,
-    long MaxModelBytes, int QueueLimit, bool RequiresToken, int MaxBatchModels = 0, long MaxBatchBytes = 0);
+    long MaxModelBytes, int QueueLimit, bool RequiresToken, int MaxBatchModels = 0, long MaxBatchBytes = 0,
+    int MaxRunsPerModel = 0, int MaxSecondsPerModel = 0, long MaxInputElements = 0);
 
 /// <summary>
 /// The body of a batch request: for each model in turn, its length as an 8-byte little-endian

@@ -30,7 +30,10 @@ public sealed class OrtTimedSession : ITimedModel
     private readonly OrtValue[] _outputs;
     private readonly RunOptions _runOptions = new();
 
-    private OrtTimedSession(InferenceSession session, int batchSize, double creationMs)
+    /// <summary>The most elements an input may have by default: 64 MiB of floats.</summary>
+    public const long DefaultMaxInputElements = 16L * 1024 * 1024;
+
+    private OrtTimedSession(InferenceSession session, int batchSize, double creationMs, long maxInputElements)
     {
         _session = session;
         SessionCreationMs = creationMs;
@@ -40,7 +43,7 @@ public sealed class OrtTimedSession : ITimedModel
         _outputs = [];
         try
         {
-            _inputs = _inputNames.Select(name => CreateInput(name, session.InputMetadata[name], batchSize)).ToArray();
+            _inputs = _inputNames.Select(name => CreateInput(name, session.InputMetadata[name], batchSize, maxInputElements)).ToArray();
             // One untimed run learns the output shapes; the outputs are then allocated once.
             using var discovered = session.Run(_runOptions, _inputNames, _inputs, _outputNames);
             _outputs = discovered.Select(value =>
@@ -77,8 +80,9 @@ public sealed class OrtTimedSession : ITimedModel
         }
     }
 
-    /// <exception cref="DeviceException">The runtime rejects the model or cannot run it once (not transient).</exception>
-    public static OrtTimedSession Create(byte[] model, OrtSettings settings)
+    /// <param name="maxInputElements">An input with more elements is refused before anything is allocated.</param>
+    /// <exception cref="DeviceException">The runtime rejects the model or cannot run it once, or an input is too large (not transient).</exception>
+    public static OrtTimedSession Create(byte[] model, OrtSettings settings, long maxInputElements = DefaultMaxInputElements)
     {
         EnsureAvailable(settings.Provider);
         long start = Stopwatch.GetTimestamp();
@@ -95,7 +99,7 @@ public sealed class OrtTimedSession : ITimedModel
         double creationMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         try
         {
-            return new OrtTimedSession(session, settings.BatchSize, creationMs);
+            return new OrtTimedSession(session, settings.BatchSize, creationMs, maxInputElements);
         }
         catch (OnnxRuntimeException error)
         {
@@ -126,8 +130,8 @@ public sealed class OrtTimedSession : ITimedModel
 
     /// <summary>Measures ONNX models as a batch (see <see cref="BatchMeasurement"/>), turning the runtime's failures into device errors.</summary>
     public static IReadOnlyList<MeasuredModel> MeasureBatch(IReadOnlyList<byte[]> batch, OrtSettings settings, MeasurementProtocol protocol, InterleavedEngine engine,
-        int seed, CancellationToken cancellation)
-        => Translated(() => BatchMeasurement.Measure(batch, model => Create(model, settings), protocol, engine, seed, cancellation), cancellation);
+        int seed, CancellationToken cancellation, long maxInputElements = DefaultMaxInputElements)
+        => Translated(() => BatchMeasurement.Measure(batch, model => Create(model, settings, maxInputElements), protocol, engine, seed, cancellation), cancellation);
 
     private static T Translated<T>(Func<T> work, CancellationToken cancellation)
     {
@@ -184,7 +188,7 @@ public sealed class OrtTimedSession : ITimedModel
         _session.Dispose();
     }
 
-    private static OrtValue CreateInput(string name, NodeMetadata metadata, int batchSize)
+    private static OrtValue CreateInput(string name, NodeMetadata metadata, int batchSize, long maxElements)
     {
         if (metadata.ElementType != typeof(float))
         {
@@ -195,9 +199,27 @@ public sealed class OrtTimedSession : ITimedModel
         {
             throw new DeviceException($"Input '{name}' has a dynamic dimension other than the batch: [{string.Join(", ", metadata.Dimensions)}].", isTransient: false);
         }
-        long count = shape.Aggregate(1L, (a, b) => a * b);
+        long count = 1;
+        foreach (long dimension in shape)
+        {
+            // Both factors within the limit cannot overflow a long; past it, the count only needs to stay past it.
+            count = count > maxElements || dimension > maxElements ? maxElements + 1 : count * dimension;
+        }
+        if (count > maxElements)
+        {
+            throw new DeviceException(
+                $"Input '{name}' of shape [{string.Join("×", shape)}] has more than {maxElements:N0} elements, the most this runner allocates.", isTransient: false);
+        }
         var random = new Random(12345);
-        var data = new float[count];
+        float[] data;
+        try
+        {
+            data = new float[count];
+        }
+        catch (OutOfMemoryException)
+        {
+            throw new DeviceException($"Input '{name}' of shape [{string.Join("×", shape)}] does not fit in memory.", isTransient: false);
+        }
         for (long i = 0; i < count; i++)
         {
             data[i] = (float)(random.NextDouble() * 2 - 1);
