@@ -27,10 +27,11 @@ public sealed record ImportRequest(
     IReadOnlyList<string>? Columns = null,
     IReadOnlyList<string>? Objectives = null,
     string Prefix = "",
-    LatencyUnit Unit = LatencyUnit.Milliseconds);
+    LatencyUnit Unit = LatencyUnit.Milliseconds,
+    bool SkipBadCells = false);
 
-/// <summary>What an import wrote: devices or objectives, a row per column.</summary>
-public sealed record ImportResult(string Store, string Csv, string Imported, IReadOnlyList<ImportedColumn> Columns);
+/// <summary>What an import wrote: devices or objectives, a row per column, and the cells it left out (with --skip-bad-cells).</summary>
+public sealed record ImportResult(string Store, string Csv, string Imported, IReadOnlyList<ImportedColumn> Columns, IReadOnlyList<SkippedCell> Skipped);
 
 /// <summary>Reads and checks the whole table first, then writes it in one transaction: a bad table creates no store and changes none.</summary>
 public sealed class ImportUseCase
@@ -52,13 +53,21 @@ public sealed class ImportUseCase
             ArchitectureColumn = request.ArchitectureColumn,
             Columns = request.Objectives ?? request.Columns,
             PositiveValues = !objectives,
+            SkipBadCells = request.SkipBadCells,
         });
+        if (!objectives)
+        {
+            foreach (var column in table.Columns)
+            {
+                DeviceName.Check(request.Prefix + column.Name, $"{request.Csv}, column '{column.Name}'{(request.Prefix.Length > 0 ? $" with --prefix '{request.Prefix}'" : "")}");
+            }
+        }
         string source = Path.GetFullPath(request.Csv);
         using var store = request.Store.OpenOrCreate();
         var columns = objectives
             ? store.Import.Objectives(table, request.Space, request.Dataset, request.Prefix, source)
             : store.Import.Devices(table, request.Space, request.Dataset, request.Prefix, ToMilliseconds(request.Unit), source);
-        return new ImportResult(store.Path, request.Csv, objectives ? "objectives" : "devices", columns);
+        return new ImportResult(store.Path, request.Csv, objectives ? "objectives" : "devices", columns, table.Skipped);
     }
 
     private static double ToMilliseconds(LatencyUnit unit) => unit switch

@@ -30,8 +30,8 @@ public static class PredictorCatalog
 
     public static string PathFor(StoreLocation store, string device, PredictorModel model)
     {
-        string safe = string.Concat(device.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
-        return Path.Combine(store.PredictorFolder, safe, Name(model) + ".predictor");
+        DeviceName.Check(device, "a predictor's device");
+        return Path.Combine(store.PredictorFolder, DeviceName.ToFileName(device), Name(model) + ".predictor");
     }
 
     public static string Name(PredictorModel model) => model.ToString().ToLowerInvariant();

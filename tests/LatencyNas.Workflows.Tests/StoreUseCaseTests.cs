@@ -157,6 +157,39 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         Assert.Equal(2.5, reopened.Measurements.Latencies(reopened.Devices.Get("new_device"), RealStore.Space)["333333"], 12);
     }
 
+    /// <summary>A column with one word among numbers used to be dropped without a word, and the import exited 0.</summary>
+    [Fact]
+    public void A_bad_cell_among_numbers_refuses_the_import_naming_column_line_and_value_unless_skipped()
+    {
+        var store = real.Copy(_directory);
+        string csv = _directory.File("t.csv");
+        File.WriteAllText(csv, "arch,good_device,odd_device\n333333,2.5,1.5\n111111,0.5,n/a\n012340,1.0,inf\n222222,0.7,0.9\n");
+        var error = Assert.Throws<InvalidInputException>(() => new ImportUseCase().Run(new ImportRequest(csv, RealStore.Space, Dataset.Cifar10, store)));
+        Assert.Contains("line 3, column 'odd_device': 'n/a'", error.Message);
+        using (var opened = store.OpenExisting())
+        {
+            Assert.Null(opened.Devices.Find("good_device")); // nothing of the table was written
+        }
+
+        var result = new ImportUseCase().Run(new ImportRequest(csv, RealStore.Space, Dataset.Cifar10, store, SkipBadCells: true));
+        Assert.Equal([("good_device", 4), ("odd_device", 2)], result.Columns.Select(c => (c.Name, c.Values)));
+        Assert.Equal([("odd_device", 3, "n/a"), ("odd_device", 4, "inf")], result.Skipped.Select(c => (c.Column, c.Line, c.Text)));
+    }
+
+    /// <summary>'BAD NAME' and a prefix with a slash used to bypass the name rule; a/small and a_small then shared one predictor file.</summary>
+    [Theory]
+    [InlineData("", "BAD NAME")]
+    [InlineData("a/", "small")]
+    public void Every_imported_device_name_obeys_the_device_name_rule(string prefix, string column)
+    {
+        var store = real.Copy(_directory);
+        string csv = _directory.File("n.csv");
+        File.WriteAllText(csv, $"arch,{column}\n333333,2.5\n111111,0.5\n");
+        var error = Assert.Throws<InvalidInputException>(() => new ImportUseCase().Run(new ImportRequest(csv, RealStore.Space, Dataset.Cifar10, store, Prefix: prefix)));
+        Assert.Contains("lower-case letters, digits and . _ : -", error.Message);
+        Assert.NotEqual(PredictorCatalog.PathFor(store, "a:small", PredictorModel.Auto), PredictorCatalog.PathFor(store, "a_small", PredictorModel.Auto));
+    }
+
     [Fact]
     public void Zero_cost_scores_are_computed_on_the_networks_once_and_cached_in_the_store()
     {

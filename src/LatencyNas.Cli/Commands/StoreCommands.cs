@@ -19,11 +19,15 @@ internal static class StoreCommands
         var datasetOption = LatnasOptions.Dataset("Dataset the table was measured for.");
         var unitOption = LatnasOptions.Choice("--unit", "Unit of the latency values.", LatencyUnit.Milliseconds,
             ("ms", LatencyUnit.Milliseconds), ("s", LatencyUnit.Seconds), ("us", LatencyUnit.Microseconds));
+        var skipOption = new Option<bool>("--skip-bad-cells")
+        {
+            Description = "Leave out cells that are not a positive finite number (a number, for objectives) and count them, instead of refusing the table.",
+        };
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("import", "Import an external latency table (each device column becomes a device of kind \"table\"), or objective columns such as accuracy.")
         {
-            csvOption, spaceOption, archColumnOption, columnsOption, objectivesOption, prefixOption, datasetOption, unitOption, storeOption, jsonOption,
+            csvOption, spaceOption, archColumnOption, columnsOption, objectivesOption, prefixOption, datasetOption, unitOption, skipOption, storeOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
@@ -31,7 +35,7 @@ internal static class StoreCommands
             var result = new ImportUseCase().Run(new ImportRequest(
                 parse.GetValue(csvOption)!, space, space.ParseDataset(parse.GetValue(datasetOption)!), parse.StoreLocation(storeOption),
                 parse.GetValue(archColumnOption)!, List(parse.GetValue(columnsOption)), List(parse.GetValue(objectivesOption)), parse.GetValue(prefixOption)!,
-                unitOption.ValueIn(parse)));
+                unitOption.ValueIn(parse), parse.GetValue(skipOption)));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
@@ -42,6 +46,11 @@ internal static class StoreCommands
                 Console.WriteLine($"{column.Name,-28} {column.Values,7:N0} values{(column.Empty > 0 ? $" ({column.Empty:N0} empty cells skipped)" : "")}");
             }
             Console.WriteLine($"imported {result.Columns.Count} {result.Imported} from {result.Csv} into {result.Store}");
+            if (result.Skipped is { Count: > 0 } skipped)
+            {
+                var first = skipped[0];
+                Console.WriteLine($"  skipped {skipped.Count:N0} cells that were not valid values, e.g. line {first.Line}, column '{first.Column}': '{first.Text}'");
+            }
             return ExitCodes.Success;
         });
         return command;

@@ -17,7 +17,13 @@ public sealed record ArchitectureTableOptions
 
     /// <summary>Values must be positive (latencies) rather than any finite number (accuracies). Default true.</summary>
     public bool PositiveValues { get; init; } = true;
+
+    /// <summary>Leave out cells that are not a valid value, and count them, instead of refusing the table. Default false.</summary>
+    public bool SkipBadCells { get; init; }
 }
+
+/// <summary>A cell left out of a table read with <see cref="ArchitectureTableOptions.SkipBadCells"/>.</summary>
+public sealed record SkippedCell(string Column, int Line, string Text);
 
 /// <summary>One value column: a value per row of the table, or null where the cell is empty.</summary>
 public sealed record ArchitectureColumn(string Name, IReadOnlyList<double?> Values)
@@ -28,16 +34,22 @@ public sealed record ArchitectureColumn(string Name, IReadOnlyList<double?> Valu
 /// <summary>
 /// A CSV with an architecture column and value columns (latencies of devices, or objectives such as
 /// accuracy), parsed and checked whole: every architecture parses and appears once, every
-/// non-empty value is a number (positive, for latencies). Errors name the file, line and column.
+/// non-empty value is a number (positive, for latencies). Errors name the file, line, column and
+/// value. Read without naming columns, a column is a value column when most of its cells are
+/// numbers: one bad cell among numbers is an error, not a reason to drop the column silently.
 /// </summary>
 public sealed class ArchitectureTable
 {
-    private ArchitectureTable(string source, IReadOnlyList<Architecture> architectures, IReadOnlyList<ArchitectureColumn> columns)
+    private ArchitectureTable(string source, IReadOnlyList<Architecture> architectures, IReadOnlyList<ArchitectureColumn> columns, IReadOnlyList<SkippedCell> skipped)
     {
         Source = source;
         Architectures = architectures;
         Columns = columns;
+        Skipped = skipped;
     }
+
+    /// <summary>Cells left out because they were not valid values (only with <see cref="ArchitectureTableOptions.SkipBadCells"/>).</summary>
+    public IReadOnlyList<SkippedCell> Skipped { get; }
 
     public string Source { get; }
 
@@ -83,6 +95,7 @@ public sealed class ArchitectureTable
                 $"{table.Source} has no numeric column to read (besides {string.Join(", ", options.Exclude)}); name the columns.");
         }
         var columns = new List<ArchitectureColumn>(selected.Count);
+        var skipped = new List<SkippedCell>();
         foreach (var (name, index) in selected)
         {
             var values = new double?[table.Rows.Count];
@@ -96,14 +109,20 @@ public sealed class ArchitectureTable
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value)
                     || (options.PositiveValues && value <= 0))
                 {
+                    if (options.SkipBadCells)
+                    {
+                        skipped.Add(new SkippedCell(name, table.LineNumbers[r], text));
+                        continue;
+                    }
                     throw new InvalidInputException(
-                        $"{table.Source}, line {table.LineNumbers[r]}, column '{name}': '{text}' is not {(options.PositiveValues ? "a positive latency" : "a number")}.");
+                        $"{table.Source}, line {table.LineNumbers[r]}, column '{name}': '{text}' is not {(options.PositiveValues ? "a positive latency" : "a finite number")}; " +
+                        "correct it, or skip such cells with --skip-bad-cells.");
                 }
                 values[r] = value;
             }
             columns.Add(new ArchitectureColumn(name, values));
         }
-        return new ArchitectureTable(table.Source, architectures, columns);
+        return new ArchitectureTable(table.Source, architectures, columns, skipped);
     }
 
     /// <summary>A column's values by architecture digits, leaving out empty cells.</summary>
@@ -123,7 +142,11 @@ public sealed class ArchitectureTable
         return byDigits;
     }
 
+    /// <summary>Most of the column's non-empty cells are numbers (a text column has none).</summary>
     private static bool IsNumericColumn(CsvTable table, int index)
-        => table.Rows.All(row => row[index].Trim() is { Length: 0 } || double.TryParse(row[index], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-           && table.Rows.Any(row => row[index].Trim().Length > 0);
+    {
+        var cells = table.Rows.Select(row => row[index].Trim()).Where(text => text.Length > 0).ToList();
+        int numbers = cells.Count(text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        return numbers > 0 && numbers * 2 >= cells.Count;
+    }
 }
