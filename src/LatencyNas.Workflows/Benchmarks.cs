@@ -78,7 +78,9 @@ public sealed record BenchProfileRequest(string Device, int Count = 200, int See
 public sealed record TestRetest(double SecondsPerArchitecture, double Srcc, double PrecisionMet, double MeanRuns);
 
 /// <param name="Overhead">The interleaved estimate over the median of a bare loop of Run calls on the same session.</param>
-public sealed record BenchProfileResult(string Device, string Setting, string Cpu, int Cores, RatioSummary Overhead, TestRetest Adaptive, TestRetest? Fixed)
+/// <param name="OverheadToFastest">The interleaved estimate over the fastest run of the same bare loop: what the harness adds, apart from the choice of estimator.</param>
+public sealed record BenchProfileResult(
+    string Device, string Setting, string Cpu, int Cores, RatioSummary Overhead, TestRetest Adaptive, TestRetest? Fixed, RatioSummary OverheadToFastest)
 {
     public double? CostRatio => Fixed is null ? null : Fixed.SecondsPerArchitecture / Adaptive.SecondsPerArchitecture;
 }
@@ -105,6 +107,7 @@ public sealed class BenchProfileUseCase(IDeviceRunnerFactory runners)
         var sessions = sample.Take(request.OverheadCount)
             .Select(architecture => OrtTimedSession.Create(TorchOnnxModelSource.Instance.Export(device.RequestFor(space, architecture)), settings)).ToList();
         var ratios = new List<double>();
+        var toFastest = new List<double>();
         try
         {
             var estimates = InterleavedEngine.ForThisMachine().Measure(sessions.Select(s => (Func<double>)s.TimeOneRunMs).ToList(), MeasurementProtocol.Default, request.Seed, cancellation);
@@ -125,6 +128,7 @@ public sealed class BenchProfileUseCase(IDeviceRunnerFactory runners)
                 if (estimates[i].Statistics is { } estimate)
                 {
                     ratios.Add(estimate.LatencyMs / Descriptive.Median(bare));
+                    toFastest.Add(estimate.LatencyMs / bare.Min());
                 }
             }
         }
@@ -153,7 +157,8 @@ public sealed class BenchProfileUseCase(IDeviceRunnerFactory runners)
                 status?.Report($"fixed 3 s warm-up + 50 runs: two profiles of {sample.Count} architectures");
                 fixedRecipe = await TestRetestAsync(runner, store, space, sample, MeasurementProtocol.Fixed3sWarmup50Runs, firstSession: 3, cancellation);
             }
-            return new BenchProfileResult(device.Name, device.Summary, DeviceFingerprint.HostCpuModel(), Environment.ProcessorCount, RatioSummary.Of(ratios), adaptive, fixedRecipe);
+            return new BenchProfileResult(device.Name, device.Summary, DeviceFingerprint.HostCpuModel(), Environment.ProcessorCount, RatioSummary.Of(ratios), adaptive, fixedRecipe,
+                RatioSummary.Of(toFastest));
         }
         finally
         {
