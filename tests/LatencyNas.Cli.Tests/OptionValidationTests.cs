@@ -71,6 +71,8 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("train --device d --model xgboost", "--model: 'xgboost' is not one of auto, additive, fasttree, lightgbm")]
     [InlineData("adapt --proxy p --targets t --method magic", "--method: 'magic' is not one of rescale, proxy-feature, device-mix or all")]
     [InlineData("import --csv x.csv --unit h", "--unit: 'h' is not one of ms, s, us")]
+    [InlineData("profile --device-name a/small", "--device-name: device name 'a/small' must be lower-case letters")]
+    [InlineData("profile --retry-failed --give-up-failed", "Invalid profile options: retrying the failed architectures and giving up on them exclude each other")]
     public void Out_of_range_and_unknown_names_are_one_line_and_exit_2(string arguments, string expected)
     {
         var result = Latnas.Run([.. arguments.Split(' '), .. StoreFor(arguments)]);
