@@ -19,7 +19,7 @@ public sealed record DevicePair(string First, string Second, double Srcc, double
 public sealed record MonotonicityMatrix(IReadOnlyList<string> Devices, double[,] Srcc, double[,] Kendall, IReadOnlyList<DevicePair> Pairs, int Architectures, double Threshold);
 
 /// <summary>
-/// Latency monotonicity (DESIGN §1, §6): how similarly devices rank architectures by latency.
+/// Latency monotonicity: how similarly devices rank architectures by latency (SRCC and Kendall tau-b).
 /// Pairs at or above the threshold (default 0.9) can share a proxy's Pareto front; the others
 /// need the proxy's predictor adapted to them.
 /// </summary>

@@ -41,7 +41,7 @@ public sealed class AdaptedEstimator(string description, Func<IReadOnlyList<Arch
     public double[] Predict(IReadOnlyList<Architecture> architectures) => LatencyFloor.Apply(predict(architectures), FloorMs);
 }
 
-/// <summary>Proxy adaptation (DESIGN §6) and its stronger alternatives.</summary>
+/// <summary>Proxy adaptation (rescaling the proxy's additive weights with a few target samples, README "Adaptation") and its stronger alternatives.</summary>
 public static class ProxyAdaptation
 {
     /// <summary>Penalty grid relative to the features' scale; the last is effectively "b = 0" (pure rescaling).</summary>

@@ -3,7 +3,7 @@ namespace LatencyNas.Core.Statistics;
 /// <summary>A candidate with its latency (lower is better) and objective (higher is better, e.g. accuracy).</summary>
 public readonly record struct ParetoPoint(int Index, double Latency, double Objective);
 
-/// <summary>Pareto fronts for (latency ↓, objective ↑) and their 2-D hypervolume (DESIGN §6).</summary>
+/// <summary>Pareto fronts for (latency ↓, objective ↑) and their 2-D hypervolume against a reference point.</summary>
 public static class Pareto
 {
     /// <summary>The non-dominated points, sorted by latency ascending (and so by objective ascending).</summary>

@@ -1,6 +1,6 @@
 namespace LatencyNas.Core.Statistics;
 
-/// <summary>How well predicted latencies match measured ones (DESIGN §6).</summary>
+/// <summary>How well predicted latencies match measured ones: error, shares within ±5% and ±10%, and rank agreement.</summary>
 /// <param name="Count">Architectures compared.</param>
 /// <param name="Rmse">Root mean squared error, in the latencies' unit (ms).</param>
 /// <param name="Mape">Mean of |pred − true| / true.</param>

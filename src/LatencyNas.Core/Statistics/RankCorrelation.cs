@@ -1,6 +1,6 @@
 namespace LatencyNas.Core.Statistics;
 
-/// <summary>Rank correlations as DESIGN §6 defines them: Spearman with average ranks for ties, Kendall tau-b.</summary>
+/// <summary>Rank correlations: Spearman with average ranks for ties, and Kendall tau-b.</summary>
 public static class RankCorrelation
 {
     /// <summary>Spearman's rank correlation: the Pearson correlation of the two rank vectors, ties given their average rank.</summary>
