@@ -40,9 +40,14 @@ public static class OnnxExporter
         graph.Input.Add(TensorValue(options.InputName, options.FullInputShape));
         var builder = new OnnxGraphBuilder(graph, module);
         string output;
+        long[] outputShape;
         using (torch.no_grad())
         {
             output = builder.Emit(module, options.InputName);
+            // The output's shape, which a valid model declares, from one pass over a zero input.
+            using var probe = torch.zeros([.. options.FullInputShape]);
+            using var result = module.forward(probe);
+            outputShape = result.shape;
         }
         // The last node writes the graph output under its public name.
         var last = graph.Node.Last(n => n.Output.Contains(output));
@@ -57,7 +62,7 @@ public static class OnnxExporter
                 }
             }
         }
-        graph.Output.Add(TensorValue(options.OutputName, shape: null));
+        graph.Output.Add(TensorValue(options.OutputName, outputShape));
 
         var model = new ModelProto
         {
@@ -70,16 +75,12 @@ public static class OnnxExporter
         return model.ToByteArray();
     }
 
-    private static ValueInfoProto TensorValue(string name, IReadOnlyList<long>? shape)
+    private static ValueInfoProto TensorValue(string name, IReadOnlyList<long> shape)
     {
-        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
-        if (shape is not null)
+        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = new TensorShapeProto() };
+        foreach (long dimension in shape)
         {
-            tensorType.Shape = new TensorShapeProto();
-            foreach (long dimension in shape)
-            {
-                tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
-            }
+            tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
         }
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
     }

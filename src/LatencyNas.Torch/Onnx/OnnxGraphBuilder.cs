@@ -11,12 +11,16 @@ namespace LatencyNas.Torch.Onnx;
 /// a TorchSharp module tree. Standard layers (Sequential, Conv2d, BatchNorm2d, ReLU, AvgPool2d,
 /// AdaptiveAvgPool2d(1), Linear, Identity) are translated here from their public properties and
 /// parameters; composite modules describe their own wiring through <see cref="IOnnxExportable"/>.
+/// The same computation is written once: a node with the operator, inputs and attributes of one
+/// already written (the ReLU that every edge leaving a cell node applies to it) is not written
+/// again, and its value is reused.
 /// </summary>
 public sealed class OnnxGraphBuilder
 {
     private readonly GraphProto _graph;
     private readonly Dictionary<nn.Module, string> _modulePaths = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, int> _nameCounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _computed = new(StringComparer.Ordinal);
     private string? _zeroScalar;
 
     internal OnnxGraphBuilder(GraphProto graph, nn.Module root)
@@ -171,7 +175,13 @@ public sealed class OnnxGraphBuilder
 
     private string Node(string opType, IReadOnlyList<string> inputs, string hint, params AttributeProto[] attributes)
     {
+        string computation = $"{opType}({string.Join(",", inputs)}){string.Concat(attributes.Select(a => a.ToByteString().ToBase64()))}";
+        if (_computed.TryGetValue(computation, out string? existing))
+        {
+            return existing;
+        }
         string name = UniqueName(hint + "/" + opType);
+        _computed[computation] = name;
         var node = new NodeProto { Name = name, OpType = opType };
         node.Input.AddRange(inputs);
         node.Output.Add(name);
