@@ -41,7 +41,7 @@ public static class NetworkFactory
     }
 
     public static OnnxExportOptions ExportOptions(Dataset dataset, int batchSize = 1)
-        => new([dataset.Channels, dataset.Resolution, dataset.Resolution], batchSize);
+        => new([dataset.Channels, dataset.Resolution, dataset.Resolution], batchSize, OutputShape: [dataset.Classes]);
 
     /// <summary>Builds and exports in one step: the ONNX bytes of an architecture.</summary>
     public static byte[] ExportOnnx(SearchSpace space, Architecture architecture, Dataset dataset, int batchSize = 1, int seed = 0)

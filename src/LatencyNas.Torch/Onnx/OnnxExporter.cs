@@ -9,7 +9,9 @@ namespace LatencyNas.Torch.Onnx;
 /// <param name="BatchSize">The batch dimension declared for the input; at least 1.</param>
 /// <param name="InputName">Name of the graph input.</param>
 /// <param name="OutputName">Name of the graph output.</param>
-public sealed record OnnxExportOptions(IReadOnlyList<long> InputShape, int BatchSize = 1, string InputName = "input", string OutputName = "logits")
+/// <param name="OutputShape">Shape of one output item without the batch dimension, e.g. [10]; null: found by one pass over a zero input.</param>
+public sealed record OnnxExportOptions(
+    IReadOnlyList<long> InputShape, int BatchSize = 1, string InputName = "input", string OutputName = "logits", IReadOnlyList<long>? OutputShape = null)
 {
     /// <summary>The ONNX operator set the exporter writes (every op it emits is unchanged since opset 13 or earlier).</summary>
     public const int OpsetVersion = 17;
@@ -44,10 +46,17 @@ public static class OnnxExporter
         using (torch.no_grad())
         {
             output = builder.Emit(module, options.InputName);
-            // The output's shape, which a valid model declares, from one pass over a zero input.
-            using var probe = torch.zeros([.. options.FullInputShape]);
-            using var result = module.forward(probe);
-            outputShape = result.shape;
+            if (options.OutputShape is { } itemShape)
+            {
+                outputShape = [options.BatchSize, .. itemShape];
+            }
+            else
+            {
+                // A valid model declares its output's shape; without it from the caller, one pass over a zero input tells.
+                using var probe = torch.zeros([.. options.FullInputShape]);
+                using var result = module.forward(probe);
+                outputShape = result.shape;
+            }
         }
         // The last node writes the graph output under its public name.
         var last = graph.Node.Last(n => n.Output.Contains(output));

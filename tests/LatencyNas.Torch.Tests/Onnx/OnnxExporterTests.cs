@@ -73,6 +73,15 @@ public class OnnxExporterTests
     }
 
     [Fact]
+    public void Without_a_given_output_shape_the_exporter_finds_it_by_a_pass_over_zeros()
+    {
+        using var module = nn.Sequential(("conv", nn.Conv2d(3, 4, 3)), ("relu", nn.ReLU()));
+        module.eval();
+        var model = ModelProto.Parser.ParseFrom(OnnxExporter.Export(module, new OnnxExportOptions([3, 8, 8], BatchSize: 2)));
+        Assert.Equal(new long[] { 2, 4, 6, 6 }, Assert.Single(model.Graph.Output).Type.TensorType.Shape.Dim.Select(d => d.DimValue));
+    }
+
+    [Fact]
     public void Model_declares_opset_ir_version_and_producer()
     {
         var model = ModelProto.Parser.ParseFrom(NetworkFactory.ExportOnnx(Space, Space.Parse("333133"), Dataset.Cifar10));
