@@ -83,8 +83,9 @@ internal static class LatnasOptions
         "How the proxy is adapted with the target samples; default is device-mix where other devices cover what is needed, else rescale.", null,
         ("default", null), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
 
-    public static ChoiceOption<SearchStrategyKind> Strategy() => Choice("--strategy", "Search strategy.", SearchStrategyKind.Evolution,
-        ("exhaustive", SearchStrategyKind.Exhaustive), ("random", SearchStrategyKind.Random), ("evolution", SearchStrategyKind.Evolution));
+    public static ChoiceOption<SearchStrategyKind> Strategy() => Choice("--strategy",
+        "Search strategy; auto: exhaustive where the space has at most 1,000,000 members (NB201: 15,625), else evolution.", SearchStrategyKind.Auto,
+        ("auto", SearchStrategyKind.Auto), ("exhaustive", SearchStrategyKind.Exhaustive), ("random", SearchStrategyKind.Random), ("evolution", SearchStrategyKind.Evolution));
 
     public static ChoiceOption<LatencyMode> Latency() => Choice("--latency",
         "Without --proxy: predicted (the target's predictor) or measured (its measurements, the predictor where it has none).", LatencyMode.Predicted,

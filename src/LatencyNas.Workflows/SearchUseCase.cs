@@ -39,7 +39,7 @@ public sealed record SearchLatency(string Target, string? Proxy = null, int? Tar
 /// <param name="Verify">Measure the choice on the target (a live device) or look it up (an imported one) and check the budget.</param>
 public sealed record SearchRequest(
     SearchLatency Latency, string Objective, double MaxLatencyMs, SearchSpace Space, StoreLocation Store,
-    SearchStrategyKind Strategy = SearchStrategyKind.Evolution, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0, bool Verify = false)
+    SearchStrategyKind Strategy = SearchStrategyKind.Auto, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0, bool Verify = false)
 {
     public const int DefaultEvaluations = 1000;
 }
@@ -62,7 +62,7 @@ public sealed record SearchResult(
 /// <param name="MaxLatenciesMs">The budgets (null: the 10th to 90th percentiles of the predicted latency of a sample).</param>
 public sealed record SweepRequest(
     SearchLatency Latency, string Objective, string Out, SearchSpace Space, StoreLocation Store, IReadOnlyList<double>? MaxLatenciesMs = null,
-    SearchStrategyKind Strategy = SearchStrategyKind.Evolution, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0);
+    SearchStrategyKind Strategy = SearchStrategyKind.Auto, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0);
 
 /// <summary>The best architecture under one budget of a sweep (none when nothing fits).</summary>
 public sealed record SweepPoint(double MaxLatencyMs, string? Arch, string? Ops, double? PredictedMs, double? Objective, int Evaluations);
@@ -168,10 +168,13 @@ public sealed class SweepUseCase
         var budgets = request.MaxLatenciesMs ?? DefaultBudgets(request.Space, latency, request.Seed);
 
         var rows = new List<(SweepPoint Point, Candidate? Best)>();
-        foreach (double budget in budgets)
+        Candidate? bestSoFar = null;
+        foreach (double budget in budgets.Order())
         {
             var outcome = setup.Strategy.Search(new SearchProblem(request.Space, latency, setup.Objective, budget), request.Evaluations, request.Seed, cancellation);
-            var best = outcome.Best;
+            // What fits a smaller budget fits this one: a search that found worse here (evolution can) keeps the better, so the front never falls.
+            var best = bestSoFar is not null && (outcome.Best is null || bestSoFar.Objective > outcome.Best.Objective) ? bestSoFar : outcome.Best;
+            bestSoFar = best;
             var point = new SweepPoint(budget, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits, best?.LatencyMs, best?.Objective, outcome.Evaluations);
             rows.Add((point, best));
             points?.Report(point);
@@ -246,6 +249,7 @@ internal sealed class SearchSetup
         {
             throw new InvalidInputException($"--evaluations must be at least 1 (got {evaluations}).");
         }
+        strategy = SearchStrategies.For(strategy, space);
         if (strategy == SearchStrategyKind.Exhaustive && space.Size > 10_000_000)
         {
             throw new InvalidInputException($"The {space.Name} space has {space.Size:N0} members: too many for an exhaustive search; use --strategy evolution or random.");
@@ -257,6 +261,13 @@ internal sealed class SearchSetup
         if (request.Method is not null && request.TargetSamples is null)
         {
             throw new InvalidInputException("--method says how to adapt the proxy with target samples; give --target-samples K too.");
+        }
+        if (request.Proxy is { } raw && request.TargetSamples is null && raw != request.Target)
+        {
+            // The budget is on the target; a proxy's own milliseconds are on another scale, and nothing would say so.
+            throw new InvalidInputException(
+                $"--proxy {raw} without --target-samples would compare a budget on {request.Target} with {raw}'s milliseconds; " +
+                $"add --target-samples K to adapt {raw} to {request.Target} with K of its measurements, or search on {raw}'s scale with --target {raw}.");
         }
         var target = StoredLatencies.Load(store, request.Target, space);
         var proxy = request.Proxy is { } proxyName ? StoredLatencies.Load(store, proxyName, space) : null;

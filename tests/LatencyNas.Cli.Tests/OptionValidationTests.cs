@@ -66,7 +66,7 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("profile --timeout -1", "--timeout must be more than 0")]
     [InlineData("search --target t --objective o --max-latency 0", "--max-latency must be more than 0")]
     [InlineData("search --target t --objective o --max-latency 5,Infinity --sweep --out f.csv", "--max-latency: 'Infinity' is not a finite number")]
-    [InlineData("search --target t --objective o --max-latency 5 --strategy greedy", "--strategy: 'greedy' is not one of exhaustive, random, evolution")]
+    [InlineData("search --target t --objective o --max-latency 5 --strategy greedy", "--strategy: 'greedy' is not one of auto, exhaustive, random, evolution")]
     [InlineData("search --target t --objective o --max-latency 5 --latency guessed", "--latency: 'guessed' is not one of predicted, measured")]
     [InlineData("train --device d --model xgboost", "--model: 'xgboost' is not one of auto, additive, fasttree, lightgbm")]
     [InlineData("adapt --proxy p --targets t --method magic", "--method: 'magic' is not one of rescale, proxy-feature, device-mix or all")]
