@@ -271,9 +271,12 @@ internal sealed class SearchSetup
         }
         var target = StoredLatencies.Load(store, request.Target, space);
         var proxy = request.Proxy is { } proxyName ? StoredLatencies.Load(store, proxyName, space) : null;
-        if (request.TargetSamples is { } k)
+        // A search tests nothing on the target: all of a barely measured target's measurements may adapt the proxy.
+        if (request.TargetSamples is { } k && (k < 3 || k > target.Count))
         {
-            StoredAdaptation.RequireSamples(target, k);
+            throw new InvalidInputException(k < 3
+                ? $"--target-samples must be at least 3 (got {k})."
+                : $"Device '{target.Device}' has {target.Count:N0} measured {space.Name} architectures; --target-samples {k} asks for more. Ask for at most {target.Count:N0}.");
         }
         var objectiveFunction = ObjectiveCatalog.Open(store, space, target.Dataset, objective, seed);
         return new SearchSetup(store, location, space, request, target, proxy, objectiveFunction, SearchStrategies.Create(strategy), seed, status);
@@ -292,7 +295,7 @@ internal sealed class SearchSetup
         {
             return SavedOrTrained(_proxy);
         }
-        var samples = Target.Split(k, _seed).Train;
+        var samples = k == Target.Count ? Target : Target.Split(k, _seed).Train;
         return StoredAdaptation.Adapt(_store, _space, _proxy, samples, _request.Method, needed: null, () => SavedOrTrained(_proxy));
     }
 

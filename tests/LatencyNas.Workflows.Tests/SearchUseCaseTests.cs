@@ -77,7 +77,7 @@ public sealed class SearchUseCaseTests(RealStore real) : IDisposable
         await Refused(new SearchRequest(new SearchLatency("pixel9"), "cifar10_test_acc", 20, RealStore.Space, store));
         await Refused(new SearchRequest(new SearchLatency("raspi4", Proxy: "pixel9"), "cifar10_test_acc", 20, RealStore.Space, store));
         await Refused(new SearchRequest(new SearchLatency("raspi4", TargetSamples: 10), "cifar10_test_acc", 20, RealStore.Space, store));
-        await Refused(new SearchRequest(new SearchLatency("tiny", Proxy: "pixel3", TargetSamples: 20), "cifar10_test_acc", 20, RealStore.Space, store));
+        await Refused(new SearchRequest(new SearchLatency("tiny", Proxy: "pixel3", TargetSamples: 21), "cifar10_test_acc", 20, RealStore.Space, store)); // tiny has 20
         await Refused(new SearchRequest(new SearchLatency("raspi4"), "cifar10_test_acc", 20, RealStore.Space, store, Evaluations: 0));
 
         Assert.Empty(new PredictorsListUseCase().Run(new PredictorsListRequest(store)).Predictors);
