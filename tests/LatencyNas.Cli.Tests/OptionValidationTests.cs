@@ -93,7 +93,7 @@ public sealed class OptionValidationTests : IDisposable
     {
         var help = Latnas.Run("search", "--help");
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("[default: evolution]", help.Stdout);
+        Assert.Contains("[default: auto]", help.Stdout);
         Assert.Contains("[default: predicted]", help.Stdout);
         Assert.Contains("[default: 1000]", help.Stdout);
         Assert.DoesNotContain("(default ", help.Stdout);
