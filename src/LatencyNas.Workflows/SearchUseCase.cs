@@ -36,12 +36,18 @@ public sealed record SearchLatency(string Target, string? Proxy = null, int? Tar
 /// <param name="Objective">What to maximise: an objective in the store, or params, macs, synflow, zico.</param>
 /// <param name="MaxLatencyMs">The latency budget on the target.</param>
 /// <param name="Evaluations">Most architectures to evaluate (random, evolution).</param>
-/// <param name="Verify">Measure the choice on the target (a live device) or look it up (an imported one) and check the budget.</param>
+/// <param name="Verify">Measure the choice on the target (a live device) or look it up (an imported one) and check the budget; walk down the
+/// ranked candidates while they measure over it.</param>
+/// <param name="Margin">Search under the budget less this share of it (0 ≤ margin &lt; 1), so predictions that read low still fit.</param>
+/// <param name="VerifyCandidates">With <paramref name="Verify"/>: most candidates to measure before giving up.</param>
 public sealed record SearchRequest(
     SearchLatency Latency, string Objective, double MaxLatencyMs, SearchSpace Space, StoreLocation Store,
-    SearchStrategyKind Strategy = SearchStrategyKind.Auto, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0, bool Verify = false)
+    SearchStrategyKind Strategy = SearchStrategyKind.Auto, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0, bool Verify = false,
+    double Margin = 0, int VerifyCandidates = SearchRequest.DefaultVerifyCandidates)
 {
     public const int DefaultEvaluations = 1000;
+
+    public const int DefaultVerifyCandidates = 10;
 }
 
 /// <summary>The best architecture found within the budget (none when nothing fits), and what finding it cost.</summary>
@@ -50,10 +56,16 @@ public sealed record SearchRequest(
 /// <param name="WithinBudget">Measured within the budget when verified, else predicted within it; false when nothing fits.</param>
 /// <param name="TrainedPredictors">Predictors the search had to train first (saved as <c>latnas train</c> saves them).</param>
 /// <param name="Note">Why a requested verification could not be made, when it could not.</param>
+/// <param name="Proxy">The proxy whose predictor was used, if any.</param>
+/// <param name="TargetSamples">The target measurements the proxy was adapted with (K), if any.</param>
+/// <param name="Method">The adaptation method asked for (null: the default).</param>
+/// <param name="SearchedUnderMs">The budget the search used: the budget less the margin.</param>
+/// <param name="VerifiedCandidates">Candidates measured (or looked up) before one fitted the budget, or before giving up.</param>
 public sealed record SearchResult(
     string Target, string ObjectiveName, double MaxLatencyMs, string LatencySource, string Strategy, int Evaluations, int EvaluationsToBest, double WallSeconds,
     string? Arch, string? Ops, double? PredictedMs, double? Objective, double? MeasuredMs, bool Verified, bool WithinBudget,
-    IReadOnlyList<string> TrainedPredictors, string? Note = null)
+    IReadOnlyList<string> TrainedPredictors, string? Note = null, string? Proxy = null, int? TargetSamples = null, string? Method = null,
+    double SearchedUnderMs = 0, int VerifiedCandidates = 0)
 {
     public bool Found => Arch is not null;
 }
@@ -89,23 +101,61 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
         {
             throw new InvalidInputException($"--max-latency must be a positive number of milliseconds (got {request.MaxLatencyMs}).");
         }
+        if (!(request.Margin >= 0 && request.Margin < 1))
+        {
+            throw new InvalidInputException($"--margin must be at least 0 and below 1 (got {request.Margin}).");
+        }
+        if (request.VerifyCandidates < 1)
+        {
+            throw new InvalidInputException($"--verify-candidates must be at least 1 (got {request.VerifyCandidates}).");
+        }
         using var store = request.Store.OpenExisting();
         var setup = SearchSetup.Prepare(store, request.Store, request.Space, request.Latency, request.Objective, request.Strategy, request.Evaluations, request.Seed, status);
         DeviceDescriptor? measuredBy = request.Verify ? VerificationDevice(store, setup.Target) : null;
 
         var latency = setup.Latency();
-        var outcome = setup.Strategy.Search(new SearchProblem(request.Space, latency, setup.Objective, request.MaxLatencyMs), request.Evaluations, request.Seed, cancellation);
+        double searchedUnder = request.MaxLatencyMs * (1 - request.Margin);
+        var outcome = setup.Strategy.Search(new SearchProblem(request.Space, latency, setup.Objective, searchedUnder), request.Evaluations, request.Seed, cancellation);
         var best = outcome.Best;
         double? measured = null;
         string? note = null;
+        int verified = 0;
         if (best is not null && request.Verify)
         {
-            (measured, note) = await VerifyAsync(store, request.Space, setup.Target, measuredBy, best.Architecture, status, cancellation);
+            // Down the ranking until a candidate measures within the budget: the best prediction may read low.
+            foreach (var candidate in outcome.Ranked.Take(request.VerifyCandidates))
+            {
+                var (latencyMs, why) = await VerifyAsync(store, request.Space, setup.Target, measuredBy, candidate.Architecture, status, cancellation);
+                verified++;
+                if (latencyMs is null)
+                {
+                    // Cannot be verified (an imported table without it): the first candidate stays, unverified; a later one ends the walk.
+                    if (verified == 1)
+                    {
+                        best = candidate;
+                    }
+                    note = why;
+                    break;
+                }
+                if (verified == 1 || latencyMs <= request.MaxLatencyMs)
+                {
+                    (best, measured) = (candidate, latencyMs);
+                }
+                if (latencyMs <= request.MaxLatencyMs)
+                {
+                    break;
+                }
+            }
+            if (measured > request.MaxLatencyMs && note is null)
+            {
+                note = $"the {verified} best candidates all measured over the budget; search under a margin (--margin 0.1) or raise --verify-candidates.";
+            }
         }
         return new SearchResult(
             setup.Target.Device, request.Objective, request.MaxLatencyMs, latency.Description, outcome.Strategy, outcome.Evaluations, outcome.EvaluationsToBest,
             outcome.Elapsed.TotalSeconds, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits, best?.LatencyMs, best?.Objective,
-            measured, measured is not null, best is not null && (measured ?? best.LatencyMs) <= request.MaxLatencyMs, setup.Trained, note);
+            measured, measured is not null, best is not null && (measured ?? best.LatencyMs) <= request.MaxLatencyMs, setup.Trained, note,
+            request.Latency.Proxy, request.Latency.TargetSamples, request.Latency.Method?.ToString().ToLowerInvariant(), searchedUnder, verified);
     }
 
     /// <summary>The descriptor that measures a live device again; null for an imported one (its table is looked up).</summary>

@@ -136,6 +136,39 @@ public sealed class SearchUseCaseTests(RealStore real) : IDisposable
         Assert.Equal(truth, reopened.Measurements.Latencies(reopened.Devices.Get("board"), RealStore.Space)[result.Ops!], 9);
     }
 
+    /// <summary>--verify used to say "OVER the budget" for the best prediction and stop there.</summary>
+    [Fact]
+    public async Task Verify_walks_down_the_ranking_until_a_candidate_measures_within_the_budget_and_a_margin_avoids_the_walk()
+    {
+        var store = real.Copy(_directory);
+        var board = DeviceDescriptorReader.Resolve("ort-cpu-1t") with { Name = "board" };
+        double Known(Core.Measurements.ModelRequest r) => 0.2 + RealStore.Space.Features(r.Architecture, r.Dataset).Macs / 5e7;
+        using (var opened = store.OpenExisting())
+        {
+            await new Profiler(new KnownTimesRunner(board, Known), opened, new ProfileOptions()).RunAsync(RealStore.Space, RealStore.Space.SampleDistinct(300, seed: 4));
+        }
+        // The board has become 25% slower than it was profiled: the predictions read low.
+        var slower = new KnownTimesRunner(board, r => 1.25 * Known(r));
+        const double Budget = 2.0;
+
+        var walked = await new SearchUseCase(slower).RunAsync(new SearchRequest(new SearchLatency("board"), "cifar10_test_acc", Budget, RealStore.Space, store,
+            Seed: 1, Verify: true, VerifyCandidates: 500));
+        Assert.True(walked.WithinBudget, walked.Note);
+        Assert.True(walked.VerifiedCandidates > 1, $"{walked.VerifiedCandidates} measured");
+        // Each candidate measured at most once (one the profile had stored is looked up, not measured again)…
+        Assert.Equal(slower.Measured.Count, slower.Measured.Distinct().Count());
+        Assert.InRange(slower.Measured.Count, 1, walked.VerifiedCandidates);
+        Assert.True(walked.MeasuredMs <= Budget);
+        // …and every one measured before the choice was over the budget: the walk stopped at the first that fitted.
+        var over = slower.Measured.Where(d => d != walked.Ops).Select(d => 1.25 * Known(board.RequestFor(RealStore.Space, RealStore.Space.FromDigits(d)))).ToList();
+        Assert.All(over, ms => Assert.True(ms > Budget, $"{ms} ms was within the budget, but the walk went on"));
+
+        var margin = await new SearchUseCase(new KnownTimesRunner(board, r => 1.25 * Known(r))).RunAsync(new SearchRequest(new SearchLatency("board"),
+            "cifar10_test_acc", Budget, RealStore.Space, store, Seed: 1, Verify: true, Margin: 0.3));
+        Assert.Equal(0.7 * Budget, margin.SearchedUnderMs, 12);
+        Assert.True(margin.PredictedMs <= 0.7 * Budget);
+    }
+
     [Fact]
     public async Task Nothing_fits_is_a_result_not_an_error()
     {

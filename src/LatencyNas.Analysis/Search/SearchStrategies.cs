@@ -17,7 +17,9 @@ public sealed record Candidate(Architecture Architecture, double LatencyMs, doub
 /// <summary>The outcome of a search: the best feasible candidate found (null when nothing fits), and what it cost.</summary>
 /// <param name="Evaluations">Distinct architectures whose latency and objective were evaluated.</param>
 /// <param name="BestTrace">(evaluations, best feasible objective so far) each time the best improved.</param>
-public sealed record SearchOutcome(string Strategy, Candidate? Best, int Evaluations, TimeSpan Elapsed, IReadOnlyList<(int Evaluations, double Objective)> BestTrace)
+/// <param name="Ranked">Every evaluated candidate within the budget, best objective first (then lowest latency).</param>
+public sealed record SearchOutcome(
+    string Strategy, Candidate? Best, int Evaluations, TimeSpan Elapsed, IReadOnlyList<(int Evaluations, double Objective)> BestTrace, IReadOnlyList<Candidate> Ranked)
 {
     /// <summary>Evaluations spent until the final best was first seen.</summary>
     public int EvaluationsToBest => BestTrace.Count > 0 ? BestTrace[^1].Evaluations : Evaluations;
@@ -45,6 +47,10 @@ internal sealed class Evaluator(SearchProblem problem)
     public bool Seen(Architecture architecture) => _seen.ContainsKey(architecture);
 
     public IReadOnlyList<(int Evaluations, double Objective)> Trace => _trace;
+
+    /// <summary>The evaluated candidates within the budget, best objective first, then lowest latency.</summary>
+    public IReadOnlyList<Candidate> Ranked()
+        => _seen.Values.Where(c => c.Fits(problem.MaxLatencyMs)).OrderByDescending(c => c.Objective).ThenBy(c => c.LatencyMs).ToList();
 
     public IReadOnlyList<Candidate> Evaluate(IReadOnlyList<Architecture> architectures)
     {
@@ -82,7 +88,7 @@ public sealed class ExhaustiveSearch(long limit = 10_000_000) : ISearchStrategy
             cancellation.ThrowIfCancellationRequested();
             evaluator.Evaluate(batch);
         }
-        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace, evaluator.Ranked());
     }
 }
 
@@ -101,7 +107,7 @@ public sealed class RandomSearch : ISearchStrategy
             cancellation.ThrowIfCancellationRequested();
             evaluator.Evaluate(batch);
         }
-        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace, evaluator.Ranked());
     }
 }
 
@@ -167,7 +173,7 @@ public sealed class RegularizedEvolution : ISearchStrategy
             // A small space can be exhausted around the optimum: stop when children stop being new.
             stale = evaluator.Count == before ? stale + 1 : 0;
         }
-        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace);
+        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace, evaluator.Ranked());
     }
 
     /// <summary>

@@ -24,7 +24,13 @@ internal static class SearchCommands
         var strategyOption = LatnasOptions.Strategy();
         var evaluationsOption = LatnasOptions.Evaluations();
         var seedOption = LatnasOptions.Seed("Seed of the search and of the K samples drawn.");
-        var verifyOption = new Option<bool>("--verify") { Description = "Measure the chosen architecture on the target (live device) or look it up (imported) and check the budget." };
+        var verifyOption = new Option<bool>("--verify")
+        {
+            Description = "Measure the chosen architecture on the target (live device) or look it up (imported) and check the budget; while one measures over it, try the next best.",
+        };
+        var verifyCandidatesOption = LatnasOptions.Integer("--verify-candidates", "With --verify: most candidates to measure before giving up.",
+            SearchRequest.DefaultVerifyCandidates, 1, 1000);
+        var marginOption = LatnasOptions.Number("--margin", "Search under the budget less this share of it (e.g. 0.1), so a prediction that reads low still fits.", 0, 0, 0.9);
         var sweepOption = new Option<bool>("--sweep") { Description = "Search under a series of budgets and write the predicted Pareto front (CSV, PNG, SVG) to --out." };
         var outOption = LatnasOptions.Out("CSV file for --sweep (its PNG and SVG plots go beside it).", required: false);
         var storeOption = LatnasOptions.Store();
@@ -32,7 +38,7 @@ internal static class SearchCommands
         var command = new Command("search", "Find the best architecture (by an objective) whose latency on a target stays under a budget.")
         {
             spaceOption, targetOption, proxyOption, samplesOption, methodOption, latencyOption, maxLatencyOption, objectiveOption, strategyOption,
-            evaluationsOption, seedOption, verifyOption, sweepOption, outOption, storeOption, jsonOption,
+            evaluationsOption, seedOption, verifyOption, verifyCandidatesOption, marginOption, sweepOption, outOption, storeOption, jsonOption,
         };
         command.SetHandler(async (parse, cancellation) =>
         {
@@ -73,7 +79,8 @@ internal static class SearchCommands
                 throw new InvalidInputException("--out is where --sweep writes its front; give --sweep too, or leave --out out.");
             }
             var result = await new SearchUseCase(DeviceRunnerFactory.Instance).RunAsync(new SearchRequest(latency, parse.GetValue(objectiveOption)!, budgets[0], space, store,
-                strategyOption.ValueIn(parse), parse.GetValue(evaluationsOption), parse.GetValue(seedOption), parse.GetValue(verifyOption)), status, cancellation);
+                strategyOption.ValueIn(parse), parse.GetValue(evaluationsOption), parse.GetValue(seedOption), parse.GetValue(verifyOption),
+                parse.GetValue(marginOption), parse.GetValue(verifyCandidatesOption)), status, cancellation);
             if (!result.Found)
             {
                 Console.Error.WriteLine($"latnas: nothing fits: no architecture evaluated has a {result.LatencySource} latency within {result.MaxLatencyMs} ms " +
@@ -91,11 +98,13 @@ internal static class SearchCommands
             {
                 Console.WriteLine($"best   {result.Arch} ({result.Ops})");
                 Console.WriteLine($"{result.ObjectiveName,-6} {result.Objective!.Value.ToString("G6", CultureInfo.InvariantCulture)}");
-                Console.WriteLine($"latency {result.PredictedMs:F4} ms predicted by {result.LatencySource} (budget {result.MaxLatencyMs} ms)");
+                Console.WriteLine($"latency {result.PredictedMs:F4} ms predicted by {result.LatencySource} (budget {result.MaxLatencyMs} ms" +
+                                  (result.SearchedUnderMs < result.MaxLatencyMs ? $", searched under {result.SearchedUnderMs:G4} ms" : "") + ")");
                 Console.WriteLine($"search {result.Strategy}: {result.Evaluations:N0} evaluations ({result.EvaluationsToBest:N0} to the best) in {result.WallSeconds:F2} s");
                 if (result.MeasuredMs is { } measured)
                 {
-                    Console.WriteLine($"verify measured {measured:F4} ms on {result.Target}: {(result.WithinBudget ? "within" : "OVER")} the budget");
+                    Console.WriteLine($"verify measured {measured:F4} ms on {result.Target}: {(result.WithinBudget ? "within" : "OVER")} the budget" +
+                                      (result.VerifiedCandidates > 1 ? $" ({result.VerifiedCandidates} candidates measured, best first)" : ""));
                 }
             }
             return result.WithinBudget ? ExitCodes.Success : ExitCodes.RunFailed;
