@@ -17,7 +17,25 @@ public sealed record AdaptRequest(
 }
 
 /// <summary>Per target: SRCC before and after each method, on the target's measurements beyond the K samples.</summary>
-public sealed record AdaptResult(string Proxy, int TargetSamples, int Seed, IReadOnlyList<AdaptationMethod> Methods, IReadOnlyList<AdaptationReport> Targets);
+public sealed record AdaptResult(string Proxy, int TargetSamples, int Seed, IReadOnlyList<AdaptationMethod> Methods, IReadOnlyList<AdaptationReport> Targets)
+{
+    /// <summary>Over the targets: the mean and the worst SRCC before adapting (<c>Before</c>) and after each method (null where it gave none).</summary>
+    public IReadOnlyList<AdaptationSummary> Summaries => Targets.Count == 0 ? [] :
+    [
+        Summarise("mean", values => values.Average()),
+        Summarise("worst", values => values.Min()),
+    ];
+
+    private AdaptationSummary Summarise(string name, Func<IReadOnlyList<double>, double> aggregate) => new(
+        name,
+        aggregate(Targets.Select(t => t.SrccProxyMeasured).ToList()),
+        Methods.Select(m => Targets.SelectMany(t => t.Outcomes.Where(o => o.Method == m)).Select(o => o.Metrics.Srcc).ToList() is { Count: > 0 } values
+            ? aggregate(values)
+            : (double?)null).ToList());
+}
+
+/// <summary>One aggregate over the targets of an adaptation run; <paramref name="Methods"/> follows <see cref="AdaptResult.Methods"/>.</summary>
+public sealed record AdaptationSummary(string Aggregate, double Before, IReadOnlyList<double?> Methods);
 
 /// <summary>
 /// Adapts a proxy's latency predictor to each target from K target measurements and scores it on

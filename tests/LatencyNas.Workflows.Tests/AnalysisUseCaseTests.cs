@@ -62,6 +62,8 @@ public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
             Assert.Equal(15_625 - 70, t.Test);
             Assert.True(Assert.Single(t.Outcomes).Metrics.Srcc > t.SrccProxyMeasured, $"{t.Target}: {t.Outcomes[0].Metrics.Srcc} vs {t.SrccProxyMeasured}");
         });
+        var srcc = result.Targets.Select(t => t.Outcomes[0].Metrics.Srcc).ToList();
+        Assert.Equal([("mean", srcc.Average()), ("worst", srcc.Min())], result.Summaries.Select(s => (s.Aggregate, Assert.Single(s.Methods)!.Value)));
     }
 
     [Fact]

@@ -86,13 +86,9 @@ internal static class AnalysisCommands
             }
             if (result.Targets.Count > 1)
             {
-                foreach (var (label, aggregate) in new (string, Func<IEnumerable<double>, double>)[] { ("mean", v => v.Average()), ("worst", v => v.Min()) })
+                foreach (var summary in result.Summaries)
                 {
-                    table.Row([label, $"{aggregate(result.Targets.Select(r => r.SrccProxyMeasured)):F4}", .. methods.Select(m =>
-                    {
-                        var values = result.Targets.SelectMany(r => r.Outcomes.Where(o => o.Method == m)).Select(o => o.Metrics.Srcc).ToList();
-                        return values.Count > 0 ? $"{aggregate(values):F4}" : "n/a";
-                    })]);
+                    table.Row([summary.Aggregate, $"{summary.Before:F4}", .. summary.Methods.Select(v => v is { } srcc ? $"{srcc:F4}" : "n/a")]);
                 }
             }
             return ExitCodes.Success;
