@@ -7,9 +7,9 @@ namespace LatencyNas.Prediction;
 /// A model fitted in milliseconds extrapolates below zero for architectures cheaper than any it
 /// saw: on pixel3, whose pruned cells measure 0.003 ms, the additive model predicted −6.8 ms for
 /// some, and a search under a tiny budget picked one. No network runs in zero time, and the
-/// fastest of 1,000 random NB201 architectures is within 15% of the space's fastest on each of
-/// the 28 reference devices, so half of it stays below what the device does while staying
-/// positive. A prediction at the floor means the model is extrapolating past its data.
+/// space's fastest NB201 architecture takes at least 0.71× the fastest of 1,000 random ones on
+/// each of the 28 reference devices (five draws each), so half of the latter stays below what the
+/// device does while staying positive. A prediction at the floor means the model is extrapolating past its data.
 /// </remarks>
 public static class LatencyFloor
 {
