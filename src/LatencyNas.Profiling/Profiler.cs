@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using LatencyNas.Core;
 using LatencyNas.Core.Measurements;
@@ -31,7 +32,6 @@ public sealed class Profiler
     public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
 
     private readonly string _owner = ClaimRecords.Owner();
-    private int _leftToOthers;
     private readonly IDeviceRunner _runner;
     private readonly ProfileStore _store;
     private readonly ProfileOptions _options;
@@ -49,7 +49,7 @@ public sealed class Profiler
         SearchSpace space, IReadOnlyList<Architecture> architectures, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
-        _leftToOthers = 0;
+        var leftToOthers = new StrongBox<int>(); // counted by the preparation, which may run on another thread
         var fingerprint = await _runner.ProbeAsync(cancellation);
         var kind = _runner.Device.Runtime == DeviceRuntime.Remote ? DeviceKind.Remote : DeviceKind.Live;
         var device = _store.Devices.EnsureMeasured(_runner.Device, fingerprint, kind);
@@ -92,7 +92,7 @@ public sealed class Profiler
         var renewal = RenewClaimsAsync(renewing.Token);
         try
         {
-            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSize, stop.Token), parallel, async (batch, _) =>
+            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSize, leftToOthers, stop.Token), parallel, async (batch, _) =>
             {
                 try
                 {
@@ -176,7 +176,7 @@ public sealed class Profiler
         }
         return new ProfileSummary(
             device.Name, requested.Count, alreadyStored, latencies.Count, failures, stopReason, clock.Elapsed,
-            latencies.Count > 0 ? Descriptive.Median(latencies) : null, precise, visits, contended, earlierFailures, givenUp, _leftToOthers);
+            latencies.Count > 0 ? Descriptive.Median(latencies) : null, precise, visits, contended, earlierFailures, givenUp, Volatile.Read(ref leftToOthers.Value));
     }
 
     /// <summary>
@@ -262,7 +262,7 @@ public sealed class Profiler
     /// on the measuring thread just before it is measured, keeping the other cores quiet.
     /// </summary>
     private async IAsyncEnumerable<PreparedBatch> PrepareAsync(StoredDevice device,
-        SearchSpace space, IReadOnlyList<Architecture> pending, int batchSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+        SearchSpace space, IReadOnlyList<Architecture> pending, int batchSize, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
     {
         // Each batch is claimed just before it is prepared: what another profile of the same device holds, or has measured since, is left to it.
         var batches = pending.Chunk(batchSize)
@@ -270,7 +270,7 @@ public sealed class Profiler
             {
                 var claimed = _store.Claims.Claim(device, space, _options.Session, _owner, chunk.Select(a => a.Digits).ToList(), ClaimLease, includeFailed: !_options.RetryFailed)
                     .ToHashSet(StringComparer.Ordinal);
-                Interlocked.Add(ref _leftToOthers, chunk.Length - claimed.Count);
+                Interlocked.Add(ref leftToOthers.Value, chunk.Length - claimed.Count);
                 return chunk.Where(a => claimed.Contains(a.Digits)).Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed)).ToList();
             })
             .Where(requests => requests.Count > 0);
