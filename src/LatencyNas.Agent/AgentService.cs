@@ -49,7 +49,7 @@ public sealed class AgentService(AgentOptions options, Action<string> log)
         var item = response.Items[0];
         return item.Statistics is { } statistics
             ? new MeasureResponse(response.Agent, item.SessionMs, statistics, item.Visits)
-            : throw new AgentRefusal(item.Failure!.StartsWith("the machine stayed too busy", StringComparison.Ordinal) ? 503 : 400, item.Failure);
+            : throw new AgentRefusal(item.Failure!.StartsWith(InterleavedEngine.TooBusy, StringComparison.Ordinal) ? 503 : 400, item.Failure);
     }
 
     /// <param name="clientGone">Cancelled when the client disconnects; the measurement stops once no client waits for it.</param>
@@ -123,7 +123,7 @@ public sealed class AgentService(AgentOptions options, Action<string> log)
         }
         long runs = protocol.Mode == MeasurementMode.Burst
             ? (long)protocol.WarmupMaxRuns + protocol.MaxRuns
-            : protocol.WarmupRunsPerArchitecture + (long)(protocol.MaxRounds + protocol.ExtraRounds) * (protocol.RunsPerVisit + 1);
+            : protocol.WarmupRunsPerArchitecture + (long)(protocol.MaxRounds + protocol.ExtraRounds) * protocol.RunsPerVisit;
         if (runs > options.MaxRunsPerModel)
         {
             return $"the protocol asks up to {runs:N0} runs of a model, over the agent's limit of {options.MaxRunsPerModel:N0} (--max-runs)";

@@ -104,12 +104,16 @@ public sealed class BenchProfileUseCase(IDeviceRunnerFactory runners)
         // Harness overhead: the interleaved estimate over a batch of sessions against each session's bare loop of Run calls.
         status?.Report($"harness overhead on {Math.Min(request.OverheadCount, sample.Count)} architectures");
         var settings = OrtSettings.From(device);
-        var sessions = sample.Take(request.OverheadCount)
-            .Select(architecture => OrtTimedSession.Create(TorchOnnxModelSource.Instance.Export(device.RequestFor(space, architecture)), settings)).ToList();
+        var sessions = new List<OrtTimedSession>();
         var ratios = new List<double>();
         var toFastest = new List<double>();
         try
         {
+            // Inside the try: a session that fails to be created must not leak the ones before it.
+            foreach (var architecture in sample.Take(request.OverheadCount))
+            {
+                sessions.Add(OrtTimedSession.Create(TorchOnnxModelSource.Instance.Export(device.RequestFor(space, architecture)), settings));
+            }
             var estimates = InterleavedEngine.ForThisMachine().Measure(sessions.Select(s => (Func<double>)s.TimeOneRunMs).ToList(), MeasurementProtocol.Default, request.Seed, cancellation);
             for (int i = 0; i < sessions.Count; i++)
             {

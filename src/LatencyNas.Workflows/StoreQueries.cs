@@ -66,7 +66,7 @@ public sealed class ProfilesExportUseCase
         {
             return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok));
         }
-        var visits = store.Measurements.ReadVisits(device);
+        var visits = store.Measurements.ReadVisits(device, request.Space?.Name);
         var lines = new StringBuilder(VisitsHeader).Append('\n');
         foreach (var group in visits.GroupBy(v => (v.Digits, v.Session)))
         {

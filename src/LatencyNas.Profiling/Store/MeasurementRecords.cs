@@ -259,15 +259,16 @@ public sealed class MeasurementRecords
     });
 
     /// <summary>Every visit stored for a device, by architecture and session, in visit order: the data an estimate is recomputed and audited from.</summary>
-    public IReadOnlyList<StoredVisit> ReadVisits(StoredDevice device) => _connection.Guard(() =>
+    public IReadOnlyList<StoredVisit> ReadVisits(StoredDevice device, string? space = null) => _connection.Guard(() =>
     {
         using var command = _connection.Command("""
             SELECT a.digits, m.session, v.round, v.latency_ms, v.runs, v.other_busy, v.steal
             FROM visits v JOIN measurements m ON m.id = v.measurement_id JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = $device
+            WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space)
             ORDER BY a.digits, m.session, v.visit
             """);
         command.Parameters.AddWithValue("$device", device.Id);
+        command.Parameters.AddWithValue("$space", (object?)space ?? DBNull.Value);
         var visits = new List<StoredVisit>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
