@@ -11,10 +11,15 @@ public sealed record AdaptationOutcome(AdaptationMethod Method, string Descripti
 /// <summary>Before and after adapting a proxy to a target from K target measurements.</summary>
 /// <param name="SrccProxyMeasured">SRCC of the proxy's own measured latencies against the target's (the "before": re-use as is).</param>
 /// <param name="SrccProxyAdditive">SRCC of the proxy's additive predictor against the target.</param>
+/// <param name="Choice">The method cross-validation on the K samples picks among those compared (what the default would use).</param>
 public sealed record AdaptationReport(
-    string Proxy, string Target, int Samples, int Test, double SrccProxyMeasured, double SrccProxyAdditive, IReadOnlyList<AdaptationOutcome> Outcomes)
+    string Proxy, string Target, int Samples, int Test, double SrccProxyMeasured, double SrccProxyAdditive, IReadOnlyList<AdaptationOutcome> Outcomes,
+    AdaptationChoice Choice)
 {
     public AdaptationOutcome Best => Outcomes.MaxBy(o => o.Metrics.Srcc)!;
+
+    /// <summary>The outcome of the method the samples chose.</summary>
+    public AdaptationOutcome Chosen => Outcomes.First(o => o.Method == Choice.Method);
 }
 
 /// <summary>
@@ -32,7 +37,8 @@ public static class AdaptationExperiment
             throw new InvalidInputException($"The proxy is measured on {proxy.Space.Name}, the target on {target.Space.Name}.");
         }
         var (known, test) = target.Split(samples, seed);
-        var proxyAdditive = ProxyAdaptation.FitProxy(proxy);
+        var adapter = new ProxyAdapter(proxy, others ?? [], test.Architectures,
+            () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
 
         var proxyMeasured = new MeasuredLatencies(proxy);
         var covered = Enumerable.Range(0, test.Count).Where(i => proxyMeasured.Covers(test.Architectures[i])).ToArray();
@@ -40,19 +46,18 @@ public static class AdaptationExperiment
         double srccMeasured = coveredTest.Count > 1
             ? RankCorrelation.Spearman(proxyMeasured.Predict(coveredTest.Architectures), coveredTest.LatenciesMs)
             : double.NaN;
-        double srccAdditive = RankCorrelation.Spearman(proxyAdditive.Predict(test.Architectures), test.LatenciesMs);
+        double srccAdditive = RankCorrelation.Spearman(adapter.ProxyAdditive.Predict(test.Architectures), test.LatenciesMs);
 
         var outcomes = new List<AdaptationOutcome>();
         foreach (var method in methods)
         {
-            var adapted = ProxyAdaptation.Adapt(method, proxy, known, others ?? [], test.Architectures,
-                () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
-            if (adapted is not null)
+            if (adapter.Adapt(method, known) is { } adapted)
             {
                 var metrics = PredictionMetrics.Compute(test.LatenciesMs, adapted.Predict(test.Architectures));
                 outcomes.Add(new AdaptationOutcome(method, adapted.Description, adapted.Lambda, metrics));
             }
         }
-        return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes);
+        var choice = adapter.Choose(known, outcomes.Select(o => o.Method).ToList());
+        return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes, choice);
     }
 }

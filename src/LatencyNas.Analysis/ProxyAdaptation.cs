@@ -28,9 +28,13 @@ public enum AdaptationMethod
 }
 
 /// <summary>An adapted latency model for the target; like a trained predictor, it never predicts below the floor of its samples.</summary>
-public sealed class AdaptedEstimator(string description, Func<IReadOnlyList<Architecture>, double[]> predict, double? lambda, double floorMs) : ILatencyEstimator
+public sealed class AdaptedEstimator(
+    AdaptationMethod method, string description, Func<IReadOnlyList<Architecture>, double[]> predict, double? lambda, double floorMs, AdaptationChoice? choice = null)
+    : ILatencyEstimator
 {
-    public string Description { get; } = description;
+    public AdaptationMethod Method { get; } = method;
+
+    public string Description { get; } = choice is null ? description : $"{description}; {choice.Reason}";
 
     /// <summary>The penalty chosen on the target samples, where the method has one.</summary>
     public double? Lambda { get; } = lambda;
@@ -38,7 +42,132 @@ public sealed class AdaptedEstimator(string description, Func<IReadOnlyList<Arch
     /// <summary>The lowest latency it returns: <see cref="LatencyFloor"/> of the target samples.</summary>
     public double FloorMs { get; } = floorMs;
 
+    /// <summary>Why this method, when it was chosen by cross-validation rather than named.</summary>
+    public AdaptationChoice? Choice { get; } = choice;
+
     public double[] Predict(IReadOnlyList<Architecture> architectures) => LatencyFloor.Apply(predict(architectures), FloorMs);
+
+    internal AdaptedEstimator WithChoice(AdaptationChoice made) => new(Method, Description, predict, Lambda, FloorMs, made);
+}
+
+/// <summary>One method's score in the cross-validation on the K target samples: its held-out predictions pooled over the folds.</summary>
+/// <param name="Srcc">SRCC of the pooled held-out predictions against the samples.</param>
+/// <param name="Mape">Mean absolute percentage error of the same predictions.</param>
+public sealed record CrossValidationScore(AdaptationMethod Method, double Srcc, double Mape);
+
+/// <summary>The method the K target samples chose, and the scores that chose it (none when K is too small to cross-validate).</summary>
+public sealed record AdaptationChoice(AdaptationMethod Method, int Folds, IReadOnlyList<CrossValidationScore> Scores, string Reason);
+
+/// <summary>
+/// Adapts one proxy to a target from samples of the target, by a named method or by the one the
+/// samples choose. Each piece it adapts from (the proxy's additive model, the devices that can be
+/// mixed) is built once however often it adapts — the folds of a cross-validation adapt ten times.
+/// </summary>
+/// <param name="others">Known devices for <see cref="AdaptationMethod.DeviceMix"/> (the target itself is skipped).</param>
+/// <param name="needed">Architectures the adapted model will be asked about; device mixing can use only devices
+/// measured on all of them (null: the whole space).</param>
+/// <param name="proxyPredictor">Builds a predictor of the proxy, for architectures it was never measured on (called at most once).</param>
+public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> others, IReadOnlyCollection<Architecture>? needed, Func<ILatencyEstimator> proxyPredictor)
+{
+    /// <summary>The fewest target samples cross-validation chooses from; below it the default is <see cref="AdaptationMethod.Rescale"/>.</summary>
+    public const int MinimumSamplesToChoose = 6;
+
+    /// <summary>Folds of the cross-validation: leave-one-out up to this many samples, this many folds above.</summary>
+    public const int MaximumFolds = 10;
+
+    private readonly Lazy<AdditivePredictor> _additive = new(() => ProxyAdaptation.FitProxy(proxy));
+    private readonly Lazy<MeasuredOrPredicted> _proxy = new(() => new MeasuredOrPredicted(proxy, proxyPredictor));
+    private readonly Dictionary<string, IReadOnlyList<MeasuredLatencies>> _mixable = [];
+
+    /// <summary>The proxy's additive predictor, the one <see cref="AdaptationMethod.Rescale"/> rescales.</summary>
+    public AdditivePredictor ProxyAdditive => _additive.Value;
+
+    /// <summary>Adapts the proxy to the target described by <paramref name="samples"/> with one method.</summary>
+    /// <returns>Null when device mixing finds no usable device.</returns>
+    public AdaptedEstimator? Adapt(AdaptationMethod method, LatencyData samples) => method switch
+    {
+        AdaptationMethod.Rescale => ProxyAdaptation.Rescale(_additive.Value, samples),
+        AdaptationMethod.ProxyFeature => ProxyAdaptation.ProxyFeature(_proxy.Value, new FeatureEncoder(samples.Space, samples.Dataset), samples),
+        AdaptationMethod.DeviceMix => Mixable(samples) is { Count: > 0 } usable ? ProxyAdaptation.DeviceMix(usable, samples) : null,
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+    };
+
+    /// <summary>Adapts with the method <see cref="Choose"/> picks; the estimator carries the choice and its reason.</summary>
+    /// <param name="candidates">The methods to choose from (null: all three).</param>
+    public AdaptedEstimator AdaptChosen(LatencyData samples, IReadOnlyList<AdaptationMethod>? candidates = null)
+    {
+        var choice = Choose(samples, candidates ?? Enum.GetValues<AdaptationMethod>());
+        return Adapt(choice.Method, samples)!.WithChoice(choice);
+    }
+
+    /// <summary>
+    /// The method whose held-out predictions of the K samples are closest (mean absolute percentage
+    /// error), in a k-fold cross-validation on the samples themselves (leave-one-out up to 10
+    /// samples, 10 folds above); ties go to the better held-out ranking (SRCC), then to the method
+    /// with fewer free parameters (rescale, proxy-feature, device-mix). The error, not the ranking,
+    /// decides: a rank correlation of ten held-out points is too coarse to tell methods apart, and
+    /// on the 27 reference targets choosing by error was as good or better (README, "Adaptation"). A method that cannot adapt (device mixing with no device measured
+    /// on what is needed) is not a candidate. Below 6 samples a held-out ranking says nothing, and
+    /// rescaling — the fewest free parameters — is used.
+    /// </summary>
+    public AdaptationChoice Choose(LatencyData samples, IReadOnlyList<AdaptationMethod> candidates)
+    {
+        var ordered = Enum.GetValues<AdaptationMethod>().Where(candidates.Contains).ToList();
+        if (ordered.Contains(AdaptationMethod.DeviceMix) && Mixable(samples).Count == 0)
+        {
+            ordered.Remove(AdaptationMethod.DeviceMix);
+        }
+        if (ordered.Count == 0)
+        {
+            throw new InvalidInputException("No other device in the store is measured on every architecture needed; device mixing has nothing to mix. Use --method rescale or proxy-feature.");
+        }
+        if (samples.Count < MinimumSamplesToChoose || ordered.Count == 1)
+        {
+            var only = ordered.Contains(AdaptationMethod.Rescale) ? AdaptationMethod.Rescale : ordered[0];
+            return new AdaptationChoice(only, 0, [], ordered.Count == 1
+                ? $"{ProxyAdaptation.Name(only)}: the only method that can adapt here"
+                : $"{ProxyAdaptation.Name(only)}: {samples.Count} target samples are too few to cross-validate (at least {MinimumSamplesToChoose}); it fits the fewest free parameters");
+        }
+        int folds = Math.Min(samples.Count, MaximumFolds);
+        var scores = new List<CrossValidationScore>();
+        foreach (var method in ordered)
+        {
+            var heldOut = new double[samples.Count];
+            for (int fold = 0; fold < folds; fold++)
+            {
+                var test = Enumerable.Range(0, samples.Count).Where(i => i % folds == fold).ToList();
+                var train = samples.Subset(Enumerable.Range(0, samples.Count).Where(i => i % folds != fold).ToList());
+                double[] predicted = Adapt(method, train)!.Predict(test.Select(i => samples.Architectures[i]).ToList());
+                for (int t = 0; t < test.Count; t++)
+                {
+                    heldOut[test[t]] = predicted[t];
+                }
+            }
+            var metrics = PredictionMetrics.Compute(samples.LatenciesMs, heldOut);
+            scores.Add(new CrossValidationScore(method, double.IsNaN(metrics.Srcc) ? -1 : metrics.Srcc, metrics.Mape));
+        }
+        var best = scores.OrderBy(s => Math.Round(s.Mape, 6)).ThenByDescending(s => s.Srcc).First();
+        string folding = folds == samples.Count ? "leave-one-out" : $"{folds}-fold";
+        string table = string.Join(", ", scores.Select(s => $"{ProxyAdaptation.Name(s.Method)} {s.Mape * 100:F1}%"));
+        return new AdaptationChoice(best.Method, folds, scores,
+            $"{ProxyAdaptation.Name(best.Method)} chosen by {folding} cross-validation on the {samples.Count} target samples (held-out error {table})");
+    }
+
+    /// <summary>The other devices measured on the samples and on everything needed.</summary>
+    private IReadOnlyList<MeasuredLatencies> Mixable(LatencyData samples)
+    {
+        if (!_mixable.TryGetValue(samples.Device, out var usable))
+        {
+            usable = others
+                .Where(o => o.Device != samples.Device)
+                .Where(o => needed is not null || o.Count == samples.Space.Size)
+                .Select(o => new MeasuredLatencies(o))
+                .Where(m => needed is null || needed.All(m.Covers))
+                .ToList();
+            _mixable[samples.Device] = usable;
+        }
+        return usable.Where(m => samples.Architectures.All(m.Covers)).ToList();
+    }
 }
 
 /// <summary>Proxy adaptation (rescaling the proxy's additive weights with a few target samples, README "Adaptation") and its stronger alternatives.</summary>
@@ -47,45 +176,14 @@ public static class ProxyAdaptation
     /// <summary>Penalty grid relative to the features' scale; the last is effectively "b = 0" (pure rescaling).</summary>
     private static readonly double[] LambdaGrid = [1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1e4, 1e7];
 
-    /// <summary>
-    /// Adapts <paramref name="proxy"/> to the target described by <paramref name="samples"/> with one method.
-    /// </summary>
-    /// <param name="others">Known devices for <see cref="AdaptationMethod.DeviceMix"/> (the target itself is skipped).</param>
-    /// <param name="needed">Architectures the adapted model will be asked about; device mixing can use only devices
-    /// measured on all of them (null: the whole space).</param>
-    /// <param name="proxyPredictor">Builds a predictor of the proxy, for architectures it was never measured on.</param>
-    /// <returns>Null when device mixing finds no usable device.</returns>
-    public static AdaptedEstimator? Adapt(AdaptationMethod method, LatencyData proxy, LatencyData samples, IReadOnlyList<LatencyData> others,
-        IReadOnlyCollection<Architecture>? needed, Func<ILatencyEstimator> proxyPredictor)
+    /// <summary>The method's name as the command line spells it.</summary>
+    public static string Name(AdaptationMethod method) => method switch
     {
-        switch (method)
-        {
-            case AdaptationMethod.Rescale:
-                return Rescale(FitProxy(proxy), samples);
-            case AdaptationMethod.ProxyFeature:
-                return ProxyFeature(new MeasuredOrPredicted(proxy, proxyPredictor), new FeatureEncoder(samples.Space, samples.Dataset), samples);
-            case AdaptationMethod.DeviceMix:
-                var usable = others
-                    .Where(o => o.Device != samples.Device)
-                    .Where(o => needed is null ? o.Count == samples.Space.Size : true)
-                    .Select(o => new MeasuredLatencies(o))
-                    .Where(m => samples.Architectures.All(m.Covers) && (needed is null || needed.All(m.Covers)))
-                    .Cast<ILatencyEstimator>()
-                    .ToList();
-                return usable.Count == 0 ? null : DeviceMix(usable, samples);
-            default:
-                throw new ArgumentOutOfRangeException(nameof(method), method, null);
-        }
-    }
-
-    /// <summary>
-    /// The default: mix the known devices where the store has any measured on what is needed
-    /// (the strongest on the 28 real devices, README), else rescale the proxy's additive model.
-    /// </summary>
-    public static AdaptedEstimator AdaptDefault(LatencyData proxy, LatencyData samples, IReadOnlyList<LatencyData> others,
-        IReadOnlyCollection<Architecture>? needed, Func<ILatencyEstimator> proxyPredictor)
-        => Adapt(AdaptationMethod.DeviceMix, proxy, samples, others, needed, proxyPredictor)
-           ?? Adapt(AdaptationMethod.Rescale, proxy, samples, others, needed, proxyPredictor)!;
+        AdaptationMethod.Rescale => "rescale",
+        AdaptationMethod.ProxyFeature => "proxy-feature",
+        AdaptationMethod.DeviceMix => "device-mix",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+    };
 
     /// <summary>The proxy's additive predictor (ms target), trained on all its measurements.</summary>
     public static AdditivePredictor FitProxy(LatencyData proxy) => AdditivePredictor.Fit(new FeatureEncoder(proxy.Space, proxy.Dataset), proxy.Architectures, proxy.LatenciesMs);
@@ -111,7 +209,7 @@ public static class ProxyAdaptation
         Func<double, double[]> penaltiesFor = lambda => Enumerable.Repeat(lambda * scale, rows[0].Length - 2).Append(0).Append(0).ToArray();
         double lambda = ChooseLambda(rows, samples.LatenciesMs, penaltiesFor, logTarget: false);
         double[] coefficients = RidgeRegression.Fit(rows, samples.LatenciesMs, penaltiesFor(lambda));
-        return new AdaptedEstimator(
+        return new AdaptedEstimator(AdaptationMethod.Rescale,
             $"{proxy.Encoder.Space.Name} additive proxy rescaled with {samples.Count} target samples",
             architectures => architectures.Select(a => Dot(Row(a), coefficients)).ToArray(),
             lambda, LatencyFloor.Of(samples.LatenciesMs));
@@ -131,7 +229,7 @@ public static class ProxyAdaptation
         Func<double, double[]> penaltiesFor = lambda => Enumerable.Repeat(lambda, encoder.OneHotLength).Append(0).Append(0).ToArray();
         double lambda = ChooseLambda(rows, targets, penaltiesFor, logTarget: true);
         double[] coefficients = RidgeRegression.Fit(rows, targets, penaltiesFor(lambda));
-        return new AdaptedEstimator(
+        return new AdaptedEstimator(AdaptationMethod.ProxyFeature,
             $"{proxy.Description} as a feature, fitted on {samples.Count} target samples",
             architectures => Rows(architectures).Select(r => Math.Exp(Dot(r, coefficients))).ToArray(),
             lambda, LatencyFloor.Of(samples.LatenciesMs));
@@ -152,7 +250,7 @@ public static class ProxyAdaptation
         double scale = rows.Average(r => r.Average(v => v * v)) + 1e-12;
         double[] mix = NonNegativeLeastSquares.Solve(rows, samples.LatenciesMs, ridge: 1e-6 * scale);
         var used = others.Select((o, i) => (o, w: mix[i])).Where(p => p.w > 0).ToArray();
-        return new AdaptedEstimator(
+        return new AdaptedEstimator(AdaptationMethod.DeviceMix,
             $"non-negative mix of {used.Length} devices ({string.Join(", ", used.OrderByDescending(p => p.w).Take(3).Select(p => p.o.Description))}{(used.Length > 3 ? ", …" : "")})",
             architectures =>
             {

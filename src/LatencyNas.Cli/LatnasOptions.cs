@@ -78,9 +78,9 @@ internal static class LatnasOptions
     public static ChoiceOption<PredictorModel> Model() => Choice("--model", "Predictor family (auto cross-validates the others and keeps the best).", PredictorModel.Auto,
         ("auto", PredictorModel.Auto), ("additive", PredictorModel.Additive), ("fasttree", PredictorModel.FastTree), ("lightgbm", PredictorModel.LightGbm));
 
-    /// <summary>--method for a verb that uses one adapted model; "default" is device-mix where other devices cover what is needed, else rescale.</summary>
+    /// <summary>--method for a verb that uses one adapted model; "default" lets cross-validation on the K samples choose.</summary>
     public static ChoiceOption<AdaptationMethod?> Method() => Choice<AdaptationMethod?>("--method",
-        "How the proxy is adapted with the target samples; default is device-mix where other devices cover what is needed, else rescale.", null,
+        "How the proxy is adapted with the target samples; default: the method whose held-out predictions of the K samples err least (cross-validation; rescale below 6 samples).", null,
         ("default", null), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
 
     public static ChoiceOption<SearchStrategyKind> Strategy() => Choice("--strategy",

@@ -16,10 +16,16 @@ public sealed record AdaptRequest(
     public IReadOnlyList<AdaptationMethod> MethodsToRun => Methods is { Count: > 0 } named ? named.Distinct().ToList() : AllMethods;
 }
 
-/// <summary>Per target: SRCC before and after each method, on the target's measurements beyond the K samples.</summary>
+/// <summary>
+/// Per target: SRCC before and after each method, on the target's measurements beyond the K samples, and the method
+/// cross-validation on the K samples chose among them.
+/// </summary>
 public sealed record AdaptResult(string Proxy, int TargetSamples, int Seed, IReadOnlyList<AdaptationMethod> Methods, IReadOnlyList<AdaptationReport> Targets)
 {
-    /// <summary>Over the targets: the mean and the worst SRCC before adapting (<c>Before</c>) and after each method (null where it gave none).</summary>
+    /// <summary>
+    /// Over the targets: the mean and the worst SRCC before adapting (<c>Before</c>), after each method (null where it gave
+    /// none), and after the method each target's samples chose (<c>Chosen</c>: what the default gives).
+    /// </summary>
     public IReadOnlyList<AdaptationSummary> Summaries => Targets.Count == 0 ? [] :
     [
         Summarise("mean", values => values.Average()),
@@ -31,11 +37,12 @@ public sealed record AdaptResult(string Proxy, int TargetSamples, int Seed, IRea
         aggregate(Targets.Select(t => t.SrccProxyMeasured).ToList()),
         Methods.Select(m => Targets.SelectMany(t => t.Outcomes.Where(o => o.Method == m)).Select(o => o.Metrics.Srcc).ToList() is { Count: > 0 } values
             ? aggregate(values)
-            : (double?)null).ToList());
+            : (double?)null).ToList(),
+        aggregate(Targets.Select(t => t.Chosen.Metrics.Srcc).ToList()));
 }
 
 /// <summary>One aggregate over the targets of an adaptation run; <paramref name="Methods"/> follows <see cref="AdaptResult.Methods"/>.</summary>
-public sealed record AdaptationSummary(string Aggregate, double Before, IReadOnlyList<double?> Methods);
+public sealed record AdaptationSummary(string Aggregate, double Before, IReadOnlyList<double?> Methods, double Chosen);
 
 /// <summary>
 /// Adapts a proxy's latency predictor to each target from K target measurements and scores it on

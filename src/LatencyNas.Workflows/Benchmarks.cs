@@ -285,9 +285,9 @@ public sealed class BenchSearchUseCase
             var own = PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), target.Split(request.TrainSize, 0).Train, 0);
             var samples = target.Split(request.TargetSamples, 0).Train;
             // The one-proxy setting: only the proxy and K target samples, no other devices.
-            var rescaled = ProxyAdaptation.Adapt(AdaptationMethod.Rescale, proxy, samples, [], needed: null,
-                () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, 0))!;
-            var mixed = ProxyAdaptation.Adapt(AdaptationMethod.DeviceMix, proxy, samples, everyDevice, needed: null, () => proxyMeasured);
+            var rescaled = new ProxyAdapter(proxy, [], needed: null,
+                () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, 0)).Adapt(AdaptationMethod.Rescale, samples)!;
+            var mixed = new ProxyAdapter(proxy, everyDevice, needed: null, () => proxyMeasured).Adapt(AdaptationMethod.DeviceMix, samples);
             var sortedTarget = target.LatenciesMs.Order().ToArray();
             var sortedProxy = proxy.LatenciesMs.Order().ToArray();
             foreach (int percentile in Percentiles)

@@ -7,7 +7,7 @@ namespace LatencyNas.Workflows;
 
 /// <param name="Objective">An objective in the store (higher is better), e.g. cifar10_test_acc.</param>
 /// <param name="TargetSamples">Also re-use the front of the proxy adapted with this many target measurements (K).</param>
-/// <param name="Method">The adaptation for <paramref name="TargetSamples"/> (null: device mixing where it can, else rescaling).</param>
+/// <param name="Method">The adaptation for <paramref name="TargetSamples"/> (null: the method cross-validation on the K samples chooses).</param>
 public sealed record ParetoRequest(
     string Proxy, string Target, string Objective, SearchSpace Space, StoreLocation Store, int? TargetSamples = null, AdaptationMethod? Method = null, int Seed = 0);
 

@@ -29,7 +29,7 @@ public enum LatencyMode
 /// <param name="Target">The device the budget applies to.</param>
 /// <param name="Proxy">Predict with this device's predictor instead: as is, or adapted with <paramref name="TargetSamples"/>.</param>
 /// <param name="TargetSamples">Adapt the proxy with this many of the target's measurements (K).</param>
-/// <param name="Method">The adaptation (null: device mixing where it can, else rescaling).</param>
+/// <param name="Method">The adaptation (null: the method cross-validation on the K samples chooses).</param>
 /// <param name="Mode">Without a proxy: predicted or measured.</param>
 public sealed record SearchLatency(string Target, string? Proxy = null, int? TargetSamples = null, AdaptationMethod? Method = null, LatencyMode Mode = LatencyMode.Predicted);
 
@@ -58,7 +58,7 @@ public sealed record SearchRequest(
 /// <param name="Note">Why a requested verification could not be made, when it could not.</param>
 /// <param name="Proxy">The proxy whose predictor was used, if any.</param>
 /// <param name="TargetSamples">The target measurements the proxy was adapted with (K), if any.</param>
-/// <param name="Method">The adaptation method asked for (null: the default).</param>
+/// <param name="Method">The adaptation method used, named or chosen by cross-validation on the K samples (<paramref name="LatencySource"/> says why); null without adaptation.</param>
 /// <param name="SearchedUnderMs">The budget the search used: the budget less the margin.</param>
 /// <param name="VerifiedCandidates">Candidates measured (or looked up) before one fitted the budget, or before giving up.</param>
 public sealed record SearchResult(
@@ -155,7 +155,7 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
             setup.Target.Device, request.Objective, request.MaxLatencyMs, latency.Description, outcome.Strategy, outcome.Evaluations, outcome.EvaluationsToBest,
             outcome.Elapsed.TotalSeconds, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits, best?.LatencyMs, best?.Objective,
             measured, measured is not null, best is not null && (measured ?? best.LatencyMs) <= request.MaxLatencyMs, setup.Trained, note,
-            request.Latency.Proxy, request.Latency.TargetSamples, request.Latency.Method?.ToString().ToLowerInvariant(), searchedUnder, verified);
+            request.Latency.Proxy, request.Latency.TargetSamples, latency is AdaptedEstimator adapted ? ProxyAdaptation.Name(adapted.Method) : null, searchedUnder, verified);
     }
 
     /// <summary>The descriptor that measures a live device again; null for an imported one (its table is looked up).</summary>

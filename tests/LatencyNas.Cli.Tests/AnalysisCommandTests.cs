@@ -109,6 +109,10 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         var outcomes = target.GetProperty("outcomes").EnumerateArray().ToList();
         Assert.Equal(["rescale", "proxy-feature", "device-mix"], outcomes.Select(o => o.GetProperty("method").GetString()));
         Assert.True(outcomes.Max(o => o.GetProperty("metrics").GetProperty("srcc").GetDouble()) > target.GetProperty("srcc_proxy_measured").GetDouble());
+        var choice = target.GetProperty("choice");
+        Assert.Equal(10, choice.GetProperty("folds").GetInt32());
+        Assert.Equal(3, choice.GetProperty("scores").GetArrayLength());
+        Assert.Contains(choice.GetProperty("method").GetString(), outcomes.Select(o => o.GetProperty("method").GetString()));
 
         var pareto = Latnas.Run("pareto", "--proxy", "pixel3", "--target", "raspi4", "--objective", "cifar10_test_acc", "--target-samples", "20", "--json", "--store", Store);
         Assert.True(pareto.ExitCode == 0, pareto.ToString());

@@ -71,9 +71,11 @@ internal static class AnalysisCommands
                 parse.GetValue(samplesOption), parse.GetValue(methodOption), parse.GetValue(seedOption));
             var methods = request.MethodsToRun;
             bool json = parse.GetValue(jsonOption);
-            var table = new StreamingTable(json ? Console.Error : Console.Out, ["target", "before (proxy)", .. methods.Select(m => $"{Name(m)} SRCC")]);
+            var table = new StreamingTable(json ? Console.Error : Console.Out,
+                ["target", "before (proxy)", .. methods.Select(m => $"{ProxyAdaptation.Name(m)} SRCC"), "chosen by cross-validation"]);
             var rows = new Synchronous<AdaptationReport>(r => table.Row([r.Target, $"{r.SrccProxyMeasured:F4}",
-                .. methods.Select(m => r.Outcomes.FirstOrDefault(o => o.Method == m) is { } o ? $"{o.Metrics.Srcc:F4}" : "n/a")]));
+                .. methods.Select(m => r.Outcomes.FirstOrDefault(o => o.Method == m) is { } o ? $"{o.Metrics.Srcc:F4}" : "n/a"),
+                $"{r.Chosen.Metrics.Srcc:F4} ({ProxyAdaptation.Name(r.Choice.Method)})"]));
             if (!json)
             {
                 Console.WriteLine($"proxy {request.Proxy}, K = {request.TargetSamples} target samples (seed {request.Seed}); SRCC on each target's other measured architectures");
@@ -88,7 +90,7 @@ internal static class AnalysisCommands
             {
                 foreach (var summary in result.Summaries)
                 {
-                    table.Row([summary.Aggregate, $"{summary.Before:F4}", .. summary.Methods.Select(v => v is { } srcc ? $"{srcc:F4}" : "n/a")]);
+                    table.Row([summary.Aggregate, $"{summary.Before:F4}", .. summary.Methods.Select(v => v is { } srcc ? $"{srcc:F4}" : "n/a"), $"{summary.Chosen:F4}"]);
                 }
             }
             return ExitCodes.Success;
@@ -211,14 +213,6 @@ internal static class AnalysisCommands
         });
         return command;
     }
-
-    internal static string Name(AdaptationMethod method) => method switch
-    {
-        AdaptationMethod.Rescale => "rescale",
-        AdaptationMethod.ProxyFeature => "proxy-feature",
-        AdaptationMethod.DeviceMix => "device-mix",
-        _ => method.ToString(),
-    };
 
     private static void WriteMatrix(string title, IReadOnlyList<string> devices, double[][] values)
     {
