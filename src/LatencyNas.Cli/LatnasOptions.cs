@@ -45,11 +45,14 @@ internal static class LatnasOptions
 
     public static Option<string> Arch(bool required = true) => new("--arch")
     {
-        Description = "Architecture in either canonical form: the arch string (|op~0|+|op~0|op~1|+...) or its ops digits (e.g. 333133).",
+        Description = ArchForms,
         Required = required,
     };
 
-    public static Option<string?> Archs(string description = "A file with one architecture a line, in either text form ('#' starts a comment).")
+    /// <summary>The forms an architecture may be given in, for every option and argument that takes one.</summary>
+    public const string ArchForms = "Architecture: the arch string (|op~0|+|op~0|op~1|+...), its ops digits (e.g. 333133), or #N, its NB201 index (e.g. '#1234'; quote it in a shell).";
+
+    public static Option<string?> Archs(string description = "A file with one architecture a line, in any form of --arch ('#' not followed by a digit starts a comment).")
         => new("--archs") { Description = description };
 
     public static Option<string> Dataset(string description = "Dataset the network is built for: cifar10 (32×32, 10 classes), cifar100 (32×32, 100), imagenet16-120 (16×16, 120).")

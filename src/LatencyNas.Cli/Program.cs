@@ -12,6 +12,7 @@ var root = new RootCommand(
     StoreCommands.Import(),
     StoreCommands.Profiles(),
     StoreCommands.Devices(),
+    StoreCommands.Show(),
     PredictCommands.Train(),
     PredictCommands.Predict(),
     PredictCommands.Evaluate(),

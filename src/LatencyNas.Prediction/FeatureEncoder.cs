@@ -24,7 +24,7 @@ public sealed class FeatureEncoder
             names.AddRange(space.Decisions[d].Choices.Select(choice => $"d{d}={choice}"));
         }
         OneHotLength = names.Count;
-        var probe = space.Features(space.FromIndex(0), dataset);
+        var probe = space.Features(space.FromPosition(0), dataset);
         names.Add("params_m");
         names.Add("macs_m");
         names.AddRange(probe.OpCounts.Select(p => "count_" + p.Key));

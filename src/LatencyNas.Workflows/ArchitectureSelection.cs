@@ -6,7 +6,7 @@ namespace LatencyNas.Workflows;
 /// <summary>Which architectures a verb works on: <paramref name="Count"/> drawn with a seed, all of a listable space, or those in a file.</summary>
 /// <param name="Count">Distinct architectures to draw uniformly (with <paramref name="Seed"/>); null takes the verb's default.</param>
 /// <param name="All">Every architecture of the space.</param>
-/// <param name="File">A file with one architecture a line, in either text form ('#' starts a comment).</param>
+/// <param name="File">A file with one architecture a line, in any form <see cref="SearchSpace.Parse"/> reads ('#' not followed by a digit starts a comment).</param>
 public sealed record ArchitectureSelection(int? Count = null, int Seed = 0, bool All = false, string? File = null)
 {
     /// <exception cref="InvalidInputException">More than one way of choosing was given, the space cannot be listed, or the file is unreadable or holds a malformed line.</exception>
@@ -26,6 +26,9 @@ public sealed record ArchitectureSelection(int? Count = null, int Seed = 0, bool
         return File is not null ? ReadFile(File, space) : space.SampleDistinct(Count ?? defaultCount, Seed);
     }
 
+    /// <summary>A comment starts at a '#' that is not an index (<c>#1234</c>).</summary>
+    private static readonly System.Text.RegularExpressions.Regex CommentStart = new("#(?![0-9])");
+
     /// <exception cref="InvalidInputException">The file is unreadable, holds a malformed line, or no architecture.</exception>
     public static IReadOnlyList<Architecture> ReadFile(string path, SearchSpace space)
     {
@@ -41,7 +44,7 @@ public sealed record ArchitectureSelection(int? Count = null, int Seed = 0, bool
         var architectures = new List<Architecture>();
         for (int i = 0; i < lines.Length; i++)
         {
-            string line = lines[i].Split('#', 2)[0].Trim();
+            string line = CommentStart.Split(lines[i], 2)[0].Trim();
             if (line.Length == 0)
             {
                 continue;

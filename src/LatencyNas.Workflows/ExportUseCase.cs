@@ -9,7 +9,7 @@ namespace LatencyNas.Workflows;
 
 public sealed record ExportRequest(SearchSpace Space, Architecture Architecture, Dataset Dataset, string Out, int Batch = 1, int Seed = 0);
 
-public sealed record ExportResult(string Out, string Arch, string Ops, string Dataset, int Batch, int Bytes);
+public sealed record ExportResult(string Out, string Arch, string Ops, int? Index, string Dataset, int Batch, int Bytes);
 
 /// <summary>Builds an architecture's TorchSharp network and writes it as ONNX (whole or not at all).</summary>
 public sealed class ExportUseCase
@@ -20,7 +20,7 @@ public sealed class ExportUseCase
         RequireBuilder(request.Space);
         byte[] model = NetworkFactory.ExportOnnx(request.Space, request.Architecture, request.Dataset, request.Batch, request.Seed);
         AtomicFile.WriteAllBytes(request.Out, model);
-        return new ExportResult(request.Out, request.Space.Format(request.Architecture), request.Architecture.Digits, request.Dataset.Name, request.Batch, model.Length);
+        return new ExportResult(request.Out, request.Space.Format(request.Architecture), request.Architecture.Digits, request.Space.IndexOf(request.Architecture), request.Dataset.Name, request.Batch, model.Length);
     }
 
     internal static void RequireBuilder(SearchSpace space)

@@ -38,7 +38,7 @@ public sealed record ProfileRequest(
 }
 
 /// <summary>One architecture a profile could not measure, and why.</summary>
-public sealed record ProfileFailureRow(string Arch, string Ops, string Reason);
+public sealed record ProfileFailureRow(string Arch, string Ops, int? Index, string Reason);
 
 /// <summary>What a profile run did.</summary>
 /// <param name="Requested">Distinct architectures asked for.</param>
@@ -109,7 +109,7 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
             Rows(summary.EarlierFailures ?? []), summary.GivenUp, summary.LeftToOthers);
 
         List<ProfileFailureRow> Rows(IEnumerable<ProfileFailure> failures)
-            => failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, f.Reason)).ToList();
+            => failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, request.Space.IndexOf(f.Architecture), f.Reason)).ToList();
     }
 
     private static MeasurementProtocol Protocol(DeviceDescriptor device, ProfileRequest request)

@@ -63,7 +63,7 @@ public sealed record SearchRequest(
 /// <param name="VerifiedCandidates">Candidates measured (or looked up) before one fitted the budget, or before giving up.</param>
 public sealed record SearchResult(
     string Target, string ObjectiveName, double MaxLatencyMs, string LatencySource, string Strategy, int Evaluations, int EvaluationsToBest, double WallSeconds,
-    string? Arch, string? Ops, double? PredictedMs, double? Objective, double? MeasuredMs, bool Verified, bool WithinBudget,
+    string? Arch, string? Ops, int? Index, double? PredictedMs, double? Objective, double? MeasuredMs, bool Verified, bool WithinBudget,
     IReadOnlyList<string> TrainedPredictors, string? Note = null, string? Proxy = null, int? TargetSamples = null, string? Method = null,
     double SearchedUnderMs = 0, int VerifiedCandidates = 0)
 {
@@ -77,7 +77,7 @@ public sealed record SweepRequest(
     SearchStrategyKind Strategy = SearchStrategyKind.Auto, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0);
 
 /// <summary>The best architecture under one budget of a sweep (none when nothing fits).</summary>
-public sealed record SweepPoint(double MaxLatencyMs, string? Arch, string? Ops, double? PredictedMs, double? Objective, int Evaluations);
+public sealed record SweepPoint(double MaxLatencyMs, string? Arch, string? Ops, int? Index, double? PredictedMs, double? Objective, int Evaluations);
 
 public sealed record SweepResult(
     string Target, string ObjectiveName, string LatencySource, string Strategy, IReadOnlyList<SweepPoint> Points, int FrontPoints,
@@ -153,7 +153,8 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
         }
         return new SearchResult(
             setup.Target.Device, request.Objective, request.MaxLatencyMs, latency.Description, outcome.Strategy, outcome.Evaluations, outcome.EvaluationsToBest,
-            outcome.Elapsed.TotalSeconds, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits, best?.LatencyMs, best?.Objective,
+            outcome.Elapsed.TotalSeconds, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits,
+            best is null ? null : request.Space.IndexOf(best.Architecture), best?.LatencyMs, best?.Objective,
             measured, measured is not null, best is not null && (measured ?? best.LatencyMs) <= request.MaxLatencyMs, setup.Trained, note,
             request.Latency.Proxy, request.Latency.TargetSamples, latency is AdaptedEstimator adapted ? ProxyAdaptation.Name(adapted.Method) : null, searchedUnder, verified);
     }
@@ -225,15 +226,15 @@ public sealed class SweepUseCase
             // What fits a smaller budget fits this one: a search that found worse here (evolution can) keeps the better, so the front never falls.
             var best = bestSoFar is not null && (outcome.Best is null || bestSoFar.Objective > outcome.Best.Objective) ? bestSoFar : outcome.Best;
             bestSoFar = best;
-            var point = new SweepPoint(budget, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits, best?.LatencyMs, best?.Objective, outcome.Evaluations);
+            var point = new SweepPoint(budget, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits, best is null ? null : request.Space.IndexOf(best.Architecture), best?.LatencyMs, best?.Objective, outcome.Evaluations);
             rows.Add((point, best));
             points?.Report(point);
         }
-        var csv = new System.Text.StringBuilder("budget_ms,arch,ops,predicted_ms,objective,evaluations\n");
+        var csv = new System.Text.StringBuilder("budget_ms,arch,ops,index,predicted_ms,objective,evaluations\n");
         foreach (var (p, _) in rows)
         {
             csv.Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"{p.MaxLatencyMs:G9},{(p.Arch is null ? "" : CsvTable.Escape(p.Arch))},{p.Ops},{p.PredictedMs:G9},{p.Objective:G9},{p.Evaluations}\n");
+                $"{p.MaxLatencyMs:G9},{(p.Arch is null ? "" : CsvTable.Escape(p.Arch))},{p.Ops},{p.Index},{p.PredictedMs:G9},{p.Objective:G9},{p.Evaluations}\n");
         }
         AtomicFile.WriteAllText(request.Out, csv.ToString());
         var front = Pareto.Front(rows.Where(r => r.Best is not null).Select((r, i) => new ParetoPoint(i, r.Best!.LatencyMs, r.Best.Objective)));

@@ -41,7 +41,7 @@ public sealed record ProfilesExportResult(string Device, string Out, int Measure
 /// <summary>Writes a device's measurements (every statistic, and failures with their reasons) as CSV, whole or not at all.</summary>
 public sealed class ProfilesExportUseCase
 {
-    public const string Header = "space,arch,ops,session,status,latency_ms,protocol,estimator,visits,contended_visits,other_busy,median_ms,mean_ms,min_ms,p10_ms,p90_ms," +
+    public const string Header = "space,arch,ops,index,session,status,latency_ms,protocol,estimator,visits,contended_visits,other_busy,median_ms,mean_ms,min_ms,p10_ms,p90_ms," +
                                  "iqr_ms,cv,runs,precision_met,ci_half_width,warmup_runs,warmup_settled,session_ms,failure,agent,measured_at";
 
     public const string VisitsHeader = "ops,session,visit,round,latency_ms,runs,other_busy,steal";
@@ -55,7 +55,7 @@ public sealed class ProfilesExportUseCase
         foreach (var m in measurements)
         {
             csv.AppendJoin(',',
-                m.Space, CsvTable.Escape(m.Arch), m.Digits, Text(m.Session), m.Ok ? "ok" : "failed",
+                m.Space, CsvTable.Escape(m.Arch), m.Digits, Text(IndexOf(m)), Text(m.Session), m.Ok ? "ok" : "failed",
                 Text(m.LatencyMs), m.Protocol ?? "", m.Estimator ?? "", Text(m.Visits), Text(m.ContendedVisits), Text(m.OtherBusy),
                 Text(m.MedianMs), Text(m.MeanMs), Text(m.MinMs), Text(m.P10Ms), Text(m.P90Ms), Text(m.IqrMs), Text(m.Cv), Text(m.Runs),
                 Text(m.PrecisionMet), Text(m.CiHalfWidthRelative), Text(m.WarmupRuns), Text(m.WarmupSettled), Text(m.SessionMs),
@@ -79,6 +79,12 @@ public sealed class ProfilesExportUseCase
         }
         AtomicFile.WriteAllText(visitsPath, lines.ToString());
         return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok), visitsPath, visits.Count);
+    }
+
+    private static int? IndexOf(StoredMeasurement measurement)
+    {
+        var space = SearchSpaces.Get(measurement.Space);
+        return space.IndexOf(space.FromDigits(measurement.Digits));
     }
 
     private static string Text(double? value) => value?.ToString("G9", CultureInfo.InvariantCulture) ?? "";

@@ -31,7 +31,7 @@ public sealed class TrainUseCase
 /// <param name="Model">Which saved predictor (null: auto if trained, else the newest).</param>
 public sealed record PredictRequest(string Device, IReadOnlyList<Architecture> Architectures, SearchSpace Space, StoreLocation Store, PredictorModel? Model = null);
 
-public sealed record PredictedLatency(string Arch, string Ops, double PredictedMs);
+public sealed record PredictedLatency(string Arch, string Ops, int? Index, double PredictedMs);
 
 /// <summary>Predictions, and which predictor made them.</summary>
 public sealed record PredictResult(string Device, string Model, int TrainedOn, IReadOnlyList<PredictedLatency> Predictions);
@@ -53,7 +53,7 @@ public sealed class PredictUseCase
         }
         double[] predicted = predictor.Predict(request.Architectures);
         return new PredictResult(metadata.Device, predictor.Description, metadata.TrainedOn,
-            request.Architectures.Select((a, i) => new PredictedLatency(request.Space.Format(a), a.Digits, predicted[i])).ToList());
+            request.Architectures.Select((a, i) => new PredictedLatency(request.Space.Format(a), a.Digits, request.Space.IndexOf(a), predicted[i])).ToList());
     }
 }
 

@@ -33,6 +33,27 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
     private string Store => fixture.Store;
 
     [Fact]
+    public void Show_prints_one_architecture_by_its_index_and_refuses_an_unknown_one()
+    {
+        var show = Latnas.Run("show", "#1462", "--json", "--store", Store);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        using var json = JsonDocument.Parse(show.Stdout);
+        Assert.Equal("333333", json.RootElement.GetProperty("architecture").GetProperty("ops").GetString());
+        var pixel3 = json.RootElement.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("device").GetString() == "pixel3");
+        Assert.Equal(SharedData.Number(SharedData.ReadCsv("nb201_help_latency_ms.csv").Single(r => r["ops"] == "333333")["pixel3"]),
+            pixel3.GetProperty("measured_ms").GetDouble(), 9);
+
+        var text = Latnas.Run("show", "333333", "--store", Store);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains("index         #1462", text.Stdout);
+        Assert.Contains("objective     cifar10_test_acc", text.Stdout);
+
+        var unknown = Latnas.Run("show", "999999", "--store", Store);
+        Assert.True(unknown.ExitCode == 2, unknown.ToString());
+        Assert.Single(unknown.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void Train_then_predict_with_the_saved_predictor()
     {
         var train = Latnas.Run("train", "--device", "gold_6226", "--model", "lightgbm", "--train-size", "500", "--seed", "1", "--json", "--store", Store);

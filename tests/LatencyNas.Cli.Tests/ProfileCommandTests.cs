@@ -116,7 +116,8 @@ public sealed class ProfileCommandTests : IDisposable
     public void Profile_from_an_architecture_file_then_export_and_list()
     {
         string archs = Path.Combine(_directory, "archs.txt");
-        File.WriteAllText(archs, "# two networks\n333333\n|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|\n");
+        // Three forms: the NB201 index of 333333 (a '#' before a digit is an index, before anything else a comment), the arch string of 111111.
+        File.WriteAllText(archs, "# two networks\n#1462 #is 333333\n|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|\n");
         var profile = Latnas.Run(["profile", "--device", TestDevices.Local(_directory), "--archs", archs, "--store", Store]);
         Assert.True(profile.ExitCode == 0, profile.ToString());
         Assert.Matches(@"precision met for [0-2] of 2; 0\.0 ?% of the visits were contended", profile.Stdout); // the test device counts no visit as contended
@@ -126,9 +127,10 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.True(export.ExitCode == 0, export.ToString());
         string[] lines = File.ReadAllLines(csv);
         Assert.Equal(3, lines.Length);
-        Assert.StartsWith("space,arch,ops,session,status,latency_ms,protocol,estimator", lines[0]);
+        Assert.StartsWith("space,arch,ops,index,session,status,latency_ms,protocol,estimator", lines[0]);
         Assert.All(lines.Skip(1), l => Assert.Contains(",interleaved,fastest-visit,", l));
-        Assert.Contains(lines, l => l.Contains(",111111,1,ok,"));
+        Assert.Contains(lines, l => l.Contains(",111111,1835,1,ok,"));
+        Assert.Contains(lines, l => l.Contains(",333333,1462,1,ok,"));
 
         var list = Latnas.Run("devices", "list", "--store", Store, "--json");
         Assert.True(list.ExitCode == 0, list.ToString());

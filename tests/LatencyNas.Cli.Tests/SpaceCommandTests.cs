@@ -17,6 +17,18 @@ public class SpaceCommandTests
         Assert.Equal(220_119_680, root.GetProperty("macs").GetInt64());
         Assert.False(root.GetProperty("disconnected").GetBoolean());
         Assert.Equal(6, root.GetProperty("op_counts").GetProperty("nor_conv_3x3").GetInt32());
+        Assert.Equal(root.GetProperty("index").GetInt32(), JsonDocument.Parse(
+            Latnas.Run("space", "describe", "--arch", $"#{root.GetProperty("index").GetInt32()}", "--json").Stdout).RootElement.GetProperty("index").GetInt32());
+    }
+
+    [Fact]
+    public void Describe_takes_an_index_and_prints_it()
+    {
+        // Index 0 of NAS-Bench-201 is |avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|.
+        var result = Latnas.Run("space", "describe", "--arch", "#0");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("ops           421211", result.Stdout);
+        Assert.Contains("index         #0", result.Stdout);
     }
 
     [Fact]
@@ -51,6 +63,8 @@ public class SpaceCommandTests
     [InlineData("space", "sample", "--count", "0")]
     [InlineData("space", "sample", "--count", "99999")]
     [InlineData("space", "describe", "--arch", "333333", "--bogus")]
+    [InlineData("space", "describe", "--arch", "#15625")]
+    [InlineData("space", "describe", "--arch", "#twelve")]
     public void Bad_input_exits_2_with_one_clear_line(params string[] arguments)
     {
         var result = Latnas.Run(arguments);

@@ -75,7 +75,8 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         foreach (var architecture in RealStore.Space.SampleDistinct(5, seed: 7))
         {
             double expected = architecture.Digits.Count(c => c == '3') + 0.5;
-            Assert.Contains(lines, l => l.Contains($",{architecture.Digits},1,ok,{expected.ToString(System.Globalization.CultureInfo.InvariantCulture)},"));
+            Assert.Contains(lines, l => l.Contains(
+                $",{architecture.Digits},{RealStore.Space.IndexOf(architecture)},1,ok,{expected.ToString(System.Globalization.CultureInfo.InvariantCulture)},"));
         }
         var device = Assert.Single(new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices);
         Assert.Equal(("box", "live", 5, "onnxruntime"), (device.Name, device.Kind, device.Measured, device.Runtime));
@@ -206,5 +207,30 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         }
         var second = new ZeroCostUseCase().Run(request);
         Assert.Equal(first.Proxies.Select(p => p.Kendall), second.Proxies.Select(p => p.Kendall));
+    }
+
+    [Fact]
+    public void Show_gathers_what_the_store_knows_of_one_architecture_given_by_its_index()
+    {
+        var store = real.Copy(_directory);
+        new TrainUseCase().Run(new TrainRequest("pixel3", RealStore.Space, store, PredictorModel.Additive, TrainSize: 500));
+        var result = new ShowUseCase().Run(new ShowRequest(RealStore.Space.Parse("#13869"), RealStore.Space, store));
+
+        Assert.Equal(("203122", 13869, 400_346L), (result.Architecture.Ops, result.Architecture.Index, result.Architecture.Params));
+        var objective = Assert.Single(result.Objectives);
+        Assert.Equal(("cifar10_test_acc", real.Accuracy["203122"]), (objective.Name, objective.Value));
+        foreach (string device in new[] { "pixel3", "raspi4", "eyeriss", "fpga", "gold_6226" })
+        {
+            var view = result.Devices.Single(d => d.Device == device);
+            Assert.Equal(real.Latency(device, "203122"), view.MeasuredMs!.Value, 9);
+            Assert.Equal((1, 0), (view.Measurements, view.Failures));
+        }
+        var pixel3 = result.Devices.Single(d => d.Device == "pixel3");
+        Assert.Equal("additive", pixel3.Predictor);
+        Assert.Equal(PredictorCatalog.Load(store, "pixel3").Predictor.Predict(RealStore.Space.FromDigits("203122")), pixel3.PredictedMs);
+        Assert.All(result.Devices.Where(d => d.Device != "pixel3"), d => Assert.Null(d.PredictedMs));
+        // "tiny" holds 20 other architectures: the store knows the device but not this architecture on it.
+        var tiny = result.Devices.Single(d => d.Device == "tiny");
+        Assert.Equal((null, 0), (tiny.MeasuredMs, tiny.Measurements));
     }
 }

@@ -96,7 +96,7 @@ internal static class SearchCommands
             }
             else if (result.Found)
             {
-                Console.WriteLine($"best   {result.Arch} ({result.Ops})");
+                Console.WriteLine($"best   {result.Arch} ({result.Ops}{(result.Index is { } index ? $" #{index}" : "")})");
                 Console.WriteLine($"{result.ObjectiveName,-6} {result.Objective!.Value.ToString("G6", CultureInfo.InvariantCulture)}");
                 Console.WriteLine($"latency {result.PredictedMs:F4} ms predicted by {result.LatencySource} (budget {result.MaxLatencyMs} ms" +
                                   (result.SearchedUnderMs < result.MaxLatencyMs ? $", searched under {result.SearchedUnderMs:G4} ms" : "") + ")");

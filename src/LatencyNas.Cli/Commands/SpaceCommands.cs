@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LatencyNas.Core.Spaces;
+using LatencyNas.Workflows;
 
 namespace LatencyNas.Cli.Commands;
 
@@ -14,12 +15,7 @@ internal static class SpaceCommands
         return space;
     }
 
-    /// <summary>What <c>space describe --json</c> prints.</summary>
-    internal sealed record Description(
-        string Space, string Arch, string Ops, string Dataset, long Params, long Macs,
-        IReadOnlyDictionary<string, int> OpCounts, bool Disconnected, IReadOnlyDictionary<string, double> Extra);
-
-    internal sealed record SampledArchitecture(string Arch, string Ops);
+    internal sealed record SampledArchitecture(string Arch, string Ops, int? Index);
 
     private static Command Describe()
     {
@@ -36,26 +32,33 @@ internal static class SpaceCommands
             var space = parse.SearchSpace(spaceOption);
             var architecture = space.Parse(parse.GetValue(archOption)!);
             var dataset = space.ParseDataset(parse.GetValue(datasetOption)!);
-            var features = space.Features(architecture, dataset);
-            var description = new Description(
-                space.Name, space.Format(architecture), architecture.Digits, dataset.Name, features.Parameters, features.Macs,
-                features.OpCounts.ToDictionary(), features.Disconnected, features.Extra.ToDictionary());
+            var description = ArchitectureDescription.Of(space, architecture, dataset);
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(description);
                 return ExitCodes.Success;
             }
-            Console.WriteLine($"space         {description.Space}");
-            Console.WriteLine($"arch          {description.Arch}");
-            Console.WriteLine($"ops           {description.Ops}");
-            Console.WriteLine($"dataset       {description.Dataset}");
-            Console.WriteLine($"params        {description.Params:N0}");
-            Console.WriteLine($"macs          {description.Macs:N0}");
-            Console.WriteLine($"op counts     {string.Join(", ", description.OpCounts.Select(p => $"{p.Key} {p.Value}"))}");
-            Console.WriteLine($"disconnected  {(description.Disconnected ? "yes" : "no")}");
+            Write(description);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The description as aligned lines, for <c>space describe</c> and <c>show</c>.</summary>
+    internal static void Write(ArchitectureDescription description)
+    {
+        Console.WriteLine($"space         {description.Space}");
+        Console.WriteLine($"arch          {description.Arch}");
+        Console.WriteLine($"ops           {description.Ops}");
+        if (description.Index is { } index)
+        {
+            Console.WriteLine($"index         #{index}");
+        }
+        Console.WriteLine($"dataset       {description.Dataset}");
+        Console.WriteLine($"params        {description.Params:N0}");
+        Console.WriteLine($"macs          {description.Macs:N0}");
+        Console.WriteLine($"op counts     {string.Join(", ", description.OpCounts.Select(p => $"{p.Key} {p.Value}"))}");
+        Console.WriteLine($"disconnected  {(description.Disconnected ? "yes" : "no")}");
     }
 
     private static Command Sample()
@@ -75,7 +78,7 @@ internal static class SpaceCommands
             var sample = space.SampleDistinct(parse.GetValue(countOption), parse.GetValue(seedOption));
             if (parse.GetValue(jsonOption))
             {
-                Json.Write(sample.Select(a => new SampledArchitecture(space.Format(a), a.Digits)));
+                Json.Write(sample.Select(a => new SampledArchitecture(space.Format(a), a.Digits, space.IndexOf(a))));
                 return ExitCodes.Success;
             }
             bool digits = formatOption.ValueIn(parse) == "ops";

@@ -119,6 +119,48 @@ internal static class StoreCommands
         return devices;
     }
 
+    public static Command Show()
+    {
+        var archArgument = new Argument<string>("ARCH") { Description = LatnasOptions.ArchForms };
+        var datasetOption = LatnasOptions.Dataset("Dataset the analytic features are computed for.");
+        var spaceOption = LatnasOptions.Space();
+        var storeOption = LatnasOptions.Store();
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("show", "Everything the store knows about one architecture: its forms and features, each device's measured and predicted latency, its objectives.")
+        {
+            archArgument, datasetOption, spaceOption, storeOption, jsonOption,
+        };
+        command.SetHandler(parse =>
+        {
+            var space = parse.SearchSpace(spaceOption);
+            var result = new ShowUseCase().Run(new ShowRequest(space.Parse(parse.GetValue(archArgument)!), space, parse.StoreLocation(storeOption),
+                space.ParseDataset(parse.GetValue(datasetOption)!)));
+            if (parse.GetValue(jsonOption))
+            {
+                Json.Write(result);
+                return ExitCodes.Success;
+            }
+            SpaceCommands.Write(result.Architecture);
+            foreach (var objective in result.Objectives)
+            {
+                Console.WriteLine($"objective     {objective.Name} {objective.Value.ToString("G6", CultureInfo.InvariantCulture)}");
+            }
+            var table = new Table().Border(TableBorder.Simple).AddColumns("device", "kind", "measured ms", "measurements", "failures", "predicted ms", "predictor");
+            foreach (var d in result.Devices)
+            {
+                table.AddRow(Markup.Escape(d.Device), d.Kind, Ms(d.MeasuredMs), d.Measurements.ToString(CultureInfo.InvariantCulture),
+                    d.Failures == 0 ? "0" : Markup.Escape($"{d.Failures} ({d.LastFailure})"), Ms(d.PredictedMs), d.Predictor ?? "");
+            }
+            AnsiConsole.Write(table);
+            Console.WriteLine($"{result.Devices.Count(d => d.MeasuredMs is not null)} of {result.Devices.Count} devices in {result.Store} measured it; " +
+                              $"{result.Devices.Count(d => d.PredictedMs is not null)} predicted it with a saved predictor");
+            return ExitCodes.Success;
+        });
+        return command;
+
+        static string Ms(double? value) => value?.ToString("F4", CultureInfo.InvariantCulture) ?? "";
+    }
+
     internal static IReadOnlyList<string>? List(string? text)
         => text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -23,18 +23,38 @@ public abstract class SearchSpace
 
     public BigInteger Size => _size ??= Decisions.Aggregate(BigInteger.One, (product, d) => product * d.Choices.Count);
 
-    /// <summary>Parses either the digits form or the space's own text form.</summary>
-    /// <exception cref="InvalidInputException">The text is neither form, or names a choice the space lacks.</exception>
+    /// <summary>Parses the digits form, the space's own text form, or <c>#N</c>: the member with published index N, where the space has one.</summary>
+    /// <exception cref="InvalidInputException">The text is none of these forms, or names a choice or an index the space lacks.</exception>
     public Architecture Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         text = text.Trim();
+        if (text.StartsWith('#'))
+        {
+            if (!HasIndex)
+            {
+                throw new InvalidInputException($"'{text}': the {Name} space has no published index; give the architecture's digits or its text form.");
+            }
+            return int.TryParse(text.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
+                ? AtIndex(index)
+                : throw new InvalidInputException($"'{text}' is not an index: expected '#' and a number, e.g. #1234.");
+        }
         if (text.Length == Decisions.Count && text.All(char.IsAsciiDigit))
         {
             return FromDigits(text);
         }
         return ParseLongForm(text);
     }
+
+    /// <summary>Whether the space's members have a published index (NB201's topology index), written <c>#N</c>.</summary>
+    public virtual bool HasIndex => false;
+
+    /// <summary>The member's published index, or null where the space has none.</summary>
+    public virtual int? IndexOf(Architecture architecture) => null;
+
+    /// <summary>The member with the published index.</summary>
+    /// <exception cref="InvalidInputException">The space has no index, or none that large.</exception>
+    protected virtual Architecture AtIndex(int index) => throw new InvalidInputException($"The {Name} space has no published index.");
 
     /// <summary>The space's own, human-readable canonical text form.</summary>
     public abstract string Format(Architecture architecture);
@@ -94,7 +114,7 @@ public abstract class SearchSpace
                 long t = random.NextInt64(j + 1);
                 long pick = indices.Add(t) ? t : j;
                 indices.Add(pick);
-                ordered.Add(FromIndex(pick));
+                ordered.Add(FromPosition(pick));
             }
             return ordered;
         }
@@ -138,16 +158,16 @@ public abstract class SearchSpace
     {
         for (long index = 0; index < size; index++)
         {
-            yield return FromIndex(index);
+            yield return FromPosition(index);
         }
     }
 
-    /// <summary>The member at a mixed-radix index (the inverse of the order <see cref="Enumerate"/> uses).</summary>
-    public Architecture FromIndex(BigInteger index)
+    /// <summary>The member at a mixed-radix position (the inverse of the order <see cref="Enumerate"/> uses; not the space's published <see cref="IndexOf">index</see>).</summary>
+    public Architecture FromPosition(BigInteger index)
     {
         if (index < 0 || index >= Size)
         {
-            throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} indices run from 0 to {Size - 1}.");
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} positions run from 0 to {Size - 1}.");
         }
         var digits = new char[Decisions.Count];
         for (int i = Decisions.Count - 1; i >= 0; i--)

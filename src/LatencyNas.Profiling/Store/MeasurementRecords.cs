@@ -207,19 +207,20 @@ public sealed class MeasurementRecords
             return marked;
         });
 
-    /// <summary>Every stored measurement of a device (optionally of one space), in architecture order.</summary>
-    public IReadOnlyList<StoredMeasurement> Read(StoredDevice device, string? space = null) => _connection.Guard(() =>
+    /// <summary>Every stored measurement of a device (optionally of one space, or of one architecture of it), in architecture order.</summary>
+    public IReadOnlyList<StoredMeasurement> Read(StoredDevice device, string? space = null, string? digits = null) => _connection.Guard(() =>
     {
         using var command = _connection.Command("""
             SELECT a.space, a.digits, a.arch, m.session, m.status, m.latency_ms, m.protocol, m.estimator, m.median_ms, m.mean_ms, m.min_ms, m.p10_ms,
                    m.p90_ms, m.iqr_ms, m.cv, m.runs, m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at, m.ci_half_width,
                    m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy
             FROM measurements m JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space)
+            WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space) AND ($digits IS NULL OR a.digits = $digits)
             ORDER BY a.space, a.digits, m.session
             """);
         command.Parameters.AddWithValue("$device", device.Id);
         command.Parameters.AddWithValue("$space", (object?)space ?? DBNull.Value);
+        command.Parameters.AddWithValue("$digits", (object?)digits ?? DBNull.Value);
         var measurements = new List<StoredMeasurement>();
         using var reader = command.ExecuteReader();
         while (reader.Read())

@@ -176,6 +176,28 @@ public class Nb201SpaceTests
         var all = Space.Enumerate().ToList();
         Assert.Equal("000000", all[0].Digits);
         Assert.Equal("444444", all[^1].Digits);
-        Assert.Equal(all[1234], Space.FromIndex(1234));
+        Assert.Equal(all[1234], Space.FromPosition(1234));
     }
+
+    [Fact]
+    public void The_published_index_agrees_with_the_shared_tables_on_every_architecture()
+    {
+        var rows = LatencyNas.Tests.SharedData.ReadCsv("nb201_accuracy.csv");
+        Assert.Equal(15_625, rows.Count);
+        foreach (var row in rows)
+        {
+            int index = int.Parse(row["index"], System.Globalization.CultureInfo.InvariantCulture);
+            var architecture = Space.Parse(row["arch"]);
+            Assert.Equal(row["ops"], architecture.Digits);
+            Assert.Equal(index, Space.IndexOf(architecture));
+            Assert.Equal(architecture, Space.Parse($"#{index}"));
+        }
+    }
+
+    [Theory]
+    [InlineData("#15625", "#15625 is not an NB201 index: they run from #0 to #15624.")]
+    [InlineData("#-1", "'#-1' is not an index: expected '#' and a number, e.g. #1234.")]
+    [InlineData("#12a", "'#12a' is not an index: expected '#' and a number, e.g. #1234.")]
+    public void A_bad_index_is_bad_input(string text, string message)
+        => Assert.Equal(message, Assert.Throws<InvalidInputException>(() => Space.Parse(text)).Message);
 }

@@ -28,6 +28,12 @@ public sealed class Nb201Space : SearchSpace
 
     public override IReadOnlyList<Dataset> Datasets => Dataset.All;
 
+    public override bool HasIndex => true;
+
+    public override int? IndexOf(Architecture architecture) => Nb201Index.Of(architecture);
+
+    protected override Architecture AtIndex(int index) => Nb201Index.At(index);
+
     /// <summary>The arch string, e.g. <c>|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|</c>.</summary>
     public override string Format(Architecture architecture)
     {
@@ -46,7 +52,7 @@ public sealed class Nb201Space : SearchSpace
 
     protected override Architecture ParseLongForm(string text)
     {
-        const string Expected = "expected 6 digits 0-4 (e.g. 333133) or an arch string like |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+        const string Expected = "expected 6 digits 0-4 (e.g. 333133), an index like #1234, or an arch string like |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
         if (!text.StartsWith('|') || !text.EndsWith('|'))
         {
             throw new InvalidInputException($"'{text}' is not a {Name} architecture: {Expected}.");
