@@ -11,13 +11,21 @@ public sealed record ZeroCostRequest(SearchSpace Space, Dataset Dataset, StoreLo
 /// <summary>A training-free proxy's rank correlation with the objective on the sample, and its cost.</summary>
 public sealed record ZeroCostRow(string Proxy, double Kendall, double Srcc, double SecondsPerArchitecture);
 
+/// <summary>How far one proxy has scored the sample.</summary>
+public sealed record ZeroCostProgress(string Proxy, int Done, int Total);
+
 public sealed record ZeroCostResult(string Space, string Dataset, int Architectures, string? Objective, IReadOnlyList<ZeroCostRow> Proxies);
 
 /// <summary>Scores a sample with every training-free accuracy proxy (scores are cached in the store) and ranks each against an objective.</summary>
 public sealed class ZeroCostUseCase
 {
     /// <exception cref="InvalidInputException">An unknown objective, or a space without a network builder.</exception>
-    public ZeroCostResult Run(ZeroCostRequest request, IProgress<ZeroCostRow>? rows = null)
+    /// <summary>Architectures scored between two progress reports.</summary>
+    public const int ProgressStep = 10;
+
+    /// <param name="rows">Each proxy's row as it finishes.</param>
+    /// <param name="progress">Architectures scored so far, every <see cref="ProgressStep"/> and at each proxy's end.</param>
+    public ZeroCostResult Run(ZeroCostRequest request, IProgress<ZeroCostRow>? rows = null, IProgress<ZeroCostProgress>? progress = null)
     {
         ExportUseCase.RequireBuilder(request.Space);
         using var store = request.Objective is null ? request.Store.OpenOrCreate() : request.Store.OpenExisting();
@@ -31,7 +39,13 @@ public sealed class ZeroCostUseCase
         foreach (string proxy in ObjectiveCatalog.Computed)
         {
             var clock = Stopwatch.StartNew();
-            double[] scores = ObjectiveCatalog.Open(store, request.Space, request.Dataset, proxy, request.Seed).Evaluate(sample);
+            var objective = ObjectiveCatalog.Open(store, request.Space, request.Dataset, proxy, request.Seed);
+            var scores = new List<double>(sample.Count);
+            foreach (var chunk in sample.Chunk(ProgressStep))
+            {
+                scores.AddRange(objective.Evaluate(chunk));
+                progress?.Report(new ZeroCostProgress(proxy, scores.Count, sample.Count));
+            }
             double seconds = clock.Elapsed.TotalSeconds / sample.Count;
             double kendall = double.NaN, srcc = double.NaN;
             if (truth is not null)

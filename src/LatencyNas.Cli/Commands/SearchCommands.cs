@@ -130,8 +130,28 @@ internal static class SearchCommands
         {
             var space = parse.SearchSpace(spaceOption);
             var rows = new Synchronous<ZeroCostRow>(r => Console.Error.WriteLine($"{r.Proxy}: {r.SecondsPerArchitecture * 1000:F1} ms per architecture"));
-            var result = new ZeroCostUseCase().Run(new ZeroCostRequest(space, space.ParseDataset(parse.GetValue(datasetOption)!), parse.StoreLocation(storeOption),
-                parse.GetValue(countOption), parse.GetValue(seedOption), parse.GetValue(objectiveOption)), rows);
+            var progress = new Synchronous<ZeroCostProgress>(p =>
+            {
+                if (p.Done < p.Total && p.Done % (ZeroCostUseCase.ProgressStep * 5) == 0)
+                {
+                    Console.Error.WriteLine($"{p.Proxy}: {p.Done}/{p.Total} architectures scored");
+                }
+            });
+            ZeroCostResult result;
+            var native = NativeStandardError.Capture();
+            try
+            {
+                result = new ZeroCostUseCase().Run(new ZeroCostRequest(space, space.ParseDataset(parse.GetValue(datasetOption)!), parse.StoreLocation(storeOption),
+                    parse.GetValue(countOption), parse.GetValue(seedOption), parse.GetValue(objectiveOption)), rows, progress);
+            }
+            finally
+            {
+                native.Dispose();
+                if (native.Summary("libtorch") is { } summary)
+                {
+                    Console.Error.WriteLine(summary);
+                }
+            }
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);

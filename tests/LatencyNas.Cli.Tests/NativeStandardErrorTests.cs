@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace LatencyNas.Cli.Tests;
+
+public sealed class NativeStandardErrorTests
+{
+    [DllImport("libc", EntryPoint = "write")]
+    private static extern nint Write(int descriptor, byte[] bytes, nint count);
+
+    private static void WriteNatively(string text)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        Assert.Equal(bytes.Length, (int)Write(2, bytes, bytes.Length));
+    }
+
+    [SkippableFact]
+    public void What_native_code_writes_to_descriptor_2_is_captured_and_counted_while_dotnet_writes_pass()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "descriptor 2 is captured on Linux and macOS only");
+        var native = NativeStandardError.Capture();
+        try
+        {
+            WriteNatively("[W NNPACK.cpp:64] Could not initialize NNPACK! Reason: Unsupported hardware.\n");
+            WriteNatively("[W NNPACK.cpp:64] Could not initialize NNPACK! Reason: Unsupported hardware.\n");
+            Console.Error.WriteLine("a line of the verb's own progress");
+        }
+        finally
+        {
+            native.Dispose();
+        }
+        Assert.Equal(2, native.Lines.Count(l => l.Contains("Could not initialize NNPACK")));
+        Assert.DoesNotContain(native.Lines, l => l.Contains("the verb's own progress"));
+        Assert.StartsWith("libtorch wrote 2 lines of its own to standard error (1 distinct), e.g. \"[W NNPACK.cpp:64]", native.Summary("libtorch"));
+    }
+}
