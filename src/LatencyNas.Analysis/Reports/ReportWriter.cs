@@ -428,7 +428,7 @@ public static class ReportWriter
         {
             html.Append($"<h2>Pareto fronts</h2><figure><img src=\"{Fronts}.png\" alt=\"Pareto fronts, one panel per device\"><figcaption>");
             html.Append($"Each device's Pareto front of {E(fronts.Objective)} (higher is better) against its measured latency in ms, over {fronts.Candidates:N0} architectures, one panel per device " +
-                        $"on a common {E(fronts.Objective)} axis. Drawn from {fronts.Floor:F2} up, the {FrontFloorQuantile:P0} quantile of {E(fronts.Objective)} over the candidates");
+                        $"on a common {E(fronts.Objective)} axis. Drawn from {fronts.Floor:F2} up, the {FrontFloorQuantile * 100:0}th percentile of {E(fronts.Objective)} over the candidates");
             var cut = fronts.Devices.SelectMany(d => d.Members.Where(m => m.Objective < fronts.Floor).Select(m => (d.Device, Member: m))).ToList();
             if (cut.Count == 0)
             {
