@@ -152,7 +152,7 @@ public static class ReportWriter
         bottom.TickLabelStyle.OffsetY = 6;
         using var paint = Paint.NewDisposablePaint();
         float widest = matrix.Devices.Max(d => bottom.TickLabelStyle.Measure(d, paint).Width);
-        bottom.MinimumSize = widest * 0.71f + 24;
+        bottom.MinimumSize = widest * 0.71f + 40;
         plot.HideGrid();
         plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
         plot.Title($"Latency rank correlation (SRCC) on {matrix.Architectures:N0} architectures");
