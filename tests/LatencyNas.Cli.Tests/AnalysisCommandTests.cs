@@ -161,11 +161,29 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
             var svg = System.Xml.Linq.XDocument.Load(Path.Combine(output, name + ".svg"));
             Assert.Equal("svg", svg.Root!.Name.LocalName);
         }
+        foreach (string name in new[] { "srcc-heatmap", "pareto-fronts", "proxy-target-scatter" })
+        {
+            Assert.True(File.ReadAllLines(Path.Combine(output, name + ".csv")).Length > 4, name);
+        }
         string html = File.ReadAllText(Path.Combine(output, "index.html"));
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.Contains("srcc-heatmap.png", html);
         Assert.Contains("</html>", html);
+        // The page gives the command as typed, so it can be run again.
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(
+            $"latnas report --devices pixel3,raspi4,eyeriss,fpga --objective cifar10_test_acc --bootstrap 10 --out {output} --store {Store}"), html);
     }
+
+    [Theory]
+    [InlineData("pixel3,raspi4", "pixel3,raspi4")]
+    [InlineData("/tmp/a-b_c/report.d:1@x+y=z%", "/tmp/a-b_c/report.d:1@x+y=z%")]
+    [InlineData("my report", "'my report'")]
+    [InlineData("it's", "'it'\\''s'")]
+    [InlineData("prefix*", "'prefix*'")]
+    [InlineData("$HOME", "'$HOME'")]
+    [InlineData("", "''")]
+    public void The_command_line_quotes_what_a_shell_would_split_or_expand(string argument, string quoted)
+        => Assert.Equal(quoted, ShellCommandLine.Quote(argument));
 
     [Fact]
     public void Search_reports_the_documented_keys_and_verifies_on_an_imported_device()

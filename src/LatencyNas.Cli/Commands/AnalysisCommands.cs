@@ -182,7 +182,7 @@ internal static class AnalysisCommands
     public static Command Report()
     {
         var devicesOption = LatnasOptions.Devices("--devices", "Devices to show (at least two); the first is the proxy unless --proxy says otherwise.");
-        var outOption = LatnasOptions.Out("Folder to write the PNG, SVG and index.html into.");
+        var outOption = LatnasOptions.Out("Folder to write the plots (PNG, SVG and the CSV of each) and index.html into.");
         var objectiveOption = LatnasOptions.Objective("Objective for the Pareto fronts (e.g. cifar10_test_acc); without it, no fronts are drawn.", required: false);
         var proxyOption = new Option<string?>("--proxy") { Description = "Proxy for the scatter plot and front re-use [default: the first device]." };
         var targetOption = new Option<string?>("--target") { Description = "Target for the scatter plot [default: the first device that is not the proxy]." };
@@ -191,7 +191,7 @@ internal static class AnalysisCommands
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
-        var command = new Command("report", "Write plots (SRCC heatmap, Pareto fronts, proxy-vs-target scatter) as PNG and SVG, and an index.html with the tables.")
+        var command = new Command("report", "Write plots (SRCC heatmap, Pareto fronts per device, proxy-vs-target scatter) as PNG and SVG with the CSV of each, and an index.html with the tables.")
         {
             devicesOption, outOption, objectiveOption, proxyOption, targetOption, bootstrapOption, seedOption, spaceOption, storeOption, jsonOption,
         };
@@ -199,7 +199,7 @@ internal static class AnalysisCommands
         {
             var result = new ReportUseCase().Run(new ReportRequest(parse.GetValue(devicesOption)!, parse.GetValue(outOption)!, parse.SearchSpace(spaceOption),
                 parse.StoreLocation(storeOption), parse.GetValue(objectiveOption), parse.GetValue(proxyOption), parse.GetValue(targetOption),
-                parse.GetValue(bootstrapOption), parse.GetValue(seedOption)));
+                parse.GetValue(bootstrapOption), parse.GetValue(seedOption), ShellCommandLine.Current()));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
