@@ -30,7 +30,7 @@ public class PytorchExportBenchmarkTests
         Assert.Equal(5, result.Architectures.Select(r => r.Ops).Distinct().Count());
         Assert.All(result.Architectures, r => Assert.True(r.MaxAbsDifference <= result.Tolerance, $"{r.Ops}: max |Δ| {r.MaxAbsDifference}"));
         Assert.True(result.Passed);
-        Assert.All(result.Architectures, r => Assert.True(r.OursMs > 0 && r.PytorchMs > 0 && r.Ratio > 0));
+        Assert.All(result.Architectures, r => Assert.True(r.OursMs > 0 && r.PytorchMs > 0 && r.Ratio > 0 && r.ControlRatio > 0));
     }
 
     [Fact]

@@ -125,9 +125,9 @@ internal static class BenchCommands
         {
             bool json = parse.GetValue(jsonOption);
             var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
-            var table = new StreamingTable(json ? Console.Error : Console.Out, "arch", "nodes ours / pytorch", "ours ms", "pytorch ms", "ratio", "fastest ratio", "max |Δ|");
+            var table = new StreamingTable(json ? Console.Error : Console.Out, "arch", "nodes ours / pytorch", "ours ms", "pytorch ms", "ratio", "fastest ratio", "control", "max |Δ|");
             var rows = new Synchronous<ExportComparisonRow>(r => table.Row(r.Ops, $"{r.OurNodes} / {r.PytorchNodes}", $"{r.OursMs:F3}", $"{r.PytorchMs:F3}",
-                $"{r.Ratio:F3}", $"{r.FastestRatio:F3}", $"{r.MaxAbsDifference:0.0e0}"));
+                $"{r.Ratio:F3}", $"{r.FastestRatio:F3}", $"{r.ControlRatio:F3}", $"{r.MaxAbsDifference:0.0e0}"));
             var result = await new PytorchExportBenchmark().RunAsync(new BenchPytorchExportRequest(parse.GetValue(deviceOption)!, parse.GetValue(countOption),
                 parse.GetValue(seedOption), parse.GetValue(repeatsOption)), status, rows, cancellation);
             if (json)
@@ -139,6 +139,8 @@ internal static class BenchCommands
                 var ratio = result.Ratio;
                 Console.WriteLine($"ours / PyTorch {result.Torch} export on {result.Device} ({result.Setting}, {result.Cpu}): median {ratio.Median:F3}, p90 {result.RatioP90:F3}, " +
                                   $"range {ratio.Min:F3}–{ratio.Max:F3}; {result.AtMostOne} of {ratio.Count} at most 1.00");
+                Console.WriteLine($"control (PyTorch's export over itself): median {result.Control.Median:F3}, range {result.Control.Min:F3}–{result.Control.Max:F3}; " +
+                                  $"noise ±{result.Noise:F3} (p90); {result.WithinNoise} of {ratio.Count} at most 1 + noise");
                 Console.WriteLine($"outputs agree within {result.Tolerance:0e0}: {ratio.Count - result.OverTolerance} of {ratio.Count}");
             }
             return result.Passed ? ExitCodes.Success : ExitCodes.RunFailed;
