@@ -57,7 +57,7 @@ public sealed record BenchPytorchExportResult(
 /// </summary>
 public sealed class PytorchExportBenchmark
 {
-    /// <summary>The architectures always compared first: the issue's 121212, and the smallest and largest all-one-op networks.</summary>
+    /// <summary>The architectures always compared first: 121212 (the network of the reported gap), all-skip 111111 and all-conv3x3 333333.</summary>
     public static readonly IReadOnlyList<string> Always = ["121212", "111111", "333333"];
 
     private const string ScriptResource = "LatencyNas.Workflows.pytorch_export.py";
@@ -83,6 +83,7 @@ public sealed class PytorchExportBenchmark
         var settings = OrtSettings.From(device);
 
         string directory = Directory.CreateTempSubdirectory("latnas-vs-pytorch-").FullName;
+        string ModelFile(Architecture architecture, string exporter) => Path.Combine(directory, $"{architecture.Digits}.{exporter}.onnx");
         try
         {
             status?.Report($"exporting {architectures.Count} architectures ourselves");
@@ -90,9 +91,8 @@ public sealed class PytorchExportBenchmark
             foreach (var architecture in architectures)
             {
                 cancellation.ThrowIfCancellationRequested();
-                string ours = Path.Combine(directory, $"{architecture.Digits}.ours.onnx");
-                File.WriteAllBytes(ours, TorchOnnxModelSource.Instance.Export(device.RequestFor(space, architecture)));
-                jobs.Add($"{architecture.Digits}\t{ours}\t{Path.Combine(directory, $"{architecture.Digits}.pytorch.onnx")}");
+                File.WriteAllBytes(ModelFile(architecture, "ours"), TorchOnnxModelSource.Instance.Export(device.RequestFor(space, architecture)));
+                jobs.Add($"{architecture.Digits}\t{ModelFile(architecture, "ours")}\t{ModelFile(architecture, "pytorch")}");
             }
             string jobsFile = Path.Combine(directory, "jobs.tsv");
             File.WriteAllLines(jobsFile, jobs);
@@ -113,8 +113,7 @@ public sealed class PytorchExportBenchmark
             var results = new List<ExportComparisonRow>();
             foreach (var architecture in architectures)
             {
-                var row = Compare(architecture.Digits, Path.Combine(directory, $"{architecture.Digits}.ours.onnx"),
-                    Path.Combine(directory, $"{architecture.Digits}.pytorch.onnx"), settings, request.Repeats, cancellation);
+                var row = Compare(architecture.Digits, ModelFile(architecture, "ours"), ModelFile(architecture, "pytorch"), settings, request.Repeats, cancellation);
                 results.Add(row);
                 rows?.Report(row);
             }
