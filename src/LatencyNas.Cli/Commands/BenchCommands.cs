@@ -12,6 +12,7 @@ internal static class BenchCommands
     {
         var bench = new Command("bench", "Measure the tool's own speed and the figures the README reports.");
         bench.Subcommands.Add(Export());
+        bench.Subcommands.Add(ExportVsPytorch());
         bench.Subcommands.Add(Profile());
         bench.Subcommands.Add(Predict());
         bench.Subcommands.Add(Search());
@@ -104,6 +105,45 @@ internal static class BenchCommands
             Console.WriteLine($"export (module walk + protobuf):                  {Summary(result.Export)}");
             Console.WriteLine($"mean model size: {result.MeanModelKiB:F0} KiB");
             return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private static Command ExportVsPytorch()
+    {
+        var deviceOption = LatnasOptions.Text("--device", "Device both exports run on (an onnxruntime descriptor); its dataset and batch are the networks'.", ProfileCommands.DefaultDevice);
+        var countOption = LatnasOptions.Count(60, $"Architectures: {string.Join(", ", PytorchExportBenchmark.Always)}, then distinct ones drawn uniformly at random.");
+        var seedOption = LatnasOptions.Seed();
+        var repeatsOption = LatnasOptions.Repeats(40, "Paired rounds per architecture (a visit to each export, back to back).");
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("export-vs-pytorch",
+            $"ONNX Runtime time of our ONNX export over PyTorch's export of the same NB201 network (same weights, outputs checked to agree); needs {BenchPytorchExportRequest.DefaultPython} with PyTorch.")
+        {
+            deviceOption, countOption, seedOption, repeatsOption, jsonOption,
+        };
+        command.SetHandler(async (parse, cancellation) =>
+        {
+            bool json = parse.GetValue(jsonOption);
+            var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
+            var table = new StreamingTable(json ? Console.Error : Console.Out, "arch", "nodes ours / pytorch", "ours ms", "pytorch ms", "ratio", "fastest ratio", "control", "max |Δ|");
+            var rows = new Synchronous<ExportComparisonRow>(r => table.Row(r.Ops, $"{r.OurNodes} / {r.PytorchNodes}", $"{r.OursMs:F3}", $"{r.PytorchMs:F3}",
+                $"{r.Ratio:F3}", $"{r.FastestRatio:F3}", $"{r.ControlRatio:F3}", $"{r.MaxAbsDifference:0.0e0}"));
+            var result = await new PytorchExportBenchmark().RunAsync(new BenchPytorchExportRequest(parse.GetValue(deviceOption)!, parse.GetValue(countOption),
+                parse.GetValue(seedOption), parse.GetValue(repeatsOption)), status, rows, cancellation);
+            if (json)
+            {
+                Json.Write(result);
+            }
+            else
+            {
+                var ratio = result.Ratio;
+                Console.WriteLine($"ours / PyTorch {result.Torch} export on {result.Device} ({result.Setting}, {result.Cpu}): median {ratio.Median:F3}, p90 {result.RatioP90:F3}, " +
+                                  $"range {ratio.Min:F3}–{ratio.Max:F3}; {result.AtMostOne} of {ratio.Count} at most 1.00");
+                Console.WriteLine($"control (PyTorch's export over itself): median {result.Control.Median:F3}, range {result.Control.Min:F3}–{result.Control.Max:F3}; " +
+                                  $"noise ±{result.Noise:F3} (p90); {result.WithinNoise} of {ratio.Count} at most 1 + noise");
+                Console.WriteLine($"outputs agree within {result.Tolerance:0e0}: {ratio.Count - result.OverTolerance} of {ratio.Count}");
+            }
+            return result.Passed ? ExitCodes.Success : ExitCodes.RunFailed;
         });
         return command;
     }

@@ -118,6 +118,9 @@ public sealed class OrtTimedSession : ITimedModel
         return Stopwatch.GetElapsedTime(before).TotalMilliseconds;
     }
 
+    /// <summary>A copy of the first output of the last run (on the session's fixed seeded input).</summary>
+    public float[] FirstOutput() => _outputs[0].GetTensorDataAsSpan<float>().ToArray();
+
     /// <summary>Cancellation also stops a run in flight (RunOptions.Terminate).</summary>
     public IDisposable StopRunsOn(CancellationToken cancellation) => cancellation.Register(() => _runOptions.Terminate = true);
 
