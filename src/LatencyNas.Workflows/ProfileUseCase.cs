@@ -76,6 +76,11 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
         {
             device = device with { Name = DeviceName.Check(rename, "--device-name") };
         }
+        if (!request.Space.Datasets.Contains(device.Dataset))
+        {
+            throw new InvalidInputException(
+                $"Device '{device.Name}' is set up for dataset {device.Dataset.Name}; {request.Space.Name} networks are built for {string.Join(", ", request.Space.Datasets.Select(d => d.Name))}.");
+        }
         var architectures = request.Architectures.Resolve(request.Space, ProfileRequest.DefaultCount);
         foreach (var (name, seconds) in new[] { ("timeout", (double?)request.TimeoutSeconds), ("max-seconds", request.MaxSeconds), ("warmup-seconds", request.WarmupSeconds) })
         {

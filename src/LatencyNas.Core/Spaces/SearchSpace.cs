@@ -39,7 +39,7 @@ public abstract class SearchSpace
                 ? AtIndex(index)
                 : throw new InvalidInputException($"'{text}' is not an index: expected '#' and a number, e.g. #1234.");
         }
-        if (text.Length == Decisions.Count && text.All(char.IsAsciiDigit))
+        if (text.Length > 0 && text.All(char.IsAsciiDigit))
         {
             return FromDigits(text);
         }

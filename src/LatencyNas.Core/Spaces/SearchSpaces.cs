@@ -1,3 +1,4 @@
+using LatencyNas.Core.Spaces.Fbnet;
 using LatencyNas.Core.Spaces.Nb201;
 
 namespace LatencyNas.Core.Spaces;
@@ -5,7 +6,7 @@ namespace LatencyNas.Core.Spaces;
 /// <summary>The search spaces the tool knows, by name.</summary>
 public static class SearchSpaces
 {
-    private static readonly SearchSpace[] Known = [Nb201Space.Instance];
+    private static readonly SearchSpace[] Known = [Nb201Space.Instance, FbnetSpace.Instance];
 
     public static IReadOnlyList<SearchSpace> All => Known;
 

@@ -26,7 +26,7 @@ public sealed class Nb201Space : SearchSpace
 
     public override IReadOnlyList<Decision> Decisions { get; }
 
-    public override IReadOnlyList<Dataset> Datasets => Dataset.All;
+    public override IReadOnlyList<Dataset> Datasets { get; } = [Dataset.Cifar10, Dataset.Cifar100, Dataset.ImageNet16_120];
 
     public override bool HasIndex => true;
 

@@ -1,0 +1,170 @@
+namespace LatencyNas.Core.Spaces.Fbnet;
+
+/// <summary>One FBNet block choice: a K×K inverted bottleneck with expansion E in G groups, or a skip.</summary>
+public sealed record FbnetBlock(string Name, int Kernel, int Expansion, int Groups)
+{
+    public bool IsSkip => Kernel == 0;
+}
+
+/// <summary>
+/// HW-NAS-Bench's FBNet space: 22 searchable layers in 7 stages of [1,4,4,4,4,4,1] layers with
+/// widths [16,24,32,64,112,184,352], each layer one of 9 blocks (9^22 ≈ 9.8·10^20 members). A
+/// 3×3 stem conv (3→16) with BN and ReLU before, and a 1×1 conv head (352→1504 on CIFAR, →1984 on
+/// ImageNet) with BN, ReLU, global pooling and a linear classifier after. The first layer of a
+/// stage takes the stage's stride and the previous width; the others keep both.
+/// </summary>
+public sealed class FbnetSpace : SearchSpace
+{
+    public static IReadOnlyList<int> LayersPerStage { get; } = [1, 4, 4, 4, 4, 4, 1];
+
+    public static IReadOnlyList<int> StageWidths { get; } = [16, 24, 32, 64, 112, 184, 352];
+
+    public const int StemWidth = 16;
+
+    /// <summary>The 9 blocks, in digit order.</summary>
+    public static IReadOnlyList<FbnetBlock> Blocks { get; } =
+    [
+        new("k3_e1", 3, 1, 1), new("k3_e1_g2", 3, 1, 2), new("k3_e3", 3, 3, 1), new("k3_e6", 3, 6, 1),
+        new("k5_e1", 5, 1, 1), new("k5_e1_g2", 5, 1, 2), new("k5_e3", 5, 3, 1), new("k5_e6", 5, 6, 1),
+        new("skip", 0, 1, 1),
+    ];
+
+    public static FbnetSpace Instance { get; } = new();
+
+    private FbnetSpace()
+    {
+        var decisions = new List<Decision>();
+        var names = Blocks.Select(b => b.Name).ToArray();
+        for (int stage = 0; stage < LayersPerStage.Count; stage++)
+        {
+            for (int layer = 0; layer < LayersPerStage[stage]; layer++)
+            {
+                decisions.Add(new Decision($"s{stage + 1}.{layer + 1} ({StageWidths[stage]} ch)", names));
+            }
+        }
+        Decisions = decisions;
+    }
+
+    public override string Name => "fbnet";
+
+    public override IReadOnlyList<Decision> Decisions { get; }
+
+    public override IReadOnlyList<Dataset> Datasets { get; } = [Dataset.Cifar10, Dataset.Cifar100, Dataset.ImageNet];
+
+    /// <summary>Stage strides: the stem's then each stage's first layer's, on 32×32 CIFAR or 224×224 ImageNet inputs.</summary>
+    public static (int Stem, IReadOnlyList<int> Stages) Strides(Dataset dataset) => IsImageNet(dataset)
+        ? (2, [1, 2, 2, 2, 1, 2, 1])
+        : (1, [1, 1, 2, 2, 1, 2, 1]);
+
+    /// <summary>The head conv's width: 1504 on CIFAR, 1984 on ImageNet.</summary>
+    public static int HeadWidth(Dataset dataset) => IsImageNet(dataset) ? 1984 : 1504;
+
+    private static bool IsImageNet(Dataset dataset) => dataset.Resolution > 64;
+
+    /// <summary>The long form: the blocks' names, '-' between layers and '/' between stages, e.g. <c>k3_e1/k3_e3-skip-k5_e6-skip/…</c>.</summary>
+    public override string Format(Architecture architecture)
+    {
+        var stages = new List<string>();
+        int layer = 0;
+        foreach (int count in LayersPerStage)
+        {
+            stages.Add(string.Join('-', Enumerable.Range(layer, count).Select(l => Blocks[architecture[l]].Name)));
+            layer += count;
+        }
+        return string.Join('/', stages);
+    }
+
+    protected override Architecture ParseLongForm(string text)
+    {
+        string expected = $"expected 22 digits 0-8 (one block per layer: {string.Join(", ", Blocks.Select((b, i) => $"{i} {b.Name}"))}) " +
+                          "or the block names with '-' between layers and '/' between the 7 stages of 1,4,4,4,4,4,1 layers";
+        string[] stages = text.Split('/');
+        if (stages.Length != LayersPerStage.Count)
+        {
+            throw new InvalidInputException($"'{text}' is not an {Name} architecture: {expected}.");
+        }
+        var digits = new List<char>();
+        for (int stage = 0; stage < stages.Length; stage++)
+        {
+            string[] layers = stages[stage].Split('-');
+            if (layers.Length != LayersPerStage[stage])
+            {
+                throw new InvalidInputException($"'{text}': stage {stage + 1} has {layers.Length} layers; it has {LayersPerStage[stage]} in {Name}.");
+            }
+            foreach (string layer in layers)
+            {
+                int block = Blocks.ToList().FindIndex(b => b.Name == layer.Trim());
+                if (block < 0)
+                {
+                    throw new InvalidInputException($"'{text}': '{layer}' is not a block; blocks are {string.Join(", ", Blocks.Select(b => b.Name))}.");
+                }
+                digits.Add((char)('0' + block));
+            }
+        }
+        return FromDigits(new string(digits.ToArray()));
+    }
+
+    /// <summary>
+    /// Analytic parameters and MACs, as the network holds and runs them: convolutions have no bias,
+    /// BatchNorm has two affine terms per channel, the linear layer a weight matrix and bias. MACs
+    /// count convolutions and the linear layer only (BN, ReLU, additions, shuffles and pooling count zero).
+    /// Extra features: each stage's MACs (millions) and its count of skipped layers.
+    /// </summary>
+    public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset)
+    {
+        var (stemStride, stageStrides) = Strides(dataset);
+        int resolution = dataset.Resolution / stemStride;
+        long parameters = Convolution(dataset.Channels, StemWidth, 3, 1) + BatchNorm(StemWidth);
+        long macs = Convolution(dataset.Channels, StemWidth, 3, 1) * resolution * resolution;
+        var extra = new List<KeyValuePair<string, double>>();
+        int width = StemWidth;
+        int layer = 0;
+        for (int stage = 0; stage < LayersPerStage.Count; stage++)
+        {
+            long stageMacs = 0;
+            int skipped = 0;
+            for (int i = 0; i < LayersPerStage[stage]; i++, layer++)
+            {
+                int stride = i == 0 ? stageStrides[stage] : 1;
+                int output = StageWidths[stage];
+                int outResolution = resolution / stride;
+                var (blockParameters, blockMacs) = Block(Blocks[architecture[layer]], width, output, stride, resolution, outResolution);
+                parameters += blockParameters;
+                stageMacs += blockMacs;
+                skipped += Blocks[architecture[layer]].IsSkip ? 1 : 0;
+                (width, resolution) = (output, outResolution);
+            }
+            macs += stageMacs;
+            extra.Add(new($"stage{stage + 1}_macs_m", stageMacs / 1e6));
+            extra.Add(new($"stage{stage + 1}_skips", skipped));
+        }
+        int head = HeadWidth(dataset);
+        parameters += Convolution(width, head, 1, 1) + BatchNorm(head) + (long)head * dataset.Classes + dataset.Classes;
+        macs += Convolution(width, head, 1, 1) * resolution * resolution + (long)head * dataset.Classes;
+        var counts = Blocks.Select((b, i) => new KeyValuePair<string, int>(b.Name, architecture.Digits.Count(d => d - '0' == i))).ToArray();
+        return new ArchitectureFeatures(parameters, macs, counts, Disconnected: false, extra);
+    }
+
+    /// <summary>A block's parameters and MACs from <paramref name="input"/> to <paramref name="output"/> channels.</summary>
+    private static (long Parameters, long Macs) Block(FbnetBlock block, int input, int output, int stride, int inResolution, int outResolution)
+    {
+        long inArea = (long)inResolution * inResolution, outArea = (long)outResolution * outResolution;
+        if (block.IsSkip)
+        {
+            return input == output && stride == 1
+                ? (0, 0)
+                : (Convolution(input, output, 1, 1) + BatchNorm(output), Convolution(input, output, 1, 1) * outArea);
+        }
+        int middle = input * block.Expansion;
+        long expand = Convolution(input, middle, 1, block.Groups);
+        long depthwise = Convolution(middle, middle, block.Kernel, middle);
+        long project = Convolution(middle, output, 1, block.Groups);
+        return (expand + depthwise + project + BatchNorm(middle) * 2 + BatchNorm(output),
+            expand * inArea + (depthwise + project) * outArea);
+    }
+
+    /// <summary>Weights of a bias-free convolution in <paramref name="groups"/> groups.</summary>
+    private static long Convolution(int input, int output, int kernel, int groups) => (long)input / groups * output * kernel * kernel;
+
+    private static long BatchNorm(int channels) => 2L * channels;
+}
