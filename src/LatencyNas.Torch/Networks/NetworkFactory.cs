@@ -61,11 +61,24 @@ public static class NetworkFactory
         ArgumentNullException.ThrowIfNull(build);
         lock (SeedLock)
         {
-            torch.manual_seed(seed);
-            var network = build();
+            var network = BuildUnderSeed(build, seed);
             CalibrateBatchNorm(network, channels, resolution);
             network.eval();
             return network;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="build"/> right after seeding libtorch's global generator, holding the
+    /// lock that every seeded build holds, so that no other build draws in between.
+    /// </summary>
+    internal static T BuildUnderSeed<T>(Func<T> build, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        lock (SeedLock)
+        {
+            torch.manual_seed(seed);
+            return build();
         }
     }
 
