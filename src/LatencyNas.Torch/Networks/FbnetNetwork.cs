@@ -81,7 +81,7 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
 
     public int InputResolution => ImageNet ? ImageNetResolution : CifarResolution;
 
-    /// <summary>The block of each digit; null is invalid input.</summary>
+    /// <summary>The block each digit selects, layer by layer.</summary>
     public static IReadOnlyList<FbnetBlockSpec> ParseDigits(string digits)
     {
         ArgumentNullException.ThrowIfNull(digits);
