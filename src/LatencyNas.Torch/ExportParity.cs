@@ -17,7 +17,17 @@ public static class ExportParity
     public static ParityResult Check(SearchSpace space, Architecture architecture, Dataset dataset, int seed, int batchSize = 1)
     {
         using var network = NetworkFactory.Create(space, architecture, dataset, seed);
-        var options = NetworkFactory.ExportOptions(dataset, batchSize);
+        var (maxDifference, maxOutput) = Compare(network, NetworkFactory.ExportOptions(dataset, batchSize), seed);
+        return new ParityResult(architecture, dataset, batchSize, maxDifference, maxOutput);
+    }
+
+    /// <summary>
+    /// Exports <paramref name="network"/> (in eval mode) and runs one random input drawn from
+    /// <paramref name="seed"/> through it and through ONNX Runtime on the exported bytes.
+    /// </summary>
+    /// <returns>The largest absolute difference between the two outputs, and the largest absolute TorchSharp output.</returns>
+    public static (double MaxAbsDifference, double MaxAbsOutput) Compare(TorchSharp.torch.nn.Module<Tensor, Tensor> network, OnnxExportOptions options, int seed)
+    {
         byte[] model = OnnxExporter.Export(network, options);
 
         using var generator = new TorchSharp.torch.Generator((ulong)seed + 1);
@@ -41,7 +51,7 @@ public static class ExportParity
             maxDifference = Math.Max(maxDifference, Math.Abs((double)expected[i] - actual[i]));
             maxOutput = Math.Max(maxOutput, Math.Abs((double)expected[i]));
         }
-        return new ParityResult(architecture, dataset, batchSize, maxDifference, maxOutput);
+        return (maxDifference, maxOutput);
     }
 
     private static float[] RunOnnxRuntime(byte[] model, OnnxExportOptions options, float[] input)

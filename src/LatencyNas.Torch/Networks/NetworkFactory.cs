@@ -50,7 +50,42 @@ public static class NetworkFactory
         return OnnxExporter.Export(network, ExportOptions(dataset, batchSize));
     }
 
+    /// <summary>
+    /// What <see cref="Create"/> does for a network built elsewhere: constructs it under
+    /// <paramref name="seed"/>, calibrates its BatchNorm on one seeded random batch of
+    /// [<paramref name="channels"/>, <paramref name="resolution"/>, <paramref name="resolution"/>]
+    /// items and puts it in eval mode.
+    /// </summary>
+    internal static Module<Tensor, Tensor> CreateSeeded(Func<Module<Tensor, Tensor>> build, int channels, int resolution, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        lock (SeedLock)
+        {
+            var network = BuildUnderSeed(build, seed);
+            CalibrateBatchNorm(network, channels, resolution);
+            network.eval();
+            return network;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="build"/> right after seeding libtorch's global generator, holding the
+    /// lock that every seeded build holds, so that no other build draws in between.
+    /// </summary>
+    internal static T BuildUnderSeed<T>(Func<T> build, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        lock (SeedLock)
+        {
+            torch.manual_seed(seed);
+            return build();
+        }
+    }
+
     private static void CalibrateBatchNorm(Module<Tensor, Tensor> network, Dataset dataset)
+        => CalibrateBatchNorm(network, dataset.Channels, dataset.Resolution);
+
+    private static void CalibrateBatchNorm(Module<Tensor, Tensor> network, int channels, int resolution)
     {
         const int CalibrationBatch = 16;
         var norms = network.modules().OfType<BatchNorm2d>().ToArray();
@@ -59,7 +94,7 @@ public static class NetworkFactory
             foreach (var norm in norms)
             {
                 // Non-trivial affine terms (a fresh BatchNorm has scale 1 and shift 0), slightly
-                // contracting so that rounding errors do not grow through 17 blocks.
+                // contracting so that rounding errors do not grow through the network's many blocks.
                 norm.weight!.uniform_(0.2, 0.5);
                 norm.bias!.uniform_(-0.1, 0.1);
                 norm.momentum = null; // cumulative average: after one batch the running statistics equal that batch's
@@ -69,7 +104,7 @@ public static class NetworkFactory
         using (torch.no_grad())
         using (var scope = NewDisposeScope())
         {
-            network.forward(torch.randn(CalibrationBatch, dataset.Channels, dataset.Resolution, dataset.Resolution));
+            network.forward(torch.randn(CalibrationBatch, channels, resolution, resolution));
         }
         foreach (var norm in norms)
         {

@@ -8,8 +8,8 @@ namespace LatencyNas.Torch.Onnx;
 
 /// <summary>
 /// Accumulates the nodes and initializers of one ONNX graph while <see cref="OnnxExporter"/> walks
-/// a TorchSharp module tree. Standard layers (Sequential, Conv2d, BatchNorm2d, ReLU, AvgPool2d,
-/// AdaptiveAvgPool2d(1), Linear, Identity) are translated here from their public properties and
+/// a TorchSharp module tree. Standard layers (Sequential, Conv2d including grouped and depthwise,
+/// BatchNorm2d, ReLU, AvgPool2d, AdaptiveAvgPool2d(1), Linear, Identity) are translated here from their public properties and
 /// parameters; composite modules describe their own wiring through <see cref="IOnnxExportable"/>.
 /// The same computation is written once: a node with the operator, inputs and attributes of one
 /// already written (the ReLU that every edge leaving a cell node applies to it) is not written
@@ -21,6 +21,7 @@ public sealed class OnnxGraphBuilder
     private readonly Dictionary<nn.Module, string> _modulePaths = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, int> _nameCounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _computed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _int64Constants = new(StringComparer.Ordinal);
     private string? _zeroScalar;
 
     internal OnnxGraphBuilder(GraphProto graph, nn.Module root)
@@ -87,6 +88,22 @@ public sealed class OnnxGraphBuilder
             _zeroScalar = Initializer("zero", zero);
         }
         return Node("Mul", [like, _zeroScalar], hint);
+    }
+
+    /// <summary>
+    /// ShuffleNet's channel shuffle of <paramref name="groups"/> groups on an [N, C, H, W] value of
+    /// known C, H and W: Reshape to [N, G, C/G, H, W], swap dims 1 and 2, Reshape back. The batch
+    /// dimension is written as 0 (copied from the input), so the same graph serves any batch size.
+    /// </summary>
+    public string ChannelShuffle(string input, long groups, long channels, long height, long width, string hint)
+    {
+        if (groups < 1 || channels % groups != 0)
+        {
+            throw new ArgumentException($"{channels} channels cannot be shuffled in {groups} groups.", nameof(groups));
+        }
+        string grouped = Node("Reshape", [input, Int64Constant([0, groups, channels / groups, height, width])], hint);
+        string swapped = Node("Transpose", [grouped], hint, Attribute("perm", [0L, 2, 1, 3, 4]));
+        return Node("Reshape", [swapped, Int64Constant([0, channels, height, width])], hint);
     }
 
     /// <summary>Flattens [N, C, 1, 1] (or any [N, ...]) to [N, features].</summary>
@@ -217,6 +234,23 @@ public sealed class OnnxGraphBuilder
         };
         proto.Dims.AddRange(contiguous.shape);
         _graph.Initializer.Add(proto);
+        return name;
+    }
+
+    /// <summary>A 1-D int64 initializer (a shape operand); equal constants share one initializer.</summary>
+    private string Int64Constant(IReadOnlyList<long> values)
+    {
+        string key = string.Join(",", values);
+        if (_int64Constants.TryGetValue(key, out string? existing))
+        {
+            return existing;
+        }
+        string name = UniqueName("const/int64");
+        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        proto.Dims.Add(values.Count);
+        proto.Int64Data.AddRange(values);
+        _graph.Initializer.Add(proto);
+        _int64Constants[key] = name;
         return name;
     }
 

@@ -23,6 +23,16 @@ public class NetworkFactoryTests
         }
     }
 
+    [Theory]
+    [InlineData("333333", 220_119_680)]
+    [InlineData("111111", 7_783_040)]
+    public void Counted_module_macs_equal_the_reference_figures(string digits, long macs)
+    {
+        using var network = NetworkFactory.BuildUnderSeed(() => new Nb201Network(Space.Parse(digits), Dataset.Cifar10), seed: 0);
+        network.eval();
+        Assert.Equal(macs, ModuleMacs.Count(network, [3, 32, 32]));
+    }
+
     [Fact]
     public void Weights_are_fixed_by_the_seed()
     {
