@@ -1,3 +1,4 @@
+using LatencyNas.Core.Spaces.Fbnet;
 using LatencyNas.Torch.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,20 +9,11 @@ namespace LatencyNas.Torch.Networks;
 /// <summary>
 /// HW-NAS-Bench's FBNet network: a 3×3 stem, 22 searchable layers in 7 stages, a 1×1 head conv,
 /// global average pooling and a linear classifier. One digit per layer picks its block
-/// (see <see cref="FbnetBlockSpec"/>). The CIFAR variant (32×32 input) keeps the stem and the
+/// (see <see cref="FbnetSpace.Blocks"/>). The CIFAR variant (32×32 input) keeps the stem and the
 /// second stage at stride 1; the ImageNet variant (224×224) uses stride 2 in both and a wider head.
 /// </summary>
 public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
 {
-    public const int LayerCount = 22;
-    public const int StemChannels = 16;
-
-    public static IReadOnlyList<int> StageLayers { get; } = [1, 4, 4, 4, 4, 4, 1];
-    public static IReadOnlyList<int> StageChannels { get; } = [16, 24, 32, 64, 112, 184, 352];
-    public static IReadOnlyList<int> CifarStageStrides { get; } = [1, 1, 2, 2, 1, 2, 1];
-    public static IReadOnlyList<int> ImageNetStageStrides { get; } = [1, 2, 2, 2, 1, 2, 1];
-    public const int CifarHeadChannels = 1504;
-    public const int ImageNetHeadChannels = 1984;
     public const int CifarResolution = 32;
     public const int ImageNetResolution = 224;
 
@@ -46,26 +38,25 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
         Classes = classes;
         ImageNet = imagenet;
 
-        int stemStride = imagenet ? 2 : 1;
-        stem = ConvBnRelu(3, StemChannels, 3, stemStride);
+        var (stemStride, strides) = FbnetSpace.Strides(imagenet);
+        stem = ConvBnRelu(3, FbnetSpace.StemWidth, 3, stemStride);
         long resolution = ConvOutputSize(InputResolution, stemStride);
 
-        var strides = imagenet ? ImageNetStageStrides : CifarStageStrides;
         layers = new ModuleList<Module<Tensor, Tensor>>();
-        int inChannels = StemChannels;
+        int inChannels = FbnetSpace.StemWidth;
         int layer = 0;
-        for (int stage = 0; stage < StageLayers.Count; stage++)
+        for (int stage = 0; stage < FbnetSpace.LayersPerStage.Count; stage++)
         {
-            for (int i = 0; i < StageLayers[stage]; i++, layer++)
+            for (int i = 0; i < FbnetSpace.LayersPerStage[stage]; i++, layer++)
             {
                 int stride = i == 0 ? strides[stage] : 1;
-                layers.Add(CreateLayer(Blocks[layer], inChannels, StageChannels[stage], stride, resolution));
-                inChannels = StageChannels[stage];
+                layers.Add(CreateLayer(Blocks[layer], inChannels, FbnetSpace.StageWidths[stage], stride, resolution));
+                inChannels = FbnetSpace.StageWidths[stage];
                 resolution = ConvOutputSize(resolution, stride);
             }
         }
-        int headChannels = imagenet ? ImageNetHeadChannels : CifarHeadChannels;
-        head = ConvBnRelu(StageChannels[^1], headChannels, 1, 1);
+        int headChannels = FbnetSpace.HeadWidth(imagenet);
+        head = ConvBnRelu(FbnetSpace.StageWidths[^1], headChannels, 1, 1);
         global_pooling = AdaptiveAvgPool2d(1);
         classifier = Linear(headChannels, classes);
         RegisterComponents();
@@ -85,11 +76,12 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
     public static IReadOnlyList<FbnetBlockSpec> ParseDigits(string digits)
     {
         ArgumentNullException.ThrowIfNull(digits);
-        if (digits.Length != LayerCount || digits.Any(c => c is < '0' or > '8'))
+        int layers = FbnetSpace.Instance.Decisions.Count;
+        if (digits.Length != layers || digits.Any(c => c < '0' || c - '0' >= FbnetSpace.Blocks.Count))
         {
-            throw new ArgumentException($"An FBNet architecture is {LayerCount} digits 0–8 (one block per layer), not '{digits}'.", nameof(digits));
+            throw new ArgumentException($"An FBNet architecture is {layers} digits 0–8 (one block per layer), not '{digits}'.", nameof(digits));
         }
-        return digits.Select(c => FbnetBlockSpec.OfDigit(c - '0')).ToArray();
+        return digits.Select(c => FbnetSpace.Blocks[c - '0']).ToArray();
     }
 
     public override Tensor forward(Tensor input)
@@ -131,30 +123,6 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
         ("conv", Conv2d(inChannels, outChannels, kernel, stride: stride, padding: kernel / 2, groups: groups, bias: false)),
         ("bn", BatchNorm2d(outChannels)),
         ("relu", ReLU()));
-}
-
-/// <summary>One FBNet layer choice: kernel size, expansion ratio and groups of an inverted residual block, or a skip.</summary>
-public sealed record FbnetBlockSpec(string Name, int Kernel, int Expansion, int Groups)
-{
-    /// <summary>The blocks of digits 0–8 in HW-NAS-Bench's order.</summary>
-    public static IReadOnlyList<FbnetBlockSpec> All { get; } =
-    [
-        new("k3_e1", 3, 1, 1),
-        new("k3_e1_g2", 3, 1, 2),
-        new("k3_e3", 3, 3, 1),
-        new("k3_e6", 3, 6, 1),
-        new("k5_e1", 5, 1, 1),
-        new("k5_e1_g2", 5, 1, 2),
-        new("k5_e3", 5, 3, 1),
-        new("k5_e6", 5, 6, 1),
-        new("skip", 0, 0, 0),
-    ];
-
-    public bool IsSkip => Kernel == 0;
-
-    public static FbnetBlockSpec OfDigit(int digit) => All[digit];
-
-    public override string ToString() => Name;
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Fbnet;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Torch.Onnx;
 using TorchSharp;
@@ -16,7 +17,7 @@ public static class NetworkFactory
     private static readonly Lock SeedLock = new();
 
     /// <summary>Whether networks of <paramref name="space"/> can be built (and so exported, measured and scored).</summary>
-    public static bool Supports(SearchSpace space) => space is Nb201Space;
+    public static bool Supports(SearchSpace space) => space is Nb201Space or FbnetSpace;
 
     /// <summary>
     /// Creates the network and fixes its weights from <paramref name="seed"/>. BatchNorm running
@@ -32,6 +33,7 @@ public static class NetworkFactory
             Module<Tensor, Tensor> network = space switch
             {
                 Nb201Space => new Nb201Network(architecture, dataset),
+                FbnetSpace => new FbnetNetwork(architecture.Digits, dataset.Classes, FbnetSpace.UsesImageNetLayout(dataset)),
                 _ => throw new InvalidInputException($"No TorchSharp network builder exists for space '{space.Name}'."),
             };
             CalibrateBatchNorm(network, dataset);

@@ -204,4 +204,19 @@ public class FbnetNetworkTests
         using var input = zeros(1, 6, 2, 2);
         Assert.Throws<ArgumentException>(() => shuffle.forward(input));
     }
+
+    [Fact]
+    public void The_space_s_analytic_counts_equal_the_factory_built_network_s_real_ones()
+    {
+        var space = LatencyNas.Core.Spaces.Fbnet.FbnetSpace.Instance;
+        foreach (var (architecture, dataset) in space.SampleDistinct(6, seed: 11).Select(a => (a, LatencyNas.Core.Spaces.Dataset.Cifar10))
+                     .Append((space.Parse("1526374801526374801528"), LatencyNas.Core.Spaces.Dataset.Cifar100))
+                     .Append((space.Parse("0123456780123456780123"), LatencyNas.Core.Spaces.Dataset.ImageNet)))
+        {
+            using var network = NetworkFactory.Create(space, architecture, dataset);
+            var features = space.Features(architecture, dataset);
+            Assert.Equal(features.Parameters, network.parameters().Sum(p => p.numel()));
+            Assert.Equal(features.Macs, ModuleMacs.Count(network, [3, dataset.Resolution, dataset.Resolution]));
+        }
+    }
 }

@@ -1,7 +1,7 @@
 namespace LatencyNas.Core.Spaces.Fbnet;
 
 /// <summary>One FBNet block choice: a K×K inverted bottleneck with expansion E in G groups, or a skip.</summary>
-public sealed record FbnetBlock(string Name, int Kernel, int Expansion, int Groups)
+public sealed record FbnetBlockSpec(string Name, int Kernel, int Expansion, int Groups)
 {
     public bool IsSkip => Kernel == 0;
 }
@@ -22,7 +22,7 @@ public sealed class FbnetSpace : SearchSpace
     public const int StemWidth = 16;
 
     /// <summary>The 9 blocks, in digit order.</summary>
-    public static IReadOnlyList<FbnetBlock> Blocks { get; } =
+    public static IReadOnlyList<FbnetBlockSpec> Blocks { get; } =
     [
         new("k3_e1", 3, 1, 1), new("k3_e1_g2", 3, 1, 2), new("k3_e3", 3, 3, 1), new("k3_e6", 3, 6, 1),
         new("k5_e1", 5, 1, 1), new("k5_e1_g2", 5, 1, 2), new("k5_e3", 5, 3, 1), new("k5_e6", 5, 6, 1),
@@ -51,15 +51,16 @@ public sealed class FbnetSpace : SearchSpace
 
     public override IReadOnlyList<Dataset> Datasets { get; } = [Dataset.Cifar10, Dataset.Cifar100, Dataset.ImageNet];
 
-    /// <summary>Stage strides: the stem's then each stage's first layer's, on 32×32 CIFAR or 224×224 ImageNet inputs.</summary>
-    public static (int Stem, IReadOnlyList<int> Stages) Strides(Dataset dataset) => IsImageNet(dataset)
+    /// <summary>Whether a network for the dataset takes ImageNet's layout (224×224 input) rather than CIFAR's (32×32).</summary>
+    public static bool UsesImageNetLayout(Dataset dataset) => dataset.Resolution > 64;
+
+    /// <summary>Stage strides: the stem's then each stage's first layer's, for CIFAR's or ImageNet's layout.</summary>
+    public static (int Stem, IReadOnlyList<int> Stages) Strides(bool imageNet) => imageNet
         ? (2, [1, 2, 2, 2, 1, 2, 1])
         : (1, [1, 1, 2, 2, 1, 2, 1]);
 
     /// <summary>The head conv's width: 1504 on CIFAR, 1984 on ImageNet.</summary>
-    public static int HeadWidth(Dataset dataset) => IsImageNet(dataset) ? 1984 : 1504;
-
-    private static bool IsImageNet(Dataset dataset) => dataset.Resolution > 64;
+    public static int HeadWidth(bool imageNet) => imageNet ? 1984 : 1504;
 
     /// <summary>The long form: the blocks' names, '-' between layers and '/' between stages, e.g. <c>k3_e1/k3_e3-skip-k5_e6-skip/…</c>.</summary>
     public override string Format(Architecture architecture)
@@ -112,7 +113,8 @@ public sealed class FbnetSpace : SearchSpace
     /// </summary>
     public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset)
     {
-        var (stemStride, stageStrides) = Strides(dataset);
+        bool imageNet = UsesImageNetLayout(dataset);
+        var (stemStride, stageStrides) = Strides(imageNet);
         int resolution = dataset.Resolution / stemStride;
         long parameters = Convolution(dataset.Channels, StemWidth, 3, 1) + BatchNorm(StemWidth);
         long macs = Convolution(dataset.Channels, StemWidth, 3, 1) * resolution * resolution;
@@ -138,7 +140,7 @@ public sealed class FbnetSpace : SearchSpace
             extra.Add(new($"stage{stage + 1}_macs_m", stageMacs / 1e6));
             extra.Add(new($"stage{stage + 1}_skips", skipped));
         }
-        int head = HeadWidth(dataset);
+        int head = HeadWidth(imageNet);
         parameters += Convolution(width, head, 1, 1) + BatchNorm(head) + (long)head * dataset.Classes + dataset.Classes;
         macs += Convolution(width, head, 1, 1) * resolution * resolution + (long)head * dataset.Classes;
         var counts = Blocks.Select((b, i) => new KeyValuePair<string, int>(b.Name, architecture.Digits.Count(d => d - '0' == i))).ToArray();
@@ -146,7 +148,7 @@ public sealed class FbnetSpace : SearchSpace
     }
 
     /// <summary>A block's parameters and MACs from <paramref name="input"/> to <paramref name="output"/> channels.</summary>
-    private static (long Parameters, long Macs) Block(FbnetBlock block, int input, int output, int stride, int inResolution, int outResolution)
+    private static (long Parameters, long Macs) Block(FbnetBlockSpec block, int input, int output, int stride, int inResolution, int outResolution)
     {
         long inArea = (long)inResolution * inResolution, outArea = (long)outResolution * outResolution;
         if (block.IsSkip)
