@@ -57,7 +57,7 @@ public sealed class AdaptUseCase
         var methods = request.MethodsToRun;
         using var store = request.Store.OpenExisting();
         var proxy = StoredLatencies.Load(store, request.Proxy, request.Space);
-        var targets = StoredLatencies.Resolve(store, request.Targets).Where(t => t != proxy.Device)
+        var targets = StoredLatencies.Resolve(store, request.Targets, request.Space).Where(t => t != proxy.Device)
             .Select(t => StoredLatencies.Load(store, t, request.Space)).ToList();
         if (targets.Count == 0)
         {

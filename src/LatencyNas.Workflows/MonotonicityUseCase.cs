@@ -34,7 +34,7 @@ public sealed class MonotonicityUseCase
     public MonotonicityResult Run(MonotonicityRequest request)
     {
         using var store = request.Store.OpenExisting();
-        var names = StoredLatencies.Resolve(store, request.Devices);
+        var names = StoredLatencies.Resolve(store, request.Devices, request.Space);
         if (names.Count < 2)
         {
             throw new InvalidInputException("Monotonicity compares at least two devices.");

@@ -42,7 +42,7 @@ public sealed class ReportUseCase
             throw new InvalidInputException($"--out '{request.Out}' is a file; a report is a folder.");
         }
         using var store = request.Store.OpenExisting();
-        var names = StoredLatencies.Resolve(store, request.Devices);
+        var names = StoredLatencies.Resolve(store, request.Devices, request.Space);
         if (names.Count < 2)
         {
             throw new InvalidInputException("A report compares at least two devices.");

@@ -54,9 +54,13 @@ public static class StoredLatencies
 
     /// <summary>Expands device patterns — names, <c>all</c>, and <c>prefix*</c> — against the store, in order and without repeats.</summary>
     /// <exception cref="ProfileStoreException">A name the store does not hold, or a prefix that matches nothing.</exception>
-    public static IReadOnlyList<string> Resolve(ProfileStore store, IReadOnlyList<string> patterns)
+    /// <param name="space">
+    /// <c>all</c> and prefixes stand for the devices measured on this space only: one store holds the devices of
+    /// several spaces (the HELP tables of NB201 and FBNet), and not every device is measured on each.
+    /// </param>
+    public static IReadOnlyList<string> Resolve(ProfileStore store, IReadOnlyList<string> patterns, SearchSpace space)
     {
-        var known = store.Devices.List().Select(d => d.Device.Name).ToList();
+        var known = store.Devices.List().Where(d => store.Measurements.Protocols(d.Device, space).Count > 0).Select(d => d.Device.Name).ToList();
         var names = new List<string>();
         foreach (string pattern in patterns)
         {
@@ -67,7 +71,7 @@ public static class StoredLatencies
             else if (pattern.EndsWith('*'))
             {
                 var matches = known.Where(k => k.StartsWith(pattern[..^1], StringComparison.Ordinal)).ToList();
-                names.AddRange(matches.Count > 0 ? matches : throw new ProfileStoreException($"No device in {store.Path} matches '{pattern}'."));
+                names.AddRange(matches.Count > 0 ? matches : throw new ProfileStoreException($"No device in {store.Path} measured on {space.Name} matches '{pattern}'."));
             }
             else
             {

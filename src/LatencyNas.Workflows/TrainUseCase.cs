@@ -72,7 +72,7 @@ public sealed class EvaluateUseCase
     public EvaluateResult Run(EvaluateRequest request, IProgress<PredictorEvaluation>? rows = null, CancellationToken cancellation = default)
     {
         using var store = request.Store.OpenExisting();
-        var names = StoredLatencies.Resolve(store, request.Devices);
+        var names = StoredLatencies.Resolve(store, request.Devices, request.Space);
         var devices = names.Select(name => StoredLatencies.Load(store, name, request.Space)).ToList();
         var tooSmall = devices.Where(d => PredictorCatalog.TrainSizeFor(request.TrainSize, d.Count) is var size && (size < 2 || size >= d.Count)).ToList();
         if (tooSmall.Count > 0)

@@ -153,4 +153,20 @@ public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
         Assert.DoesNotContain("\n", error.Message);
         Assert.Empty(Directory.GetFiles(folder)); // no 0-byte plot, no temporary file
     }
+
+    [Fact]
+    public void One_store_holds_both_spaces_and_all_means_the_devices_measured_on_the_space_asked_for()
+    {
+        var store = real.Copy(_directory);
+        var fbnet = Core.Spaces.Fbnet.FbnetSpace.Instance;
+        var import = new ImportUseCase().Run(new ImportRequest(SharedData.File("fbnet_help_latency_ms.csv"), fbnet, Core.Spaces.Dataset.Cifar10, store,
+            ArchitectureColumn: "ops", Columns: ["pixel3", "raspi4", "gold_6226"]));
+        Assert.Equal(3, import.Columns.Count);
+
+        var onFbnet = new MonotonicityUseCase().Run(new MonotonicityRequest(["all"], fbnet, store, Bootstrap: 50));
+        Assert.Equal(["gold_6226", "pixel3", "raspi4"], onFbnet.Devices.Order());
+        Assert.Equal(5_000, onFbnet.Architectures);
+        var onNb201 = new MonotonicityUseCase().Run(new MonotonicityRequest(["all"], RealStore.Space, store, Bootstrap: 50));
+        Assert.Equal(["eyeriss", "fpga", "gold_6226", "pixel3", "raspi4", "tiny"], onNb201.Devices.Order());
+    }
 }
