@@ -78,7 +78,7 @@ internal static class LatnasOptions
 
     public static Option<string> Out(string description, bool required = true) => new("--out") { Description = description, Required = required };
 
-    public static ChoiceOption<PredictorModel> Model() => Choice("--model", "Predictor family (auto cross-validates the others and keeps the best).", PredictorModel.Auto,
+    public static ChoiceOption<PredictorModel> Model(PredictorModel defaultValue = PredictorModel.Auto) => Choice("--model", "Predictor family (auto cross-validates the others and keeps the best).", defaultValue,
         ("auto", PredictorModel.Auto), ("additive", PredictorModel.Additive), ("fasttree", PredictorModel.FastTree), ("lightgbm", PredictorModel.LightGbm));
 
     /// <summary>--method for a verb that uses one adapted model; "default" lets cross-validation on the K samples choose.</summary>

@@ -197,42 +197,47 @@ public sealed class BenchProfileUseCase(IDeviceRunnerFactory runners)
 }
 
 /// <param name="Repeats">Timed batch predictions per family.</param>
-public sealed record BenchPredictRequest(string Device, StoreLocation Store, int TrainSize = PredictorCatalog.DefaultTrainSize, int Repeats = 5);
+/// <param name="Count">Architectures in the batch where the space cannot be listed (a listable space predicts all its members).</param>
+public sealed record BenchPredictRequest(
+    string Device, StoreLocation Store, SearchSpace Space, int TrainSize = PredictorCatalog.DefaultTrainSize, int Repeats = 5, int Count = BenchPredictRequest.DefaultCount)
+{
+    public const int DefaultCount = 1_000_000;
+}
 
 public sealed record PredictThroughput(string Model, double ArchitecturesPerSecond, int Batch, double BatchMs, int TrainedOn, double TrainSeconds);
 
-public sealed record BenchPredictResult(string Device, IReadOnlyList<PredictThroughput> Models);
+public sealed record BenchPredictResult(string Device, string Space, IReadOnlyList<PredictThroughput> Models);
 
-/// <summary>Prediction throughput: architectures per second for a batch of the whole NB201 space, per predictor family.</summary>
+/// <summary>Prediction throughput: architectures per second for one batch — the whole space where it can be listed, else a uniform sample — per predictor family.</summary>
 public sealed class BenchPredictUseCase
 {
     public BenchPredictResult Run(BenchPredictRequest request, IProgress<PredictThroughput>? rows = null)
     {
-        var space = SearchSpaces.Get("nb201");
+        var space = request.Space;
         using var store = request.Store.OpenExisting();
         var data = StoredLatencies.Load(store, request.Device, space);
         var train = data.Split(request.TrainSize, 0).Train;
-        var all = space.Enumerate().ToList();
+        var batch = space.Size <= SearchStrategies.ListableSize ? space.Enumerate().ToList() : space.SampleDistinct(request.Count, 0);
         var results = new List<PredictThroughput>();
         foreach (var kind in new[] { ModelKind.Additive, ModelKind.FastTree, ModelKind.LightGbm })
         {
             var trainClock = Stopwatch.StartNew();
             var predictor = PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(kind), train, 0);
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
-            predictor.Predict(all); // warm-up
+            predictor.Predict(batch); // warm-up
             var seconds = new List<double>();
             for (int i = 0; i < request.Repeats; i++)
             {
                 var clock = Stopwatch.StartNew();
-                predictor.Predict(all);
+                predictor.Predict(batch);
                 seconds.Add(clock.Elapsed.TotalSeconds);
             }
             double median = Descriptive.Median(seconds);
-            var row = new PredictThroughput(predictor.Description, all.Count / median, all.Count, median * 1000, train.Count, trainSeconds);
+            var row = new PredictThroughput(predictor.Description, batch.Count / median, batch.Count, median * 1000, train.Count, trainSeconds);
             results.Add(row);
             rows?.Report(row);
         }
-        return new BenchPredictResult(data.Device, results);
+        return new BenchPredictResult(data.Device, space.Name, results);
     }
 }
 

@@ -29,6 +29,9 @@ public sealed record ScatterPoint(string Arch, string Ops, double ProxyMs, doubl
 public sealed record ScatterContent(string Proxy, string Target, IReadOnlyList<ScatterPoint> Points);
 
 /// <summary>What made a report: the command line (null when called from code), the LatencyNas version, the store's full path and the time (UTC).</summary>
+/// <summary>One curve of <see cref="ReportWriter.WriteProgress"/>: values at increasing counts.</summary>
+public sealed record ProgressSeries(string Label, IReadOnlyList<double> Counts, IReadOnlyList<double> Values);
+
 public sealed record ReportProvenance(string? CommandLine, string Version, string StorePath, DateTimeOffset CreatedUtc);
 
 /// <summary>What one report shows; no fronts without an objective.</summary>
@@ -308,6 +311,35 @@ public static class ReportWriter
         plot.ShowLegend(Alignment.LowerRight);
         plot.XLabel(xLabel);
         plot.YLabel(objectiveName);
+        plot.Title(title);
+        string full = Path.GetFullPath(stem);
+        return Save(plot, Path.GetDirectoryName(full)!, Path.GetFileName(full), 900, 600);
+    }
+
+    /// <summary>
+    /// Curves of a value against a count on a logarithmic x axis (PNG and SVG), e.g. a search's best
+    /// objective so far against its evaluations.
+    /// </summary>
+    /// <param name="stem">The files' path without extension.</param>
+    /// <returns>The two files.</returns>
+    public static IReadOnlyList<string> WriteProgress(string stem, IReadOnlyList<ProgressSeries> series, string yLabel, string title)
+    {
+        var plot = new Plot();
+        foreach (var s in series)
+        {
+            var line = plot.Add.Scatter(s.Counts.Select(Math.Log10).ToArray(), s.Values.ToArray());
+            line.LegendText = s.Label;
+            line.MarkerSize = 5;
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = x => Math.Pow(10, x).ToString("N0", CultureInfo.InvariantCulture),
+        };
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.XLabel("evaluations");
+        plot.YLabel(yLabel);
         plot.Title(title);
         string full = Path.GetFullPath(stem);
         return Save(plot, Path.GetDirectoryName(full)!, Path.GetFileName(full), 900, 600);

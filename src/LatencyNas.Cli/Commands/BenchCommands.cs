@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LatencyNas.Prediction;
 using LatencyNas.Profiling.Timing;
 using LatencyNas.Workflows;
 using LatencyNas.Workflows.Runners;
@@ -16,6 +17,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(Profile());
         bench.Subcommands.Add(Predict());
         bench.Subcommands.Add(Search());
+        bench.Subcommands.Add(Budget());
         bench.Subcommands.Add(Remote());
         bench.Subcommands.Add(Retest());
         bench.Subcommands.Add(Load());
@@ -189,22 +191,24 @@ internal static class BenchCommands
 
     private static Command Predict()
     {
+        var spaceOption = LatnasOptions.Space();
         var deviceOption = LatnasOptions.Device("Device whose measurements train the predictors.");
         var trainSizeOption = LatnasOptions.TrainSize();
         var repeatsOption = LatnasOptions.Repeats(5, "Timed batch predictions per family.");
+        var countOption = LatnasOptions.Count(BenchPredictRequest.DefaultCount, "Architectures in the batch where the space cannot be listed (drawn uniformly; a listable space predicts all its members).");
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
-        var command = new Command("predict", "Prediction throughput: architectures per second for a batch of the whole NB201 space, per predictor family.")
+        var command = new Command("predict", "Prediction throughput: architectures per second for one batch (the whole space where it can be listed, else --count drawn ones), per predictor family.")
         {
-            deviceOption, trainSizeOption, repeatsOption, storeOption, jsonOption,
+            spaceOption, deviceOption, trainSizeOption, repeatsOption, countOption, storeOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
             bool json = parse.GetValue(jsonOption);
             var rows = new Synchronous<PredictThroughput>(r => (json ? Console.Error : Console.Out).WriteLine(
                 $"{r.Model,-22} {r.ArchitecturesPerSecond,12:N0} architectures/s (batch of {r.Batch:N0} in {r.BatchMs:F0} ms; training on {r.TrainedOn} took {r.TrainSeconds:F2} s)"));
-            var result = new BenchPredictUseCase().Run(new BenchPredictRequest(parse.GetValue(deviceOption)!, parse.StoreLocation(storeOption),
-                parse.GetValue(trainSizeOption), parse.GetValue(repeatsOption)), rows);
+            var result = new BenchPredictUseCase().Run(new BenchPredictRequest(parse.GetValue(deviceOption)!, parse.StoreLocation(storeOption), parse.SearchSpace(spaceOption),
+                parse.GetValue(trainSizeOption), parse.GetValue(repeatsOption), parse.GetValue(countOption)), rows);
             if (json)
             {
                 Json.Write(result);
@@ -248,6 +252,61 @@ internal static class BenchCommands
             if (json)
             {
                 Json.Write(result);
+            }
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private static Command Budget()
+    {
+        var spaceOption = LatnasOptions.Space();
+        var devicesOption = LatnasOptions.Devices("--devices", "Devices whose measurements judge the search.");
+        var objectiveOption = LatnasOptions.Text("--objective", "What the search maximises: params, macs, synflow, zico, or an objective in the store.", "macs");
+        var trainSizeOption = LatnasOptions.Integer("--train-size", "Measured architectures each device's predictor trains on; the rest are the pool whose measured latencies judge the winner.", 900, 2, 10_000_000);
+        var modelOption = LatnasOptions.Model(PredictorModel.LightGbm);
+        var evaluationsOption = LatnasOptions.Integer("--evaluations", "Evaluations of each evolution and random search in the whole space.", 10_000, 10, 100_000_000);
+        var repeatsOption = LatnasOptions.Repeats(1, "Seeds of each whole-space search.");
+        var outOption = LatnasOptions.Out("Directory for budget-search.csv, objective-vs-evaluations.csv and its plot (PNG, SVG).", required: false);
+        var storeOption = LatnasOptions.Store();
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("budget",
+            "Latency-constrained search judged on real measurements, for spaces too large to list: per device a predictor trains on --train-size measurements; " +
+            "under budgets at the 25th, 50th and 75th percentile of the others' measured latencies, how often the winner among those others (chosen on predicted latency) " +
+            "breaks the budget on its measured latency, and how evolution and random search's best objective in the whole space grows with evaluations.")
+        {
+            spaceOption, devicesOption, objectiveOption, trainSizeOption, modelOption, evaluationsOption, repeatsOption, outOption, storeOption, jsonOption,
+        };
+        command.SetHandler((parse, cancellation) =>
+        {
+            bool json = parse.GetValue(jsonOption);
+            var table = new StreamingTable(json ? Console.Error : Console.Out, "device", "predictor", "budget ms", "pool winner: predicted / measured ms", "regret",
+                "evolution best", "random best", "evolution s");
+            var rows = new Synchronous<BudgetSearchRow>(r => table.Row(r.Device, r.Predictor, $"p{r.Percentile} {r.BudgetMs:F3}",
+                r.Pool.TrueMs is { } measured ? $"{r.Pool.PredictedMs:F3} / {measured:F3}{(r.Pool.BreaksBudget(r.BudgetMs) ? $" (over by {100 * (measured / r.BudgetMs - 1):F1}%)" : "")}" : "nothing fits",
+                r.Pool.Regret is { } regret ? $"{regret:P1}" : "-", r.EvolutionBest is { } e ? $"{e:G6}" : "-", r.RandomBest is { } b ? $"{b:G6}" : "-", $"{r.EvolutionSeconds:F2}"));
+            var result = new BudgetSearchBenchmark().Run(new BudgetSearchRequest(parse.SearchSpace(spaceOption), parse.GetValue(devicesOption)!, parse.GetValue(objectiveOption)!,
+                parse.StoreLocation(storeOption), parse.GetValue(trainSizeOption), modelOption.ValueIn(parse), parse.GetValue(evaluationsOption), parse.GetValue(repeatsOption),
+                parse.GetValue(outOption)), rows, cancellation);
+            if (json)
+            {
+                Json.Write(result);
+                return Task.FromResult(ExitCodes.Success);
+            }
+            foreach (var b in result.Breaks)
+            {
+                Console.WriteLine($"budget p{b.Percentile}: the pool winner breaks it on {b.Breaks} of {b.Winners} devices" +
+                                  (b.MedianOvershoot is { } median ? $" (median overshoot {median:P1}, worst {b.MaxOvershoot:P1})" : "") + $"; median regret {b.MedianRegret:P2}");
+            }
+            var evaluations = result.Progress.Select(p => p.Evaluations).Distinct().Order().ToList();
+            var curve = new StreamingTable(Console.Out, ["evaluations", .. result.Progress.Select(p => $"{p.Strategy} p{p.Percentile}").Distinct()]);
+            foreach (int n in evaluations)
+            {
+                curve.Row([$"{n:N0}", .. result.Progress.Where(p => p.Evaluations == n).Select(p => $"{p.RelativeObjective:F4}")]);
+            }
+            foreach (string file in result.Files)
+            {
+                Console.WriteLine($"wrote {file}");
             }
             return Task.FromResult(ExitCodes.Success);
         });
