@@ -159,7 +159,7 @@ public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
     {
         var store = real.Copy(_directory);
         var fbnet = Core.Spaces.Fbnet.FbnetSpace.Instance;
-        var import = new ImportUseCase().Run(new ImportRequest(SharedData.File("fbnet_help_latency_ms.csv"), fbnet, Core.Spaces.Dataset.Cifar10, store,
+        var import = new ImportUseCase().Run(new ImportRequest(SharedData.File("fbnet_help_latency_ms.csv"), fbnet, Core.Spaces.Dataset.Cifar100, store,
             ArchitectureColumn: "ops", Columns: ["pixel3", "raspi4", "gold_6226"]));
         Assert.Equal(3, import.Columns.Count);
 

@@ -50,7 +50,7 @@ public sealed class FbnetImportTests : IDisposable
 
     /// <summary>The importer reads and checks the whole table before it opens the store: a bad ops cell refuses the table, names its line, and creates nothing.</summary>
     [Theory]
-    [InlineData("781848887414732732424", "has 21 digits; a fbnet architecture has 22")]
+    [InlineData("781848887414732732424", "has 21 digits; fbnet architectures have 22")]
     [InlineData("7818488874147327324249", "digit 22 ('9') is not a choice of s7.1 (352 ch); use 0-8")]
     [InlineData("78184888741473273242a5", "is not an fbnet architecture")]
     public void An_ops_value_that_is_not_22_digits_0_to_8_refuses_the_table_and_names_the_line(string ops, string message)

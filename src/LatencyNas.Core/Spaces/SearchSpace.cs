@@ -65,7 +65,7 @@ public abstract class SearchSpace
         if (digits.Length != Decisions.Count)
         {
             throw new InvalidInputException(
-                $"'{digits}' has {digits.Length} digits; a {Name} architecture has {Decisions.Count}, one per decision.");
+                $"'{digits}' has {digits.Length} digits; {Name} architectures have {Decisions.Count}, one per decision.");
         }
         for (int i = 0; i < digits.Length; i++)
         {
