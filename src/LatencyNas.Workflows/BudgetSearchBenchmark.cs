@@ -24,7 +24,7 @@ public sealed record BudgetSearchRequest(
 
 /// <summary>The winner among the held-out measured architectures, chosen on predicted latency, judged on the measured one.</summary>
 /// <param name="TrueMs">The winner's measured latency (null when no predicted latency fits).</param>
-/// <param name="Regret">(best objective that truly fits − the winner's) / best: what predicting rather than measuring cost.</param>
+/// <param name="Regret">(best objective that truly fits − the winner's) / best: what predicting rather than measuring cost; negative when a winner over the budget beats it.</param>
 public sealed record PoolWinner(string? Architecture, double? PredictedMs, double? TrueMs, double? Regret)
 {
     public bool BreaksBudget(double budgetMs) => TrueMs > budgetMs;

@@ -59,5 +59,23 @@ public static class ObjectiveCatalog
         return new TableObjective(name, store.Objectives.Get(name, space));
     }
 
+    /// <summary>
+    /// The members of <paramref name="among"/> that have the objective — all of them for a computed
+    /// one, those it was imported for otherwise — with their values.
+    /// </summary>
+    public static (IReadOnlyList<Architecture> Architectures, double[] Values) ValuesAmong(
+        ProfileStore store, SearchSpace space, Dataset dataset, string name, int seed, IEnumerable<Architecture> among)
+    {
+        Check(store, space, name);
+        if (Computed.Contains(name))
+        {
+            var all = among.ToList();
+            return (all, Open(store, space, dataset, name, seed).Evaluate(all));
+        }
+        var stored = store.Objectives.Get(name, space);
+        var having = among.Where(a => stored.ContainsKey(a.Digits)).ToList();
+        return (having, having.Select(a => stored[a.Digits]).ToArray());
+    }
+
     private const string CachePrefix = "zerocost:";
 }

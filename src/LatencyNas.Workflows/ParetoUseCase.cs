@@ -5,7 +5,7 @@ using LatencyNas.Prediction;
 
 namespace LatencyNas.Workflows;
 
-/// <param name="Objective">An objective in the store (higher is better), e.g. cifar10_test_acc.</param>
+/// <param name="Objective">An objective in the store (higher is better), e.g. cifar10_test_acc, or a computed one (params, macs, synflow, zico).</param>
 /// <param name="TargetSamples">Also re-use the front of the proxy adapted with this many target measurements (K).</param>
 /// <param name="Method">The adaptation for <paramref name="TargetSamples"/> (null: the method cross-validation on the K samples chooses).</param>
 public sealed record ParetoRequest(
@@ -31,20 +31,20 @@ public sealed class ParetoUseCase
         using var store = request.Store.OpenExisting();
         var proxy = StoredLatencies.Load(store, request.Proxy, request.Space);
         var target = StoredLatencies.Load(store, request.Target, request.Space);
-        var objective = store.Objectives.Get(request.Objective, request.Space);
+        ObjectiveCatalog.Check(store, request.Space, request.Objective);
         if (request.TargetSamples is { } samples)
         {
             StoredAdaptation.RequireSamples(target, samples);
         }
 
         var proxyMeasured = new MeasuredLatencies(proxy);
-        var candidates = target.Architectures.Where(a => objective.ContainsKey(a.Digits) && proxyMeasured.Covers(a)).ToList();
+        var (candidates, objectives) = ObjectiveCatalog.ValuesAmong(store, request.Space, target.Dataset, request.Objective, request.Seed,
+            target.Architectures.Where(proxyMeasured.Covers));
         if (candidates.Count < 3)
         {
             throw new InvalidInputException($"Only {candidates.Count} architectures have '{request.Objective}' and measurements on both {proxy.Device} and {target.Device}; at least 3 are needed.");
         }
         var targetLatency = new MeasuredLatencies(target).Predict(candidates);
-        var objectives = candidates.Select(a => objective[a.Digits]).ToArray();
         var fronts = new List<FrontReuse>
         {
             FrontReuse.From(ParetoReuse.Evaluate($"{proxy.Device} front", candidates, proxyMeasured.Predict(candidates), targetLatency, objectives)),

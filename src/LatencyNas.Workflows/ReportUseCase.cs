@@ -47,7 +47,10 @@ public sealed class ReportUseCase
         {
             throw new InvalidInputException("A report compares at least two devices.");
         }
-        var objective = request.Objective is { } objectiveName ? store.Objectives.Get(objectiveName, request.Space) : null;
+        if (request.Objective is { } objectiveName)
+        {
+            ObjectiveCatalog.Check(store, request.Space, objectiveName);
+        }
         string proxy = request.Proxy is { } p ? store.Devices.Get(p).Name : names[0];
         string target = request.Target is { } t ? store.Devices.Get(t).Name : names.First(n => n != proxy);
         var data = names.Concat([proxy, target]).Distinct().ToDictionary(n => n, n => StoredLatencies.Load(store, n, request.Space));
@@ -62,14 +65,13 @@ public sealed class ReportUseCase
 
         FrontsContent? fronts = null;
         var reuse = new List<ParetoReuseResult>();
-        if (objective is not null)
+        if (request.Objective is { } objective)
         {
-            var candidates = shared.Where(a => objective.ContainsKey(a.Digits)).ToList();
+            var (candidates, objectives) = ObjectiveCatalog.ValuesAmong(store, request.Space, data[target].Dataset, objective, request.Seed, shared);
             if (candidates.Count == 0)
             {
                 throw new InvalidInputException($"Objective '{request.Objective}' has no value for any of the {shared.Count:N0} architectures the devices share.");
             }
-            double[] objectives = candidates.Select(a => objective[a.Digits]).ToArray();
             double[] proxyLatency = new MeasuredLatencies(data[proxy]).Predict(candidates);
             var devices = new List<DeviceFront>();
             foreach (string name in names)

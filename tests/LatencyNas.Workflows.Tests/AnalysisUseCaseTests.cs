@@ -43,7 +43,9 @@ public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
     [Fact]
     public void Pareto_refuses_an_unknown_objective_and_too_many_target_samples()
     {
-        Assert.Throws<ProfileStoreException>(() => new ParetoUseCase().Run(new ParetoRequest("pixel3", "raspi4", "top1", RealStore.Space, real.Location)));
+        var unknown = Assert.Throws<InvalidInputException>(() => new ParetoUseCase().Run(new ParetoRequest("pixel3", "raspi4", "top1", RealStore.Space, real.Location)));
+        Assert.Contains("'top1'", unknown.Message);
+        Assert.Contains("cifar10_test_acc", unknown.Message); // what the store holds
         var error = Assert.Throws<InvalidInputException>(() => new ParetoUseCase().Run(
             new ParetoRequest("pixel3", "tiny", "cifar10_test_acc", RealStore.Space, real.Location, TargetSamples: 20)));
         Assert.Contains("tiny", error.Message);

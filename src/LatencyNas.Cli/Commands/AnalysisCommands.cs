@@ -102,7 +102,7 @@ internal static class AnalysisCommands
     {
         var proxyOption = new Option<string>("--proxy") { Description = "Device whose latency chooses the front.", Required = true };
         var targetOption = new Option<string>("--target") { Description = "Device the front is re-used on (its measurements are the truth).", Required = true };
-        var objectiveOption = LatnasOptions.Objective("Objective (higher is better) in the store, e.g. cifar10_test_acc (latnas import --csv nb201_accuracy.csv --objectives cifar10_test_acc).");
+        var objectiveOption = LatnasOptions.Objective("Objective (higher is better): one in the store, e.g. cifar10_test_acc (latnas import --csv nb201_accuracy.csv --objectives cifar10_test_acc), or params, macs, synflow, zico.");
         var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Also re-use the front of the proxy adapted with K target measurements.", 3, 1_000_000);
         var methodOption = LatnasOptions.Method();
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
@@ -183,7 +183,7 @@ internal static class AnalysisCommands
     {
         var devicesOption = LatnasOptions.Devices("--devices", "Devices to show (at least two); the first is the proxy unless --proxy says otherwise.");
         var outOption = LatnasOptions.Out("Folder to write the plots (PNG, SVG and the CSV of each) and index.html into.");
-        var objectiveOption = LatnasOptions.Objective("Objective for the Pareto fronts (e.g. cifar10_test_acc); without it, no fronts are drawn.", required: false);
+        var objectiveOption = LatnasOptions.Objective("Objective for the Pareto fronts (one in the store, e.g. cifar10_test_acc, or params, macs, synflow, zico); without it, no fronts are drawn.", required: false);
         var proxyOption = new Option<string?>("--proxy") { Description = "Proxy for the scatter plot and front re-use [default: the first device]." };
         var targetOption = new Option<string?>("--target") { Description = "Target for the scatter plot [default: the first device that is not the proxy]." };
         var bootstrapOption = LatnasOptions.Bootstrap();
