@@ -6,26 +6,12 @@ public readonly record struct LinearFit(double Slope, double Intercept, double R
     /// <returns>NaN slope, intercept and R² when x is constant or there are fewer than two pairs.</returns>
     public static LinearFit LeastSquares(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        if (x.Count != y.Count)
-        {
-            throw new ArgumentException($"Paired samples differ in length: {x.Count} and {y.Count}.");
-        }
-        int n = x.Count;
-        if (n < 2)
+        PairedMoments.Check(x, y);
+        if (x.Count < 2)
         {
             return new LinearFit(double.NaN, double.NaN, double.NaN);
         }
-        double meanX = x.Average(), meanY = y.Average();
-        double sxy = 0, sxx = 0, syy = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double dx = x[i] - meanX, dy = y[i] - meanY;
-            sxy += dx * dy;
-            sxx += dx * dx;
-            syy += dy * dy;
-        }
+        var (meanX, meanY, sxx, syy, sxy) = PairedMoments.Of(x, y);
         if (sxx == 0)
         {
             return new LinearFit(double.NaN, double.NaN, double.NaN);

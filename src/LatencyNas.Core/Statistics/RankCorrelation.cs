@@ -7,36 +7,20 @@ public static class RankCorrelation
     /// <returns>NaN when either side is constant or there are fewer than two pairs.</returns>
     public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
-        CheckPaired(x, y);
+        PairedMoments.Check(x, y);
         return Pearson(Ranks(x), Ranks(y));
     }
 
     /// <summary>Pearson's correlation coefficient.</summary>
     public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
-        CheckPaired(x, y);
-        int n = x.Count;
-        if (n < 2)
+        PairedMoments.Check(x, y);
+        if (x.Count < 2)
         {
             return double.NaN;
         }
-        double meanX = 0, meanY = 0;
-        for (int i = 0; i < n; i++)
-        {
-            meanX += x[i];
-            meanY += y[i];
-        }
-        meanX /= n;
-        meanY /= n;
-        double sxy = 0, sxx = 0, syy = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double dx = x[i] - meanX, dy = y[i] - meanY;
-            sxy += dx * dy;
-            sxx += dx * dx;
-            syy += dy * dy;
-        }
-        return sxx == 0 || syy == 0 ? double.NaN : sxy / Math.Sqrt(sxx * syy);
+        var m = PairedMoments.Of(x, y);
+        return m.Sxx == 0 || m.Syy == 0 ? double.NaN : m.Sxy / Math.Sqrt(m.Sxx * m.Syy);
     }
 
     /// <summary>1-based ranks; tied values share the average of the ranks they span.</summary>
@@ -74,7 +58,7 @@ public static class RankCorrelation
     /// <returns>NaN when either side is constant or there are fewer than two pairs.</returns>
     public static double KendallTauB(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
-        CheckPaired(x, y);
+        PairedMoments.Check(x, y);
         int n = x.Count;
         if (n < 2)
         {
@@ -165,15 +149,5 @@ public static class RankCorrelation
         }
         Array.Copy(buffer, start, values, start, end - start);
         return swaps;
-    }
-
-    private static void CheckPaired(IReadOnlyList<double> x, IReadOnlyList<double> y)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        if (x.Count != y.Count)
-        {
-            throw new ArgumentException($"Paired samples differ in length: {x.Count} and {y.Count}.");
-        }
     }
 }
