@@ -280,24 +280,14 @@ public static class ProxyAdaptation
         var scores = new List<(double Lambda, double Mean, double StandardError)>();
         foreach (double lambda in LambdaGrid)
         {
-            var predictions = new double[rows.Count];
-            bool solvable = true;
-            for (int held = 0; held < rows.Count && solvable; held++)
+            double[] predictions;
+            try
             {
-                var trainRows = rows.Where((_, i) => i != held).ToList();
-                var trainTargets = targets.Where((_, i) => i != held).ToList();
-                try
-                {
-                    predictions[held] = Dot(rows[held], RidgeRegression.Fit(trainRows, trainTargets, penaltiesFor(lambda)));
-                }
-                catch (ArgumentException)
-                {
-                    solvable = false; // an unpenalised column is degenerate without this sample
-                }
+                predictions = RidgeRegression.LeaveOneOutPredictions(rows, targets, penaltiesFor(lambda));
             }
-            if (!solvable)
+            catch (ArgumentException)
             {
-                continue;
+                continue; // an unpenalised column is degenerate with or without some sample
             }
             var predicted = logTarget ? predictions.Select(p => Math.Exp(p)).ToArray() : predictions;
             double[] errors = truth.Zip(predicted).Select(p => Math.Pow((p.Second - p.First) / p.First, 2)).ToArray();
