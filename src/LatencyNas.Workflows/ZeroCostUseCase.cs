@@ -8,8 +8,11 @@ namespace LatencyNas.Workflows;
 /// <param name="Objective">An objective in the store to rank the proxies against (e.g. cifar10_test_acc); without it only the cost is reported.</param>
 public sealed record ZeroCostRequest(SearchSpace Space, Dataset Dataset, StoreLocation Store, int Count = 100, int Seed = 0, string? Objective = null);
 
-/// <summary>A training-free proxy's rank correlation with the objective on the sample, and its cost.</summary>
-public sealed record ZeroCostRow(string Proxy, double Kendall, double Srcc, double SecondsPerArchitecture);
+/// <summary>
+/// A training-free proxy on the sample: its rank correlation with the objective (null without one —
+/// FBNet has no benchmark accuracies), the median and range of its scores, and its cost.
+/// </summary>
+public sealed record ZeroCostRow(string Proxy, double? Kendall, double? Srcc, double MedianScore, double MinScore, double MaxScore, double SecondsPerArchitecture);
 
 /// <summary>How far one proxy has scored the sample.</summary>
 public sealed record ZeroCostProgress(string Proxy, int Done, int Total);
@@ -47,14 +50,14 @@ public sealed class ZeroCostUseCase
                 progress?.Report(new ZeroCostProgress(proxy, scores.Count, sample.Count));
             }
             double seconds = clock.Elapsed.TotalSeconds / sample.Count;
-            double kendall = double.NaN, srcc = double.NaN;
+            double? kendall = null, srcc = null;
             if (truth is not null)
             {
                 double[] accuracy = sample.Select(a => truth[a.Digits]).ToArray();
                 kendall = RankCorrelation.KendallTauB(scores, accuracy);
                 srcc = RankCorrelation.Spearman(scores, accuracy);
             }
-            var row = new ZeroCostRow(proxy, kendall, srcc, seconds);
+            var row = new ZeroCostRow(proxy, kendall, srcc, Descriptive.Median(scores), scores.Min(), scores.Max(), seconds);
             results.Add(row);
             rows?.Report(row);
         }

@@ -198,7 +198,8 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         var request = new ZeroCostRequest(RealStore.Space, Dataset.Cifar10, store, Count: 6, Seed: 5, Objective: "cifar10_test_acc");
         var first = new ZeroCostUseCase().Run(request);
         Assert.Equal(["params", "macs", "synflow", "zico"], first.Proxies.Select(p => p.Proxy));
-        Assert.All(first.Proxies, p => Assert.InRange(p.Kendall, -1, 1));
+        Assert.All(first.Proxies, p => Assert.InRange(p.Kendall!.Value, -1, 1));
+        Assert.All(first.Proxies, p => Assert.InRange(p.MedianScore, p.MinScore, p.MaxScore));
         using (var opened = store.OpenExisting())
         {
             var cached = opened.Objectives.List().Where(o => o.Name.StartsWith("zerocost:", StringComparison.Ordinal)).ToList();

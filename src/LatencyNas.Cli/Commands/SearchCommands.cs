@@ -160,7 +160,12 @@ internal static class SearchCommands
             Console.WriteLine($"{result.Architectures} {result.Space} architectures on {result.Dataset}{(result.Objective is null ? "" : $", ranked against {result.Objective}")}");
             foreach (var r in result.Proxies)
             {
-                Console.WriteLine($"{r.Proxy,-8} Kendall tau {r.Kendall,7:F4}  SRCC {r.Srcc,7:F4}  {r.SecondsPerArchitecture * 1000,8:F1} ms per architecture");
+                string ranking = r.Kendall is { } kendall ? $"Kendall tau {kendall,7:F4}  SRCC {r.Srcc,7:F4}  " : "";
+                Console.WriteLine($"{r.Proxy,-8} {ranking}score median {r.MedianScore,10:G4} (range {r.MinScore:G4} – {r.MaxScore:G4})  {r.SecondsPerArchitecture * 1000,8:F1} ms per architecture");
+            }
+            if (result.Objective is null)
+            {
+                Console.WriteLine($"No --objective given, so nothing to rank against; the scores are cached in {parse.StoreLocation(storeOption).Path} for search and pareto (--objective synflow, zico...).");
             }
             return ExitCodes.Success;
         });
