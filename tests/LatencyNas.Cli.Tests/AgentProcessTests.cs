@@ -51,6 +51,24 @@ public sealed class AgentProcessTests : IDisposable
     }
 
     [Fact]
+    public void An_fbnet_profile_through_an_agent_stores_fbnet_measurements_and_trains_a_predictor()
+    {
+        int port = FreePort();
+        StartAgent(port, "agent-a");
+        string device = Descriptor("edge", timeoutSeconds: 60, port);
+        var profile = Latnas.Run(["profile", "--space", "fbnet", "--device", device, "--count", "6", "--seed", "4", "--store", Store]);
+        Assert.True(profile.ExitCode == 0, profile.ToString());
+
+        Assert.Equal(6, Scalar("SELECT count(*) FROM measurements m JOIN architectures a ON a.id = m.architecture_id " +
+                               "WHERE a.space = 'fbnet' AND length(a.digits) = 22 AND m.status = 'ok' AND m.median_ms > 0 AND m.agent = 'agent-a'"));
+        Assert.Equal(0, Scalar("SELECT count(*) FROM architectures WHERE space <> 'fbnet'"));
+
+        // The remote column is an FBNet device like any other: a predictor learns from it.
+        var train = Latnas.Run(["train", "--space", "fbnet", "--device", "edge", "--train-size", "5", "--store", Store]);
+        Assert.True(train.ExitCode == 0, train.ToString());
+    }
+
+    [Fact]
     public void Wrong_token_gives_a_clear_client_error_and_exit_2()
     {
         int port = FreePort();
