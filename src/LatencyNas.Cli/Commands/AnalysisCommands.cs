@@ -129,7 +129,7 @@ internal static class AnalysisCommands
                 var table = new Table().Border(TableBorder.Markdown).AddColumns("budget", "ms", "best re-used", "true best", "gap");
                 foreach (var b in r.Budgets)
                 {
-                    table.AddRow($"p{b.Percentile}", $"{b.BudgetMs:F3}", $"{b.BestReused:F2}", $"{b.BestTrue:F2}", $"{b.Gap:F2}");
+                    table.AddRow($"p{b.Percentile}", $"{b.BudgetMs:F3}", ObjectiveText.Of(b.BestReused), ObjectiveText.Of(b.BestTrue), ObjectiveText.Of(b.Gap));
                 }
                 AnsiConsole.Write(table);
             }

@@ -57,7 +57,7 @@ internal static class SearchCommands
                 }
                 string output = parse.GetValue(outOption) ?? throw new InvalidInputException("--sweep writes its front to --out FILE.csv; give --out.");
                 var points = new Synchronous<SweepPoint>(p => Console.Error.WriteLine(
-                    $"budget {p.MaxLatencyMs:F4} ms: {(p.Ops is null ? "nothing fits" : $"{p.Ops} {parse.GetValue(objectiveOption)} {p.Objective:G5} at {p.PredictedMs:F4} ms")}"));
+                    $"budget {p.MaxLatencyMs:F4} ms: {(p.Ops is null ? "nothing fits" : $"{p.Ops} {parse.GetValue(objectiveOption)} {ObjectiveText.Of(p.Objective!.Value)} at {p.PredictedMs:F4} ms")}"));
                 var sweep = new SweepUseCase().Run(new SweepRequest(latency, parse.GetValue(objectiveOption)!, output, space, store, budgets,
                     strategyOption.ValueIn(parse), parse.GetValue(evaluationsOption), parse.GetValue(seedOption)), points, status, cancellation);
                 if (json)
@@ -97,7 +97,7 @@ internal static class SearchCommands
             else if (result.Found)
             {
                 Console.WriteLine($"best   {result.Arch} ({result.Ops}{(result.Index is { } index ? $" #{index}" : "")})");
-                Console.WriteLine($"{result.ObjectiveName,-6} {result.Objective!.Value.ToString("G6", CultureInfo.InvariantCulture)}");
+                Console.WriteLine($"{result.ObjectiveName,-6} {ObjectiveText.Of(result.Objective!.Value)}");
                 Console.WriteLine($"latency {result.PredictedMs:F4} ms predicted by {result.LatencySource} (budget {result.MaxLatencyMs} ms" +
                                   (result.SearchedUnderMs < result.MaxLatencyMs ? $", searched under {result.SearchedUnderMs:G4} ms" : "") + ")");
                 Console.WriteLine($"search {result.Strategy}: {result.Evaluations:N0} evaluations ({result.EvaluationsToBest:N0} to the best) in {result.WallSeconds:F2} s");

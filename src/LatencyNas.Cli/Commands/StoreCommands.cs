@@ -45,7 +45,7 @@ internal static class StoreCommands
             {
                 Console.WriteLine($"{column.Name,-28} {column.Values,7:N0} values{(column.Empty > 0 ? $" ({column.Empty:N0} empty cells skipped)" : "")}");
             }
-            Console.WriteLine($"imported {result.Columns.Count} {result.Imported} from {result.Csv} into {result.Store}");
+            Console.WriteLine($"imported {result.Columns.Count} {(result.Columns.Count == 1 ? result.Imported.TrimEnd('s') : result.Imported)} from {result.Csv} into {result.Store}");
             if (result.Skipped is { Count: > 0 } skipped)
             {
                 var first = skipped[0];
