@@ -41,7 +41,7 @@ internal static class LatnasOptions
 
     public static Option<int> Repeats(int defaultValue, string description) => Integer("--repeats", description, defaultValue, 1, 1000);
 
-    public static Option<string> Space() => Text("--space", $"Search space ({string.Join(", ", SearchSpaces.All.Select(s => s.Name))}).", "nb201");
+    public static Option<string> Space() => Text("--space", $"Search space ({string.Join(", ", SearchSpaces.All.Select(s => s.Name))}).", SearchSpaces.Default.Name);
 
     public static Option<string> Arch(bool required = true) => new("--arch")
     {

@@ -43,7 +43,7 @@ public sealed class MonotonicityUseCase
         IReadOnlyList<DeviceLatencies> latencies;
         if (request.Predicted)
         {
-            var predictors = names.Select(name => (name, PredictorCatalog.Load(request.Store, name).Predictor)).ToList();
+            var predictors = names.Select(name => (name, PredictorCatalog.Load(request.Store, name, request.Space).Predictor)).ToList();
             architectures = request.ArchitecturesFile is { } file
                 ? ArchitectureSelection.ReadFile(file, request.Space)
                 : request.Space.SampleDistinct((int)Math.Min(request.Count ?? MonotonicityRequest.DefaultPredictedCount, (double)request.Space.Size), request.Seed);

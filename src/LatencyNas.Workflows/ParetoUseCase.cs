@@ -90,6 +90,6 @@ public sealed class RecommendUseCase
         }
         return new RecommendResult(target.Device, target.Count, request.Threshold, ranking.Select(c => new ProxyRecommendation(
             c.Device, c.EstimatedSrcc, c.CiLow, c.CiHigh, c.Shared, c.Advice,
-            c.Advice == ProxyAdvice.Adapt ? $"latnas adapt --proxy {c.Device} --targets {target.Device}{request.Store.Suggestion}" : null)).ToList());
+            c.Advice == ProxyAdvice.Adapt ? $"latnas adapt --proxy {c.Device} --targets {target.Device}{SearchSpaces.Suggestion(request.Space)}{request.Store.Suggestion}" : null)).ToList());
     }
 }

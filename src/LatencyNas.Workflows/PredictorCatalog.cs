@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Statistics;
 using LatencyNas.Prediction;
 
@@ -18,8 +19,11 @@ public sealed record SavedPredictor(
     string Path, string? Problem = null);
 
 /// <summary>
-/// Trained predictors beside a store: <c>predictors/&lt;device&gt;/&lt;model&gt;.predictor</c>. Training,
-/// testing and saving happen here, so a predictor trained for a search is saved exactly as <c>train</c> saves it.
+/// Trained predictors beside a store: <c>predictors/&lt;space&gt;/&lt;device&gt;/&lt;model&gt;.predictor</c> — one
+/// store holds a device's NB201 and FBNet measurements under one name, and each has its own predictor.
+/// A predictor saved before spaces had folders (<c>predictors/&lt;device&gt;/&lt;model&gt;.predictor</c>) is
+/// still found for the space it was trained on. Training, testing and saving happen here, so a
+/// predictor trained for a search is saved exactly as <c>train</c> saves it.
 /// </summary>
 public static class PredictorCatalog
 {
@@ -28,48 +32,86 @@ public static class PredictorCatalog
 
     public static int TrainSizeFor(int? requested, int measured) => requested ?? Math.Min(DefaultTrainSize, measured * 4 / 5);
 
-    public static string PathFor(StoreLocation store, string device, PredictorModel model)
-    {
-        DeviceName.Check(device, "a predictor's device");
-        return Path.Combine(store.PredictorFolder, DeviceName.ToFileName(device), Name(model) + ".predictor");
-    }
+    public static string PathFor(StoreLocation store, string device, SearchSpace space, PredictorModel model)
+        => Path.Combine(FolderFor(store, device, space), Name(model) + ".predictor");
 
     public static string Name(PredictorModel model) => model.ToString().ToLowerInvariant();
 
-    /// <summary>The predictor file to use: the named model, else auto, else the newest trained for the device.</summary>
+    /// <summary>The predictor file to use: the named model, else auto, else the newest trained for the device and space.</summary>
     /// <exception cref="InvalidInputException">No such predictor; the message says how to train one.</exception>
-    public static string Find(StoreLocation store, string device, PredictorModel? model)
+    public static string Find(StoreLocation store, string device, SearchSpace space, PredictorModel? model)
     {
-        string path = PathFor(store, device, model ?? PredictorModel.Auto);
-        if (File.Exists(path))
+        var candidates = new[] { FolderFor(store, device, space), LegacyFolderFor(store, device) }
+            .Select(folder => Path.Combine(folder, Name(model ?? PredictorModel.Auto) + ".predictor"))
+            .Where(File.Exists);
+        if (model is null)
         {
-            return path;
+            candidates = candidates.Concat(new[] { FolderFor(store, device, space), LegacyFolderFor(store, device) }
+                .Where(Directory.Exists)
+                .SelectMany(folder => Directory.GetFiles(folder, "*.predictor").OrderByDescending(File.GetLastWriteTimeUtc)));
         }
-        string folder = Path.GetDirectoryName(path)!;
-        if (model is null && Directory.Exists(folder) && Directory.GetFiles(folder, "*.predictor").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault() is { } newest)
+        if (candidates.FirstOrDefault(path => IsFor(path, space)) is { } found)
         {
-            return newest;
+            return found;
         }
         string which = model is { } named ? $" --model {Name(named)}" : "";
         throw new InvalidInputException(
-            $"No trained {(model is { } m ? Name(m) + " " : "")}predictor for device '{device}' next to {store.Path}; run `latnas train --device {device}{which}{store.Suggestion}` first.");
+            $"No trained {(model is { } m ? Name(m) + " " : "")}{space.Name} predictor for device '{device}' next to {store.Path}; " +
+            $"run `latnas train --device {device}{SearchSpaces.Suggestion(space)}{which}{store.Suggestion}` first.");
     }
 
-    public static bool Has(StoreLocation store, string device)
-        => Directory.Exists(Path.GetDirectoryName(PathFor(store, device, PredictorModel.Auto))) &&
-           Directory.GetFiles(Path.GetDirectoryName(PathFor(store, device, PredictorModel.Auto))!, "*.predictor").Length > 0;
+    public static bool Has(StoreLocation store, string device, SearchSpace space)
+    {
+        try
+        {
+            Find(store, device, space, model: null);
+            return true;
+        }
+        catch (InvalidInputException)
+        {
+            return false;
+        }
+    }
 
     /// <exception cref="InvalidInputException">No such predictor, or the file is corrupt.</exception>
-    public static (LatencyPredictor Predictor, PredictorMetadata Metadata) Load(StoreLocation store, string device, PredictorModel? model = null)
+    public static (LatencyPredictor Predictor, PredictorMetadata Metadata) Load(StoreLocation store, string device, SearchSpace space, PredictorModel? model = null)
     {
-        string path = Find(store, device, model);
+        string path = Find(store, device, space, model);
         try
         {
             return PredictorFile.Load(path);
         }
         catch (InvalidInputException error)
         {
-            throw new InvalidInputException($"{error.Message} Train it again: `latnas train --device {device}{store.Suggestion}`.", error);
+            throw new InvalidInputException($"{error.Message} Train it again: `latnas train --device {device}{SearchSpaces.Suggestion(space)}{store.Suggestion}`.", error);
+        }
+    }
+
+    private static string FolderFor(StoreLocation store, string device, SearchSpace space)
+    {
+        DeviceName.Check(device, "a predictor's device");
+        return Path.Combine(store.PredictorFolder, space.Name, DeviceName.ToFileName(device));
+    }
+
+    private static string LegacyFolderFor(StoreLocation store, string device)
+    {
+        DeviceName.Check(device, "a predictor's device");
+        return Path.Combine(store.PredictorFolder, DeviceName.ToFileName(device));
+    }
+
+    /// <summary>
+    /// Whether the file was trained on <paramref name="space"/>; a file whose header cannot be read
+    /// counts as a match, so that loading it reports what is wrong with it.
+    /// </summary>
+    private static bool IsFor(string path, SearchSpace space)
+    {
+        try
+        {
+            return PredictorFile.ReadMetadata(path).Space == space.Name;
+        }
+        catch (InvalidInputException)
+        {
+            return true;
         }
     }
 
@@ -120,7 +162,7 @@ public static class PredictorCatalog
         StoreLocation store, LatencyData data, PredictorModel model, int trainSize, int seed)
     {
         var (evaluation, trained) = TrainAndTest(data, model, trainSize, seed);
-        string path = PathFor(store, data.Device, model);
+        string path = PathFor(store, data.Device, data.Space, model);
         PredictorFile.Save(path, trained.Predictor, new PredictorMetadata
         {
             Device = data.Device,

@@ -44,7 +44,6 @@ public sealed class ShowUseCase
         var architecture = request.Architecture;
         var description = ArchitectureDescription.Of(space, architecture, request.Dataset ?? space.Datasets[0]);
         using var store = request.Store.OpenExisting();
-        var predictors = PredictorCatalog.List(request.Store);
         var devices = new List<DeviceView>();
         foreach (var summary in store.Devices.List())
         {
@@ -54,9 +53,9 @@ public sealed class ShowUseCase
             var used = rows.Where(m => m.Ok && m.LatencyMs is not null && (protocol is null || (m.Protocol ?? MeasurementProtocols.Burst) == protocol)).ToList();
             var failures = rows.Where(m => !m.Ok).ToList();
             (double? predicted, string? family) = (null, null);
-            if (predictors.Any(p => p.Device == device.Name && p.Space == space.Name))
+            if (PredictorCatalog.Has(request.Store, device.Name, space))
             {
-                var (predictor, metadata) = PredictorCatalog.Load(request.Store, device.Name);
+                var (predictor, metadata) = PredictorCatalog.Load(request.Store, device.Name, space);
                 (predicted, family) = (predictor.Predict(architecture), metadata.Kind.ToLowerInvariant());
             }
             devices.Add(new DeviceView(device.Name, device.Kind.ToString().ToLowerInvariant(), used.Count > 0 ? used.Average(m => m.LatencyMs!.Value) : null,

@@ -39,18 +39,14 @@ public sealed record PredictResult(string Device, string Model, int TrainedOn, I
 /// <summary>Predicts latencies on a device with its saved predictor.</summary>
 public sealed class PredictUseCase
 {
-    /// <exception cref="InvalidInputException">No (readable) predictor, or one for another space.</exception>
+    /// <exception cref="InvalidInputException">No (readable) predictor of the device for the space.</exception>
     public PredictResult Run(PredictRequest request)
     {
         if (request.Architectures.Count == 0)
         {
             throw new InvalidInputException("No architecture to predict.");
         }
-        var (predictor, metadata) = PredictorCatalog.Load(request.Store, request.Device, request.Model);
-        if (predictor.Space.Name != request.Space.Name)
-        {
-            throw new InvalidInputException($"The predictor of '{request.Device}' is for space {predictor.Space.Name}, not {request.Space.Name}.");
-        }
+        var (predictor, metadata) = PredictorCatalog.Load(request.Store, request.Device, request.Space, request.Model);
         double[] predicted = predictor.Predict(request.Architectures);
         return new PredictResult(metadata.Device, predictor.Description, metadata.TrainedOn,
             request.Architectures.Select((a, i) => new PredictedLatency(request.Space.Format(a), a.Digits, request.Space.IndexOf(a), predicted[i])).ToList());

@@ -46,7 +46,7 @@ public sealed class SearchUseCaseTests(RealStore real) : IDisposable
             new Synchronous<string>(status.Add));
 
         string saved = Assert.Single(first.TrainedPredictors);
-        Assert.Equal(PredictorCatalog.PathFor(store, "fpga", Prediction.PredictorModel.Auto), saved);
+        Assert.Equal(PredictorCatalog.PathFor(store, "fpga", RealStore.Space, Prediction.PredictorModel.Auto), saved);
         Assert.Contains(status, s => s.Contains("training one on 1,000 of its 15,625"));
         var listed = Assert.Single(new PredictorsListUseCase().Run(new PredictorsListRequest(store)).Predictors);
         Assert.Equal(("fpga", "auto", 1_000), (listed.Device, listed.Model, listed.TrainedOn));

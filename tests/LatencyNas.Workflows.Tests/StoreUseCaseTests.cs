@@ -116,7 +116,7 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         var trained = new TrainUseCase().Run(new TrainRequest("eyeriss", RealStore.Space, store, PredictorModel.Additive, TrainSize: 300, Seed: 2));
         Assert.Equal((300, 15_325), (trained.Evaluation.Train, trained.Evaluation.Test));
         Assert.True(trained.Evaluation.Srcc > 0.99);
-        Assert.Equal(PredictorCatalog.PathFor(store, "eyeriss", PredictorModel.Additive), trained.PredictorPath);
+        Assert.Equal(PredictorCatalog.PathFor(store, "eyeriss", RealStore.Space, PredictorModel.Additive), trained.PredictorPath);
 
         var architectures = RealStore.Space.SampleDistinct(50, seed: 8);
         var predicted = new PredictUseCase().Run(new PredictRequest("eyeriss", architectures, RealStore.Space, store));
@@ -124,7 +124,7 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         Assert.All(predicted.Predictions, p => Assert.Equal(real.Latency("eyeriss", p.Ops), p.PredictedMs, 0.01)); // eyeriss is additive
 
         // A damaged file is listed with its problem instead of breaking the listing.
-        string damaged = PredictorCatalog.PathFor(store, "fpga", PredictorModel.Auto);
+        string damaged = PredictorCatalog.PathFor(store, "fpga", RealStore.Space, PredictorModel.Auto);
         Directory.CreateDirectory(Path.GetDirectoryName(damaged)!);
         File.WriteAllText(damaged, "not a zip");
         var listed = new PredictorsListUseCase().Run(new PredictorsListRequest(store)).Predictors;
@@ -136,6 +136,42 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
 
         var missing = Assert.Throws<InvalidInputException>(() => new PredictUseCase().Run(new PredictRequest("raspi4", architectures, RealStore.Space, store)));
         Assert.Contains($"`latnas train --device raspi4 --store {store.Path}`", missing.Message);
+    }
+
+    /// <summary>
+    /// The HELP tables name their NB201 and FBNet columns alike: training raspi4 on one space used to
+    /// overwrite its predictor of the other, and a search then predicted FBNet networks with an NB201 model.
+    /// </summary>
+    [Fact]
+    public void A_device_measured_on_two_spaces_keeps_one_predictor_per_space()
+    {
+        var store = real.Copy(_directory);
+        var fbnet = Core.Spaces.Fbnet.FbnetSpace.Instance;
+        var rows = SharedData.ReadCsv("fbnet_help_latency_ms.csv").Take(400).ToList();
+        string csv = _directory.File("fbnet-raspi4.csv");
+        File.WriteAllLines(csv, ["ops,raspi4", .. rows.Select(r => $"{r["ops"]},{r["raspi4"]}")]);
+        new ImportUseCase().Run(new ImportRequest(csv, fbnet, Dataset.Cifar10, store, ArchitectureColumn: "ops"));
+
+        var nb201Trained = new TrainUseCase().Run(new TrainRequest("raspi4", RealStore.Space, store, PredictorModel.Additive, TrainSize: 500));
+        var fbnetTrained = new TrainUseCase().Run(new TrainRequest("raspi4", fbnet, store, PredictorModel.Additive, TrainSize: 300));
+        Assert.NotEqual(nb201Trained.PredictorPath, fbnetTrained.PredictorPath);
+        Assert.Equal(["fbnet", "nb201"], new PredictorsListUseCase().Run(new PredictorsListRequest(store)).Predictors.Select(p => p.Space).Order());
+
+        var nb201Arch = RealStore.Space.Parse("203122");
+        var nb201Predicted = new PredictUseCase().Run(new PredictRequest("raspi4", [nb201Arch], RealStore.Space, store)).Predictions.Single();
+        Assert.Equal(real.Latency("raspi4", "203122"), nb201Predicted.PredictedMs, real.Latency("raspi4", "203122") * 0.25);
+        var heldOut = rows.Skip(300).Take(20).ToList();
+        var fbnetPredicted = new PredictUseCase().Run(new PredictRequest("raspi4", heldOut.Select(r => fbnet.Parse(r["ops"])).ToList(), fbnet, store)).Predictions;
+        Assert.All(fbnetPredicted.Zip(heldOut), p => Assert.Equal(SharedData.Number(p.Second["raspi4"]), p.First.PredictedMs, SharedData.Number(p.Second["raspi4"]) * 0.25));
+
+        // A predictor saved before spaces had folders is still found, for its own space only.
+        string legacy = Path.Combine(store.PredictorFolder, "raspi4", "auto.predictor");
+        Directory.CreateDirectory(Path.GetDirectoryName(legacy)!);
+        File.Move(nb201Trained.PredictorPath, legacy);
+        Assert.Equal(legacy, PredictorCatalog.Find(store, "raspi4", RealStore.Space, model: null));
+        Assert.Equal(fbnetTrained.PredictorPath, PredictorCatalog.Find(store, "raspi4", fbnet, model: null));
+        var other = Assert.Throws<InvalidInputException>(() => PredictorCatalog.Find(store, "eyeriss", fbnet, model: null));
+        Assert.Contains("latnas train --device eyeriss --space fbnet", other.Message);
     }
 
     [Fact]
@@ -188,7 +224,7 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         File.WriteAllText(csv, $"arch,{column}\n333333,2.5\n111111,0.5\n");
         var error = Assert.Throws<InvalidInputException>(() => new ImportUseCase().Run(new ImportRequest(csv, RealStore.Space, Dataset.Cifar10, store, Prefix: prefix)));
         Assert.Contains("lower-case letters, digits and . _ : -", error.Message);
-        Assert.NotEqual(PredictorCatalog.PathFor(store, "a:small", PredictorModel.Auto), PredictorCatalog.PathFor(store, "a_small", PredictorModel.Auto));
+        Assert.NotEqual(PredictorCatalog.PathFor(store, "a:small", RealStore.Space, PredictorModel.Auto), PredictorCatalog.PathFor(store, "a_small", RealStore.Space, PredictorModel.Auto));
     }
 
     [Fact]
@@ -228,7 +264,7 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         }
         var pixel3 = result.Devices.Single(d => d.Device == "pixel3");
         Assert.Equal("additive", pixel3.Predictor);
-        Assert.Equal(PredictorCatalog.Load(store, "pixel3").Predictor.Predict(RealStore.Space.FromDigits("203122")), pixel3.PredictedMs);
+        Assert.Equal(PredictorCatalog.Load(store, "pixel3", RealStore.Space).Predictor.Predict(RealStore.Space.FromDigits("203122")), pixel3.PredictedMs);
         Assert.All(result.Devices.Where(d => d.Device != "pixel3"), d => Assert.Null(d.PredictedMs));
         // "tiny" holds 20 other architectures: the store knows the device but not this architecture on it.
         var tiny = result.Devices.Single(d => d.Device == "tiny");

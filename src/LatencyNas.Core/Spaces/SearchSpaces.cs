@@ -10,6 +10,12 @@ public static class SearchSpaces
 
     public static IReadOnlyList<SearchSpace> All => Known;
 
+    /// <summary>The space meant when none is named (NAS-Bench-201, the space every store began with).</summary>
+    public static SearchSpace Default => Nb201Space.Instance;
+
+    /// <summary>What a suggested command adds to name <paramref name="space"/>: nothing for the default.</summary>
+    public static string Suggestion(SearchSpace space) => space.Name == Default.Name ? "" : $" --space {space.Name}";
+
     /// <exception cref="InvalidInputException">No space has that name.</exception>
     public static SearchSpace Get(string name)
         => Known.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
