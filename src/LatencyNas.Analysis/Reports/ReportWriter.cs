@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using LatencyNas.Core;
 using LatencyNas.Core.IO;
 using LatencyNas.Core.Statistics;
 using LatencyNas.Core.Tables;
@@ -162,6 +163,18 @@ public static class ReportWriter
         return plot;
     }
 
+    /// <summary>
+    /// Where a panel's note covers no point: a front rises to the right, so the lower right corner is
+    /// empty when it saturates (accuracy) and the upper left one when it keeps climbing (MACs).
+    /// </summary>
+    private static Alignment EmptyCorner(IReadOnlyList<FrontMember> members, double right, double bottom, double top)
+    {
+        bool Any(Func<double, double, bool> inBox) => members.Any(m => inBox(m.LatencyMs / right, (m.Objective - bottom) / (top - bottom)));
+        return !Any((x, y) => x > 0.45 && y < 0.25) ? Alignment.LowerRight
+            : !Any((x, y) => x < 0.55 && y > 0.75) ? Alignment.UpperLeft
+            : Alignment.LowerRight;
+    }
+
     private static IReadOnlyList<string> SaveFronts(FrontsContent fronts, string directory)
     {
         int n = fronts.Devices.Count;
@@ -195,16 +208,17 @@ public static class ReportWriter
             {
                 plot.YLabel(fronts.Objective, size: 12);
             }
-            // A front rises to the right, so its lower right corner is always empty.
             int cut = front.Members.Count - members.Count;
+            double right = members.Max(m => m.LatencyMs) * 1.05;
             var note = plot.Add.Annotation(cut == 0
                 ? $"{front.Members.Count} on the front"
-                : $"{front.Members.Count} on the front,\n{cut} below {fronts.Floor:F2} not drawn", Alignment.LowerRight);
+                : $"{front.Members.Count} on the front,\n{cut} below {ObjectiveText.Of(fronts.Floor)} not drawn",
+                EmptyCorner(members, right, lowest - margin, highest + margin));
             note.LabelFontSize = 12;
             note.LabelBackgroundColor = Colors.White;
             note.LabelBorderColor = Colors.Gray;
             note.LabelShadowColor = Colors.Transparent;
-            plot.Axes.SetLimits(0, members.Max(m => m.LatencyMs) * 1.05, lowest - margin, highest + margin);
+            plot.Axes.SetLimits(0, right, lowest - margin, highest + margin);
             panels.Add(plot);
         }
         string title = $"Pareto fronts per device: {fronts.Objective} (higher is better) against latency";
@@ -460,7 +474,7 @@ public static class ReportWriter
         {
             html.Append($"<h2>Pareto fronts</h2><figure><img src=\"{Fronts}.png\" alt=\"Pareto fronts, one panel per device\"><figcaption>");
             html.Append($"Each device's Pareto front of {E(fronts.Objective)} (higher is better) against its measured latency in ms, over {fronts.Candidates:N0} architectures, one panel per device " +
-                        $"on a common {E(fronts.Objective)} axis. Drawn from {fronts.Floor:F2} up, the {FrontFloorQuantile * 100:0}th percentile of {E(fronts.Objective)} over the candidates");
+                        $"on a common {E(fronts.Objective)} axis. Drawn from {ObjectiveText.Of(fronts.Floor)} up, the {FrontFloorQuantile * 100:0}th percentile of {E(fronts.Objective)} over the candidates");
             var cut = fronts.Devices.SelectMany(d => d.Members.Where(m => m.Objective < fronts.Floor).Select(m => (d.Device, Member: m))).ToList();
             if (cut.Count == 0)
             {
@@ -469,7 +483,7 @@ public static class ReportWriter
             else
             {
                 html.Append("; the front members below it are in the CSV but not drawn: ");
-                html.AppendJoin("; ", cut.Select(c => $"{E(c.Device)} <code>{c.Member.Ops}</code> ({c.Member.LatencyMs:G3} ms, {c.Member.Objective:F2})"));
+                html.AppendJoin("; ", cut.Select(c => $"{E(c.Device)} <code>{c.Member.Ops}</code> ({c.Member.LatencyMs:G3} ms, {ObjectiveText.Of(c.Member.Objective)})"));
                 html.Append('.');
             }
             html.Append("</figcaption></figure>").Append(Links(Fronts));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LatencyNas.Analysis;
+using LatencyNas.Core;
 using LatencyNas.Workflows;
 using Spectre.Console;
 
