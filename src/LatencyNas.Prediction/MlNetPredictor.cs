@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LatencyNas.Core.Spaces;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -8,8 +9,9 @@ namespace LatencyNas.Prediction;
 
 /// <summary>
 /// An ML.NET regressor (FastTree or LightGbm) on the full feature vector. Trained single-threaded
-/// with a fixed seed, so the same data gives the same model. Predicts a whole batch through one
-/// <c>Transform</c> — no per-row prediction engine.
+/// with a fixed seed, so the same data gives the same model. Predicts by walking the ensemble
+/// flattened into arrays (<see cref="CompiledTreeEnsemble"/>, large batches over all cores), with the
+/// same scores as ML.NET's <c>Transform</c>, which remains the path for a model it cannot flatten.
 /// </summary>
 /// <remarks>
 /// With a <see cref="Base"/>, the trees learn only what the additive model misses (on the log
@@ -19,7 +21,11 @@ namespace LatencyNas.Prediction;
 /// </remarks>
 public sealed class MlNetPredictor : LatencyPredictor
 {
+    /// <summary>Architectures below which a batch is not worth spreading over cores.</summary>
+    private const int ParallelChunk = 2_000;
+
     private readonly MLContext _context;
+    private readonly Lazy<CompiledTreeEnsemble?> _compiled;
 
     private MlNetPredictor(FeatureEncoder encoder, TargetTransform target, ModelKind kind, MLContext context, ITransformer model,
         AdditivePredictor? baseModel, double floorMs)
@@ -29,6 +35,7 @@ public sealed class MlNetPredictor : LatencyPredictor
         _context = context;
         Model = model;
         Base = baseModel;
+        _compiled = new(() => CompiledTreeEnsemble.From(model));
     }
 
     public override ModelKind Kind { get; }
@@ -88,8 +95,7 @@ public sealed class MlNetPredictor : LatencyPredictor
 
     protected override double[] PredictTransformed(IReadOnlyList<Architecture> architectures)
     {
-        var data = LoadRows(_context, Encoder, architectures, labels: null);
-        double[] scores = Model.Transform(data).GetColumn<float>("Score").Select(score => (double)score).ToArray();
+        double[] scores = IsCompiled ? CompiledScores(architectures) : TransformScores(architectures);
         if (Base is not null)
         {
             double[] offsets = BaseOffsets(Base, Target, architectures);
@@ -98,6 +104,32 @@ public sealed class MlNetPredictor : LatencyPredictor
                 scores[i] += offsets[i];
             }
         }
+        return scores;
+    }
+
+    /// <summary>Whether predictions walk the flattened ensemble (every FastTree and LightGbm model without categorical splits).</summary>
+    internal bool IsCompiled => _compiled.Value is not null;
+
+    /// <summary>The ensemble's scores through ML.NET's own <c>Transform</c>: the reference for <see cref="CompiledScores"/>.</summary>
+    internal double[] TransformScores(IReadOnlyList<Architecture> architectures)
+    {
+        var data = LoadRows(_context, Encoder, architectures, labels: null);
+        return Model.Transform(data).GetColumn<float>("Score").Select(score => (double)score).ToArray();
+    }
+
+    internal double[] CompiledScores(IReadOnlyList<Architecture> architectures)
+    {
+        var compiled = _compiled.Value ?? throw new InvalidOperationException("The model could not be flattened.");
+        var scores = new double[architectures.Count];
+        var ranges = Partitioner.Create(0, architectures.Count, Math.Max(ParallelChunk, architectures.Count / Environment.ProcessorCount + 1));
+        Parallel.ForEach(ranges, range =>
+        {
+            for (int i = range.Item1; i < range.Item2; i++)
+            {
+                // ML.NET reports the score as a float; rounding the same way keeps both paths equal.
+                scores[i] = (float)compiled.Score(Encoder.Full(architectures[i]));
+            }
+        });
         return scores;
     }
 

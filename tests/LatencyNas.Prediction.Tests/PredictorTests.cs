@@ -68,6 +68,10 @@ public sealed class PredictorTests : IDisposable
         Assert.Equal(predictor.FloorMs, loaded.FloorMs);
         Assert.Equal(predictor.FloorMs, metadata.FloorMs);
         Assert.Equal(predictor.Predict(test.Architectures), loaded.Predict(test.Architectures));
+        if (loaded is MlNetPredictor trees)
+        {
+            Assert.True(trees.IsCompiled, "a loaded tree model predicts through ML.NET instead of its flattened ensemble");
+        }
     }
 
     [Fact]
