@@ -217,7 +217,7 @@ public sealed class BenchPredictUseCase
         using var store = request.Store.OpenExisting();
         var data = StoredLatencies.Load(store, request.Device, space);
         var train = data.Split(request.TrainSize, 0).Train;
-        var batch = space.Size <= SearchStrategies.ListableSize ? space.Enumerate().ToList() : space.SampleDistinct(request.Count, 0);
+        var batch = space.CanBeListed ? space.Enumerate().ToList() : space.SampleDistinct(request.Count, 0);
         var results = new List<PredictThroughput>();
         foreach (var kind in new[] { ModelKind.Additive, ModelKind.FastTree, ModelKind.LightGbm })
         {

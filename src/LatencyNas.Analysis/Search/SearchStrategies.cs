@@ -205,7 +205,7 @@ public sealed class RegularizedEvolution : ISearchStrategy
 /// <summary>The search strategies by name.</summary>
 public enum SearchStrategyKind
 {
-    /// <summary>Exhaustive where the space can be listed quickly (<see cref="SearchStrategies.ListableSize"/>), else evolution.</summary>
+    /// <summary>Exhaustive where the space can be listed quickly (<see cref="Core.Spaces.SearchSpace.CanBeListed"/>), else evolution.</summary>
     Auto,
 
     /// <summary>Every member of a space that can be listed.</summary>
@@ -220,15 +220,9 @@ public enum SearchStrategyKind
 
 public static class SearchStrategies
 {
-    /// <summary>
-    /// Spaces of at most this many members are searched exhaustively by <see cref="SearchStrategyKind.Auto"/>:
-    /// NB201's 15,625 take about 0.04 s, so a million stays within seconds and finds the true optimum.
-    /// </summary>
-    public const int ListableSize = 1_000_000;
-
     /// <summary>The strategy <paramref name="kind"/> means for <paramref name="space"/> (<see cref="SearchStrategyKind.Auto"/> resolved).</summary>
     public static SearchStrategyKind For(SearchStrategyKind kind, Core.Spaces.SearchSpace space)
-        => kind != SearchStrategyKind.Auto ? kind : space.Size <= ListableSize ? SearchStrategyKind.Exhaustive : SearchStrategyKind.Evolution;
+        => kind != SearchStrategyKind.Auto ? kind : space.CanBeListed ? SearchStrategyKind.Exhaustive : SearchStrategyKind.Evolution;
 
     public static ISearchStrategy Create(SearchStrategyKind kind) => kind switch
     {

@@ -23,6 +23,19 @@ public abstract class SearchSpace
 
     public BigInteger Size => _size ??= Decisions.Aggregate(BigInteger.One, (product, d) => product * d.Choices.Count);
 
+    /// <summary>
+    /// The most members a space may have to be listed in full — searched exhaustively, predicted
+    /// everywhere. NB201's 15,625 take about 0.04 s to search, so a million stays within seconds.
+    /// </summary>
+    public const int ListableSize = 1_000_000;
+
+    /// <summary>
+    /// Whether the space is small enough to list (<see cref="ListableSize"/>). A space that is not can
+    /// be neither searched exhaustively nor covered by a training sample: a search in it reaches
+    /// architectures unlike any measured one.
+    /// </summary>
+    public bool CanBeListed => Size <= ListableSize;
+
     /// <summary>Parses the digits form, the space's own text form, or <c>#N</c>: the member with published index N, where the space has one.</summary>
     /// <exception cref="InvalidInputException">The text is none of these forms, or names a choice or an index the space lacks.</exception>
     public Architecture Parse(string text)
