@@ -80,7 +80,8 @@ public static class PredictorTrainer
             // Too few to cross-validate: the additive model has the fewest parameters.
             return new TrainedPredictor(Fit(DefaultChoice(ModelKind.Additive), data, seed), []);
         }
-        var scores = CandidatesFor(data.Space).Select(choice => CrossValidate(choice, data, seed, folds)).ToList();
+        // Candidates cross-validate on separate cores; each result depends only on its own seed.
+        var scores = CandidatesFor(data.Space).AsParallel().AsOrdered().Select(choice => CrossValidate(choice, data, seed, folds)).ToList();
         var best = scores.OrderByDescending(s => s.CvWithin10).ThenByDescending(s => s.CvSrcc).First();
         return new TrainedPredictor(Fit(best.Choice, data, seed), scores);
     }
