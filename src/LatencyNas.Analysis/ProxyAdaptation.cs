@@ -107,8 +107,9 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
     /// with fewer free parameters (rescale, proxy-feature, device-mix). The error, not the ranking,
     /// decides: a rank correlation of ten held-out points is too coarse to tell methods apart, and
     /// on the 27 reference targets choosing by error was as good or better (README, "Adaptation"). A method that cannot adapt (device mixing with no device measured
-    /// on what is needed) is not a candidate. Below 6 samples a held-out ranking says nothing, and
-    /// rescaling — the fewest free parameters — is used.
+    /// on what is needed) is not a candidate. Below 6 samples the held-out errors say little:
+    /// device mixing is used where it can mix (over three proxies and K = 3–5 it kept a mean SRCC of
+    /// 0.91–0.96 where rescaling gave 0.74–0.87), else rescaling, which fits the fewest free parameters.
     /// </summary>
     public AdaptationChoice Choose(LatencyData samples, IReadOnlyList<AdaptationMethod> candidates)
     {
@@ -123,10 +124,15 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
         }
         if (samples.Count < MinimumSamplesToChoose || ordered.Count == 1)
         {
-            var only = ordered.Contains(AdaptationMethod.Rescale) ? AdaptationMethod.Rescale : ordered[0];
+            var only = ordered.Count == 1 ? ordered[0]
+                : ordered.Contains(AdaptationMethod.DeviceMix) ? AdaptationMethod.DeviceMix
+                : ordered.Contains(AdaptationMethod.Rescale) ? AdaptationMethod.Rescale : ordered[0];
             return new AdaptationChoice(only, 0, [], ordered.Count == 1
                 ? $"{ProxyAdaptation.Name(only)}: the only method that can adapt here"
-                : $"{ProxyAdaptation.Name(only)}: {samples.Count} target samples are too few to cross-validate (at least {MinimumSamplesToChoose}); it fits the fewest free parameters");
+                : $"{ProxyAdaptation.Name(only)}: {samples.Count} target samples are too few to cross-validate (at least {MinimumSamplesToChoose}); " +
+                  (only == AdaptationMethod.DeviceMix
+                      ? "mixing known devices needs the fewest samples to be right (README, \"Adaptation\")"
+                      : "it fits the fewest free parameters"));
         }
         int folds = Math.Min(samples.Count, MaximumFolds);
         var scores = new List<CrossValidationScore>();
@@ -209,8 +215,18 @@ public static class ProxyAdaptation
         Func<double, double[]> penaltiesFor = lambda => Enumerable.Repeat(lambda * scale, rows[0].Length - 2).Append(0).Append(0).ToArray();
         double lambda = ChooseLambda(rows, samples.LatenciesMs, penaltiesFor, logTarget: false);
         double[] coefficients = RidgeRegression.Fit(rows, samples.LatenciesMs, penaltiesFor(lambda));
-        return new AdaptedEstimator(AdaptationMethod.Rescale,
-            $"{proxy.Encoder.Space.Name} additive proxy rescaled with {samples.Count} target samples",
+        string description = $"{proxy.Encoder.Space.Name} additive proxy rescaled with {samples.Count} target samples";
+        if (ReversesProxy(rows, coefficients))
+        {
+            // A few samples can make the free scale a negative: the proxy's ranking reversed (seen: SRCC −0.31
+            // with 3 samples). Latency grows with the proxy's cost, so scale the proxy as a whole instead.
+            var proxyCosts = rows.Select(r => r[^2]).ToArray();
+            double wholeScale = proxyCosts.Zip(samples.LatenciesMs).Sum(p => p.First * p.Second) / proxyCosts.Sum(c => c * c);
+            coefficients = new double[coefficients.Length];
+            coefficients[^2] = wholeScale;
+            description += "; the samples would reverse the proxy's ranking, so it is scaled as a whole";
+        }
+        return new AdaptedEstimator(AdaptationMethod.Rescale, description,
             architectures => architectures.Select(a => Dot(Row(a), coefficients)).ToArray(),
             lambda, LatencyFloor.Of(samples.LatenciesMs));
     }
@@ -229,8 +245,16 @@ public static class ProxyAdaptation
         Func<double, double[]> penaltiesFor = lambda => Enumerable.Repeat(lambda, encoder.OneHotLength).Append(0).Append(0).ToArray();
         double lambda = ChooseLambda(rows, targets, penaltiesFor, logTarget: true);
         double[] coefficients = RidgeRegression.Fit(rows, targets, penaltiesFor(lambda));
-        return new AdaptedEstimator(AdaptationMethod.ProxyFeature,
-            $"{proxy.Description} as a feature, fitted on {samples.Count} target samples",
+        string description = $"{proxy.Description} as a feature, fitted on {samples.Count} target samples";
+        if (ReversesProxy(rows, coefficients))
+        {
+            // As in rescaling: a fit that ranks the samples against the proxy. Keep log t = log p + β.
+            coefficients = new double[coefficients.Length];
+            coefficients[^2] = 1;
+            coefficients[^1] = rows.Zip(targets).Average(p => p.Second - p.First[^2]);
+            description += "; the samples would reverse the proxy's ranking, so only its scale is fitted";
+        }
+        return new AdaptedEstimator(AdaptationMethod.ProxyFeature, description,
             architectures => Rows(architectures).Select(r => Math.Exp(Dot(r, coefficients))).ToArray(),
             lambda, LatencyFloor.Of(samples.LatenciesMs));
     }
@@ -300,6 +324,16 @@ public static class ProxyAdaptation
         var best = scores.MinBy(s => s.Mean);
         return scores.Where(s => s.Mean <= best.Mean + best.StandardError).Max(s => s.Lambda);
     }
+
+    /// <summary>
+    /// Whether the fit ranks the samples against the proxy (column ^2 of each row is the proxy's own
+    /// cost). Only the sign of the proxy's weight would be too strict: with many samples the one-hot
+    /// terms can carry the ranking and leave the proxy a small negative weight, which reverses nothing.
+    /// </summary>
+    private static bool ReversesProxy(IReadOnlyList<double[]> rows, double[] coefficients)
+        => coefficients[^2] <= 0
+           && RankCorrelation.Spearman(rows.Select(r => Dot(r, coefficients)).ToArray(), rows.Select(r => r[^2]).ToArray()) is var agreement
+           && !(agreement > 0);
 
     private static double Dot(double[] row, double[] coefficients)
     {

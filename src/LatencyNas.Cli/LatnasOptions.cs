@@ -83,7 +83,7 @@ internal static class LatnasOptions
 
     /// <summary>--method for a verb that uses one adapted model; "default" lets cross-validation on the K samples choose.</summary>
     public static ChoiceOption<AdaptationMethod?> Method() => Choice<AdaptationMethod?>("--method",
-        "How the proxy is adapted with the target samples; default: the method whose held-out predictions of the K samples err least (cross-validation; rescale below 6 samples).", null,
+        "How the proxy is adapted with the target samples; default: the method whose held-out predictions of the K samples err least (cross-validation; below 6 samples device-mix where the store can mix, else rescale).", null,
         ("default", null), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
 
     public static ChoiceOption<SearchStrategyKind> Strategy() => Choice("--strategy",
