@@ -42,7 +42,7 @@ public static class ProxyRecommender
             var targetShared = target.Subset(shared);
             double[] proxy = measured.Predict(targetShared.Architectures);
             double srcc = RankCorrelation.Spearman(proxy, targetShared.LatenciesMs);
-            var (low, high) = Monotonicity.BootstrapInterval(proxy, targetShared.LatenciesMs, bootstrap, Monotonicity.PairSeed(seed, device.Device, target.Device));
+            var (low, high) = Monotonicity.Interval(proxy, targetShared.LatenciesMs, srcc, bootstrap, Monotonicity.PairSeed(seed, device.Device, target.Device));
             var advice = low >= threshold ? ProxyAdvice.Reuse : srcc >= threshold ? ProxyAdvice.ProbablyReuse : ProxyAdvice.Adapt;
             candidates.Add(new ProxyCandidate(device.Device, srcc, low, high, shared.Length, advice));
         }

@@ -33,7 +33,7 @@ internal static class LatnasOptions
 
     public static Option<int> Evaluations() => Integer("--evaluations", "Most architectures a search evaluates (random, evolution).", SearchRequest.DefaultEvaluations, 1, 100_000_000);
 
-    public static Option<int> Bootstrap() => Integer("--bootstrap", "Bootstrap resamples for each SRCC interval (0 leaves them out).", Monotonicity.DefaultBootstrap, 0, 100_000);
+    public static Option<int> Bootstrap() => Integer("--bootstrap", "Bootstrap resamples for each SRCC 95% interval; 0 gives the analytic interval (Fisher's z with the Bonett–Wright variance), instant.", Monotonicity.DefaultBootstrap, 0, 100_000);
 
     public static Option<double> Threshold(string description) => Number("--threshold", description, Monotonicity.DefaultThreshold, 0, 1);
 

@@ -1,5 +1,6 @@
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Statistics;
+using LatencyNas.Prediction;
 
 namespace LatencyNas.Analysis.Tests;
 
@@ -35,6 +36,30 @@ public sealed class MonotonicityTests(RealTables shared)
         Assert.InRange(srcc, low, high);
         var (smallLow, smallHigh) = Monotonicity.BootstrapInterval(x[..40], y[..40], 300, seed: 1);
         Assert.True(smallHigh - smallLow > high - low);
+    }
+
+    /// <summary>The default interval (Fisher's z, Bonett–Wright) against 300 bootstrap resamples, on real pairs of every strength.</summary>
+    [Theory]
+    [InlineData("pixel3", "raspi4")]       // SRCC 0.965
+    [InlineData("gold_6226", "samsung_s7")] // 0.917
+    [InlineData("eyeriss", "titan_rtx_1")] // 0.352
+    public void The_analytic_interval_agrees_with_the_bootstrap_on_real_devices(string first, string second)
+    {
+        var a = shared.Device(first);
+        var b = shared.Device(second);
+        var order = Monotonicity.Shared([a.Architectures, b.Architectures]);
+        var random = new Random(5);
+        var sample = order.OrderBy(_ => random.Next()).Take(3_000).ToList();
+        double[] x = new MeasuredLatencies(a).Predict(sample), y = new MeasuredLatencies(b).Predict(sample);
+        double srcc = RankCorrelation.Spearman(x, y);
+
+        var (low, high) = Monotonicity.AnalyticInterval(srcc, sample.Count);
+        var (bootLow, bootHigh) = Monotonicity.BootstrapInterval(x, y, 300, seed: 2);
+
+        Assert.InRange(srcc, low, high);
+        Assert.Equal(bootLow, low, 0.01);
+        Assert.Equal(bootHigh, high, 0.01);
+        Assert.InRange((high - low) / (bootHigh - bootLow), 0.7, 1.4);
     }
 
     [Fact]
