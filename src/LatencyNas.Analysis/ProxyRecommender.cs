@@ -23,7 +23,7 @@ public sealed record ProxyCandidate(string Device, double EstimatedSrcc, double 
 
 /// <summary>
 /// Ranks known devices as proxies for a target that has only a few measurements: the SRCC on
-/// those few (with a bootstrap interval, which is wide when they are few) estimates how well each
+/// those few (with a 95% interval, which is wide when they are few) estimates how well each
 /// device ranks the target, and decides between re-using its front and adapting it.
 /// </summary>
 public static class ProxyRecommender

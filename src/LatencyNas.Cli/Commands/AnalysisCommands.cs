@@ -22,7 +22,7 @@ internal static class AnalysisCommands
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
-        var command = new Command("monotonicity", "SRCC and Kendall matrices of latency rankings across devices, with bootstrap intervals and a verdict per pair.")
+        var command = new Command("monotonicity", "SRCC and Kendall matrices of latency rankings across devices, with 95% intervals (analytic, or bootstrapped) and a verdict per pair.")
         {
             devicesOption, archsOption, countOption, seedOption, predictedOption, thresholdOption, bootstrapOption, spaceOption, storeOption, jsonOption,
         };
