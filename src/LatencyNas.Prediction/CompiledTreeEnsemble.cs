@@ -13,20 +13,20 @@ namespace LatencyNas.Prediction;
 /// </summary>
 internal sealed class CompiledTreeEnsemble
 {
+    /// <summary>One split, packed so that a visit reads one cache line instead of four arrays.</summary>
+    private readonly record struct Node(int Feature, float Threshold, int Left, int Right);
+
     // Node n of tree t sits at index Roots[t] + n. A child below zero is the leaf ~child of that tree,
     // at index LeafStarts[t] + ~child of LeafValues.
     private readonly int[] _roots;
     private readonly int[] _leafStarts;
-    private readonly int[] _features;
-    private readonly float[] _thresholds;
-    private readonly int[] _left;
-    private readonly int[] _right;
+    private readonly Node[] _nodes;
     private readonly double[] _leafValues;
     private readonly double _bias;
 
-    private CompiledTreeEnsemble(int[] roots, int[] leafStarts, int[] features, float[] thresholds, int[] left, int[] right, double[] leafValues, double bias)
+    private CompiledTreeEnsemble(int[] roots, int[] leafStarts, Node[] nodes, double[] leafValues, double bias)
     {
-        (_roots, _leafStarts, _features, _thresholds, _left, _right, _leafValues, _bias) = (roots, leafStarts, features, thresholds, left, right, leafValues, bias);
+        (_roots, _leafStarts, _nodes, _leafValues, _bias) = (roots, leafStarts, nodes, leafValues, bias);
     }
 
     /// <summary>The ensemble inside a trained or loaded regression model, or null for a model that is not one (or has categorical splits).</summary>
@@ -46,10 +46,7 @@ internal sealed class CompiledTreeEnsemble
         int nodes = trees.Sum(t => t.NumberOfNodes), leaves = trees.Sum(t => t.NumberOfLeaves);
         var roots = new int[trees.Count];
         var leafStarts = new int[trees.Count];
-        var features = new int[nodes];
-        var thresholds = new float[nodes];
-        var left = new int[nodes];
-        var right = new int[nodes];
+        var packed = new Node[nodes];
         var leafValues = new double[leaves];
         int node = 0, leaf = 0;
         for (int t = 0; t < trees.Count; t++)
@@ -59,17 +56,14 @@ internal sealed class CompiledTreeEnsemble
             (roots[t], leafStarts[t]) = (node, leaf);
             for (int n = 0; n < tree.NumberOfNodes; n++, node++)
             {
-                features[node] = tree.NumericalSplitFeatureIndexes[n];
-                thresholds[node] = tree.NumericalSplitThresholds[n];
-                left[node] = tree.LeftChild[n];
-                right[node] = tree.RightChild[n];
+                packed[node] = new Node(tree.NumericalSplitFeatureIndexes[n], tree.NumericalSplitThresholds[n], tree.LeftChild[n], tree.RightChild[n]);
             }
             for (int l = 0; l < tree.NumberOfLeaves; l++, leaf++)
             {
                 leafValues[leaf] = weight * tree.LeafValues[l];
             }
         }
-        return new CompiledTreeEnsemble(roots, leafStarts, features, thresholds, left, right, leafValues, ensemble.Bias);
+        return new CompiledTreeEnsemble(roots, leafStarts, packed, leafValues, ensemble.Bias);
     }
 
     public double Score(ReadOnlySpan<float> features)
@@ -79,11 +73,11 @@ internal sealed class CompiledTreeEnsemble
         {
             int root = _roots[t];
             // A tree of one leaf has no nodes: its next tree's root equals its own.
-            int child = root == (t + 1 < _roots.Length ? _roots[t + 1] : _features.Length) ? ~0 : 0;
+            int child = root == (t + 1 < _roots.Length ? _roots[t + 1] : _nodes.Length) ? ~0 : 0;
             while (child >= 0)
             {
-                int at = root + child;
-                child = features[_features[at]] <= _thresholds[at] ? _left[at] : _right[at];
+                ref readonly var node = ref _nodes[root + child];
+                child = features[node.Feature] <= node.Threshold ? node.Left : node.Right;
             }
             score += _leafValues[_leafStarts[t] + ~child];
         }

@@ -54,6 +54,30 @@ public sealed class FbnetSpaceTests
         Assert.Equal(22, features.OpCounts.Single(c => c.Key == "skip").Value);
     }
 
+    /// <summary>Block counts, and each stage's skips and MACs, agree with the digits and the total on drawn architectures.</summary>
+    [Fact]
+    public void Block_counts_and_stage_summaries_add_up_to_the_architecture()
+    {
+        int[] stageStarts = [0, 1, 5, 9, 13, 17, 21, 22];
+        long stemAndHead = Space.Features(Space.Parse(new string('8', 22)), Dataset.Cifar10) is var allSkip
+            ? allSkip.Macs - (long)Math.Round(Enumerable.Range(1, 7).Sum(s => allSkip.Extra.Single(e => e.Key == $"stage{s}_macs_m").Value * 1e6))
+            : 0;
+        foreach (var architecture in Space.SampleDistinct(200, seed: 9))
+        {
+            var features = Space.Features(architecture, Dataset.Cifar10);
+            Assert.Equal(Enumerable.Range(0, 9).Select(block => architecture.Digits.Count(d => d - '0' == block)), features.OpCounts.Select(c => c.Value));
+            Assert.Equal(FbnetSpace.Blocks.Select(b => b.Name), features.OpCounts.Select(c => c.Key));
+            Assert.Equal(Enumerable.Range(1, 7).SelectMany(s => new[] { $"stage{s}_macs_m", $"stage{s}_skips" }), features.Extra.Select(e => e.Key));
+            for (int stage = 0; stage < 7; stage++)
+            {
+                int skips = architecture.Digits[stageStarts[stage]..stageStarts[stage + 1]].Count(d => d == '8');
+                Assert.Equal(skips, features.Extra[2 * stage + 1].Value);
+            }
+            double stageMacs = Enumerable.Range(0, 7).Sum(stage => features.Extra[2 * stage].Value * 1e6);
+            Assert.Equal(features.Macs - stemAndHead, stageMacs, 1.0);
+        }
+    }
+
     [Fact]
     public void A_k5_e6_layer_counts_its_expansion_depthwise_and_projection()
     {

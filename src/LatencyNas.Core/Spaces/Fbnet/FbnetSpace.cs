@@ -111,6 +111,9 @@ public sealed class FbnetSpace : SearchSpace
     /// count convolutions and the linear layer only (BN, ReLU, additions, shuffles and pooling count zero).
     /// Extra features: each stage's MACs (millions) and its count of skipped layers.
     /// </summary>
+    private static readonly string[] StageFeatureNames =
+        Enumerable.Range(1, LayersPerStage.Count).SelectMany(stage => new[] { $"stage{stage}_macs_m", $"stage{stage}_skips" }).ToArray();
+
     public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset)
     {
         bool imageNet = UsesImageNetLayout(dataset);
@@ -118,7 +121,8 @@ public sealed class FbnetSpace : SearchSpace
         int resolution = dataset.Resolution / stemStride;
         long parameters = Convolution(dataset.Channels, StemWidth, 3, 1) + BatchNorm(StemWidth);
         long macs = Convolution(dataset.Channels, StemWidth, 3, 1) * resolution * resolution;
-        var extra = new List<KeyValuePair<string, double>>();
+        var extra = new KeyValuePair<string, double>[2 * LayersPerStage.Count];
+        var counts = new int[Blocks.Count];
         int width = StemWidth;
         int layer = 0;
         for (int stage = 0; stage < LayersPerStage.Count; stage++)
@@ -134,17 +138,22 @@ public sealed class FbnetSpace : SearchSpace
                 parameters += blockParameters;
                 stageMacs += blockMacs;
                 skipped += Blocks[architecture[layer]].IsSkip ? 1 : 0;
+                counts[architecture[layer]]++;
                 (width, resolution) = (output, outResolution);
             }
             macs += stageMacs;
-            extra.Add(new($"stage{stage + 1}_macs_m", stageMacs / 1e6));
-            extra.Add(new($"stage{stage + 1}_skips", skipped));
+            extra[2 * stage] = new(StageFeatureNames[2 * stage], stageMacs / 1e6);
+            extra[2 * stage + 1] = new(StageFeatureNames[2 * stage + 1], skipped);
         }
         int head = HeadWidth(imageNet);
         parameters += Convolution(width, head, 1, 1) + BatchNorm(head) + (long)head * dataset.Classes + dataset.Classes;
         macs += Convolution(width, head, 1, 1) * resolution * resolution + (long)head * dataset.Classes;
-        var counts = Blocks.Select((b, i) => new KeyValuePair<string, int>(b.Name, architecture.Digits.Count(d => d - '0' == i))).ToArray();
-        return new ArchitectureFeatures(parameters, macs, counts, Disconnected: false, extra);
+        var opCounts = new KeyValuePair<string, int>[Blocks.Count];
+        for (int block = 0; block < opCounts.Length; block++)
+        {
+            opCounts[block] = new(Blocks[block].Name, counts[block]);
+        }
+        return new ArchitectureFeatures(parameters, macs, opCounts, Disconnected: false, extra);
     }
 
     /// <summary>A block's parameters and MACs from <paramref name="input"/> to <paramref name="output"/> channels.</summary>

@@ -112,6 +112,8 @@ public sealed class Nb201Space : SearchSpace
     /// Analytic parameters and MACs of the network as the benchmark computes it: every edge of
     /// every cell is counted, dead or not, because the benchmark's network holds and runs them all.
     /// </summary>
+    private static readonly string[] LiveFeatureNames = Nb201Cell.OpNames.Skip(1).Select(name => $"live_{name}").ToArray();
+
     public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset)
     {
         long parameters = 0, macs = 0;
@@ -156,17 +158,26 @@ public sealed class Nb201Space : SearchSpace
         parameters += BatchNorm(lastChannels) + (long)lastChannels * dataset.Classes + dataset.Classes;
         macs += (long)lastChannels * dataset.Classes;
 
-        var opCounts = Nb201Cell.OpNames
-            .Select((name, op) => new KeyValuePair<string, int>(name, architecture.Digits.Count(d => d - '0' == op)))
-            .ToArray();
+        // Predictors compute these for every architecture they score: one pass, names made once.
+        var counts = new int[Nb201Cell.OpNames.Count];
+        var liveCounts = new int[Nb201Cell.OpNames.Count];
         bool[] live = Nb201Cell.LiveEdges(architecture);
-        var extra = new List<KeyValuePair<string, double>>();
-        for (int op = 1; op < Nb201Cell.OpNames.Count; op++)
+        for (int e = 0; e < Nb201Cell.EdgeCount; e++)
         {
-            int count = Enumerable.Range(0, Nb201Cell.EdgeCount).Count(e => live[e] && architecture[e] == op);
-            extra.Add(new($"live_{Nb201Cell.OpNames[op]}", count));
+            counts[architecture[e]]++;
+            liveCounts[architecture[e]] += live[e] ? 1 : 0;
         }
-        extra.Add(new("longest_conv_path", Nb201Cell.LongestConvolutionPath(architecture)));
+        var opCounts = new KeyValuePair<string, int>[counts.Length];
+        for (int op = 0; op < counts.Length; op++)
+        {
+            opCounts[op] = new(Nb201Cell.OpNames[op], counts[op]);
+        }
+        var extra = new KeyValuePair<string, double>[LiveFeatureNames.Length + 1];
+        for (int op = 1; op < counts.Length; op++)
+        {
+            extra[op - 1] = new(LiveFeatureNames[op - 1], liveCounts[op]);
+        }
+        extra[^1] = new("longest_conv_path", Nb201Cell.LongestConvolutionPath(architecture));
         return new ArchitectureFeatures(parameters, macs, opCounts, Nb201Cell.IsDisconnected(architecture), extra);
     }
 
