@@ -46,10 +46,44 @@ public sealed class PredictUseCase
         {
             throw new InvalidInputException("No architecture to predict.");
         }
-        var (predictor, metadata) = PredictorCatalog.Load(request.Store, request.Device, request.Space, request.Model);
-        double[] predicted = predictor.Predict(request.Architectures);
-        return new PredictResult(metadata.Device, predictor.Description, metadata.TrainedOn,
-            request.Architectures.Select((a, i) => new PredictedLatency(request.Space.Format(a), a.Digits, request.Space.IndexOf(a), predicted[i])).ToList());
+        var session = PredictSession.Open(request.Device, request.Space, request.Store, request.Model);
+        return new PredictResult(session.Device, session.Model, session.TrainedOn, session.Predict(request.Architectures));
+    }
+}
+
+/// <summary>
+/// A device's saved predictor, loaded once and kept, for callers that predict as architectures
+/// arrive (<c>predict --stdin</c>) instead of in one batch.
+/// </summary>
+public sealed class PredictSession
+{
+    private readonly LatencyPredictor _predictor;
+    private readonly SearchSpace _space;
+
+    private PredictSession(LatencyPredictor predictor, PredictorMetadata metadata, SearchSpace space)
+    {
+        (_predictor, _space) = (predictor, space);
+        (Device, Model, TrainedOn) = (metadata.Device, predictor.Description, metadata.TrainedOn);
+    }
+
+    public string Device { get; }
+
+    /// <summary>The predictor's description, e.g. "lightgbm (log target) on an additive base".</summary>
+    public string Model { get; }
+
+    public int TrainedOn { get; }
+
+    /// <exception cref="InvalidInputException">No (readable) predictor of the device for the space.</exception>
+    public static PredictSession Open(string device, SearchSpace space, StoreLocation store, PredictorModel? model = null)
+    {
+        var (predictor, metadata) = PredictorCatalog.Load(store, device, space, model);
+        return new PredictSession(predictor, metadata, space);
+    }
+
+    public IReadOnlyList<PredictedLatency> Predict(IReadOnlyList<Architecture> architectures)
+    {
+        double[] predicted = _predictor.Predict(architectures);
+        return architectures.Select((a, i) => new PredictedLatency(_space.Format(a), a.Digits, _space.IndexOf(a), predicted[i])).ToList();
     }
 }
 

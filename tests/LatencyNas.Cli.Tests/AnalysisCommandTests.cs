@@ -78,6 +78,50 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         Assert.InRange(value, 1, 100);
     }
 
+    /// <summary>One process, a line in and a line out before the next goes in: what a Python search loop does with `predict --stdin`.</summary>
+    [Fact]
+    public async Task Predict_from_stdin_answers_each_line_before_the_next_and_reports_bad_lines_without_stopping()
+    {
+        var train = Latnas.Run("train", "--device", "eyeriss", "--model", "fasttree", "--train-size", "300", "--store", Store);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        string archs = Path.Combine(fixture.Directory, "stream-archs.txt");
+        File.WriteAllLines(archs, ["123401", "#13869"]);
+        var batch = Latnas.Run("predict", "--device", "eyeriss", "--model", "fasttree", "--archs", archs, "--json", "--store", Store);
+        Assert.True(batch.ExitCode == 0, batch.ToString());
+        using var reference = JsonDocument.Parse(batch.Stdout);
+        var expected = reference.RootElement.GetProperty("predictions").EnumerateArray().Select(p => p.GetProperty("predicted_ms").GetDouble()).ToArray();
+
+        var start = Latnas.StartInfo("predict", "--device", "eyeriss", "--model", "fasttree", "--stdin", "--store", Store);
+        start.RedirectStandardInput = true;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        async Task<JsonElement> Ask(string line)
+        {
+            await process.StandardInput.WriteLineAsync(line);
+            await process.StandardInput.FlushAsync();
+            var answer = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.NotNull(answer);
+            return JsonDocument.Parse(answer).RootElement.Clone();
+        }
+
+        var first = await Ask("123401");
+        Assert.Equal((1, "123401", 6200), (first.GetProperty("line").GetInt32(), first.GetProperty("ops").GetString(), first.GetProperty("index").GetInt32()));
+        Assert.Equal(expected[0], first.GetProperty("predicted_ms").GetDouble(), 12);
+        var bad = await Ask("1234567");
+        Assert.Equal(2, bad.GetProperty("line").GetInt32());
+        Assert.Contains("has 7 digits", bad.GetProperty("error").GetString());
+        var tagged = await Ask("""{"arch": "#13869", "id": "candidate-7"}""");
+        Assert.Equal(("candidate-7", "203122"), (tagged.GetProperty("id").GetString(), tagged.GetProperty("ops").GetString()));
+        Assert.Equal(expected[1], tagged.GetProperty("predicted_ms").GetDouble(), 12);
+
+        process.StandardInput.Close();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, process.ExitCode); // a bad line is bad input, reported when the stream ends
+        string log = await stderr;
+        Assert.Contains("2 predictions", log);
+        Assert.Contains("1 line was not nb201 architectures", log);
+    }
+
     [Fact]
     public void Prediction_verbs_reject_bad_input_with_exit_2()
     {

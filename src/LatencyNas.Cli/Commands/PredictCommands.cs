@@ -61,18 +61,29 @@ internal static class PredictCommands
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
+        var stdinOption = new Option<bool>("--stdin")
+        {
+            Description = "Read architectures from standard input, one a line (any architecture form, or a JSON line {\"arch\": ..., \"id\": ...}), " +
+                          "and write one JSON line per line as soon as it is predicted; a bad line gets an error line and the stream goes on.",
+        };
         var command = new Command("predict", "Predict latencies on a device with its saved predictor.")
         {
-            deviceOption, archOption, archsOption, modelOption, spaceOption, storeOption, jsonOption,
+            deviceOption, archOption, archsOption, stdinOption, modelOption, spaceOption, storeOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
             var space = parse.SearchSpace(spaceOption);
             string? arch = parse.GetValue(archOption);
             string? file = parse.GetValue(archsOption);
-            if ((arch is null) == (file is null))
+            bool stdin = parse.GetValue(stdinOption);
+            if ((arch is not null ? 1 : 0) + (file is not null ? 1 : 0) + (stdin ? 1 : 0) != 1)
             {
-                throw new InvalidInputException("Give exactly one of --arch and --archs.");
+                throw new InvalidInputException("Give exactly one of --arch, --archs and --stdin.");
+            }
+            if (stdin)
+            {
+                var session = PredictSession.Open(parse.GetValue(deviceOption)!, space, parse.StoreLocation(storeOption), modelOption.ValueIn(parse));
+                return PredictionStream.Run(session, space, Console.In, Console.Out, Console.Error);
             }
             var architectures = arch is not null ? [space.Parse(arch)] : ArchitectureSelection.ReadFile(file!, space);
             var result = new PredictUseCase().Run(new PredictRequest(parse.GetValue(deviceOption)!, architectures, space, parse.StoreLocation(storeOption), modelOption.ValueIn(parse)));
