@@ -19,10 +19,11 @@ public sealed record SavedPredictor(
     string Path, string? Problem = null);
 
 /// <summary>
-/// Trained predictors beside a store: <c>predictors/&lt;space&gt;/&lt;device&gt;/&lt;model&gt;.predictor</c> — one
-/// store holds a device's NB201 and FBNet measurements under one name, and each has its own predictor.
-/// A predictor saved before spaces had folders (<c>predictors/&lt;device&gt;/&lt;model&gt;.predictor</c>) is
-/// still found for the space it was trained on. Training, testing and saving happen here, so a
+/// Trained predictors beside a store, in a folder of its own:
+/// <c>&lt;store&gt;.predictors/&lt;space&gt;/&lt;device&gt;/&lt;model&gt;.predictor</c> — one store holds a device's NB201
+/// and FBNet measurements under one name, and each has its own predictor; two stores in one folder
+/// keep theirs apart. A predictor saved by an earlier version in the folder all stores there shared
+/// (<c>predictors/[&lt;space&gt;/]&lt;device&gt;/</c>) is still found for the space it was trained on. Training, testing and saving happen here, so a
 /// predictor trained for a search is saved exactly as <c>train</c> saves it.
 /// </summary>
 public static class PredictorCatalog
@@ -41,12 +42,13 @@ public static class PredictorCatalog
     /// <exception cref="InvalidInputException">No such predictor; the message says how to train one.</exception>
     public static string Find(StoreLocation store, string device, SearchSpace space, PredictorModel? model)
     {
-        var candidates = new[] { FolderFor(store, device, space), LegacyFolderFor(store, device) }
+        string[] folders = [FolderFor(store, device, space), .. LegacyFoldersFor(store, device, space)];
+        var candidates = folders
             .Select(folder => Path.Combine(folder, Name(model ?? PredictorModel.Auto) + ".predictor"))
             .Where(File.Exists);
         if (model is null)
         {
-            candidates = candidates.Concat(new[] { FolderFor(store, device, space), LegacyFolderFor(store, device) }
+            candidates = candidates.Concat(folders
                 .Where(Directory.Exists)
                 .SelectMany(folder => Directory.GetFiles(folder, "*.predictor").OrderByDescending(File.GetLastWriteTimeUtc)));
         }
@@ -93,10 +95,15 @@ public static class PredictorCatalog
         return Path.Combine(store.PredictorFolder, space.Name, DeviceName.ToFileName(device));
     }
 
-    private static string LegacyFolderFor(StoreLocation store, string device)
+    /// <summary>Where earlier versions saved the device's predictors: the shared folder, by space, then without spaces.</summary>
+    private static string[] LegacyFoldersFor(StoreLocation store, string device, SearchSpace space)
     {
         DeviceName.Check(device, "a predictor's device");
-        return Path.Combine(store.PredictorFolder, DeviceName.ToFileName(device));
+        return
+        [
+            Path.Combine(store.SharedPredictorFolder, space.Name, DeviceName.ToFileName(device)),
+            Path.Combine(store.SharedPredictorFolder, DeviceName.ToFileName(device)),
+        ];
     }
 
     /// <summary>
@@ -115,15 +122,14 @@ public static class PredictorCatalog
         }
     }
 
-    /// <summary>Every predictor saved beside the store, by device then model.</summary>
+    /// <summary>Every predictor the store can use — its own, then any an earlier version left in the shared folder — by device then model.</summary>
     public static IReadOnlyList<SavedPredictor> List(StoreLocation store)
     {
-        if (!Directory.Exists(store.PredictorFolder))
-        {
-            return [];
-        }
         var saved = new List<SavedPredictor>();
-        foreach (string path in Directory.GetFiles(store.PredictorFolder, "*.predictor", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var paths = new[] { store.PredictorFolder, store.SharedPredictorFolder }
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.GetFiles(folder, "*.predictor", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+        foreach (string path in paths)
         {
             PredictorMetadata metadata;
             try

@@ -5,7 +5,7 @@ namespace LatencyNas.Workflows;
 /// <summary>
 /// Where the profile store is, and how a suggested command must name it. Given on the command line,
 /// else in <c>LATNAS_STORE</c>, else <see cref="ProfileStore.DefaultPath"/>; trained predictors live
-/// beside it in <c>predictors/</c>.
+/// beside it in a folder of its own (<see cref="PredictorFolder"/>).
 /// </summary>
 public sealed record StoreLocation(string Path)
 {
@@ -17,8 +17,20 @@ public sealed record StoreLocation(string Path)
     public static StoreLocation Resolve(string? flag, string? environment)
         => new(!string.IsNullOrWhiteSpace(flag) ? flag : !string.IsNullOrWhiteSpace(environment) ? environment : ProfileStore.DefaultPath);
 
-    /// <summary>The folder predictors are saved in and looked up from.</summary>
-    public string PredictorFolder => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!, "predictors");
+    /// <summary>
+    /// The folder this store's predictors are saved in and looked up from, named after the store
+    /// (<c>profiles/latnas.db</c> → <c>profiles/latnas.predictors/</c>): two stores in one folder keep
+    /// their predictors apart.
+    /// </summary>
+    public string PredictorFolder => System.IO.Path.Combine(Folder, System.IO.Path.GetFileNameWithoutExtension(Path) + ".predictors");
+
+    /// <summary>
+    /// Where predictors were saved before each store had its own folder: <c>predictors/</c> beside the
+    /// store, shared by every store there. Read (for the space a file was trained on), never written.
+    /// </summary>
+    public string SharedPredictorFolder => System.IO.Path.Combine(Folder, "predictors");
+
+    private string Folder => System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
 
     /// <summary>What a suggested command adds so that it reaches this store: nothing for the default.</summary>
     public string Suggestion => Path == ProfileStore.DefaultPath ? "" : $" --store {Quote(Path)}";

@@ -68,8 +68,8 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         Assert.Equal(15_125, evaluation.GetProperty("test").GetInt32());
         Assert.True(evaluation.GetProperty("srcc").GetDouble() > 0.9);
         Assert.Equal(json.RootElement.GetProperty("predictor_path").GetString(),
-            Path.Combine(fixture.Directory, "profiles", "predictors", "nb201", "gold_6226", "lightgbm.predictor"));
-        Assert.True(File.Exists(Path.Combine(fixture.Directory, "profiles", "predictors", "nb201", "gold_6226", "lightgbm.predictor")));
+            Path.Combine(fixture.Directory, "profiles", "latnas.predictors", "nb201", "gold_6226", "lightgbm.predictor"));
+        Assert.True(File.Exists(Path.Combine(fixture.Directory, "profiles", "latnas.predictors", "nb201", "gold_6226", "lightgbm.predictor")));
 
         var predict = Latnas.Run("predict", "--device", "gold_6226", "--arch", "333333", "--json", "--store", Store);
         Assert.True(predict.ExitCode == 0, predict.ToString());
@@ -130,7 +130,7 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         Assert.Equal(2, Latnas.Run("train", "--device", "pixel3", "--model", "xgboost", "--store", Store).ExitCode);
         Assert.Equal(2, Latnas.Run("predict", "--device", "raspi4", "--arch", "333333", "--store", Store).ExitCode); // never trained
 
-        string corrupt = Path.Combine(fixture.Directory, "profiles", "predictors", "nb201", "fpga", "additive.predictor");
+        string corrupt = Path.Combine(fixture.Directory, "profiles", "latnas.predictors", "nb201", "fpga", "additive.predictor");
         Directory.CreateDirectory(Path.GetDirectoryName(corrupt)!);
         File.WriteAllText(corrupt, "garbage");
         var result = Latnas.Run("predict", "--device", "fpga", "--arch", "333333", "--store", Store);

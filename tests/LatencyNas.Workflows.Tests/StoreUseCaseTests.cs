@@ -139,6 +139,26 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
     }
 
     /// <summary>
+    /// The README's jobs keep profiles/latnas.db and profiles/tables.db side by side; with one shared
+    /// predictors/ folder, training pixel3 in one store replaced the other's pixel3 predictor.
+    /// </summary>
+    [Fact]
+    public void Two_stores_in_one_folder_keep_their_predictors_apart()
+    {
+        var first = real.Copy(_directory);
+        var second = new StoreLocation(Path.Combine(Path.GetDirectoryName(first.Path)!, "tables.db"));
+        File.Copy(first.Path, second.Path);
+
+        var inFirst = new TrainUseCase().Run(new TrainRequest("pixel3", RealStore.Space, first, PredictorModel.Additive, TrainSize: 300, Seed: 1));
+        var inSecond = new TrainUseCase().Run(new TrainRequest("pixel3", RealStore.Space, second, PredictorModel.Additive, TrainSize: 600, Seed: 2));
+
+        Assert.NotEqual(inFirst.PredictorPath, inSecond.PredictorPath);
+        Assert.Equal(300, PredictorCatalog.Load(first, "pixel3", RealStore.Space).Metadata.TrainedOn);
+        Assert.Equal(600, PredictorCatalog.Load(second, "pixel3", RealStore.Space).Metadata.TrainedOn);
+        Assert.Equal([inFirst.PredictorPath], new PredictorsListUseCase().Run(new PredictorsListRequest(first)).Predictors.Select(p => p.Path));
+    }
+
+    /// <summary>
     /// The HELP tables name their NB201 and FBNet columns alike: training raspi4 on one space used to
     /// overwrite its predictor of the other, and a search then predicted FBNet networks with an NB201 model.
     /// </summary>
@@ -165,7 +185,7 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         Assert.All(fbnetPredicted.Zip(heldOut), p => Assert.Equal(SharedData.Number(p.Second["raspi4"]), p.First.PredictedMs, SharedData.Number(p.Second["raspi4"]) * 0.25));
 
         // A predictor saved before spaces had folders is still found, for its own space only.
-        string legacy = Path.Combine(store.PredictorFolder, "raspi4", "auto.predictor");
+        string legacy = Path.Combine(store.SharedPredictorFolder, "raspi4", "auto.predictor");
         Directory.CreateDirectory(Path.GetDirectoryName(legacy)!);
         File.Move(nb201Trained.PredictorPath, legacy);
         Assert.Equal(legacy, PredictorCatalog.Find(store, "raspi4", RealStore.Space, model: null));
