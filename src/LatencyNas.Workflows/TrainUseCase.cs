@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Prediction;
@@ -85,7 +86,55 @@ public sealed class PredictSession
         double[] predicted = _predictor.Predict(architectures);
         return architectures.Select((a, i) => new PredictedLatency(_space.Format(a), a.Digits, _space.IndexOf(a), predicted[i])).ToList();
     }
+
+    /// <summary>
+    /// One line of a stream (<c>predict --stdin</c>): an architecture in any of the space's forms, or a
+    /// JSON object <c>{"arch": ..., "id": ...}</c> whose <c>id</c> comes back with the answer. A line
+    /// that is neither is answered with the reason instead of stopping the stream.
+    /// </summary>
+    /// <returns>Null for a blank line.</returns>
+    public StreamedPrediction? PredictLine(int line, string text)
+    {
+        string arch = text.Trim();
+        if (arch.Length == 0)
+        {
+            return null;
+        }
+        JsonElement? id = null;
+        try
+        {
+            if (arch.StartsWith('{'))
+            {
+                arch = FromJson(arch, out id);
+            }
+            return new StreamedPrediction(line, id, Predict([_space.Parse(arch)])[0], null);
+        }
+        catch (Exception error) when (error is InvalidInputException or JsonException)
+        {
+            return new StreamedPrediction(line, id, null, error.Message);
+        }
+    }
+
+    /// <param name="id">The line's <c>id</c>, set before an error so that the error carries it too.</param>
+    private static string FromJson(string text, out JsonElement? id)
+    {
+        id = null;
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var given))
+        {
+            id = given.Clone();
+        }
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("arch", out var arch) || arch.ValueKind != JsonValueKind.String)
+        {
+            throw new JsonException("A JSON line needs a string \"arch\", e.g. {\"arch\": \"123401\", \"id\": 7}.");
+        }
+        return arch.GetString()!;
+    }
 }
+
+/// <summary>One answered line of a prediction stream: its number, the caller's id if it gave one, and the prediction or why there is none.</summary>
+public sealed record StreamedPrediction(int Line, JsonElement? Id, PredictedLatency? Prediction, string? Error);
 
 /// <param name="Devices">Names, <c>all</c>, or <c>prefix*</c>.</param>
 public sealed record EvaluateRequest(IReadOnlyList<string> Devices, SearchSpace Space, StoreLocation Store, PredictorModel Model = PredictorModel.Auto, int? TrainSize = null, int Seed = 0);

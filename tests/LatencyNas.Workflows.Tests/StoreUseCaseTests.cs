@@ -138,6 +138,24 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         Assert.Contains($"`latnas train --device raspi4 --store {store.Path}`", missing.Message);
     }
 
+    [Fact]
+    public void A_prediction_session_answers_each_stream_line_and_keeps_the_callers_id()
+    {
+        var store = real.Copy(_directory);
+        new TrainUseCase().Run(new TrainRequest("eyeriss", RealStore.Space, store, PredictorModel.Additive, TrainSize: 300));
+        var session = PredictSession.Open("eyeriss", RealStore.Space, store);
+        var batch = session.Predict([RealStore.Space.Parse("203122")])[0];
+
+        Assert.Null(session.PredictLine(1, "   "));
+        var tagged = session.PredictLine(2, """{"arch": "#13869", "id": [1, "x"]}""")!;
+        Assert.Equal((2, batch, null), (tagged.Line, tagged.Prediction, tagged.Error));
+        Assert.Equal("""[1, "x"]""", tagged.Id!.Value.GetRawText());
+        var noArch = session.PredictLine(3, """{"id": 9}""")!;
+        Assert.Equal((null, 9), (noArch.Prediction, noArch.Id!.Value.GetInt32()));
+        Assert.Contains("\"arch\"", noArch.Error);
+        Assert.Contains("has 7 digits", session.PredictLine(4, "1234567")!.Error);
+    }
+
     /// <summary>
     /// The README's jobs keep profiles/latnas.db and profiles/tables.db side by side; with one shared
     /// predictors/ folder, training pixel3 in one store replaced the other's pixel3 predictor.

@@ -83,7 +83,7 @@ internal static class PredictCommands
             if (stdin)
             {
                 var session = PredictSession.Open(parse.GetValue(deviceOption)!, space, parse.StoreLocation(storeOption), modelOption.ValueIn(parse));
-                return PredictionStream.Run(session, space, Console.In, Console.Out, Console.Error);
+                return PredictionStream.Run(session, space.Name, Console.In, Console.Out, Console.Error);
             }
             var architectures = arch is not null ? [space.Parse(arch)] : ArchitectureSelection.ReadFile(file!, space);
             var result = new PredictUseCase().Run(new PredictRequest(parse.GetValue(deviceOption)!, architectures, space, parse.StoreLocation(storeOption), modelOption.ValueIn(parse)));
