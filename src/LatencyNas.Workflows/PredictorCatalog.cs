@@ -42,6 +42,18 @@ public static class PredictorCatalog
     /// <exception cref="InvalidInputException">No such predictor; the message says how to train one.</exception>
     public static string Find(StoreLocation store, string device, SearchSpace space, PredictorModel? model)
     {
+        if (TryFind(store, device, space, model) is { } found)
+        {
+            return found;
+        }
+        string which = model is { } named ? $" --model {Name(named)}" : "";
+        throw new InvalidInputException(
+            $"No trained {(model is { } m ? Name(m) + " " : "")}{space.Name} predictor for device '{device}' next to {store.Path}; " +
+            $"run `latnas train --device {device}{SearchSpaces.Suggestion(space)}{which}{store.Suggestion}` first.");
+    }
+
+    private static string? TryFind(StoreLocation store, string device, SearchSpace space, PredictorModel? model)
+    {
         string[] folders = [FolderFor(store, device, space), .. LegacyFoldersFor(store, device, space)];
         var candidates = folders
             .Select(folder => Path.Combine(folder, Name(model ?? PredictorModel.Auto) + ".predictor"))
@@ -52,33 +64,20 @@ public static class PredictorCatalog
                 .Where(Directory.Exists)
                 .SelectMany(folder => Directory.GetFiles(folder, "*.predictor").OrderByDescending(File.GetLastWriteTimeUtc)));
         }
-        if (candidates.FirstOrDefault(path => IsFor(path, space)) is { } found)
-        {
-            return found;
-        }
-        string which = model is { } named ? $" --model {Name(named)}" : "";
-        throw new InvalidInputException(
-            $"No trained {(model is { } m ? Name(m) + " " : "")}{space.Name} predictor for device '{device}' next to {store.Path}; " +
-            $"run `latnas train --device {device}{SearchSpaces.Suggestion(space)}{which}{store.Suggestion}` first.");
+        return candidates.FirstOrDefault(path => IsFor(path, space));
     }
 
-    public static bool Has(StoreLocation store, string device, SearchSpace space)
-    {
-        try
-        {
-            Find(store, device, space, model: null);
-            return true;
-        }
-        catch (InvalidInputException)
-        {
-            return false;
-        }
-    }
+    /// <summary>The device's predictor for the space, or null when none was saved.</summary>
+    /// <exception cref="InvalidInputException">The saved file is corrupt.</exception>
+    public static (LatencyPredictor Predictor, PredictorMetadata Metadata)? TryLoad(StoreLocation store, string device, SearchSpace space)
+        => TryFind(store, device, space, model: null) is { } path ? Read(store, device, space, path) : null;
 
     /// <exception cref="InvalidInputException">No such predictor, or the file is corrupt.</exception>
     public static (LatencyPredictor Predictor, PredictorMetadata Metadata) Load(StoreLocation store, string device, SearchSpace space, PredictorModel? model = null)
+        => Read(store, device, space, Find(store, device, space, model));
+
+    private static (LatencyPredictor Predictor, PredictorMetadata Metadata) Read(StoreLocation store, string device, SearchSpace space, string path)
     {
-        string path = Find(store, device, space, model);
         try
         {
             return PredictorFile.Load(path);

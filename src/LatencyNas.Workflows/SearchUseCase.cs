@@ -353,9 +353,9 @@ internal sealed class SearchSetup
     /// <summary>The device's saved predictor, or one trained, tested and saved now exactly as <c>latnas train</c> would.</summary>
     private ILatencyEstimator SavedOrTrained(LatencyData device)
     {
-        if (PredictorCatalog.Has(_location, device.Device, _space))
+        if (PredictorCatalog.TryLoad(_location, device.Device, _space) is { } saved)
         {
-            return PredictorCatalog.Load(_location, device.Device, _space).Predictor;
+            return saved.Predictor;
         }
         int trainSize = PredictorCatalog.TrainSizeFor(null, device.Count);
         _status?.Report($"no saved predictor for {device.Device}; training one on {trainSize:N0} of its {device.Count:N0} measurements (saved as `latnas train` saves it)");

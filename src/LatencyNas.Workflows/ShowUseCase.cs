@@ -53,10 +53,9 @@ public sealed class ShowUseCase
             var used = rows.Where(m => m.Ok && m.LatencyMs is not null && (protocol is null || (m.Protocol ?? MeasurementProtocols.Burst) == protocol)).ToList();
             var failures = rows.Where(m => !m.Ok).ToList();
             (double? predicted, string? family) = (null, null);
-            if (PredictorCatalog.Has(request.Store, device.Name, space))
+            if (PredictorCatalog.TryLoad(request.Store, device.Name, space) is { } saved)
             {
-                var (predictor, metadata) = PredictorCatalog.Load(request.Store, device.Name, space);
-                (predicted, family) = (predictor.Predict(architecture), metadata.Kind.ToLowerInvariant());
+                (predicted, family) = (saved.Predictor.Predict(architecture), saved.Metadata.Kind.ToLowerInvariant());
             }
             devices.Add(new DeviceView(device.Name, device.Kind.ToString().ToLowerInvariant(), used.Count > 0 ? used.Average(m => m.LatencyMs!.Value) : null,
                 rows.Count(m => m.Ok), failures.Count, failures.MaxBy(m => m.MeasuredAt)?.Failure, predicted, family));

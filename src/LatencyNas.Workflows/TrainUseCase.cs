@@ -139,7 +139,14 @@ public sealed record StreamedPrediction(int Line, JsonElement? Id, PredictedLate
 /// <param name="Devices">Names, <c>all</c>, or <c>prefix*</c>.</param>
 public sealed record EvaluateRequest(IReadOnlyList<string> Devices, SearchSpace Space, StoreLocation Store, PredictorModel Model = PredictorModel.Auto, int? TrainSize = null, int Seed = 0);
 
-public sealed record EvaluateResult(IReadOnlyList<PredictorEvaluation> Rows);
+public sealed record EvaluateResult(IReadOnlyList<PredictorEvaluation> Rows)
+{
+    /// <summary>Share within ±10%, averaged over the devices.</summary>
+    public double MeanWithin10 => Rows.Average(r => r.Within10);
+
+    /// <summary>SRCC averaged over the devices.</summary>
+    public double MeanSrcc => Rows.Average(r => r.Srcc);
+}
 
 /// <summary>
 /// Trains and tests a predictor per device, devices in parallel on the cores there are; nothing is

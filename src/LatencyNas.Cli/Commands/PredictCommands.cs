@@ -129,7 +129,7 @@ internal static class PredictCommands
             }
             else if (result.Rows.Count > 1)
             {
-                Console.WriteLine($"mean of {result.Rows.Count}: within ±10% {result.Rows.Average(r => r.Within10):P1}, SRCC {result.Rows.Average(r => r.Srcc):F4}");
+                Console.WriteLine($"mean of {result.Rows.Count}: within ±10% {result.MeanWithin10:P1}, SRCC {result.MeanSrcc:F4}");
             }
             return ExitCodes.Success;
         });
