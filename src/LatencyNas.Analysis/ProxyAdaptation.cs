@@ -332,8 +332,7 @@ public static class ProxyAdaptation
     /// </summary>
     private static bool ReversesProxy(IReadOnlyList<double[]> rows, double[] coefficients)
         => coefficients[^2] <= 0
-           && RankCorrelation.Spearman(rows.Select(r => Dot(r, coefficients)).ToArray(), rows.Select(r => r[^2]).ToArray()) is var agreement
-           && !(agreement > 0);
+           && !(RankCorrelation.Spearman(rows.Select(r => Dot(r, coefficients)).ToArray(), rows.Select(r => r[^2]).ToArray()) > 0); // NaN (all tied) counts as reversed
 
     private static double Dot(double[] row, double[] coefficients)
     {

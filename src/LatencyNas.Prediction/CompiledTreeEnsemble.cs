@@ -6,14 +6,15 @@ namespace LatencyNas.Prediction;
 
 /// <summary>
 /// A trained FastTree or LightGbm ensemble flattened into arrays: every tree's nodes in one
-/// block, walked per architecture without a data view, a schema or a row cursor. ML.NET's
-/// <c>Transform</c> costs about 15 µs an architecture for 600 trees; the walk itself is a few
-/// thousand comparisons. The result is ML.NET's score: the ensemble's bias plus each tree's
-/// leaf value times the tree's weight, a node going left when its feature is at most its threshold.
+/// block, walked per architecture without a data view, a schema or a row cursor, so that a batch
+/// can be split across cores (ML.NET's <c>Transform</c> runs one cursor). Per architecture the walk
+/// costs about what ML.NET's does — hundreds of trees, tens of ns each. The result is ML.NET's score:
+/// the ensemble's bias plus each tree's leaf value times the tree's weight, a node going left when
+/// its feature is at most its threshold.
 /// </summary>
 internal sealed class CompiledTreeEnsemble
 {
-    /// <summary>One split, packed so that a visit reads one cache line instead of four arrays.</summary>
+    /// <summary>One split: its feature, threshold and two children side by side.</summary>
     private readonly record struct Node(int Feature, float Threshold, int Left, int Right);
 
     // Node n of tree t sits at index Roots[t] + n. A child below zero is the leaf ~child of that tree,

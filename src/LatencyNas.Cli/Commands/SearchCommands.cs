@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using LatencyNas.Core;
 using LatencyNas.Workflows;
 using LatencyNas.Workflows.Runners;

@@ -105,15 +105,15 @@ public sealed class FbnetSpace : SearchSpace
         return FromDigits(new string(digits.ToArray()));
     }
 
+    private static readonly string[] StageFeatureNames =
+        Enumerable.Range(1, LayersPerStage.Count).SelectMany(stage => new[] { $"stage{stage}_macs_m", $"stage{stage}_skips" }).ToArray();
+
     /// <summary>
     /// Analytic parameters and MACs, as the network holds and runs them: convolutions have no bias,
     /// BatchNorm has two affine terms per channel, the linear layer a weight matrix and bias. MACs
     /// count convolutions and the linear layer only (BN, ReLU, additions, shuffles and pooling count zero).
     /// Extra features: each stage's MACs (millions) and its count of skipped layers.
     /// </summary>
-    private static readonly string[] StageFeatureNames =
-        Enumerable.Range(1, LayersPerStage.Count).SelectMany(stage => new[] { $"stage{stage}_macs_m", $"stage{stage}_skips" }).ToArray();
-
     public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset)
     {
         bool imageNet = UsesImageNetLayout(dataset);

@@ -108,12 +108,12 @@ public sealed class Nb201Space : SearchSpace
         return -1;
     }
 
+    private static readonly string[] LiveFeatureNames = Nb201Cell.OpNames.Skip(1).Select(name => $"live_{name}").ToArray();
+
     /// <summary>
     /// Analytic parameters and MACs of the network as the benchmark computes it: every edge of
     /// every cell is counted, dead or not, because the benchmark's network holds and runs them all.
     /// </summary>
-    private static readonly string[] LiveFeatureNames = Nb201Cell.OpNames.Skip(1).Select(name => $"live_{name}").ToArray();
-
     public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset)
     {
         long parameters = 0, macs = 0;
