@@ -8,6 +8,7 @@ using LatencyNas.Profiling.Runners;
 using LatencyNas.Profiling.Timing;
 using LatencyNas.Torch;
 using LatencyNas.Torch.Networks;
+using LatencyNas.Onnx;
 using LatencyNas.Torch.Onnx;
 
 namespace LatencyNas.Workflows;

@@ -1,5 +1,5 @@
-using Google.Protobuf;
-using LatencyNas.Torch.Onnx.Proto;
+using LatencyNas.Onnx;
+using LatencyNas.Onnx.Proto;
 using TorchSharp;
 
 namespace LatencyNas.Torch.Onnx;
@@ -38,8 +38,8 @@ public static class OnnxExporter
             throw new InvalidOperationException("Export needs the module in eval mode (call eval()): training-mode BatchNorm uses batch statistics.");
         }
 
-        var graph = new GraphProto { Name = module.GetName() };
-        graph.Input.Add(TensorValue(options.InputName, options.FullInputShape));
+        var graph = new OnnxGraph(module.GetName());
+        graph.Input(options.InputName, TensorProto.Types.DataType.Float, [.. options.FullInputShape.Cast<object>()]);
         var builder = new OnnxGraphBuilder(graph, module);
         string output;
         long[] outputShape;
@@ -59,38 +59,9 @@ public static class OnnxExporter
             }
         }
         // The last node writes the graph output under its public name.
-        var last = graph.Node.Last(n => n.Output.Contains(output));
-        last.Output[last.Output.IndexOf(output)] = options.OutputName;
-        foreach (var node in graph.Node)
-        {
-            for (int i = 0; i < node.Input.Count; i++)
-            {
-                if (node.Input[i] == output)
-                {
-                    node.Input[i] = options.OutputName;
-                }
-            }
-        }
-        graph.Output.Add(TensorValue(options.OutputName, outputShape));
-
-        var model = new ModelProto
-        {
-            IrVersion = OnnxExportOptions.IrVersion,
-            ProducerName = "LatencyNas",
-            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0",
-            Graph = graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExportOptions.OpsetVersion });
-        return model.ToByteArray();
-    }
-
-    private static ValueInfoProto TensorValue(string name, IReadOnlyList<long> shape)
-    {
-        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = new TensorShapeProto() };
-        foreach (long dimension in shape)
-        {
-            tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
-        }
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
+        graph.Rename(output, options.OutputName);
+        graph.Output(options.OutputName, TensorProto.Types.DataType.Float, [.. outputShape.Cast<object>()]);
+        return graph.ToModel(OnnxExportOptions.IrVersion, new Dictionary<string, int> { [""] = OnnxExportOptions.OpsetVersion },
+            typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");
     }
 }

@@ -1,5 +1,6 @@
-using Google.Protobuf;
-using LatencyNas.Torch.Onnx.Proto;
+using System.Runtime.InteropServices;
+using LatencyNas.Onnx;
+using static LatencyNas.Onnx.OnnxGraph;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,20 +12,16 @@ namespace LatencyNas.Torch.Onnx;
 /// a TorchSharp module tree. Standard layers (Sequential, Conv2d including grouped and depthwise,
 /// BatchNorm2d, ReLU, AvgPool2d, AdaptiveAvgPool2d(1), Linear, Identity) are translated here from their public properties and
 /// parameters; composite modules describe their own wiring through <see cref="IOnnxExportable"/>.
-/// The same computation is written once: a node with the operator, inputs and attributes of one
-/// already written (the ReLU that every edge leaving a cell node applies to it) is not written
-/// again, and its value is reused.
+/// The same computation is written once (<see cref="OnnxGraph"/>): the ReLU that every edge leaving
+/// a cell node applies to it is one node.
 /// </summary>
 public sealed class OnnxGraphBuilder
 {
-    private readonly GraphProto _graph;
+    private readonly OnnxGraph _graph;
     private readonly Dictionary<nn.Module, string> _modulePaths = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<string, int> _nameCounts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _computed = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _int64Constants = new(StringComparer.Ordinal);
     private string? _zeroScalar;
 
-    internal OnnxGraphBuilder(GraphProto graph, nn.Module root)
+    internal OnnxGraphBuilder(OnnxGraph graph, nn.Module root)
     {
         _graph = graph;
         foreach (var (name, module) in root.named_modules())
@@ -42,9 +39,9 @@ public sealed class OnnxGraphBuilder
         Sequential sequence => EmitSequence(sequence, input),
         Conv2d convolution => EmitConvolution(convolution, input),
         BatchNorm2d norm => EmitBatchNorm(norm, input),
-        ReLU => Node("Relu", [input], PathOf(module)),
+        ReLU => _graph.Node("Relu", [input], PathOf(module)),
         AvgPool2d pool => EmitAveragePool(pool, input),
-        AdaptiveAvgPool2d pool when pool.output_size.All(size => size == 1) => Node("GlobalAveragePool", [input], PathOf(module)),
+        AdaptiveAvgPool2d pool when pool.output_size.All(size => size == 1) => _graph.Node("GlobalAveragePool", [input], PathOf(module)),
         Linear linear => EmitLinear(linear, input),
         Identity => input,
         _ => throw new NotSupportedException(
@@ -71,7 +68,7 @@ public sealed class OnnxGraphBuilder
         string total = inputs[0];
         for (int i = 1; i < inputs.Count; i++)
         {
-            total = Node("Add", [total, inputs[i]], hint);
+            total = _graph.Node("Add", [total, inputs[i]], hint);
         }
         return total;
     }
@@ -87,7 +84,7 @@ public sealed class OnnxGraphBuilder
             using var zero = tensor(0.0f);
             _zeroScalar = Initializer("zero", zero);
         }
-        return Node("Mul", [like, _zeroScalar], hint);
+        return _graph.Node("Mul", [like, _zeroScalar], hint);
     }
 
     /// <summary>
@@ -101,13 +98,13 @@ public sealed class OnnxGraphBuilder
         {
             throw new ArgumentException($"{channels} channels cannot be shuffled in {groups} groups.", nameof(groups));
         }
-        string grouped = Node("Reshape", [input, Int64Constant([0, groups, channels / groups, height, width])], hint);
-        string swapped = Node("Transpose", [grouped], hint, Attribute("perm", [0L, 2, 1, 3, 4]));
-        return Node("Reshape", [swapped, Int64Constant([0, channels, height, width])], hint);
+        string grouped = _graph.Node("Reshape", [input, _graph.Int64Constant([0, groups, channels / groups, height, width])], hint);
+        string swapped = _graph.Node("Transpose", [grouped], hint, Attribute("perm", [0L, 2, 1, 3, 4]));
+        return _graph.Node("Reshape", [swapped, _graph.Int64Constant([0, channels, height, width])], hint);
     }
 
     /// <summary>Flattens [N, C, 1, 1] (or any [N, ...]) to [N, features].</summary>
-    public string Flatten(string input, string hint) => Node("Flatten", [input], hint, Attribute("axis", 1));
+    public string Flatten(string input, string hint) => _graph.Node("Flatten", [input], hint, Attribute("axis", 1));
 
     private string EmitSequence(Sequential sequence, string input)
     {
@@ -132,7 +129,7 @@ public sealed class OnnxGraphBuilder
             inputs.Add(Initializer(path + ".bias", bias));
         }
         long[] padding = convolution.padding ?? [0, 0];
-        return Node("Conv", inputs, path,
+        return _graph.Node("Conv", inputs, path,
             Attribute("kernel_shape", convolution.kernel_size),
             Attribute("strides", convolution.stride),
             Attribute("dilations", convolution.dilation),
@@ -150,7 +147,7 @@ public sealed class OnnxGraphBuilder
         long features = norm.num_features;
         using var ones = torch.ones(features);
         using var zeros = torch.zeros(features);
-        return Node("BatchNormalization",
+        return _graph.Node("BatchNormalization",
             [
                 input,
                 Initializer(path + ".weight", norm.weight ?? (Tensor)ones),
@@ -174,7 +171,7 @@ public sealed class OnnxGraphBuilder
             padding = [padding[0], padding[0]];
         }
         long[] kernel = pool.kernel_size;
-        return Node("AveragePool", [input], PathOf(pool),
+        return _graph.Node("AveragePool", [input], PathOf(pool),
             Attribute("kernel_shape", kernel),
             Attribute("strides", pool.stride ?? kernel),
             Attribute("pads", [padding[0], padding[1], padding[0], padding[1]]),
@@ -191,79 +188,16 @@ public sealed class OnnxGraphBuilder
             inputs.Add(Initializer(path + ".bias", bias));
         }
         // Gemm computes input · weightᵀ + bias, the same as torch.nn.Linear.
-        return Node("Gemm", inputs, path, Attribute("transB", 1));
+        return _graph.Node("Gemm", inputs, path, Attribute("transB", 1));
     }
 
     /// <summary>The module's dotted path in the exported model (e.g. <c>cells.3.edges.2.conv</c>), used to name nodes and initializers.</summary>
     public string PathOf(nn.Module module) => _modulePaths.TryGetValue(module, out var path) && path.Length > 0 ? path : module.GetName();
 
-    private string UniqueName(string hint)
-    {
-        int count = _nameCounts.TryGetValue(hint, out int seen) ? seen + 1 : 0;
-        _nameCounts[hint] = count;
-        return count == 0 ? hint : $"{hint}_{count}";
-    }
-
-    private string Node(string opType, IReadOnlyList<string> inputs, string hint, params AttributeProto[] attributes)
-    {
-        string computation = $"{opType}({string.Join(",", inputs)}){string.Concat(attributes.Select(a => a.ToByteString().ToBase64()))}";
-        if (_computed.TryGetValue(computation, out string? existing))
-        {
-            return existing;
-        }
-        string name = UniqueName(hint + "/" + opType);
-        _computed[computation] = name;
-        var node = new NodeProto { Name = name, OpType = opType };
-        node.Input.AddRange(inputs);
-        node.Output.Add(name);
-        node.Attribute.AddRange(attributes);
-        _graph.Node.Add(node);
-        return name;
-    }
-
     private string Initializer(string hint, Tensor value)
     {
         using var scope = torch.NewDisposeScope(); // the detached, moved and converted intermediates
         var contiguous = value.detach().cpu().to_type(ScalarType.Float32).contiguous();
-        string name = UniqueName(hint);
-        var proto = new TensorProto
-        {
-            Name = name,
-            DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = ByteString.CopyFrom(contiguous.bytes),
-        };
-        proto.Dims.AddRange(contiguous.shape);
-        _graph.Initializer.Add(proto);
-        return name;
-    }
-
-    /// <summary>A 1-D int64 initializer (a shape operand); equal constants share one initializer.</summary>
-    private string Int64Constant(IReadOnlyList<long> values)
-    {
-        string key = string.Join(",", values);
-        if (_int64Constants.TryGetValue(key, out string? existing))
-        {
-            return existing;
-        }
-        string name = UniqueName("const/int64");
-        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        proto.Dims.Add(values.Count);
-        proto.Int64Data.AddRange(values);
-        _graph.Initializer.Add(proto);
-        _int64Constants[key] = name;
-        return name;
-    }
-
-    private static AttributeProto Attribute(string name, long value)
-        => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static AttributeProto Attribute(string name, float value)
-        => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
-
-    private static AttributeProto Attribute(string name, IEnumerable<long> values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
+        return _graph.Initializer(hint, MemoryMarshal.Cast<byte, float>(contiguous.bytes), contiguous.shape);
     }
 }

@@ -1,6 +1,7 @@
+using LatencyNas.Onnx.Proto;
+using LatencyNas.Tests;
 using LatencyNas.Torch.Networks;
 using LatencyNas.Torch.Onnx;
-using LatencyNas.Torch.Onnx.Proto;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

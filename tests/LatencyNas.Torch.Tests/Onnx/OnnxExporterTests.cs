@@ -1,8 +1,9 @@
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Onnx.Proto;
+using LatencyNas.Tests;
 using LatencyNas.Torch.Networks;
 using LatencyNas.Torch.Onnx;
-using LatencyNas.Torch.Onnx.Proto;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
-using LatencyNas.Torch.Onnx.Proto;
+using LatencyNas.Onnx.Proto;
 
-namespace LatencyNas.Torch.Onnx;
+namespace LatencyNas.Onnx;
 
 /// <summary>What an ONNX model (ours or another exporter's) is made of.</summary>
 public static class OnnxModelInspection

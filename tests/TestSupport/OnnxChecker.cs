@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace LatencyNas.Torch.Tests.Onnx;
+namespace LatencyNas.Tests;
 
 /// <summary>
 /// The reference ONNX checker (<c>onnx.checker.check_model</c> with full shape inference) of
