@@ -11,6 +11,7 @@ namespace LatencyNas.Prediction;
 public sealed class FeatureEncoder
 {
     private readonly int[] _offsets;
+    private readonly Lazy<AnalyticFeatures> _analytic;
 
     public FeatureEncoder(SearchSpace space, Dataset dataset)
     {
@@ -31,6 +32,7 @@ public sealed class FeatureEncoder
         names.Add("disconnected");
         names.AddRange(probe.Extra.Select(p => p.Key));
         Names = names;
+        _analytic = new(() => AnalyticFeatures.For(space, dataset, _offsets, Length - OneHotLength));
     }
 
     public SearchSpace Space { get; }
@@ -44,6 +46,14 @@ public sealed class FeatureEncoder
     public int Length => Names.Count;
 
     public IReadOnlyList<string> Names { get; }
+
+    /// <summary>How the analytic features are computed, which is also how an exported predictor computes them.</summary>
+    public AnalyticFeatureForm AnalyticForm => Analytic.Form;
+
+    internal AnalyticFeatures Analytic => _analytic.Value;
+
+    /// <summary>Where each decision's block starts in the one-hot vector.</summary>
+    internal IReadOnlyList<int> Offsets => _offsets;
 
     /// <summary>Whether one-hot column <paramref name="column"/> is a decision's first choice (the reference level of additive models).</summary>
     public bool IsReferenceLevel(int column) => Array.IndexOf(_offsets, column) >= 0;
@@ -65,19 +75,7 @@ public sealed class FeatureEncoder
         {
             vector[_offsets[d] + architecture[d]] = 1;
         }
-        var features = Space.Features(architecture, Dataset);
-        int i = OneHotLength;
-        vector[i++] = features.Parameters / 1e6f;
-        vector[i++] = features.Macs / 1e6f;
-        foreach (var count in features.OpCounts)
-        {
-            vector[i++] = count.Value;
-        }
-        vector[i++] = features.Disconnected ? 1 : 0;
-        foreach (var extra in features.Extra)
-        {
-            vector[i++] = (float)extra.Value;
-        }
+        Analytic.Write(architecture, vector.AsSpan(OneHotLength));
         return vector;
     }
 }
