@@ -81,6 +81,10 @@ internal static class LatnasOptions
     public static ChoiceOption<PredictorModel> Model(PredictorModel defaultValue = PredictorModel.Auto) => Choice("--model", "Predictor family (auto cross-validates the others and keeps the best).", defaultValue,
         ("auto", PredictorModel.Auto), ("additive", PredictorModel.Additive), ("fasttree", PredictorModel.FastTree), ("lightgbm", PredictorModel.LightGbm));
 
+    /// <summary>--model for a verb that uses a saved predictor.</summary>
+    public static ChoiceOption<PredictorModel?> SavedModel() => Choice<PredictorModel?>("--model", "Which saved predictor; any takes auto if trained, else the newest.", null,
+        ("any", null), ("auto", PredictorModel.Auto), ("additive", PredictorModel.Additive), ("fasttree", PredictorModel.FastTree), ("lightgbm", PredictorModel.LightGbm));
+
     /// <summary>--method for a verb that uses one adapted model; "default" lets cross-validation on the K samples choose.</summary>
     public static ChoiceOption<AdaptationMethod?> Method() => Choice<AdaptationMethod?>("--method",
         "How the proxy is adapted with the target samples; default: the method whose held-out predictions of the K samples err least (cross-validation; below 6 samples device-mix where the store can mix, else rescale).", null,

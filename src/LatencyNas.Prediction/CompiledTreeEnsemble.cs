@@ -33,17 +33,11 @@ internal sealed class CompiledTreeEnsemble
     /// <summary>The ensemble inside a trained or loaded regression model, or null for a model that is not one (or has categorical splits).</summary>
     public static CompiledTreeEnsemble? From(ITransformer model)
     {
-        var last = model is TransformerChain<ITransformer> chain ? chain.LastTransformer : model;
-        if (last is not IPredictionTransformer<TreeEnsembleModelParametersBasedOnRegressionTree> prediction)
+        if (EnsembleOf(model) is not { } ensemble)
         {
             return null;
         }
-        var ensemble = prediction.Model.TrainedTreeEnsemble;
         var trees = ensemble.Trees;
-        if (trees.Any(t => t.CategoricalSplitFlags.Any(flag => flag)))
-        {
-            return null;
-        }
         int nodes = trees.Sum(t => t.NumberOfNodes), leaves = trees.Sum(t => t.NumberOfLeaves);
         var roots = new int[trees.Count];
         var leafStarts = new int[trees.Count];
@@ -65,6 +59,18 @@ internal sealed class CompiledTreeEnsemble
             }
         }
         return new CompiledTreeEnsemble(roots, leafStarts, packed, leafValues, ensemble.Bias);
+    }
+
+    /// <summary>The trees of a trained or loaded FastTree or LightGbm regression model, or null for another model or one with categorical splits.</summary>
+    public static RegressionTreeEnsemble? EnsembleOf(ITransformer model)
+    {
+        var last = model is TransformerChain<ITransformer> chain ? chain.LastTransformer : model;
+        if (last is not IPredictionTransformer<TreeEnsembleModelParametersBasedOnRegressionTree> prediction)
+        {
+            return null;
+        }
+        var ensemble = prediction.Model.TrainedTreeEnsemble;
+        return ensemble.Trees.Any(t => t.CategoricalSplitFlags.Any(flag => flag)) ? null : ensemble;
     }
 
     public double Score(ReadOnlySpan<float> features)

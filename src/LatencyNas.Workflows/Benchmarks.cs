@@ -15,6 +15,7 @@ using LatencyNas.Profiling.Timing;
 using LatencyNas.Torch.Networks;
 using LatencyNas.Torch.Onnx;
 using LatencyNas.Workflows.Runners;
+using Microsoft.ML.OnnxRuntime;
 
 namespace LatencyNas.Workflows;
 
@@ -204,13 +205,25 @@ public sealed record BenchPredictRequest(
     public const int DefaultCount = 1_000_000;
 }
 
-public sealed record PredictThroughput(string Model, double ArchitecturesPerSecond, int Batch, double BatchMs, int TrainedOn, double TrainSeconds);
+/// <param name="Path">How the predictions were made: "native" (the .NET predictor), or "onnx" (the exported model in ONNX Runtime).</param>
+/// <param name="Batch">Architectures per call.</param>
+public sealed record PredictThroughput(string Model, string Path, double ArchitecturesPerSecond, int Batch, double BatchMs, int TrainedOn, double TrainSeconds);
 
 public sealed record BenchPredictResult(string Device, string Space, IReadOnlyList<PredictThroughput> Models);
 
-/// <summary>Prediction throughput: architectures per second for one batch — the whole space where it can be listed, else a uniform sample — per predictor family.</summary>
+/// <summary>
+/// Prediction throughput per predictor family: architectures per second for one large batch — the
+/// whole space where it can be listed, else a uniform sample — natively, then through the exported
+/// ONNX model in ONNX Runtime for a batch of <see cref="OnnxBatch"/> and for one architecture per
+/// call (as natively), the median of the repeats.
+/// </summary>
 public sealed class BenchPredictUseCase
 {
+    public const int OnnxBatch = 10_000;
+
+    /// <summary>Calls timed one architecture at a time.</summary>
+    private const int SingleCalls = 1_000;
+
     public BenchPredictResult Run(BenchPredictRequest request, IProgress<PredictThroughput>? rows = null)
     {
         var space = request.Space;
@@ -218,26 +231,44 @@ public sealed class BenchPredictUseCase
         var data = StoredLatencies.Load(store, request.Device, space);
         var train = data.Split(request.TrainSize, 0).Train;
         var batch = space.CanBeListed ? space.Enumerate().ToList() : space.SampleDistinct(request.Count, 0);
+        var onnxBatch = batch.Take(OnnxBatch).ToList();
+        var singles = batch.Take(SingleCalls).ToList();
         var results = new List<PredictThroughput>();
         foreach (var kind in new[] { ModelKind.Additive, ModelKind.FastTree, ModelKind.LightGbm })
         {
             var trainClock = Stopwatch.StartNew();
             var predictor = PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(kind), train, 0);
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
-            predictor.Predict(batch); // warm-up
-            var seconds = new List<double>();
-            for (int i = 0; i < request.Repeats; i++)
+            using var session = new InferenceSession(PredictorOnnxExporter.Export(predictor, new Dictionary<string, string>()));
+            (string Path, int Batch, double Seconds)[] timings =
+            [
+                ("native", batch.Count, MedianSeconds(request.Repeats, () => predictor.Predict(batch))),
+                ("native", 1, MedianSeconds(request.Repeats, () => singles.ForEach(a => predictor.Predict([a]))) / singles.Count),
+                ("onnx", onnxBatch.Count, MedianSeconds(request.Repeats, () => PredictorExportUseCase.Run(session, onnxBatch))),
+                ("onnx", 1, MedianSeconds(request.Repeats, () => singles.ForEach(a => PredictorExportUseCase.Run(session, [a]))) / singles.Count),
+            ];
+            foreach (var (path, size, seconds) in timings)
             {
-                var clock = Stopwatch.StartNew();
-                predictor.Predict(batch);
-                seconds.Add(clock.Elapsed.TotalSeconds);
+                var row = new PredictThroughput(predictor.Description, path, size / seconds, size, seconds * 1000, train.Count, trainSeconds);
+                results.Add(row);
+                rows?.Report(row);
             }
-            double median = Descriptive.Median(seconds);
-            var row = new PredictThroughput(predictor.Description, batch.Count / median, batch.Count, median * 1000, train.Count, trainSeconds);
-            results.Add(row);
-            rows?.Report(row);
         }
         return new BenchPredictResult(data.Device, space.Name, results);
+    }
+
+    /// <summary>The median time of <paramref name="repeats"/> runs after one warm-up run.</summary>
+    private static double MedianSeconds(int repeats, Action run)
+    {
+        run();
+        var seconds = new List<double>();
+        for (int i = 0; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            run();
+            seconds.Add(clock.Elapsed.TotalSeconds);
+        }
+        return Descriptive.Median(seconds);
     }
 }
 

@@ -198,7 +198,7 @@ internal static class BenchCommands
         var countOption = LatnasOptions.Count(BenchPredictRequest.DefaultCount, "Architectures in the batch where the space cannot be listed (drawn uniformly; a listable space predicts all its members).");
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
-        var command = new Command("predict", "Prediction throughput: architectures per second for one batch (the whole space where it can be listed, else --count drawn ones), per predictor family.")
+        var command = new Command("predict", "Prediction throughput per predictor family: architectures per second natively for one batch (the whole space where it can be listed, else --count drawn ones) and one at a time, and through the exported ONNX model in ONNX Runtime (batch of 10,000, and one at a time).")
         {
             spaceOption, deviceOption, trainSizeOption, repeatsOption, countOption, storeOption, jsonOption,
         };
@@ -206,7 +206,7 @@ internal static class BenchCommands
         {
             bool json = parse.GetValue(jsonOption);
             var rows = new Synchronous<PredictThroughput>(r => (json ? Console.Error : Console.Out).WriteLine(
-                $"{r.Model,-22} {r.ArchitecturesPerSecond,12:N0} architectures/s (batch of {r.Batch:N0} in {r.BatchMs:F0} ms; training on {r.TrainedOn} took {r.TrainSeconds:F2} s)"));
+                $"{r.Model,-42} {r.Path,-6} {r.ArchitecturesPerSecond,12:N0} architectures/s (batch of {r.Batch:N0} in {r.BatchMs:F3} ms; training on {r.TrainedOn} took {r.TrainSeconds:F2} s)"));
             var result = new BenchPredictUseCase().Run(new BenchPredictRequest(parse.GetValue(deviceOption)!, parse.StoreLocation(storeOption), parse.SearchSpace(spaceOption),
                 parse.GetValue(trainSizeOption), parse.GetValue(repeatsOption), parse.GetValue(countOption)), rows);
             if (json)

@@ -56,8 +56,7 @@ internal static class PredictCommands
         var deviceOption = LatnasOptions.Device("Device whose saved predictor to use.");
         var archOption = LatnasOptions.Arch(required: false);
         var archsOption = LatnasOptions.Archs();
-        var modelOption = LatnasOptions.Choice<PredictorModel?>("--model", "Which saved predictor; any takes auto if trained, else the newest.", null,
-            ("any", null), ("auto", PredictorModel.Auto), ("additive", PredictorModel.Additive), ("fasttree", PredictorModel.FastTree), ("lightgbm", PredictorModel.LightGbm));
+        var modelOption = LatnasOptions.SavedModel();
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
@@ -163,6 +162,47 @@ internal static class PredictCommands
             return ExitCodes.Success;
         });
         predictors.Subcommands.Add(list);
+        predictors.Subcommands.Add(PredictorsExport());
         return predictors;
+    }
+
+    private static Command PredictorsExport()
+    {
+        var deviceOption = LatnasOptions.Device("The device whose saved predictor is exported.");
+        var outOption = LatnasOptions.Out("Where to write the ONNX model (e.g. raspi4.onnx).");
+        var modelOption = LatnasOptions.SavedModel();
+        var checkedOption = new Option<int>("--check")
+        {
+            Description = "Architectures the written model must predict as the native predictor does (within 1e-5 relative) in ONNX Runtime.",
+            DefaultValueFactory = _ => PredictorExportRequest.DefaultChecked,
+        };
+        var spaceOption = LatnasOptions.Space();
+        var storeOption = LatnasOptions.Store();
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("export",
+            "Write a device's saved predictor as a standalone ONNX model: int64 [N, decisions] architectures in, float [N] milliseconds out, " +
+            "for any ONNX Runtime (Python's onnxruntime included). See docs/python.md.")
+        {
+            deviceOption, outOption, modelOption, checkedOption, spaceOption, storeOption, jsonOption,
+        };
+        command.SetHandler(parse =>
+        {
+            int check = parse.GetValue(checkedOption);
+            if (check < 1)
+            {
+                throw new InvalidInputException($"--check {check}: check the model on at least one architecture.");
+            }
+            var result = new PredictorExportUseCase().Run(new PredictorExportRequest(parse.GetValue(deviceOption)!, parse.SearchSpace(spaceOption),
+                parse.StoreLocation(storeOption), parse.GetValue(outOption)!, modelOption.ValueIn(parse), check));
+            if (parse.GetValue(jsonOption))
+            {
+                Json.Write(result);
+                return ExitCodes.Success;
+            }
+            Console.WriteLine($"wrote {result.Path} ({result.Bytes / 1024.0:N0} KiB): {result.Model} of {result.Device}, trained on {result.TrainedOn:N0} {result.Space} architectures");
+            Console.WriteLine($"checked in ONNX Runtime on {result.Checked:N0} architectures: largest difference from the native predictor {result.MaxRelativeError:E1} relative");
+            return ExitCodes.Success;
+        });
+        return command;
     }
 }
