@@ -24,6 +24,11 @@ public sealed record PredictorMetadata
 
     /// <summary>The lowest latency the predictor returns (<see cref="LatencyFloor"/>); absent in files saved before floors.</summary>
     public double? FloorMs { get; init; }
+    /// <summary>The identity of the store whose measurements trained it; absent in files saved before stores had one.</summary>
+    public string? StoreId { get; init; }
+
+    /// <summary>What the device's measurements were made with (a fingerprint's hash, or the table imported); absent in older files.</summary>
+    public string? DeviceSetting { get; init; }
     public PredictionMetrics? TestMetrics { get; init; }
     public IReadOnlyList<CandidateScore>? Candidates { get; init; }
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;

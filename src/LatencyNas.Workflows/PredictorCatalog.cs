@@ -76,16 +76,38 @@ public static class PredictorCatalog
     public static (LatencyPredictor Predictor, PredictorMetadata Metadata) Load(StoreLocation store, string device, SearchSpace space, PredictorModel? model = null)
         => Read(store, device, space, Find(store, device, space, model));
 
+    /// <exception cref="InvalidInputException">The file is corrupt, or it was trained on another store or on the device measured otherwise.</exception>
     private static (LatencyPredictor Predictor, PredictorMetadata Metadata) Read(StoreLocation store, string device, SearchSpace space, string path)
     {
+        string retrain = $"Train it again: `latnas train --device {device}{SearchSpaces.Suggestion(space)}{store.Suggestion}`.";
+        (LatencyPredictor Predictor, PredictorMetadata Metadata) loaded;
         try
         {
-            return PredictorFile.Load(path);
+            loaded = PredictorFile.Load(path);
         }
         catch (InvalidInputException error)
         {
-            throw new InvalidInputException($"{error.Message} Train it again: `latnas train --device {device}{SearchSpaces.Suggestion(space)}{store.Suggestion}`.", error);
+            throw new InvalidInputException($"{error.Message} {retrain}", error);
         }
+        var (storeId, setting) = OriginOf(store, device);
+        if (loaded.Metadata.StoreId is { } trainedOn && trainedOn != storeId)
+        {
+            throw new InvalidInputException(
+                $"The predictor '{path}' was trained on another store than {store.Path} (a store re-created under the same name?); its numbers may not be this store's. {retrain}");
+        }
+        if (loaded.Metadata.DeviceSetting is { } trainedWith && setting is not null && trainedWith != setting)
+        {
+            throw new InvalidInputException(
+                $"The predictor '{path}' was trained on '{device}' measured with {trainedWith}, but the store's '{device}' now has {setting}. {retrain}");
+        }
+        return loaded;
+    }
+
+    /// <summary>The store's identity and the device's setting there (null when the store does not know the device).</summary>
+    private static (string StoreId, string? DeviceSetting) OriginOf(StoreLocation location, string device)
+    {
+        using var store = location.OpenExisting();
+        return (store.Id, store.Devices.Find(device)?.Setting);
     }
 
     private static string FolderFor(StoreLocation store, string device, SearchSpace space)
@@ -166,6 +188,7 @@ public static class PredictorCatalog
     public static (PredictorEvaluation Evaluation, string Path, TrainedPredictor Trained) TrainAndSave(
         StoreLocation store, LatencyData data, PredictorModel model, int trainSize, int seed)
     {
+        var (storeId, setting) = OriginOf(store, data.Device);
         var (evaluation, trained) = TrainAndTest(data, model, trainSize, seed);
         string path = PathFor(store, data.Device, data.Space, model);
         PredictorFile.Save(path, trained.Predictor, new PredictorMetadata
@@ -179,6 +202,8 @@ public static class PredictorCatalog
             TrainedOn = evaluation.Train,
             Seed = seed,
             Requested = Name(model),
+            StoreId = storeId,
+            DeviceSetting = setting,
             TestMetrics = new PredictionMetrics(evaluation.Test, evaluation.Rmse, evaluation.Mape, evaluation.Within5, evaluation.Within10, evaluation.Srcc, evaluation.Kendall),
             Candidates = trained.CandidateScores,
         });

@@ -31,6 +31,16 @@ public sealed class ProfileStore : IDisposable
     /// <summary>The store file's full path.</summary>
     public string Path => _connection.Path;
 
+    /// <summary>
+    /// The store's identity, drawn when it was created (or upgraded to schema 6): it travels with
+    /// the file when it is copied or moved, and a store re-created under the same path has another.
+    /// </summary>
+    public string Id => _connection.Guard(() =>
+    {
+        using var command = _connection.Command("SELECT value FROM store_info WHERE key = 'id';");
+        return (string)command.ExecuteScalar()!;
+    });
+
     public DeviceRecords Devices { get; }
 
     public ArchitectureRecords Architectures { get; }

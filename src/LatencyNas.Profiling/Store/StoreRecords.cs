@@ -27,6 +27,12 @@ public sealed record StoredDevice(
     int? BatchSize,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>
+    /// What the device's measurements were made with, in one string: its fingerprint's hash when it
+    /// was measured (locally or through an agent), else the table it was imported from.
+    /// </summary>
+    public string Setting => Fingerprint is { } fingerprint ? $"fingerprint {fingerprint.Hash}" : $"table {Source}";
+
     /// <summary>The dataset (at the input resolution) the device was measured for; CIFAR-10 when the store does not say.</summary>
     public Core.Spaces.Dataset InputDataset
     {

@@ -5,14 +5,15 @@ namespace LatencyNas.Profiling.Store;
 /// measurements; 2 added objectives; 3 added whether warm-up settled; 4 added the interleaved
 /// protocol: each measurement's estimate (latency_ms), protocol, estimator and contention, and its
 /// visits; 5 added when a user gave up on a recorded failure (given_up_at) and the claims of
-/// running profiles. Older stores are upgraded in place when opened — their measurements keep their numbers
+/// running profiles; 6 added the store's identity (store_info), which saved predictors record so
+/// that a store re-created under the same name does not inherit them. Older stores are upgraded in place when opened — their measurements keep their numbers
 /// and are marked as made by the burst protocol (or imported) — and a newer one is refused.
 /// </summary>
 internal static class StoreSchema
 {
-    public const int Version = 5;
+    public const int Version = 6;
 
-    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims"];
+    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info"];
 
     /// <summary>Columns of measurements added after version 1, with their types; added to an older store when it is opened.</summary>
     private static readonly (string Name, string Type)[] AddedMeasurementColumns =
@@ -68,6 +69,7 @@ internal static class StoreSchema
                     WHERE status = 'ok';
                     """, transaction);
             }
+            connection.Execute($"INSERT OR IGNORE INTO store_info (key, value) VALUES ('id', '{Guid.NewGuid():N}');", transaction);
             connection.Execute($"PRAGMA user_version = {Version};", transaction);
             return 0;
         });
@@ -162,6 +164,10 @@ internal static class StoreSchema
             owner TEXT NOT NULL,
             expires_at REAL NOT NULL,
             PRIMARY KEY (device_id, space, digits, session)
+        );
+        CREATE TABLE IF NOT EXISTS store_info (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS objectives (
             name TEXT NOT NULL,

@@ -165,6 +165,7 @@ public sealed class ProfileStoreTests : IDisposable
                 ALTER TABLE measurements DROP COLUMN contended_visits;
                 ALTER TABLE measurements DROP COLUMN other_busy;
                 DROP TABLE visits;
+                DROP TABLE store_info;
                 PRAGMA user_version = 2;
                 """;
             downgrade.ExecuteNonQuery();
@@ -179,6 +180,32 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal("median-of-runs", kept.Estimator);
         upgraded.Measurements.Record(upgraded.Devices.Get("ort-cpu-1t"), Space, _device.RequestFor(Space, Space.Parse("222222")), 1, FakeMeasurement(2));
         Assert.True(upgraded.Measurements.Read(upgraded.Devices.Get("ort-cpu-1t")).Single(m => m.Digits == "222222").WarmupSettled);
+        Assert.Matches("^[0-9a-f]{32}$", upgraded.Id);
+    }
+
+    [Fact]
+    public void A_store_keeps_its_identity_when_copied_and_a_store_created_anew_has_another()
+    {
+        string path = _directory.File("a.db");
+        string first;
+        using (var store = ProfileStore.Open(path))
+        {
+            first = store.Id;
+        }
+        SqliteConnection.ClearAllPools();
+        File.Copy(path, _directory.File("copy.db"));
+        using (var copy = ProfileStore.Open(_directory.File("copy.db")))
+        using (var reopened = ProfileStore.Open(path))
+        {
+            Assert.Equal(first, copy.Id);
+            Assert.Equal(first, reopened.Id);
+        }
+        SqliteConnection.ClearAllPools();
+        File.Delete(path);
+
+        using var recreated = ProfileStore.Open(path);
+
+        Assert.NotEqual(first, recreated.Id);
     }
 
     [Fact]

@@ -1,0 +1,82 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Prediction;
+using LatencyNas.Tests;
+using Microsoft.Data.Sqlite;
+
+namespace LatencyNas.Workflows.Tests;
+
+/// <summary>A saved predictor belongs to the store and the device measurements it was trained on.</summary>
+public sealed class PredictorCatalogTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    private StoreLocation ImportRaspi4(string path)
+    {
+        var store = new StoreLocation(path);
+        new ImportUseCase().Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["raspi4"]));
+        return store;
+    }
+
+    [Fact]
+    public void A_predictor_records_its_store_and_device_and_a_store_re_created_under_the_same_name_refuses_it()
+    {
+        var store = ImportRaspi4(_directory.File("profiles/latnas.db"));
+        var trained = new TrainUseCase().Run(new TrainRequest("raspi4", Nb201Space.Instance, store, PredictorModel.Additive, TrainSize: 200));
+        var metadata = PredictorFile.ReadMetadata(trained.PredictorPath);
+        using (var open = store.OpenExisting())
+        {
+            Assert.Equal(open.Id, metadata.StoreId);
+            Assert.Equal($"table {SharedData.File("nb201_help_latency_ms.csv")}", metadata.DeviceSetting);
+        }
+        Assert.Equal("raspi4", PredictSession.Open("raspi4", Nb201Space.Instance, store).Device);
+
+        SqliteConnection.ClearAllPools();
+        File.Delete(store.Path);
+        ImportRaspi4(store.Path);
+
+        var error = Assert.Throws<InvalidInputException>(() => PredictSession.Open("raspi4", Nb201Space.Instance, store));
+        Assert.Contains("trained on another store", error.Message);
+        Assert.Contains("latnas train --device raspi4", error.Message);
+    }
+
+    [Fact]
+    public void A_predictor_of_the_device_measured_otherwise_is_refused_and_one_saved_before_stores_had_ids_is_accepted()
+    {
+        var store = ImportRaspi4(_directory.File("profiles/latnas.db"));
+        var trained = new TrainUseCase().Run(new TrainRequest("raspi4", Nb201Space.Instance, store, PredictorModel.Additive, TrainSize: 200));
+
+        RewriteMetadata(trained.PredictorPath, m => m["device_setting"] = "fingerprint 0123456789abcdef");
+        var error = Assert.Throws<InvalidInputException>(() => new PredictUseCase().Run(
+            new PredictRequest("raspi4", [Nb201Space.Instance.Parse("123401")], Nb201Space.Instance, store)));
+        Assert.Contains("measured with fingerprint 0123456789abcdef", error.Message);
+
+        RewriteMetadata(trained.PredictorPath, m =>
+        {
+            m.Remove("device_setting");
+            m.Remove("store_id");
+        });
+        var predicted = new PredictUseCase().Run(new PredictRequest("raspi4", [Nb201Space.Instance.Parse("123401")], Nb201Space.Instance, store));
+        Assert.Single(predicted.Predictions);
+    }
+
+    private static void RewriteMetadata(string path, Action<JsonObject> change)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        var entry = zip.GetEntry("metadata.json")!;
+        JsonObject metadata;
+        using (var stream = entry.Open())
+        {
+            metadata = JsonNode.Parse(stream)!.AsObject();
+        }
+        change(metadata);
+        entry.Delete();
+        using var writer = new StreamWriter(zip.CreateEntry("metadata.json").Open());
+        writer.Write(metadata.ToJsonString());
+    }
+}
