@@ -6,9 +6,9 @@ namespace LatencyNas.Prediction;
 
 /// <summary>
 /// A trained FastTree or LightGbm ensemble flattened into arrays: every tree's nodes in one
-/// block, walked per architecture without a data view, a schema or a row cursor, so that a batch
-/// can be split across cores (ML.NET's <c>Transform</c> runs one cursor). Per architecture the walk
-/// costs about what ML.NET's does — hundreds of trees, tens of ns each. The result is ML.NET's score:
+/// block, walked without a data view, a schema or a row cursor, so that a batch can be split
+/// across cores (ML.NET's <c>Transform</c> runs one cursor), and tree by tree over blocks of rows,
+/// so that a tree's nodes stay in cache. The result is ML.NET's score:
 /// the ensemble's bias plus each tree's leaf value times the tree's weight, a node going left when
 /// its feature is at most its threshold.
 /// </summary>
@@ -73,21 +73,40 @@ internal sealed class CompiledTreeEnsemble
         return ensemble.Trees.Any(t => t.CategoricalSplitFlags.Any(flag => flag)) ? null : ensemble;
     }
 
-    public double Score(ReadOnlySpan<float> features)
+    /// <summary>
+    /// Scores a block of rows (row-major, <paramref name="featureCount"/> features each) tree by tree:
+    /// one tree's few hundred bytes of nodes stay in the nearest cache while every row of the block
+    /// walks it, where row by row all trees' nodes (hundreds of KB) pass through it for each row.
+    /// </summary>
+    public void Score(ReadOnlySpan<float> rows, int featureCount, Span<double> scores)
     {
-        double score = _bias;
+        int count = scores.Length;
+        scores.Fill(_bias);
         for (int t = 0; t < _roots.Length; t++)
         {
             int root = _roots[t];
-            // A tree of one leaf has no nodes: its next tree's root equals its own.
-            int child = root == (t + 1 < _roots.Length ? _roots[t + 1] : _nodes.Length) ? ~0 : 0;
-            while (child >= 0)
+            int leafStart = _leafStarts[t];
+            if (root == (t + 1 < _roots.Length ? _roots[t + 1] : _nodes.Length))
             {
-                ref readonly var node = ref _nodes[root + child];
-                child = features[node.Feature] <= node.Threshold ? node.Left : node.Right;
+                // A tree of one leaf has no nodes: its next tree's root equals its own.
+                double value = _leafValues[leafStart];
+                for (int r = 0; r < count; r++)
+                {
+                    scores[r] += value;
+                }
+                continue;
             }
-            score += _leafValues[_leafStarts[t] + ~child];
+            for (int r = 0; r < count; r++)
+            {
+                var features = rows.Slice(r * featureCount, featureCount);
+                int child = 0;
+                while (child >= 0)
+                {
+                    ref readonly var node = ref _nodes[root + child];
+                    child = features[node.Feature] <= node.Threshold ? node.Left : node.Right;
+                }
+                scores[r] += _leafValues[leafStart + ~child];
+            }
         }
-        return score;
     }
 }

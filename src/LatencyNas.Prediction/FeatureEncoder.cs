@@ -71,11 +71,17 @@ public sealed class FeatureEncoder
     public float[] Full(Architecture architecture)
     {
         var vector = new float[Length];
+        Write(architecture, vector);
+        return vector;
+    }
+
+    /// <summary>Writes the full vector into <paramref name="destination"/>, which must hold <see cref="Length"/> zeros.</summary>
+    public void Write(Architecture architecture, Span<float> destination)
+    {
         for (int d = 0; d < _offsets.Length; d++)
         {
-            vector[_offsets[d] + architecture[d]] = 1;
+            destination[_offsets[d] + architecture[d]] = 1;
         }
-        Analytic.Write(architecture, vector.AsSpan(OneHotLength));
-        return vector;
+        Analytic.Write(architecture, destination[OneHotLength..]);
     }
 }
