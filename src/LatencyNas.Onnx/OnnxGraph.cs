@@ -27,6 +27,10 @@ public sealed class OnnxGraph
     /// <summary>Declares a graph input; a dimension given as a string is symbolic (e.g. the batch size "N").</summary>
     public void Input(string name, TensorProto.Types.DataType type, params object[] shape) => Proto.Input.Add(Value(name, type, shape));
 
+    /// <summary>Declares a graph output whose shape the graph does not state (a runtime infers it).</summary>
+    public void UnshapedOutput(string name, TensorProto.Types.DataType type)
+        => Proto.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } });
+
     /// <summary>Declares a graph output; see <see cref="Input"/> for the shape.</summary>
     public void Output(string name, TensorProto.Types.DataType type, params object[] shape) => Proto.Output.Add(Value(name, type, shape));
 

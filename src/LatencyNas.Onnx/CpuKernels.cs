@@ -1,0 +1,160 @@
+namespace LatencyNas.Onnx;
+
+/// <summary>How far ONNX Runtime rewrites a graph before running it (its <c>GraphOptimizationLevel</c>).</summary>
+public enum GraphOptimization
+{
+    Disabled,
+
+    /// <summary>Constant folding, Identity and Dropout removed, BatchNorm, bias Add and scale Mul folded into the convolution before them.</summary>
+    Basic,
+
+    /// <summary>Basic, and an activation after a convolution or Gemm fused into it (<c>FusedConv</c>, <c>FusedGemm</c>).</summary>
+    Extended,
+}
+
+/// <summary>
+/// One node ONNX Runtime executes on CPU after its graph rewrites: the model nodes it stands for
+/// (a convolution with its folded BatchNorm and fused activation), the operator it runs as, and its
+/// configuration.
+/// </summary>
+/// <param name="Operator">The operator it runs as, domain-qualified outside <c>ai.onnx</c> (e.g. <c>com.microsoft:FusedConv</c>).</param>
+/// <param name="Activation">The fused activation (e.g. Relu), or null.</param>
+/// <param name="Flops">Multiply-accumulates for convolutions and matrix products, else one per output element.</param>
+public sealed record Kernel(string Operator, IReadOnlyList<OnnxNode> Nodes, string? Activation, long[] InputShape, long[] OutputShape, long Flops)
+{
+    /// <summary>The node the kernel is anchored on (the convolution of a fused group).</summary>
+    public OnnxNode Anchor => Nodes[0];
+
+    public override string ToString() => $"{Operator}{(Activation is null ? "" : "+" + Activation)} [{string.Join("×", InputShape)}]→[{string.Join("×", OutputShape)}] ({Anchor.Name})";
+}
+
+/// <summary>
+/// The kernels ONNX Runtime's CPU execution provider runs for a model, found by applying the
+/// graph rewrites of the optimization level (ORT 1.31) to the model's nodes:
+/// <list type="bullet">
+/// <item>every node whose inputs are all constant is folded away, and Identity and Dropout vanish;</item>
+/// <item>basic: a BatchNormalization with constant parameters, an Add of a per-channel constant and
+/// a Mul by a per-channel constant, each the only reader of a convolution's output, fold into it;</item>
+/// <item>extended: then an activation that is the only reader of a convolution's output (Relu, Clip
+/// with constant bounds, Sigmoid, Tanh, LeakyRelu, HardSigmoid) fuses into a <c>FusedConv</c>, and one
+/// after a Gemm into a <c>FusedGemm</c>.</item>
+/// </list>
+/// The layout transform of the <c>all</c> level (NCHWc blocked convolutions, with the Add after a
+/// convolution fused too) is not modelled: kernels follow the extended level there.
+/// </summary>
+public static class CpuKernels
+{
+    private static readonly HashSet<string> ConvActivations = new(StringComparer.Ordinal) { "Relu", "Clip", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid" };
+
+    private static readonly HashSet<string> GemmActivations = new(StringComparer.Ordinal)
+        { "Elu", "HardSigmoid", "LeakyRelu", "Relu", "Selu", "Sigmoid", "Softplus", "Softsign", "Tanh", "ThresholdedRelu" };
+
+    public static IReadOnlyList<Kernel> Detect(OnnxModelGraph model, GraphOptimization level)
+    {
+        var readers = new Dictionary<string, List<OnnxNode>>(StringComparer.Ordinal);
+        foreach (var node in model.Nodes)
+        {
+            foreach (string input in node.Inputs.Where(i => i.Length > 0))
+            {
+                (readers.TryGetValue(input, out var list) ? list : readers[input] = []).Add(node);
+            }
+        }
+        var outputs = model.Outputs.ToHashSet(StringComparer.Ordinal);
+        var absorbed = new HashSet<OnnxNode>(ReferenceEqualityComparer.Instance);
+        var kernels = new List<Kernel>();
+
+        // The only reader of a node's (first) output, unless that output is also a graph output.
+        OnnxNode? OnlyReader(OnnxNode node)
+            => !outputs.Contains(node.Outputs[0]) && readers.TryGetValue(node.Outputs[0], out var list) && list.Count == 1 ? list[0] : null;
+
+        foreach (var node in model.Nodes)
+        {
+            if (absorbed.Contains(node) || level >= GraphOptimization.Basic && IsFolded(model, node))
+            {
+                continue;
+            }
+            var group = new List<OnnxNode> { node };
+            string op = node.OpType;
+            string? activation = null;
+            if (node.OpType == "Conv" && level >= GraphOptimization.Basic)
+            {
+                while (OnlyReader(group[^1]) is { } next && FoldsIntoConvolution(model, next, group[^1].Outputs[0], model.Shapes[node.Outputs[0]][1]))
+                {
+                    group.Add(next);
+                }
+                if (level >= GraphOptimization.Extended && OnlyReader(group[^1]) is { } act && ConvActivations.Contains(act.OpType)
+                    && (act.OpType != "Clip" || act.Inputs.Skip(1).Where(i => i.Length > 0).All(model.IsConstant)))
+                {
+                    group.Add(act);
+                    (op, activation) = ("com.microsoft:FusedConv", act.OpType);
+                }
+            }
+            else if (node.OpType == "Gemm" && level >= GraphOptimization.Extended && OnlyReader(node) is { } act && GemmActivations.Contains(act.OpType))
+            {
+                group.Add(act);
+                (op, activation) = ("com.microsoft:FusedGemm", act.OpType);
+            }
+            else if (level >= GraphOptimization.Basic && node.OpType is "Identity" or "Dropout")
+            {
+                continue;
+            }
+            absorbed.UnionWith(group);
+            string input = node.Inputs.FirstOrDefault(i => i.Length > 0 && !model.IsConstant(i)) ?? node.Inputs.FirstOrDefault(i => i.Length > 0) ?? "";
+            long[] inputShape = model.Shapes.TryGetValue(input, out var shape) ? shape : [];
+            long[] outputShape = model.Shapes[group[^1].Outputs[0]];
+            kernels.Add(new Kernel(op, group, activation, inputShape, outputShape, Flops(model, node, outputShape)));
+        }
+        return kernels;
+    }
+
+    /// <summary>Constant folding: a node all of whose inputs are known before the model runs (shape arithmetic, a Constant).</summary>
+    private static bool IsFolded(OnnxModelGraph model, OnnxNode node)
+        => node.OpType == "Constant" || node.Inputs.Count(i => i.Length > 0) > 0 && node.Inputs.Where(i => i.Length > 0).All(model.IsConstant);
+
+    /// <summary>A BatchNormalization, or an Add or Mul of a per-channel constant, reading <paramref name="value"/> of <paramref name="channels"/> channels.</summary>
+    private static bool FoldsIntoConvolution(OnnxModelGraph model, OnnxNode next, string value, long channels)
+    {
+        if (next.OpType == "BatchNormalization")
+        {
+            return next.Inputs[0] == value && next.Inputs.Skip(1).All(model.IsConstant);
+        }
+        if (next.OpType is "Add" or "Mul" && next.Inputs.Count == 2)
+        {
+            string other = next.Inputs[0] == value ? next.Inputs[1] : next.Inputs[0];
+            if (!model.IsConstant(other) || !model.Shapes.TryGetValue(other, out var shape))
+            {
+                return false;
+            }
+            // Per channel: [C, 1, 1] or [1, C, 1, 1] (a scalar too, for Mul).
+            long[] trimmed = shape.SkipWhile(d => d == 1).ToArray();
+            bool perChannel = trimmed.Length > 0 && trimmed[0] == channels && trimmed.Skip(1).All(d => d == 1) && shape.Length >= 3;
+            return perChannel || next.OpType == "Mul" && shape.All(d => d == 1);
+        }
+        return false;
+    }
+
+    private static long Flops(OnnxModelGraph model, OnnxNode node, long[] output)
+    {
+        long elements = output.Aggregate(1L, (p, d) => p * d);
+        switch (node.OpType)
+        {
+            case "Conv":
+            {
+                long[] w = model.Shapes[node.Inputs[1]];
+                return elements * w[1..].Aggregate(1L, (p, d) => p * d);
+            }
+            case "Gemm":
+            {
+                long[] a = model.Shapes[node.Inputs[0]];
+                return elements * (node.Int("transA", 0) == 1 ? a[0] : a[1]);
+            }
+            case "MatMul":
+            {
+                long[] a = model.Shapes[node.Inputs[0]];
+                return elements * a[^1];
+            }
+            default:
+                return elements;
+        }
+    }
+}
