@@ -8,6 +8,7 @@ var root = new RootCommand(
     SpaceCommands.Create(),
     ExportCommands.Export(),
     ExportCommands.CheckExport(),
+    ModelCommands.Kernels(),
     ProfileCommands.Profile(),
     StoreCommands.Import(),
     StoreCommands.Profiles(),

@@ -8,7 +8,7 @@ public enum GraphOptimization
     /// <summary>Constant folding, Identity and Dropout removed, BatchNorm, bias Add and scale Mul folded into the convolution before them.</summary>
     Basic,
 
-    /// <summary>Basic, and an activation after a convolution or Gemm fused into it (<c>FusedConv</c>, <c>FusedGemm</c>).</summary>
+    /// <summary>Basic, and an activation after a convolution or Gemm fused into it (<c>FusedConv</c>, <c>FusedGemm</c>), Swish as one <c>QuickGelu</c>.</summary>
     Extended,
 }
 
@@ -36,8 +36,8 @@ public sealed record Kernel(string Operator, IReadOnlyList<OnnxNode> Nodes, stri
 /// <item>basic: a BatchNormalization with constant parameters, an Add of a per-channel constant and
 /// a Mul by a per-channel constant, each the only reader of a convolution's output, fold into it;</item>
 /// <item>extended: then an activation that is the only reader of a convolution's output (Relu, Clip
-/// with constant bounds, Sigmoid, Tanh, LeakyRelu, HardSigmoid) fuses into a <c>FusedConv</c>, and one
-/// after a Gemm into a <c>FusedGemm</c>.</item>
+/// with constant bounds, Sigmoid, Tanh, LeakyRelu, HardSigmoid) fuses into a <c>FusedConv</c>, one
+/// after a Gemm into a <c>FusedGemm</c>, and x · sigmoid(x) (Swish) runs as one <c>QuickGelu</c>.</item>
 /// </list>
 /// The layout transform of the <c>all</c> level (NCHWc blocked convolutions, with the Add after a
 /// convolution fused too) is not modelled: kernels follow the extended level there.
@@ -93,6 +93,13 @@ public static class CpuKernels
             {
                 group.Add(act);
                 (op, activation) = ("com.microsoft:FusedGemm", act.OpType);
+            }
+            else if (node.OpType == "Sigmoid" && level >= GraphOptimization.Extended && OnlyReader(node) is { OpType: "Mul" } mul
+                     && mul.Inputs.Contains(node.Inputs[0]))
+            {
+                // x · sigmoid(x) (Swish, SiLU) runs as one QuickGelu (with alpha 1).
+                group.Add(mul);
+                op = "com.microsoft:QuickGelu";
             }
             else if (level >= GraphOptimization.Basic && node.OpType is "Identity" or "Dropout")
             {

@@ -23,6 +23,37 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
     }
 
+    /// <summary>The project's own export (batch 4) read back as a model from elsewhere: BatchNorms folded, activations fused at the extended level.</summary>
+    [Fact]
+    public void Kernels_lists_what_onnx_runtime_runs_for_an_exported_model_and_refuses_a_file_that_is_no_model()
+    {
+        string path = Path.Combine(_directory, "fbnet.onnx");
+        Assert.Equal(0, Latnas.Run("export", "--space", "fbnet", "--arch", "0123456780123456780123", "--batch", "4", "--out", path).ExitCode);
+
+        var disabled = Latnas.Run("kernels", "--onnx", path, "--optimization", "disabled", "--json");
+        var extended = Latnas.Run("kernels", "--onnx", path, "--json");
+
+        Assert.True(extended.ExitCode == 0, extended.ToString());
+        using var all = System.Text.Json.JsonDocument.Parse(disabled.Stdout);
+        using var fused = System.Text.Json.JsonDocument.Parse(extended.Stdout);
+        int nodes = fused.RootElement.GetProperty("nodes").GetInt32();
+        Assert.Equal(nodes, all.RootElement.GetProperty("kernels").GetArrayLength());
+        var kernels = fused.RootElement.GetProperty("kernels").EnumerateArray().ToList();
+        Assert.InRange(kernels.Count, 1, nodes - 1);
+        Assert.DoesNotContain(kernels, k => k.GetProperty("operator").GetString() == "BatchNormalization");
+        Assert.Contains(kernels, k => k.GetProperty("operator").GetString() == "com.microsoft:FusedConv" && k.GetProperty("activation").GetString() == "Relu");
+        Assert.All(kernels, k => Assert.Equal(4, k.GetProperty("output")[0].GetInt64()));
+        Assert.Equal(kernels.Count, fused.RootElement.GetProperty("operators").EnumerateObject().Sum(o => o.Value.GetInt32()));
+
+        string notes = Path.Combine(_directory, "notes.onnx");
+        File.WriteAllText(notes, "not a model");
+        var bad = Latnas.Run("kernels", "--onnx", notes);
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("is not an ONNX model", bad.Stderr);
+        Assert.DoesNotContain("   at ", bad.Stderr);
+        Assert.Equal(2, Latnas.Run("kernels", "--onnx", Path.Combine(_directory, "missing.onnx")).ExitCode);
+    }
+
     [Fact]
     public void Unwritable_output_exits_2_and_leaves_nothing()
     {

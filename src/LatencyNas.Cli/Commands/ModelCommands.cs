@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Globalization;
+using LatencyNas.Onnx;
+using LatencyNas.Workflows;
+using Spectre.Console;
+
+namespace LatencyNas.Cli.Commands;
+
+/// <summary>kernels: what ONNX Runtime runs for any ONNX model.</summary>
+internal static class ModelCommands
+{
+    public static Command Kernels()
+    {
+        var onnxOption = new Option<string>("--onnx") { Description = "The ONNX model to read (weights inside the file; fixed input size; the batch may be symbolic).", Required = true };
+        var batchOption = LatnasOptions.Integer("--batch", "The batch size a symbolic batch dimension is taken as.", 1, 1, 4096);
+        var optimizationOption = LatnasOptions.Choice("--optimization",
+            "ONNX Runtime's graph optimization level to follow (the NCHWc layout transform of level all is not modelled; its kernels are those of extended).",
+            GraphOptimization.Extended, ("disabled", GraphOptimization.Disabled), ("basic", GraphOptimization.Basic), ("extended", GraphOptimization.Extended));
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("kernels",
+            "List the kernels ONNX Runtime's CPU provider runs for an ONNX model after its graph rewrites (a convolution with its folded BatchNorm and fused activation is one), with shapes and FLOPs.")
+        {
+            onnxOption, batchOption, optimizationOption, jsonOption,
+        };
+        command.SetHandler(parse =>
+        {
+            var result = new KernelsUseCase().Run(new KernelsRequest(parse.GetValue(onnxOption)!, parse.GetValue(batchOption), optimizationOption.ValueIn(parse)));
+            if (parse.GetValue(jsonOption))
+            {
+                Json.Write(result);
+                return ExitCodes.Success;
+            }
+            var table = new Table().Border(TableBorder.Simple).AddColumns("#", "operator", "nodes", "input", "output", "MFLOPs");
+            foreach (var (kernel, i) in result.Kernels.Select((k, i) => (k, i + 1)))
+            {
+                table.AddRow(i.ToString(CultureInfo.InvariantCulture), Markup.Escape(kernel.Operator + (kernel.Activation is null ? "" : "+" + kernel.Activation)),
+                    Markup.Escape(kernel.Nodes.Count == 1 ? kernel.Nodes[0] : $"{kernel.Nodes[0]} (+{kernel.Nodes.Count - 1})"),
+                    string.Join("×", kernel.Input), string.Join("×", kernel.Output), (kernel.Flops / 1e6).ToString("F2", CultureInfo.InvariantCulture));
+            }
+            AnsiConsole.Write(table);
+            Console.WriteLine($"{result.Kernels.Count} kernels from {result.Nodes} nodes ({string.Join(", ", result.Operators.Select(o => $"{o.Key} {o.Value}"))}); " +
+                              $"{result.Flops / 1e6:F1} MFLOPs; opset {result.Opset}, batch {result.Batch}, optimization {result.Optimization}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

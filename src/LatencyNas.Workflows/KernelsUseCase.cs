@@ -1,0 +1,31 @@
+using LatencyNas.Onnx;
+
+namespace LatencyNas.Workflows;
+
+/// <param name="Batch">The batch size a symbolic batch dimension is taken as.</param>
+public sealed record KernelsRequest(string ModelPath, long Batch = 1, GraphOptimization Optimization = GraphOptimization.Extended);
+
+/// <summary>One kernel as <c>kernels</c> lists it.</summary>
+/// <param name="Nodes">The model nodes it stands for (a convolution with its folded BatchNorm and fused activation).</param>
+public sealed record KernelRow(string Operator, string? Activation, IReadOnlyList<string> Nodes, long[] Input, long[] Output, long Flops);
+
+/// <summary>A model's kernels, their operators counted, and the model's totals.</summary>
+/// <param name="Nodes">Nodes in the model file.</param>
+public sealed record KernelsResult(string Model, int Opset, long Batch, string Optimization, int Nodes, IReadOnlyList<KernelRow> Kernels,
+    IReadOnlyDictionary<string, int> Operators, long Flops);
+
+/// <summary>The kernels ONNX Runtime's CPU provider runs for any ONNX model (<see cref="CpuKernels"/>).</summary>
+public sealed class KernelsUseCase
+{
+    /// <exception cref="Core.InvalidInputException">The file is missing or not a model, or holds an operator, a dynamic size or external data LatencyNas cannot read.</exception>
+    public KernelsResult Run(KernelsRequest request)
+    {
+        var model = OnnxModelGraph.Read(request.ModelPath, request.Batch);
+        var kernels = CpuKernels.Detect(model, request.Optimization);
+        var rows = kernels.Select(k => new KernelRow(k.Operator, k.Activation, k.Nodes.Select(n => n.Name).ToList(), k.InputShape, k.OutputShape, k.Flops)).ToList();
+        var operators = rows.GroupBy(r => r.Operator).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return new KernelsResult(model.Source, model.Opset, request.Batch, request.Optimization.ToString().ToLowerInvariant(), model.Nodes.Count, rows, operators,
+            rows.Sum(r => r.Flops));
+    }
+}

@@ -1,0 +1,53 @@
+using LatencyNas.Tests;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace LatencyNas.Onnx.Tests;
+
+/// <summary>Kernel detection on well-known CNNs nobody here designed, against the graph ONNX Runtime writes after its own rewrites.</summary>
+public sealed class CpuKernelsTests
+{
+    public static TheoryData<string, GraphOptimization> Cases()
+    {
+        var data = new TheoryData<string, GraphOptimization>();
+        foreach (string name in ReferenceModels.Names)
+        {
+            foreach (var level in new[] { GraphOptimization.Disabled, GraphOptimization.Basic, GraphOptimization.Extended })
+            {
+                data.Add(name, level);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_kernels_found_are_the_nodes_onnx_runtime_runs_after_its_rewrites(string name, GraphOptimization level)
+    {
+        byte[] model = ReferenceModels.Build(name, resolution: 160);
+
+        var kernels = CpuKernels.Detect(OnnxModelGraph.Read(model, name), level);
+
+        string expected = OrtOptimizedGraph.Operators(model, level), found = OrtOptimizedGraph.Counts(kernels.Select(k => k.Operator));
+        Assert.True(expected == found, $"ONNX Runtime runs {expected}\nfound {found}");
+    }
+
+    /// <summary>The shapes read from the model are those ONNX Runtime computes, to the last layer, at two input sizes and a batch of 2.</summary>
+    [Theory]
+    [InlineData("resnet18", 224)]
+    [InlineData("mobilenetv2", 160)]
+    [InlineData("squeezenet1.1", 224)]
+    [InlineData("efficientnet-b0", 160)]
+    public void A_reference_model_reads_with_the_shapes_onnx_runtime_computes(string name, int resolution)
+    {
+        byte[] model = ReferenceModels.Build(name, resolution);
+
+        var read = OnnxModelGraph.Read(model, name, batch: 2);
+
+        using var session = new InferenceSession(model);
+        var input = new DenseTensor<float>(new float[2 * 3 * resolution * resolution], [2, 3, resolution, resolution]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", input)]);
+        Assert.Equal(results.Single().AsTensor<float>().Dimensions.ToArray().Select(d => (long)d), read.Shapes["logits"]);
+        Assert.Equal([2L, 1000], read.Shapes["logits"]);
+    }
+}
