@@ -10,6 +10,7 @@ var root = new RootCommand(
     ExportCommands.CheckExport(),
     ModelCommands.Kernels(),
     ProfileCommands.Profile(),
+    ProfileCommands.ProfileKernels(),
     StoreCommands.Import(),
     StoreCommands.Profiles(),
     StoreCommands.Devices(),

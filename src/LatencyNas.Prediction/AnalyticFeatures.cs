@@ -139,21 +139,26 @@ internal sealed class AnalyticFeatures
 
     private float[] DirectFloats(Architecture architecture)
     {
-        var features = _space.Features(architecture, _dataset);
         var vector = new float[Length];
+        Write(_space.Features(architecture, _dataset), vector);
+        return vector;
+    }
+
+    /// <summary>Writes features computed by the space as the predictor's numbers: parameters and MACs in millions, op counts, the disconnected flag, the extras.</summary>
+    public static void Write(ArchitectureFeatures features, Span<float> destination)
+    {
         int i = 0;
-        vector[i++] = features.Parameters / 1e6f;
-        vector[i++] = features.Macs / 1e6f;
+        destination[i++] = features.Parameters / 1e6f;
+        destination[i++] = features.Macs / 1e6f;
         foreach (var count in features.OpCounts)
         {
-            vector[i++] = count.Value;
+            destination[i++] = count.Value;
         }
-        vector[i++] = features.Disconnected ? 1 : 0;
+        destination[i++] = features.Disconnected ? 1 : 0;
         foreach (var extra in features.Extra)
         {
-            vector[i++] = (float)extra.Value;
+            destination[i++] = (float)extra.Value;
         }
-        return vector;
     }
 
     private double[] DirectDoubles(Architecture architecture)

@@ -4,7 +4,8 @@ namespace LatencyNas.Prediction;
 
 /// <summary>
 /// Turns architectures into numbers for predictors. Works for any <see cref="SearchSpace"/>:
-/// a one-hot block per decision (NB201: 6 edges × 5 ops = 30), then the analytic features of the
+/// a one-hot block per decision (NB201: 6 edges × 5 ops = 30; none where the space does not
+/// <see cref="SearchSpace.EncodesChoices">encode choices</see>), then the analytic features of the
 /// architecture on the device's dataset — parameters and MACs (in millions), per-op counts, the
 /// disconnected flag and the space's extra features (NB201: live op counts, longest convolution path).
 /// </summary>
@@ -23,6 +24,10 @@ public sealed class FeatureEncoder
         {
             _offsets[d] = names.Count;
             names.AddRange(space.Decisions[d].Choices.Select(choice => $"d{d}={choice}"));
+        }
+        if (!space.EncodesChoices)
+        {
+            names.Clear();
         }
         OneHotLength = names.Count;
         var probe = space.Features(space.FromPosition(0), dataset);
@@ -56,12 +61,12 @@ public sealed class FeatureEncoder
     internal IReadOnlyList<int> Offsets => _offsets;
 
     /// <summary>Whether one-hot column <paramref name="column"/> is a decision's first choice (the reference level of additive models).</summary>
-    public bool IsReferenceLevel(int column) => Array.IndexOf(_offsets, column) >= 0;
+    public bool IsReferenceLevel(int column) => OneHotLength > 0 && Array.IndexOf(_offsets, column) >= 0;
 
     public double[] OneHot(Architecture architecture)
     {
         var vector = new double[OneHotLength];
-        for (int d = 0; d < _offsets.Length; d++)
+        for (int d = 0; d < _offsets.Length && OneHotLength > 0; d++)
         {
             vector[_offsets[d] + architecture[d]] = 1;
         }
@@ -75,10 +80,23 @@ public sealed class FeatureEncoder
         return vector;
     }
 
+    /// <summary>The full vector of features the space computed for something that is not one of its members (a kernel off the sampled grid); only for a space that does not encode choices.</summary>
+    /// <exception cref="InvalidOperationException">The space encodes choices, which such features lack.</exception>
+    public float[] Full(ArchitectureFeatures features)
+    {
+        if (OneHotLength > 0)
+        {
+            throw new InvalidOperationException($"{Space.Name} predictors also see each decision's choice.");
+        }
+        var vector = new float[Length];
+        AnalyticFeatures.Write(features, vector);
+        return vector;
+    }
+
     /// <summary>Writes the full vector into <paramref name="destination"/>, which must hold <see cref="Length"/> zeros.</summary>
     public void Write(Architecture architecture, Span<float> destination)
     {
-        for (int d = 0; d < _offsets.Length; d++)
+        for (int d = 0; d < _offsets.Length && OneHotLength > 0; d++)
         {
             destination[_offsets[d] + architecture[d]] = 1;
         }

@@ -154,6 +154,35 @@ public sealed class MlNetPredictor : LatencyPredictor
         return scores;
     }
 
+    /// <summary>
+    /// Predicted latencies (ms) of feature vectors given directly, for a space whose predictors see
+    /// only features (<see cref="SearchSpace.EncodesChoices"/> false): a kernel configuration off the
+    /// sampled grid has features but no architecture.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model also sees choices, or learns an additive base's residual.</exception>
+    public double[] PredictFeatures(IReadOnlyList<float[]> rows)
+    {
+        if (Encoder.OneHotLength > 0 || Base is not null)
+        {
+            throw new InvalidOperationException("Only a model on features alone predicts from feature vectors.");
+        }
+        var compiled = _compiled.Value ?? throw new InvalidOperationException("The model could not be flattened.");
+        int length = Encoder.Length;
+        var flat = new float[rows.Count * length];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            rows[i].CopyTo(flat.AsSpan(i * length, length));
+        }
+        var scores = new double[rows.Count];
+        compiled.Score(flat, length, scores);
+        for (int i = 0; i < scores.Length; i++)
+        {
+            double score = (float)scores[i];
+            scores[i] = Target == TargetTransform.Log ? Math.Exp(score) : score;
+        }
+        return LatencyFloor.Apply(scores, FloorMs);
+    }
+
     /// <summary>The base's prediction on the model's scale (the base never predicts below its floor, so its log exists).</summary>
     private static double[] BaseOffsets(AdditivePredictor baseModel, TargetTransform target, IReadOnlyList<Architecture> architectures)
     {

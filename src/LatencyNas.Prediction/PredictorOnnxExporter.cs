@@ -38,6 +38,7 @@ public static class PredictorOnnxExporter
     /// <summary>Whether the predictor can be exported, and if not, why.</summary>
     public static string? WhyNotExportable(LatencyPredictor predictor) => predictor switch
     {
+        _ when !predictor.Space.EncodesChoices => $"a {predictor.Space.Name} predictor takes kernel configurations, not architectures",
         AdditivePredictor => null,
         MlNetPredictor { } trees when CompiledTreeEnsemble.EnsembleOf(trees.Model) is null
             => "its ML.NET model is not a regression tree ensemble without categorical splits",

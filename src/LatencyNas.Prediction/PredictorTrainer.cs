@@ -53,7 +53,16 @@ public static class PredictorTrainer
     /// Cross-validation on a random sample cannot see this: its folds are drawn like the training set.
     /// </summary>
     public static IReadOnlyList<PredictorChoice> CandidatesFor(SearchSpace space)
-        => space.CanBeListed ? Candidates : Candidates.Where(c => c.Kind == ModelKind.Additive || c.OnAdditiveBase).ToList();
+        => !space.EncodesChoices ? FeatureOnlyCandidates
+            : space.CanBeListed ? Candidates
+            : Candidates.Where(c => c.Kind == ModelKind.Additive || c.OnAdditiveBase).ToList();
+
+    /// <summary>
+    /// For a space whose predictors see only features (the kernel spaces): trees alone, on the log
+    /// target — latency spans orders of magnitude across kernel sizes, and errors count relatively.
+    /// </summary>
+    private static readonly IReadOnlyList<PredictorChoice> FeatureOnlyCandidates =
+        [new(ModelKind.LightGbm, TargetTransform.Log), new(ModelKind.FastTree, TargetTransform.Log)];
 
     /// <param name="model">A family (with its <see cref="DefaultChoice"/>), or <see cref="PredictorModel.Auto"/> to choose by cross-validation.</param>
     public static TrainedPredictor Train(PredictorModel model, LatencyData data, int seed, int folds = 5) => model switch
@@ -65,8 +74,17 @@ public static class PredictorTrainer
         _ => throw new ArgumentOutOfRangeException(nameof(model), model, null),
     };
 
+    /// <exception cref="InvalidInputException">An additive model for a space whose predictors see only features.</exception>
     public static LatencyPredictor Fit(PredictorChoice choice, LatencyData data, int seed)
     {
+        if (!data.Space.EncodesChoices)
+        {
+            if (choice.Kind == ModelKind.Additive)
+            {
+                throw new InvalidInputException($"{data.Space.Name} predictors see only the kernel's numbers, which an additive model over choices cannot use; train fasttree, lightgbm or auto.");
+            }
+            choice = choice with { OnAdditiveBase = false, Target = TargetTransform.Log };
+        }
         var encoder = new FeatureEncoder(data.Space, data.Dataset);
         return choice.Kind == ModelKind.Additive
             ? AdditivePredictor.Fit(encoder, data.Architectures, data.LatenciesMs, choice.Target)
@@ -77,8 +95,8 @@ public static class PredictorTrainer
     {
         if (data.Count < 2 * folds)
         {
-            // Too few to cross-validate: the additive model has the fewest parameters.
-            return new TrainedPredictor(Fit(DefaultChoice(ModelKind.Additive), data, seed), []);
+            // Too few to cross-validate: the first candidate (the additive model, which has the fewest parameters, where there is one).
+            return new TrainedPredictor(Fit(CandidatesFor(data.Space)[0], data, seed), []);
         }
         // Candidates cross-validate on separate cores; each result depends only on its own seed.
         var scores = CandidatesFor(data.Space).AsParallel().AsOrdered().Select(choice => CrossValidate(choice, data, seed, folds)).ToList();

@@ -113,7 +113,7 @@ public sealed class BenchProfileUseCase(IDeviceRunnerFactory runners)
             // Inside the try: a session that fails to be created must not leak the ones before it.
             foreach (var architecture in sample.Take(request.OverheadCount))
             {
-                sessions.Add(OrtTimedSession.Create(TorchOnnxModelSource.Instance.Export(device.RequestFor(space, architecture)), settings));
+                sessions.Add(OrtTimedSession.Create(ModelSource.Instance.Export(device.RequestFor(space, architecture)), settings));
             }
             var estimates = InterleavedEngine.ForThisMachine().Measure(sessions.Select(s => (Func<double>)s.TimeOneRunMs).ToList(), MeasurementProtocol.Default, request.Seed, cancellation);
             for (int i = 0; i < sessions.Count; i++)

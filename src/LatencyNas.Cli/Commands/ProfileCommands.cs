@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LatencyNas.Core.Spaces.Kernels;
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Timing;
 using LatencyNas.Workflows;
@@ -9,6 +10,56 @@ namespace LatencyNas.Cli.Commands;
 internal static class ProfileCommands
 {
     public const string DefaultDevice = "ort-cpu-1t";
+
+    public static Command ProfileKernels()
+    {
+        var deviceOption = LatnasOptions.Text("--device",
+            $"Device descriptor: a JSON file, or the name of a shipped one ({string.Join(", ", DeviceDescriptorReader.EmbeddedNames)}).", DefaultDevice);
+        var deviceNameOption = new Option<string?>("--device-name") { Description = "Store the measurements under this device name instead of the descriptor's." };
+        var scaleOption = LatnasOptions.Number("--scale",
+            $"Multiplies the kernels drawn per space ({string.Join(", ", ProfileKernelsUseCase.SampleSizes.Select(p => $"{KernelSpace.For(p.Key).Name} {p.Value}"))}).",
+            1, 0, 100, minimumExclusive: true);
+        var seedOption = LatnasOptions.Seed("Seed of the kernels drawn.");
+        var storeOption = LatnasOptions.Store();
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("profile-kernels",
+            "Measure a sample of single-kernel models of every kind (convolutions, depthwise convolutions, elementwise, pooling, Gemm) on a device into the store, " +
+            "and train one predictor per kind: what `kernels` and the prediction of any ONNX model need. Resumable like profile.")
+        {
+            deviceOption, deviceNameOption, scaleOption, seedOption, storeOption, jsonOption,
+        };
+        command.SetHandler(async (parse, cancellation) =>
+        {
+            var request = new ProfileKernelsRequest(parse.GetValue(deviceOption)!, parse.StoreLocation(storeOption), parse.GetValue(scaleOption),
+                parse.GetValue(seedOption), parse.GetValue(deviceNameOption));
+            bool json = parse.GetValue(jsonOption);
+            var useCase = new ProfileKernelsUseCase(DeviceRunnerFactory.Instance);
+            string title = (request.DeviceName ?? Path.GetFileNameWithoutExtension(request.Device)) + " kernels";
+            var result = await ConsoleProgress.RunAsync(title, progress => useCase.RunAsync(request, progress, cancellation), toStandardError: json);
+            if (json)
+            {
+                Json.Write(result);
+            }
+            else
+            {
+                foreach (var space in result.Spaces)
+                {
+                    var p = space.Profile;
+                    string predictor = space.Predictor is { } t
+                        ? $"{t.Evaluation.Model} on {t.Evaluation.Train}, tested on {t.Evaluation.Test}: within ±10% {t.Evaluation.Within10:P1}, SRCC {t.Evaluation.Srcc:F3}"
+                        : "no predictor (too few kernels measured)";
+                    Console.WriteLine($"{space.Space,-19} {p.Measured + p.AlreadyStored,4} kernels ({p.Measured} measured now, {p.Failed} failed, {p.ElapsedSeconds:F0} s); {predictor}");
+                }
+                Console.WriteLine($"{result.Device} into {result.Store} in {result.ElapsedSeconds:F0} s");
+            }
+            if (result.Spaces.LastOrDefault()?.Profile.StopReason is { } stop)
+            {
+                Console.Error.WriteLine($"latnas: profile-kernels {stop}; run the same command again to continue.");
+            }
+            return result.Succeeded ? ExitCodes.Success : ExitCodes.RunFailed;
+        });
+        return command;
+    }
 
     public static Command Profile()
     {

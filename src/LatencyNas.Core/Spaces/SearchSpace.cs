@@ -194,6 +194,13 @@ public abstract class SearchSpace
 
     public abstract ArchitectureFeatures Features(Architecture architecture, Dataset dataset);
 
+    /// <summary>
+    /// Whether predictors see each decision's choice (one-hot) beside the analytic features. A space
+    /// whose members stand for configurations to be predicted off the grid (the kernel spaces) says
+    /// no: its predictors take only the features, which exist for any configuration.
+    /// </summary>
+    public virtual bool EncodesChoices => true;
+
     public Dataset ParseDataset(string name)
     {
         var dataset = Dataset.Parse(name);

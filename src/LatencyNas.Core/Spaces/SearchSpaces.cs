@@ -1,12 +1,13 @@
 using LatencyNas.Core.Spaces.Fbnet;
+using LatencyNas.Core.Spaces.Kernels;
 using LatencyNas.Core.Spaces.Nb201;
 
 namespace LatencyNas.Core.Spaces;
 
-/// <summary>The search spaces the tool knows, by name.</summary>
+/// <summary>The search spaces the tool knows, by name: the architecture spaces, then the kernel spaces (profiled to predict any ONNX model).</summary>
 public static class SearchSpaces
 {
-    private static readonly SearchSpace[] Known = [Nb201Space.Instance, FbnetSpace.Instance];
+    private static readonly SearchSpace[] Known = [Nb201Space.Instance, FbnetSpace.Instance, .. KernelSpace.All];
 
     public static IReadOnlyList<SearchSpace> All => Known;
 

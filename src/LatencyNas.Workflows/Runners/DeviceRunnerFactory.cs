@@ -11,16 +11,16 @@ public interface IDeviceRunnerFactory
     IDeviceRunner Create(DeviceDescriptor device);
 }
 
-/// <summary>The real runners, with TorchSharp building (and the project's exporter exporting) every model.</summary>
+/// <summary>The real runners, with <see cref="ModelSource"/> writing every model an ONNX Runtime or remote runner measures.</summary>
 public sealed class DeviceRunnerFactory : IDeviceRunnerFactory
 {
     public static DeviceRunnerFactory Instance { get; } = new();
 
     public IDeviceRunner Create(DeviceDescriptor device) => device.Runtime switch
     {
-        DeviceRuntime.OnnxRuntime => new OrtRunner(device, TorchOnnxModelSource.Instance),
+        DeviceRuntime.OnnxRuntime => new OrtRunner(device, ModelSource.Instance),
         DeviceRuntime.TorchSharp => new TorchEagerRunner(device),
-        DeviceRuntime.Remote => new RemoteRunner(device, TorchOnnxModelSource.Instance),
+        DeviceRuntime.Remote => new RemoteRunner(device, ModelSource.Instance),
         _ => throw new ArgumentOutOfRangeException(nameof(device), device.Runtime, null),
     };
 }

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces.Kernels;
+using LatencyNas.Prediction;
+using LatencyNas.Profiling;
+using LatencyNas.Workflows.Runners;
+
+namespace LatencyNas.Workflows;
+
+/// <param name="Scale">Multiplies every kernel space's sample size (<see cref="ProfileKernelsUseCase.SampleSizes"/>).</param>
+/// <param name="DeviceName">Store the measurements under this name instead of the descriptor's.</param>
+public sealed record ProfileKernelsRequest(string Device, StoreLocation Store, double Scale = 1, int Seed = 0, string? DeviceName = null);
+
+/// <summary>One kernel space: how its profile went and the predictor trained on it (null when too few kernels were measured).</summary>
+public sealed record KernelSpaceProfile(string Space, ProfileResult Profile, TrainResult? Predictor);
+
+public sealed record ProfileKernelsResult(string Device, string Store, IReadOnlyList<KernelSpaceProfile> Spaces, double ElapsedSeconds)
+{
+    public bool Succeeded => Spaces.All(s => s.Profile.Succeeded && s.Predictor is not null);
+}
+
+/// <summary>
+/// Profiles a sample of every kernel space on a device (the usual protocol, store, resume and
+/// kill-safety: each space is a <c>profile</c> run) and trains each space's predictor on what was
+/// measured, so that the latency of any ONNX model can be predicted from its kernels.
+/// </summary>
+public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
+{
+    /// <summary>Kernels drawn per space at scale 1: the most where latency depends on the most numbers.</summary>
+    public static IReadOnlyDictionary<KernelKind, int> SampleSizes { get; } = new Dictionary<KernelKind, int>
+    {
+        [KernelKind.Conv] = 300,
+        [KernelKind.DepthwiseConv] = 120,
+        [KernelKind.Elementwise] = 100,
+        [KernelKind.Pool] = 80,
+        [KernelKind.Gemm] = 50,
+    };
+
+    /// <summary>Fewer measured kernels than this and a space gets no predictor (there would be nothing to test it on).</summary>
+    public const int MinimumToTrain = 10;
+
+    /// <exception cref="InvalidInputException">A bad device, store or scale.</exception>
+    public async Task<ProfileKernelsResult> RunAsync(ProfileKernelsRequest request, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        if (!(request.Scale > 0) || request.Scale > 100)
+        {
+            throw new InvalidInputException($"--scale {request.Scale}: give a multiplier of the sample sizes above 0 and at most 100.");
+        }
+        var clock = Stopwatch.StartNew();
+        var counts = KernelSpace.All.ToDictionary(s => s, s => (int)Math.Min(Math.Max(1, Math.Round(SampleSizes[s.Kind] * request.Scale)), (double)s.Size));
+        int total = counts.Values.Sum(), doneBefore = 0, failedBefore = 0;
+        var spaces = new List<KernelSpaceProfile>();
+        string device = request.DeviceName ?? request.Device;
+        foreach (var space in KernelSpace.All)
+        {
+            // Progress over all spaces at once: one bar from the first kernel to the last.
+            int done = doneBefore, failed = failedBefore;
+            var inner = progress is null ? null : new Offset(p => progress.Report(
+                p with { Done = done + p.Done, Total = total, Failed = failed + p.Failed, Elapsed = clock.Elapsed }));
+            var profile = await new ProfileUseCase(runners).RunAsync(new ProfileRequest(request.Device, space,
+                new ArchitectureSelection(counts[space], request.Seed), request.Store, request.DeviceName), inner, cancellation);
+            device = profile.Device;
+            doneBefore += counts[space];
+            failedBefore += profile.Failed;
+            TrainResult? trained = null;
+            int measured = profile.Measured + profile.AlreadyStored;
+            if (profile.StopReason is null && measured >= MinimumToTrain)
+            {
+                trained = new TrainUseCase().Run(new TrainRequest(profile.Device, space, request.Store, PredictorModel.Auto));
+            }
+            spaces.Add(new KernelSpaceProfile(space.Name, profile, trained));
+            if (profile.StopReason is not null)
+            {
+                break;
+            }
+        }
+        return new ProfileKernelsResult(device, request.Store.Path, spaces, clock.Elapsed.TotalSeconds);
+    }
+
+    private sealed class Offset(Action<ProfileProgress> report) : IProgress<ProfileProgress>
+    {
+        public void Report(ProfileProgress value) => report(value);
+    }
+}
