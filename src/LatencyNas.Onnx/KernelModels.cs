@@ -16,8 +16,16 @@ public static class KernelModels
     {
         var random = new Random(seed);
         var graph = new OnnxGraph($"kernel_{config.Kind}");
-        float[] Random(long count) => Enumerable.Range(0, (int)count).Select(_ => (float)(random.NextDouble() * 2 - 1) * 0.1f).ToArray();
-        int r = config.Resolution, c = config.InputChannels, k = config.Kernel, s = config.Stride;
+        float[] Random(long count)
+        {
+            var values = new float[count];
+            for (long i = 0; i < count; i++)
+            {
+                values[i] = (float)(random.NextDouble() * 2 - 1) * 0.1f;
+            }
+            return values;
+        }
+        int r = config.Resolution, c = config.InputChannels;
         string output;
         if (config.Kind == KernelKind.Gemm)
         {

@@ -55,6 +55,21 @@ public sealed class ExportCommandTests : IDisposable
     }
 
     [Fact]
+    public void Predicting_a_model_on_a_device_without_kernel_predictors_says_how_to_get_them()
+    {
+        string store = Path.Combine(_directory, "p", "latnas.db");
+        Assert.Equal(0, Latnas.Run("import", "--csv", LatencyNas.Tests.SharedData.File("nb201_help_latency_ms.csv"), "--columns", "raspi4", "--store", store).ExitCode);
+        string model = Path.Combine(_directory, "m.onnx");
+        Assert.Equal(0, Latnas.Run("export", "--arch", "123401", "--out", model).ExitCode);
+
+        var result = Latnas.Run("predict", "--device", "raspi4", "--onnx", model, "--store", store);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("latnas profile-kernels --device raspi4", result.Stderr);
+        Assert.Equal(2, Latnas.Run("predict", "--device", "raspi4", "--onnx", model, "--arch", "123401", "--store", store).ExitCode);
+    }
+
+    [Fact]
     public void Unwritable_output_exits_2_and_leaves_nothing()
     {
         string readOnly = Path.Combine(_directory, "readonly");

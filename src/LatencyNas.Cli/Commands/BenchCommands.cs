@@ -16,12 +16,48 @@ internal static class BenchCommands
         bench.Subcommands.Add(ExportVsPytorch());
         bench.Subcommands.Add(Profile());
         bench.Subcommands.Add(Predict());
+        bench.Subcommands.Add(Kernels());
         bench.Subcommands.Add(Search());
         bench.Subcommands.Add(Budget());
         bench.Subcommands.Add(Remote());
         bench.Subcommands.Add(Retest());
         bench.Subcommands.Add(Load());
         return bench;
+    }
+
+    private static Command Kernels()
+    {
+        var deviceOption = LatnasOptions.Text("--device", "Device descriptor whose kernel predictors are judged (the reference CNNs are measured with it here).", ProfileCommands.DefaultDevice);
+        var deviceNameOption = new Option<string?>("--device-name") { Description = "The device's name in the store, when profiled under another name." };
+        var countOption = LatnasOptions.Count(100, "NB201 and FBNet architectures (each) the store measured on the device, predicted from their exported models.");
+        var seedOption = LatnasOptions.Seed("Seed of the reference CNNs' weights and of the measurement.");
+        var storeOption = LatnasOptions.Store();
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("kernels",
+            "Whole models predicted from the device's kernel predictors against their measurements: the store's NB201 and FBNet architectures, and ResNet-18, MobileNetV2, " +
+            "SqueezeNet 1.1 and EfficientNet-B0 at 160 and 224 measured here; within ±10% and MAPE per family.")
+        {
+            deviceOption, deviceNameOption, countOption, seedOption, storeOption, jsonOption,
+        };
+        command.SetHandler(async (parse, cancellation) =>
+        {
+            bool json = parse.GetValue(jsonOption);
+            var output = json ? Console.Error : Console.Out;
+            var rows = new Synchronous<KernelPredictionRow>(r => output.WriteLine($"{r.Family,-16} {r.Model,-24} measured {r.MeasuredMs,9:F3} ms  predicted {r.PredictedMs,9:F3} ms  {r.Error,7:+0.0%;-0.0%}"));
+            var result = await new KernelBenchmark().RunAsync(new BenchKernelsRequest(parse.GetValue(deviceOption)!, parse.StoreLocation(storeOption),
+                parse.GetValue(deviceNameOption), parse.GetValue(countOption), Seed: parse.GetValue(seedOption)), rows, cancellation);
+            if (json)
+            {
+                Json.Write(result);
+                return ExitCodes.Success;
+            }
+            foreach (var family in result.Families.Append(result.Overall))
+            {
+                Console.WriteLine($"{family.Family,-16} {family.Models,4} models: within ±10% {family.Within10:P1}, MAPE {family.Mape:P1}");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
     }
 
     private static Command Retest()

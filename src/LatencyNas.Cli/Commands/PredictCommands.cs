@@ -65,9 +65,14 @@ internal static class PredictCommands
             Description = "Read architectures from standard input, one a line (any architecture form, or a JSON line {\"arch\": ..., \"id\": ...}), " +
                           "and write one JSON line per line as soon as it is predicted; a bad line gets an error line and the stream goes on.",
         };
-        var command = new Command("predict", "Predict latencies on a device with its saved predictor.")
+        var onnxOption = new Option<string?>("--onnx")
         {
-            deviceOption, archOption, archsOption, stdinOption, modelOption, spaceOption, storeOption, jsonOption,
+            Description = "Predict any ONNX model from its kernels, with the predictors `profile-kernels` trained for the device (prints the kernels that cost most).",
+        };
+        var batchOption = LatnasOptions.Integer("--batch", "With --onnx: the batch size a symbolic batch dimension is taken as.", 1, 1, 4096);
+        var command = new Command("predict", "Predict latencies on a device with its saved predictor, or any ONNX model's from its kernels.")
+        {
+            deviceOption, archOption, archsOption, stdinOption, onnxOption, batchOption, modelOption, spaceOption, storeOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
@@ -75,9 +80,15 @@ internal static class PredictCommands
             string? arch = parse.GetValue(archOption);
             string? file = parse.GetValue(archsOption);
             bool stdin = parse.GetValue(stdinOption);
-            if ((arch is not null ? 1 : 0) + (file is not null ? 1 : 0) + (stdin ? 1 : 0) != 1)
+            string? onnx = parse.GetValue(onnxOption);
+            if ((arch is not null ? 1 : 0) + (file is not null ? 1 : 0) + (stdin ? 1 : 0) + (onnx is not null ? 1 : 0) != 1)
             {
-                throw new InvalidInputException("Give exactly one of --arch, --archs and --stdin.");
+                throw new InvalidInputException("Give exactly one of --arch, --archs, --stdin and --onnx.");
+            }
+            if (onnx is not null)
+            {
+                return PredictModel(new ModelPredictionRequest(parse.GetValue(deviceOption)!, onnx, parse.StoreLocation(storeOption), parse.GetValue(batchOption)),
+                    parse.GetValue(jsonOption));
             }
             if (stdin)
             {
@@ -99,6 +110,26 @@ internal static class PredictCommands
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static int PredictModel(ModelPredictionRequest request, bool json)
+    {
+        var result = new ModelPredictionUseCase().Run(request);
+        if (json)
+        {
+            Json.Write(result);
+            return ExitCodes.Success;
+        }
+        Console.WriteLine($"{result.PredictedMs.ToString("F3", CultureInfo.InvariantCulture)} ms predicted for {result.Model} on {result.Device} " +
+                          $"({result.Kernels.Count} kernels at optimization {result.Optimization}, one run's overhead {result.OverheadMs:F3} ms)");
+        var table = new Table().Border(TableBorder.Simple).AddColumns("kernel", "nodes", "predicted as", "ms", "share");
+        foreach (var kernel in result.Kernels.OrderByDescending(k => k.PredictedMs).Take(10))
+        {
+            table.AddRow(Markup.Escape(kernel.Operator), Markup.Escape(kernel.Nodes.Count == 1 ? kernel.Nodes[0] : $"{kernel.Nodes[0]} (+{kernel.Nodes.Count - 1})"),
+                Markup.Escape(kernel.As), kernel.PredictedMs.ToString("F4", CultureInfo.InvariantCulture), $"{kernel.Share:P1}");
+        }
+        AnsiConsole.Write(table);
+        return ExitCodes.Success;
     }
 
     public static Command Evaluate()

@@ -158,7 +158,7 @@ public sealed class KernelSpace : SearchSpace
         int resolution = Kind == KernelKind.Gemm ? 1 : Resolutions[architecture[0]];
         return Kind switch
         {
-            KernelKind.Conv => new KernelConfig(Kind, resolution, architecture[1] == 0 ? 3 : Channels(resolution, InputWidths[architecture[1] - 1]),
+            KernelKind.Conv => ConvConfig(resolution, architecture[1] == 0 ? 3 : Channels(resolution, InputWidths[architecture[1] - 1]),
                 Channels(resolution, OutputWidths[architecture[2]]), ConvKernels[architecture[3]], architecture[4] + 1, architecture[5]),
             KernelKind.DepthwiseConv => new KernelConfig(Kind, resolution, Channels(resolution, Widths[architecture[1]]), Channels(resolution, Widths[architecture[1]]),
                 DepthwiseKernels[architecture[2]], architecture[3] + 1, architecture[4]),
@@ -166,6 +166,22 @@ public sealed class KernelSpace : SearchSpace
             KernelKind.Pool => PoolConfig(resolution, Channels(resolution, Widths[architecture[1]]), architecture[2]),
             _ => new KernelConfig(Kind, 1, GemmInputs[architecture[0]], GemmOutputs[architecture[1]], 1, 1, 0),
         };
+    }
+
+    /// <summary>The most weights a sampled convolution holds (64 MB of floats): wider ones, with large kernels on small inputs, are in no CNN and take seconds to measure.</summary>
+    public const long MaxConvWeights = 16L * 1024 * 1024;
+
+    /// <summary>A dense convolution, its channels scaled down together (to multiples of 8) where it would hold more than <see cref="MaxConvWeights"/>.</summary>
+    private static KernelConfig ConvConfig(int resolution, int input, int output, int kernel, int stride, int activation)
+    {
+        long weights = (long)input * output * kernel * kernel;
+        if (weights > MaxConvWeights)
+        {
+            double scale = Math.Sqrt((double)MaxConvWeights / weights);
+            input = input == 3 ? 3 : Math.Max(8, (int)(input * scale) / 8 * 8);
+            output = Math.Max(8, (int)(output * (input == 3 ? scale * scale : scale)) / 8 * 8);
+        }
+        return new KernelConfig(KernelKind.Conv, resolution, input, output, kernel, stride, activation);
     }
 
     /// <summary>A pooling kernel's configuration from its operation (see <see cref="PoolOperations"/>).</summary>
@@ -183,10 +199,12 @@ public sealed class KernelSpace : SearchSpace
 
     public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset) => Features(Config(architecture));
 
-    public override string Format(Architecture architecture)
+    public override string Format(Architecture architecture) => Describe(Config(architecture));
+
+    /// <summary>A configuration in words, e.g. <c>conv 28x28 64->128 k3 s1 relu</c>.</summary>
+    public string Describe(KernelConfig c)
     {
-        var c = Config(architecture);
-        return Kind switch
+        return c.Kind switch
         {
             KernelKind.Conv or KernelKind.DepthwiseConv =>
                 $"{Name[7..]} {c.Resolution}x{c.Resolution} {c.InputChannels}->{c.OutputChannels} k{c.Kernel} s{c.Stride}{(c.Variant == 1 ? " relu" : "")}",

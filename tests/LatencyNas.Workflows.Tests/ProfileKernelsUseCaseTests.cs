@@ -1,0 +1,135 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using LatencyNas.Core;
+using LatencyNas.Core.Measurements;
+using LatencyNas.Core.Spaces.Kernels;
+using LatencyNas.Onnx;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Tests;
+using LatencyNas.Workflows.Runners;
+using LatencyNas.Workflows.Tests.Runners;
+
+namespace LatencyNas.Workflows.Tests;
+
+/// <summary>Kernel profiling into a real store, the kernel predictors it trains, and the prediction of whole ONNX models from them.</summary>
+public sealed class ProfileKernelsUseCaseTests : IDisposable
+{
+    /// <summary>A run's fixed cost in every single-kernel measurement of the known-times device (ms).</summary>
+    private const double Overhead = 0.01;
+
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    /// <summary>A device whose kernels take 10 µs plus 1 ms per 10⁸ MACs plus 1 ms per 10⁸ elements read and written.</summary>
+    private static double KnownMs(KernelConfig c) => Overhead + c.Macs / 1e8 + (c.InputElements + c.OutputElements) / 1e8;
+
+    [Fact]
+    public async Task Every_kernel_space_is_profiled_and_trained_and_a_second_run_measures_nothing_new()
+    {
+        var store = new StoreLocation(_directory.File("k/latnas.db"));
+        var runner = new KnownTimesRunner(DeviceDescriptorReader.Resolve("ort-cpu-1t"), r => KnownMs(((KernelSpace)r.Space).Config(r.Architecture)));
+        var progress = new List<LatencyNas.Profiling.ProfileProgress>();
+        var request = new ProfileKernelsRequest("ort-cpu-1t", store, Scale: 0.5, DeviceName: "known");
+
+        var result = await new ProfileKernelsUseCase(runner).RunAsync(request, new Synchronous<LatencyNas.Profiling.ProfileProgress>(progress.Add));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(KernelSpace.All.Select(s => s.Name), result.Spaces.Select(s => s.Space));
+        int total = ProfileKernelsUseCase.SampleSizes.Values.Sum(n => (int)Math.Round(n * 0.5));
+        Assert.Equal(total, result.Spaces.Sum(s => s.Profile.Measured));
+        Assert.Equal(total, progress[^1].Done);
+        Assert.All(progress, p => Assert.Equal(total, p.Total));
+        Assert.All(result.Spaces, s => Assert.True(s.Predictor!.Evaluation.Srcc > 0.8, $"{s.Space}: SRCC {s.Predictor.Evaluation.Srcc}"));
+
+        var again = await new ProfileKernelsUseCase(runner).RunAsync(request);
+        Assert.Equal((0, total), (again.Spaces.Sum(s => s.Profile.Measured), again.Spaces.Sum(s => s.Profile.AlreadyStored)));
+    }
+
+    /// <summary>Three reference CNNs of very different size on the known-times device: each model's prediction against what the device's formula says it costs.</summary>
+    [Fact]
+    public async Task A_model_is_predicted_from_its_kernels_near_what_they_cost_on_the_device()
+    {
+        var store = new StoreLocation(_directory.File("k/latnas.db"));
+        var runner = new KnownTimesRunner(DeviceDescriptorReader.Resolve("ort-cpu-1t"), r => KnownMs(((KernelSpace)r.Space).Config(r.Architecture)));
+        await new ProfileKernelsUseCase(runner).RunAsync(new ProfileKernelsRequest("ort-cpu-1t", store, DeviceName: "known"));
+
+        foreach (var (name, resolution) in new[] { ("resnet18", 224), ("mobilenetv2", 160), ("squeezenet1.1", 96) })
+        {
+            string path = _directory.File($"{name}.onnx");
+            await File.WriteAllBytesAsync(path, ReferenceModels.Build(name, resolution));
+            var model = OnnxModelGraph.Read(path);
+            var kernels = CpuKernels.Detect(model, GraphOptimization.Extended);
+            double known = Overhead + kernels.Sum(k => KnownMs(KernelConfigs.Of(model, k)) - Overhead);
+
+            var predicted = new ModelPredictionUseCase().Run(new ModelPredictionRequest("known", path, store));
+
+            Assert.Equal(kernels.Count, predicted.Kernels.Count);
+            Assert.Equal(1, predicted.Kernels.Sum(k => k.Share) + predicted.OverheadMs / predicted.PredictedMs, 6);
+            Assert.True(Math.Abs(predicted.PredictedMs / known - 1) < 0.25, $"{name}: predicted {predicted.PredictedMs:F3} ms, the device's formula {known:F3} ms");
+        }
+    }
+
+    [Fact]
+    public void A_device_without_kernel_predictors_is_told_how_to_get_them()
+    {
+        var store = new StoreLocation(_directory.File("k/latnas.db"));
+        new ImportUseCase().Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), RealStore.Space, Core.Spaces.Dataset.Cifar10, store, Columns: ["raspi4"]));
+        string path = _directory.File("m.onnx");
+        File.WriteAllBytes(path, ReferenceModels.Build("squeezenet1.1", 64));
+
+        var error = Assert.Throws<InvalidInputException>(() => new ModelPredictionUseCase().Run(new ModelPredictionRequest("raspi4", path, store)));
+
+        Assert.Contains("latnas profile-kernels --device raspi4", error.Message);
+    }
+
+    /// <summary>
+    /// The real thing, small: kernels profiled on this machine with ONNX Runtime (a short protocol),
+    /// then three models an order of magnitude apart predicted in the order ONNX Runtime runs them.
+    /// </summary>
+    [Fact]
+    public async Task On_this_machine_models_an_order_of_magnitude_apart_are_predicted_in_the_order_they_run()
+    {
+        var store = new StoreLocation(_directory.File("real/latnas.db"));
+        string device = _directory.File("quick-cpu.json");
+        await File.WriteAllTextAsync(device, """
+            { "name": "quick-cpu", "runtime": "onnxruntime", "threads": 1, "optimization": "extended",
+              "protocol": { "min_rounds": 3, "max_rounds": 4, "extra_rounds": 0, "min_quiet_visits": 3, "contended_above": 1, "min_round_seconds": 0 } }
+            """);
+        var profiled = await new ProfileKernelsUseCase(DeviceRunnerFactory.Instance).RunAsync(new ProfileKernelsRequest(device, store, Scale: 0.2));
+        Assert.True(profiled.Succeeded, string.Join("; ", profiled.Spaces.Select(s => $"{s.Space}: {s.Profile.StopReason ?? s.Profile.Failures.FirstOrDefault()?.Reason}")));
+
+        var models = new[] { ("resnet18", 224), ("mobilenetv2", 160), ("squeezenet1.1", 64) };
+        var predicted = new List<double>();
+        var measured = new List<double>();
+        foreach (var (name, resolution) in models)
+        {
+            string path = _directory.File($"{name}.onnx");
+            byte[] bytes = ReferenceModels.Build(name, resolution);
+            await File.WriteAllBytesAsync(path, bytes);
+            predicted.Add(new ModelPredictionUseCase().Run(new ModelPredictionRequest("quick-cpu", path, store)).PredictedMs);
+            measured.Add(MedianRunMs(bytes, resolution));
+        }
+
+        var byPrediction = Enumerable.Range(0, models.Length).OrderBy(i => predicted[i]).ToList();
+        var byMeasurement = Enumerable.Range(0, models.Length).OrderBy(i => measured[i]).ToList();
+        Assert.True(byPrediction.SequenceEqual(byMeasurement),
+            string.Join("; ", models.Select((m, i) => $"{m.Item1}: predicted {predicted[i]:F2} ms, measured {measured[i]:F2} ms")));
+    }
+
+    private static double MedianRunMs(byte[] model, int resolution)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED };
+        using var session = new InferenceSession(model, options);
+        var input = new DenseTensor<float>(new float[3 * resolution * resolution], [1, 3, resolution, resolution]);
+        var inputs = new[] { NamedOnnxValue.CreateFromTensor("input", input) };
+        var times = new List<double>();
+        for (int i = 0; i < 7; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var results = session.Run(inputs);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return times.Order().ElementAt(times.Count / 2);
+    }
+}
