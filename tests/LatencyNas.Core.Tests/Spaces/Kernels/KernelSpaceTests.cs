@@ -1,0 +1,48 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Kernels;
+
+namespace LatencyNas.Core.Tests.Spaces.Kernels;
+
+public sealed class KernelSpaceTests
+{
+    [Fact]
+    public void Kernel_spaces_are_named_spaces_whose_predictors_see_only_numbers()
+    {
+        foreach (var space in KernelSpace.All)
+        {
+            Assert.Same(space, SearchSpaces.Get(space.Name));
+            Assert.False(space.EncodesChoices);
+            Assert.All(space.Decisions, d => Assert.InRange(d.Choices.Count, 2, 10));
+            Assert.True(space.CanBeListed);
+        }
+        Assert.True(SearchSpaces.Get("nb201").EncodesChoices);
+    }
+
+    /// <summary>A convolution on the grid: 28×28 input (base 128 channels), in ×1, out ×2, 3×3, stride 2, ReLU.</summary>
+    [Fact]
+    public void A_convolution_s_configuration_and_features_follow_from_its_digits()
+    {
+        var member = KernelSpace.Conv.FromDigits("556111");
+
+        var config = KernelSpace.Conv.Config(member);
+
+        Assert.Equal(new KernelConfig(KernelKind.Conv, 28, 128, 256, 3, 2, 1), config);
+        Assert.Equal(14, config.OutputResolution);
+        Assert.Equal(14L * 14 * 256 * 128 * 9, config.Macs);
+        Assert.Equal("conv 28x28 128->256 k3 s2 relu", KernelSpace.Conv.Format(member));
+        var features = KernelSpace.Conv.Features(member, Dataset.Cifar10);
+        Assert.Equal((config.Weights, config.Macs), (features.Parameters, features.Macs));
+        Assert.Equal(config.Numbers.Select(n => n.Key), features.Extra.Select(e => e.Key));
+        Assert.Throws<InvalidInputException>(() => KernelSpace.Conv.Parse("conv 28x28"));
+    }
+
+    [Fact]
+    public void Channels_shrink_as_the_input_grows_and_stay_multiples_of_eight()
+    {
+        int[] resolutions = [4, 7, 8, 14, 16, 28, 32, 56, 112];
+        var bases = resolutions.Select(KernelSpace.BaseChannels).ToList();
+        Assert.Equal(bases.OrderDescending(), bases);
+        Assert.All(bases, b => Assert.Equal(0, b % 8));
+        Assert.Equal(32, KernelSpace.BaseChannels(112));
+    }
+}
