@@ -37,7 +37,8 @@ public sealed record Kernel(string Operator, IReadOnlyList<OnnxNode> Nodes, stri
 /// a Mul by a per-channel constant, each the only reader of a convolution's output, fold into it;</item>
 /// <item>extended: then an activation that is the only reader of a convolution's output (Relu, Clip
 /// with constant bounds, Sigmoid, Tanh, LeakyRelu, HardSigmoid) fuses into a <c>FusedConv</c>, one
-/// after a Gemm into a <c>FusedGemm</c>, and x · sigmoid(x) (Swish) runs as one <c>QuickGelu</c>.</item>
+/// after a Gemm into a <c>FusedGemm</c>, x · sigmoid(x) (Swish) runs as one <c>QuickGelu</c>, and
+/// Slices that cut one value into consecutive pieces along an axis run as one <c>Split</c>.</item>
 /// </list>
 /// The layout transform of the <c>all</c> level (NCHWc blocked convolutions, with the Add after a
 /// convolution fused too) is not modelled: kernels follow the extended level there.
@@ -94,6 +95,12 @@ public static class CpuKernels
                 group.Add(act);
                 (op, activation) = ("com.microsoft:FusedGemm", act.OpType);
             }
+            else if (node.OpType == "Slice" && level >= GraphOptimization.Extended && SplitBySlices(model, node, readers) is { } slices)
+            {
+                // Slices that together cut one value along one axis into consecutive pieces run as one Split.
+                group.AddRange(slices.Where(other => !ReferenceEquals(other, node)));
+                op = "Split";
+            }
             else if (node.OpType == "Sigmoid" && level >= GraphOptimization.Extended && OnlyReader(node) is { OpType: "Mul" } mul
                      && mul.Inputs.Contains(node.Inputs[0]))
             {
@@ -108,10 +115,54 @@ public static class CpuKernels
             absorbed.UnionWith(group);
             string input = node.Inputs.FirstOrDefault(i => i.Length > 0 && !model.IsConstant(i)) ?? node.Inputs.FirstOrDefault(i => i.Length > 0) ?? "";
             long[] inputShape = model.Shapes.TryGetValue(input, out var shape) ? shape : [];
-            long[] outputShape = model.Shapes[group[^1].Outputs[0]];
+            // A Split writes all of its input; the others what their last node writes.
+            long[] outputShape = op == "Split" ? inputShape : model.Shapes[group[^1].Outputs[0]];
             kernels.Add(new Kernel(op, group, activation, inputShape, outputShape, Flops(model, node, outputShape)));
         }
         return kernels;
+    }
+
+    /// <summary>
+    /// The Slices of the value <paramref name="slice"/> reads, when they are two or more, all of step 1
+    /// along the same axis, and together cover that axis in consecutive pieces; otherwise null.
+    /// </summary>
+    private static List<OnnxNode>? SplitBySlices(OnnxModelGraph model, OnnxNode slice, Dictionary<string, List<OnnxNode>> readers)
+    {
+        var slices = readers[slice.Inputs[0]].Where(n => n.OpType == "Slice").ToList();
+        if (slices.Count < 2 || !model.Shapes.TryGetValue(slice.Inputs[0], out var shape))
+        {
+            return null;
+        }
+        var pieces = new List<(long Axis, long Start, long End)>();
+        foreach (var node in slices)
+        {
+            double[]? starts = node.Input(1) is { } s ? model.ConstantValues(s) : null;
+            double[]? ends = node.Input(2) is { } e ? model.ConstantValues(e) : null;
+            double[]? axes = node.Input(3) is { } a ? model.ConstantValues(a) : [0];
+            double[]? steps = node.Input(4) is { } t ? model.ConstantValues(t) : [1];
+            if (starts is not { Length: 1 } || ends is not { Length: 1 } || axes is not { Length: 1 } || steps is not [1])
+            {
+                return null;
+            }
+            long axis = (long)axes[0] < 0 ? (long)axes[0] + shape.Length : (long)axes[0];
+            long size = shape[axis];
+            long Clamp(double bound) => (long)Math.Clamp(bound < 0 ? bound + size : bound, 0, size);
+            pieces.Add((axis, Clamp(starts[0]), Clamp(ends[0])));
+        }
+        if (pieces.Select(p => p.Axis).Distinct().Count() != 1)
+        {
+            return null;
+        }
+        long expected = 0;
+        foreach (var piece in pieces.OrderBy(p => p.Start))
+        {
+            if (piece.Start != expected || piece.End <= piece.Start)
+            {
+                return null;
+            }
+            expected = piece.End;
+        }
+        return expected == shape[pieces[0].Axis] ? slices : null;
     }
 
     /// <summary>Constant folding: a node all of whose inputs are known before the model runs (shape arithmetic, a Constant).</summary>
