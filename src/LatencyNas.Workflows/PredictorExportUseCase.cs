@@ -47,8 +47,11 @@ public sealed class PredictorExportUseCase
         var (predictor, saved) = PredictorCatalog.Load(request.Store, request.Device, request.Space, request.Model);
         if (PredictorOnnxExporter.WhyNotExportable(predictor) is { } reason)
         {
-            throw new InvalidInputException($"The {saved.Kind.ToLowerInvariant()} predictor of '{request.Device}' cannot be exported: {reason}. Train an additive one: " +
-                $"`latnas train --device {request.Device}{SearchSpaces.Suggestion(request.Space)} --model additive{request.Store.Suggestion}`.");
+            // An additive model always exports, except in a space whose predictors see no choices (kernels), which has none.
+            string remedy = request.Space.EncodesChoices
+                ? $" Train an additive one: `latnas train --device {request.Device}{SearchSpaces.Suggestion(request.Space)} --model additive{request.Store.Suggestion}`."
+                : " Kernel predictors serve `latnas predict --onnx`.";
+            throw new InvalidInputException($"The {saved.Kind.ToLowerInvariant()} predictor of '{request.Device}' cannot be exported: {reason}.{remedy}");
         }
         var metadata = Metadata(predictor, saved, setting);
         byte[] model = PredictorOnnxExporter.Export(predictor, metadata);
