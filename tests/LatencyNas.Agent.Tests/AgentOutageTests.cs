@@ -72,7 +72,7 @@ public sealed class AgentOutageTests : IDisposable
         var summary = await profile;
 
         Assert.True(summary.Completed, summary.StopReason);
-        Assert.Equal(3, summary.Measured);
+        Assert.True(summary.Measured == 3, $"{summary.Measured} of 3 measured; failures: {string.Join("; ", summary.Failures.Select(f => $"{f.Architecture.Digits}: {f.Reason}"))}");
         var stored = store.Measurements.Read(store.Devices.Get("edge"));
         Assert.All(stored, m => Assert.True(m.Ok && m.MeanMs < 2 * m.MedianMs, $"{m.Digits}: mean {m.MeanMs} ms, median {m.MedianMs} ms, {m.Failure}"));
         await agent.WaitForOutputAsync("measured 1 model(s)", count: 4); // the disturbed one was measured again
