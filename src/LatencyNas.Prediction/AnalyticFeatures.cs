@@ -19,8 +19,8 @@ public enum AnalyticFeatureForm
 /// <summary>
 /// The analytic features of one space on one dataset (parameters and MACs in millions, per-op
 /// counts, the disconnected flag, the space's extra features), in the form that computes them
-/// fastest and that an exported predictor's graph can compute too: a table of every member where
-/// the space has at most <see cref="TabulatedSize"/>, else a sum over decisions where the features
+/// fastest and that an exported predictor's graph can compute too: a table of every member (each
+/// row filled on first use) where the space has at most <see cref="TabulatedSize"/>, else a sum over decisions where the features
 /// are additive (checked on <see cref="AdditivityCheckSize"/> drawn members), else the space's own
 /// computation. One instance per space and dataset is built per process, on first use.
 /// </summary>
@@ -45,9 +45,8 @@ internal sealed class AnalyticFeatures
         if (space.Size <= TabulatedSize)
         {
             Form = AnalyticFeatureForm.Tabulated;
-            int size = (int)space.Size;
-            Table = new float[size * length];
-            Parallel.For(0, size, position => DirectFloats(space.FromPosition(position)).CopyTo(Table.AsSpan(position * length, length)));
+            _rows = new float[(int)space.Size * length];
+            _filled = new bool[(int)space.Size];
             return;
         }
         var reference = space.FromPosition(0);
@@ -79,8 +78,21 @@ internal sealed class AnalyticFeatures
     /// <summary>Choices per decision: the radices of a member's position (the first decision varies slowest).</summary>
     public long[] Radices { get; }
 
-    /// <summary>Tabulated: member at position p's features at [p·Length, (p+1)·Length).</summary>
-    public float[] Table { get; } = [];
+    // Tabulated: member p's features at [p·Length, (p+1)·Length), each row computed when first asked
+    // for (a single prediction need not pay for 15,625 members). Two threads filling one row write the
+    // same values; the flag is set after the row, so a reader that sees it sees the row.
+    private readonly float[] _rows = [];
+    private readonly bool[] _filled = [];
+
+    /// <summary>Tabulated: every member's features, member p's at [p·Length, (p+1)·Length).</summary>
+    public float[] Table
+    {
+        get
+        {
+            Parallel.For(0, _filled.Length, position => Row(position));
+            return _rows;
+        }
+    }
 
     /// <summary>Additive: the features of the member whose every decision takes its first choice.</summary>
     public double[] Base { get; } = [];
@@ -99,7 +111,7 @@ internal sealed class AnalyticFeatures
                 {
                     position = position * Radices[d] + architecture[d];
                 }
-                Table.AsSpan((int)position * Length, Length).CopyTo(destination);
+                Row((int)position).CopyTo(destination);
                 break;
             case AnalyticFeatureForm.Additive:
                 for (int f = 0; f < Length; f++)
@@ -112,6 +124,17 @@ internal sealed class AnalyticFeatures
                 DirectFloats(architecture).CopyTo(destination);
                 break;
         }
+    }
+
+    private ReadOnlySpan<float> Row(int position)
+    {
+        var row = _rows.AsSpan(position * Length, Length);
+        if (!Volatile.Read(ref _filled[position]))
+        {
+            DirectFloats(_space.FromPosition(position)).CopyTo(row);
+            Volatile.Write(ref _filled[position], true);
+        }
+        return row;
     }
 
     private bool IsReproducedBySum(Architecture architecture)
