@@ -6,6 +6,7 @@ using LatencyNas.Analysis;
 using LatencyNas.Analysis.Search;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Prediction;
+using LatencyNas.Profiling.Devices;
 using LatencyNas.Workflows;
 
 namespace LatencyNas.Cli;
@@ -66,6 +67,12 @@ internal static class LatnasOptions
     public static Option<bool> Json() => new("--json") { Description = "Print the result as JSON instead of text." };
 
     public static Option<string> Device(string description) => new("--device") { Description = description, Required = true };
+
+    /// <summary>--device for a verb that measures: a descriptor file or a shipped descriptor's name.</summary>
+    public static Option<string> DeviceDescriptor(string defaultValue) => Text("--device",
+        $"Device descriptor: a JSON file, or the name of a shipped one ({string.Join(", ", DeviceDescriptorReader.EmbeddedNames)}).", defaultValue);
+
+    public static Option<string?> DeviceName(string description) => new("--device-name") { Description = description };
 
     public static Option<string[]> Devices(string name, string description) => new(name)
     {

@@ -12,11 +12,18 @@ namespace LatencyNas.Workflows;
 public sealed record ProfileKernelsRequest(string Device, StoreLocation Store, double Scale = 1, int Seed = 0, string? DeviceName = null);
 
 /// <summary>One kernel space: how its profile went and the predictor trained on it (null when too few kernels were measured).</summary>
-public sealed record KernelSpaceProfile(string Space, ProfileResult Profile, TrainResult? Predictor);
+public sealed record KernelSpaceProfile(string Space, ProfileResult Profile, TrainResult? Predictor)
+{
+    /// <summary>Kernels of the sample in the store: measured now or before.</summary>
+    public int Kernels => Profile.Measured + Profile.AlreadyStored;
+}
 
 public sealed record ProfileKernelsResult(string Device, string Store, IReadOnlyList<KernelSpaceProfile> Spaces, double ElapsedSeconds)
 {
     public bool Succeeded => Spaces.All(s => s.Profile.Succeeded && s.Predictor is not null);
+
+    /// <summary>Why the run stopped before the last space (it stops at the first space whose profile stops), or null.</summary>
+    public string? StopReason => Spaces.LastOrDefault()?.Profile.StopReason;
 }
 
 /// <summary>
@@ -62,13 +69,12 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
             device = profile.Device;
             doneBefore += counts[space];
             failedBefore += profile.Failed;
-            TrainResult? trained = null;
-            int measured = profile.Measured + profile.AlreadyStored;
-            if (profile.StopReason is null && measured >= MinimumToTrain)
+            var kernels = new KernelSpaceProfile(space.Name, profile, null);
+            if (profile.StopReason is null && kernels.Kernels >= MinimumToTrain)
             {
-                trained = new TrainUseCase().Run(new TrainRequest(profile.Device, space, request.Store, PredictorModel.Auto));
+                kernels = kernels with { Predictor = new TrainUseCase().Run(new TrainRequest(profile.Device, space, request.Store, PredictorModel.Auto)) };
             }
-            spaces.Add(new KernelSpaceProfile(space.Name, profile, trained));
+            spaces.Add(kernels);
             if (profile.StopReason is not null)
             {
                 break;

@@ -28,14 +28,14 @@ internal static class BenchCommands
     private static Command Kernels()
     {
         var deviceOption = LatnasOptions.Text("--device", "Device descriptor whose kernel predictors are judged (the reference CNNs are measured with it here).", ProfileCommands.DefaultDevice);
-        var deviceNameOption = new Option<string?>("--device-name") { Description = "The device's name in the store, when profiled under another name." };
+        var deviceNameOption = LatnasOptions.DeviceName("The device's name in the store, when profiled under another name.");
         var countOption = LatnasOptions.Count(100, "NB201 and FBNet architectures (each) the store measured on the device, predicted from their exported models.");
         var seedOption = LatnasOptions.Seed("Seed of the reference CNNs' weights and of the measurement.");
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("kernels",
-            "Whole models predicted from the device's kernel predictors against their measurements: the store's NB201 and FBNet architectures, and ResNet-18, MobileNetV2, " +
-            "SqueezeNet 1.1 and EfficientNet-B0 at 160 and 224 measured here; within ±10% and MAPE per family.")
+            "Whole models predicted from the device's kernel predictors against their measurements: the store's NB201 and FBNet architectures, and the " +
+            "10 reference CNN families (ResNet-18 to RegNetX-400MF) at 160 and 224 measured here; within ±10% and MAPE per family.")
         {
             deviceOption, deviceNameOption, countOption, seedOption, storeOption, jsonOption,
         };

@@ -34,7 +34,7 @@ internal static class ModelCommands
             foreach (var (kernel, i) in result.Kernels.Select((k, i) => (k, i + 1)))
             {
                 table.AddRow(i.ToString(CultureInfo.InvariantCulture), Markup.Escape(kernel.Operator + (kernel.Activation is null ? "" : "+" + kernel.Activation)),
-                    Markup.Escape(kernel.Nodes.Count == 1 ? kernel.Nodes[0] : $"{kernel.Nodes[0]} (+{kernel.Nodes.Count - 1})"),
+                    Markup.Escape(NodesText(kernel.Nodes)),
                     string.Join("×", kernel.Input), string.Join("×", kernel.Output), (kernel.Flops / 1e6).ToString("F2", CultureInfo.InvariantCulture));
             }
             AnsiConsole.Write(table);
@@ -44,4 +44,7 @@ internal static class ModelCommands
         });
         return command;
     }
+
+    /// <summary>A kernel's model nodes in a table cell: the first, and how many more were fused into it.</summary>
+    internal static string NodesText(IReadOnlyList<string> nodes) => nodes.Count == 1 ? nodes[0] : $"{nodes[0]} (+{nodes.Count - 1})";
 }

@@ -125,7 +125,7 @@ internal static class PredictCommands
         var table = new Table().Border(TableBorder.Simple).AddColumns("kernel", "nodes", "predicted as", "ms", "share");
         foreach (var kernel in result.Kernels.OrderByDescending(k => k.PredictedMs).Take(10))
         {
-            table.AddRow(Markup.Escape(kernel.Operator), Markup.Escape(kernel.Nodes.Count == 1 ? kernel.Nodes[0] : $"{kernel.Nodes[0]} (+{kernel.Nodes.Count - 1})"),
+            table.AddRow(Markup.Escape(kernel.Operator), Markup.Escape(ModelCommands.NodesText(kernel.Nodes)),
                 Markup.Escape(kernel.As), kernel.PredictedMs.ToString("F4", CultureInfo.InvariantCulture), $"{kernel.Share:P1}");
         }
         AnsiConsole.Write(table);
@@ -202,11 +202,8 @@ internal static class PredictCommands
         var deviceOption = LatnasOptions.Device("The device whose saved predictor is exported.");
         var outOption = LatnasOptions.Out("Where to write the ONNX model (e.g. raspi4.onnx).");
         var modelOption = LatnasOptions.SavedModel();
-        var checkedOption = new Option<int>("--check")
-        {
-            Description = "Architectures the written model must predict as the native predictor does (within 1e-5 relative) in ONNX Runtime.",
-            DefaultValueFactory = _ => PredictorExportRequest.DefaultChecked,
-        };
+        var checkedOption = LatnasOptions.Integer("--check", "Architectures the written model must predict as the native predictor does (within 1e-5 relative) in ONNX Runtime.",
+            PredictorExportRequest.DefaultChecked, 1, 10_000_000);
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
@@ -218,13 +215,8 @@ internal static class PredictCommands
         };
         command.SetHandler(parse =>
         {
-            int check = parse.GetValue(checkedOption);
-            if (check < 1)
-            {
-                throw new InvalidInputException($"--check {check}: check the model on at least one architecture.");
-            }
             var result = new PredictorExportUseCase().Run(new PredictorExportRequest(parse.GetValue(deviceOption)!, parse.SearchSpace(spaceOption),
-                parse.StoreLocation(storeOption), parse.GetValue(outOption)!, modelOption.ValueIn(parse), check));
+                parse.StoreLocation(storeOption), parse.GetValue(outOption)!, modelOption.ValueIn(parse), parse.GetValue(checkedOption)));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using LatencyNas.Core.Spaces.Kernels;
-using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Timing;
 using LatencyNas.Workflows;
 using LatencyNas.Workflows.Runners;
@@ -13,9 +12,8 @@ internal static class ProfileCommands
 
     public static Command ProfileKernels()
     {
-        var deviceOption = LatnasOptions.Text("--device",
-            $"Device descriptor: a JSON file, or the name of a shipped one ({string.Join(", ", DeviceDescriptorReader.EmbeddedNames)}).", DefaultDevice);
-        var deviceNameOption = new Option<string?>("--device-name") { Description = "Store the measurements under this device name instead of the descriptor's." };
+        var deviceOption = LatnasOptions.DeviceDescriptor(DefaultDevice);
+        var deviceNameOption = LatnasOptions.DeviceName("Store the measurements under this device name instead of the descriptor's.");
         var scaleOption = LatnasOptions.Number("--scale",
             $"Multiplies the kernels drawn per space ({string.Join(", ", ProfileKernelsUseCase.SampleSizes.Select(p => $"{KernelSpace.For(p.Key).Name} {p.Value}"))}).",
             1, 0, 100, minimumExclusive: true);
@@ -48,11 +46,11 @@ internal static class ProfileCommands
                     string predictor = space.Predictor is { } t
                         ? $"{t.Evaluation.Model} on {t.Evaluation.Train}, tested on {t.Evaluation.Test}: within ±10% {t.Evaluation.Within10:P1}, SRCC {t.Evaluation.Srcc:F3}"
                         : "no predictor (too few kernels measured)";
-                    Console.WriteLine($"{space.Space,-19} {p.Measured + p.AlreadyStored,4} kernels ({p.Measured} measured now, {p.Failed} failed, {p.ElapsedSeconds:F0} s); {predictor}");
+                    Console.WriteLine($"{space.Space,-19} {space.Kernels,4} kernels ({p.Measured} measured now, {p.Failed} failed, {p.ElapsedSeconds:F0} s); {predictor}");
                 }
                 Console.WriteLine($"{result.Device} into {result.Store} in {result.ElapsedSeconds:F0} s");
             }
-            if (result.Spaces.LastOrDefault()?.Profile.StopReason is { } stop)
+            if (result.StopReason is { } stop)
             {
                 Console.Error.WriteLine($"latnas: profile-kernels {stop}; run the same command again to continue.");
             }
@@ -63,9 +61,8 @@ internal static class ProfileCommands
 
     public static Command Profile()
     {
-        var deviceOption = LatnasOptions.Text("--device",
-            $"Device descriptor: a JSON file, or the name of a shipped one ({string.Join(", ", DeviceDescriptorReader.EmbeddedNames)}).", DefaultDevice);
-        var deviceNameOption = new Option<string?>("--device-name") { Description = "Store the measurements under this device name instead of the descriptor's." };
+        var deviceOption = LatnasOptions.DeviceDescriptor(DefaultDevice);
+        var deviceNameOption = LatnasOptions.DeviceName("Store the measurements under this device name instead of the descriptor's.");
         var spaceOption = LatnasOptions.Space();
         var countOption = LatnasOptions.Count(ProfileRequest.DefaultCount);
         var seedOption = LatnasOptions.Seed("Seed of the architectures drawn by --count.");
