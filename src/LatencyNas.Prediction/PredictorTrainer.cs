@@ -77,6 +77,8 @@ public static class PredictorTrainer
     /// <exception cref="InvalidInputException">An additive model for a space whose predictors see only features.</exception>
     public static LatencyPredictor Fit(PredictorChoice choice, LatencyData data, int seed)
     {
+        // Here, not in each caller's choice: a space whose predictors see only features (kernels) has
+        // no additive model, so no base either, and its latencies span orders of magnitude (log target).
         if (!data.Space.EncodesChoices)
         {
             if (choice.Kind == ModelKind.Additive)

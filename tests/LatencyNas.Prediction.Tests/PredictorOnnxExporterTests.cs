@@ -1,5 +1,6 @@
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Fbnet;
+using LatencyNas.Core.Spaces.Kernels;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Tests;
 using Microsoft.ML.OnnxRuntime;
@@ -56,12 +57,23 @@ public sealed class PredictorOnnxExporterTests(RealDevices devices)
     }
 
     [Fact]
-    public void A_predictor_whose_features_cannot_be_computed_in_a_graph_is_refused_with_the_reason()
+    public void A_predictor_that_takes_no_architectures_is_refused_with_the_reason_and_the_spaces_features_have_a_graph_form()
     {
         var predictor = PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.Additive), devices.Device("raspi4").Split(200, seed: 1).Train, seed: 1);
         Assert.Null(PredictorOnnxExporter.WhyNotExportable(predictor));
         Assert.Equal(AnalyticFeatureForm.Tabulated, predictor.Encoder.AnalyticForm);
         Assert.Equal(AnalyticFeatureForm.Additive, new FeatureEncoder(FbnetSpace.Instance, Dataset.Cifar100).AnalyticForm);
+
+        // A Gemm kernel predictor (every member, latency growing with the work) sees configurations, not choices.
+        var gemm = KernelSpace.Gemm;
+        var members = gemm.Enumerate().ToList();
+        var kernels = new LatencyData("device", gemm, Dataset.Cifar10, members, members.Select(m => 0.01 + gemm.Config(m).Macs / 1e8).ToList());
+        var kernelPredictor = PredictorTrainer.Fit(new PredictorChoice(ModelKind.LightGbm, TargetTransform.Log), kernels, seed: 1);
+
+        string? reason = PredictorOnnxExporter.WhyNotExportable(kernelPredictor);
+        Assert.Contains("takes kernel configurations, not architectures", reason);
+        var refused = Assert.Throws<NotSupportedException>(() => PredictorOnnxExporter.Export(kernelPredictor, new Dictionary<string, string>()));
+        Assert.Contains(reason!, refused.Message);
     }
 
     [SkippableFact]
