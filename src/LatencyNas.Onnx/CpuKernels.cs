@@ -10,6 +10,9 @@ public enum GraphOptimization
 
     /// <summary>Basic, and an activation after a convolution or Gemm fused into it (<c>FusedConv</c>, <c>FusedGemm</c>), Swish as one <c>QuickGelu</c>.</summary>
     Extended,
+
+    /// <summary>Extended, and on x64 the NCHWc layout: convolutions and what follows them run on channels in blocks (see <see cref="NchwcLayout"/>).</summary>
+    All,
 }
 
 /// <summary>
@@ -22,10 +25,17 @@ public enum GraphOptimization
 /// <param name="Flops">Multiply-accumulates for convolutions and matrix products, else one per output element.</param>
 public sealed record Kernel(string Operator, IReadOnlyList<OnnxNode> Nodes, string? Activation, long[] InputShape, long[] OutputShape, long Flops)
 {
-    /// <summary>The node the kernel is anchored on (the convolution of a fused group).</summary>
+    /// <summary>The node the kernel is anchored on (the convolution of a fused group; for a reorder, the node whose value it reorders).</summary>
     public OnnxNode Anchor => Nodes[0];
 
-    public override string ToString() => $"{Operator}{(Activation is null ? "" : "+" + Activation)} [{string.Join("×", InputShape)}]→[{string.Join("×", OutputShape)}] ({Anchor.Name})";
+    /// <summary>It reads and writes channels in blocks (the NCHWc layout of the <c>all</c> level), padded to a multiple of the block.</summary>
+    public bool Blocked { get; init; }
+
+    /// <summary>A blocked convolution that adds another value into its output (an Add fused into it), before its activation.</summary>
+    public bool Accumulates { get; init; }
+
+    public override string ToString()
+        => $"{Operator}{(Accumulates ? "+Add" : "")}{(Activation is null ? "" : "+" + Activation)} [{string.Join("×", InputShape)}]→[{string.Join("×", OutputShape)}] ({Anchor.Name})";
 }
 
 /// <summary>
@@ -40,17 +50,83 @@ public sealed record Kernel(string Operator, IReadOnlyList<OnnxNode> Nodes, stri
 /// after a Gemm into a <c>FusedGemm</c>, x · sigmoid(x) (Swish) runs as one <c>QuickGelu</c>, and
 /// Slices that cut one value into consecutive pieces along an axis run as one <c>Split</c>.</item>
 /// </list>
-/// The layout transform of the <c>all</c> level (NCHWc blocked convolutions, with the Add after a
-/// convolution fused too) is not modelled: kernels follow the extended level there.
+/// At <c>all</c>, the kernels of extended are laid out in channel blocks as <see cref="NchwcLayout"/>
+/// describes, and then an Add after a plain convolution fuses into it.
 /// </summary>
 public static class CpuKernels
 {
+    /// <summary>
+    /// The channel block of ONNX Runtime's NCHWc layout on this machine: 16 with AVX-512, 8 on other
+    /// x64 processors, 1 (no NCHWc layout) elsewhere — as its MLAS library chooses.
+    /// </summary>
+    public static int LocalNchwcBlockSize { get; } = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 16
+        : System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64 ? 8 : 1;
+
     private static readonly HashSet<string> ConvActivations = new(StringComparer.Ordinal) { "Relu", "Clip", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid" };
 
     private static readonly HashSet<string> GemmActivations = new(StringComparer.Ordinal)
         { "Elu", "HardSigmoid", "LeakyRelu", "Relu", "Selu", "Sigmoid", "Softplus", "Softsign", "Tanh", "ThresholdedRelu" };
 
-    public static IReadOnlyList<Kernel> Detect(OnnxModelGraph model, GraphOptimization level)
+    /// <param name="nchwcBlockSize">The channel block of the <c>all</c> level (see <see cref="LocalNchwcBlockSize"/>); 1 or less: no blocked layout.</param>
+    public static IReadOnlyList<Kernel> Detect(OnnxModelGraph model, GraphOptimization level, int? nchwcBlockSize = null)
+    {
+        IReadOnlyList<Kernel> kernels = DetectUnblocked(model, level);
+        if (level < GraphOptimization.All)
+        {
+            return kernels;
+        }
+        int block = nchwcBlockSize ?? LocalNchwcBlockSize;
+        return FuseConvolutionAdds(model, block > 1 ? NchwcLayout.Apply(model, kernels, block) : kernels);
+    }
+
+    private static readonly HashSet<string> AddActivations = new(StringComparer.Ordinal) { "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Clip", "HardSigmoid" };
+
+    /// <summary>
+    /// The last rewrite of the <c>all</c> level: a plain convolution with a bias and no activation whose
+    /// only reader is an Add of two values of the same 4-d shape takes the Add in (a <c>FusedConv</c>
+    /// that accumulates), and the Add's only reader too when it is an activation.
+    /// </summary>
+    private static List<Kernel> FuseConvolutionAdds(OnnxModelGraph model, IReadOnlyList<Kernel> kernels)
+    {
+        var readers = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int i = 0; i < kernels.Count; i++)
+        {
+            var inside = kernels[i].Nodes.SelectMany(n => n.Outputs).ToHashSet(StringComparer.Ordinal);
+            foreach (string value in kernels[i].Nodes.SelectMany(n => n.Inputs).Where(v => v.Length > 0 && !inside.Contains(v)).Distinct(StringComparer.Ordinal))
+            {
+                (readers.TryGetValue(value, out var list) ? list : readers[value] = []).Add(i);
+            }
+        }
+        var outputs = model.Outputs.ToHashSet(StringComparer.Ordinal);
+        int? OnlyReader(Kernel kernel)
+            => !outputs.Contains(kernel.Nodes[^1].Outputs[0]) && readers.TryGetValue(kernel.Nodes[^1].Outputs[0], out var list) && list.Count == 1 ? list[0] : null;
+
+        var result = kernels.ToList();
+        var removed = new HashSet<int>();
+        for (int i = 0; i < kernels.Count; i++)
+        {
+            var conv = kernels[i];
+            bool hasBias = conv.Anchor.Input(2) is not null || conv.Nodes.Skip(1).Any(n => n.OpType is "BatchNormalization" or "Add");
+            if (conv.Operator != "Conv" || !hasBias || OnlyReader(conv) is not { } a || kernels[a] is not { Operator: "Add", Nodes.Count: 1 } add
+                || add.Anchor.Inputs.Count != 2 || add.Anchor.Inputs.Any(v => !model.Shapes.TryGetValue(v, out var shape) || shape.Length != 4)
+                || !model.Shapes[add.Anchor.Inputs[0]].SequenceEqual(model.Shapes[add.Anchor.Inputs[1]]))
+            {
+                continue;
+            }
+            var fused = conv with { Operator = "com.microsoft:FusedConv", Nodes = [.. conv.Nodes, add.Anchor], Accumulates = true, OutputShape = add.OutputShape };
+            removed.Add(a);
+            if (OnlyReader(add) is { } r && kernels[r] is { Nodes.Count: 1 } act && AddActivations.Contains(act.Anchor.OpType) && act.Operator == act.Anchor.OpType
+                && (act.Anchor.OpType != "Clip" || act.Anchor.Inputs.Skip(1).Where(v => v.Length > 0).All(model.IsConstant)))
+            {
+                fused = fused with { Nodes = [.. fused.Nodes, act.Anchor], Activation = act.Anchor.OpType };
+                removed.Add(r);
+            }
+            result[i] = fused;
+        }
+        return result.Where((_, i) => !removed.Contains(i)).ToList();
+    }
+
+    private static List<Kernel> DetectUnblocked(OnnxModelGraph model, GraphOptimization level)
     {
         var readers = new Dictionary<string, List<OnnxNode>>(StringComparer.Ordinal);
         foreach (var node in model.Nodes)
@@ -191,7 +267,7 @@ public static class CpuKernels
         return false;
     }
 
-    private static long Flops(OnnxModelGraph model, OnnxNode node, long[] output)
+    internal static long Flops(OnnxModelGraph model, OnnxNode node, long[] output)
     {
         long elements = output.Aggregate(1L, (p, d) => p * d);
         switch (node.OpType)

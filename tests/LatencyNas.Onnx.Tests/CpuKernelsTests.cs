@@ -12,7 +12,7 @@ public sealed class CpuKernelsTests
         var data = new TheoryData<string, GraphOptimization>();
         foreach (string name in ReferenceModels.Names)
         {
-            foreach (var level in new[] { GraphOptimization.Disabled, GraphOptimization.Basic, GraphOptimization.Extended })
+            foreach (var level in Enum.GetValues<GraphOptimization>())
             {
                 data.Add(name, level);
             }

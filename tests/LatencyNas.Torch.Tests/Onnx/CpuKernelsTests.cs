@@ -16,7 +16,7 @@ public sealed class CpuKernelsTests
         var data = new TheoryData<string, string, GraphOptimization>();
         var nb201 = Nb201Space.Instance.SampleDistinct(6, seed: 3).Select(a => a.Digits).Concat(["000000", "111111", "333333", "123401"]);
         var fbnet = FbnetSpace.Instance.SampleDistinct(4, seed: 3).Select(a => a.Digits).Concat([new string('8', 22)]);
-        foreach (var level in new[] { GraphOptimization.Disabled, GraphOptimization.Basic, GraphOptimization.Extended })
+        foreach (var level in Enum.GetValues<GraphOptimization>())
         {
             foreach (string digits in nb201)
             {

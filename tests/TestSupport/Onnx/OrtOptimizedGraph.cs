@@ -27,6 +27,7 @@ internal static class OrtOptimizedGraph
     {
         GraphOptimization.Disabled => GraphOptimizationLevel.ORT_DISABLE_ALL,
         GraphOptimization.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
-        _ => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        GraphOptimization.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
     };
 }
