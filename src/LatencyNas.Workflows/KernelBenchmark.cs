@@ -44,6 +44,7 @@ public sealed class KernelBenchmark
         string name = request.DeviceName ?? device.Name;
         var estimator = KernelEstimator.Load(request.Store, name);
         var level = ModelPredictionUseCase.Level(device.Optimization);
+        int block = ModelSource.NchwcBlockSize(device);
         var results = new List<KernelPredictionRow>();
         void Add(KernelPredictionRow row)
         {
@@ -60,8 +61,8 @@ public sealed class KernelBenchmark
                 {
                     cancellation.ThrowIfCancellationRequested();
                     var architecture = space.FromDigits(digits);
-                    byte[] bytes = ModelSource.Instance.Export(device.RequestFor(space, architecture));
-                    double predicted = ModelPredictionUseCase.Predict(OnnxModelGraph.Read(bytes, digits), estimator, level).PredictedMs;
+                    byte[] bytes = ModelSource.For(device).Export(device.RequestFor(space, architecture));
+                    double predicted = ModelPredictionUseCase.Predict(OnnxModelGraph.Read(bytes, digits), estimator, level, block).PredictedMs;
                     Add(new KernelPredictionRow(space.Name, digits, measured, predicted));
                 }
             }
@@ -77,7 +78,7 @@ public sealed class KernelBenchmark
             {
                 continue;
             }
-            double predicted = ModelPredictionUseCase.Predict(OnnxModelGraph.Read(models[i], references[i].Model), estimator, level).PredictedMs;
+            double predicted = ModelPredictionUseCase.Predict(OnnxModelGraph.Read(models[i], references[i].Model), estimator, level, block).PredictedMs;
             Add(new KernelPredictionRow(references[i].Model, $"{references[i].Model}@{references[i].Resolution}", measurement.Statistics.LatencyMs, predicted));
         }
         var families = results.GroupBy(r => r.Family).Select(g => Summary(g.Key, g.ToList())).ToList();

@@ -3,7 +3,7 @@ using LatencyNas.Onnx;
 namespace LatencyNas.Workflows;
 
 /// <param name="Batch">The batch size a symbolic batch dimension is taken as.</param>
-public sealed record KernelsRequest(string ModelPath, long Batch = 1, GraphOptimization Optimization = GraphOptimization.Extended);
+public sealed record KernelsRequest(string ModelPath, long Batch = 1, GraphOptimization Optimization = GraphOptimization.All);
 
 /// <summary>One kernel as <c>kernels</c> lists it.</summary>
 /// <param name="Nodes">The model nodes it stands for (a convolution with its folded BatchNorm and fused activation).</param>

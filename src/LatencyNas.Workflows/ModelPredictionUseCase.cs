@@ -3,12 +3,16 @@ using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Kernels;
 using LatencyNas.Onnx;
 using LatencyNas.Prediction;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Runners;
+using LatencyNas.Profiling.Timing;
 
 namespace LatencyNas.Workflows;
 
 /// <param name="Batch">The batch size a symbolic batch dimension is taken as.</param>
-/// <param name="Optimization">ONNX Runtime's rewrites to follow; null: the device's level (its <c>all</c> is followed as <c>extended</c>).</param>
-public sealed record ModelPredictionRequest(string Device, string ModelPath, StoreLocation Store, long Batch = 1, GraphOptimization? Optimization = null);
+/// <param name="Optimization">ONNX Runtime's rewrites to follow; null: the device's level.</param>
+/// <param name="Measure">Also measure the model on the device (a descriptor of an ONNX Runtime device of this machine), with its protocol.</param>
+public sealed record ModelPredictionRequest(string Device, string ModelPath, StoreLocation Store, long Batch = 1, GraphOptimization? Optimization = null, bool Measure = false);
 
 /// <summary>One kernel's share of a predicted model latency.</summary>
 /// <param name="As">The kernel configuration it was predicted as (e.g. <c>conv 28x28 64->128 k3 s1 relu</c>).</param>
@@ -16,7 +20,13 @@ public sealed record PredictedKernel(string Operator, IReadOnlyList<string> Node
 
 /// <summary>A model's predicted latency, kernel by kernel.</summary>
 /// <param name="OverheadMs">The fixed cost of one run, counted once (each single-kernel measurement included it).</param>
-public sealed record ModelPredictionResult(string Model, string Device, string Optimization, double PredictedMs, double OverheadMs, IReadOnlyList<PredictedKernel> Kernels);
+/// <param name="MeasuredMs">The model's latency measured on the device, when asked for.</param>
+public sealed record ModelPredictionResult(string Model, string Device, string Optimization, double PredictedMs, double OverheadMs, IReadOnlyList<PredictedKernel> Kernels,
+    double? MeasuredMs = null)
+{
+    /// <summary>The prediction's relative error against the measurement (predicted ÷ measured − 1).</summary>
+    public double? Error => MeasuredMs is { } measured ? PredictedMs / measured - 1 : null;
+}
 
 /// <summary>
 /// Predicts the latency of any ONNX model on a device from its kernels (nn-Meter's way): the kernels
@@ -27,40 +37,79 @@ public sealed record ModelPredictionResult(string Model, string Device, string O
 public sealed class ModelPredictionUseCase
 {
     /// <exception cref="InvalidInputException">An unreadable model, an unknown device, or a kernel kind the device has no predictor for.</exception>
-    public ModelPredictionResult Run(ModelPredictionRequest request)
+    public ModelPredictionResult Run(ModelPredictionRequest request, CancellationToken cancellation = default)
     {
         var model = OnnxModelGraph.Read(request.ModelPath, request.Batch);
-        var level = request.Optimization ?? DeviceOptimization(request);
-        return Predict(model, KernelEstimator.Load(request.Store, request.Device), level);
+        // To measure, the device is a descriptor (a shipped name or a JSON file); its name is the store's.
+        var descriptor = request.Measure ? DeviceDescriptorReader.Resolve(request.Device) : null;
+        string name = descriptor?.Name ?? request.Device;
+        var (level, block) = DeviceLayout(request.Store, name);
+        var result = Predict(model, KernelEstimator.Load(request.Store, name), request.Optimization ?? level, block);
+        return descriptor is null ? result : result with { MeasuredMs = MeasureMs(descriptor, request, cancellation) };
     }
 
-    internal static ModelPredictionResult Predict(OnnxModelGraph model, KernelEstimator estimator, GraphOptimization level)
+    /// <exception cref="InvalidInputException">The device is no ONNX Runtime device of this machine.</exception>
+    /// <exception cref="Profiling.DeviceException">The model failed to run.</exception>
+    private static double MeasureMs(DeviceDescriptor device, ModelPredictionRequest request, CancellationToken cancellation)
     {
-        var kernels = CpuKernels.Detect(model, level);
-        var configs = kernels.Select(k => KernelConfigs.Of(model, k)).ToList();
-        double[] predicted = estimator.Predict(configs);
+        if (device.Runtime != DeviceRuntime.OnnxRuntime)
+        {
+            throw new InvalidInputException($"--measure runs the model with ONNX Runtime in this process; device '{device.Name}' runs on {device.RuntimeName}.");
+        }
+        var settings = OrtSettings.From(device) with { BatchSize = (int)request.Batch };
+        var measured = OrtTimedSession.MeasureBatch([File.ReadAllBytes(request.ModelPath)], settings, device.Protocol ?? MeasurementProtocol.Default,
+            InterleavedEngine.ForThisMachine(), seed: 0, cancellation)[0];
+        return measured.Measurement?.Statistics.LatencyMs
+            ?? throw new Profiling.DeviceException($"{request.ModelPath} could not be measured on {device.Name}: {measured.Failure}", isTransient: false);
+    }
+
+    internal static ModelPredictionResult Predict(OnnxModelGraph model, KernelEstimator estimator, GraphOptimization level, int nchwcBlockSize)
+    {
+        var kernels = CpuKernels.Detect(model, level, nchwcBlockSize);
+        var parts = kernels.SelectMany((k, i) => KernelConfigs.Parts(model, k, nchwcBlockSize).Select(config => (Kernel: i, Config: config))).ToList();
+        double[] predicted = estimator.Predict(parts.Select(p => p.Config).ToList());
         double overhead = estimator.OverheadMs;
-        var scaled = predicted.Select((p, i) => Math.Max(0, p - overhead) * Math.Max(1, kernels[i].OutputShape.FirstOrDefault(1))).ToArray();
+        var scaled = new double[kernels.Count];
+        foreach (var ((kernel, _), p) in parts.Zip(predicted))
+        {
+            scaled[kernel] += Math.Max(0, p - overhead) * Math.Max(1, kernels[kernel].OutputShape.FirstOrDefault(1));
+        }
         double total = overhead + scaled.Sum();
-        var rows = kernels.Select((k, i) => new PredictedKernel(k.Operator + (k.Activation is null ? "" : "+" + k.Activation), k.Nodes.Select(n => n.Name).ToList(),
-            KernelSpace.For(configs[i].Kind).Describe(configs[i]), scaled[i], scaled[i] / total)).ToList();
+        var rows = kernels.Select((k, i) =>
+        {
+            var config = parts.First(p => p.Kernel == i).Config;
+            return new PredictedKernel(k.Operator + (k.Accumulates ? "+Add" : "") + (k.Activation is null ? "" : "+" + k.Activation), k.Nodes.Select(n => n.Name).ToList(),
+                KernelSpace.For(config.Kind).Describe(config), scaled[i], scaled[i] / total);
+        }).ToList();
         return new ModelPredictionResult(model.Source, estimator.Device, level.ToString().ToLowerInvariant(), total, overhead, rows);
     }
 
-    /// <summary>The device's optimization level as its store record says (a measured device's fingerprint); extended when unknown.</summary>
-    private static GraphOptimization DeviceOptimization(ModelPredictionRequest request)
+    /// <summary>
+    /// The device's optimization level as its store record says (a measured device's fingerprint;
+    /// extended when unknown), and the channel block its kernels run in: this machine's for an ONNX
+    /// Runtime CPU device at <c>all</c>, else none.
+    /// </summary>
+    private static (GraphOptimization Level, int NchwcBlockSize) DeviceLayout(StoreLocation location, string name)
     {
-        using var store = request.Store.OpenExisting();
-        var device = store.Devices.Find(request.Device)
-            ?? throw new InvalidInputException($"No device '{request.Device}' in {store.Path}; `latnas profile-kernels --device {request.Device}{request.Store.Suggestion}` measures one.");
-        return Level(device.Fingerprint?.Optimization);
+        using var store = location.OpenExisting();
+        var device = store.Devices.Find(name)
+            ?? throw new InvalidInputException($"No device '{name}' in {store.Path}; `latnas profile-kernels --device {name}{location.Suggestion}` measures one.");
+        return Layout(device.Fingerprint);
     }
 
-    /// <summary>The rewrites followed for a device's optimization setting: its own, with <c>all</c> followed as <c>extended</c> (the NCHWc layout is not modelled).</summary>
+    internal static (GraphOptimization Level, int NchwcBlockSize) Layout(Profiling.Devices.DeviceFingerprint? fingerprint)
+    {
+        var level = Level(fingerprint?.Optimization);
+        bool localCpu = fingerprint is { Runtime: "onnxruntime", Provider: "cpu" };
+        return (level, level == GraphOptimization.All && localCpu ? CpuKernels.LocalNchwcBlockSize : 1);
+    }
+
+    /// <summary>ONNX Runtime's level for a device's optimization setting; extended when unknown.</summary>
     internal static GraphOptimization Level(string? optimization) => optimization switch
     {
         "disabled" => GraphOptimization.Disabled,
         "basic" => GraphOptimization.Basic,
+        "all" => GraphOptimization.All,
         _ => GraphOptimization.Extended,
     };
 }
@@ -68,6 +117,31 @@ public sealed class ModelPredictionUseCase
 /// <summary>A kernel of a model as one of the kernel spaces' configurations.</summary>
 public static class KernelConfigs
 {
+    /// <summary>
+    /// The configurations a kernel is predicted as, added up: its own (<see cref="Of"/>), and for a
+    /// convolution that accumulates (an Add fused into it) one elementwise pass over its output for
+    /// the value it adds in. Values in channel blocks count their padded channels.
+    /// </summary>
+    public static IReadOnlyList<KernelConfig> Parts(OnnxModelGraph model, Kernel kernel, int nchwcBlockSize)
+    {
+        var config = Of(model, kernel);
+        if (kernel.Blocked && config.Kind == KernelKind.Elementwise && config.Variant is not (KernelSpace.ReorderInput or KernelSpace.ReorderOutput) && nchwcBlockSize > 1)
+        {
+            int padded = (config.InputChannels + nchwcBlockSize - 1) / nchwcBlockSize * nchwcBlockSize;
+            config = config with { InputChannels = padded, OutputChannels = padded };
+        }
+        return [config, .. AccumulatedPass(kernel)];
+    }
+
+    /// <summary>For a convolution that accumulates an Add, the elementwise pass over its output the added value costs.</summary>
+    private static IEnumerable<KernelConfig> AccumulatedPass(Kernel kernel)
+    {
+        if (kernel.Accumulates && kernel.OutputShape is [_, var channels, var height, var width])
+        {
+            yield return new KernelConfig(KernelKind.Elementwise, (int)Math.Round(Math.Sqrt((double)height * width)), (int)channels, (int)channels, 1, 1, KernelSpace.Relu);
+        }
+    }
+
     /// <summary>
     /// The configuration a kernel is predicted as: a convolution by its weights (a grouped one as a
     /// dense one of the same MACs), a pooling by its window, Gemm by its features; every other
@@ -80,6 +154,13 @@ public static class KernelConfigs
         long[] input = kernel.InputShape, output = kernel.OutputShape;
         int Resolution(long[] shape) => shape.Length >= 4 ? (int)Math.Round(Math.Sqrt((double)shape[2] * shape[3])) : 1;
         int Channels(long[] shape) => shape.Length >= 2 ? (int)Math.Min(int.MaxValue, shape[1..].Aggregate(1L, (p, d) => p * d) / Math.Max(1L, shape.Length >= 4 ? shape[2] * shape[3] : 1)) : (int)shape.Aggregate(1L, (p, d) => p * d);
+        if (kernel.Operator is NchwcLayout.ReorderInput or NchwcLayout.ReorderOutput)
+        {
+            // A reorder (anchored on the node that reads or writes its value)'s shapes are its value's, plain.
+            int c = Channels(input);
+            return new KernelConfig(KernelKind.Elementwise, Resolution(input), c, c, 1, 1,
+                kernel.Operator == NchwcLayout.ReorderInput ? KernelSpace.ReorderInput : KernelSpace.ReorderOutput);
+        }
         switch (node.OpType)
         {
             case "Conv" when model.Shapes[node.Inputs[1]] is { Length: 4 } w:

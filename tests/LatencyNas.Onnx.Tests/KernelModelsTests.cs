@@ -1,3 +1,4 @@
+using LatencyNas.Tests;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Kernels;
 using Microsoft.ML.OnnxRuntime;
@@ -41,6 +42,45 @@ public sealed class KernelModelsTests
         int expectedKernels = config.Kind == KernelKind.Elementwise && config.Variant == KernelSpace.AddRelu ? 2 : 1;
         Assert.Equal(expectedKernels, kernels.Count);
         Assert.Equal(config.Kind, KernelConfigsKind(kernels[0]));
+    }
+
+    public static TheoryData<string, string> BlockedMembers()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var space in new[] { KernelSpace.Conv, KernelSpace.DepthwiseConv, KernelSpace.Pool })
+        {
+            foreach (var member in space.SampleDistinct(5, seed: 5))
+            {
+                data.Add(space.Name, member.Digits);
+            }
+        }
+        data.Add(KernelSpace.Elementwise.Name, "346");
+        data.Add(KernelSpace.Elementwise.Name, "357");
+        data.Add(KernelSpace.Conv.Name, "300010");
+        return data;
+    }
+
+    /// <summary>
+    /// For a device laying channels out in blocks, a kernel model is what ONNX Runtime runs inside a
+    /// network: its optimized graph is the model's one node, with no reorder added around it.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(BlockedMembers))]
+    public void A_blocked_kernel_model_is_the_one_node_onnx_runtime_runs(string spaceName, string digits)
+    {
+        int block = CpuKernels.LocalNchwcBlockSize;
+        Skip.If(block <= 1, "ONNX Runtime lays out no channel blocks on this processor.");
+        var space = (KernelSpace)SearchSpaces.Get(spaceName);
+        var config = space.Config(space.FromDigits(digits));
+        byte[] model = KernelModels.Build(config, nchwcBlockSize: block);
+
+        string written = OrtOptimizedGraph.Counts(Proto.ModelProto.Parser.ParseFrom(model).Graph.Node.Select(n => n.Domain.Length > 0 ? $"{n.Domain}:{n.OpType}" : n.OpType));
+        Assert.Equal(written, OrtOptimizedGraph.Operators(model, GraphOptimization.All));
+        Assert.Single(Proto.ModelProto.Parser.ParseFrom(model).Graph.Node);
+        using var session = new InferenceSession(model);
+        var inputs = session.InputMetadata.Select(input => NamedOnnxValue.CreateFromTensor(input.Key, new DenseTensor<float>(input.Value.Dimensions))).ToList();
+        using var results = session.Run(inputs);
+        Assert.Equal(config.OutputResolution, results.Single().AsTensor<float>().Dimensions[^1]);
     }
 
     [Fact]

@@ -14,8 +14,8 @@ internal static class ModelCommands
         var onnxOption = new Option<string>("--onnx") { Description = "The ONNX model to read (weights inside the file; fixed input size; the batch may be symbolic).", Required = true };
         var batchOption = LatnasOptions.Integer("--batch", "The batch size a symbolic batch dimension is taken as.", 1, 1, 4096);
         var optimizationOption = LatnasOptions.Choice("--optimization",
-            "ONNX Runtime's graph optimization level to follow (the NCHWc layout transform of level all is not modelled; its kernels are those of extended).",
-            GraphOptimization.Extended, ("disabled", GraphOptimization.Disabled), ("basic", GraphOptimization.Basic), ("extended", GraphOptimization.Extended));
+            "ONNX Runtime's graph optimization level to follow (all: with this machine's NCHWc channel blocks, as ORT's default level runs here).",
+            GraphOptimization.All, ("disabled", GraphOptimization.Disabled), ("basic", GraphOptimization.Basic), ("extended", GraphOptimization.Extended), ("all", GraphOptimization.All));
         var jsonOption = LatnasOptions.Json();
         var command = new Command("kernels",
             "List the kernels ONNX Runtime's CPU provider runs for an ONNX model after its graph rewrites (a convolution with its folded BatchNorm and fused activation is one), with shapes and FLOPs.")

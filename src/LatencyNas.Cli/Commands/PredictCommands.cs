@@ -70,9 +70,13 @@ internal static class PredictCommands
             Description = "Predict any ONNX model from its kernels, with the predictors `profile-kernels` trained for the device (prints the kernels that cost most).",
         };
         var batchOption = LatnasOptions.Integer("--batch", "With --onnx: the batch size a symbolic batch dimension is taken as.", 1, 1, 4096);
+        var measureOption = new Option<bool>("--measure")
+        {
+            Description = "With --onnx: also measure the model on the device (an ONNX Runtime device of this machine, with its protocol) and print the prediction's error.",
+        };
         var command = new Command("predict", "Predict latencies on a device with its saved predictor, or any ONNX model's from its kernels.")
         {
-            deviceOption, archOption, archsOption, stdinOption, onnxOption, batchOption, modelOption, spaceOption, storeOption, jsonOption,
+            deviceOption, archOption, archsOption, stdinOption, onnxOption, batchOption, measureOption, modelOption, spaceOption, storeOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
@@ -87,8 +91,12 @@ internal static class PredictCommands
             }
             if (onnx is not null)
             {
-                return PredictModel(new ModelPredictionRequest(parse.GetValue(deviceOption)!, onnx, parse.StoreLocation(storeOption), parse.GetValue(batchOption)),
-                    parse.GetValue(jsonOption));
+                return PredictModel(new ModelPredictionRequest(parse.GetValue(deviceOption)!, onnx, parse.StoreLocation(storeOption), parse.GetValue(batchOption),
+                    Measure: parse.GetValue(measureOption)), parse.GetValue(jsonOption));
+            }
+            if (parse.GetValue(measureOption))
+            {
+                throw new InvalidInputException("--measure goes with --onnx: it measures the model file the prediction is for.");
             }
             if (stdin)
             {
@@ -129,6 +137,10 @@ internal static class PredictCommands
                 Markup.Escape(kernel.As), kernel.PredictedMs.ToString("F4", CultureInfo.InvariantCulture), $"{kernel.Share:P1}");
         }
         AnsiConsole.Write(table);
+        if (result.MeasuredMs is { } measured)
+        {
+            Console.WriteLine($"measured {measured.ToString("F3", CultureInfo.InvariantCulture)} ms on {result.Device}: the prediction is off by {result.Error!.Value.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture)}");
+        }
         return ExitCodes.Success;
     }
 

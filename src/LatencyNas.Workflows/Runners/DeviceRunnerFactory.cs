@@ -18,7 +18,7 @@ public sealed class DeviceRunnerFactory : IDeviceRunnerFactory
 
     public IDeviceRunner Create(DeviceDescriptor device) => device.Runtime switch
     {
-        DeviceRuntime.OnnxRuntime => new OrtRunner(device, ModelSource.Instance),
+        DeviceRuntime.OnnxRuntime => new OrtRunner(device, ModelSource.For(device)),
         DeviceRuntime.TorchSharp => new TorchEagerRunner(device),
         DeviceRuntime.Remote => new RemoteRunner(device, ModelSource.Instance),
         _ => throw new ArgumentOutOfRangeException(nameof(device), device.Runtime, null),

@@ -1,6 +1,7 @@
 using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces.Kernels;
 using LatencyNas.Onnx;
+using LatencyNas.Profiling.Devices;
 using LatencyNas.Torch.Networks;
 
 namespace LatencyNas.Workflows.Runners;
@@ -10,11 +11,25 @@ namespace LatencyNas.Workflows.Runners;
 /// single-kernel graph (<see cref="KernelModels"/>), an architecture built with TorchSharp and
 /// exported with the project's exporter.
 /// </summary>
-public sealed class ModelSource : IOnnxModelSource
+/// <param name="nchwcBlockSize">The channel block kernels run in on the device (1: none); see <see cref="For"/>.</param>
+public sealed class ModelSource(int nchwcBlockSize = 1) : IOnnxModelSource
 {
+    /// <summary>Models for a device without a blocked layout.</summary>
     public static ModelSource Instance { get; } = new();
 
+    /// <summary>
+    /// The models for a device: kernels in ONNX Runtime's blocked layout on a CPU device of this
+    /// machine at the <c>all</c> level, as they run inside a network there. An agent's processor is
+    /// not known here: its kernels are written plain, and ONNX Runtime lays them out itself.
+    /// </summary>
+    public static ModelSource For(DeviceDescriptor device)
+        => NchwcBlockSize(device) is var block and > 1 ? new ModelSource(block) : Instance;
+
+    /// <summary>The channel block kernel detection follows for a device: this machine's for its CPU devices at <c>all</c>, else 1.</summary>
+    public static int NchwcBlockSize(DeviceDescriptor device)
+        => device is { Runtime: DeviceRuntime.OnnxRuntime, Provider: ExecutionProvider.Cpu, Optimization: "all" } ? CpuKernels.LocalNchwcBlockSize : 1;
+
     public byte[] Export(ModelRequest request) => request.Space is KernelSpace kernels
-        ? KernelModels.Build(kernels.Config(request.Architecture), request.BatchSize, request.Seed)
+        ? KernelModels.Build(kernels.Config(request.Architecture), request.BatchSize, request.Seed, nchwcBlockSize)
         : TorchOnnxModelSource.Instance.Export(request);
 }

@@ -9,7 +9,7 @@ public enum KernelKind
     /// <summary>A depthwise convolution (one group per channel).</summary>
     DepthwiseConv,
 
-    /// <summary>An elementwise pass over a [1, C, H, W] tensor: Add, Add then Relu, Relu, Mul, Sigmoid, or a copy (Reshape, Concat, ...).</summary>
+    /// <summary>An elementwise pass over a [1, C, H, W] tensor: Add, Add then Relu, Relu, Mul, Sigmoid, a copy (Reshape, Concat, ...), or a reorder into or out of channel blocks.</summary>
     Elementwise,
 
     /// <summary>Pooling: windowed average or max, or global average.</summary>
@@ -73,10 +73,11 @@ public sealed record KernelConfig(KernelKind Kind, int Resolution, int InputChan
 /// </summary>
 public sealed class KernelSpace : SearchSpace
 {
-    public const int Add = 0, AddRelu = 1, Relu = 2, Mul = 3, Sigmoid = 4, Copy = 5;
+    public const int Add = 0, AddRelu = 1, Relu = 2, Mul = 3, Sigmoid = 4, Copy = 5, ReorderInput = 6, ReorderOutput = 7;
     public const int AveragePool3 = 0, AveragePool3Stride2 = 1, MaxPool3Stride2 = 2, MaxPool2Stride2 = 3, GlobalPool = 4;
 
-    public static readonly IReadOnlyList<string> ElementwiseOperations = ["add", "add_relu", "relu", "mul", "sigmoid", "copy"];
+    /// <summary>The elementwise operations; the reorders into and out of channel blocks are ONNX Runtime's NCHWc layout changes.</summary>
+    public static readonly IReadOnlyList<string> ElementwiseOperations = ["add", "add_relu", "relu", "mul", "sigmoid", "copy", "reorder_in", "reorder_out"];
     public static readonly IReadOnlyList<string> PoolOperations = ["avg3", "avg3_s2", "max3_s2", "max2_s2", "global_avg"];
 
     private static readonly int[] Resolutions = [4, 7, 8, 14, 16, 28, 32, 56, 112];
