@@ -7,15 +7,20 @@ namespace LatencyNas.Workflows;
 /// <param name="Count">Distinct architectures to draw uniformly (with <paramref name="Seed"/>); null takes the verb's default.</param>
 /// <param name="All">Every architecture of the space.</param>
 /// <param name="File">A file with one architecture a line, in any form <see cref="SearchSpace.Parse"/> reads ('#' not followed by a digit starts a comment).</param>
-public sealed record ArchitectureSelection(int? Count = null, int Seed = 0, bool All = false, string? File = null)
+/// <param name="Members">The architectures themselves (chosen by a use case, not a user).</param>
+public sealed record ArchitectureSelection(int? Count = null, int Seed = 0, bool All = false, string? File = null, IReadOnlyList<Architecture>? Members = null)
 {
     /// <exception cref="InvalidInputException">More than one way of choosing was given, the space cannot be listed, or the file is unreadable or holds a malformed line.</exception>
     public IReadOnlyList<Architecture> Resolve(SearchSpace space, int defaultCount)
     {
-        int given = (Count is null ? 0 : 1) + (All ? 1 : 0) + (File is null ? 0 : 1);
+        int given = (Count is null ? 0 : 1) + (All ? 1 : 0) + (File is null ? 0 : 1) + (Members is null ? 0 : 1);
         if (given > 1)
         {
             throw new InvalidInputException("Give only one of --count, --all and --archs.");
+        }
+        if (Members is not null)
+        {
+            return Members;
         }
         if (All)
         {

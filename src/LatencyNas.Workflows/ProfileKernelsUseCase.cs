@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Kernels;
 using LatencyNas.Prediction;
 using LatencyNas.Profiling;
@@ -28,20 +29,28 @@ public sealed record ProfileKernelsResult(string Device, string Store, IReadOnly
 
 /// <summary>
 /// Profiles a sample of every kernel space on a device (the usual protocol, store, resume and
-/// kill-safety: each space is a <c>profile</c> run) and trains each space's predictor on what was
-/// measured, so that the latency of any ONNX model can be predicted from its kernels.
+/// kill-safety: each space is <c>profile</c> runs) and trains each space's predictor on what was
+/// measured, so that the latency of any ONNX model can be predicted from its kernels. Half of a
+/// space's sample is drawn uniformly, the other half where two models of the first half disagree
+/// most; a run after a kill measures only what its space still lacks of its target.
 /// </summary>
 public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
 {
     /// <summary>Kernels drawn per space at scale 1: the most where latency depends on the most numbers.</summary>
     public static IReadOnlyDictionary<KernelKind, int> SampleSizes { get; } = new Dictionary<KernelKind, int>
     {
-        [KernelKind.Conv] = 300,
-        [KernelKind.DepthwiseConv] = 120,
-        [KernelKind.Elementwise] = 100,
-        [KernelKind.Pool] = 80,
-        [KernelKind.Gemm] = 50,
+        [KernelKind.Conv] = 600,
+        [KernelKind.DepthwiseConv] = 240,
+        [KernelKind.Elementwise] = 200,
+        [KernelKind.Pool] = 160,
+        [KernelKind.Gemm] = 72,
     };
+
+    /// <summary>
+    /// The share of a space's kernels drawn uniformly; the rest are chosen where the predictor of
+    /// what is measured is least sure (<see cref="UncertaintySampling"/>), as nn-Meter samples.
+    /// </summary>
+    public const double UniformShare = 0.5;
 
     /// <summary>Fewer measured kernels than this and a space gets no predictor (there would be nothing to test it on).</summary>
     public const int MinimumToTrain = 10;
@@ -62,12 +71,22 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
         {
             // Progress over all spaces at once: one bar from the first kernel to the last.
             int done = doneBefore, failed = failedBefore;
-            var inner = progress is null ? null : new Offset(p => progress.Report(
-                p with { Done = done + p.Done, Total = total, Failed = failed + p.Failed, Elapsed = clock.Elapsed }));
+            IProgress<ProfileProgress>? From(int offset, int failedOffset) => progress is null ? null : new Offset(p => progress.Report(
+                p with { Done = done + offset + p.Done, Total = total, Failed = failed + failedOffset + p.Failed, Elapsed = clock.Elapsed }));
+            int target = counts[space];
+            int uniform = target == space.Size ? target : (int)Math.Ceiling(target * UniformShare);
             var profile = await new ProfileUseCase(runners).RunAsync(new ProfileRequest(request.Device, space,
-                new ArchitectureSelection(counts[space], request.Seed), request.Store, request.DeviceName), inner, cancellation);
+                new ArchitectureSelection(uniform, request.Seed), request.Store, request.DeviceName), From(0, 0), cancellation);
             device = profile.Device;
-            doneBefore += counts[space];
+            if (profile.StopReason is null && target > uniform && Uncertain(request.Store, device, space, target, request.Seed) is { Count: > 0 } chosen)
+            {
+                var adaptive = await new ProfileUseCase(runners).RunAsync(new ProfileRequest(request.Device, space,
+                    new ArchitectureSelection(Members: chosen), request.Store, request.DeviceName), From(uniform, profile.Failed), cancellation);
+                profile = Combined(profile, adaptive);
+            }
+            // What the target holds beyond what was measured now, failed, or left was stored before.
+            profile = profile with { Requested = target, AlreadyStored = Math.Max(0, target - profile.Measured - profile.Failed - profile.Remaining) };
+            doneBefore += target;
             failedBefore += profile.Failed;
             var kernels = new KernelSpaceProfile(space.Name, profile, null);
             if (profile.StopReason is null && kernels.Kernels >= MinimumToTrain)
@@ -82,6 +101,35 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
         }
         return new ProfileKernelsResult(device, request.Store.Path, spaces, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>
+    /// The kernels to measure after the uniform sample, up to the space's target: those not yet
+    /// measured where two half-models of what is measured disagree most (<see cref="UncertaintySampling"/>).
+    /// </summary>
+    private static IReadOnlyList<Architecture> Uncertain(StoreLocation location, string device, KernelSpace space, int target, int seed)
+    {
+        using var store = location.OpenExisting();
+        var measured = StoredLatencies.Load(store, device, space);
+        int need = target - measured.Count;
+        if (need <= 0)
+        {
+            return [];
+        }
+        var known = measured.Architectures.Select(a => a.Digits).ToHashSet(StringComparer.Ordinal);
+        var candidates = space.Enumerate().Where(a => !known.Contains(a.Digits)).ToList();
+        return UncertaintySampling.MostUncertain(measured, candidates, need, seed);
+    }
+
+    private static ProfileResult Combined(ProfileResult uniform, ProfileResult adaptive) => adaptive with
+    {
+        Measured = uniform.Measured + adaptive.Measured,
+        Failed = uniform.Failed + adaptive.Failed,
+        Remaining = uniform.Remaining + adaptive.Remaining,
+        ElapsedSeconds = uniform.ElapsedSeconds + adaptive.ElapsedSeconds,
+        PrecisionMet = uniform.PrecisionMet + adaptive.PrecisionMet,
+        Failures = [.. uniform.Failures, .. adaptive.Failures],
+        GivenUp = uniform.GivenUp + adaptive.GivenUp,
+    };
 
     private sealed class Offset(Action<ProfileProgress> report) : IProgress<ProfileProgress>
     {
