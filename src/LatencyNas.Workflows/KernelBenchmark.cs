@@ -9,10 +9,12 @@ using LatencyNas.Workflows.Runners;
 
 namespace LatencyNas.Workflows;
 
-/// <param name="Device">The device descriptor whose kernel predictors are judged (the reference models are measured with it here).</param>
+/// <param name="Device">The device descriptor whose kernel predictors are judged (the models are measured with it here).</param>
 /// <param name="Count">Architectures of each space the store holds measurements of, at most, predicted from their exported models.</param>
 /// <param name="Resolutions">Input sizes of the reference CNNs.</param>
-public sealed record BenchKernelsRequest(string Device, StoreLocation Store, string? DeviceName = null, int Count = 100, IReadOnlyList<int>? Resolutions = null, int Seed = 0);
+/// <param name="Controls">Stored kernels measured again beside the models, to see how far the machine moved since they were profiled.</param>
+public sealed record BenchKernelsRequest(string Device, StoreLocation Store, string? DeviceName = null, int Count = 100, IReadOnlyList<int>? Resolutions = null, int Seed = 0,
+    int Controls = 40);
 
 /// <summary>One model: what it measured, what its kernels predict.</summary>
 public sealed record KernelPredictionRow(string Family, string Model, double MeasuredMs, double PredictedMs)
@@ -20,17 +22,23 @@ public sealed record KernelPredictionRow(string Family, string Model, double Mea
     public double Error => PredictedMs / MeasuredMs - 1;
 }
 
-/// <summary>A family's share of models predicted within ±10%, and the mean absolute percentage error.</summary>
-public sealed record KernelFamilySummary(string Family, int Models, double Within10, double Mape);
+/// <summary>A family's share of models predicted within ±10%, and the mean absolute percentage error; also with the predictions scaled by the machine's drift.</summary>
+public sealed record KernelFamilySummary(string Family, int Models, double Within10, double Mape, double Within10AtDrift, double MapeAtDrift);
 
+/// <param name="Drift">
+/// How much slower the stored kernels run now than when they were profiled (the median of
+/// now ÷ then over the control kernels): what the predictions miss whatever the regressors do.
+/// </param>
 public sealed record BenchKernelsResult(string Device, string Optimization, IReadOnlyList<KernelPredictionRow> Rows, IReadOnlyList<KernelFamilySummary> Families,
-    KernelFamilySummary Overall);
+    KernelFamilySummary Overall, double Drift, int Controls);
 
 /// <summary>
 /// How well a device's kernel predictors predict whole models: the NB201 and FBNet architectures
-/// the store measured on the device (exported, predicted from their kernels), and the reference CNNs
-/// (ResNet-18, MobileNetV2, SqueezeNet 1.1, EfficientNet-B0) measured here with the device's
-/// interleaved protocol and predicted the same way.
+/// the store measured on the device (exported) and the reference CNNs, all measured now in one
+/// interleaved batch with the device's protocol, and predicted from their kernels. Stored kernels
+/// measured again in the same batch show how far the machine has moved since the kernels were
+/// profiled (<see cref="BenchKernelsResult.Drift"/>); the summaries are given as predicted and
+/// with the predictions scaled by that drift.
 /// </summary>
 public sealed class KernelBenchmark
 {
@@ -39,53 +47,76 @@ public sealed class KernelBenchmark
         var device = DeviceDescriptorReader.Resolve(request.Device);
         if (device.Runtime != DeviceRuntime.OnnxRuntime)
         {
-            throw new InvalidInputException("bench kernels measures the reference models with ONNX Runtime here; give an onnxruntime device.");
+            throw new InvalidInputException("bench kernels measures the models with ONNX Runtime here; give an onnxruntime device.");
         }
         string name = request.DeviceName ?? device.Name;
         var estimator = KernelEstimator.Load(request.Store, name);
         var level = ModelPredictionUseCase.Level(device.Optimization);
         int block = ModelSource.NchwcBlockSize(device);
-        var results = new List<KernelPredictionRow>();
-        void Add(KernelPredictionRow row)
-        {
-            results.Add(row);
-            rows?.Report(row);
-        }
+        var source = ModelSource.For(device);
 
+        // Every model to measure: (family, label, bytes, stored kernel latency for a control).
+        var models = new List<(string Family, string Label, byte[] Bytes, double? StoredMs)>();
         using (var store = request.Store.OpenExisting())
         {
+            var stored = store.Devices.Find(name);
             foreach (var space in new[] { SearchSpaces.Get("nb201"), SearchSpaces.Get("fbnet") })
             {
-                var stored = store.Devices.Find(name) is { } found ? store.Measurements.Latencies(found, space) : new Dictionary<string, double>();
-                foreach (var (digits, measured) in stored.OrderBy(p => p.Key, StringComparer.Ordinal).Take(request.Count))
+                var measured = stored is null ? new Dictionary<string, double>() : store.Measurements.Latencies(stored, space);
+                foreach (string digits in measured.Keys.Order(StringComparer.Ordinal).Take(request.Count))
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    var architecture = space.FromDigits(digits);
-                    byte[] bytes = ModelSource.For(device).Export(device.RequestFor(space, architecture));
-                    double predicted = ModelPredictionUseCase.Predict(OnnxModelGraph.Read(bytes, digits), estimator, level, block).PredictedMs;
-                    Add(new KernelPredictionRow(space.Name, digits, measured, predicted));
+                    models.Add((space.Name, digits, source.Export(device.RequestFor(space, space.FromDigits(digits))), null));
+                }
+            }
+            var random = new Random(request.Seed);
+            foreach (var space in new[] { Core.Spaces.Kernels.KernelSpace.Conv, Core.Spaces.Kernels.KernelSpace.DepthwiseConv })
+            {
+                var kernels = stored is null ? new Dictionary<string, double>() : store.Measurements.Latencies(stored, space);
+                foreach (var (digits, ms) in kernels.OrderBy(k => k.Key, StringComparer.Ordinal).OrderBy(_ => random.Next()).Take(request.Controls / 2))
+                {
+                    models.Add(("control", digits, source.Export(device.RequestFor(space, space.FromDigits(digits))), ms));
                 }
             }
         }
-
-        var references = ReferenceModels.Names.SelectMany(model => (request.Resolutions ?? [160, 224]).Select(resolution => (Model: model, Resolution: resolution))).ToList();
-        var models = references.Select(r => ReferenceModels.Build(r.Model, r.Resolution, request.Seed)).ToList();
-        var protocol = device.Protocol ?? MeasurementProtocol.Default;
-        var measuredModels = await Task.Run(() => OrtTimedSession.MeasureBatch(models, OrtSettings.From(device), protocol, InterleavedEngine.ForThisMachine(), request.Seed, cancellation), cancellation);
-        for (int i = 0; i < references.Count; i++)
+        foreach (string model in ReferenceModels.Names)
         {
-            if (measuredModels[i].Measurement is not { } measurement)
+            foreach (int resolution in request.Resolutions ?? [160, 224])
+            {
+                models.Add((model, $"{model}@{resolution}", ReferenceModels.Build(model, resolution, request.Seed), null));
+            }
+        }
+
+        var protocol = device.Protocol ?? MeasurementProtocol.Default;
+        var measurements = await Task.Run(() => OrtTimedSession.MeasureBatch(models.Select(m => m.Bytes).ToList(), OrtSettings.From(device), protocol,
+            InterleavedEngine.ForThisMachine(), request.Seed, cancellation), cancellation);
+        var results = new List<KernelPredictionRow>();
+        var ratios = new List<double>();
+        for (int i = 0; i < models.Count; i++)
+        {
+            if (measurements[i].Measurement is not { } measurement)
             {
                 continue;
             }
-            double predicted = ModelPredictionUseCase.Predict(OnnxModelGraph.Read(models[i], references[i].Model), estimator, level, block).PredictedMs;
-            Add(new KernelPredictionRow(references[i].Model, $"{references[i].Model}@{references[i].Resolution}", measurement.Statistics.LatencyMs, predicted));
+            double ms = measurement.Statistics.LatencyMs;
+            if (models[i].StoredMs is { } then)
+            {
+                ratios.Add(ms / then);
+                continue;
+            }
+            double predicted = ModelPredictionUseCase.Predict(OnnxModelGraph.Read(models[i].Bytes, models[i].Label), estimator, level, block).PredictedMs;
+            var row = new KernelPredictionRow(models[i].Family, models[i].Label, ms, predicted);
+            results.Add(row);
+            rows?.Report(row);
         }
-        var families = results.GroupBy(r => r.Family).Select(g => Summary(g.Key, g.ToList())).ToList();
-        return new BenchKernelsResult(name, level.ToString().ToLowerInvariant(), results, families, Summary("all", results));
+        double drift = ratios.Count > 0 ? Descriptive.Median(ratios) : 1;
+        var families = results.GroupBy(r => r.Family).Select(g => Summary(g.Key, g.ToList(), drift)).ToList();
+        return new BenchKernelsResult(name, level.ToString().ToLowerInvariant(), results, families, Summary("all", results, drift), drift, ratios.Count);
     }
 
-    private static KernelFamilySummary Summary(string family, IReadOnlyList<KernelPredictionRow> rows)
-        => new(family, rows.Count, rows.Count == 0 ? 0 : rows.Count(r => Math.Abs(r.Error) <= 0.10) / (double)rows.Count,
-            rows.Count == 0 ? 0 : rows.Average(r => Math.Abs(r.Error)));
+    private static KernelFamilySummary Summary(string family, IReadOnlyList<KernelPredictionRow> rows, double drift)
+    {
+        double Within(double scale) => rows.Count == 0 ? 0 : rows.Count(r => Math.Abs(r.PredictedMs * scale / r.MeasuredMs - 1) <= 0.10) / (double)rows.Count;
+        double Mape(double scale) => rows.Count == 0 ? 0 : rows.Average(r => Math.Abs(r.PredictedMs * scale / r.MeasuredMs - 1));
+        return new(family, rows.Count, Within(1), Mape(1), Within(drift), Mape(drift));
+    }
 }

@@ -52,7 +52,7 @@ public abstract class SearchSpace
                 ? AtIndex(index)
                 : throw new InvalidInputException($"'{text}' is not an index: expected '#' and a number, e.g. #1234.");
         }
-        if (text.Length > 0 && text.All(char.IsAsciiDigit))
+        if (text.Length > 0 && (text.All(char.IsAsciiDigit) || text.Length == Decisions.Count && Decisions.Any(d => d.Choices.Count > 10) && text.All(c => Architecture.ChoiceOf(c) >= 0)))
         {
             return FromDigits(text);
         }
@@ -82,11 +82,11 @@ public abstract class SearchSpace
         }
         for (int i = 0; i < digits.Length; i++)
         {
-            int choice = digits[i] - '0';
+            int choice = Architecture.ChoiceOf(digits[i]);
             if (choice < 0 || choice >= Decisions[i].Choices.Count)
             {
                 throw new InvalidInputException(
-                    $"'{digits}': digit {i + 1} ('{digits[i]}') is not a choice of {Decisions[i].Name}; use 0-{Decisions[i].Choices.Count - 1}.");
+                    $"'{digits}': digit {i + 1} ('{digits[i]}') is not a choice of {Decisions[i].Name}; use 0-{Architecture.DigitOf(Decisions[i].Choices.Count - 1)}.");
             }
         }
         return new Architecture(digits);
@@ -98,7 +98,7 @@ public abstract class SearchSpace
         var digits = new char[Decisions.Count];
         for (int i = 0; i < digits.Length; i++)
         {
-            digits[i] = (char)('0' + random.Next(Decisions[i].Choices.Count));
+            digits[i] = Architecture.DigitOf(random.Next(Decisions[i].Choices.Count));
         }
         return new Architecture(new string(digits));
     }
@@ -186,7 +186,7 @@ public abstract class SearchSpace
         for (int i = Decisions.Count - 1; i >= 0; i--)
         {
             int radix = Decisions[i].Choices.Count;
-            digits[i] = (char)('0' + (int)(index % radix));
+            digits[i] = Architecture.DigitOf((int)(index % radix));
             index /= radix;
         }
         return new Architecture(new string(digits));

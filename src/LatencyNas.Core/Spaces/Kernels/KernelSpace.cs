@@ -80,7 +80,11 @@ public sealed class KernelSpace : SearchSpace
     public static readonly IReadOnlyList<string> ElementwiseOperations = ["add", "add_relu", "relu", "mul", "sigmoid", "copy", "reorder_in", "reorder_out"];
     public static readonly IReadOnlyList<string> PoolOperations = ["avg3", "avg3_s2", "max3_s2", "max2_s2", "global_avg"];
 
-    private static readonly int[] Resolutions = [4, 7, 8, 14, 16, 28, 32, 56, 112];
+    /// <summary>
+    /// Input sizes: those of CIFAR and ImageNet-224 networks first, then (appended, so that stored
+    /// kernels keep their digits) those of 160-pixel inputs and the full input sizes of stems.
+    /// </summary>
+    private static readonly int[] Resolutions = [4, 7, 8, 14, 16, 28, 32, 56, 112, 5, 10, 20, 40, 80, 160, 224];
     private static readonly double[] InputWidths = [0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 4];
     private static readonly double[] OutputWidths = [0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 4, 6];
     private static readonly double[] Widths = [0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 4, 6];
@@ -216,5 +220,5 @@ public sealed class KernelSpace : SearchSpace
     }
 
     protected override Architecture ParseLongForm(string text)
-        => throw new InvalidInputException($"'{text}': give a {Name} configuration by its digits ({string.Join(", ", Decisions.Select(d => $"{d.Name}: 0-{d.Choices.Count - 1}"))}).");
+        => throw new InvalidInputException($"'{text}': give a {Name} configuration by its digits ({string.Join(", ", Decisions.Select(d => $"{d.Name}: 0-{Architecture.DigitOf(d.Choices.Count - 1)}"))}).");
 }

@@ -12,7 +12,7 @@ public sealed class KernelSpaceTests
         {
             Assert.Same(space, SearchSpaces.Get(space.Name));
             Assert.False(space.EncodesChoices);
-            Assert.All(space.Decisions, d => Assert.InRange(d.Choices.Count, 2, 10));
+            Assert.All(space.Decisions, d => Assert.InRange(d.Choices.Count, 2, 36));
             Assert.True(space.CanBeListed);
         }
         Assert.True(SearchSpaces.Get("nb201").EncodesChoices);
@@ -34,6 +34,22 @@ public sealed class KernelSpaceTests
         Assert.Equal((config.Weights, config.Macs), (features.Parameters, features.Macs));
         Assert.Equal(config.Numbers.Select(n => n.Key), features.Extra.Select(e => e.Key));
         Assert.Throws<InvalidInputException>(() => KernelSpace.Conv.Parse("conv 28x28"));
+    }
+
+    /// <summary>Resolutions past the tenth choice are written with letters; the first nine keep their digits, so stored kernels keep their configurations.</summary>
+    [Fact]
+    public void A_resolution_past_the_tenth_choice_is_a_letter_that_parses_back()
+    {
+        var stem = KernelSpace.Conv.Parse("f02311");
+        Assert.Equal(new KernelConfig(KernelKind.Conv, 224, 3, Stem(224), 7, 2, 1), KernelSpace.Conv.Config(stem));
+        Assert.Equal(15, stem[0]);
+        Assert.Equal("c", KernelSpace.Conv.FromPosition(12 * (KernelSpace.Conv.Size / 16)).Digits[..1]);
+        Assert.Equal(28, KernelSpace.Conv.Config(KernelSpace.Conv.FromDigits("556111")).Resolution);
+        Assert.Contains(KernelSpace.Conv.SampleDistinct(2_000, seed: 0), a => a.Digits[0] is >= 'a' and <= 'f');
+        var error = Assert.Throws<InvalidInputException>(() => KernelSpace.Conv.FromDigits("g02311"));
+        Assert.Contains("use 0-f", error.Message);
+
+        static int Stem(int resolution) => Math.Max(8, (int)Math.Round(KernelSpace.BaseChannels(resolution) * 0.5 / 8) * 8);
     }
 
     [Fact]
