@@ -34,8 +34,10 @@ public sealed record Kernel(string Operator, IReadOnlyList<OnnxNode> Nodes, stri
     /// <summary>A blocked convolution that adds another value into its output (an Add fused into it), before its activation.</summary>
     public bool Accumulates { get; init; }
 
-    public override string ToString()
-        => $"{Operator}{(Accumulates ? "+Add" : "")}{(Activation is null ? "" : "+" + Activation)} [{string.Join("×", InputShape)}]→[{string.Join("×", OutputShape)}] ({Anchor.Name})";
+    /// <summary>The operator with what is fused into it, e.g. <c>com.microsoft.nchwc:Conv+Add+Relu</c>.</summary>
+    public string Label => $"{Operator}{(Accumulates ? "+Add" : "")}{(Activation is null ? "" : "+" + Activation)}";
+
+    public override string ToString() => $"{Label} [{string.Join("×", InputShape)}]→[{string.Join("×", OutputShape)}] ({Anchor.Name})";
 }
 
 /// <summary>

@@ -6,8 +6,10 @@ namespace LatencyNas.Workflows;
 public sealed record KernelsRequest(string ModelPath, long Batch = 1, GraphOptimization Optimization = GraphOptimization.All);
 
 /// <summary>One kernel as <c>kernels</c> lists it.</summary>
+/// <param name="Label">The operator with what is fused into it (see <see cref="Kernel.Label"/>).</param>
+/// <param name="Accumulates">A blocked convolution that adds another value into its output (a fused Add).</param>
 /// <param name="Nodes">The model nodes it stands for (a convolution with its folded BatchNorm and fused activation).</param>
-public sealed record KernelRow(string Operator, string? Activation, IReadOnlyList<string> Nodes, long[] Input, long[] Output, long Flops);
+public sealed record KernelRow(string Operator, string? Activation, bool Accumulates, string Label, IReadOnlyList<string> Nodes, long[] Input, long[] Output, long Flops);
 
 /// <summary>A model's kernels, their operators counted, and the model's totals.</summary>
 /// <param name="Nodes">Nodes in the model file.</param>
@@ -22,7 +24,7 @@ public sealed class KernelsUseCase
     {
         var model = OnnxModelGraph.Read(request.ModelPath, request.Batch);
         var kernels = CpuKernels.Detect(model, request.Optimization);
-        var rows = kernels.Select(k => new KernelRow(k.Operator, k.Activation, k.Nodes.Select(n => n.Name).ToList(), k.InputShape, k.OutputShape, k.Flops)).ToList();
+        var rows = kernels.Select(k => new KernelRow(k.Operator, k.Activation, k.Accumulates, k.Label, k.Nodes.Select(n => n.Name).ToList(), k.InputShape, k.OutputShape, k.Flops)).ToList();
         var operators = rows.GroupBy(r => r.Operator).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         return new KernelsResult(model.Source, model.Opset, request.Batch, request.Optimization.ToString().ToLowerInvariant(), model.Nodes.Count, rows, operators,

@@ -15,6 +15,7 @@ namespace LatencyNas.Workflows;
 public sealed record ModelPredictionRequest(string Device, string ModelPath, StoreLocation Store, long Batch = 1, GraphOptimization? Optimization = null, bool Measure = false);
 
 /// <summary>One kernel's share of a predicted model latency.</summary>
+/// <param name="Operator">The operator with what is fused into it (see <see cref="Kernel.Label"/>).</param>
 /// <param name="As">The kernel configuration it was predicted as (e.g. <c>conv 28x28 64->128 k3 s1 relu</c>).</param>
 public sealed record PredictedKernel(string Operator, IReadOnlyList<string> Nodes, string As, double PredictedMs, double Share);
 
@@ -78,7 +79,7 @@ public sealed class ModelPredictionUseCase
         var rows = kernels.Select((k, i) =>
         {
             var config = parts.First(p => p.Kernel == i).Config;
-            return new PredictedKernel(k.Operator + (k.Accumulates ? "+Add" : "") + (k.Activation is null ? "" : "+" + k.Activation), k.Nodes.Select(n => n.Name).ToList(),
+            return new PredictedKernel(k.Label, k.Nodes.Select(n => n.Name).ToList(),
                 KernelSpace.For(config.Kind).Describe(config), scaled[i], scaled[i] / total);
         }).ToList();
         return new ModelPredictionResult(model.Source, estimator.Device, level.ToString().ToLowerInvariant(), total, overhead, rows);

@@ -33,7 +33,7 @@ internal static class ModelCommands
             var table = new Table().Border(TableBorder.Simple).AddColumns("#", "operator", "nodes", "input", "output", "MFLOPs");
             foreach (var (kernel, i) in result.Kernels.Select((k, i) => (k, i + 1)))
             {
-                table.AddRow(i.ToString(CultureInfo.InvariantCulture), Markup.Escape(kernel.Operator + (kernel.Activation is null ? "" : "+" + kernel.Activation)),
+                table.AddRow(i.ToString(CultureInfo.InvariantCulture), Markup.Escape(kernel.Label),
                     Markup.Escape(NodesText(kernel.Nodes)),
                     string.Join("×", kernel.Input), string.Join("×", kernel.Output), (kernel.Flops / 1e6).ToString("F2", CultureInfo.InvariantCulture));
             }
