@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using LatencyNas.Core;
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Kernels;
+using LatencyNas.Onnx;
 using LatencyNas.Prediction;
 using LatencyNas.Profiling;
+using LatencyNas.Profiling.Devices;
 using LatencyNas.Workflows.Runners;
 
 namespace LatencyNas.Workflows;
@@ -31,8 +34,9 @@ public sealed record ProfileKernelsResult(string Device, string Store, IReadOnly
 /// Profiles a sample of every kernel space on a device (the usual protocol, store, resume and
 /// kill-safety: each space is <c>profile</c> runs) and trains each space's predictor on what was
 /// measured, so that the latency of any ONNX model can be predicted from its kernels. Half of a
-/// space's sample is drawn uniformly, the other half where two models of the first half disagree
-/// most; a run after a kill measures only what its space still lacks of its target.
+/// space's sample is measured first — a quarter where known models' kernels sit, the rest drawn
+/// uniformly — and the other half where two models of what is measured disagree most; a run
+/// after a kill measures only what its space still lacks of its target.
 /// </summary>
 public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
 {
@@ -47,10 +51,15 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
     };
 
     /// <summary>
-    /// The share of a space's kernels drawn uniformly; the rest are chosen where the predictor of
-    /// what is measured is least sure (<see cref="UncertaintySampling"/>), as nn-Meter samples.
+    /// The share of a space's kernels measured first: where known models' kernels sit (at most
+    /// <see cref="ModelKernelShare"/>; see <see cref="ModelKernels"/>), and a uniform draw. The rest
+    /// are chosen where the predictor of what is measured is least sure (<see cref="UncertaintySampling"/>),
+    /// as nn-Meter samples.
     /// </summary>
-    public const double UniformShare = 0.5;
+    public const double FirstRoundShare = 0.5;
+
+    /// <summary>The most of a space's kernels taken where known models' kernels sit.</summary>
+    public const double ModelKernelShare = 0.25;
 
     /// <summary>Fewer measured kernels than this and a space gets no predictor (there would be nothing to test it on).</summary>
     public const int MinimumToTrain = 10;
@@ -66,6 +75,7 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
         var counts = KernelSpace.All.ToDictionary(s => s, s => (int)Math.Min(Math.Max(1, Math.Round(SampleSizes[s.Kind] * request.Scale)), (double)s.Size));
         int total = counts.Values.Sum(), doneBefore = 0, failedBefore = 0;
         var spaces = new List<KernelSpaceProfile>();
+        var modelKernels = ModelKernels(DeviceDescriptorReader.Resolve(request.Device));
         string device = request.DeviceName ?? request.Device;
         foreach (var space in KernelSpace.All)
         {
@@ -74,14 +84,17 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
             IProgress<ProfileProgress>? From(int offset, int failedOffset) => progress is null ? null : new Offset(p => progress.Report(
                 p with { Done = done + offset + p.Done, Total = total, Failed = failed + failedOffset + p.Failed, Elapsed = clock.Elapsed }));
             int target = counts[space];
-            int uniform = target == space.Size ? target : (int)Math.Ceiling(target * UniformShare);
+            int half = (int)Math.Ceiling(target * FirstRoundShare);
+            // First where known models' kernels sit, then a uniform draw, half of the target together.
+            var first = target == space.Size ? space.Enumerate().ToList()
+                : modelKernels[space.Kind].Take((int)Math.Ceiling(target * ModelKernelShare)).Union(space.SampleDistinct(half, request.Seed)).Take(half).ToList();
             var profile = await new ProfileUseCase(runners).RunAsync(new ProfileRequest(request.Device, space,
-                new ArchitectureSelection(uniform, request.Seed), request.Store, request.DeviceName), From(0, 0), cancellation);
+                new ArchitectureSelection(Members: first), request.Store, request.DeviceName), From(0, 0), cancellation);
             device = profile.Device;
-            if (profile.StopReason is null && target > uniform && Uncertain(request.Store, device, space, target, request.Seed) is { Count: > 0 } chosen)
+            if (profile.StopReason is null && target > first.Count && Uncertain(request.Store, device, space, target, request.Seed) is { Count: > 0 } chosen)
             {
                 var adaptive = await new ProfileUseCase(runners).RunAsync(new ProfileRequest(request.Device, space,
-                    new ArchitectureSelection(Members: chosen), request.Store, request.DeviceName), From(uniform, profile.Failed), cancellation);
+                    new ArchitectureSelection(Members: chosen), request.Store, request.DeviceName), From(first.Count, profile.Failed), cancellation);
                 profile = Combined(profile, adaptive);
             }
             // What the target holds beyond what was measured now, failed, or left was stored before.
@@ -118,6 +131,42 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
         var known = measured.Architectures.Select(a => a.Digits).ToHashSet(StringComparer.Ordinal);
         var candidates = space.Enumerate().Where(a => !known.Contains(a.Digits)).ToList();
         return UncertaintySampling.MostUncertain(measured, candidates, need, seed);
+    }
+
+    /// <summary>
+    /// The members nearest the kernels of known models, by space, the most frequent first: the 10
+    /// reference CNNs at 160 and 224, 20 NB201 architectures on the device's dataset and 5 FBNet
+    /// ones on ImageNet, as the device runs them (its optimization level and channel blocks).
+    /// nn-Meter samples from its model zoo for the same reason: uniform draws rarely land where
+    /// real models' kernels are.
+    /// </summary>
+    public static IReadOnlyDictionary<KernelKind, IReadOnlyList<Architecture>> ModelKernels(DeviceDescriptor device)
+    {
+        var level = ModelPredictionUseCase.Level(device.Optimization);
+        int block = ModelSource.NchwcBlockSize(device);
+        var models = ReferenceModels.Names.SelectMany(name => new[] { 160, 224 }.Select(resolution => ReferenceModels.Build(name, resolution))).ToList();
+        var nb201 = SearchSpaces.Get("nb201");
+        var nb201Dataset = nb201.Datasets.Contains(device.Dataset) ? device.Dataset : nb201.Datasets[0];
+        models.AddRange(nb201.SampleDistinct(20, seed: 0).Select(a => ModelSource.Instance.Export(new ModelRequest(nb201, a, nb201Dataset, 1))));
+        var fbnet = SearchSpaces.Get("fbnet");
+        models.AddRange(fbnet.SampleDistinct(5, seed: 0).Select(a => ModelSource.Instance.Export(new ModelRequest(fbnet, a, Dataset.ImageNet, 1))));
+        var counts = new Dictionary<(KernelKind Kind, Architecture Member), int>();
+        var nearest = new Dictionary<KernelConfig, Architecture>();
+        foreach (byte[] bytes in models)
+        {
+            var model = OnnxModelGraph.Read(bytes, "known model");
+            foreach (var config in CpuKernels.Detect(model, level, block).SelectMany(k => KernelConfigs.Parts(model, k, block)))
+            {
+                if (!nearest.TryGetValue(config, out var member))
+                {
+                    nearest[config] = member = KernelSpace.For(config.Kind).Nearest(config);
+                }
+                counts[(config.Kind, member)] = counts.GetValueOrDefault((config.Kind, member)) + 1;
+            }
+        }
+        return KernelSpace.All.ToDictionary(space => space.Kind, space => (IReadOnlyList<Architecture>)counts
+            .Where(c => c.Key.Kind == space.Kind)
+            .OrderByDescending(c => c.Value).ThenBy(c => c.Key.Member.Digits, StringComparer.Ordinal).Select(c => c.Key.Member).ToList());
     }
 
     private static ProfileResult Combined(ProfileResult uniform, ProfileResult adaptive) => adaptive with

@@ -46,6 +46,19 @@ public sealed class ProfileKernelsUseCaseTests : IDisposable
         Assert.Equal((0, total), (again.Spaces.Sum(s => s.Profile.Measured), again.Spaces.Sum(s => s.Profile.AlreadyStored)));
     }
 
+    /// <summary>Where known models' kernels sit on the grid: NB201's 3×3 convolutions on 16 channels at 32×32 among them, so the first round measures that corner.</summary>
+    [Fact]
+    public void The_kernels_known_models_hold_are_measured_first_nb201_s_corner_among_them()
+    {
+        var known = ProfileKernelsUseCase.ModelKernels(DeviceDescriptorReader.Resolve("ort-cpu-1t"));
+
+        Assert.Equal(KernelSpace.All.Select(s => s.Kind).Order(), known.Keys.Order());
+        Assert.Contains(KernelSpace.Conv.Nearest(new KernelConfig(KernelKind.Conv, 32, 16, 16, 3, 1, 0)), known[KernelKind.Conv]);
+        Assert.Contains(KernelSpace.DepthwiseConv.Nearest(new KernelConfig(KernelKind.DepthwiseConv, 56, 144, 144, 3, 1, 1)), known[KernelKind.DepthwiseConv]);
+        Assert.All(known, k => Assert.Equal(k.Value.Count, k.Value.Distinct().Count()));
+        Assert.True(known[KernelKind.Conv].Count >= 50, $"{known[KernelKind.Conv].Count} convolution members");
+    }
+
     /// <summary>Three reference CNNs of very different size on the known-times device: each model's prediction against what the device's formula says it costs.</summary>
     [Fact]
     public async Task A_model_is_predicted_from_its_kernels_near_what_they_cost_on_the_device()

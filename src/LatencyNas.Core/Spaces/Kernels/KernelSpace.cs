@@ -139,6 +139,12 @@ public sealed class KernelSpace : SearchSpace
     private KernelSpace(KernelKind kind, string name, IReadOnlyList<Decision> decisions)
     {
         (Kind, Name, Decisions) = (kind, name, decisions);
+        _grid = new(() =>
+        {
+            var members = Enumerate().ToArray();
+            var configs = members.Select(Config).ToArray();
+            return (members, configs.Select(c => c.Variant).ToArray(), configs.Select(Logs).ToArray());
+        });
     }
 
     public KernelKind Kind { get; }
@@ -172,6 +178,39 @@ public sealed class KernelSpace : SearchSpace
             _ => new KernelConfig(Kind, 1, GemmInputs[architecture[0]], GemmOutputs[architecture[1]], 1, 1, 0),
         };
     }
+
+    /// <summary>
+    /// The member whose configuration is nearest a kernel's, for a kernel of this space's kind: the
+    /// same variant (activation, operation) first, then the closest sizes, channels, window and
+    /// stride on a log scale — where a real model's kernel sits on the grid.
+    /// </summary>
+    public Architecture Nearest(KernelConfig config)
+    {
+        var grid = _grid.Value;
+        double[] target = Logs(config);
+        int best = 0;
+        double bestDistance = double.MaxValue;
+        for (int i = 0; i < grid.Members.Length; i++)
+        {
+            double distance = grid.Variants[i] == config.Variant ? 0 : 100;
+            for (int j = 0; j < target.Length && distance < bestDistance; j++)
+            {
+                double apart = grid.Logs[i][j] - target[j];
+                distance += apart * apart;
+            }
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (i, distance);
+            }
+        }
+        return grid.Members[best];
+    }
+
+    private static double[] Logs(KernelConfig c)
+        => [Math.Log(Math.Max(c.Resolution, 1)), Math.Log(Math.Max(c.InputChannels, 1)), Math.Log(Math.Max(c.OutputChannels, 1)), Math.Log(Math.Max(c.Kernel, 1)), Math.Log(Math.Max(c.Stride, 1))];
+
+    /// <summary>Every member with its variant and the logs of its numbers, computed once.</summary>
+    private readonly Lazy<(Architecture[] Members, int[] Variants, double[][] Logs)> _grid;
 
     /// <summary>The most weights a sampled convolution holds (64 MB of floats): wider ones, with large kernels on small inputs, are in no CNN and take seconds to measure.</summary>
     public const long MaxConvWeights = 16L * 1024 * 1024;

@@ -52,6 +52,27 @@ public sealed class KernelSpaceTests
         static int Stem(int resolution) => Math.Max(8, (int)Math.Round(KernelSpace.BaseChannels(resolution) * 0.5 / 8) * 8);
     }
 
+    /// <summary>A kernel on the grid is its own nearest; one off the grid lands on the closest sizes, with its variant.</summary>
+    [Fact]
+    public void The_nearest_member_of_a_kernel_is_itself_on_the_grid_and_the_closest_off_it()
+    {
+        foreach (var space in KernelSpace.All)
+        {
+            foreach (var member in space.SampleDistinct(Math.Min(40, (int)space.Size), seed: 1))
+            {
+                Assert.Equal(space.Config(member), space.Config(space.Nearest(space.Config(member))));
+            }
+        }
+
+        // A MobileNetV2 stem at 160: 3 channels in, 32 out, 3×3, stride 2, ReLU6 fused.
+        var stem = KernelSpace.Conv.Config(KernelSpace.Conv.Nearest(new KernelConfig(KernelKind.Conv, 160, 3, 32, 3, 2, 1)));
+        Assert.Equal((160, 3, 3, 2, 1), (stem.Resolution, stem.InputChannels, stem.Kernel, stem.Stride, stem.Variant));
+        Assert.InRange(stem.OutputChannels, 24, 40);
+        var depthwise = KernelSpace.DepthwiseConv.Config(KernelSpace.DepthwiseConv.Nearest(new KernelConfig(KernelKind.DepthwiseConv, 20, 192, 192, 3, 1, 1)));
+        Assert.Equal((20, 3, 1, 1), (depthwise.Resolution, depthwise.Kernel, depthwise.Stride, depthwise.Variant));
+        Assert.InRange(depthwise.InputChannels, 128, 288);
+    }
+
     [Fact]
     public void Channels_shrink_as_the_input_grows_and_stay_multiples_of_eight()
     {
