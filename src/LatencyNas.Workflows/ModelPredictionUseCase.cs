@@ -101,8 +101,7 @@ public sealed class ModelPredictionUseCase
     internal static (GraphOptimization Level, int NchwcBlockSize) Layout(Profiling.Devices.DeviceFingerprint? fingerprint)
     {
         var level = Level(fingerprint?.Optimization);
-        bool localCpu = fingerprint is { Runtime: "onnxruntime", Provider: "cpu" };
-        return (level, level == GraphOptimization.All && localCpu ? CpuKernels.LocalNchwcBlockSize : 1);
+        return (level, fingerprint is null ? 1 : Runners.ModelSource.NchwcBlockSize(fingerprint.Runtime, fingerprint.Provider, fingerprint.Optimization));
     }
 
     /// <summary>ONNX Runtime's level for a device's optimization setting; extended when unknown.</summary>

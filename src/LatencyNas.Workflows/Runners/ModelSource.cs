@@ -27,7 +27,11 @@ public sealed class ModelSource(int nchwcBlockSize = 1) : IOnnxModelSource
 
     /// <summary>The channel block kernel detection follows for a device: this machine's for its CPU devices at <c>all</c>, else 1.</summary>
     public static int NchwcBlockSize(DeviceDescriptor device)
-        => device is { Runtime: DeviceRuntime.OnnxRuntime, Provider: ExecutionProvider.Cpu, Optimization: "all" } ? CpuKernels.LocalNchwcBlockSize : 1;
+        => NchwcBlockSize(device.RuntimeName, device.Provider.ToString().ToLowerInvariant(), device.Optimization);
+
+    /// <summary>The same rule for a device's settings as its fingerprint records them (runtime name, provider, optimization).</summary>
+    public static int NchwcBlockSize(string runtime, string provider, string optimization)
+        => runtime == "onnxruntime" && provider == "cpu" && optimization == "all" ? CpuKernels.LocalNchwcBlockSize : 1;
 
     public byte[] Export(ModelRequest request) => request.Space is KernelSpace kernels
         ? KernelModels.Build(kernels.Config(request.Architecture), request.BatchSize, request.Seed, nchwcBlockSize)
