@@ -28,6 +28,9 @@ public sealed class Profiler
 {
     private static readonly ResiliencePropertyKey<int> ArchitecturesInBatch = new("latnas.architectures-in-batch");
 
+    /// <summary>Draws a space's reference architectures: fixed, so that every profile of a device measures the same ones.</summary>
+    private const int ReferenceSeed = 1_201;
+
     /// <summary>How long a claim on an architecture lasts unless renewed; claims are renewed four times as often.</summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
 
@@ -74,6 +77,7 @@ public sealed class Profiler
         var breaker = new FailureBreaker(_options);
         string? stopReason = null;
         var pipeline = BuildPipeline();
+        var referenceDigits = ReferenceArchitectures(space);
         var gate = new Lock();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
@@ -92,7 +96,7 @@ public sealed class Profiler
         var renewal = RenewClaimsAsync(renewing.Token);
         try
         {
-            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSize, leftToOthers, stop.Token), parallel, async (batch, _) =>
+            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSize, referenceDigits, leftToOthers, stop.Token), parallel, async (batch, _) =>
             {
                 try
                 {
@@ -101,11 +105,15 @@ public sealed class Profiler
                         return;
                     }
                     var outcomes = batch.Failures.ToList();
+                    Dictionary<string, double>? references = null;
                     if (batch.Models.Count > 0)
                     {
                         try
                         {
-                            outcomes.AddRange(await MeasureUndisturbedAsync(pipeline, batch.Models, stop.Token));
+                            var measured = await MeasureUndisturbedAsync(pipeline, [.. batch.Models, .. batch.ReferenceModels], stop.Token);
+                            references = ReferenceLatencies(measured, referenceDigits);
+                            var referenceOnly = batch.ReferenceModels.Select(m => m.Request).ToHashSet();
+                            outcomes.AddRange(measured.Where(o => !referenceOnly.Contains(o.Request)));
                         }
                         catch (OperationCanceledException) when (stop.IsCancellationRequested)
                         {
@@ -123,7 +131,7 @@ public sealed class Profiler
                     }
                     // Outside the device-fault handling on purpose: a store that cannot write is not a device
                     // failure, and must stop the run rather than turn good measurements into failure records.
-                    _store.Measurements.RecordBatch(device, space, _options.Session, outcomes);
+                    _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references);
                     _store.Claims.Release(device, space, _options.Session, _owner, outcomes.Select(o => o.Request.Architecture.Digits).ToList());
                     lock (gate)
                     {
@@ -154,10 +162,7 @@ public sealed class Profiler
                 }
                 finally
                 {
-                    foreach (var model in batch.Models)
-                    {
-                        model.Dispose();
-                    }
+                    Dispose(batch);
                 }
             });
         }
@@ -253,16 +258,19 @@ public sealed class Profiler
         }
     }
 
-    /// <summary>A batch ready to measure: its prepared models, and outcomes for those whose preparation failed.</summary>
-    private sealed record PreparedBatch(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures);
+    /// <summary>
+    /// A batch ready to measure: its prepared models, outcomes for those whose preparation failed, and the
+    /// reference architectures measured beside it (not recorded as measurements of the profile).
+    /// </summary>
+    private sealed record PreparedBatch(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures, IReadOnlyList<IPreparedModel> ReferenceModels);
 
     /// <summary>
     /// The prepared batches in order. When the runner allows it in this mode, a background thread
     /// prepares up to <see cref="ProfileOptions.PrepareAhead"/> batches ahead; otherwise each is prepared
     /// on the measuring thread just before it is measured, keeping the other cores quiet.
     /// </summary>
-    private async IAsyncEnumerable<PreparedBatch> PrepareAsync(StoredDevice device,
-        SearchSpace space, IReadOnlyList<Architecture> pending, int batchSize, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
+    private async IAsyncEnumerable<PreparedBatch> PrepareAsync(StoredDevice device, SearchSpace space, IReadOnlyList<Architecture> pending, int batchSize,
+        IReadOnlyList<Architecture> references, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
     {
         // Each batch is claimed just before it is prepared: what another profile of the same device holds, or has measured since, is left to it.
         var batches = pending.Chunk(batchSize)
@@ -282,7 +290,7 @@ public sealed class Profiler
                 {
                     yield break;
                 }
-                yield return Prepare(requests);
+                yield return Prepare(requests, space, references);
             }
             yield break;
         }
@@ -296,7 +304,7 @@ public sealed class Profiler
             {
                 foreach (var requests in batches)
                 {
-                    var batch = Prepare(requests);
+                    var batch = Prepare(requests, space, references);
                     try
                     {
                         await channel.Writer.WriteAsync(batch, stop.Token);
@@ -332,7 +340,7 @@ public sealed class Profiler
         }
     }
 
-    private PreparedBatch Prepare(IReadOnlyList<ModelRequest> requests)
+    private PreparedBatch Prepare(IReadOnlyList<ModelRequest> requests, SearchSpace space, IReadOnlyList<Architecture> references)
     {
         var models = new List<IPreparedModel>(requests.Count);
         var failures = new List<ModelOutcome>();
@@ -347,15 +355,50 @@ public sealed class Profiler
                 failures.Add(ModelOutcome.Failed(request, $"model preparation failed: {OneLine(error)}"));
             }
         }
-        return new PreparedBatch(models, failures);
+        var own = requests.Select(r => r.Architecture.Digits).ToHashSet(StringComparer.Ordinal);
+        var referenceModels = new List<IPreparedModel>();
+        foreach (var architecture in references.Where(a => !own.Contains(a.Digits)))
+        {
+            try
+            {
+                referenceModels.Add(_runner.Prepare(_runner.Device.RequestFor(space, architecture, _options.WeightSeed)));
+            }
+            catch (Exception)
+            {
+                // A reference that cannot be built only leaves the batch with fewer references.
+            }
+        }
+        return new PreparedBatch(models, failures, referenceModels);
     }
 
     private static void Dispose(PreparedBatch batch)
     {
-        foreach (var model in batch.Models)
+        foreach (var model in batch.Models.Concat(batch.ReferenceModels))
         {
             model.Dispose();
         }
+    }
+
+    /// <summary>The reference architectures of a space for this profile's protocol: the same for every profile of the space; none for the burst protocol.</summary>
+    private IReadOnlyList<Architecture> ReferenceArchitectures(SearchSpace space)
+        => _options.Protocol is { Mode: MeasurementMode.Interleaved, ReferenceArchitectures: > 0 and var count }
+            ? space.SampleDistinct(count, ReferenceSeed)
+            : [];
+
+    /// <summary>What the batch measured for the reference architectures among its models (its own or added): digits → ms; null when it has none.</summary>
+    private static Dictionary<string, double>? ReferenceLatencies(IReadOnlyList<ModelOutcome> measured, IReadOnlyList<Architecture> references)
+    {
+        if (references.Count == 0)
+        {
+            return null;
+        }
+        var digits = references.Select(a => a.Digits).ToHashSet(StringComparer.Ordinal);
+        var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var outcome in measured.Where(o => o.Measurement is not null && digits.Contains(o.Request.Architecture.Digits)))
+        {
+            latencies[outcome.Request.Architecture.Digits] = outcome.Measurement!.Statistics.LatencyMs;
+        }
+        return latencies;
     }
 
     private ResiliencePipeline<IReadOnlyList<ModelOutcome>> BuildPipeline()

@@ -184,8 +184,14 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
         }
         status?.Report($"measuring {chosen.Digits} on {descriptor.Name} to verify the budget");
         await using var runner = runners.Create(descriptor);
-        // Measured as `latnas profile` would (the descriptor's protocol); a stored failure is tried again.
-        var options = new ProfileOptions { Protocol = descriptor.Protocol ?? MeasurementProtocol.Default, RetryFailed = true };
+        // Measured as `latnas profile` would (the descriptor's protocol); a stored failure is tried again. Without the
+        // drift correction: a verification asks what the device does now, and the correction would put the
+        // measurement back on the profile's scale, hiding a device that has become slower since.
+        var options = new ProfileOptions
+        {
+            Protocol = (descriptor.Protocol ?? MeasurementProtocol.Default) with { ReferenceArchitectures = 0 },
+            RetryFailed = true,
+        };
         var summary = await new Profiler(runner, store, options).RunAsync(space, [chosen], progress: null, cancellation);
         if (summary.Failures.Count > 0 || summary.StopReason is not null)
         {

@@ -42,9 +42,9 @@ public sealed record ProfilesExportResult(string Device, string Out, int Measure
 public sealed class ProfilesExportUseCase
 {
     public const string Header = "space,arch,ops,index,session,status,latency_ms,protocol,estimator,visits,contended_visits,other_busy,median_ms,mean_ms,min_ms,p10_ms,p90_ms," +
-                                 "iqr_ms,cv,runs,precision_met,ci_half_width,warmup_runs,warmup_settled,session_ms,failure,agent,measured_at";
+                                 "iqr_ms,cv,runs,precision_met,ci_half_width,warmup_runs,warmup_settled,session_ms,failure,agent,measured_at,raw_latency_ms,drift";
 
-    public const string VisitsHeader = "ops,session,visit,round,latency_ms,runs,other_busy,steal";
+    public const string VisitsHeader = "ops,session,visit,round,latency_ms,runs,other_busy,steal,waiting";
 
     public ProfilesExportResult Run(ProfilesExportRequest request)
     {
@@ -59,7 +59,8 @@ public sealed class ProfilesExportUseCase
                 Text(m.LatencyMs), m.Protocol ?? "", m.Estimator ?? "", Text(m.Visits), Text(m.ContendedVisits), Text(m.OtherBusy),
                 Text(m.MedianMs), Text(m.MeanMs), Text(m.MinMs), Text(m.P10Ms), Text(m.P90Ms), Text(m.IqrMs), Text(m.Cv), Text(m.Runs),
                 Text(m.PrecisionMet), Text(m.CiHalfWidthRelative), Text(m.WarmupRuns), Text(m.WarmupSettled), Text(m.SessionMs),
-                CsvTable.Escape(m.Failure ?? ""), CsvTable.Escape(m.Agent ?? ""), m.MeasuredAt.ToString("O", CultureInfo.InvariantCulture)).Append('\n');
+                CsvTable.Escape(m.Failure ?? ""), CsvTable.Escape(m.Agent ?? ""), m.MeasuredAt.ToString("O", CultureInfo.InvariantCulture),
+                Text(m.RawLatencyMs), Text(m.Drift)).Append('\n');
         }
         AtomicFile.WriteAllText(request.Out, csv.ToString());
         if (request.Visits is not { } visitsPath)
@@ -74,7 +75,7 @@ public sealed class ProfilesExportUseCase
             foreach (var v in group)
             {
                 lines.AppendJoin(',', v.Digits, Text(v.Session), Text(++number), Text(v.Visit.Round), Text(v.Visit.LatencyMs), Text(v.Visit.Runs),
-                    Text(v.Visit.OtherBusy), Text(v.Visit.Steal)).Append('\n');
+                    Text(v.Visit.OtherBusy), Text(v.Visit.Steal), Text(v.Visit.Waiting)).Append('\n');
             }
         }
         AtomicFile.WriteAllText(visitsPath, lines.ToString());

@@ -207,17 +207,51 @@ public sealed class ProfilerTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_batch_measures_the_reference_architectures_and_stores_its_drift_but_not_them()
+    {
+        var protocol = QuickProtocol with { ArchitecturesPerBatch = 3, ReferenceArchitectures = 2 };
+        var sample = Space.SampleDistinct(6, seed: 23);
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var summary = await new Profiler(RealRunner(), store, QuickOptions with { Protocol = protocol }).RunAsync(Space, sample);
+
+        Assert.True(summary.Completed);
+        Assert.Equal(6, summary.Measured);
+        var device = store.Devices.Get("ort-cpu-1t");
+        var references = store.Measurements.References(device, Space);
+        Assert.Equal(2, references.Count);
+        Assert.All(references.Values, ms => Assert.InRange(ms, 0.01, 100));
+        var rows = store.Measurements.Read(device);
+        Assert.Equal(sample.Select(a => a.Digits).Order(), rows.Select(r => r.Digits).Order()); // the references are not among them
+        // The first batch set the reference and was not corrected; the second was, by how its references ran.
+        var byBatch = rows.GroupBy(r => r.Drift is null).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(3, byBatch[true].Count);
+        Assert.All(byBatch[true], r => Assert.Equal(r.RawLatencyMs!.Value, r.LatencyMs!.Value, 12));
+        Assert.Equal(3, byBatch[false].Count);
+        Assert.All(byBatch[false], r =>
+        {
+            Assert.InRange(r.Drift!.Value, 0.5, 2);
+            Assert.Equal(r.RawLatencyMs!.Value / r.Drift.Value, r.LatencyMs!.Value, 9);
+        });
+
+        // A second session of the same device measures against the same references.
+        var again = await new Profiler(RealRunner(), store, QuickOptions with { Protocol = protocol, Session = 2 }).RunAsync(Space, sample.Take(3).ToList());
+        Assert.Equal(3, again.Measured);
+        Assert.Equal(references, store.Measurements.References(device, Space));
+        Assert.All(store.Measurements.Read(device).Where(r => r.Session == 2), r => Assert.NotNull(r.Drift));
+    }
+
+    [Fact]
     public async Task A_machine_that_stays_busy_stops_the_profile_with_the_figure_and_stores_no_number()
     {
         var sample = Space.SampleDistinct(12, seed: 12);
-        // Real sessions and runs; the meter reports other work using 90% of the free CPU throughout.
-        var runner = new OrtRunner(_device, TorchOnnxModelSource.Instance, new InterleavedEngine(new ConstantContention(0.9), _ => { }));
+        // Real sessions and runs; the meter reports the measuring thread waiting for a CPU 60% of its ready time throughout.
+        var runner = new OrtRunner(_device, TorchOnnxModelSource.Instance, new InterleavedEngine(new ConstantContention(0.6), _ => { }));
         using var store = ProfileStore.Open(_directory.File("p.db"));
-        var options = QuickOptions with { Protocol = QuickProtocol with { ArchitecturesPerBatch = 6, ContendedAbove = 0.5 } };
+        var options = QuickOptions with { Protocol = QuickProtocol with { ArchitecturesPerBatch = 6, ContendedAbove = 0.1 } };
         var summary = await new Profiler(runner, store, options).RunAsync(Space, sample);
 
         Assert.False(summary.Completed);
-        Assert.StartsWith("stopped because the machine stayed too busy to measure: other work used 90% of the free CPU", summary.StopReason);
+        Assert.StartsWith("stopped because the machine stayed too busy to measure: other work kept the measurement waiting for a CPU 60% of the time", summary.StopReason);
         Assert.Equal(0, summary.Measured);
         var stored = store.Measurements.Read(store.Devices.Get("ort-cpu-1t"));
         Assert.Equal(6, stored.Count); // the first batch; the breaker stopped the run before the second
@@ -229,13 +263,22 @@ public sealed class ProfilerTests : IDisposable
         });
     }
 
-    private sealed class ConstantContention(double otherBusy) : IContentionMeter
+    private sealed class ConstantContention(double waiting) : IContentionMeter
     {
+        private long _reads;
+
         public void Start()
         {
         }
 
-        public ContentionWindow Stop() => new(otherBusy, 0);
+        public ContentionWindow Stop() => new(OtherBusy: 1, Steal: 0);
+
+        /// <summary>Each read a millisecond later, of which the given share spent waiting.</summary>
+        public ThreadSchedule? ReadThread()
+        {
+            _reads++;
+            return new ThreadSchedule((long)(_reads * 1e6 * (1 - waiting)), (long)(_reads * 1e6 * waiting));
+        }
     }
 
     [Fact]

@@ -4,14 +4,15 @@ namespace LatencyNas.Core.Measurements;
 
 /// <summary>
 /// One visit of a model in an interleaved measurement: a few consecutive runs, summarised by the
-/// fastest, and how busy the rest of the machine was while they ran.
+/// fastest, and how busy the machine was while they ran.
 /// </summary>
 /// <param name="Round">The round (pass over the batch) the visit belongs to, from 1.</param>
 /// <param name="LatencyMs">The fastest of the visit's kept runs.</param>
 /// <param name="Runs">Runs kept (a visit's first run is dropped: the other models have evicted this one from the caches).</param>
 /// <param name="OtherBusy">Share of the CPU time this process left unused that other work used during the visit's round (0–1); null where unknown.</param>
 /// <param name="Steal">Share of the CPU time the hypervisor gave to other guests during the round; null where unknown.</param>
-public sealed record Visit(int Round, double LatencyMs, int Runs, double? OtherBusy = null, double? Steal = null);
+/// <param name="Waiting">Share of the visit's ready time the measuring thread spent waiting for a CPU (0–1): what decides whether the visit was contended; null where unknown.</param>
+public sealed record Visit(int Round, double LatencyMs, int Runs, double? OtherBusy = null, double? Steal = null, double? Waiting = null);
 
 /// <summary>What one architecture's timed runs came to (milliseconds).</summary>
 /// <param name="LatencyMs">The latency estimate the analyses use (see <paramref name="Estimator"/>).</param>
@@ -24,7 +25,7 @@ public sealed record Visit(int Round, double LatencyMs, int Runs, double? OtherB
 /// </param>
 /// <param name="PrecisionMet">The interval was within the precision asked for.</param>
 /// <param name="Visits">Visits the estimate was made from (0 for a burst).</param>
-/// <param name="ContendedVisits">Of the visits, those made while other work kept the machine busy.</param>
+/// <param name="ContendedVisits">Of the visits, those made while the measuring thread had to wait for a CPU (set aside).</param>
 /// <param name="OtherBusy">Mean share of the free CPU that other work used during the visits.</param>
 public sealed record LatencyStatistics(
     double LatencyMs,

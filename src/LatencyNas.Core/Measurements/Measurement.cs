@@ -16,10 +16,21 @@ public interface IOnnxModelSource
 /// <param name="SessionCreationMs">Time to create the inference session (or load the network), timed apart from the runs.</param>
 /// <param name="Agent">Which remote agent measured it, for a remote device.</param>
 /// <param name="Visits">Each visit of an interleaved measurement, so the estimate can be recomputed and audited; empty for a burst.</param>
-public sealed record Measurement(LatencyStatistics Statistics, double SessionCreationMs, string? Agent = null, IReadOnlyList<Visit>? Visits = null)
+/// <param name="Drift">
+/// How much slower than the device's reference the batch ran; the estimate in <paramref name="Statistics"/> has been
+/// divided by it (the run statistics and visits are as measured). Null when no correction was made.
+/// </param>
+public sealed record Measurement(LatencyStatistics Statistics, double SessionCreationMs, string? Agent = null, IReadOnlyList<Visit>? Visits = null, double? Drift = null)
 {
     /// <summary>The protocol that made it: <see cref="MeasurementProtocols.Interleaved"/> when it has visits, else <see cref="MeasurementProtocols.Burst"/>.</summary>
     public string Protocol => Visits is { Count: > 0 } ? MeasurementProtocols.Interleaved : MeasurementProtocols.Burst;
+
+    /// <summary>This measurement with its estimate divided by a batch's drift factor.</summary>
+    public Measurement CorrectedFor(double drift) => this with
+    {
+        Statistics = Statistics with { LatencyMs = Statistics.LatencyMs / drift },
+        Drift = drift,
+    };
 }
 
 /// <summary>The names of the ways a latency is obtained, as the store records them.</summary>

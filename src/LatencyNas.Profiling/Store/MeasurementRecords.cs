@@ -35,22 +35,68 @@ public sealed class MeasurementRecords
         => _connection.InTransaction(transaction => WriteFailure(transaction, device, space, request, session, reason, agent), _architectures.ForgetCached);
 
     /// <summary>Commits a batch's outcomes together: all of them land, or (killed, failed) none, and the batch is measured again whole.</summary>
-    public void RecordBatch(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ModelOutcome> outcomes)
+    /// <param name="references">
+    /// Latencies the batch measured for the device's reference architectures (digits → ms), or null. In the same
+    /// transaction: those without a stored reference latency become the device's reference, and the batch's
+    /// estimates are divided by <see cref="Timing.ReferenceDrift.Factor"/> against the stored ones.
+    /// </param>
+    /// <returns>The drift factor applied to the batch, or null when none was.</returns>
+    public double? RecordBatch(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ModelOutcome> outcomes,
+        IReadOnlyDictionary<string, double>? references = null)
         => _connection.InTransaction(transaction =>
         {
+            double? drift = null;
+            if (references is { Count: > 0 })
+            {
+                var stored = ReadReferences(transaction, device, space);
+                drift = Timing.ReferenceDrift.Factor(stored, references);
+                using var insert = _connection.Command("""
+                    INSERT OR IGNORE INTO reference_latencies (device_id, space, digits, latency_ms, measured_at) VALUES ($device, $space, $digits, $latency, $at)
+                    """, transaction);
+                insert.Parameters.AddWithValue("$device", device.Id);
+                insert.Parameters.AddWithValue("$space", space.Name);
+                insert.Parameters.AddWithValue("$at", StoreConnection.Now());
+                insert.Parameters.Add("$digits", SqliteType.Text);
+                insert.Parameters.Add("$latency", SqliteType.Real);
+                foreach (var (digits, latency) in references.Where(r => !stored.ContainsKey(r.Key)))
+                {
+                    // A reference measured for the first time is measured against itself: the batch's scale from now on.
+                    insert.Parameters["$digits"].Value = digits;
+                    insert.Parameters["$latency"].Value = drift is { } d ? latency / d : latency;
+                    insert.ExecuteNonQuery();
+                }
+            }
             foreach (var outcome in outcomes)
             {
                 if (outcome.Measurement is { } measurement)
                 {
-                    Write(transaction, device, space, outcome.Request, session, measurement);
+                    Write(transaction, device, space, outcome.Request, session, drift is { } d ? measurement.CorrectedFor(d) : measurement);
                 }
                 else
                 {
                     WriteFailure(transaction, device, space, outcome.Request, session, outcome.Failure ?? "not measured", outcome.Agent);
                 }
             }
-            return 0;
+            return drift;
         }, _architectures.ForgetCached);
+
+    /// <summary>A device's stored reference latencies of a space: digits → ms.</summary>
+    public IReadOnlyDictionary<string, double> References(StoredDevice device, SearchSpace space)
+        => _connection.Guard(() => ReadReferences(null, device, space));
+
+    private Dictionary<string, double> ReadReferences(SqliteTransaction? transaction, StoredDevice device, SearchSpace space)
+    {
+        using var command = _connection.Command("SELECT digits, latency_ms FROM reference_latencies WHERE device_id = $device AND space = $space", transaction);
+        command.Parameters.AddWithValue("$device", device.Id);
+        command.Parameters.AddWithValue("$space", space.Name);
+        var references = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            references[reader.Text("digits")] = reader.Real("latency_ms");
+        }
+        return references;
+    }
 
     private bool Write(SqliteTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, Measurement measurement)
     {
@@ -59,16 +105,17 @@ public sealed class MeasurementRecords
         using var command = _connection.Command("""
             INSERT INTO measurements (device_id, architecture_id, session, status, latency_ms, protocol, estimator, median_ms, mean_ms, min_ms, p10_ms, p90_ms,
                                       iqr_ms, cv, runs, precision_met, ci_half_width, warmup_runs, warmup_settled, visits, contended_visits, other_busy,
-                                      session_ms, agent, measured_at)
+                                      session_ms, agent, measured_at, raw_latency_ms, drift)
             VALUES ($device, $arch, $session, 'ok', $latency, $protocol, $estimator, $median, $mean, $min, $p10, $p90,
-                    $iqr, $cv, $runs, $met, $ci, $warmup, $settled, $visits, $contended, $busy, $sessionMs, $agent, $at)
+                    $iqr, $cv, $runs, $met, $ci, $warmup, $settled, $visits, $contended, $busy, $sessionMs, $agent, $at, $raw, $drift)
             ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
                 status = 'ok', latency_ms = excluded.latency_ms, protocol = excluded.protocol, estimator = excluded.estimator,
                 median_ms = excluded.median_ms, mean_ms = excluded.mean_ms, min_ms = excluded.min_ms, p10_ms = excluded.p10_ms,
                 p90_ms = excluded.p90_ms, iqr_ms = excluded.iqr_ms, cv = excluded.cv, runs = excluded.runs, precision_met = excluded.precision_met,
                 ci_half_width = excluded.ci_half_width, warmup_runs = excluded.warmup_runs, warmup_settled = excluded.warmup_settled,
                 visits = excluded.visits, contended_visits = excluded.contended_visits, other_busy = excluded.other_busy, session_ms = excluded.session_ms,
-                failure = NULL, given_up_at = NULL, agent = excluded.agent, measured_at = excluded.measured_at
+                failure = NULL, given_up_at = NULL, agent = excluded.agent, measured_at = excluded.measured_at,
+                raw_latency_ms = excluded.raw_latency_ms, drift = excluded.drift
             WHERE measurements.status = 'failed'
             RETURNING id
             """, transaction);
@@ -96,6 +143,8 @@ public sealed class MeasurementRecords
         command.Parameters.AddWithValue("$sessionMs", measurement.SessionCreationMs);
         command.Parameters.AddWithValue("$agent", (object?)measurement.Agent ?? DBNull.Value);
         command.Parameters.AddWithValue("$at", StoreConnection.Now());
+        command.Parameters.AddWithValue("$raw", measurement.Drift is { } drift ? s.LatencyMs * drift : s.LatencyMs);
+        command.Parameters.AddWithValue("$drift", (object?)measurement.Drift ?? DBNull.Value);
         if (command.ExecuteScalar() is not long id)
         {
             return false;
@@ -103,12 +152,12 @@ public sealed class MeasurementRecords
         if (measurement.Visits is { Count: > 0 } visits)
         {
             using var insert = _connection.Command("""
-                INSERT OR REPLACE INTO visits (measurement_id, visit, round, latency_ms, runs, other_busy, steal)
-                VALUES ($id, $visit, $round, $latency, $runs, $busy, $steal)
+                INSERT OR REPLACE INTO visits (measurement_id, visit, round, latency_ms, runs, other_busy, steal, waiting)
+                VALUES ($id, $visit, $round, $latency, $runs, $busy, $steal, $waiting)
                 """, transaction);
             insert.Parameters.AddWithValue("$id", id);
             foreach (var (parameter, type) in new[] { ("$visit", SqliteType.Integer), ("$round", SqliteType.Integer), ("$latency", SqliteType.Real),
-                         ("$runs", SqliteType.Integer), ("$busy", SqliteType.Real), ("$steal", SqliteType.Real) })
+                         ("$runs", SqliteType.Integer), ("$busy", SqliteType.Real), ("$steal", SqliteType.Real), ("$waiting", SqliteType.Real) })
             {
                 insert.Parameters.Add(parameter, type);
             }
@@ -120,6 +169,7 @@ public sealed class MeasurementRecords
                 insert.Parameters["$runs"].Value = visits[v].Runs;
                 insert.Parameters["$busy"].Value = (object?)visits[v].OtherBusy ?? DBNull.Value;
                 insert.Parameters["$steal"].Value = (object?)visits[v].Steal ?? DBNull.Value;
+                insert.Parameters["$waiting"].Value = (object?)visits[v].Waiting ?? DBNull.Value;
                 insert.ExecuteNonQuery();
             }
         }
@@ -213,7 +263,7 @@ public sealed class MeasurementRecords
         using var command = _connection.Command("""
             SELECT a.space, a.digits, a.arch, m.session, m.status, m.latency_ms, m.protocol, m.estimator, m.median_ms, m.mean_ms, m.min_ms, m.p10_ms,
                    m.p90_ms, m.iqr_ms, m.cv, m.runs, m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at, m.ci_half_width,
-                   m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy
+                   m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy, m.raw_latency_ms, m.drift
             FROM measurements m JOIN architectures a ON a.id = m.architecture_id
             WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space) AND ($digits IS NULL OR a.digits = $digits)
             ORDER BY a.space, a.digits, m.session
@@ -254,6 +304,8 @@ public sealed class MeasurementRecords
                 Visits = reader.NullableInt("visits"),
                 ContendedVisits = reader.NullableInt("contended_visits"),
                 OtherBusy = reader.NullableReal("other_busy"),
+                RawLatencyMs = reader.NullableReal("raw_latency_ms"),
+                Drift = reader.NullableReal("drift"),
             });
         }
         return measurements;
@@ -263,7 +315,7 @@ public sealed class MeasurementRecords
     public IReadOnlyList<StoredVisit> ReadVisits(StoredDevice device, string? space = null) => _connection.Guard(() =>
     {
         using var command = _connection.Command("""
-            SELECT a.digits, m.session, v.round, v.latency_ms, v.runs, v.other_busy, v.steal
+            SELECT a.digits, m.session, v.round, v.latency_ms, v.runs, v.other_busy, v.steal, v.waiting
             FROM visits v JOIN measurements m ON m.id = v.measurement_id JOIN architectures a ON a.id = m.architecture_id
             WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space)
             ORDER BY a.digits, m.session, v.visit
@@ -275,7 +327,8 @@ public sealed class MeasurementRecords
         while (reader.Read())
         {
             visits.Add(new StoredVisit(reader.Text("digits"), (int)reader.Integer("session"), new Visit(
-                (int)reader.Integer("round"), reader.Real("latency_ms"), (int)reader.Integer("runs"), reader.NullableReal("other_busy"), reader.NullableReal("steal"))));
+                (int)reader.Integer("round"), reader.Real("latency_ms"), (int)reader.Integer("runs"), reader.NullableReal("other_busy"), reader.NullableReal("steal"),
+                reader.NullableReal("waiting"))));
         }
         return visits;
     });

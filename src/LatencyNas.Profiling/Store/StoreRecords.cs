@@ -85,4 +85,10 @@ public sealed record StoredMeasurement(
     public int? ContendedVisits { get; init; }
 
     public double? OtherBusy { get; init; }
+
+    /// <summary>The estimate as measured, before the batch's drift correction (equal to <see cref="LatencyMs"/> when none was made).</summary>
+    public double? RawLatencyMs { get; init; }
+
+    /// <summary>How much slower than the device's reference the measurement's batch ran; <see cref="LatencyMs"/> is the raw estimate divided by it. Null: not corrected.</summary>
+    public double? Drift { get; init; }
 }

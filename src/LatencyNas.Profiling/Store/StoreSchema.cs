@@ -6,14 +6,17 @@ namespace LatencyNas.Profiling.Store;
 /// protocol: each measurement's estimate (latency_ms), protocol, estimator and contention, and its
 /// visits; 5 added when a user gave up on a recorded failure (given_up_at) and the claims of
 /// running profiles; 6 added the store's identity (store_info), which saved predictors record so
-/// that a store re-created under the same name does not inherit them. Older stores are upgraded in place when opened — their measurements keep their numbers
+/// that a store re-created under the same name does not inherit them; 7 added how long each visit's
+/// measuring thread waited for a CPU (visits.waiting), which now decides whether a visit was contended,
+/// and the reference latencies of a device (reference_latencies) with each measurement's drift factor and
+/// uncorrected estimate (drift, raw_latency_ms). Older stores are upgraded in place when opened — their measurements keep their numbers
 /// and are marked as made by the burst protocol (or imported) — and a newer one is refused.
 /// </summary>
 internal static class StoreSchema
 {
-    public const int Version = 6;
+    public const int Version = 7;
 
-    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info"];
+    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info", "reference_latencies"];
 
     /// <summary>Columns of measurements added after version 1, with their types; added to an older store when it is opened.</summary>
     private static readonly (string Name, string Type)[] AddedMeasurementColumns =
@@ -26,6 +29,14 @@ internal static class StoreSchema
         ("contended_visits", "INTEGER"),
         ("other_busy", "REAL"),
         ("given_up_at", "TEXT"),
+        ("raw_latency_ms", "REAL"),
+        ("drift", "REAL"),
+    ];
+
+    /// <summary>Columns of visits added after version 4, when the table was created.</summary>
+    private static readonly (string Name, string Type)[] AddedVisitColumns =
+    [
+        ("waiting", "REAL"),
     ];
 
     /// <exception cref="ProfileStoreException">The file is a newer store, or an SQLite database that is not a store.</exception>
@@ -51,12 +62,20 @@ internal static class StoreSchema
         var missing = older
             ? AddedMeasurementColumns.Where(c => connection.Count($"SELECT count(*) FROM pragma_table_info('measurements') WHERE name = '{c.Name}'") == 0).ToList()
             : [];
+        bool olderVisits = connection.Count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'visits'") == 1;
+        var missingVisitColumns = olderVisits
+            ? AddedVisitColumns.Where(c => connection.Count($"SELECT count(*) FROM pragma_table_info('visits') WHERE name = '{c.Name}'") == 0).ToList()
+            : [];
         connection.InTransaction(transaction =>
         {
             connection.Execute(CreateTables, transaction);
             foreach (var (name, type) in missing)
             {
                 connection.Execute($"ALTER TABLE measurements ADD COLUMN {name} {type};", transaction);
+            }
+            foreach (var (name, type) in missingVisitColumns)
+            {
+                connection.Execute($"ALTER TABLE visits ADD COLUMN {name} {type};", transaction);
             }
             if (older)
             {
@@ -143,6 +162,8 @@ internal static class StoreSchema
             contended_visits INTEGER,
             other_busy REAL,
             given_up_at TEXT,
+            raw_latency_ms REAL,
+            drift REAL,
             UNIQUE (device_id, architecture_id, session)
         );
         CREATE INDEX IF NOT EXISTS measurements_by_device ON measurements (device_id, status);
@@ -154,6 +175,7 @@ internal static class StoreSchema
             runs INTEGER NOT NULL,
             other_busy REAL,
             steal REAL,
+            waiting REAL,
             PRIMARY KEY (measurement_id, visit)
         );
         CREATE TABLE IF NOT EXISTS claims (
@@ -164,6 +186,14 @@ internal static class StoreSchema
             owner TEXT NOT NULL,
             expires_at REAL NOT NULL,
             PRIMARY KEY (device_id, space, digits, session)
+        );
+        CREATE TABLE IF NOT EXISTS reference_latencies (
+            device_id INTEGER NOT NULL REFERENCES devices (id),
+            space TEXT NOT NULL,
+            digits TEXT NOT NULL,
+            latency_ms REAL NOT NULL,
+            measured_at TEXT NOT NULL,
+            PRIMARY KEY (device_id, space, digits)
         );
         CREATE TABLE IF NOT EXISTS store_info (
             key TEXT PRIMARY KEY,

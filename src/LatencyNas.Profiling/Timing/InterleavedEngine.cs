@@ -12,7 +12,9 @@ public sealed record VisitedLatency(LatencyStatistics? Statistics, IReadOnlyList
 /// Runs <see cref="MeasurementMode.Interleaved"/> over a batch (docs/measurement.md): a few untimed
 /// runs of each architecture, then rounds in a shuffled order, each giving every architecture still
 /// measured one visit of <see cref="MeasurementProtocol.RunsPerVisit"/> runs (the first not kept; the
-/// visit is its fastest kept run). The estimate is the fastest quiet visit. Once it has
+/// visit is its fastest kept run). A visit during which the measuring thread waited for a CPU more than
+/// <see cref="MeasurementProtocol.ContendedAbove"/> of its ready time is contended; the others are quiet.
+/// The estimate is the fastest quiet visit. Once it has
 /// <see cref="MeasurementProtocol.MinRounds"/> quiet visits, an architecture stops when the retest interval
 /// of its quiet visits (<see cref="LatencyStatistics.RetestHalfWidth"/>) is within the precision,
 /// or at <see cref="MeasurementProtocol.MaxRounds"/>. Short of that many quiet visits, it goes on for up to
@@ -27,7 +29,7 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
     public const string TooBusy = "the machine stayed too busy to measure";
 
     /// <summary>The engine for this machine: /proc/stat contention, real pauses.</summary>
-    public static InterleavedEngine ForThisMachine() => new(ProcStatContentionMeter.ForThisMachine(), Thread.Sleep);
+    public static InterleavedEngine ForThisMachine() => new(ProcContentionMeter.ForThisMachine(), Thread.Sleep);
 
     /// <param name="timeOneRunMs">Per architecture: performs one run and returns its duration in milliseconds.</param>
     /// <param name="seed">Seeds the order of the rounds.</param>
@@ -49,13 +51,14 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
             }
         }
 
-        var roundVisits = new List<(int Index, double LatencyMs, int Runs)>(n);
+        var roundVisits = new List<(int Index, double LatencyMs, int Runs, double? Waiting)>(n);
         var kept = new double[protocol.RunsPerVisit - 1];
         for (int round = 1; active.Count > 0 && round <= protocol.MaxRounds + protocol.ExtraRounds; round++)
         {
             roundVisits.Clear();
             double roundMs = 0;
             meter.Start();
+            var mark = meter.ReadThread();
             foreach (int i in Shuffled(active, random))
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -65,17 +68,19 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
                     kept[r] = timeOneRunMs[i]();
                     roundMs += kept[r];
                 }
+                var now = meter.ReadThread();
                 runs[i].AddRange(kept);
-                roundVisits.Add((i, kept.Min(), kept.Length));
+                roundVisits.Add((i, kept.Min(), kept.Length, now is { } end && mark is { } begin ? end.WaitingSince(begin) : null));
+                mark = now;
             }
             if (roundMs < protocol.MinRoundTime.TotalMilliseconds && active.Count > 0)
             {
                 pause(TimeSpan.FromMilliseconds(protocol.MinRoundTime.TotalMilliseconds - roundMs));
             }
             var window = meter.Stop();
-            foreach (var (index, latency, count) in roundVisits)
+            foreach (var (index, latency, count, waiting) in roundVisits)
             {
-                visits[index].Add(new Visit(round, latency, count, window.OtherBusy, window.Steal));
+                visits[index].Add(new Visit(round, latency, count, window.OtherBusy, window.Steal, waiting));
             }
             active.RemoveAll(i => Done(visits[i], round, protocol));
         }
@@ -83,9 +88,9 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
         return Enumerable.Range(0, n).Select(i => Summarise(visits[i], runs[i], protocol)).ToList();
     }
 
-    /// <summary>Visits made while other work used at most <see cref="MeasurementProtocol.ContendedAbove"/> of the free CPU (or while that is unknown).</summary>
+    /// <summary>Visits during which the measuring thread waited for a CPU at most <see cref="MeasurementProtocol.ContendedAbove"/> of its ready time (or while that is unknown).</summary>
     public static IReadOnlyList<Visit> Quiet(IReadOnlyList<Visit> visits, MeasurementProtocol protocol)
-        => visits.Where(v => !(v.OtherBusy > protocol.ContendedAbove)).ToList();
+        => visits.Where(v => !(v.Waiting > protocol.ContendedAbove)).ToList();
 
     private static bool Done(IReadOnlyList<Visit> visits, int round, MeasurementProtocol protocol)
     {
@@ -108,9 +113,9 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
         int contended = visits.Count - quiet.Count;
         if (quiet.Count < protocol.MinQuietVisits)
         {
-            var busy = visits.Where(v => v.OtherBusy is not null).Select(v => v.OtherBusy!.Value).ToList();
+            var waiting = visits.Where(v => v.Waiting is not null).Select(v => v.Waiting!.Value).ToList();
             return new VisitedLatency(null, visits,
-                $"{TooBusy}: other work used {(busy.Count > 0 ? busy.Average() * 100 : double.NaN):F0}% of the free CPU on average, " +
+                $"{TooBusy}: other work kept the measurement waiting for a CPU {(waiting.Count > 0 ? waiting.Average() * 100 : double.NaN):F0}% of the time on average, " +
                 $"{contended} of {visits.Count} visits were contended (above {protocol.ContendedAbove * 100:F0}%), and {protocol.MinQuietVisits} quiet ones are needed");
         }
         var statistics = LatencyStatistics.FromVisits(visits, quiet, runs, protocol.TargetRelativePrecision, protocol.WarmupRunsPerArchitecture, contended,

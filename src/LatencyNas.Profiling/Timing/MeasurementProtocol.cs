@@ -29,11 +29,24 @@ public sealed record MeasurementProtocol
     /// <summary>Interleaved: architectures measured together (fewer when fewer are left). Default 80: a round then lasts long enough that an architecture's visits sample different moments.</summary>
     public int ArchitecturesPerBatch { get; init; } = 80;
 
+    /// <summary>
+    /// Interleaved: reference architectures measured in every batch beside its own (the same ones for a
+    /// device and space, drawn with a fixed seed). The first batch that measures them on a device stores their
+    /// latencies as the device's reference; every later batch's estimates are divided by how much slower
+    /// than that its references ran (the median ratio), which takes out a change of the whole machine between
+    /// batches and sessions. Default 4; 0 turns the correction off (docs/measurement.md).
+    /// </summary>
+    public int ReferenceArchitectures { get; init; } = 4;
+
     /// <summary>Interleaved: untimed runs of each architecture before the first round. Default 3.</summary>
     public int WarmupRunsPerArchitecture { get; init; } = 3;
 
-    /// <summary>Interleaved: runs per visit; the first is not kept (the other architectures have just evicted this one from the caches). Default 3.</summary>
-    public int RunsPerVisit { get; init; } = 3;
+    /// <summary>
+    /// Interleaved: runs per visit; the first is not kept (the other architectures have just evicted this one from the caches).
+    /// Default 2: one kept run per visit. With the drift correction, a third run bought no reproducibility in the retests
+    /// (docs/measurement.md) and cost a third more runs.
+    /// </summary>
+    public int RunsPerVisit { get; init; } = 2;
 
     /// <summary>
     /// Interleaved: quiet visits before an architecture may stop because its estimate is precise; fewer never claim precision.
@@ -50,15 +63,20 @@ public sealed record MeasurementProtocol
     /// <summary>Interleaved: quiet visits an estimate needs; with fewer after every round, the architecture fails as "too busy to measure". Default 10.</summary>
     public int MinQuietVisits { get; init; } = 10;
 
-    /// <summary>Interleaved: a visit is contended when other work used more than this share of the CPU this process left free. Default 0.5.</summary>
-    public double ContendedAbove { get; init; } = 0.5;
+    /// <summary>
+    /// Interleaved: a visit is contended when, during its runs, the measuring thread spent more than this share
+    /// of the time it was ready to run waiting for a CPU. Default 0.1: alone on its core it waits under 1%;
+    /// sharing the core with one busy process, 25–40%. Work on another core does not count: it does not slow the runs.
+    /// </summary>
+    public double ContendedAbove { get; init; } = 0.1;
 
     /// <summary>
     /// Interleaved: a round that took less than this is followed by a pause for the rest, so that even a
     /// small batch's visits sample moments spread over seconds: this machine's slow spells last that long.
-    /// Default 0.25 s (a round over 80 NB201 networks on one thread takes about 0.5 s).
+    /// Default 0.1 s: a round over 80 NB201 networks on one thread takes longer, so a full batch never pauses;
+    /// at 0.25 s such batches spent a third of their time pausing.
     /// </summary>
-    public TimeSpan MinRoundTime { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan MinRoundTime { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Warm-up runs at least this many times. Default 3.</summary>
     public int WarmupMinRuns { get; init; } = 3;
@@ -129,6 +147,7 @@ public sealed record MeasurementProtocol
         if (MaxRuns < MinRuns) problems.Add($"max_runs must be ≥ min_runs (got {MaxRuns} < {MinRuns})");
         if (MaxTime <= TimeSpan.Zero) problems.Add("max_seconds must be > 0");
         if (ArchitecturesPerBatch < 1) problems.Add($"architectures_per_batch must be ≥ 1 (got {ArchitecturesPerBatch})");
+        if (ReferenceArchitectures is < 0 or > 32) problems.Add($"reference_architectures must be between 0 and 32 (got {ReferenceArchitectures})");
         if (WarmupRunsPerArchitecture < 0) problems.Add($"warmup_runs_per_architecture must be ≥ 0 (got {WarmupRunsPerArchitecture})");
         if (RunsPerVisit < 2) problems.Add($"runs_per_visit must be ≥ 2: the first run of a visit is not kept (got {RunsPerVisit})");
         if (MinRounds < 2) problems.Add($"min_rounds must be ≥ 2 (got {MinRounds})");

@@ -62,11 +62,12 @@ public class DeviceDescriptorReaderTests
         var interleaved = DeviceDescriptorReader.Parse("""
             { "name": "i", "runtime": "onnxruntime",
               "protocol": { "architectures_per_batch": 40, "runs_per_visit": 4, "min_rounds": 6, "max_rounds": 12, "extra_rounds": 0,
-                            "min_quiet_visits": 3, "contended_above": 0.8, "min_round_seconds": 0 } }
+                            "min_quiet_visits": 3, "contended_above": 0.8, "min_round_seconds": 0, "reference_architectures": 2 } }
             """, "i.json").Protocol!;
-        Assert.Equal((MeasurementMode.Interleaved, 40, 4, 6, 12, 0, 3, 0.8, TimeSpan.Zero, 0.10),
+        Assert.Equal((MeasurementMode.Interleaved, 40, 4, 6, 12, 0, 3, 0.8, TimeSpan.Zero, 0.10, 2),
             (interleaved.Mode, interleaved.ArchitecturesPerBatch, interleaved.RunsPerVisit, interleaved.MinRounds, interleaved.MaxRounds,
-             interleaved.ExtraRounds, interleaved.MinQuietVisits, interleaved.ContendedAbove, interleaved.MinRoundTime, interleaved.TargetRelativePrecision));
+             interleaved.ExtraRounds, interleaved.MinQuietVisits, interleaved.ContendedAbove, interleaved.MinRoundTime, interleaved.TargetRelativePrecision,
+             interleaved.ReferenceArchitectures));
         var burst = DeviceDescriptorReader.Parse("""{ "name": "b", "runtime": "onnxruntime", "protocol": { "mode": "burst", "max_runs": 40 } }""", "b.json").Protocol!;
         Assert.Equal((MeasurementMode.Burst, 40, 0.02), (burst.Mode, burst.MaxRuns, burst.TargetRelativePrecision));
 

@@ -184,6 +184,75 @@ public sealed class ProfileStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_schema_6_store_gets_the_schema_7_columns_and_keeps_its_visits()
+    {
+        string path = _directory.File("six.db");
+        Visit[] visits = [new(1, 1.10, 2, OtherBusy: 0.9, Steal: 0), new(2, 1.00, 2, OtherBusy: 0.1, Steal: 0), new(3, 1.05, 2), new(4, 1.02, 2)];
+        using (var store = ProfileStore.Open(path))
+        {
+            var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+            var statistics = LatencyStatistics.FromVisits(visits, visits, [1.0, 1.1], target: 0.1, warmupRuns: 3, contendedVisits: 0, minimumForPrecision: 2);
+            store.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("111111")), 1, new Measurement(statistics, 10, Visits: visits));
+        }
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var downgrade = connection.CreateCommand();
+            downgrade.CommandText = """
+                ALTER TABLE visits DROP COLUMN waiting;
+                ALTER TABLE measurements DROP COLUMN raw_latency_ms;
+                ALTER TABLE measurements DROP COLUMN drift;
+                DROP TABLE reference_latencies;
+                PRAGMA user_version = 6;
+                """;
+            downgrade.ExecuteNonQuery();
+        }
+        using var upgraded = ProfileStore.Open(path);
+        var device6 = upgraded.Devices.Get("ort-cpu-1t");
+        var kept = upgraded.Measurements.ReadVisits(device6).Select(v => v.Visit).ToList();
+        Assert.Equal(visits.Select(v => (v.Round, v.LatencyMs, v.OtherBusy)), kept.Select(v => (v.Round, v.LatencyMs, v.OtherBusy)));
+        Assert.All(kept, v => Assert.Null(v.Waiting));
+        Assert.Null(Assert.Single(upgraded.Measurements.Read(device6)).Drift);
+        Assert.Empty(upgraded.Measurements.References(device6, Space));
+
+        Visit[] measuredNow = [new(1, 2.0, 2, 0.5, 0, Waiting: 0.25), new(2, 2.1, 2, 0.5, 0, Waiting: 0.01), new(3, 2.0, 2, Waiting: 0), new(4, 2.2, 2, Waiting: 0)];
+        var now = LatencyStatistics.FromVisits(measuredNow, measuredNow, [2.0], target: 0.1, warmupRuns: 3, contendedVisits: 1, minimumForPrecision: 2);
+        upgraded.Measurements.Record(device6, Space, _device.RequestFor(Space, Space.Parse("222222")), 1, new Measurement(now, 10, Visits: measuredNow));
+        var read = upgraded.Measurements.ReadVisits(device6).Where(v => v.Digits == "222222").Select(v => v.Visit.Waiting).ToList();
+        Assert.Equal([0.25, 0.01, 0.0, 0.0], read);
+    }
+
+    [Fact]
+    public void A_batch_with_references_sets_the_devices_reference_once_and_later_batches_are_divided_by_their_drift()
+    {
+        using var store = ProfileStore.Open(_directory.File("references.db"));
+        var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+        ModelOutcome Outcome(string digits, double ms) => ModelOutcome.Measured(_device.RequestFor(Space, Space.Parse(digits)), FakeMeasurement(ms));
+
+        // The first batch: nothing to compare with, so no correction; its references become the device's.
+        double? first = store.Measurements.RecordBatch(device, Space, 1, [Outcome("111111", 1.0)], new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 });
+        Assert.Null(first);
+        Assert.Equal(new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 }, store.Measurements.References(device, Space));
+
+        // A later batch on a machine 20% slower; a third reference, new, is stored on the reference's scale.
+        double? second = store.Measurements.RecordBatch(device, Space, 1, [Outcome("222222", 2.4), ModelOutcome.Failed(_device.RequestFor(Space, Space.Parse("333333")), "broken")],
+            new Dictionary<string, double> { ["000001"] = 0.6, ["000002"] = 2.4, ["000003"] = 1.2 });
+        Assert.Equal(1.2, second!.Value, 12);
+        Assert.Equal(1.0, store.Measurements.References(device, Space)["000003"], 12);
+        Assert.Equal(0.5, store.Measurements.References(device, Space)["000001"], 12); // kept, not overwritten
+
+        var stored = store.Measurements.Read(device).ToDictionary(m => m.Digits);
+        Assert.Equal(2.0, stored["222222"].LatencyMs!.Value, 12);
+        Assert.Equal(2.4, stored["222222"].RawLatencyMs!.Value, 12);
+        Assert.Equal(1.2, stored["222222"].Drift!.Value, 12);
+        Assert.Equal(2.4, stored["222222"].MedianMs!.Value, 12); // the runs stay as measured
+        Assert.Null(stored["111111"].Drift);
+        Assert.Equal(1.0, stored["111111"].RawLatencyMs!.Value, 12);
+        Assert.False(stored["333333"].Ok);
+        Assert.DoesNotContain("000001", stored.Keys); // references are not measurements of the profile
+    }
+
+    [Fact]
     public void A_store_keeps_its_identity_when_copied_and_a_store_created_anew_has_another()
     {
         string path = _directory.File("a.db");

@@ -7,7 +7,8 @@ namespace LatencyNas.Profiling.Tests.Timing;
 /// seeded one-sided noise (|normal| × <see cref="Jitter"/>: interrupts and cache misses only ever add
 /// time), plus, during bursts of contention, a seeded 30–100% more.
 /// Bursts last longer than one visit and cover a set share of the time. Runs and pauses advance the
-/// clock; its contention meter reports the share of a window that bursts covered (or nothing, when blind).
+/// clock. The extra time of a run in a burst is time the measuring thread waited for a CPU, and its
+/// meter says so (or nothing, when blind); a round's window reports the share bursts covered as other work's.
 /// </summary>
 internal sealed class SyntheticMachine : IContentionMeter
 {
@@ -17,6 +18,7 @@ internal sealed class SyntheticMachine : IContentionMeter
     private readonly Random _noise;
     private readonly bool _blind;
     private double _windowStart;
+    private double _waitedMs;
 
     /// <param name="busyShare">Share of the time covered by bursts (0 for a quiet machine, 1 for one that never rests).</param>
     /// <param name="blind">The meter knows nothing (like a machine without /proc/stat).</param>
@@ -47,8 +49,10 @@ internal sealed class SyntheticMachine : IContentionMeter
     public Func<double> Architecture(int index) => () =>
     {
         double normal = Math.Sqrt(-2 * Math.Log(1 - _noise.NextDouble())) * Math.Cos(2 * Math.PI * _noise.NextDouble());
-        double duration = _baseMs[index] * (1 + Jitter * Math.Abs(normal)) * (1 + ExtraAt(NowMs));
+        double undisturbed = _baseMs[index] * (1 + Jitter * Math.Abs(normal));
+        double duration = undisturbed * (1 + ExtraAt(NowMs));
         NowMs += duration;
+        _waitedMs += duration - undisturbed;
         Runs++;
         return duration;
     };
@@ -68,6 +72,9 @@ internal sealed class SyntheticMachine : IContentionMeter
         double covered = _bursts.Where(b => b.End > _windowStart && b.Start < NowMs).Sum(b => Math.Min(b.End, NowMs) - Math.Max(b.Start, _windowStart));
         return new ContentionWindow(covered / (NowMs - _windowStart), 0);
     }
+
+    public ThreadSchedule? ReadThread()
+        => _blind ? null : new ThreadSchedule((long)((NowMs - _waitedMs) * 1e6), (long)(_waitedMs * 1e6));
 
     private double ExtraAt(double t)
     {

@@ -8,7 +8,8 @@ public static class TestProtocols
     /// <summary>
     /// The interleaved protocol, short enough for tests; the statistics are still those of real runs. No
     /// visit counts as contended: these tests check bookkeeping while other test processes keep the
-    /// machine busy; contention is tested on a synthetic machine (InterleavedEngineTests).
+    /// machine busy; contention is tested on a synthetic machine (InterleavedEngineTests). No reference
+    /// architectures: they would add four models to every small batch; their own tests turn them on.
     /// </summary>
     public static readonly MeasurementProtocol Quick = MeasurementProtocol.Default with
     {
@@ -18,5 +19,6 @@ public static class TestProtocols
         MinQuietVisits = 3,
         ContendedAbove = 1,
         MinRoundTime = TimeSpan.Zero,
+        ReferenceArchitectures = 0,
     };
 }
