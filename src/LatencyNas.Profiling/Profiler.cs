@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using LatencyNas.Core;
@@ -131,7 +132,7 @@ public sealed class Profiler
                     }
                     // Outside the device-fault handling on purpose: a store that cannot write is not a device
                     // failure, and must stop the run rather than turn good measurements into failure records.
-                    _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references);
+                    double drift = _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references) ?? 1;
                     _store.Claims.Release(device, space, _options.Session, _owner, outcomes.Select(o => o.Request.Architecture.Digits).ToList());
                     lock (gate)
                     {
@@ -139,7 +140,7 @@ public sealed class Profiler
                         {
                             if (outcome.Measurement is { } measurement)
                             {
-                                latencies.Add(measurement.Statistics.LatencyMs);
+                                latencies.Add(measurement.Statistics.LatencyMs / drift);
                                 precise += measurement.Statistics.PrecisionMet ? 1 : 0;
                                 visits += measurement.Statistics.Visits;
                                 contended += measurement.Statistics.ContendedVisits;
@@ -149,7 +150,7 @@ public sealed class Profiler
                                 failures.Add(new ProfileFailure(outcome.Request.Architecture, outcome.Failure!));
                             }
                             progress?.Report(new ProfileProgress(latencies.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed,
-                                outcome.Request.Architecture, outcome.Measurement?.Statistics.LatencyMs));
+                                outcome.Request.Architecture, outcome.Measurement?.Statistics.LatencyMs / drift));
                         }
                         if (breaker.Record(outcomes.Count, outcomes.Count(o => o.Measurement is null), clock.Elapsed) && failures.Count > 0)
                         {
@@ -379,11 +380,25 @@ public sealed class Profiler
         }
     }
 
-    /// <summary>The reference architectures of a space for this profile's protocol: the same for every profile of the space; none for the burst protocol.</summary>
+    /// <summary>
+    /// The reference architectures of a space for this profile's protocol, the same for every profile of a device:
+    /// of a fixed draw of eight times as many, those at evenly spaced quantiles of their multiply-accumulates,
+    /// so that they run like the space's networks do — a random few are often the smallest, whose latency is
+    /// mostly overhead and moves unlike the rest. None for the burst protocol.
+    /// </summary>
     private IReadOnlyList<Architecture> ReferenceArchitectures(SearchSpace space)
-        => _options.Protocol is { Mode: MeasurementMode.Interleaved, ReferenceArchitectures: > 0 and var count }
-            ? space.SampleDistinct(count, ReferenceSeed)
-            : [];
+    {
+        if (_options.Protocol is not { Mode: MeasurementMode.Interleaved, ReferenceArchitectures: > 0 and var count })
+        {
+            return [];
+        }
+        var dataset = _runner.Device.InputDataset;
+        var candidates = space.SampleDistinct((int)BigInteger.Min(8 * count, space.Size), ReferenceSeed)
+            .OrderBy(a => space.Features(a, dataset).Macs).ThenBy(a => a.Digits, StringComparer.Ordinal)
+            .ToList();
+        count = Math.Min(count, candidates.Count);
+        return Enumerable.Range(0, count).Select(i => candidates[(int)((i + 0.5) * candidates.Count / count)]).ToList();
+    }
 
     /// <summary>What the batch measured for the reference architectures among its models (its own or added): digits → ms; null when it has none.</summary>
     private static Dictionary<string, double>? ReferenceLatencies(IReadOnlyList<ModelOutcome> measured, IReadOnlyList<Architecture> references)

@@ -37,10 +37,14 @@ public sealed record RetestRequest(
 /// <param name="PreciseRemeasuredWithin">Of those, the share whose second estimate is within the precision they were measured to (the store's promise).</param>
 /// <param name="InsideInterval">Share of architectures whose second estimate falls inside the first's stored interval.</param>
 /// <param name="MeanVisits">Interleaved: visits per measurement, on average over both sessions (0 for the burst).</param>
-/// <param name="ContendedVisits">Interleaved: share of the visits made while other work kept the machine busy.</param>
+/// <param name="ContendedVisits">Interleaved: share of the visits made while the measuring thread had to wait for a CPU.</param>
+/// <param name="Within5Uncorrected">Interleaved: <paramref name="Within5"/> on the estimates before the drift correction (the burst has none: equal).</param>
+/// <param name="DriftLow">Interleaved: the lowest drift factor a batch of either session was corrected by (1 when none was).</param>
+/// <param name="DriftHigh">Interleaved: the highest.</param>
 public sealed record RetestRow(
     string Protocol, double Precision, double Within5, double Within10, double Srcc, double SecondsPerArchitecture, double PrecisionMet,
-    double PreciseRemeasuredWithin, double InsideInterval, int Failed, double MeanVisits, double ContendedVisits);
+    double PreciseRemeasuredWithin, double InsideInterval, int Failed, double MeanVisits, double ContendedVisits,
+    double Within5Uncorrected, double Within10Uncorrected, double DriftLow, double DriftHigh);
 
 public sealed record RetestResult(string Device, string Cpu, int Architectures, double PauseSeconds, BackgroundLoad Load, IReadOnlyList<RetestRow> Protocols);
 
@@ -112,11 +116,14 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
         var second = measurements.Where(m => m.Session == 2 && m.Ok).ToDictionary(m => m.Digits);
         var pairs = first.Keys.Where(second.ContainsKey).Order(StringComparer.Ordinal).Select(d => (First: first[d], Second: second[d])).ToList();
         double Ratio((StoredMeasurement First, StoredMeasurement Second) p) => p.Second.LatencyMs!.Value / p.First.LatencyMs!.Value;
+        double RawRatio((StoredMeasurement First, StoredMeasurement Second) p)
+            => (p.Second.RawLatencyMs ?? p.Second.LatencyMs!.Value) / (p.First.RawLatencyMs ?? p.First.LatencyMs!.Value);
         double Share(Func<(StoredMeasurement First, StoredMeasurement Second), bool> holds) => pairs.Count == 0 ? double.NaN : pairs.Count(holds) / (double)pairs.Count;
         var precise = pairs.Where(p => p.First.PrecisionMet == true).ToList();
         var ok = measurements.Where(m => m.Ok).ToList();
         int visits = ok.Sum(m => m.Visits ?? 0);
         double precision = protocol.TargetRelativePrecision ?? double.NaN;
+        var drifts = ok.Select(m => m.Drift ?? 1).DefaultIfEmpty(1).ToList();
         return new RetestRow(name, precision,
             Share(p => Math.Abs(Ratio(p) - 1) <= 0.05),
             Share(p => Math.Abs(Ratio(p) - 1) <= 0.10),
@@ -127,7 +134,10 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
             Share(p => p.First.CiHalfWidthRelative is { } width && Math.Abs(Ratio(p) - 1) <= width),
             measurements.Count(m => !m.Ok),
             ok.Count == 0 ? 0 : ok.Average(m => m.Visits ?? 0),
-            visits == 0 ? 0 : ok.Sum(m => m.ContendedVisits ?? 0) / (double)visits);
+            visits == 0 ? 0 : ok.Sum(m => m.ContendedVisits ?? 0) / (double)visits,
+            Share(p => Math.Abs(RawRatio(p) - 1) <= 0.05),
+            Share(p => Math.Abs(RawRatio(p) - 1) <= 0.10),
+            drifts.Min(), drifts.Max());
     }
 }
 

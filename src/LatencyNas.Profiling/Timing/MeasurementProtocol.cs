@@ -43,10 +43,10 @@ public sealed record MeasurementProtocol
 
     /// <summary>
     /// Interleaved: runs per visit; the first is not kept (the other architectures have just evicted this one from the caches).
-    /// Default 2: one kept run per visit. With the drift correction, a third run bought no reproducibility in the retests
-    /// (docs/measurement.md) and cost a third more runs.
+    /// Default 3: two kept runs per visit. With one, a retest on a noisy machine re-measured 59% of architectures within ±5%
+    /// (docs/measurement.md): the fastest of fewer runs sits further from the device's own latency.
     /// </summary>
-    public int RunsPerVisit { get; init; } = 2;
+    public int RunsPerVisit { get; init; } = 3;
 
     /// <summary>
     /// Interleaved: quiet visits before an architecture may stop because its estimate is precise; fewer never claim precision.
