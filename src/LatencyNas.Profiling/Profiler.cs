@@ -349,7 +349,7 @@ public sealed class Profiler
         {
             try
             {
-                models.Add(_runner.Prepare(request));
+                models.Add(PrepareTwice(request));
             }
             catch (Exception error)
             {
@@ -362,7 +362,7 @@ public sealed class Profiler
         {
             try
             {
-                referenceModels.Add(_runner.Prepare(_runner.Device.RequestFor(space, architecture, _options.WeightSeed)));
+                referenceModels.Add(PrepareTwice(_runner.Device.RequestFor(space, architecture, _options.WeightSeed)));
             }
             catch (Exception)
             {
@@ -370,6 +370,23 @@ public sealed class Profiler
             }
         }
         return new PreparedBatch(models, failures, referenceModels);
+    }
+
+    /// <summary>
+    /// Prepares a model, and once more if that failed: about one build in a few thousand fails inside libtorch
+    /// with an error the same network does not give again ("For integral input tensors, argument alpha must not
+    /// be a floating point number"). A network that cannot be built fails twice and is recorded as a failure.
+    /// </summary>
+    private IPreparedModel PrepareTwice(ModelRequest request)
+    {
+        try
+        {
+            return _runner.Prepare(request);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            return _runner.Prepare(request);
+        }
     }
 
     private static void Dispose(PreparedBatch batch)
