@@ -12,7 +12,28 @@ internal static class ConsoleProgress
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <param name="toStandardError">Keep standard output for the result (--json): progress goes to stderr as plain lines.</param>
+    /// <remarks>
+    /// What native libraries print meanwhile (libtorch's NNPACK warning, once per convolution built on some CPUs) is
+    /// kept out of the progress and summed up in one line at the end: a profile builds thousands of networks.
+    /// </remarks>
     public static async Task<T> RunAsync<T>(string title, Func<IProgress<ProfileProgress>, Task<T>> work, bool toStandardError = false)
+    {
+        var native = NativeStandardError.Capture();
+        try
+        {
+            return await ShowAsync(title, work, toStandardError);
+        }
+        finally
+        {
+            native.Dispose();
+            if (native.Summary("libtorch") is { } summary)
+            {
+                Console.Error.WriteLine(summary);
+            }
+        }
+    }
+
+    private static async Task<T> ShowAsync<T>(string title, Func<IProgress<ProfileProgress>, Task<T>> work, bool toStandardError)
     {
         if (!Interactive || toStandardError)
         {
