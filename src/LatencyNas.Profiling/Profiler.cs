@@ -138,9 +138,10 @@ public sealed class Profiler
                     {
                         foreach (var outcome in outcomes)
                         {
+                            double? latency = outcome.Measurement?.Statistics.LatencyMs / drift; // as stored
                             if (outcome.Measurement is { } measurement)
                             {
-                                latencies.Add(measurement.Statistics.LatencyMs / drift);
+                                latencies.Add(latency!.Value);
                                 precise += measurement.Statistics.PrecisionMet ? 1 : 0;
                                 visits += measurement.Statistics.Visits;
                                 contended += measurement.Statistics.ContendedVisits;
@@ -150,7 +151,7 @@ public sealed class Profiler
                                 failures.Add(new ProfileFailure(outcome.Request.Architecture, outcome.Failure!));
                             }
                             progress?.Report(new ProfileProgress(latencies.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed,
-                                outcome.Request.Architecture, outcome.Measurement?.Statistics.LatencyMs / drift));
+                                outcome.Request.Architecture, latency));
                         }
                         if (breaker.Record(outcomes.Count, outcomes.Count(o => o.Measurement is null), clock.Elapsed) && failures.Count > 0)
                         {
@@ -349,7 +350,7 @@ public sealed class Profiler
         {
             try
             {
-                models.Add(PrepareTwice(request));
+                models.Add(_runner.Prepare(request));
             }
             catch (Exception error)
             {
@@ -362,7 +363,7 @@ public sealed class Profiler
         {
             try
             {
-                referenceModels.Add(PrepareTwice(_runner.Device.RequestFor(space, architecture, _options.WeightSeed)));
+                referenceModels.Add(_runner.Prepare(_runner.Device.RequestFor(space, architecture, _options.WeightSeed)));
             }
             catch (Exception)
             {
@@ -370,23 +371,6 @@ public sealed class Profiler
             }
         }
         return new PreparedBatch(models, failures, referenceModels);
-    }
-
-    /// <summary>
-    /// Prepares a model, and once more if that failed: about one build in a few thousand fails inside libtorch
-    /// with an error the same network does not give again ("For integral input tensors, argument alpha must not
-    /// be a floating point number"). A network that cannot be built fails twice and is recorded as a failure.
-    /// </summary>
-    private IPreparedModel PrepareTwice(ModelRequest request)
-    {
-        try
-        {
-            return _runner.Prepare(request);
-        }
-        catch (Exception error) when (error is not OperationCanceledException)
-        {
-            return _runner.Prepare(request);
-        }
     }
 
     private static void Dispose(PreparedBatch batch)

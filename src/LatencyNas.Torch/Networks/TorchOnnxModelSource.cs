@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using LatencyNas.Core.Measurements;
 
 namespace LatencyNas.Torch.Networks;
@@ -15,6 +16,20 @@ public sealed class TorchOnnxModelSource : IOnnxModelSource
 
     private static readonly Lazy<TorchOnnxModelSource> Lazy = new(() => new TorchOnnxModelSource());
 
+    /// <remarks>
+    /// A build that fails inside libtorch is tried once more: about one in a few thousand fails with an error the
+    /// same network does not give again ("For integral input tensors, argument alpha must not be a floating point
+    /// number"). A network that cannot be built fails twice.
+    /// </remarks>
     public byte[] Export(ModelRequest request)
-        => NetworkFactory.ExportOnnx(request.Space, request.Architecture, request.Dataset, request.BatchSize, request.Seed);
+    {
+        try
+        {
+            return NetworkFactory.ExportOnnx(request.Space, request.Architecture, request.Dataset, request.BatchSize, request.Seed);
+        }
+        catch (ExternalException)
+        {
+            return NetworkFactory.ExportOnnx(request.Space, request.Architecture, request.Dataset, request.BatchSize, request.Seed);
+        }
+    }
 }
