@@ -25,11 +25,7 @@ internal static class ConsoleProgress
         }
         finally
         {
-            native.Dispose();
-            if (native.Summary("libtorch") is { } summary)
-            {
-                Console.Error.WriteLine(summary);
-            }
+            native.EndAndReport("libtorch");
         }
     }
 

@@ -62,6 +62,16 @@ internal sealed class NativeStandardError : IDisposable
         }
     }
 
+    /// <summary>Ends the capture and, when anything was captured, says so in one line on standard error.</summary>
+    public void EndAndReport(string library)
+    {
+        Dispose();
+        if (Summary(library) is { } summary)
+        {
+            Console.Error.WriteLine(summary);
+        }
+    }
+
     /// <summary>One line for the end of a verb's output, or null when nothing was captured.</summary>
     public string? Summary(string library) => Lines.Count == 0
         ? null

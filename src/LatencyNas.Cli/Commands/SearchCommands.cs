@@ -145,11 +145,7 @@ internal static class SearchCommands
             }
             finally
             {
-                native.Dispose();
-                if (native.Summary("libtorch") is { } summary)
-                {
-                    Console.Error.WriteLine(summary);
-                }
+                native.EndAndReport("libtorch");
             }
             if (parse.GetValue(jsonOption))
             {
