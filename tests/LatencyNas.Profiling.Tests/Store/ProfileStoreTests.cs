@@ -23,6 +23,16 @@ public sealed class ProfileStoreTests : IDisposable
     private static Measurement FakeMeasurement(double median) => new(
         LatencyStatistics.FromSamples([median * 0.99, median, median * 1.01], target: 0.02, warmupRuns: 4, warmupSettled: true), SessionCreationMs: 12.5);
 
+    /// <summary>Runs SQL on a closed store's file, outside the store: how the upgrade tests turn a store back into an older one.</summary>
+    private static void Downgrade(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     [Fact]
     public void Creates_a_wal_file_with_the_schema_and_reads_a_measurement_back()
     {
@@ -151,25 +161,19 @@ public sealed class ProfileStoreTests : IDisposable
             var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
             store.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("111111")), 1, FakeMeasurement(1.5));
         }
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var downgrade = connection.CreateCommand();
-            // Back to what version 2 wrote: no warm-up flag, no protocol columns, no visits table.
-            downgrade.CommandText = """
-                ALTER TABLE measurements DROP COLUMN warmup_settled;
-                ALTER TABLE measurements DROP COLUMN latency_ms;
-                ALTER TABLE measurements DROP COLUMN protocol;
-                ALTER TABLE measurements DROP COLUMN estimator;
-                ALTER TABLE measurements DROP COLUMN visits;
-                ALTER TABLE measurements DROP COLUMN contended_visits;
-                ALTER TABLE measurements DROP COLUMN other_busy;
-                DROP TABLE visits;
-                DROP TABLE store_info;
-                PRAGMA user_version = 2;
-                """;
-            downgrade.ExecuteNonQuery();
-        }
+        // Back to what version 2 wrote: no warm-up flag, no protocol columns, no visits table.
+        Downgrade(path, """
+            ALTER TABLE measurements DROP COLUMN warmup_settled;
+            ALTER TABLE measurements DROP COLUMN latency_ms;
+            ALTER TABLE measurements DROP COLUMN protocol;
+            ALTER TABLE measurements DROP COLUMN estimator;
+            ALTER TABLE measurements DROP COLUMN visits;
+            ALTER TABLE measurements DROP COLUMN contended_visits;
+            ALTER TABLE measurements DROP COLUMN other_busy;
+            DROP TABLE visits;
+            DROP TABLE store_info;
+            PRAGMA user_version = 2;
+            """);
         using var upgraded = ProfileStore.Open(path);
         var kept = Assert.Single(upgraded.Measurements.Read(upgraded.Devices.Get("ort-cpu-1t")));
         Assert.Equal(1.5, kept.MedianMs!.Value, 12);
@@ -194,19 +198,13 @@ public sealed class ProfileStoreTests : IDisposable
             var statistics = LatencyStatistics.FromVisits(visits, visits, [1.0, 1.1], target: 0.1, warmupRuns: 3, contendedVisits: 0, minimumForPrecision: 2);
             store.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("111111")), 1, new Measurement(statistics, 10, Visits: visits));
         }
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var downgrade = connection.CreateCommand();
-            downgrade.CommandText = """
-                ALTER TABLE visits DROP COLUMN waiting;
-                ALTER TABLE measurements DROP COLUMN raw_latency_ms;
-                ALTER TABLE measurements DROP COLUMN drift;
-                DROP TABLE reference_latencies;
-                PRAGMA user_version = 6;
-                """;
-            downgrade.ExecuteNonQuery();
-        }
+        Downgrade(path, """
+            ALTER TABLE visits DROP COLUMN waiting;
+            ALTER TABLE measurements DROP COLUMN raw_latency_ms;
+            ALTER TABLE measurements DROP COLUMN drift;
+            DROP TABLE reference_latencies;
+            PRAGMA user_version = 6;
+            """);
         using var upgraded = ProfileStore.Open(path);
         var device6 = upgraded.Devices.Get("ort-cpu-1t");
         var kept = upgraded.Measurements.ReadVisits(device6).Select(v => v.Visit).ToList();
