@@ -19,7 +19,9 @@ public class ProcContentionMeterTests
         }
         var after = meter.ReadThread()!.Value;
         Assert.True(sink > 0);
-        Assert.True(after.RunNs - before.RunNs + (after.WaitNs - before.WaitNs) >= 55_000_000,
+        // Time the hypervisor steals from this virtual CPU is in neither clock (a CI run saw 53.9 of
+        // 60 ms counted), so the bound only asserts that most of the spinning is counted.
+        Assert.True(after.RunNs - before.RunNs + (after.WaitNs - before.WaitNs) >= 40_000_000,
             $"ran {after.RunNs - before.RunNs} ns and waited {after.WaitNs - before.WaitNs} ns in 60 ms of spinning");
         Assert.InRange(after.WaitingSince(before)!.Value, 0, 1);
         Assert.Null(after.WaitingSince(after)); // never ready in between
