@@ -134,7 +134,12 @@ public sealed class OrtTimedSession : ITimedModel
     /// <summary>Measures ONNX models as a batch (see <see cref="BatchMeasurement"/>), turning the runtime's failures into device errors.</summary>
     public static IReadOnlyList<MeasuredModel> MeasureBatch(IReadOnlyList<byte[]> batch, OrtSettings settings, MeasurementProtocol protocol, InterleavedEngine engine,
         int seed, CancellationToken cancellation, long maxInputElements = DefaultMaxInputElements)
-        => Translated(() => BatchMeasurement.Measure(batch, model => Create(model, settings, maxInputElements), protocol, engine, seed, cancellation), cancellation);
+        => MeasureBatch(batch, model => Create(model, settings, maxInputElements), protocol, engine, seed, cancellation);
+
+    /// <summary>Measures models whose sessions <paramref name="load"/> gives (the caller's to dispose thereafter), as a batch.</summary>
+    public static IReadOnlyList<MeasuredModel> MeasureBatch<T>(IReadOnlyList<T> batch, Func<T, ITimedModel> load, MeasurementProtocol protocol, InterleavedEngine engine,
+        int seed, CancellationToken cancellation)
+        => Translated(() => BatchMeasurement.Measure(batch, load, protocol, engine, seed, cancellation), cancellation);
 
     private static T Translated<T>(Func<T> work, CancellationToken cancellation)
     {

@@ -1,0 +1,67 @@
+using LatencyNas.Core.Measurements;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Profiling.Devices;
+using LatencyNas.Profiling.Runners;
+using LatencyNas.Tests;
+using LatencyNas.Torch.Networks;
+
+namespace LatencyNas.Profiling.Tests.Runners;
+
+/// <summary>The ONNX Runtime runner on real sessions of real exports.</summary>
+public class OrtRunnerTests
+{
+    private static readonly Nb201Space Space = Nb201Space.Instance;
+    private readonly DeviceDescriptor _device = DeviceDescriptorReader.Resolve("ort-cpu-1t");
+
+    [Fact]
+    public async Task The_session_made_by_the_preparation_is_measured_once_and_a_retried_batch_loads_the_model_afresh()
+    {
+        await using var runner = new OrtRunner(_device, TorchOnnxModelSource.Instance);
+        using var prepared = (PreparedOrtSession)runner.Prepare(_device.RequestFor(Space, Space.Parse("123123"), 0));
+
+        using (var first = prepared.Take())
+        using (var second = prepared.Take())
+        {
+            Assert.NotSame(first, second);
+            Assert.True(first.TimeOneRunMs() > 0);
+            Assert.True(second.TimeOneRunMs() > 0);
+        }
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            var outcome = Assert.Single(await runner.MeasureAsync([prepared], TestProtocols.Quick, CancellationToken.None));
+            Assert.Null(outcome.Failure);
+            Assert.True(outcome.Measurement!.Statistics.LatencyMs > 0);
+        }
+    }
+
+    [Fact]
+    public async Task A_model_the_runtime_refuses_when_it_is_prepared_fails_alone_in_its_batch()
+    {
+        var broken = Space.Parse("000000");
+        await using var runner = new OrtRunner(_device, new BreakingSource(broken.Digits));
+        var batch = new[] { "123123", broken.Digits, "333333" }.Select(d => runner.Prepare(_device.RequestFor(Space, Space.Parse(d), 0))).ToList();
+        try
+        {
+            var outcomes = await runner.MeasureAsync(batch, TestProtocols.Quick, CancellationToken.None);
+
+            Assert.Equal(["123123", broken.Digits, "333333"], outcomes.Select(o => o.Request.Architecture.Digits));
+            Assert.StartsWith("ONNX Runtime rejected the model", outcomes[1].Failure);
+            Assert.Null(outcomes[1].Measurement);
+            Assert.All(new[] { outcomes[0], outcomes[2] }, o => Assert.True(o.Measurement!.Statistics.LatencyMs > 0, o.Failure));
+        }
+        finally
+        {
+            batch.ForEach(m => m.Dispose());
+        }
+    }
+
+    /// <summary>Real exports, except one architecture whose bytes are cut short.</summary>
+    private sealed class BreakingSource(string brokenDigits) : IOnnxModelSource
+    {
+        public byte[] Export(ModelRequest request)
+        {
+            var bytes = TorchOnnxModelSource.Instance.Export(request);
+            return request.Architecture.Digits == brokenDigits ? bytes[..(bytes.Length / 3)] : bytes;
+        }
+    }
+}
