@@ -68,9 +68,7 @@ public sealed class Profiler
             : failedBefore.Select(a => new ProfileFailure(a, outstanding[a.Digits])).ToList();
         var pending = requested.Where(a => !settled.Contains(a.Digits)).ToList();
         int alreadyStored = requested.Count - pending.Count;
-        // Batches of about equal size: a small last batch would have short rounds whose visits all fall in one slow spell.
-        int batches = (pending.Count + _options.Protocol.ArchitecturesPerBatch - 1) / _options.Protocol.ArchitecturesPerBatch;
-        int batchSize = _options.Protocol.Mode == MeasurementMode.Burst ? 1 : Math.Max(1, (pending.Count + batches - 1) / Math.Max(1, batches));
+        var batchSizes = BatchSizes(pending.Count, _options.Protocol, _options.OverlapPreparation && _runner.CanPrepareWhileMeasuring(_options.Protocol.Mode));
 
         var failures = new List<ProfileFailure>();
         var latencies = new List<double>();
@@ -79,6 +77,7 @@ public sealed class Profiler
         string? stopReason = null;
         var pipeline = BuildPipeline();
         var referenceDigits = ReferenceArchitectures(space);
+        using var referenceModels = new PreparedReferences(_runner, space, referenceDigits, _options.WeightSeed);
         var gate = new Lock();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
@@ -97,7 +96,7 @@ public sealed class Profiler
         var renewal = RenewClaimsAsync(renewing.Token);
         try
         {
-            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSize, referenceDigits, leftToOthers, stop.Token), parallel, async (batch, _) =>
+            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSizes, referenceModels, leftToOthers, stop.Token), parallel, async (batch, _) =>
             {
                 try
                 {
@@ -268,14 +267,16 @@ public sealed class Profiler
 
     /// <summary>
     /// The prepared batches in order. When the runner allows it in this mode, a background thread
-    /// prepares up to <see cref="ProfileOptions.PrepareAhead"/> batches ahead; otherwise each is prepared
-    /// on the measuring thread just before it is measured, keeping the other cores quiet.
+    /// prepares up to <see cref="ProfileOptions.PrepareAhead"/> batches ahead, and the measuring thread
+    /// helps with a batch that is not ready when it would measure it (the first one always); otherwise
+    /// each batch is prepared on all cores just before it is measured, and the other cores stay quiet
+    /// while it is.
     /// </summary>
-    private async IAsyncEnumerable<PreparedBatch> PrepareAsync(StoredDevice device, SearchSpace space, IReadOnlyList<Architecture> pending, int batchSize,
-        IReadOnlyList<Architecture> references, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
+    private async IAsyncEnumerable<PreparedBatch> PrepareAsync(StoredDevice device, SearchSpace space, IReadOnlyList<Architecture> pending, IReadOnlyList<int> batchSizes,
+        PreparedReferences references, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
     {
         // Each batch is claimed just before it is prepared: what another profile of the same device holds, or has measured since, is left to it.
-        var batches = pending.Chunk(batchSize)
+        var batches = Chunks(pending, batchSizes)
             .Select(chunk =>
             {
                 var claimed = _store.Claims.Claim(device, space, _options.Session, _owner, chunk.Select(a => a.Digits).ToList(), ClaimLease, includeFailed: !_options.RetryFailed)
@@ -283,38 +284,47 @@ public sealed class Profiler
                 Interlocked.Add(ref leftToOthers.Value, chunk.Length - claimed.Count);
                 return chunk.Where(a => claimed.Contains(a.Digits)).Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed)).ToList();
             })
-            .Where(requests => requests.Count > 0);
+            .Where(requests => requests.Count > 0)
+            .Select(requests => new BatchPreparation(requests, TryPrepare));
         if (!_options.OverlapPreparation || !_runner.CanPrepareWhileMeasuring(_options.Protocol.Mode))
         {
-            foreach (var requests in batches)
+            foreach (var preparation in batches)
             {
                 if (cancellation.IsCancellationRequested)
                 {
                     yield break;
                 }
-                yield return Prepare(requests, space, references);
+                Parallel.For(0, Environment.ProcessorCount, _ =>
+                {
+                    while (preparation.PrepareNext())
+                    {
+                    }
+                });
+                yield return await CompleteAsync(preparation, references);
             }
             yield break;
         }
 
-        var channel = Channel.CreateBounded<PreparedBatch>(
+        var channel = Channel.CreateBounded<BatchPreparation>(
             new BoundedChannelOptions(Math.Max(_options.PrepareAhead, _runner.Concurrency)) { SingleReader = false, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var producer = Task.Factory.StartNew(async () =>
         {
             try
             {
-                foreach (var requests in batches)
+                foreach (var preparation in batches)
                 {
-                    var batch = Prepare(requests, space, references);
+                    // Handed over before it is prepared, so that a measuring thread with nothing to measure can help.
                     try
                     {
-                        await channel.Writer.WriteAsync(batch, stop.Token);
+                        await channel.Writer.WriteAsync(preparation, stop.Token);
                     }
                     catch (OperationCanceledException)
                     {
-                        Dispose(batch);
                         break;
+                    }
+                    while (!stop.IsCancellationRequested && preparation.PrepareNext())
+                    {
                     }
                 }
             }
@@ -325,9 +335,9 @@ public sealed class Profiler
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         try
         {
-            await foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None))
+            await foreach (var preparation in channel.Reader.ReadAllAsync(CancellationToken.None))
             {
-                yield return batch;
+                yield return await CompleteAsync(preparation, references);
             }
         }
         finally
@@ -337,47 +347,114 @@ public sealed class Profiler
             await producer;
             while (channel.Reader.TryRead(out var leftover))
             {
-                Dispose(leftover);
+                leftover.Abandon();
             }
         }
     }
 
-    private PreparedBatch Prepare(IReadOnlyList<ModelRequest> requests, SearchSpace space, IReadOnlyList<Architecture> references)
+    private static async Task<PreparedBatch> CompleteAsync(BatchPreparation preparation, PreparedReferences references)
     {
-        var models = new List<IPreparedModel>(requests.Count);
-        var failures = new List<ModelOutcome>();
-        foreach (var request in requests)
+        var (models, failures) = await preparation.CompleteAsync();
+        return new PreparedBatch(models, failures, references.Beside(preparation.Requests));
+    }
+
+    private PreparedModel TryPrepare(ModelRequest request)
+    {
+        try
         {
-            try
-            {
-                models.Add(_runner.Prepare(request));
-            }
-            catch (Exception error)
-            {
-                failures.Add(ModelOutcome.Failed(request, $"model preparation failed: {OneLine(error)}"));
-            }
+            return new PreparedModel(_runner.Prepare(request), null);
         }
-        var own = requests.Select(r => r.Architecture.Digits).ToHashSet(StringComparer.Ordinal);
-        var referenceModels = new List<IPreparedModel>();
-        foreach (var architecture in references.Where(a => !own.Contains(a.Digits)))
+        catch (Exception error)
         {
-            try
-            {
-                referenceModels.Add(_runner.Prepare(_runner.Device.RequestFor(space, architecture, _options.WeightSeed)));
-            }
-            catch (Exception)
-            {
-                // A reference that cannot be built only leaves the batch with fewer references.
-            }
+            return new PreparedModel(null, ModelOutcome.Failed(request, $"model preparation failed: {OneLine(error)}"));
         }
-        return new PreparedBatch(models, failures, referenceModels);
+    }
+
+    /// <summary>
+    /// How many architectures each batch measures, in order. The burst protocol measures one at a time.
+    /// Interleaved batches are of about equal size: a small batch has short rounds whose visits all fall in
+    /// one slow spell. Except, when later batches are prepared while one is measured, the first: nothing
+    /// can be measured until it is prepared, so it is a quarter of a batch, and the next batch's preparation
+    /// overlaps its measurement.
+    /// </summary>
+    public static IReadOnlyList<int> BatchSizes(int pending, MeasurementProtocol protocol, bool preparedAhead)
+    {
+        if (protocol.Mode == MeasurementMode.Burst)
+        {
+            return Enumerable.Repeat(1, pending).ToList();
+        }
+        int perBatch = protocol.ArchitecturesPerBatch;
+        var sizes = new List<int>();
+        if (preparedAhead && pending > perBatch && perBatch >= 4)
+        {
+            sizes.Add(perBatch / 4);
+            pending -= perBatch / 4;
+        }
+        int batches = (pending + perBatch - 1) / perBatch;
+        for (int i = 0; i < batches; i++)
+        {
+            sizes.Add(pending / batches + (i < pending % batches ? 1 : 0));
+        }
+        return sizes;
+    }
+
+    private static IEnumerable<Architecture[]> Chunks(IReadOnlyList<Architecture> pending, IReadOnlyList<int> sizes)
+    {
+        int start = 0;
+        foreach (int size in sizes)
+        {
+            yield return pending.Skip(start).Take(size).ToArray();
+            start += size;
+        }
     }
 
     private static void Dispose(PreparedBatch batch)
     {
-        foreach (var model in batch.Models.Concat(batch.ReferenceModels))
+        foreach (var model in batch.Models)
         {
             model.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The reference architectures' models, prepared once, by the first batch's preparation, and measured
+    /// with every batch: built again for every batch, they took as much preparation as four more architectures.
+    /// </summary>
+    private sealed class PreparedReferences(IDeviceRunner runner, SearchSpace space, IReadOnlyList<Architecture> architectures, int weightSeed) : IDisposable
+    {
+        private IReadOnlyList<IPreparedModel>? _models;
+
+        private readonly Lock _gate = new();
+
+        /// <summary>The references to measure beside a batch: those not among its own architectures.</summary>
+        public IReadOnlyList<IPreparedModel> Beside(IReadOnlyList<ModelRequest> requests)
+        {
+            lock (_gate)
+            {
+                _models ??= architectures.Select(TryPrepare).OfType<IPreparedModel>().ToList();
+            }
+            var own = requests.Select(r => r.Architecture.Digits).ToHashSet(StringComparer.Ordinal);
+            return _models.Where(m => !own.Contains(m.Request.Architecture.Digits)).ToList();
+        }
+
+        private IPreparedModel? TryPrepare(Architecture architecture)
+        {
+            try
+            {
+                return runner.Prepare(runner.Device.RequestFor(space, architecture, weightSeed));
+            }
+            catch (Exception)
+            {
+                return null; // a reference that cannot be built only leaves the batches with fewer references
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var model in _models ?? [])
+            {
+                model.Dispose();
+            }
         }
     }
 

@@ -206,6 +206,19 @@ public sealed class ProfilerTests : IDisposable
         Assert.Equal(summary.Failures.Count, store.Measurements.Read(store.Devices.Get("ort-cpu-1t")).Count(m => !m.Ok));
     }
 
+    [Theory]
+    [InlineData(200, true, new[] { 20, 60, 60, 60 })] // the first is a quarter: nothing is measured while it is prepared
+    [InlineData(200, false, new[] { 67, 67, 66 })] // prepared just before measured, each alike
+    [InlineData(80, true, new[] { 80 })] // one batch is not split
+    [InlineData(81, true, new[] { 20, 61 })]
+    [InlineData(0, true, new int[0])]
+    public void Interleaved_batches_are_of_about_equal_size_after_a_small_first_one(int pending, bool preparedAhead, int[] expected)
+        => Assert.Equal(expected, Profiler.BatchSizes(pending, QuickProtocol with { ArchitecturesPerBatch = 80 }, preparedAhead));
+
+    [Fact]
+    public void The_burst_protocol_measures_one_architecture_at_a_time()
+        => Assert.Equal([1, 1, 1], Profiler.BatchSizes(3, QuickProtocol with { Mode = MeasurementMode.Burst }, preparedAhead: true));
+
     [Fact]
     public async Task Every_batch_measures_the_reference_architectures_and_stores_its_drift_but_not_them()
     {
@@ -254,7 +267,7 @@ public sealed class ProfilerTests : IDisposable
         Assert.StartsWith("stopped because the machine stayed too busy to measure: other work kept the measurement waiting for a CPU 60% of the time", summary.StopReason);
         Assert.Equal(0, summary.Measured);
         var stored = store.Measurements.Read(store.Devices.Get("ort-cpu-1t"));
-        Assert.Equal(6, stored.Count); // the first batch; the breaker stopped the run before the second
+        Assert.Equal(7, stored.Count); // the first two batches (a quarter batch of 1, then 6); the breaker stopped the run before the third
         Assert.All(stored, m =>
         {
             Assert.False(m.Ok);

@@ -1,0 +1,72 @@
+using LatencyNas.Core.Measurements;
+using LatencyNas.Profiling.Runners;
+
+namespace LatencyNas.Profiling;
+
+/// <summary>
+/// The models of one batch, prepared by every thread that takes part, each model by one of them: the
+/// background thread that prepares ahead, and the measuring thread when it would otherwise wait for the
+/// batch. Nothing is measured while the measuring thread prepares, so its help disturbs nothing, and a
+/// profile whose preparation is slower than its measurement (a loaded second core) waits half as long.
+/// </summary>
+internal sealed class BatchPreparation
+{
+    private readonly Func<ModelRequest, PreparedModel> _prepare;
+    private readonly PreparedModel[] _prepared;
+    private readonly TaskCompletionSource _complete = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _taken = -1;
+    private int _finished;
+
+    /// <param name="prepare">Prepares one model; a failure is returned, not thrown. Called concurrently.</param>
+    public BatchPreparation(IReadOnlyList<ModelRequest> requests, Func<ModelRequest, PreparedModel> prepare)
+    {
+        Requests = requests;
+        _prepare = prepare;
+        _prepared = new PreparedModel[requests.Count];
+        if (requests.Count == 0)
+        {
+            _complete.SetResult();
+        }
+    }
+
+    public IReadOnlyList<ModelRequest> Requests { get; }
+
+    /// <summary>Prepares the next model no thread has taken; false when none is left.</summary>
+    public bool PrepareNext()
+    {
+        int index = Interlocked.Increment(ref _taken);
+        if (index >= _prepared.Length)
+        {
+            return false;
+        }
+        _prepared[index] = _prepare(Requests[index]);
+        if (Interlocked.Increment(ref _finished) == _prepared.Length)
+        {
+            _complete.SetResult();
+        }
+        return true;
+    }
+
+    /// <summary>Prepares models until none is left to take, then waits for those other threads are still preparing.</summary>
+    public async Task<(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures)> CompleteAsync()
+    {
+        while (PrepareNext())
+        {
+        }
+        await _complete.Task;
+        return (_prepared.Select(p => p.Model).OfType<IPreparedModel>().ToList(), _prepared.Select(p => p.Failure).OfType<ModelOutcome>().ToList());
+    }
+
+    /// <summary>Frees what was prepared of a batch that will not be measured. Only once no thread prepares any more.</summary>
+    public void Abandon()
+    {
+        Interlocked.Exchange(ref _taken, _prepared.Length);
+        foreach (var prepared in _prepared)
+        {
+            prepared.Model?.Dispose();
+        }
+    }
+}
+
+/// <summary>One request's prepared model, or the outcome that records why it could not be prepared.</summary>
+internal readonly record struct PreparedModel(IPreparedModel? Model, ModelOutcome? Failure);
