@@ -131,14 +131,17 @@ public sealed class Profiler
                     }
                     // Outside the device-fault handling on purpose: a store that cannot write is not a device
                     // failure, and must stop the run rather than turn good measurements into failure records.
-                    double drift = _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references) ?? 1;
+                    var drift = _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references, _options.Protocol.TargetRelativePrecision);
                     _store.Claims.Release(device, space, _options.Session, _owner, outcomes.Select(o => o.Request.Architecture.Digits).ToList());
                     lock (gate)
                     {
                         foreach (var outcome in outcomes)
                         {
-                            double? latency = outcome.Measurement?.Statistics.LatencyMs / drift; // as stored
-                            if (outcome.Measurement is { } measurement)
+                            var measurement = outcome.Measurement is { } measured && drift is not null
+                                ? drift.Apply(measured, _options.Protocol.TargetRelativePrecision) // as stored
+                                : outcome.Measurement;
+                            double? latency = measurement?.Statistics.LatencyMs;
+                            if (measurement is not null)
                             {
                                 latencies.Add(latency!.Value);
                                 precise += measurement.Statistics.PrecisionMet ? 1 : 0;

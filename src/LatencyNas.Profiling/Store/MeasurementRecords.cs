@@ -38,18 +38,19 @@ public sealed class MeasurementRecords
     /// <param name="references">
     /// Latencies the batch measured for the device's reference architectures (digits → ms), or null. In the same
     /// transaction: those without a stored reference latency become the device's reference, and the batch's
-    /// estimates are divided by <see cref="Timing.ReferenceDrift.Factor"/> against the stored ones.
+    /// estimates are corrected by the <see cref="Timing.ReferenceDrift"/> against the stored ones (<see cref="Timing.ReferenceDrift.Apply"/>).
     /// </param>
-    /// <returns>The drift factor applied to the batch, or null when none was.</returns>
-    public double? RecordBatch(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ModelOutcome> outcomes,
-        IReadOnlyDictionary<string, double>? references = null)
+    /// <param name="precision">The precision the batch's measurements claim; references that disagree by more withdraw the claim.</param>
+    /// <returns>The drift applied to the batch, or null when none was.</returns>
+    public Timing.ReferenceDrift? RecordBatch(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ModelOutcome> outcomes,
+        IReadOnlyDictionary<string, double>? references = null, double? precision = null)
         => _connection.InTransaction(transaction =>
         {
-            double? drift = null;
+            Timing.ReferenceDrift? drift = null;
             if (references is { Count: > 0 })
             {
                 var stored = ReadReferences(transaction, device, space);
-                drift = Timing.ReferenceDrift.Factor(stored, references);
+                drift = Timing.ReferenceDrift.Of(stored, references);
                 using var insert = _connection.Command("""
                     INSERT OR IGNORE INTO reference_latencies (device_id, space, digits, latency_ms, measured_at) VALUES ($device, $space, $digits, $latency, $at)
                     """, transaction);
@@ -62,7 +63,7 @@ public sealed class MeasurementRecords
                 {
                     // A reference measured for the first time is measured against itself: the batch's scale from now on.
                     insert.Parameters["$digits"].Value = digits;
-                    insert.Parameters["$latency"].Value = drift is { } d ? latency / d : latency;
+                    insert.Parameters["$latency"].Value = drift is { } d ? latency / d.Factor : latency;
                     insert.ExecuteNonQuery();
                 }
             }
@@ -70,7 +71,7 @@ public sealed class MeasurementRecords
             {
                 if (outcome.Measurement is { } measurement)
                 {
-                    Write(transaction, device, space, outcome.Request, session, drift is { } d ? measurement.CorrectedFor(d) : measurement);
+                    Write(transaction, device, space, outcome.Request, session, drift is { } d ? d.Apply(measurement, precision) : measurement);
                 }
                 else
                 {

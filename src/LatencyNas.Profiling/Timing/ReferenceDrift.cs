@@ -1,3 +1,4 @@
+using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Statistics;
 
 namespace LatencyNas.Profiling.Timing;
@@ -9,17 +10,36 @@ namespace LatencyNas.Profiling.Timing;
 /// with them; dividing the batch's estimates by this factor puts every batch on the scale of the one that
 /// stored the reference (docs/measurement.md).
 /// </summary>
-public static class ReferenceDrift
+/// <param name="Factor">The median of measured ÷ reference.</param>
+/// <param name="Spread">
+/// How far the references disagree: the largest ratio ÷ the smallest − 1. A slow spell that slows small
+/// networks more than large ones (a retest saw 1.46× against 1.19×) spreads them, and then no single factor
+/// corrects the batch.
+/// </param>
+public sealed record ReferenceDrift(double Factor, double Spread)
 {
-    /// <summary>The factor, or null when no reference architecture has both a stored and a new latency.</summary>
+    /// <summary>The drift, or null when no reference architecture has both a stored and a new latency.</summary>
     /// <param name="reference">Digits → the device's stored reference latency.</param>
     /// <param name="measured">Digits → the latency the batch measured for that reference architecture.</param>
-    public static double? Factor(IReadOnlyDictionary<string, double> reference, IReadOnlyDictionary<string, double> measured)
+    public static ReferenceDrift? Of(IReadOnlyDictionary<string, double> reference, IReadOnlyDictionary<string, double> measured)
     {
         var ratios = measured
             .Where(m => m.Value > 0 && reference.TryGetValue(m.Key, out double stored) && stored > 0)
             .Select(m => m.Value / reference[m.Key])
             .ToList();
-        return ratios.Count > 0 ? Descriptive.Median(ratios) : null;
+        return ratios.Count > 0 ? new ReferenceDrift(Descriptive.Median(ratios), ratios.Max() / ratios.Min() - 1) : null;
+    }
+
+    /// <summary>
+    /// A measurement of the batch as it is stored: its estimate divided by <see cref="Factor"/>; and, when the
+    /// references disagree by more than the precision it claims (<paramref name="precision"/>), no longer precise,
+    /// since the correction itself may be off by that much.
+    /// </summary>
+    public Measurement Apply(Measurement measurement, double? precision)
+    {
+        var corrected = measurement.CorrectedFor(Factor);
+        return Spread > precision && corrected.Statistics.PrecisionMet
+            ? corrected with { Statistics = corrected.Statistics with { PrecisionMet = false } }
+            : corrected;
     }
 }

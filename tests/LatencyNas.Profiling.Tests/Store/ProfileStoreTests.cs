@@ -228,14 +228,15 @@ public sealed class ProfileStoreTests : IDisposable
         ModelOutcome Outcome(string digits, double ms) => ModelOutcome.Measured(_device.RequestFor(Space, Space.Parse(digits)), FakeMeasurement(ms));
 
         // The first batch: nothing to compare with, so no correction; its references become the device's.
-        double? first = store.Measurements.RecordBatch(device, Space, 1, [Outcome("111111", 1.0)], new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 });
+        var first = store.Measurements.RecordBatch(device, Space, 1, [Outcome("111111", 1.0)], new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 });
         Assert.Null(first);
         Assert.Equal(new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 }, store.Measurements.References(device, Space));
 
         // A later batch on a machine 20% slower; a third reference, new, is stored on the reference's scale.
-        double? second = store.Measurements.RecordBatch(device, Space, 1, [Outcome("222222", 2.4), ModelOutcome.Failed(_device.RequestFor(Space, Space.Parse("333333")), "broken")],
+        var second = store.Measurements.RecordBatch(device, Space, 1, [Outcome("222222", 2.4), ModelOutcome.Failed(_device.RequestFor(Space, Space.Parse("333333")), "broken")],
             new Dictionary<string, double> { ["000001"] = 0.6, ["000002"] = 2.4, ["000003"] = 1.2 });
-        Assert.Equal(1.2, second!.Value, 12);
+        Assert.Equal(1.2, second!.Factor, 12);
+        Assert.Equal(0, second.Spread, 12);
         Assert.Equal(1.0, store.Measurements.References(device, Space)["000003"], 12);
         Assert.Equal(0.5, store.Measurements.References(device, Space)["000001"], 12); // kept, not overwritten
 
@@ -248,6 +249,17 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal(1.0, stored["111111"].RawLatencyMs!.Value, 12);
         Assert.False(stored["333333"].Ok);
         Assert.DoesNotContain("000001", stored.Keys); // references are not measurements of the profile
+
+        // References slowed unevenly (1.1× and 1.3×): the batch is corrected by their median, and its precise measurement no longer claims 10%.
+        var runs = Enumerable.Range(0, 40).Select(i => 3.0 + 0.001 * (i % 5)).ToList();
+        var precise = new Measurement(LatencyStatistics.FromSamples(runs, target: 0.1, warmupRuns: 0, warmupSettled: true), 5.0);
+        Assert.True(precise.Statistics.PrecisionMet);
+        var uneven = store.Measurements.RecordBatch(device, Space, 1, [ModelOutcome.Measured(_device.RequestFor(Space, Space.Parse("123123")), precise)],
+            new Dictionary<string, double> { ["000001"] = 0.55, ["000002"] = 2.6 }, precision: 0.1);
+        Assert.Equal(1.3 / 1.1 - 1, uneven!.Spread, 12);
+        var unevenRow = store.Measurements.Read(device).Single(m => m.Digits == "123123");
+        Assert.Equal(3.002 / 1.2, unevenRow.LatencyMs!.Value, 3);
+        Assert.False(unevenRow.PrecisionMet);
     }
 
     [Fact]
