@@ -9,6 +9,13 @@ namespace LatencyNas.Analysis;
 public enum AdaptationMethod
 {
     /// <summary>
+    /// No adaptation: the proxy as it is (measured, else predicted), scaled by the median of target ÷ proxy over
+    /// the samples so its error can be compared; it ranks the target exactly as the proxy does. A candidate of
+    /// the cross-validation, so that the default never adapts where the samples say adapting does worse.
+    /// </summary>
+    None,
+
+    /// <summary>
     /// "One Proxy Device Is Enough": the proxy's additive weights rescaled, w_t = w ⊙ (a + b) + c,
     /// a and c free, b penalised by λ‖b‖² (λ by leave-one-out on the K samples).
     /// </summary>
@@ -86,6 +93,7 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
     /// <returns>Null when device mixing finds no usable device.</returns>
     public AdaptedEstimator? Adapt(AdaptationMethod method, LatencyData samples) => method switch
     {
+        AdaptationMethod.None => ProxyAdaptation.AsIs(_proxy.Value, samples),
         AdaptationMethod.Rescale => ProxyAdaptation.Rescale(_additive.Value, samples),
         AdaptationMethod.ProxyFeature => ProxyAdaptation.ProxyFeature(_proxy.Value, new FeatureEncoder(samples.Space, samples.Dataset), samples),
         AdaptationMethod.DeviceMix => Mixable(samples) is { Count: > 0 } usable ? ProxyAdaptation.DeviceMix(usable, samples) : null,
@@ -93,7 +101,7 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
     };
 
     /// <summary>Adapts with the method <see cref="Choose"/> picks; the estimator carries the choice and its reason.</summary>
-    /// <param name="candidates">The methods to choose from (null: all three).</param>
+    /// <param name="candidates">The methods to choose from (null: all four, "none" included).</param>
     public AdaptedEstimator AdaptChosen(LatencyData samples, IReadOnlyList<AdaptationMethod>? candidates = null)
     {
         var choice = Choose(samples, candidates ?? Enum.GetValues<AdaptationMethod>());
@@ -104,7 +112,8 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
     /// The method whose held-out predictions of the K samples are closest (mean absolute percentage
     /// error), in a k-fold cross-validation on the samples themselves (leave-one-out up to 10
     /// samples, 10 folds above); ties go to the better held-out ranking (SRCC), then to the method
-    /// with fewer free parameters (rescale, proxy-feature, device-mix). The error, not the ranking,
+    /// with fewer free parameters (none, rescale, proxy-feature, device-mix). "None" — the proxy as it
+    /// is — is a candidate like the others, so adapting must beat leaving the proxy alone on the samples. The error, not the ranking,
     /// decides: a rank correlation of ten held-out points is too coarse to tell methods apart, and
     /// on the 27 reference targets choosing by error was as good or better (README, "Adaptation"). A method that cannot adapt (device mixing with no device measured
     /// on what is needed) is not a candidate. Below 6 samples the held-out errors say little:
@@ -185,6 +194,7 @@ public static class ProxyAdaptation
     /// <summary>The method's name as the command line spells it.</summary>
     public static string Name(AdaptationMethod method) => method switch
     {
+        AdaptationMethod.None => "none",
         AdaptationMethod.Rescale => "rescale",
         AdaptationMethod.ProxyFeature => "proxy-feature",
         AdaptationMethod.DeviceMix => "device-mix",
@@ -193,6 +203,16 @@ public static class ProxyAdaptation
 
     /// <summary>The proxy's additive predictor (ms target), trained on all its measurements.</summary>
     public static AdditivePredictor FitProxy(LatencyData proxy) => AdditivePredictor.Fit(new FeatureEncoder(proxy.Space, proxy.Dataset), proxy.Architectures, proxy.LatenciesMs);
+
+    /// <summary>The proxy's latencies (any estimator) scaled by the median of target ÷ proxy over the samples: no adaptation of the ranking.</summary>
+    public static AdaptedEstimator AsIs(ILatencyEstimator proxy, LatencyData samples)
+    {
+        RequireSamples(samples, 1);
+        double[] proxyOnSamples = proxy.Predict(samples.Architectures);
+        double scale = Descriptive.Median(samples.LatenciesMs.Zip(proxyOnSamples).Where(p => p.Second > 0).Select(p => p.First / p.Second).DefaultIfEmpty(1).ToList());
+        return new AdaptedEstimator(AdaptationMethod.None, $"{proxy.Description} as it is, scaled ×{scale:G3} to {samples.Count} target samples",
+            architectures => proxy.Predict(architectures).Select(p => p * scale).ToArray(), lambda: null, LatencyFloor.Of(samples.LatenciesMs));
+    }
 
     /// <summary>Rescales the proxy's additive weights to the target from the sample measurements.</summary>
     public static AdaptedEstimator Rescale(AdditivePredictor proxy, LatencyData samples)

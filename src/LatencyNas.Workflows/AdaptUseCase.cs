@@ -6,13 +6,13 @@ namespace LatencyNas.Workflows;
 
 /// <param name="Targets">Names, <c>all</c>, or <c>prefix*</c>; the proxy itself is left out.</param>
 /// <param name="TargetSamples">Target measurements the adaptation may use (K); the rest are the test set.</param>
-/// <param name="Methods">The methods to compare (null: all three).</param>
+/// <param name="Methods">The methods to compare (null: all four, "none" included).</param>
 public sealed record AdaptRequest(
     string Proxy, IReadOnlyList<string> Targets, SearchSpace Space, StoreLocation Store, int TargetSamples = 10, IReadOnlyList<AdaptationMethod>? Methods = null, int Seed = 0)
 {
-    public static IReadOnlyList<AdaptationMethod> AllMethods { get; } = [AdaptationMethod.Rescale, AdaptationMethod.ProxyFeature, AdaptationMethod.DeviceMix];
+    public static IReadOnlyList<AdaptationMethod> AllMethods { get; } = Enum.GetValues<AdaptationMethod>();
 
-    /// <summary>The methods named, each once, or all three.</summary>
+    /// <summary>The methods named, each once, or all four.</summary>
     public IReadOnlyList<AdaptationMethod> MethodsToRun => Methods is { Count: > 0 } named ? named.Distinct().ToList() : AllMethods;
 }
 

@@ -111,6 +111,43 @@ public sealed class ProxyAdaptationTests(RealTables shared)
     }
 
     [Fact]
+    public void Leaving_the_proxy_as_it_is_keeps_its_ranking_at_the_scale_of_the_samples()
+    {
+        var proxy = shared.Device("pixel3");
+        var samples = shared.Device("raspi4").Split(10, seed: 2).Train;
+        var adapter = new ProxyAdapter(proxy, [], needed: null, () => throw new InvalidOperationException("pixel3 is measured everywhere"));
+
+        var asIs = adapter.Adapt(AdaptationMethod.None, samples)!;
+
+        var architectures = proxy.Architectures.Take(2_000).ToList();
+        var proxyMs = new MeasuredLatencies(proxy).Predict(architectures);
+        double scale = Descriptive.Median(samples.LatenciesMs.Zip(new MeasuredLatencies(proxy).Predict(samples.Architectures), (t, p) => t / p).ToList());
+        var predicted = asIs.Predict(architectures);
+        // The proxy times one factor (and the floor every adapted model keeps): its ranking, unchanged.
+        Assert.All(predicted.Zip(proxyMs), p => Assert.Equal(Math.Max(p.Second * scale, asIs.FloorMs), p.First, 9));
+        Assert.StartsWith("pixel3 (measured) as it is, scaled", asIs.Description);
+    }
+
+    [Fact]
+    public void Where_the_samples_say_adapting_does_worse_the_default_leaves_the_proxy_alone()
+    {
+        // A target that ranks exactly as pixel3 does, 1.3 times slower: any method that moves the ranking can only lose.
+        var proxy = shared.Device("pixel3");
+        var target = new LatencyData("pixel3-slower", proxy.Space, proxy.Dataset, proxy.Architectures, proxy.LatenciesMs.Select(l => 1.3 * l).ToArray());
+        var samples = target.Split(10, seed: 4).Train;
+        var adapter = new ProxyAdapter(proxy, [shared.Device("raspi4"), shared.Device("eyeriss")], needed: null, () => throw new InvalidOperationException());
+
+        var chosen = adapter.AdaptChosen(samples);
+
+        Assert.Equal(AdaptationMethod.None, chosen.Method);
+        Assert.Equal(4, chosen.Choice!.Scores.Count); // every method was a candidate
+        double asIsError = chosen.Choice.Scores.Single(s => s.Method == AdaptationMethod.None).Mape;
+        Assert.True(asIsError < 1e-9, $"held-out error of the proxy as it is: {asIsError}");
+        Assert.All(chosen.Choice.Scores, s => Assert.True(s.Mape >= asIsError, $"{s.Method} {s.Mape}"));
+        Assert.All(chosen.Predict(target.Architectures).Zip(target.LatenciesMs), p => Assert.Equal(Math.Max(p.Second, chosen.FloorMs), p.First, 9));
+    }
+
+    [Fact]
     public void Below_six_samples_device_mixing_is_used_where_it_can_mix_else_rescaling()
     {
         var proxy = shared.Device("pixel3");

@@ -57,7 +57,7 @@ internal static class AnalysisCommands
         var samplesOption = LatnasOptions.TargetSamples("Target measurements each adaptation may use (K).");
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
         var methodOption = LatnasOptions.Choices("--method", "Adaptation methods to compare.",
-            ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
+            ("none", AdaptationMethod.None), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
