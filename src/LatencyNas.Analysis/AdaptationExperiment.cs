@@ -22,6 +22,16 @@ public sealed record AdaptationReport(
     public AdaptationOutcome Chosen => Outcomes.First(o => o.Method == Choice.Method);
 }
 
+/// <summary>How the K target samples of an adaptation experiment are drawn.</summary>
+public enum TargetSampling
+{
+    /// <summary>At random among the target's measured architectures.</summary>
+    Random,
+
+    /// <summary>Spread over the proxy's latency: the target's architectures the proxy has measured, in K equal strata of the proxy's latency, one at random from each.</summary>
+    Spread,
+}
+
 /// <summary>
 /// Runs adaptation the way a user would with a new target: draw K of the target's measured
 /// architectures as the only target knowledge, adapt, and score on the target's other measurements.
@@ -30,17 +40,20 @@ public static class AdaptationExperiment
 {
     /// <param name="others">Other known devices, for <see cref="AdaptationMethod.DeviceMix"/> (the target itself is ignored).</param>
     public static AdaptationReport Run(
-        LatencyData proxy, LatencyData target, int samples, int seed, IReadOnlyList<AdaptationMethod> methods, IReadOnlyList<LatencyData>? others = null)
+        LatencyData proxy, LatencyData target, int samples, int seed, IReadOnlyList<AdaptationMethod> methods, IReadOnlyList<LatencyData>? others = null,
+        TargetSampling sampling = TargetSampling.Random)
     {
         if (proxy.Space.Name != target.Space.Name)
         {
             throw new InvalidInputException($"The proxy is measured on {proxy.Space.Name}, the target on {target.Space.Name}.");
         }
-        var (known, test) = target.Split(samples, seed);
+        var proxyMeasured = new MeasuredLatencies(proxy);
+        var (known, test) = sampling == TargetSampling.Spread
+            ? target.SplitAcross(samples, a => proxyMeasured.Covers(a) ? proxyMeasured.Predict([a])[0] : null, seed)
+            : target.Split(samples, seed);
         var adapter = new ProxyAdapter(proxy, others ?? [], test.Architectures,
             () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
 
-        var proxyMeasured = new MeasuredLatencies(proxy);
         var covered = Enumerable.Range(0, test.Count).Where(i => proxyMeasured.Covers(test.Architectures[i])).ToArray();
         var coveredTest = test.Subset(covered);
         double srccMeasured = coveredTest.Count > 1

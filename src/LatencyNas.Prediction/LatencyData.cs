@@ -37,6 +37,29 @@ public sealed record LatencyData(string Device, SearchSpace Space, Dataset Datas
         return (Subset(train), Subset(test));
     }
 
+    /// <summary>
+    /// <paramref name="trainSize"/> architectures spread over a ranking: those with a key are ordered by it and cut
+    /// into that many equal strata, and one is drawn at random (seeded) from each; the rest, and those without a key,
+    /// are for testing.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Fewer architectures with a key than strata, or nothing left to test on.</exception>
+    public (LatencyData Train, LatencyData Test) SplitAcross(int trainSize, Func<Architecture, double?> key, int seed)
+    {
+        Split(trainSize, seed); // the same checks
+        var ranked = Enumerable.Range(0, Count).Select(i => (Index: i, Key: key(Architectures[i]))).Where(p => p.Key is not null)
+            .OrderBy(p => p.Key).ThenBy(p => p.Index).Select(p => p.Index).ToArray();
+        if (ranked.Length < trainSize)
+        {
+            throw new InvalidInputException($"Only {ranked.Length} of device '{Device}''s architectures can be ranked; {trainSize} strata need as many.");
+        }
+        var random = new Random(seed);
+        var train = Enumerable.Range(0, trainSize)
+            .Select(stratum => ranked[(int)((long)stratum * ranked.Length / trainSize) + random.Next((int)((long)(stratum + 1) * ranked.Length / trainSize - (long)stratum * ranked.Length / trainSize))])
+            .Order().ToArray();
+        var drawn = train.ToHashSet();
+        return (Subset(train), Subset(Enumerable.Range(0, Count).Where(i => !drawn.Contains(i)).ToArray()));
+    }
+
     public LatencyData Subset(IReadOnlyList<int> indices)
         => this with { Architectures = indices.Select(i => Architectures[i]).ToArray(), LatenciesMs = indices.Select(i => LatenciesMs[i]).ToArray() };
 

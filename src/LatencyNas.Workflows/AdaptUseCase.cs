@@ -7,8 +7,10 @@ namespace LatencyNas.Workflows;
 /// <param name="Targets">Names, <c>all</c>, or <c>prefix*</c>; the proxy itself is left out.</param>
 /// <param name="TargetSamples">Target measurements the adaptation may use (K); the rest are the test set.</param>
 /// <param name="Methods">The methods to compare (null: all four, "none" included).</param>
+/// <param name="Sampling">How each target's K samples are drawn.</param>
 public sealed record AdaptRequest(
-    string Proxy, IReadOnlyList<string> Targets, SearchSpace Space, StoreLocation Store, int TargetSamples = 10, IReadOnlyList<AdaptationMethod>? Methods = null, int Seed = 0)
+    string Proxy, IReadOnlyList<string> Targets, SearchSpace Space, StoreLocation Store, int TargetSamples = 10, IReadOnlyList<AdaptationMethod>? Methods = null, int Seed = 0,
+    TargetSampling Sampling = TargetSampling.Random)
 {
     public static IReadOnlyList<AdaptationMethod> AllMethods { get; } = Enum.GetValues<AdaptationMethod>();
 
@@ -20,7 +22,7 @@ public sealed record AdaptRequest(
 /// Per target: SRCC before and after each method, on the target's measurements beyond the K samples, and the method
 /// cross-validation on the K samples chose among them.
 /// </summary>
-public sealed record AdaptResult(string Proxy, int TargetSamples, int Seed, IReadOnlyList<AdaptationMethod> Methods, IReadOnlyList<AdaptationReport> Targets)
+public sealed record AdaptResult(string Proxy, int TargetSamples, int Seed, TargetSampling Sampling, IReadOnlyList<AdaptationMethod> Methods, IReadOnlyList<AdaptationReport> Targets)
 {
     /// <summary>
     /// Over the targets: the mean and the worst SRCC before adapting (<c>Before</c>), after each method (null where it gave
@@ -72,10 +74,10 @@ public sealed class AdaptUseCase
         foreach (var target in targets)
         {
             cancellation.ThrowIfCancellationRequested();
-            var report = AdaptationExperiment.Run(proxy, target, request.TargetSamples, request.Seed, methods, others);
+            var report = AdaptationExperiment.Run(proxy, target, request.TargetSamples, request.Seed, methods, others, request.Sampling);
             reports.Add(report);
             rows?.Report(report);
         }
-        return new AdaptResult(proxy.Device, request.TargetSamples, request.Seed, methods, reports);
+        return new AdaptResult(proxy.Device, request.TargetSamples, request.Seed, request.Sampling, methods, reports);
     }
 }

@@ -58,18 +58,21 @@ internal static class AnalysisCommands
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
         var methodOption = LatnasOptions.Choices("--method", "Adaptation methods to compare.",
             ("none", AdaptationMethod.None), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
+        var samplingOption = LatnasOptions.Choice("--sampling",
+            "How each target's K samples are drawn: at random, or spread over the proxy's latency (one from each of K equal strata).",
+            TargetSampling.Random, ("random", TargetSampling.Random), ("spread", TargetSampling.Spread));
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("adapt",
             "Adapt a proxy's latency predictor to targets from K target measurements; report SRCC on each target's other architectures before and after.")
         {
-            proxyOption, targetsOption, samplesOption, seedOption, methodOption, spaceOption, storeOption, jsonOption,
+            proxyOption, targetsOption, samplesOption, seedOption, methodOption, samplingOption, spaceOption, storeOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
             var request = new AdaptRequest(parse.GetValue(proxyOption)!, parse.GetValue(targetsOption)!, parse.SearchSpace(spaceOption), parse.StoreLocation(storeOption),
-                parse.GetValue(samplesOption), parse.GetValue(methodOption), parse.GetValue(seedOption));
+                parse.GetValue(samplesOption), parse.GetValue(methodOption), parse.GetValue(seedOption), samplingOption.ValueIn(parse));
             var methods = request.MethodsToRun;
             bool json = parse.GetValue(jsonOption);
             var table = new StreamingTable(json ? Console.Error : Console.Out,
@@ -79,7 +82,7 @@ internal static class AnalysisCommands
                 $"{r.Chosen.Metrics.Srcc:F4} ({ProxyAdaptation.Name(r.Choice.Method)})"]));
             if (!json)
             {
-                Console.WriteLine($"proxy {request.Proxy}, K = {request.TargetSamples} target samples (seed {request.Seed}); SRCC on each target's other measured architectures");
+                Console.WriteLine($"proxy {request.Proxy}, K = {request.TargetSamples} target samples (seed {request.Seed}{(request.Sampling == TargetSampling.Spread ? ", spread over the proxy's latency" : "")}); SRCC on each target's other measured architectures");
             }
             var result = new AdaptUseCase().Run(request, rows);
             if (json)
