@@ -95,7 +95,11 @@ internal static class LatnasOptions
     /// <summary>--method for a verb that uses one adapted model; "default" lets cross-validation on the K samples choose.</summary>
     public static ChoiceOption<AdaptationMethod?> Method() => Choice<AdaptationMethod?>("--method",
         "How the proxy is adapted with the target samples; default: the method whose held-out predictions of the K samples err least (cross-validation; below 6 samples device-mix where the store can mix, else rescale).", null,
-        ("default", null), ("none", AdaptationMethod.None), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
+        [("default", null), .. AdaptationMethods.Select(m => (m.Name, (AdaptationMethod?)m.Value))]);
+
+    /// <summary>Every adaptation method by the name the command line spells it, in the order they are tried.</summary>
+    public static (string Name, AdaptationMethod Value)[] AdaptationMethods { get; } =
+        Enum.GetValues<AdaptationMethod>().Select(m => (ProxyAdaptation.Name(m), m)).ToArray();
 
     public static ChoiceOption<SearchStrategyKind> Strategy() => Choice("--strategy",
         "Search strategy; auto: exhaustive where the space has at most 1,000,000 members (NB201: 15,625), else evolution.", SearchStrategyKind.Auto,

@@ -21,6 +21,16 @@ public sealed record LatencyData(string Device, SearchSpace Space, Dataset Datas
     /// <exception cref="InvalidInputException">Too few measurements to leave anything to test on.</exception>
     public (LatencyData Train, LatencyData Test) Split(int trainSize, int seed)
     {
+        RequireTestLeft(trainSize);
+        var order = Enumerable.Range(0, Count).ToArray();
+        new Random(seed).Shuffle(order);
+        var train = order.Take(trainSize).Order().ToArray();
+        var test = order.Skip(trainSize).Order().ToArray();
+        return (Subset(train), Subset(test));
+    }
+
+    private void RequireTestLeft(int trainSize)
+    {
         if (trainSize < 2)
         {
             throw new InvalidInputException($"At least 2 architectures are needed to train or adapt on (got {trainSize}).");
@@ -30,11 +40,6 @@ public sealed record LatencyData(string Device, SearchSpace Space, Dataset Datas
             throw new InvalidInputException(
                 $"Device '{Device}' has {Count} measured {Space.Name} architectures; setting {trainSize} of them apart leaves none to test on. Profile more, or ask for fewer.");
         }
-        var order = Enumerable.Range(0, Count).ToArray();
-        new Random(seed).Shuffle(order);
-        var train = order.Take(trainSize).Order().ToArray();
-        var test = order.Skip(trainSize).Order().ToArray();
-        return (Subset(train), Subset(test));
     }
 
     /// <summary>
@@ -45,7 +50,7 @@ public sealed record LatencyData(string Device, SearchSpace Space, Dataset Datas
     /// <exception cref="InvalidInputException">Fewer architectures with a key than strata, or nothing left to test on.</exception>
     public (LatencyData Train, LatencyData Test) SplitAcross(int trainSize, Func<Architecture, double?> key, int seed)
     {
-        Split(trainSize, seed); // the same checks
+        RequireTestLeft(trainSize);
         var ranked = Enumerable.Range(0, Count).Select(i => (Index: i, Key: key(Architectures[i]))).Where(p => p.Key is not null)
             .OrderBy(p => p.Key).ThenBy(p => p.Index).Select(p => p.Index).ToArray();
         if (ranked.Length < trainSize)
@@ -53,8 +58,9 @@ public sealed record LatencyData(string Device, SearchSpace Space, Dataset Datas
             throw new InvalidInputException($"Only {ranked.Length} of device '{Device}''s architectures can be ranked; {trainSize} strata need as many.");
         }
         var random = new Random(seed);
+        int StratumStart(int stratum) => (int)((long)stratum * ranked.Length / trainSize);
         var train = Enumerable.Range(0, trainSize)
-            .Select(stratum => ranked[(int)((long)stratum * ranked.Length / trainSize) + random.Next((int)((long)(stratum + 1) * ranked.Length / trainSize - (long)stratum * ranked.Length / trainSize))])
+            .Select(stratum => ranked[StratumStart(stratum) + random.Next(StratumStart(stratum + 1) - StratumStart(stratum))])
             .Order().ToArray();
         var drawn = train.ToHashSet();
         return (Subset(train), Subset(Enumerable.Range(0, Count).Where(i => !drawn.Contains(i)).ToArray()));

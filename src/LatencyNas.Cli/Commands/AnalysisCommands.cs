@@ -56,8 +56,7 @@ internal static class AnalysisCommands
         var targetsOption = LatnasOptions.Devices("--targets", "Target devices; each one's measurements beyond the K samples are its test set.");
         var samplesOption = LatnasOptions.TargetSamples("Target measurements each adaptation may use (K).");
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
-        var methodOption = LatnasOptions.Choices("--method", "Adaptation methods to compare.",
-            ("none", AdaptationMethod.None), ("rescale", AdaptationMethod.Rescale), ("proxy-feature", AdaptationMethod.ProxyFeature), ("device-mix", AdaptationMethod.DeviceMix));
+        var methodOption = LatnasOptions.Choices("--method", "Adaptation methods to compare.", LatnasOptions.AdaptationMethods);
         var samplingOption = LatnasOptions.Choice("--sampling",
             "How each target's K samples are drawn: at random, or spread over the proxy's latency (one from each of K equal strata).",
             TargetSampling.Random, ("random", TargetSampling.Random), ("spread", TargetSampling.Spread));
