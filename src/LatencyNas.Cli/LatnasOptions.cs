@@ -56,9 +56,6 @@ internal static class LatnasOptions
     public static Option<string?> Archs(string description = "A file with one architecture a line, in any form of --arch ('#' not followed by a digit starts a comment).")
         => new("--archs") { Description = description };
 
-    public static Option<string> Dataset(string description = "Dataset the network is built for: cifar10 (32×32, 10 classes), cifar100 (32×32, 100), imagenet16-120 (16×16, 120; nb201), imagenet (224×224, 1000; fbnet).")
-        => Text("--dataset", description, "cifar10");
-
     public static Option<string?> Store() => new("--store")
     {
         Description = $"The profile store, an SQLite file (else ${Workflows.StoreLocation.EnvironmentVariable}, else {Profiling.Store.ProfileStore.DefaultPath}); predictors live beside it.",

@@ -107,11 +107,7 @@ public static class PredictorFile
                 throw new InvalidInputException($"'{path}' has predictor format {metadata.Format}; this LatencyNas reads format 1.");
             }
             var space = SearchSpaces.Get(metadata.Space);
-            var dataset = Dataset.Parse(metadata.Dataset);
-            if (dataset.Resolution != metadata.Resolution)
-            {
-                dataset = dataset with { Resolution = metadata.Resolution };
-            }
+            var dataset = Dataset.Parse(metadata.Dataset).AtResolution(metadata.Resolution);
             var encoder = new FeatureEncoder(space, dataset);
             var target = Enum.Parse<TargetTransform>(metadata.Target, ignoreCase: true);
             var kind = Enum.Parse<ModelKind>(metadata.Kind, ignoreCase: true);

@@ -473,7 +473,7 @@ public sealed class Profiler
         {
             return [];
         }
-        var dataset = _runner.Device.InputDataset;
+        var dataset = _runner.Device.Dataset;
         var candidates = space.SampleDistinct((int)BigInteger.Min(8 * count, space.Size), ReferenceSeed)
             .OrderBy(a => space.Features(a, dataset).Macs).ThenBy(a => a.Digits, StringComparer.Ordinal)
             .ToList();

@@ -42,7 +42,7 @@ public static class ObjectiveCatalog
         }
         if (ZeroCostProxies.Names.Contains(name))
         {
-            string cacheName = $"{CachePrefix}{name}:{dataset.Name}:{dataset.Resolution}:seed{seed}";
+            string cacheName = $"{CachePrefix}{name}:{dataset.Name}:{dataset.Height}:seed{seed}";
             var cached = store.Objectives.GetOrEmpty(cacheName, space);
             return new ComputedObjective(name, architectures =>
             {

@@ -198,7 +198,7 @@ public static class PredictorCatalog
             Target = trained.Predictor.Target.ToString(),
             Space = data.Space.Name,
             Dataset = data.Dataset.Name,
-            Resolution = data.Dataset.Resolution,
+            Resolution = data.Dataset.Height,
             TrainedOn = evaluation.Train,
             Seed = seed,
             Requested = Name(model),

@@ -10,6 +10,7 @@ namespace LatencyNas.Workflows;
 /// <summary>What <c>latnas profile</c> measures, where, and how.</summary>
 /// <param name="Device">A descriptor file, or the name of a shipped descriptor.</param>
 /// <param name="DeviceName">Store the measurements under this name instead of the descriptor's.</param>
+/// <param name="Dataset">Measure at this task instead of the descriptor's, under the name DEVICE@TASK (unless <paramref name="DeviceName"/> is given).</param>
 /// <param name="Session">Profiles of the same architectures are told apart by session (test-retest).</param>
 /// <param name="Mode">Overrides the protocol's mode (interleaved visits, or one burst per architecture, as before schema 4).</param>
 /// <param name="Precision">Overrides the protocol's target relative half-width of the estimate's 95% interval.</param>
@@ -31,7 +32,8 @@ public sealed record ProfileRequest(
     double TimeoutSeconds = 120,
     int Retries = 2,
     MeasurementMode? Mode = null,
-    bool GiveUpFailed = false)
+    bool GiveUpFailed = false,
+    Dataset? Dataset = null)
 {
     /// <summary>Architectures drawn when the request names none.</summary>
     public const int DefaultCount = 100;
@@ -72,14 +74,18 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
     public async Task<ProfileResult> RunAsync(ProfileRequest request, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
     {
         var device = DeviceDescriptorReader.Resolve(request.Device);
+        if (request.Dataset is { } task && task != device.Dataset)
+        {
+            device = device with { Dataset = task, Name = DeviceName.AtTask(device.Name, task) };
+        }
         if (request.DeviceName is { } rename)
         {
             device = device with { Name = DeviceName.Check(rename, "--device-name") };
         }
-        if (!request.Space.Datasets.Contains(device.Dataset))
+        if (!request.Space.CanBuildFor(device.Dataset))
         {
             throw new InvalidInputException(
-                $"Device '{device.Name}' is set up for dataset {device.Dataset.Name}; {request.Space.Name} networks are built for {string.Join(", ", request.Space.Datasets.Select(d => d.Name))}.");
+                $"Device '{device.Name}' is set up for dataset {device.Dataset.Name}; {request.Space.Name} networks are not built for it (give another --dataset).");
         }
         var architectures = request.Architectures.Resolve(request.Space, ProfileRequest.DefaultCount);
         foreach (var (name, seconds) in new[] { ("timeout", (double?)request.TimeoutSeconds), ("max-seconds", request.MaxSeconds), ("warmup-seconds", request.WarmupSeconds) })

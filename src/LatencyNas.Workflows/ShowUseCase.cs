@@ -8,13 +8,13 @@ namespace LatencyNas.Workflows;
 /// <summary>An architecture's forms and analytic features, as <c>space describe</c> and <c>show</c> print them.</summary>
 /// <param name="Index">The space's published index (NB201's topology index), where it has one.</param>
 public sealed record ArchitectureDescription(
-    string Space, string Arch, string Ops, int? Index, string Dataset, long Params, long Macs,
+    string Space, string Arch, string Ops, int? Index, string Dataset, string Input, int Classes, long Params, long Macs,
     IReadOnlyDictionary<string, int> OpCounts, bool Disconnected, IReadOnlyDictionary<string, double> Extra)
 {
     public static ArchitectureDescription Of(SearchSpace space, Architecture architecture, Dataset dataset)
     {
         var features = space.Features(architecture, dataset);
-        return new ArchitectureDescription(space.Name, space.Format(architecture), architecture.Digits, space.IndexOf(architecture), dataset.Name,
+        return new ArchitectureDescription(space.Name, space.Format(architecture), architecture.Digits, space.IndexOf(architecture), dataset.Name, dataset.Input, dataset.Classes,
             features.Parameters, features.Macs, features.OpCounts.ToDictionary(), features.Disconnected, features.Extra.ToDictionary());
     }
 }

@@ -12,7 +12,7 @@ public sealed record DevicesListRequest(StoreLocation Store);
 /// <summary>A device in the store, with its setting (fingerprint) or source and its counts.</summary>
 public sealed record DeviceRow(
     string Name, string Kind, int Measured, int Failed, string? Runtime, string? Provider, int? Threads, string? Optimization, int? Batch,
-    string Dataset, int Resolution, string? Cpu, int? Cores, string? Source);
+    string Dataset, string Input, string? Cpu, int? Cores, string? Source);
 
 public sealed record DevicesListResult(string Store, IReadOnlyList<DeviceRow> Devices);
 
@@ -27,7 +27,7 @@ public sealed class DevicesListUseCase
             var device = s.Device;
             var f = device.Fingerprint;
             return new DeviceRow(device.Name, device.Kind.ToString().ToLowerInvariant(), s.Measured, s.Failed, f?.Runtime, f?.Provider, f?.Threads,
-                f?.Optimization, f?.BatchSize, device.InputDataset.Name, device.InputDataset.Resolution, f?.CpuModel, f?.Cores, device.Source);
+                f?.Optimization, f?.BatchSize, device.InputDataset.Name, device.InputDataset.Input, f?.CpuModel, f?.Cores, device.Source);
         }).ToList());
     }
 }

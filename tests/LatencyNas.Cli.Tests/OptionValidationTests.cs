@@ -73,6 +73,15 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("adapt --proxy p --targets t --sampling sorted", "--sampling: 'sorted' is not one of random, spread")]
     [InlineData("import --csv x.csv --unit h", "--unit: 'h' is not one of ms, s, us")]
     [InlineData("profile --device-name a/small", "--device-name: device name 'a/small' must be lower-case letters")]
+    [InlineData("profile --input 0x16x52", "input channels 0 is out of range: give 1 to 256")]
+    [InlineData("profile --input -1x16x52", "'-1x16x52' is not an input shape: expected channels x height x width")]
+    [InlineData("profile --input 1x16", "'1x16' is not an input shape")]
+    [InlineData("profile --dataset ninapro --classes 0", "--classes must be between 1 and 100,000")]
+    [InlineData("profile --dataset mnist", "Unknown dataset 'mnist'")]
+    [InlineData("profile --dataset 1x16x52-0cls", "classes 0 is out of range")]
+    [InlineData("space describe --arch 333333 --input 3x5000x5000", "input height 5000 is out of range: give 1 to 1,024")]
+    [InlineData("space describe --arch 333333 --dataset imagenet", "nb201 is not defined for dataset 'imagenet'")]
+    [InlineData("export --arch 333333 --out x.onnx --input 1x99999999999x2", "input height 99999999999 is out of range")]
     [InlineData("profile --retry-failed --give-up-failed", "Invalid profile options: retrying the failed architectures and giving up on them exclude each other")]
     public void Out_of_range_and_unknown_names_are_one_line_and_exit_2(string arguments, string expected)
     {

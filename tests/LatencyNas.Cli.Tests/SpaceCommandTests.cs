@@ -32,6 +32,21 @@ public class SpaceCommandTests
     }
 
     [Fact]
+    public void A_task_given_by_its_shape_is_the_built_in_task_of_that_shape_and_any_other_is_named_by_it()
+    {
+        var named = Latnas.Run("space", "describe", "--arch", "333333", "--dataset", "ninapro", "--json");
+        var shaped = Latnas.Run("space", "describe", "--arch", "333333", "--input", "1x16x52", "--classes", "18", "--json");
+        Assert.True(named.ExitCode == 0 && shaped.ExitCode == 0, named + "\n" + shaped);
+        Assert.Equal(named.Stdout, shaped.Stdout);
+        var task = JsonDocument.Parse(named.Stdout).RootElement;
+        Assert.Equal(("ninapro", "1x16x52", 18), (task.GetProperty("dataset").GetString(), task.GetProperty("input").GetString(), task.GetProperty("classes").GetInt32()));
+
+        var other = Latnas.Run("space", "describe", "--space", "fbnet", "--arch", "0123456780123456780123", "--dataset", "ninapro", "--classes", "5");
+        Assert.True(other.ExitCode == 0, other.ToString());
+        Assert.Contains("dataset       1x16x52-5cls (input 1x16x52, 5 classes)", other.Stdout);
+    }
+
+    [Fact]
     public void Describe_accepts_the_arch_string_and_other_datasets()
     {
         var result = Latnas.Run("space", "describe", "--arch", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "--dataset", "imagenet16-120");

@@ -129,7 +129,7 @@ public sealed class PredictorTests : IDisposable
         Target = predictor.Target.ToString(),
         Space = Nb201Space.Instance.Name,
         Dataset = train.Dataset.Name,
-        Resolution = train.Dataset.Resolution,
+        Resolution = train.Dataset.Height,
         TrainedOn = train.Count,
         Seed = 0,
     };

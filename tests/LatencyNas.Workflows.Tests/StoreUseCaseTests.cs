@@ -83,6 +83,32 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
     }
 
     [Fact]
+    public async Task A_task_profile_is_a_device_of_its_own_never_mixed_with_the_first_and_compared_by_the_analysis_verbs()
+    {
+        var store = new StoreLocation(_directory.File("task/latnas.db"));
+        var selection = new ArchitectureSelection(Count: 4, Seed: 5);
+        var profile = new ProfileUseCase(DeviceRunnerFactory.Instance);
+
+        var cifar = await profile.RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, selection, store));
+        var emg = await profile.RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, selection, store, Dataset: Dataset.NinaPro));
+
+        Assert.Equal(("ort-cpu-1t", 4), (cifar.Device, cifar.Measured));
+        Assert.Equal(("ort-cpu-1t@ninapro", 0, 4), (emg.Device, emg.AlreadyStored, emg.Measured)); // nothing of the CIFAR profile counts as stored
+        var devices = new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices;
+        Assert.Equal([("ort-cpu-1t", "cifar10", "3x32x32", 4), ("ort-cpu-1t@ninapro", "ninapro", "1x16x52", 4)],
+            devices.Select(d => (d.Name, d.Dataset, d.Input, d.Measured)));
+        // Forcing the task's measurements under the CIFAR device's name is refused, not mixed in.
+        await Assert.ThrowsAsync<ProfileStoreException>(() =>
+            profile.RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, selection, store, DeviceName: "ort-cpu-1t", Dataset: Dataset.NinaPro)));
+
+        var ranking = new MonotonicityUseCase().Run(new MonotonicityRequest(["ort-cpu-1t", "ort-cpu-1t@ninapro"], RealStore.Space, store, Bootstrap: 0));
+        Assert.Equal(["ort-cpu-1t", "ort-cpu-1t@ninapro"], ranking.Devices);
+        Assert.Equal(4, ranking.Architectures);
+        using var opened = store.OpenExisting();
+        Assert.Equal(Dataset.NinaPro, opened.Devices.Get("ort-cpu-1t@ninapro").InputDataset);
+    }
+
+    [Fact]
     public async Task Train_reads_only_the_interleaved_measurements_of_a_device_profiled_both_ways_unless_asked_to_mix()
     {
         var store = new StoreLocation(_directory.File("both/latnas.db"));

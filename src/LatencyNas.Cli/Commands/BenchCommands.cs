@@ -128,16 +128,17 @@ internal static class BenchCommands
         var spaceOption = LatnasOptions.Space();
         var countOption = LatnasOptions.Count(200);
         var seedOption = LatnasOptions.Seed();
-        var datasetOption = LatnasOptions.Dataset();
+        var datasetOptions = new DatasetOptions();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("export", "Time building the TorchSharp network and exporting it to ONNX, per architecture.")
         {
-            spaceOption, countOption, seedOption, datasetOption, jsonOption,
+            spaceOption, countOption, seedOption, jsonOption,
         };
+        datasetOptions.AddTo(command);
         command.SetHandler((parse, cancellation) =>
         {
             var space = parse.SearchSpace(spaceOption);
-            var result = new BenchExportUseCase().Run(new BenchExportRequest(space, space.ParseDataset(parse.GetValue(datasetOption)!),
+            var result = new BenchExportUseCase().Run(new BenchExportRequest(space, datasetOptions.Parse(parse, space)!,
                 parse.GetValue(countOption), parse.GetValue(seedOption)), cancellation);
             if (parse.GetValue(jsonOption))
             {

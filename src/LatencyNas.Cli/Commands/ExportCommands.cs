@@ -12,20 +12,21 @@ internal static class ExportCommands
     {
         var spaceOption = LatnasOptions.Space();
         var archOption = LatnasOptions.Arch();
-        var datasetOption = LatnasOptions.Dataset();
+        var datasetOptions = new DatasetOptions();
         var batchOption = LatnasOptions.Batch();
         var seedOption = LatnasOptions.Seed("Seed of the network's weights.");
         var outOption = LatnasOptions.Out("The .onnx file to write.");
         var jsonOption = LatnasOptions.Json();
         var command = new Command("export", "Build an architecture's TorchSharp network and write it as an ONNX model.")
         {
-            spaceOption, archOption, datasetOption, batchOption, seedOption, outOption, jsonOption,
+            spaceOption, archOption, batchOption, seedOption, outOption, jsonOption,
         };
+        datasetOptions.AddTo(command);
         command.SetHandler(parse =>
         {
             var space = parse.SearchSpace(spaceOption);
             var result = new ExportUseCase().Run(new ExportRequest(
-                space, space.Parse(parse.GetValue(archOption)!), space.ParseDataset(parse.GetValue(datasetOption)!), parse.GetValue(outOption)!,
+                space, space.Parse(parse.GetValue(archOption)!), datasetOptions.Parse(parse, space)!, parse.GetValue(outOption)!,
                 parse.GetValue(batchOption), parse.GetValue(seedOption)));
             if (parse.GetValue(jsonOption))
             {
@@ -45,19 +46,20 @@ internal static class ExportCommands
         var spaceOption = LatnasOptions.Space();
         var countOption = LatnasOptions.Count(30);
         var seedOption = LatnasOptions.Seed();
-        var datasetOption = new Option<string?>("--dataset") { Description = "Check on this dataset only (cifar10, cifar100, imagenet16-120) [default: each of the space's in turn]." };
+        var datasetOptions = new DatasetOptions(defaultDataset: null, "Check on this dataset only [default: each of the space's benchmark datasets in turn]");
         var batchOption = LatnasOptions.Batch();
         var toleranceOption = LatnasOptions.Number("--tolerance", "Largest acceptable max-abs difference.", ExportParity.Tolerance, 0, 1);
         var jsonOption = LatnasOptions.Json();
         var command = new Command("check-export",
             "Build, export and run random architectures through TorchSharp and ONNX Runtime on the same input; fail if any output differs by more than the tolerance.")
         {
-            spaceOption, countOption, seedOption, datasetOption, batchOption, toleranceOption, jsonOption,
+            spaceOption, countOption, seedOption, batchOption, toleranceOption, jsonOption,
         };
+        datasetOptions.AddTo(command);
         command.SetHandler(parse =>
         {
             var space = parse.SearchSpace(spaceOption);
-            IReadOnlyList<Dataset>? datasets = parse.GetValue(datasetOption) is { } name ? [space.ParseDataset(name)] : null;
+            IReadOnlyList<Dataset>? datasets = datasetOptions.Parse(parse, space) is { } dataset ? [dataset] : null;
             bool json = parse.GetValue(jsonOption);
             int done = 0, count = parse.GetValue(countOption);
             var progress = new Synchronous<ParityRow>(row =>

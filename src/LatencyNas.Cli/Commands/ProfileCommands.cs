@@ -90,6 +90,8 @@ internal static class ProfileCommands
             protocol.WarmupMaxTime.TotalSeconds, 0, 86_400, minimumExclusive: true);
         var timeoutOption = LatnasOptions.Number("--timeout", "Seconds one measurement attempt may take.", 120, 0, 86_400, minimumExclusive: true);
         var retriesOption = LatnasOptions.Integer("--retries", "Retries of a transient fault or timeout per architecture.", 2, 0, 100);
+        var datasetOptions = new DatasetOptions(defaultDataset: null,
+            "Task to measure at instead of the descriptor's (cifar10 unless it says), stored as another device, DEVICE@TASK, never mixed with the first");
         var jsonOption = LatnasOptions.Json();
         var command = new Command("profile",
             "Measure architectures on a device into the profile store. Resumable: run it again and it continues where it stopped.")
@@ -97,11 +99,13 @@ internal static class ProfileCommands
             deviceOption, deviceNameOption, spaceOption, countOption, seedOption, allOption, archsOption, storeOption, sessionOption, retryFailedOption, giveUpFailedOption,
             modeOption, precisionOption, maxRunsOption, maxSecondsOption, warmupSecondsOption, timeoutOption, retriesOption, jsonOption,
         };
+        datasetOptions.AddTo(command);
         command.SetHandler(async (parse, cancellation) =>
         {
+            var space = parse.SearchSpace(spaceOption);
             var request = new ProfileRequest(
                 parse.GetValue(deviceOption)!,
-                parse.SearchSpace(spaceOption),
+                space,
                 new ArchitectureSelection(parse.Given(countOption), parse.GetValue(seedOption), parse.GetValue(allOption), parse.GetValue(archsOption)),
                 parse.StoreLocation(storeOption),
                 parse.GetValue(deviceNameOption),
@@ -114,7 +118,8 @@ internal static class ProfileCommands
                 parse.GetValue(timeoutOption),
                 parse.GetValue(retriesOption),
                 parse.GetResult(modeOption) is { Implicit: false } ? modeOption.ValueIn(parse) : null,
-                parse.GetValue(giveUpFailedOption));
+                parse.GetValue(giveUpFailedOption),
+                datasetOptions.Parse(parse, space));
             bool json = parse.GetValue(jsonOption);
             var useCase = new ProfileUseCase(DeviceRunnerFactory.Instance);
             string title = request.DeviceName ?? Path.GetFileNameWithoutExtension(request.Device);

@@ -116,15 +116,16 @@ internal static class SearchCommands
         var spaceOption = LatnasOptions.Space();
         var countOption = LatnasOptions.Count(100);
         var seedOption = LatnasOptions.Seed("Seed of the architectures drawn and of the proxies' weights.");
-        var datasetOption = LatnasOptions.Dataset();
+        var datasetOptions = new DatasetOptions();
         var objectiveOption = LatnasOptions.Objective("An objective in the store to rank the proxies against (e.g. cifar10_test_acc).", required: false);
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("zerocost",
             "Compute the training-free accuracy proxies (params, macs, synflow, zico) on a sample and report each one's Kendall tau against a benchmark objective.")
         {
-            spaceOption, countOption, seedOption, datasetOption, objectiveOption, storeOption, jsonOption,
+            spaceOption, countOption, seedOption, objectiveOption, storeOption, jsonOption,
         };
+        datasetOptions.AddTo(command);
         command.SetHandler(parse =>
         {
             var space = parse.SearchSpace(spaceOption);
@@ -140,7 +141,7 @@ internal static class SearchCommands
             var native = NativeStandardError.Capture();
             try
             {
-                result = new ZeroCostUseCase().Run(new ZeroCostRequest(space, space.ParseDataset(parse.GetValue(datasetOption)!), parse.StoreLocation(storeOption),
+                result = new ZeroCostUseCase().Run(new ZeroCostRequest(space, datasetOptions.Parse(parse, space)!, parse.StoreLocation(storeOption),
                     parse.GetValue(countOption), parse.GetValue(seedOption), parse.GetValue(objectiveOption)), rows, progress);
             }
             finally

@@ -21,17 +21,18 @@ internal static class SpaceCommands
     {
         var spaceOption = LatnasOptions.Space();
         var archOption = LatnasOptions.Arch();
-        var datasetOption = LatnasOptions.Dataset();
+        var datasetOptions = new DatasetOptions();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("describe", "Print an architecture's canonical forms and analytic features (parameters, MACs, op counts, connectivity).")
         {
-            spaceOption, archOption, datasetOption, jsonOption,
+            spaceOption, archOption, jsonOption,
         };
+        datasetOptions.AddTo(command);
         command.SetHandler(parse =>
         {
             var space = parse.SearchSpace(spaceOption);
             var architecture = space.Parse(parse.GetValue(archOption)!);
-            var dataset = space.ParseDataset(parse.GetValue(datasetOption)!);
+            var dataset = datasetOptions.Parse(parse, space)!;
             var description = ArchitectureDescription.Of(space, architecture, dataset);
             if (parse.GetValue(jsonOption))
             {
@@ -54,7 +55,7 @@ internal static class SpaceCommands
         {
             Console.WriteLine($"index         #{index}");
         }
-        Console.WriteLine($"dataset       {description.Dataset}");
+        Console.WriteLine($"dataset       {description.Dataset} (input {description.Input}, {description.Classes:N0} classes)");
         Console.WriteLine($"params        {description.Params:N0}");
         Console.WriteLine($"macs          {description.Macs:N0}");
         Console.WriteLine($"op counts     {string.Join(", ", description.OpCounts.Select(p => $"{p.Key} {p.Value}"))}");

@@ -16,7 +16,7 @@ internal static class StoreCommands
         var columnsOption = new Option<string?>("--columns") { Description = "Comma-separated device columns to import [default: every numeric column except index, id, ops, arch]." };
         var objectivesOption = new Option<string?>("--objectives") { Description = "Comma-separated columns to import as objectives (higher is better, e.g. cifar10_test_acc) instead of devices." };
         var prefixOption = LatnasOptions.Text("--prefix", "Prefix of the imported names, e.g. \"help:\".", "");
-        var datasetOption = LatnasOptions.Dataset("Dataset the table was measured for.");
+        var datasetOptions = new DatasetOptions(description: "Dataset the table was measured for");
         var unitOption = LatnasOptions.Choice("--unit", "Unit of the latency values.", LatencyUnit.Milliseconds,
             ("ms", LatencyUnit.Milliseconds), ("s", LatencyUnit.Seconds), ("us", LatencyUnit.Microseconds));
         var skipOption = new Option<bool>("--skip-bad-cells")
@@ -27,13 +27,14 @@ internal static class StoreCommands
         var jsonOption = LatnasOptions.Json();
         var command = new Command("import", "Import an external latency table (each device column becomes a device of kind \"table\"), or objective columns such as accuracy.")
         {
-            csvOption, spaceOption, archColumnOption, columnsOption, objectivesOption, prefixOption, datasetOption, unitOption, skipOption, storeOption, jsonOption,
+            csvOption, spaceOption, archColumnOption, columnsOption, objectivesOption, prefixOption, unitOption, skipOption, storeOption, jsonOption,
         };
+        datasetOptions.AddTo(command);
         command.SetHandler(parse =>
         {
             var space = parse.SearchSpace(spaceOption);
             var result = new ImportUseCase().Run(new ImportRequest(
-                parse.GetValue(csvOption)!, space, space.ParseDataset(parse.GetValue(datasetOption)!), parse.StoreLocation(storeOption),
+                parse.GetValue(csvOption)!, space, datasetOptions.Parse(parse, space)!, parse.StoreLocation(storeOption),
                 parse.GetValue(archColumnOption)!, List(parse.GetValue(columnsOption)), List(parse.GetValue(objectivesOption)), parse.GetValue(prefixOption)!,
                 unitOption.ValueIn(parse), parse.GetValue(skipOption)));
             if (parse.GetValue(jsonOption))
@@ -108,7 +109,7 @@ internal static class StoreCommands
                     d.Kind,
                     d.Measured.ToString("N0", CultureInfo.InvariantCulture),
                     d.Failed.ToString("N0", CultureInfo.InvariantCulture),
-                    Markup.Escape(d.Runtime is null ? $"{d.Dataset} {d.Resolution}px" : $"{d.Runtime} {d.Provider} {d.Threads}t {d.Optimization} b{d.Batch} {d.Resolution}px"),
+                    Markup.Escape(d.Runtime is null ? $"{d.Dataset} {d.Input}" : $"{d.Runtime} {d.Provider} {d.Threads}t {d.Optimization} b{d.Batch} {d.Dataset} {d.Input}"),
                     Markup.Escape(d.Cpu is null ? Path.GetFileName(d.Source ?? "") : $"{d.Cpu} ({d.Cores} cores)"));
             }
             AnsiConsole.Write(table);
@@ -122,19 +123,20 @@ internal static class StoreCommands
     public static Command Show()
     {
         var archArgument = new Argument<string>("ARCH") { Description = LatnasOptions.ArchForms };
-        var datasetOption = LatnasOptions.Dataset("Dataset the analytic features are computed for.");
+        var datasetOptions = new DatasetOptions(description: "Dataset the analytic features are computed for");
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("show", "Everything the store knows about one architecture: its forms and features, each device's measured and predicted latency, its objectives.")
         {
-            archArgument, datasetOption, spaceOption, storeOption, jsonOption,
+            archArgument, spaceOption, storeOption, jsonOption,
         };
+        datasetOptions.AddTo(command);
         command.SetHandler(parse =>
         {
             var space = parse.SearchSpace(spaceOption);
             var result = new ShowUseCase().Run(new ShowRequest(space.Parse(parse.GetValue(archArgument)!), space, parse.StoreLocation(storeOption),
-                space.ParseDataset(parse.GetValue(datasetOption)!)));
+                datasetOptions.Parse(parse, space)!));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);

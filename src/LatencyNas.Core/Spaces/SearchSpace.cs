@@ -201,13 +201,25 @@ public abstract class SearchSpace
     /// </summary>
     public virtual bool EncodesChoices => true;
 
+    /// <summary>
+    /// Whether the space's networks are built for <paramref name="dataset"/>: any task but a built-in
+    /// dataset its benchmark does not define (NB201 has no ImageNet network).
+    /// </summary>
+    public bool CanBuildFor(Dataset dataset)
+        => !Dataset.All.Contains(dataset) || Datasets.Contains(dataset) || Dataset.Tasks.Contains(dataset);
+
+    /// <summary>
+    /// A dataset the space is built for: one its benchmark defines (<see cref="Datasets"/>), a
+    /// NAS-Bench-360 task (<see cref="Dataset.Tasks"/>) or a custom task (<c>CxHxW-Ncls</c>).
+    /// </summary>
+    /// <exception cref="InvalidInputException">An unknown name, or a built-in dataset the space's benchmark does not define.</exception>
     public Dataset ParseDataset(string name)
     {
         var dataset = Dataset.Parse(name);
-        if (!Datasets.Contains(dataset))
+        if (!CanBuildFor(dataset))
         {
             throw new InvalidInputException(
-                $"{Name} is not defined for dataset '{dataset.Name}'. Its datasets: {string.Join(", ", Datasets.Select(d => d.Name))}.");
+                $"{Name} is not defined for dataset '{dataset.Name}'. Its datasets: {string.Join(", ", Datasets.Concat(Dataset.Tasks).Select(d => d.Name))}; or a task's input and classes, e.g. 1x16x52-18cls.");
         }
         return dataset;
     }

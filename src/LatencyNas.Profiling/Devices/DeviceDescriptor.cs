@@ -61,11 +61,8 @@ public sealed record DeviceDescriptor
 
     public int BatchSize { get; init; } = 1;
 
-    /// <summary>The dataset the networks are built for (classes and default resolution). Default cifar10.</summary>
+    /// <summary>The task the networks are built for: input shape (at the descriptor's resolution) and classes. Default cifar10.</summary>
     public Dataset Dataset { get; init; } = Dataset.Cifar10;
-
-    /// <summary>Input height and width. Default: the dataset's.</summary>
-    public int Resolution { get; init; } = Dataset.Cifar10.Resolution;
 
     /// <summary>GPU index for the CUDA provider. Default 0.</summary>
     public int DeviceIndex { get; init; }
@@ -78,15 +75,12 @@ public sealed record DeviceDescriptor
     /// <summary>Where the descriptor was read from (a path, or "embedded:NAME").</summary>
     public string Source { get; init; } = "(code)";
 
-    /// <summary>The dataset at this descriptor's input resolution: what the network is built for.</summary>
-    public Dataset InputDataset => Resolution == Dataset.Resolution ? Dataset : Dataset with { Resolution = Resolution };
-
     /// <summary>What this device measures for one architecture: its input dataset and batch size.</summary>
     public ModelRequest RequestFor(SearchSpace space, Architecture architecture, int seed = 0)
-        => new(space, architecture, InputDataset, BatchSize, seed);
+        => new(space, architecture, Dataset, BatchSize, seed);
 
     public string Summary => $"{RuntimeName} {Provider.ToString().ToLowerInvariant()}, {Threads} thread{(Threads == 1 ? "" : "s")}, " +
-                             $"optimization {Optimization}, batch {BatchSize}, {Dataset.Name} {Resolution}×{Resolution}";
+                             $"optimization {Optimization}, batch {BatchSize}, {Dataset.Name} {Dataset.Input}";
 
     public string RuntimeName => Runtime switch
     {

@@ -124,10 +124,14 @@ public static partial class DeviceDescriptorReader
                     problems.Add(error.Message.TrimEnd('.'));
                 }
             }
-            int resolution = fields.Integer("resolution", dataset.Resolution, minimum: 4, maximum: 4_096);
-            if (resolution % 4 != 0)
+            int resolution = fields.Integer("resolution", dataset.Height, minimum: 4, maximum: Dataset.MaxSide);
+            try
             {
-                problems.Add($"resolution must be a multiple of 4 (two stride-2 stages; got {resolution})");
+                dataset = dataset.AtResolution(resolution);
+            }
+            catch (InvalidInputException error)
+            {
+                problems.Add(error.Message.TrimEnd('.'));
             }
             int deviceIndex = fields.Integer("device_index", 0, minimum: 0, maximum: 64);
             var protocol = fields.Object("protocol") is { } protocolElement ? ReadProtocol(protocolElement, problems) : null;
@@ -155,7 +159,6 @@ public static partial class DeviceDescriptorReader
                 Spinning = spinning,
                 BatchSize = batch,
                 Dataset = dataset,
-                Resolution = resolution,
                 DeviceIndex = deviceIndex,
                 Protocol = protocol,
                 Remote = remote,

@@ -49,7 +49,7 @@ public sealed record DeviceFingerprint(
         device.Threads,
         device.Optimization,
         device.BatchSize,
-        device.Resolution,
+        device.Dataset.Height,
         device.Dataset.Name,
         device.Spinning);
 

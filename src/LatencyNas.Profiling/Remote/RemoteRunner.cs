@@ -79,7 +79,7 @@ public sealed class RemoteRunner : IDeviceRunner
             throw new DeviceUnavailableException($"CUDA was requested but agent {infos.First(i => !i.Providers.Contains(OrtTimedSession.CudaProvider)).Agent} has only {string.Join(", ", first.Providers)}.");
         }
         return new DeviceFingerprint(first.CpuModel, first.Cores, first.OperatingSystem, "remote", $"onnxruntime {first.RuntimeVersion}",
-            Device.Provider.ToString().ToLowerInvariant(), Device.Threads, Device.Optimization, Device.BatchSize, Device.Resolution, Device.Dataset.Name, Device.Spinning);
+            Device.Provider.ToString().ToLowerInvariant(), Device.Threads, Device.Optimization, Device.BatchSize, Device.Dataset.Height, Device.Dataset.Name, Device.Spinning);
     }
 
     public IPreparedModel Prepare(ModelRequest request) => new RemoteModel(request, _models.Export(request), Guid.NewGuid().ToString("N"));

@@ -20,7 +20,7 @@ public sealed class ArchitectureRecords
     /// <summary>Like <see cref="Ensure(SearchSpace, Architecture, Dataset)"/>, inside a transaction the caller holds.</summary>
     internal long Ensure(SearchSpace space, Architecture architecture, Dataset dataset, SqliteTransaction? transaction)
     {
-        var key = (space.Name, architecture.Digits, dataset.Name, dataset.Resolution);
+        var key = (space.Name, architecture.Digits, dataset.Name, dataset.Height);
         lock (_idsLock)
         {
             if (_ids.TryGetValue(key, out long known))
@@ -47,7 +47,7 @@ public sealed class ArchitectureRecords
             """, transaction);
         insertFeatures.Parameters.AddWithValue("$id", id);
         insertFeatures.Parameters.AddWithValue("$dataset", dataset.Name);
-        insertFeatures.Parameters.AddWithValue("$resolution", dataset.Resolution);
+        insertFeatures.Parameters.AddWithValue("$resolution", dataset.Height);
         insertFeatures.Parameters.AddWithValue("$params", features.Parameters);
         insertFeatures.Parameters.AddWithValue("$macs", features.Macs);
         insertFeatures.Parameters.AddWithValue("$extra", JsonSerializer.Serialize(features.Extra.ToDictionary()));

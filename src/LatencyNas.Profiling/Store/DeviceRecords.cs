@@ -79,7 +79,7 @@ public sealed class DeviceRecords
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$source", source);
         command.Parameters.AddWithValue("$dataset", dataset.Name);
-        command.Parameters.AddWithValue("$resolution", dataset.Resolution);
+        command.Parameters.AddWithValue("$resolution", dataset.Height);
         command.Parameters.AddWithValue("$created", StoreConnection.Now());
         command.ExecuteNonQuery();
         return Find(name, transaction)!;

@@ -33,13 +33,16 @@ public sealed record StoredDevice(
     /// </summary>
     public string Setting => Fingerprint is { } fingerprint ? $"fingerprint {fingerprint.Hash}" : $"table {Source}";
 
-    /// <summary>The dataset (at the input resolution) the device was measured for; CIFAR-10 when the store does not say.</summary>
+    /// <summary>
+    /// The task (at the input resolution) the device was measured for; CIFAR-10 when the store does not
+    /// say. The store keeps the task's name and input height: a non-square task's name fixes its shape.
+    /// </summary>
     public Core.Spaces.Dataset InputDataset
     {
         get
         {
             var dataset = Dataset is { } name ? Core.Spaces.Dataset.Parse(name) : Core.Spaces.Dataset.Cifar10;
-            return Resolution is { } resolution && resolution != dataset.Resolution ? dataset with { Resolution = resolution } : dataset;
+            return Resolution is { } resolution ? dataset.AtResolution(resolution) : dataset;
         }
     }
 }

@@ -1,3 +1,4 @@
+using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Fbnet;
 using LatencyNas.Torch.Onnx;
 using TorchSharp.Modules;
@@ -14,33 +15,44 @@ namespace LatencyNas.Torch.Networks;
 /// </summary>
 public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
 {
-    public const int CifarResolution = 32;
-    public const int ImageNetResolution = 224;
-
     private readonly Sequential stem;
     private readonly ModuleList<Module<Tensor, Tensor>> layers;
     private readonly Sequential head;
     private readonly AdaptiveAvgPool2d global_pooling;
     private readonly Linear classifier;
 
+    /// <summary>The network for CIFAR's 3×32×32 input or, with <paramref name="imagenet"/>, ImageNet's 3×224×224.</summary>
     /// <param name="digits">22 digits 0–8, one block per layer.</param>
     /// <param name="classes">Outputs of the classifier (10 for CIFAR-10, 100 for CIFAR-100, 1000 for ImageNet).</param>
-    /// <param name="imagenet">The ImageNet stem stride, stage strides and head width instead of CIFAR's.</param>
+    /// <param name="imagenet">The ImageNet input, stem stride, stage strides and head width instead of CIFAR's.</param>
     /// <exception cref="ArgumentException">The digits are not 22 characters 0–8, or classes is not positive.</exception>
-    public FbnetNetwork(string digits, int classes, bool imagenet) : base(nameof(FbnetNetwork))
+    public FbnetNetwork(string digits, int classes, bool imagenet)
+        : this(digits, (imagenet ? Dataset.ImageNet : Dataset.Cifar10) with { Classes = classes })
     {
+    }
+
+    /// <summary>
+    /// The network for a task: the stem takes its channels, the classifier gives its classes, and
+    /// inputs wider than 64 on both sides take ImageNet's layout (<see cref="FbnetSpace.UsesImageNetLayout"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The digits are not 22 characters 0–8, or classes is not positive.</exception>
+    public FbnetNetwork(string digits, Dataset dataset) : base(nameof(FbnetNetwork))
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        int classes = dataset.Classes;
+        bool imagenet = FbnetSpace.UsesImageNetLayout(dataset);
         Blocks = ParseDigits(digits);
         if (classes < 1)
         {
             throw new ArgumentException($"An FBNet network needs at least one class, not {classes}.", nameof(classes));
         }
         Digits = digits;
-        Classes = classes;
+        Dataset = dataset;
         ImageNet = imagenet;
 
         var (stemStride, strides) = FbnetSpace.Strides(imagenet);
-        stem = ConvBnRelu(3, FbnetSpace.StemWidth, 3, stemStride);
-        long resolution = ConvOutputSize(InputResolution, stemStride);
+        stem = ConvBnRelu(dataset.Channels, FbnetSpace.StemWidth, 3, stemStride);
+        long height = ConvOutputSize(dataset.Height, stemStride), width = ConvOutputSize(dataset.Width, stemStride);
 
         layers = new ModuleList<Module<Tensor, Tensor>>();
         int inChannels = FbnetSpace.StemWidth;
@@ -50,9 +62,9 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
             for (int i = 0; i < FbnetSpace.LayersPerStage[stage]; i++, layer++)
             {
                 int stride = i == 0 ? strides[stage] : 1;
-                layers.Add(CreateLayer(Blocks[layer], inChannels, FbnetSpace.StageWidths[stage], stride, resolution));
+                layers.Add(CreateLayer(Blocks[layer], inChannels, FbnetSpace.StageWidths[stage], stride, height, width));
                 inChannels = FbnetSpace.StageWidths[stage];
-                resolution = ConvOutputSize(resolution, stride);
+                (height, width) = (ConvOutputSize(height, stride), ConvOutputSize(width, stride));
             }
         }
         int headChannels = FbnetSpace.HeadWidth(imagenet);
@@ -66,11 +78,12 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
 
     public IReadOnlyList<FbnetBlockSpec> Blocks { get; }
 
-    public int Classes { get; }
+    /// <summary>The task the network is built for: its input shape and classes.</summary>
+    public Dataset Dataset { get; }
+
+    public int Classes => Dataset.Classes;
 
     public bool ImageNet { get; }
-
-    public int InputResolution => ImageNet ? ImageNetResolution : CifarResolution;
 
     /// <summary>The block each digit selects, layer by layer.</summary>
     public static IReadOnlyList<FbnetBlockSpec> ParseDigits(string digits)
@@ -110,11 +123,11 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>Spatial size after a convolution with padding K/2 (odd K): ⌈size / stride⌉.</summary>
     internal static long ConvOutputSize(long size, int stride) => (size + stride - 1) / stride;
 
-    private static Module<Tensor, Tensor> CreateLayer(FbnetBlockSpec block, int inChannels, int outChannels, int stride, long resolution)
+    private static Module<Tensor, Tensor> CreateLayer(FbnetBlockSpec block, int inChannels, int outChannels, int stride, long height, long width)
     {
         if (!block.IsSkip)
         {
-            return new FbnetBlock(block, inChannels, outChannels, stride, resolution);
+            return new FbnetBlock(block, inChannels, outChannels, stride, height, width);
         }
         return inChannels == outChannels && stride == 1 ? Identity() : ConvBnRelu(inChannels, outChannels, 1, stride);
     }
@@ -137,8 +150,9 @@ public sealed class FbnetBlock : Module<Tensor, Tensor>, IOnnxExportable
     private readonly Sequential depthwise;
     private readonly Sequential project;
 
-    /// <param name="resolution">Height and width of the block's input (the shuffle's export needs the static shape).</param>
-    public FbnetBlock(FbnetBlockSpec block, int inChannels, int outChannels, int stride, long resolution) : base("FbnetBlock")
+    /// <param name="height">Height of the block's input (the shuffle's export needs the static shape).</param>
+    /// <param name="width">Width of the block's input.</param>
+    public FbnetBlock(FbnetBlockSpec block, int inChannels, int outChannels, int stride, long height, long width) : base("FbnetBlock")
     {
         if (block.IsSkip)
         {
@@ -148,7 +162,7 @@ public sealed class FbnetBlock : Module<Tensor, Tensor>, IOnnxExportable
         expand = FbnetNetwork.ConvBnRelu(inChannels, hidden, 1, 1, block.Groups);
         if (block.Groups > 1)
         {
-            shuffle = new ChannelShuffle(block.Groups, hidden, resolution, resolution);
+            shuffle = new ChannelShuffle(block.Groups, hidden, height, width);
         }
         depthwise = FbnetNetwork.ConvBnRelu(hidden, hidden, block.Kernel, stride, groups: hidden);
         project = Sequential(

@@ -30,11 +30,13 @@ public sealed class Nb201Network : Module<Tensor, Tensor>, IOnnxExportable
             ("conv", Conv2d(dataset.Channels, channels[0], 3, padding: 1, bias: false)),
             ("bn", BatchNorm2d(channels[0])));
         cells = new ModuleList<Module<Tensor, Tensor>>();
+        int height = dataset.Height, width = dataset.Width;
         for (int stage = 0; stage < channels.Count; stage++)
         {
             if (stage > 0)
             {
-                cells.Add(new Nb201ResidualBlock(channels[stage - 1], channels[stage]));
+                cells.Add(new Nb201ResidualBlock(channels[stage - 1], channels[stage], oddInput: height % 2 == 1 || width % 2 == 1));
+                (height, width) = ((height + 1) / 2, (width + 1) / 2);
             }
             for (int i = 0; i < Nb201Space.CellsPerStage; i++)
             {
@@ -170,19 +172,24 @@ public sealed class Nb201CellModule : Module<Tensor, Tensor>, IOnnxExportable
     }
 }
 
-/// <summary>The ResNet basic block between stages: conv_a (stride 2), conv_b, and an avgpool + 1×1 conv shortcut.</summary>
+/// <summary>
+/// The ResNet basic block between stages: conv_a (stride 2), conv_b, and an avgpool + 1×1 conv shortcut.
+/// On an odd height or width (FSD50K's 102 frames become 51 after the first block) the benchmark's
+/// 2×2 pool would give ⌊n/2⌋ against conv_a's ⌈n/2⌉; the pool then rounds up too, averaging the
+/// last, partial window over the values it covers. Even inputs get the benchmark's block unchanged.
+/// </summary>
 public sealed class Nb201ResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential conv_a;
     private readonly Sequential conv_b;
     private readonly Sequential downsample;
 
-    public Nb201ResidualBlock(int inChannels, int outChannels) : base("ResNetBasicblock")
+    public Nb201ResidualBlock(int inChannels, int outChannels, bool oddInput = false) : base("ResNetBasicblock")
     {
         conv_a = Nb201CellModule.ReluConvBn(inChannels, outChannels, 3, stride: 2);
         conv_b = Nb201CellModule.ReluConvBn(outChannels, outChannels, 3, stride: 1);
         downsample = Sequential(
-            ("avg", AvgPool2d(2, stride: 2, padding: 0)),
+            ("avg", oddInput ? AvgPool2d(2, stride: 2, padding: 0, ceil_mode: true, count_include_pad: false) : AvgPool2d(2, stride: 2, padding: 0)),
             ("conv", Conv2d(inChannels, outChannels, 1, stride: 1, padding: 0L, bias: false)));
         RegisterComponents();
     }

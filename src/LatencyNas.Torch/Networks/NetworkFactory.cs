@@ -33,7 +33,7 @@ public static class NetworkFactory
             Module<Tensor, Tensor> network = space switch
             {
                 Nb201Space => new Nb201Network(architecture, dataset),
-                FbnetSpace => new FbnetNetwork(architecture.Digits, dataset.Classes, FbnetSpace.UsesImageNetLayout(dataset)),
+                FbnetSpace => new FbnetNetwork(architecture.Digits, dataset),
                 _ => throw new InvalidInputException($"No TorchSharp network builder exists for space '{space.Name}'."),
             };
             CalibrateBatchNorm(network, dataset);
@@ -43,7 +43,7 @@ public static class NetworkFactory
     }
 
     public static OnnxExportOptions ExportOptions(Dataset dataset, int batchSize = 1)
-        => new([dataset.Channels, dataset.Resolution, dataset.Resolution], batchSize, OutputShape: [dataset.Classes]);
+        => new([dataset.Channels, dataset.Height, dataset.Width], batchSize, OutputShape: [dataset.Classes]);
 
     /// <summary>Builds and exports in one step: the ONNX bytes of an architecture.</summary>
     public static byte[] ExportOnnx(SearchSpace space, Architecture architecture, Dataset dataset, int batchSize = 1, int seed = 0)
@@ -55,16 +55,16 @@ public static class NetworkFactory
     /// <summary>
     /// What <see cref="Create"/> does for a network built elsewhere: constructs it under
     /// <paramref name="seed"/>, calibrates its BatchNorm on one seeded random batch of
-    /// [<paramref name="channels"/>, <paramref name="resolution"/>, <paramref name="resolution"/>]
-    /// items and puts it in eval mode.
+    /// [<paramref name="channels"/>, <paramref name="height"/>, <paramref name="width"/>] items and
+    /// puts it in eval mode.
     /// </summary>
-    internal static Module<Tensor, Tensor> CreateSeeded(Func<Module<Tensor, Tensor>> build, int channels, int resolution, int seed)
+    internal static Module<Tensor, Tensor> CreateSeeded(Func<Module<Tensor, Tensor>> build, int channels, int height, int width, int seed)
     {
         ArgumentNullException.ThrowIfNull(build);
         lock (SeedLock)
         {
             var network = BuildUnderSeed(build, seed);
-            CalibrateBatchNorm(network, channels, resolution);
+            CalibrateBatchNorm(network, channels, height, width);
             network.eval();
             return network;
         }
@@ -85,9 +85,9 @@ public static class NetworkFactory
     }
 
     private static void CalibrateBatchNorm(Module<Tensor, Tensor> network, Dataset dataset)
-        => CalibrateBatchNorm(network, dataset.Channels, dataset.Resolution);
+        => CalibrateBatchNorm(network, dataset.Channels, dataset.Height, dataset.Width);
 
-    private static void CalibrateBatchNorm(Module<Tensor, Tensor> network, int channels, int resolution)
+    private static void CalibrateBatchNorm(Module<Tensor, Tensor> network, int channels, int height, int width)
     {
         // Four items: each channel still sees at least four values (FBNet's last stage is 1×1 on CIFAR), and the
         // forward pass in training mode, most of a network's build time at 16 items (85 of 100 ms for NB201), costs a quarter.
@@ -108,7 +108,7 @@ public static class NetworkFactory
         using (torch.no_grad())
         using (var scope = NewDisposeScope())
         {
-            network.forward(torch.randn(CalibrationBatch, channels, resolution, resolution));
+            network.forward(torch.randn(CalibrationBatch, channels, height, width));
         }
         foreach (var norm in norms)
         {

@@ -39,7 +39,7 @@ public static class ZeroCostProxies
         }
         network.zero_grad();
         using var scope = NewDisposeScope();
-        var input = ones([1, dataset.Channels, dataset.Resolution, dataset.Resolution], ScalarType.Float64);
+        var input = ones([1, dataset.Channels, dataset.Height, dataset.Width], ScalarType.Float64);
         network.forward(input).sum().backward();
         double score = 0;
         foreach (var parameter in network.parameters())
@@ -63,7 +63,7 @@ public static class ZeroCostProxies
         {
             network.zero_grad();
             using var scope = NewDisposeScope();
-            var input = randn([batchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], generator: generator);
+            var input = randn([batchSize, dataset.Channels, dataset.Height, dataset.Width], generator: generator);
             var labels = randint(dataset.Classes, [batchSize], generator: generator);
             nn.functional.cross_entropy(network.forward(input), labels).backward();
             for (int i = 0; i < weights.Count; i++)

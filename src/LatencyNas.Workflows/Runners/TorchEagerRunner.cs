@@ -99,7 +99,7 @@ public sealed class TorchEagerRunner : IDeviceRunner
             var dataset = model.Request.Dataset;
             // A generator of its own: libtorch's global one also seeds the networks NetworkFactory builds.
             using var generator = new Generator((ulong)model.Request.Seed + 1);
-            using var onCpu = randn([model.Request.BatchSize, dataset.Channels, dataset.Resolution, dataset.Resolution], generator: generator);
+            using var onCpu = randn([model.Request.BatchSize, dataset.Channels, dataset.Height, dataset.Width], generator: generator);
             _input = cuda ? onCpu.to(device) : onCpu.alias();
         }
 

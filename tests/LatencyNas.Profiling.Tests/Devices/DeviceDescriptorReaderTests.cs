@@ -43,7 +43,7 @@ public class DeviceDescriptorReaderTests
     {
         const string json = """
             { "name": "Bad Name", "runtime": "tensorflow", "threads": 0, "batch": -1, "optimization": "max",
-              "resolution": 30, "dataset": "mnist", "thread": 2, "spinning": "yes",
+              "resolution": 2, "dataset": "mnist", "thread": 2, "spinning": "yes",
               "protocol": { "min_runs": 0, "target_precision": 2 } }
             """;
         var error = Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(json, "bad.json"));
@@ -97,8 +97,7 @@ public class DeviceDescriptorReaderTests
         Assert.Equal(1, device.Threads);
         Assert.Equal("all", device.Optimization);
         Assert.Equal(1, device.BatchSize);
-        Assert.Equal(16, device.Resolution);
-        Assert.Equal(Dataset.ImageNet16_120, device.InputDataset);
+        Assert.Equal(Dataset.ImageNet16_120, device.Dataset);
         Assert.Null(device.Protocol);
     }
 
@@ -106,8 +105,18 @@ public class DeviceDescriptorReaderTests
     public void A_resolution_override_changes_the_input_dataset_only_in_size()
     {
         var device = DeviceDescriptorReader.Parse("""{ "name": "big", "runtime": "onnxruntime", "resolution": 64 }""", "big.json");
-        Assert.Equal(64, device.InputDataset.Resolution);
-        Assert.Equal(10, device.InputDataset.Classes);
+        Assert.Equal((64, 64), (device.Dataset.Height, device.Dataset.Width));
+        Assert.Equal(10, device.Dataset.Classes);
+    }
+
+    [Fact]
+    public void A_task_is_a_dataset_and_a_non_square_one_refuses_a_resolution_override()
+    {
+        var device = DeviceDescriptorReader.Parse("""{ "name": "emg", "runtime": "onnxruntime", "dataset": "1x16x52-18cls" }""", "emg.json");
+        Assert.Equal((1, 16, 52, 18), (device.Dataset.Channels, device.Dataset.Height, device.Dataset.Width, device.Dataset.Classes));
+        var error = Assert.Throws<DeviceDescriptorException>(() =>
+            DeviceDescriptorReader.Parse("""{ "name": "emg", "runtime": "onnxruntime", "dataset": "ninapro", "resolution": 32 }""", "emg.json"));
+        Assert.Contains("not square", error.Message);
     }
 
     [Fact]

@@ -113,7 +113,7 @@ public class FbnetNetworkTests
     {
         using var network = Build(digits, classes, imagenet);
         network.eval();
-        Assert.Equal(HandCountedMacs(digits, classes, imagenet), ModuleMacs.Count(network, [3, network.InputResolution, network.InputResolution]));
+        Assert.Equal(HandCountedMacs(digits, classes, imagenet), ModuleMacs.Count(network, [3, network.Dataset.Height, network.Dataset.Width]));
     }
 
     [Fact]
@@ -211,12 +211,15 @@ public class FbnetNetworkTests
         var space = LatencyNas.Core.Spaces.Fbnet.FbnetSpace.Instance;
         foreach (var (architecture, dataset) in space.SampleDistinct(6, seed: 11).Select(a => (a, LatencyNas.Core.Spaces.Dataset.Cifar10))
                      .Append((space.Parse("1526374801526374801528"), LatencyNas.Core.Spaces.Dataset.Cifar100))
-                     .Append((space.Parse("0123456780123456780123"), LatencyNas.Core.Spaces.Dataset.ImageNet)))
+                     .Append((space.Parse("0123456780123456780123"), LatencyNas.Core.Spaces.Dataset.ImageNet))
+                     .Append((space.Parse("8765432108765432108765"), LatencyNas.Core.Spaces.Dataset.NinaPro))
+                     .Append((space.Parse("1526374801526374801528"), LatencyNas.Core.Spaces.Dataset.Fsd50k))
+                     .Append((space.Parse("0123456780123456780123"), LatencyNas.Core.Spaces.Dataset.Custom(2, 13, 37, 7))))
         {
             using var network = NetworkFactory.Create(space, architecture, dataset);
             var features = space.Features(architecture, dataset);
             Assert.Equal(features.Parameters, network.parameters().Sum(p => p.numel()));
-            Assert.Equal(features.Macs, ModuleMacs.Count(network, [3, dataset.Resolution, dataset.Resolution]));
+            Assert.Equal(features.Macs, ModuleMacs.Count(network, [dataset.Channels, dataset.Height, dataset.Width]));
         }
     }
 }

@@ -37,7 +37,7 @@ public sealed class CpuKernelsTests
         var searchSpace = SearchSpaces.Get(space);
         var dataset = searchSpace.Datasets[0];
         using var network = NetworkFactory.Create(searchSpace, searchSpace.FromDigits(digits), dataset);
-        byte[] model = OnnxExporter.Export(network, new OnnxExportOptions([dataset.Channels, dataset.Resolution, dataset.Resolution]));
+        byte[] model = OnnxExporter.Export(network, new OnnxExportOptions([dataset.Channels, dataset.Height, dataset.Width]));
 
         var kernels = CpuKernels.Detect(OnnxModelGraph.Read(model, digits), level);
 

@@ -25,12 +25,12 @@ public class OnnxExporterTests
         using var session = new InferenceSession(model);
         var input = Assert.Single(session.InputMetadata);
         Assert.Equal("input", input.Key);
-        Assert.Equal(new[] { batch, 3, dataset.Resolution, dataset.Resolution }, input.Value.Dimensions);
+        Assert.Equal(new[] { batch, dataset.Channels, dataset.Height, dataset.Width }, input.Value.Dimensions);
         Assert.Equal(typeof(float), input.Value.ElementType);
         var output = Assert.Single(session.OutputMetadata);
         Assert.Equal("logits", output.Key);
 
-        using var value = OrtValue.CreateTensorValueFromMemory(new float[batch * 3 * dataset.Resolution * dataset.Resolution], [batch, 3, dataset.Resolution, dataset.Resolution]);
+        using var value = OrtValue.CreateTensorValueFromMemory(new float[batch * dataset.Channels * dataset.Height * dataset.Width], [batch, dataset.Channels, dataset.Height, dataset.Width]);
         using var outputs = session.Run(new RunOptions(), ["input"], [value], ["logits"]);
         Assert.Equal(new long[] { batch, dataset.Classes }, outputs[0].GetTensorTypeAndShape().Shape);
     }

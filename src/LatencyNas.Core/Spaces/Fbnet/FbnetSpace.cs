@@ -51,8 +51,11 @@ public sealed class FbnetSpace : SearchSpace
 
     public override IReadOnlyList<Dataset> Datasets { get; } = [Dataset.Cifar10, Dataset.Cifar100, Dataset.ImageNet];
 
-    /// <summary>Whether a network for the dataset takes ImageNet's layout (224×224 input) rather than CIFAR's (32×32).</summary>
-    public static bool UsesImageNetLayout(Dataset dataset) => dataset.Resolution > 64;
+    /// <summary>
+    /// Whether a network for the dataset takes ImageNet's layout (made for 224×224 input: stride 2 in
+    /// the stem and the second stage) rather than CIFAR's (32×32): when both sides exceed 64.
+    /// </summary>
+    public static bool UsesImageNetLayout(Dataset dataset) => Math.Min(dataset.Height, dataset.Width) > 64;
 
     /// <summary>Stage strides: the stem's then each stage's first layer's, for CIFAR's or ImageNet's layout.</summary>
     public static (int Stem, IReadOnlyList<int> Stages) Strides(bool imageNet) => imageNet
@@ -118,12 +121,14 @@ public sealed class FbnetSpace : SearchSpace
     {
         bool imageNet = UsesImageNetLayout(dataset);
         var (stemStride, stageStrides) = Strides(imageNet);
-        int resolution = dataset.Resolution / stemStride;
+        // A K×K convolution with padding K/2 and stride s makes n into ⌈n/s⌉.
+        static int After(int size, int stride) => (size + stride - 1) / stride;
+        int height = After(dataset.Height, stemStride), width = After(dataset.Width, stemStride);
         long parameters = Convolution(dataset.Channels, StemWidth, 3, 1) + BatchNorm(StemWidth);
-        long macs = Convolution(dataset.Channels, StemWidth, 3, 1) * resolution * resolution;
+        long macs = Convolution(dataset.Channels, StemWidth, 3, 1) * height * width;
         var extra = new KeyValuePair<string, double>[2 * LayersPerStage.Count];
         var counts = new int[Blocks.Count];
-        int width = StemWidth;
+        int channels = StemWidth;
         int layer = 0;
         for (int stage = 0; stage < LayersPerStage.Count; stage++)
         {
@@ -133,21 +138,21 @@ public sealed class FbnetSpace : SearchSpace
             {
                 int stride = i == 0 ? stageStrides[stage] : 1;
                 int output = StageWidths[stage];
-                int outResolution = resolution / stride;
-                var (blockParameters, blockMacs) = Block(Blocks[architecture[layer]], width, output, stride, resolution, outResolution);
+                int outHeight = After(height, stride), outWidth = After(width, stride);
+                var (blockParameters, blockMacs) = Block(Blocks[architecture[layer]], channels, output, stride, (long)height * width, (long)outHeight * outWidth);
                 parameters += blockParameters;
                 stageMacs += blockMacs;
                 skipped += Blocks[architecture[layer]].IsSkip ? 1 : 0;
                 counts[architecture[layer]]++;
-                (width, resolution) = (output, outResolution);
+                (channels, height, width) = (output, outHeight, outWidth);
             }
             macs += stageMacs;
             extra[2 * stage] = new(StageFeatureNames[2 * stage], stageMacs / 1e6);
             extra[2 * stage + 1] = new(StageFeatureNames[2 * stage + 1], skipped);
         }
         int head = HeadWidth(imageNet);
-        parameters += Convolution(width, head, 1, 1) + BatchNorm(head) + (long)head * dataset.Classes + dataset.Classes;
-        macs += Convolution(width, head, 1, 1) * resolution * resolution + (long)head * dataset.Classes;
+        parameters += Convolution(channels, head, 1, 1) + BatchNorm(head) + (long)head * dataset.Classes + dataset.Classes;
+        macs += Convolution(channels, head, 1, 1) * height * width + (long)head * dataset.Classes;
         var opCounts = new KeyValuePair<string, int>[Blocks.Count];
         for (int block = 0; block < opCounts.Length; block++)
         {
@@ -157,9 +162,8 @@ public sealed class FbnetSpace : SearchSpace
     }
 
     /// <summary>A block's parameters and MACs from <paramref name="input"/> to <paramref name="output"/> channels.</summary>
-    private static (long Parameters, long Macs) Block(FbnetBlockSpec block, int input, int output, int stride, int inResolution, int outResolution)
+    private static (long Parameters, long Macs) Block(FbnetBlockSpec block, int input, int output, int stride, long inArea, long outArea)
     {
-        long inArea = (long)inResolution * inResolution, outArea = (long)outResolution * outResolution;
         if (block.IsSkip)
         {
             return input == output && stride == 1

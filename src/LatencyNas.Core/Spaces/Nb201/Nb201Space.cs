@@ -117,11 +117,12 @@ public sealed class Nb201Space : SearchSpace
     public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset)
     {
         long parameters = 0, macs = 0;
-        int resolution = dataset.Resolution;
+        long area = (long)dataset.Height * dataset.Width;
+        int height = dataset.Height, width = dataset.Width;
         int stemChannels = StageChannels[0];
 
         parameters += Convolution(dataset.Channels, stemChannels, 3) + BatchNorm(stemChannels);
-        macs += ConvolutionMacs(dataset.Channels, stemChannels, 3, resolution);
+        macs += Convolution(dataset.Channels, stemChannels, 3) * area;
 
         for (int stage = 0; stage < StageChannels.Count; stage++)
         {
@@ -129,14 +130,14 @@ public sealed class Nb201Space : SearchSpace
             if (stage > 0)
             {
                 int inChannels = StageChannels[stage - 1];
-                resolution /= 2;
+                // A 3×3 convolution with padding 1 and stride 2 makes n into ⌈n/2⌉.
+                (height, width) = ((height + 1) / 2, (width + 1) / 2);
+                area = (long)height * width;
                 // ResNet basic block, stride 2: ReLU-conv3x3(s2)-BN, ReLU-conv3x3-BN, shortcut avgpool + conv1x1.
                 parameters += Convolution(inChannels, channels, 3) + BatchNorm(channels)
                     + Convolution(channels, channels, 3) + BatchNorm(channels)
                     + Convolution(inChannels, channels, 1);
-                macs += ConvolutionMacs(inChannels, channels, 3, resolution)
-                    + ConvolutionMacs(channels, channels, 3, resolution)
-                    + ConvolutionMacs(inChannels, channels, 1, resolution);
+                macs += (Convolution(inChannels, channels, 3) + Convolution(channels, channels, 3) + Convolution(inChannels, channels, 1)) * area;
             }
             for (int e = 0; e < Nb201Cell.EdgeCount; e++)
             {
@@ -149,7 +150,7 @@ public sealed class Nb201Space : SearchSpace
                 if (kernel > 0)
                 {
                     parameters += CellsPerStage * (Convolution(channels, channels, kernel) + BatchNorm(channels));
-                    macs += CellsPerStage * ConvolutionMacs(channels, channels, kernel, resolution);
+                    macs += CellsPerStage * Convolution(channels, channels, kernel) * area;
                 }
             }
         }
@@ -184,7 +185,4 @@ public sealed class Nb201Space : SearchSpace
     private static long Convolution(int inChannels, int outChannels, int kernel) => (long)inChannels * outChannels * kernel * kernel;
 
     private static long BatchNorm(int channels) => 2L * channels;
-
-    private static long ConvolutionMacs(int inChannels, int outChannels, int kernel, int outResolution)
-        => (long)inChannels * outChannels * kernel * kernel * outResolution * outResolution;
 }
