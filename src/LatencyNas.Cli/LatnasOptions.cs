@@ -32,7 +32,7 @@ internal static class LatnasOptions
 
     public static Option<double> MaxLatency() => Number("--max-latency", "Latency budget on the target, in ms.", null, 0, 1e7, minimumExclusive: true);
 
-    public static Option<int> Evaluations() => Integer("--evaluations", "Most architectures a search evaluates (random, evolution).", SearchRequest.DefaultEvaluations, 1, 100_000_000);
+    public static Option<int> Evaluations() => Integer("--evaluations", "Most architectures a search evaluates (random, evolution, shrink).", SearchRequest.DefaultEvaluations, 1, 100_000_000);
 
     public static Option<int> Bootstrap() => Integer("--bootstrap", "Bootstrap resamples for each SRCC 95% interval; 0 gives the analytic interval (Fisher's z with the Bonett–Wright variance), instant.", Monotonicity.DefaultBootstrap, 0, 100_000);
 
@@ -99,8 +99,10 @@ internal static class LatnasOptions
         Enum.GetValues<AdaptationMethod>().Select(m => (ProxyAdaptation.Name(m), m)).ToArray();
 
     public static ChoiceOption<SearchStrategyKind> Strategy() => Choice("--strategy",
-        "Search strategy; auto: exhaustive where the space has at most 1,000,000 members (NB201: 15,625), else evolution.", SearchStrategyKind.Auto,
-        ("auto", SearchStrategyKind.Auto), ("exhaustive", SearchStrategyKind.Exhaustive), ("random", SearchStrategyKind.Random), ("evolution", SearchStrategyKind.Evolution));
+        "Search strategy; auto: exhaustive where the space has at most 1,000,000 members (NB201: 15,625), else evolution. " +
+        "shrink: from the costliest member, one decision cheaper at a time (keeping those that lose least objective per ms saved) until the budget is met, then a short refinement.", SearchStrategyKind.Auto,
+        ("auto", SearchStrategyKind.Auto), ("exhaustive", SearchStrategyKind.Exhaustive), ("random", SearchStrategyKind.Random), ("evolution", SearchStrategyKind.Evolution),
+        ("shrink", SearchStrategyKind.Shrink));
 
     public static ChoiceOption<LatencyMode> Latency() => Choice("--latency",
         "Without --proxy: predicted (the target's predictor) or measured (its measurements, the predictor where it has none).", LatencyMode.Predicted,

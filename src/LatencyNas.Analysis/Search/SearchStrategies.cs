@@ -25,7 +25,7 @@ public sealed record SearchOutcome(
     public int EvaluationsToBest => BestTrace.Count > 0 ? BestTrace[^1].Evaluations : Evaluations;
 }
 
-/// <summary>A search strategy: exhaustive, random, or regularized evolution.</summary>
+/// <summary>A search strategy: exhaustive, random, regularized evolution, or shrinking.</summary>
 public interface ISearchStrategy
 {
     string Name { get; }
@@ -216,6 +216,9 @@ public enum SearchStrategyKind
 
     /// <summary>Regularized evolution, up to the evaluation budget; never lists the space.</summary>
     Evolution,
+
+    /// <summary>Shrinking from the costliest member, cheaper one decision at a time, then a short refinement; stops by itself.</summary>
+    Shrink,
 }
 
 public static class SearchStrategies
@@ -229,6 +232,7 @@ public static class SearchStrategies
         SearchStrategyKind.Exhaustive => new ExhaustiveSearch(),
         SearchStrategyKind.Random => new RandomSearch(),
         SearchStrategyKind.Evolution => new RegularizedEvolution(),
+        SearchStrategyKind.Shrink => new ShrinkingSearch(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

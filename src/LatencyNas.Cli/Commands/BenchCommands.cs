@@ -19,6 +19,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(Kernels());
         bench.Subcommands.Add(Search());
         bench.Subcommands.Add(Budget());
+        bench.Subcommands.Add(Strategies());
         bench.Subcommands.Add(Remote());
         bench.Subcommands.Add(Retest());
         bench.Subcommands.Add(Load());
@@ -350,6 +351,45 @@ internal static class BenchCommands
             foreach (string file in result.Files)
             {
                 Console.WriteLine($"wrote {file}");
+            }
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private static Command Strategies()
+    {
+        var spaceOption = LatnasOptions.Space();
+        var devicesOption = LatnasOptions.Devices("--devices", "Devices whose latencies the searches run on: their measurements where they cover the whole space, else a predictor trained on them.");
+        var objectiveOption = LatnasOptions.Text("--objective", "What the searches maximise: an objective in the store (e.g. cifar10_test_acc), or params, macs, synflow, zico.", "cifar10_test_acc");
+        var evaluationsOption = LatnasOptions.Integer("--evaluations", "Evaluation budget of every search; evolution and random search also run with what shrinking spent.", 1_000, 10, 100_000_000);
+        var repeatsOption = LatnasOptions.Repeats(5, "Seeds per device and latency budget.");
+        var storeOption = LatnasOptions.Store();
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("strategies",
+            "Shrinking search against evolution and random search under latency budgets at the 10th, 25th, 50th and 75th percentile of each device's latencies: " +
+            "regret against the optimum (exhaustive, where the measurements cover the space; else the best any run found) and evaluations spent.")
+        {
+            spaceOption, devicesOption, objectiveOption, evaluationsOption, repeatsOption, storeOption, jsonOption,
+        };
+        command.SetHandler((parse, cancellation) =>
+        {
+            bool json = parse.GetValue(jsonOption);
+            var table = new StreamingTable(json ? Console.Error : Console.Out, "device", "budget ms", "strategy", "evaluations", "mean regret", "worst regret", "reached best");
+            var rows = new Synchronous<StrategyRow>(r => table.Row(r.Device, $"p{r.Percentile} {r.BudgetMs:F3}", r.Strategy, $"{r.MeanEvaluations:N0}",
+                $"{r.MeanRegret:P2}", $"{r.WorstRegret:P2}", $"{r.ReachedBest}/{r.Runs}"));
+            var result = new StrategyBenchmark().Run(new StrategyBenchmarkRequest(parse.SearchSpace(spaceOption), parse.GetValue(devicesOption)!, parse.GetValue(objectiveOption)!,
+                parse.StoreLocation(storeOption), parse.GetValue(evaluationsOption), parse.GetValue(repeatsOption)), rows, cancellation);
+            if (json)
+            {
+                Json.Write(result);
+                return Task.FromResult(ExitCodes.Success);
+            }
+            Console.WriteLine();
+            var summary = new StreamingTable(Console.Out, "strategy", "evaluations (mean)", "mean regret", "worst regret", $"reached the {result.Best}");
+            foreach (var s in result.Summary)
+            {
+                summary.Row(s.Strategy, $"{s.MeanEvaluations:N0}", $"{s.MeanRegret:P2}", $"{s.WorstRegret:P2}", $"{s.ReachedBest}/{s.Runs}");
             }
             return Task.FromResult(ExitCodes.Success);
         });

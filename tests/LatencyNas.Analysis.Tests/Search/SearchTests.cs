@@ -86,4 +86,79 @@ public sealed class SearchTests(RealTables shared)
         Assert.Equal(300, result.Evaluations);
         Assert.NotNull(result.Best);
     }
+
+    /// <summary>
+    /// Five layers of four blocks each (1,024 members): block b of layer l costs b·w[l] ms and b MACs, and
+    /// adds v[l]·√b to the objective, so each layer gains less for each further millisecond — a
+    /// small knapsack whose optimum the test finds by listing every member.
+    /// </summary>
+    private sealed class LayeredSpace : SearchSpace
+    {
+        public static readonly double[] Weights = [1.0, 2.5, 0.7, 1.8, 1.2];
+        public static readonly double[] Values = [3.0, 5.0, 1.0, 4.5, 2.0];
+
+        public override string Name => "layered";
+
+        public override IReadOnlyList<Decision> Decisions { get; } =
+            Enumerable.Range(1, 5).Select(l => new Decision($"layer{l}", ["b0", "b1", "b2", "b3"])).ToArray();
+
+        public override IReadOnlyList<Dataset> Datasets => [Dataset.Cifar10];
+
+        public override string Format(Architecture architecture) => architecture.Digits;
+
+        protected override Architecture ParseLongForm(string text) => throw new Core.InvalidInputException("layered has only digits");
+
+        public override ArchitectureFeatures Features(Architecture architecture, Dataset dataset)
+            => new(0, Enumerable.Range(0, 5).Sum(l => (long)architecture[l]), [], false, []);
+
+        public static double Latency(Architecture a) => 0.5 + Enumerable.Range(0, 5).Sum(l => a[l] * Weights[l]);
+
+        public static double Objective(Architecture a) => Enumerable.Range(0, 5).Sum(l => Values[l] * Math.Sqrt(a[l]));
+    }
+
+    [Theory]
+    [InlineData(4.0)]
+    [InlineData(7.5)]
+    [InlineData(11.0)]
+    public void Shrinking_search_reaches_the_known_optimum_of_a_small_space_from_its_costliest_member(double budget)
+    {
+        var space = new LayeredSpace();
+        var problem = new SearchProblem(space, new FunctionLatency(LayeredSpace.Latency),
+            new ComputedObjective("value", archs => archs.Select(LayeredSpace.Objective).ToArray()), budget);
+        var optimum = new ExhaustiveSearch().Search(problem, 0, 0).Best!;
+
+        var shrunk = new ShrinkingSearch().Search(problem, budget: 1_024, seed: 0);
+
+        Assert.Equal("shrink", shrunk.Strategy);
+        Assert.Equal(optimum.Objective, shrunk.Best!.Objective, 12);
+        Assert.True(shrunk.Best.LatencyMs <= budget);
+        Assert.True(shrunk.Evaluations < space.Size / 2, $"{shrunk.Evaluations} evaluations: no fewer than listing half the space");
+    }
+
+    [Fact]
+    public void Shrinking_starts_from_the_costliest_member_and_stops_there_when_it_fits()
+    {
+        var space = new LayeredSpace();
+        var problem = new SearchProblem(space, new FunctionLatency(LayeredSpace.Latency),
+            new ComputedObjective("value", archs => archs.Select(LayeredSpace.Objective).ToArray()), MaxLatencyMs: 100);
+        var outcome = new ShrinkingSearch().Search(problem, budget: 1_024, seed: 0);
+        Assert.Equal("33333", outcome.Best!.Architecture.Digits);
+        // The costliest member, then one refinement step over its 15 neighbours, none better.
+        Assert.Equal(16, outcome.Evaluations);
+        Assert.Equal(Nb201Space.Instance.Parse("333333"), ShrinkingSearch.Costliest(Nb201Space.Instance, ShrinkingSearch.ChoiceCosts(Nb201Space.Instance)));
+        var fbnet = Core.Spaces.Fbnet.FbnetSpace.Instance;
+        Assert.Equal(new string('7', 22), ShrinkingSearch.Costliest(fbnet, ShrinkingSearch.ChoiceCosts(fbnet)).Digits);
+        Assert.Equal("k5_e6", Core.Spaces.Fbnet.FbnetSpace.Blocks[7].Name);
+    }
+
+    [Fact]
+    public void Shrinking_search_spends_no_more_than_its_evaluation_budget_and_finds_nothing_below_every_latency()
+    {
+        var latency = new MeasuredLatencies(shared.Device("pixel3"));
+        var accuracy = new TableObjective("cifar10_test_acc", shared.Accuracy);
+        var tight = new ShrinkingSearch().Search(new SearchProblem(Nb201Space.Instance, latency, accuracy, 10.0), budget: 40, seed: 3);
+        Assert.InRange(tight.Evaluations, 1, 40);
+        var impossible = new ShrinkingSearch().Search(new SearchProblem(Nb201Space.Instance, latency, accuracy, 0.001), budget: 5_000, seed: 3);
+        Assert.Null(impossible.Best);
+    }
 }
