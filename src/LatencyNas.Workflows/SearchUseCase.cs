@@ -111,7 +111,7 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
         }
         using var store = request.Store.OpenExisting();
         var setup = SearchSetup.Prepare(store, request.Store, request.Space, request.Latency, request.Objective, request.Strategy, request.Evaluations, request.Seed, status);
-        DeviceDescriptor? measuredBy = request.Verify ? VerificationDevice(store, setup.Target) : null;
+        DeviceDescriptor? measuredBy = request.Verify ? VerificationDevice(store, setup.Target.Device) : null;
 
         var latency = setup.Latency();
         double searchedUnder = request.MaxLatencyMs * (1 - request.Margin);
@@ -160,16 +160,17 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
     }
 
     /// <summary>The descriptor that measures a live device again; null for an imported one (its table is looked up).</summary>
-    private static DeviceDescriptor? VerificationDevice(ProfileStore store, LatencyData target)
+    internal static DeviceDescriptor? VerificationDevice(ProfileStore store, string target)
     {
-        var device = store.Devices.Get(target.Device);
+        var device = store.Devices.Get(target);
         if (device.Kind == DeviceKind.Table)
         {
             return null;
         }
         string source = device.Source ?? throw new InvalidInputException($"The store does not say which descriptor measured '{device.Name}'; it cannot be measured again (leave out --verify).");
         const string Embedded = "embedded:";
-        return DeviceDescriptorReader.Resolve(source.StartsWith(Embedded, StringComparison.Ordinal) ? source[Embedded.Length..] : source) with { Name = device.Name };
+        return DeviceDescriptorReader.Resolve(source.StartsWith(Embedded, StringComparison.Ordinal) ? source[Embedded.Length..] : source)
+            with { Name = device.Name, Dataset = device.InputDataset }; // a device at another task (D@T) is measured at that task
     }
 
     private async Task<(double? Measured, string? Note)> VerifyAsync(ProfileStore store, SearchSpace space, LatencyData target, DeviceDescriptor? descriptor,

@@ -106,6 +106,9 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         Assert.Equal(4, ranking.Architectures);
         using var opened = store.OpenExisting();
         Assert.Equal(Dataset.NinaPro, opened.Devices.Get("ort-cpu-1t@ninapro").InputDataset);
+        // search --verify measures a task device again at its task, under its own name.
+        var verifier = SearchUseCase.VerificationDevice(opened, "ort-cpu-1t@ninapro")!;
+        Assert.Equal(("ort-cpu-1t@ninapro", Dataset.NinaPro), (verifier.Name, verifier.Dataset));
     }
 
     [Fact]
