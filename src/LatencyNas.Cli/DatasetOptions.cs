@@ -11,6 +11,8 @@ namespace LatencyNas.Cli;
 /// </summary>
 internal sealed class DatasetOptions
 {
+    private readonly string? _defaultDataset;
+
     /// <param name="defaultDataset">The task when none of the three is given; null: the verb's own (see <see cref="Parse"/>).</param>
     public DatasetOptions(string? defaultDataset = "cifar10", string description = "Dataset (task) the network is built for")
     {
@@ -23,7 +25,7 @@ internal sealed class DatasetOptions
         };
         Input = new Option<string?>("--input") { Description = "The task's input, channels x height x width (e.g. 1x16x52), instead of the dataset's.", HelpName = "CxHxW" };
         Classes = LatnasOptions.OptionalInteger("--classes", "The task's number of classes, instead of the dataset's.", 1, Dataset.MaxClasses);
-        DefaultDataset = defaultDataset;
+        _defaultDataset = defaultDataset;
     }
 
     public Option<string?> Name { get; }
@@ -31,8 +33,6 @@ internal sealed class DatasetOptions
     public Option<string?> Input { get; }
 
     public Option<int?> Classes { get; }
-
-    public string? DefaultDataset { get; }
 
     public void AddTo(Command command)
     {
@@ -48,16 +48,8 @@ internal sealed class DatasetOptions
         string? name = parse.GetValue(Name);
         string? input = parse.GetValue(Input);
         int? classes = parse.GetValue(Classes);
-        if (name is null && input is null && classes is null && DefaultDataset is null)
-        {
-            return null;
-        }
-        var dataset = space.ParseDataset(name ?? DefaultDataset ?? Dataset.Cifar10.Name);
-        if (input is null && classes is null)
-        {
-            return dataset;
-        }
-        var (channels, height, width) = input is null ? (dataset.Channels, dataset.Height, dataset.Width) : Dataset.ParseInput(input);
-        return space.ParseDataset(Dataset.Custom(channels, height, width, classes ?? dataset.Classes).Name);
+        return name is null && input is null && classes is null && _defaultDataset is null
+            ? null
+            : space.ParseDataset(name ?? _defaultDataset ?? Dataset.Cifar10.Name, input, classes);
     }
 }

@@ -82,6 +82,22 @@ public sealed partial record Dataset(string Name, int Channels, int Height, int 
             ?? shaped with { Name = string.Create(CultureInfo.InvariantCulture, $"{shaped.Input}-{classes}cls") };
     }
 
+    /// <summary>
+    /// This task with its input shape (<c>CxHxW</c>, as <see cref="ParseInput"/> reads it), its
+    /// classes, or both replaced; itself when neither is given. What <c>--input</c> and
+    /// <c>--classes</c> do to a <c>--dataset</c>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">A malformed shape, or a dimension or classes out of range.</exception>
+    public Dataset Reshaped(string? input, int? classes)
+    {
+        if (input is null && classes is null)
+        {
+            return this;
+        }
+        var (channels, height, width) = input is null ? (Channels, Height, Width) : ParseInput(input);
+        return Custom(channels, height, width, classes ?? Classes);
+    }
+
     /// <summary>Reads an input shape, <c>CxHxW</c> (e.g. <c>1x16x52</c>), as (channels, height, width).</summary>
     /// <exception cref="InvalidInputException">The text is not three positive numbers joined by 'x', or one is out of range.</exception>
     public static (int Channels, int Height, int Width) ParseInput(string text)

@@ -210,12 +210,14 @@ public abstract class SearchSpace
 
     /// <summary>
     /// A dataset the space is built for: one its benchmark defines (<see cref="Datasets"/>), a
-    /// NAS-Bench-360 task (<see cref="Dataset.Tasks"/>) or a custom task (<c>CxHxW-Ncls</c>).
+    /// NAS-Bench-360 task (<see cref="Dataset.Tasks"/>) or a custom task (<c>CxHxW-Ncls</c>), with its
+    /// input shape or classes replaced when <paramref name="input"/> or <paramref name="classes"/> is given
+    /// (<see cref="Dataset.Reshaped"/>).
     /// </summary>
-    /// <exception cref="InvalidInputException">An unknown name, or a built-in dataset the space's benchmark does not define.</exception>
-    public Dataset ParseDataset(string name)
+    /// <exception cref="InvalidInputException">An unknown name, a bad shape, or a built-in dataset the space's benchmark does not define.</exception>
+    public Dataset ParseDataset(string name, string? input = null, int? classes = null)
     {
-        var dataset = Dataset.Parse(name);
+        var dataset = Dataset.Parse(name).Reshaped(input, classes);
         if (!CanBuildFor(dataset))
         {
             throw new InvalidInputException(

@@ -75,6 +75,10 @@ public class DatasetTests
         Assert.Equal(Dataset.Fsd50k, nb201.ParseDataset("fsd50k"));
         Assert.Equal(Dataset.Custom(3, 224, 224, 5), nb201.ParseDataset("3x224x224-5cls"));
         Assert.Contains("not defined", Assert.Throws<InvalidInputException>(() => nb201.ParseDataset("imagenet")).Message);
+        // --input and --classes replace the named task's shape and classes.
+        Assert.Equal(Dataset.Custom(1, 16, 52, 5), nb201.ParseDataset("ninapro", classes: 5));
+        Assert.Equal(Dataset.Custom(2, 8, 8, 100), nb201.ParseDataset("cifar100", input: "2x8x8"));
+        Assert.Same(Dataset.NinaPro, nb201.ParseDataset("cifar10", input: "1x16x52", classes: 18));
     }
 
     [Fact]
