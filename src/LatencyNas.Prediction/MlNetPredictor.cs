@@ -138,13 +138,12 @@ public sealed class MlNetPredictor : LatencyPredictor
         var scores = new double[architectures.Count];
         var ranges = Partitioner.Create(0, architectures.Count, Math.Max(ParallelChunk, architectures.Count / (PartsPerCore * Environment.ProcessorCount) + 1));
         int length = Encoder.Length;
-        int together = ScoredTogether;
         Parallel.ForEach(ranges, range =>
         {
-            var rows = new float[Math.Min(together, range.Item2 - range.Item1) * length];
-            for (int start = range.Item1; start < range.Item2; start += together)
+            var rows = new float[Math.Min(ScoredTogether, range.Item2 - range.Item1) * length];
+            for (int start = range.Item1; start < range.Item2; start += ScoredTogether)
             {
-                int count = Math.Min(together, range.Item2 - start);
+                int count = Math.Min(ScoredTogether, range.Item2 - start);
                 rows.AsSpan(0, count * length).Clear();
                 for (int i = 0; i < count; i++)
                 {

@@ -21,20 +21,11 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
     private readonly AdaptiveAvgPool2d global_pooling;
     private readonly Linear classifier;
 
-    /// <summary>The network for CIFAR's 3×32×32 input or, with <paramref name="imagenet"/>, ImageNet's 3×224×224.</summary>
-    /// <param name="digits">22 digits 0–8, one block per layer.</param>
-    /// <param name="classes">Outputs of the classifier (10 for CIFAR-10, 100 for CIFAR-100, 1000 for ImageNet).</param>
-    /// <param name="imagenet">The ImageNet input, stem stride, stage strides and head width instead of CIFAR's.</param>
-    /// <exception cref="ArgumentException">The digits are not 22 characters 0–8, or classes is not positive.</exception>
-    public FbnetNetwork(string digits, int classes, bool imagenet)
-        : this(digits, (imagenet ? Dataset.ImageNet : Dataset.Cifar10) with { Classes = classes })
-    {
-    }
-
     /// <summary>
     /// The network for a task: the stem takes its channels, the classifier gives its classes, and
     /// inputs wider than 64 on both sides take ImageNet's layout (<see cref="FbnetSpace.UsesImageNetLayout"/>).
     /// </summary>
+    /// <param name="digits">22 digits 0–8, one block per layer.</param>
     /// <exception cref="ArgumentException">The digits are not 22 characters 0–8, or classes is not positive.</exception>
     public FbnetNetwork(string digits, Dataset dataset) : base(nameof(FbnetNetwork))
     {
@@ -44,7 +35,7 @@ public sealed class FbnetNetwork : Module<Tensor, Tensor>, IOnnxExportable
         Blocks = ParseDigits(digits);
         if (classes < 1)
         {
-            throw new ArgumentException($"An FBNet network needs at least one class, not {classes}.", nameof(classes));
+            throw new ArgumentException($"An FBNet network needs at least one class, not {classes}.", nameof(dataset));
         }
         Digits = digits;
         Dataset = dataset;

@@ -1,3 +1,4 @@
+using LatencyNas.Core.Spaces;
 using LatencyNas.Torch.Networks;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ public class FbnetNetworkTests
     // Under the factory's seed lock: an unlocked build would draw from libtorch's global generator
     // between another test's manual_seed and its build, and change that test's weights.
     private static FbnetNetwork Build(string digits, int classes, bool imagenet)
-        => NetworkFactory.BuildUnderSeed(() => new FbnetNetwork(digits, classes, imagenet), seed: 0);
+        => NetworkFactory.BuildUnderSeed(() => new FbnetNetwork(digits, (imagenet ? Dataset.ImageNet : Dataset.Cifar10) with { Classes = classes }), seed: 0);
 
     /// <summary>
     /// The parameter count written out from the network's definition, independently of the module:

@@ -21,13 +21,18 @@ public class TaskShapeTests
         { "fbnet", "8765432108765432108765", "2x13x37-7cls" },
     };
 
+    private static (SearchSpace Space, Architecture Architecture, Dataset Dataset) Case(string spaceName, string arch, string task)
+    {
+        var space = SearchSpaces.Get(spaceName);
+        return (space, space.Parse(arch), space.ParseDataset(task));
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void The_stem_takes_the_task_s_channels_and_the_classifier_gives_its_classes(string spaceName, string arch, string task)
     {
-        var space = SearchSpaces.Get(spaceName);
-        var dataset = space.ParseDataset(task);
-        using var network = NetworkFactory.Create(space, space.Parse(arch), dataset);
+        var (space, architecture, dataset) = Case(spaceName, arch, task);
+        using var network = NetworkFactory.Create(space, architecture, dataset);
         var firstConv = network.modules().OfType<TorchSharp.Modules.Conv2d>().First();
         Assert.Equal(dataset.Channels, firstConv.in_channels);
         using var output = network.forward(randn(2, dataset.Channels, dataset.Height, dataset.Width));
@@ -38,9 +43,7 @@ public class TaskShapeTests
     [MemberData(nameof(Cases))]
     public void Analytic_parameters_and_macs_follow_the_shape(string spaceName, string arch, string task)
     {
-        var space = SearchSpaces.Get(spaceName);
-        var dataset = space.ParseDataset(task);
-        var architecture = space.Parse(arch);
+        var (space, architecture, dataset) = Case(spaceName, arch, task);
         using var network = NetworkFactory.Create(space, architecture, dataset);
         var features = space.Features(architecture, dataset);
         Assert.Equal(features.Parameters, network.parameters().Sum(p => p.numel()));
@@ -51,9 +54,7 @@ public class TaskShapeTests
     [MemberData(nameof(Cases))]
     public void The_export_declares_the_task_s_shapes_and_equals_torchsharp(string spaceName, string arch, string task)
     {
-        var space = SearchSpaces.Get(spaceName);
-        var dataset = space.ParseDataset(task);
-        var architecture = space.Parse(arch);
+        var (space, architecture, dataset) = Case(spaceName, arch, task);
         var parity = ExportParity.Check(space, architecture, dataset, seed: 5);
         Assert.InRange(parity.MaxAbsDifference, 0, ExportParity.Tolerance);
         Assert.True(parity.MaxAbsOutput > 1e-3, $"output magnitude {parity.MaxAbsOutput} is too small to compare");

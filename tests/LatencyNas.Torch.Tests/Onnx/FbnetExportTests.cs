@@ -1,3 +1,4 @@
+using LatencyNas.Core.Spaces;
 using LatencyNas.Onnx.Proto;
 using LatencyNas.Tests;
 using LatencyNas.Torch.Networks;
@@ -12,7 +13,7 @@ public class FbnetExportTests(ITestOutputHelper output)
     private static string RandomDigits(Random random) => new(Enumerable.Range(0, 22).Select(_ => (char)('0' + random.Next(9))).ToArray());
 
     private static nn.Module<Tensor, Tensor> Build(string digits, int classes, bool imagenet, int seed)
-        => NetworkFactory.CreateSeeded(() => new FbnetNetwork(digits, classes, imagenet), 3, imagenet ? 224 : 32, imagenet ? 224 : 32, seed);
+        => NetworkFactory.CreateSeeded(() => new FbnetNetwork(digits, (imagenet ? Dataset.ImageNet : Dataset.Cifar10) with { Classes = classes }), 3, imagenet ? 224 : 32, imagenet ? 224 : 32, seed);
 
     private static OnnxExportOptions Options(int classes, bool imagenet, int batchSize = 1)
     {
