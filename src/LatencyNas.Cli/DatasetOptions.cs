@@ -42,14 +42,18 @@ internal sealed class DatasetOptions
     }
 
     /// <summary>The task given, or the default one; null when none is given and there is no default.</summary>
+    /// <param name="space">The space whose networks must be built for the task (null: any, as for a worker, which measures every space queued).</param>
     /// <exception cref="InvalidInputException">An unknown dataset, a bad shape, or a dataset the space's networks are not built for.</exception>
-    public Dataset? Parse(ParseResult parse, SearchSpace space)
+    public Dataset? Parse(ParseResult parse, SearchSpace? space)
     {
         string? name = parse.GetValue(Name);
         string? input = parse.GetValue(Input);
         int? classes = parse.GetValue(Classes);
-        return name is null && input is null && classes is null && _defaultDataset is null
-            ? null
-            : space.ParseDataset(name ?? _defaultDataset ?? Dataset.Cifar10.Name, input, classes);
+        if (name is null && input is null && classes is null && _defaultDataset is null)
+        {
+            return null;
+        }
+        name ??= _defaultDataset ?? Dataset.Cifar10.Name;
+        return space is null ? Dataset.Parse(name).Reshaped(input, classes) : space.ParseDataset(name, input, classes);
     }
 }

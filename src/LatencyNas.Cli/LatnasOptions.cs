@@ -58,7 +58,7 @@ internal static class LatnasOptions
 
     public static Option<string?> Store() => new("--store")
     {
-        Description = $"The profile store, an SQLite file (else ${Workflows.StoreLocation.EnvironmentVariable}, else {Profiling.Store.ProfileStore.DefaultPath}); predictors live beside it.",
+        Description = $"The profile store: an SQLite file, or a PostgreSQL database (postgresql://USER@HOST[:PORT]/DATABASE, or a connection string) a lab shares (else ${Workflows.StoreLocation.EnvironmentVariable}, else {Profiling.Store.ProfileStore.DefaultPath}); predictors live beside a file, in a database.",
     };
 
     public static Option<bool> Json() => new("--json") { Description = "Print the result as JSON instead of text." };

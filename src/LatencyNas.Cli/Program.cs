@@ -11,6 +11,8 @@ var root = new RootCommand(
     ModelCommands.Kernels(),
     ProfileCommands.Profile(),
     ProfileCommands.ProfileKernels(),
+    QueueCommands.Queue(),
+    QueueCommands.Worker(),
     StoreCommands.Import(),
     StoreCommands.Profiles(),
     StoreCommands.Devices(),

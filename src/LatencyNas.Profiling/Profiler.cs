@@ -131,7 +131,13 @@ public sealed class Profiler
                     }
                     // Outside the device-fault handling on purpose: a store that cannot write is not a device
                     // failure, and must stop the run rather than turn good measurements into failure records.
-                    var drift = _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references, _options.Protocol.TargetRelativePrecision);
+                    var (drift, discarded) = _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references, _options.Protocol.TargetRelativePrecision, _owner);
+                    if (discarded.Count > 0)
+                    {
+                        // This run's lease lapsed and another took these over: theirs is the measurement that counts.
+                        Interlocked.Add(ref leftToOthers.Value, discarded.Count);
+                        outcomes = outcomes.Except(discarded).ToList();
+                    }
                     _store.Claims.Release(device, space, _options.Session, _owner, outcomes.Select(o => o.Request.Architecture.Digits).ToList());
                     lock (gate)
                     {

@@ -67,7 +67,7 @@ public sealed class ImportUseCase
         var columns = objectives
             ? store.Import.Objectives(table, request.Space, request.Dataset, request.Prefix, source)
             : store.Import.Devices(table, request.Space, request.Dataset, request.Prefix, ToMilliseconds(request.Unit), source);
-        return new ImportResult(store.Path, request.Csv, objectives ? "objectives" : "devices", columns, table.Skipped);
+        return new ImportResult(store.Location, request.Csv, objectives ? "objectives" : "devices", columns, table.Skipped);
     }
 
     private static double ToMilliseconds(LatencyUnit unit) => unit switch

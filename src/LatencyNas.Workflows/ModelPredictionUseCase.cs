@@ -94,7 +94,7 @@ public sealed class ModelPredictionUseCase
     {
         using var store = location.OpenExisting();
         var device = store.Devices.Find(name)
-            ?? throw new InvalidInputException($"No device '{name}' in {store.Path}; `latnas profile-kernels --device {name}{location.Suggestion}` measures one.");
+            ?? throw new InvalidInputException($"No device '{name}' in {store.Location}; `latnas profile-kernels --device {name}{location.Suggestion}` measures one.");
         return Layout(device.Fingerprint);
     }
 
@@ -228,7 +228,7 @@ internal sealed class KernelEstimator
         {
             var saved = PredictorCatalog.TryLoad(store, device, space)
                 ?? throw new InvalidInputException(
-                    $"Device '{device}' has no {space.Name} predictor next to {store.Path}; run `latnas profile-kernels --device {device}{store.Suggestion}` first.");
+                    $"Device '{device}' has no {space.Name} predictor next to {store.Location}; run `latnas profile-kernels --device {device}{store.Suggestion}` first.");
             predictors[space.Kind] = saved.Predictor as MlNetPredictor
                 ?? throw new InvalidInputException($"The {space.Name} predictor of '{device}' is not a tree model; train it again with `latnas profile-kernels`.");
         }

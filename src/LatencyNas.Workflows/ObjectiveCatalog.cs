@@ -27,7 +27,7 @@ public static class ObjectiveCatalog
         {
             var known = store.Objectives.List().Select(o => o.Name).Where(n => !n.StartsWith(CachePrefix, StringComparison.Ordinal)).ToList();
             throw new InvalidInputException(
-                $"Unknown objective '{name}': not in {store.Path} for {space.Name}, and not one of {string.Join(", ", Computed)}." +
+                $"Unknown objective '{name}': not in {store.Location} for {space.Name}, and not one of {string.Join(", ", Computed)}." +
                 (known.Count > 0 ? $" The store holds: {string.Join(", ", known)}." : " Import one with `latnas import --csv FILE --objectives COLUMN`."));
         }
     }

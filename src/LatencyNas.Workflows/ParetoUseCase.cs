@@ -86,7 +86,7 @@ public sealed class RecommendUseCase
         var ranking = ProxyRecommender.Rank(target, StoredLatencies.LoadAll(store, request.Space), request.Threshold, request.Seed, request.Bootstrap);
         if (ranking.Count == 0)
         {
-            throw new InvalidInputException($"No other device in {store.Path} shares at least 3 measured architectures with '{target.Device}'.");
+            throw new InvalidInputException($"No other device in {store.Location} shares at least 3 measured architectures with '{target.Device}'.");
         }
         return new RecommendResult(target.Device, target.Count, request.Threshold, ranking.Select(c => new ProxyRecommendation(
             c.Device, c.EstimatedSrcc, c.CiLow, c.CiHigh, c.Shared, c.Advice,

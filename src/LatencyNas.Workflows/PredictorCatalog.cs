@@ -48,12 +48,13 @@ public static class PredictorCatalog
         }
         string which = model is { } named ? $" --model {Name(named)}" : "";
         throw new InvalidInputException(
-            $"No trained {(model is { } m ? Name(m) + " " : "")}{space.Name} predictor for device '{device}' next to {store.Path}; " +
+            $"No trained {(model is { } m ? Name(m) + " " : "")}{space.Name} predictor for device '{device}' next to {store.Location}; " +
             $"run `latnas train --device {device}{SearchSpaces.Suggestion(space)}{which}{store.Suggestion}` first.");
     }
 
     private static string? TryFind(StoreLocation store, string device, SearchSpace space, PredictorModel? model)
     {
+        PredictorMirror.Pull(store);
         string[] folders = [FolderFor(store, device, space), .. LegacyFoldersFor(store, device, space)];
         var candidates = folders
             .Select(folder => Path.Combine(folder, Name(model ?? PredictorModel.Auto) + ".predictor"))
@@ -93,7 +94,7 @@ public static class PredictorCatalog
         if (loaded.Metadata.StoreId is { } trainedOn && trainedOn != storeId)
         {
             throw new InvalidInputException(
-                $"The predictor '{path}' was trained on another store than {store.Path} (a store re-created under the same name?); its numbers may not be this store's. {retrain}");
+                $"The predictor '{path}' was trained on another store than {store.Location} (a store re-created under the same name?); its numbers may not be this store's. {retrain}");
         }
         if (loaded.Metadata.DeviceSetting is { } trainedWith && setting is not null && trainedWith != setting)
         {
@@ -120,10 +121,10 @@ public static class PredictorCatalog
     private static string[] LegacyFoldersFor(StoreLocation store, string device, SearchSpace space)
     {
         DeviceName.Check(device, "a predictor's device");
-        return
+        return store.SharedPredictorFolder is not { } shared ? [] :
         [
-            Path.Combine(store.SharedPredictorFolder, space.Name, DeviceName.ToFileName(device)),
-            Path.Combine(store.SharedPredictorFolder, DeviceName.ToFileName(device)),
+            Path.Combine(shared, space.Name, DeviceName.ToFileName(device)),
+            Path.Combine(shared, DeviceName.ToFileName(device)),
         ];
     }
 
@@ -146,8 +147,10 @@ public static class PredictorCatalog
     /// <summary>Every predictor the store can use — its own, then any an earlier version left in the shared folder — by device then model.</summary>
     public static IReadOnlyList<SavedPredictor> List(StoreLocation store)
     {
+        PredictorMirror.Pull(store);
         var saved = new List<SavedPredictor>();
         var paths = new[] { store.PredictorFolder, store.SharedPredictorFolder }
+            .OfType<string>()
             .Where(Directory.Exists)
             .SelectMany(folder => Directory.GetFiles(folder, "*.predictor", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
         foreach (string path in paths)
@@ -207,6 +210,7 @@ public static class PredictorCatalog
             TestMetrics = new PredictionMetrics(evaluation.Test, evaluation.Rmse, evaluation.Mape, evaluation.Within5, evaluation.Within10, evaluation.Srcc, evaluation.Kendall),
             Candidates = trained.CandidateScores,
         });
+        PredictorMirror.Push(store, path);
         return (evaluation, path, trained);
     }
 }

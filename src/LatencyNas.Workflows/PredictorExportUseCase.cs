@@ -41,7 +41,7 @@ public sealed class PredictorExportUseCase
         using (var store = request.Store.OpenExisting())
         {
             var device = store.Devices.Find(request.Device)
-                ?? throw new InvalidInputException($"No device '{request.Device}' in {store.Path}; `latnas devices list{request.Store.Suggestion}` shows those it has.");
+                ?? throw new InvalidInputException($"No device '{request.Device}' in {store.Location}; `latnas devices list{request.Store.Suggestion}` shows those it has.");
             setting = device.Fingerprint?.ToJson() ?? $"table: {device.Source}";
         }
         var (predictor, saved) = PredictorCatalog.Load(request.Store, request.Device, request.Space, request.Model);

@@ -112,7 +112,7 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
                 break;
             }
         }
-        return new ProfileKernelsResult(device, request.Store.Path, spaces, clock.Elapsed.TotalSeconds);
+        return new ProfileKernelsResult(device, request.Store.Location, spaces, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>

@@ -73,20 +73,7 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
     /// <exception cref="InvalidInputException">A bad device descriptor, selection, protocol or option, or a device that is absent.</exception>
     public async Task<ProfileResult> RunAsync(ProfileRequest request, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var device = DeviceDescriptorReader.Resolve(request.Device);
-        if (request.Dataset is { } task && task != device.Dataset)
-        {
-            device = device with { Dataset = task, Name = DeviceName.AtTask(device.Name, task) };
-        }
-        if (request.DeviceName is { } rename)
-        {
-            device = device with { Name = DeviceName.Check(rename, "--device-name") };
-        }
-        if (!request.Space.CanBuildFor(device.Dataset))
-        {
-            throw new InvalidInputException(
-                $"Device '{device.Name}' is set up for dataset {device.Dataset.Name}; {request.Space.Name} networks are not built for it (give another --dataset).");
-        }
+        var device = ResolveDevice(request.Device, request.Dataset, request.DeviceName, request.Space);
         var architectures = request.Architectures.Resolve(request.Space, ProfileRequest.DefaultCount);
         foreach (var (name, seconds) in new[] { ("timeout", (double?)request.TimeoutSeconds), ("max-seconds", request.MaxSeconds), ("warmup-seconds", request.WarmupSeconds) })
         {
@@ -114,13 +101,36 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
         using var store = request.Store.OpenOrCreate();
         var summary = await new Profiler(runner, store, options).RunAsync(request.Space, architectures, progress, cancellation);
         return new ProfileResult(
-            summary.Device, device.Summary, store.Path, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,
+            summary.Device, device.Summary, store.Location, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,
             summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianLatencyMs, summary.StopReason,
             Rows(summary.Failures), summary.PrecisionMet, summary.Visits > 0 ? summary.ContendedVisits / (double)summary.Visits : null,
             Rows(summary.EarlierFailures ?? []), summary.GivenUp, summary.LeftToOthers);
 
         List<ProfileFailureRow> Rows(IEnumerable<ProfileFailure> failures)
             => failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, request.Space.IndexOf(f.Architecture), f.Reason)).ToList();
+    }
+
+    /// <summary>
+    /// The descriptor a profile measures with, named as the store will name it: at another task than the
+    /// descriptor's it is DEVICE@TASK, unless <paramref name="deviceName"/> names it.
+    /// </summary>
+    /// <exception cref="InvalidInputException">A bad descriptor or name, or a space whose networks are not built for the task.</exception>
+    /// <param name="space">The space to be measured, whose networks must be built for the task (null: not checked).</param>
+    internal static DeviceDescriptor ResolveDevice(string descriptor, Dataset? dataset, string? deviceName, SearchSpace? space)
+    {
+        var device = DeviceDescriptorReader.Resolve(descriptor);
+        if (dataset is { } task && task != device.Dataset)
+        {
+            device = device with { Dataset = task, Name = DeviceName.AtTask(device.Name, task) };
+        }
+        if (deviceName is { } rename)
+        {
+            device = device with { Name = DeviceName.Check(rename, "--device-name") };
+        }
+        return space is null || space.CanBuildFor(device.Dataset)
+            ? device
+            : throw new InvalidInputException(
+                $"Device '{device.Name}' is set up for dataset {device.Dataset.Name}; {space!.Name} networks are not built for it (give another --dataset).");
     }
 
     private static MeasurementProtocol Protocol(DeviceDescriptor device, ProfileRequest request)

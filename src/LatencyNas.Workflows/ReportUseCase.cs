@@ -93,7 +93,7 @@ public sealed class ReportUseCase
         // To the second: the page shows no more, and the result should say what the page says.
         var now = DateTimeOffset.UtcNow;
         var created = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-        var provenance = new ReportProvenance(request.CommandLine, Version, Path.GetFullPath(store.Path), created);
+        var provenance = new ReportProvenance(request.CommandLine, Version, store.Location, created);
         var files = ReportWriter.Write(request.Out, new ReportContent(matrix, fronts, scatter, reuse, provenance));
         return new ReportResult(Path.GetFullPath(request.Out), files, names, shared.Count, proxy, target, Version, created);
     }

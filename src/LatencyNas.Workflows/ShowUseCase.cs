@@ -65,6 +65,6 @@ public sealed class ShowUseCase
             .Where(o => o.Values.ContainsKey(architecture.Digits))
             .Select(o => new ObjectiveValue(o.Name, o.Values[architecture.Digits]))
             .ToList();
-        return new ShowResult(store.Path, description, devices, objectives);
+        return new ShowResult(store.Location, description, devices, objectives);
     }
 }

@@ -1,11 +1,14 @@
+using System.Security.Cryptography;
+using System.Text;
 using LatencyNas.Profiling.Store;
 
 namespace LatencyNas.Workflows;
 
 /// <summary>
 /// Where the profile store is, and how a suggested command must name it. Given on the command line,
-/// else in <c>LATNAS_STORE</c>, else <see cref="ProfileStore.DefaultPath"/>; trained predictors live
-/// beside it in a folder of its own (<see cref="PredictorFolder"/>).
+/// else in <c>LATNAS_STORE</c>, else <see cref="ProfileStore.DefaultPath"/>: an SQLite file, or a PostgreSQL
+/// server's URL or connection string. Trained predictors live beside a file in a folder of its own
+/// (<see cref="PredictorFolder"/>), and in a server store's database.
 /// </summary>
 public sealed record StoreLocation(string Path)
 {
@@ -21,19 +24,31 @@ public sealed record StoreLocation(string Path)
     /// The folder this store's predictors are saved in and looked up from, named after the store
     /// (<c>profiles/latnas.db</c> → <c>profiles/latnas.predictors/</c>): two stores in one folder keep
     /// their predictors apart.
-    /// </summary>
-    public string PredictorFolder => System.IO.Path.Combine(Folder, System.IO.Path.GetFileNameWithoutExtension(Path) + ".predictors");
+    /// A server store keeps its predictors in the database; this folder is then a local mirror of them
+    /// (<see cref="PredictorMirror"/>) under the temporary folder, one per server store.
+    public string PredictorFolder => IsServer
+        ? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "latnas-predictors", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Location)))[..16])
+        : System.IO.Path.Combine(Folder, System.IO.Path.GetFileNameWithoutExtension(Path) + ".predictors");
 
     /// <summary>
     /// Where predictors were saved before each store had its own folder: <c>predictors/</c> beside the
-    /// store, shared by every store there. Read (for the space a file was trained on), never written.
+    /// store, shared by every store there. Read (for the space a file was trained on), never written. None for a server store.
     /// </summary>
-    public string SharedPredictorFolder => System.IO.Path.Combine(Folder, "predictors");
+    public string? SharedPredictorFolder => IsServer ? null : System.IO.Path.Combine(Folder, "predictors");
 
     private string Folder => System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
 
-    /// <summary>What a suggested command adds so that it reaches this store: nothing for the default.</summary>
-    public string Suggestion => Path == ProfileStore.DefaultPath ? "" : $" --store {Quote(Path)}";
+    /// <summary>Whether the store is on a PostgreSQL server rather than in a file.</summary>
+    public bool IsServer => ProfileStore.IsServer(Path);
+
+    /// <summary>The store as messages and results show it: a file's path as given, a server's URL without its password.</summary>
+    public string Location => ProfileStore.Shown(Path);
+
+    /// <summary>
+    /// What a suggested command adds so that it reaches this store: nothing for the default. A server's
+    /// password is left out (it comes from PGPASSWORD or ~/.pgpass, or the user adds it).
+    /// </summary>
+    public string Suggestion => Path == ProfileStore.DefaultPath ? "" : $" --store {Quote(Location)}";
 
     /// <exception cref="ProfileStoreException">There is no store, or it cannot be used.</exception>
     public ProfileStore OpenExisting() => ProfileStore.Open(Path, createIfMissing: false);

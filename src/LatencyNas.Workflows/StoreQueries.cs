@@ -22,7 +22,7 @@ public sealed class DevicesListUseCase
     public DevicesListResult Run(DevicesListRequest request)
     {
         using var store = request.Store.OpenExisting();
-        return new DevicesListResult(store.Path, store.Devices.List().Select(s =>
+        return new DevicesListResult(store.Location, store.Devices.List().Select(s =>
         {
             var device = s.Device;
             var f = device.Fingerprint;

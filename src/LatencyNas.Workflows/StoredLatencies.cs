@@ -23,7 +23,7 @@ public static class StoredLatencies
         var data = LatencyData.FromDigits(stored.Name, space, stored.InputDataset, store.Measurements.Latencies(stored, space, ProtocolToUse(store, stored, space, mixProtocols)));
         return data.Count > 0
             ? data
-            : throw new InvalidInputException($"Device '{stored.Name}' in {store.Path} holds no successful measurement of {space.Name} architectures.");
+            : throw new InvalidInputException($"Device '{stored.Name}' in {store.Location} holds no successful measurement of {space.Name} architectures.");
     }
 
     /// <summary>The one protocol a device's latencies are read from: interleaved when it has both, else all of them (null).</summary>
@@ -71,7 +71,7 @@ public static class StoredLatencies
             else if (pattern.EndsWith('*'))
             {
                 var matches = known.Where(k => k.StartsWith(pattern[..^1], StringComparison.Ordinal)).ToList();
-                names.AddRange(matches.Count > 0 ? matches : throw new ProfileStoreException($"No device in {store.Path} measured on {space.Name} matches '{pattern}'."));
+                names.AddRange(matches.Count > 0 ? matches : throw new ProfileStoreException($"No device in {store.Location} measured on {space.Name} matches '{pattern}'."));
             }
             else
             {

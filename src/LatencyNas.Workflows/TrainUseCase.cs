@@ -25,7 +25,7 @@ public sealed class TrainUseCase
         int leftOut = StoredLatencies.LeftOut(store, request.Device, request.Space, request.MixProtocols);
         var (evaluation, path, trained) = PredictorCatalog.TrainAndSave(
             request.Store, data, request.Model, PredictorCatalog.TrainSizeFor(request.TrainSize, data.Count), request.Seed);
-        return new TrainResult(evaluation, path, trained.CandidateScores, leftOut);
+        return new TrainResult(evaluation, PredictorMirror.Describe(request.Store, path), trained.CandidateScores, leftOut);
     }
 }
 
@@ -194,5 +194,6 @@ public sealed record PredictorsListResult(string Folder, IReadOnlyList<SavedPred
 /// <summary>The predictors saved beside a store.</summary>
 public sealed class PredictorsListUseCase
 {
-    public PredictorsListResult Run(PredictorsListRequest request) => new(request.Store.PredictorFolder, PredictorCatalog.List(request.Store));
+    public PredictorsListResult Run(PredictorsListRequest request)
+        => new(request.Store.IsServer ? request.Store.Location : request.Store.PredictorFolder, PredictorCatalog.List(request.Store));
 }

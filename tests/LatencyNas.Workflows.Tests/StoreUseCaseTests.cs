@@ -232,7 +232,7 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         Assert.All(fbnetPredicted.Zip(heldOut), p => Assert.Equal(SharedData.Number(p.Second["raspi4"]), p.First.PredictedMs, SharedData.Number(p.Second["raspi4"]) * 0.25));
 
         // A predictor saved before spaces had folders is still found, for its own space only.
-        string legacy = Path.Combine(store.SharedPredictorFolder, "raspi4", "auto.predictor");
+        string legacy = Path.Combine(store.SharedPredictorFolder!, "raspi4", "auto.predictor");
         Directory.CreateDirectory(Path.GetDirectoryName(legacy)!);
         File.Move(nb201Trained.PredictorPath, legacy);
         Assert.Equal(legacy, PredictorCatalog.Find(store, "raspi4", RealStore.Space, model: null));

@@ -161,7 +161,7 @@ internal static class SearchCommands
             }
             if (result.Objective is null)
             {
-                Console.WriteLine($"No --objective given, so nothing to rank against; the scores are cached in {parse.StoreLocation(storeOption).Path} for search and pareto (--objective synflow, zico...).");
+                Console.WriteLine($"No --objective given, so nothing to rank against; the scores are cached in {parse.StoreLocation(storeOption).Location} for search and pareto (--objective synflow, zico...).");
             }
             return ExitCodes.Success;
         });

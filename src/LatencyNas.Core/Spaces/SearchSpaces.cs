@@ -19,7 +19,10 @@ public static class SearchSpaces
 
     /// <exception cref="InvalidInputException">No space has that name.</exception>
     public static SearchSpace Get(string name)
-        => Known.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
+        => TryGet(name)
            ?? throw new InvalidInputException(
                $"Unknown search space '{name}'. Known spaces: {string.Join(", ", Known.Select(s => s.Name))}.");
+
+    /// <summary>The space of that name, or null (a name a store holds may come from a newer LatencyNas).</summary>
+    public static SearchSpace? TryGet(string name) => Known.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LatencyNas.Core.Spaces;
-using Microsoft.Data.Sqlite;
+using System.Data;
+using System.Data.Common;
 
 namespace LatencyNas.Profiling.Store;
 
@@ -15,10 +16,10 @@ public sealed class ArchitectureRecords
     internal ArchitectureRecords(StoreConnection connection) => _connection = connection;
 
     /// <summary>The id of an architecture, inserting it (with its features for <paramref name="dataset"/>) on first sight.</summary>
-    public long Ensure(SearchSpace space, Architecture architecture, Dataset dataset) => _connection.Write(() => Ensure(space, architecture, dataset, null));
+    public long Ensure(SearchSpace space, Architecture architecture, Dataset dataset) => _connection.Guard(() => Ensure(space, architecture, dataset, null));
 
     /// <summary>Like <see cref="Ensure(SearchSpace, Architecture, Dataset)"/>, inside a transaction the caller holds.</summary>
-    internal long Ensure(SearchSpace space, Architecture architecture, Dataset dataset, SqliteTransaction? transaction)
+    internal long Ensure(SearchSpace space, Architecture architecture, Dataset dataset, DbTransaction? transaction)
     {
         var key = (space.Name, architecture.Digits, dataset.Name, dataset.Height);
         lock (_idsLock)
@@ -30,27 +31,28 @@ public sealed class ArchitectureRecords
         }
         var features = space.Features(architecture, dataset);
         using var insert = _connection.Command("""
-            INSERT INTO architectures (space, digits, arch, disconnected, op_counts) VALUES ($space, $digits, $arch, $disconnected, $ops)
+            INSERT INTO architectures (space, digits, arch, disconnected, op_counts) VALUES (@space, @digits, @arch, @disconnected, @ops)
             ON CONFLICT (space, digits) DO UPDATE SET arch = excluded.arch
             RETURNING id
             """, transaction);
-        insert.Parameters.AddWithValue("$space", space.Name);
-        insert.Parameters.AddWithValue("$digits", architecture.Digits);
-        insert.Parameters.AddWithValue("$arch", space.Format(architecture));
-        insert.Parameters.AddWithValue("$disconnected", features.Disconnected);
-        insert.Parameters.AddWithValue("$ops", JsonSerializer.Serialize(features.OpCounts.ToDictionary()));
+        insert.With("@space", space.Name);
+        insert.With("@digits", architecture.Digits);
+        insert.With("@arch", space.Format(architecture));
+        insert.With("@disconnected", features.Disconnected);
+        insert.With("@ops", JsonSerializer.Serialize(features.OpCounts.ToDictionary()));
         long id = (long)insert.ExecuteScalar()!;
 
         using var insertFeatures = _connection.Command("""
-            INSERT OR IGNORE INTO architecture_features (architecture_id, dataset, resolution, params, macs, extra)
-            VALUES ($id, $dataset, $resolution, $params, $macs, $extra)
+            INSERT INTO architecture_features (architecture_id, dataset, resolution, params, macs, extra)
+            VALUES (@id, @dataset, @resolution, @params, @macs, @extra)
+            ON CONFLICT DO NOTHING
             """, transaction);
-        insertFeatures.Parameters.AddWithValue("$id", id);
-        insertFeatures.Parameters.AddWithValue("$dataset", dataset.Name);
-        insertFeatures.Parameters.AddWithValue("$resolution", dataset.Height);
-        insertFeatures.Parameters.AddWithValue("$params", features.Parameters);
-        insertFeatures.Parameters.AddWithValue("$macs", features.Macs);
-        insertFeatures.Parameters.AddWithValue("$extra", JsonSerializer.Serialize(features.Extra.ToDictionary()));
+        insertFeatures.With("@id", id);
+        insertFeatures.With("@dataset", dataset.Name);
+        insertFeatures.With("@resolution", dataset.Height);
+        insertFeatures.With("@params", features.Parameters);
+        insertFeatures.With("@macs", features.Macs);
+        insertFeatures.With("@extra", JsonSerializer.Serialize(features.Extra.ToDictionary()));
         insertFeatures.ExecuteNonQuery();
         lock (_idsLock)
         {

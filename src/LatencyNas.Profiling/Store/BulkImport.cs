@@ -1,6 +1,7 @@
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Tables;
-using Microsoft.Data.Sqlite;
+using System.Data;
+using System.Data.Common;
 
 namespace LatencyNas.Profiling.Store;
 
@@ -41,14 +42,14 @@ public sealed class BulkImport
             foreach (var column in table.Columns)
             {
                 var device = _devices.EnsureTable(prefix + column.Name, source ?? table.Source, dataset, transaction);
-                upsert.Parameters["$device"].Value = device.Id;
-                upsert.Parameters["$at"].Value = now;
+                upsert.Parameters["@device"].Value = device.Id;
+                upsert.Parameters["@at"].Value = now;
                 for (int r = 0; r < ids.Length; r++)
                 {
                     if (column.Values[r] is { } value)
                     {
-                        upsert.Parameters["$arch"].Value = ids[r];
-                        upsert.Parameters["$median"].Value = value * toMilliseconds;
+                        upsert.Parameters["@arch"].Value = ids[r];
+                        upsert.Parameters["@median"].Value = value * toMilliseconds;
                         upsert.ExecuteNonQuery();
                     }
                 }
@@ -79,21 +80,21 @@ public sealed class BulkImport
             return imported;
         }, _architectures.ForgetCached);
 
-    private long[] ArchitectureIds(ArchitectureTable table, SearchSpace space, Dataset dataset, SqliteTransaction transaction)
+    private long[] ArchitectureIds(ArchitectureTable table, SearchSpace space, Dataset dataset, DbTransaction transaction)
         => table.Architectures.Select(a => _architectures.Ensure(space, a, dataset, transaction)).ToArray();
 
-    private SqliteCommand PrepareTableUpsert(SqliteTransaction transaction)
+    private DbCommand PrepareTableUpsert(DbTransaction transaction)
     {
         var command = _connection.Command("""
             INSERT INTO measurements (device_id, architecture_id, session, status, latency_ms, median_ms, protocol, estimator, measured_at)
-            VALUES ($device, $arch, 1, 'ok', $median, $median, 'table', 'table', $at)
+            VALUES (@device, @arch, 1, 'ok', @median, @median, 'table', 'table', @at)
             ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
                 latency_ms = excluded.latency_ms, median_ms = excluded.median_ms, protocol = 'table', estimator = 'table', status = 'ok', measured_at = excluded.measured_at
             """, transaction);
-        command.Parameters.Add("$device", SqliteType.Integer);
-        command.Parameters.Add("$arch", SqliteType.Integer);
-        command.Parameters.Add("$median", SqliteType.Real);
-        command.Parameters.Add("$at", SqliteType.Text);
+        command.Declare("@device", DbType.Int64);
+        command.Declare("@arch", DbType.Int64);
+        command.Declare("@median", DbType.Double);
+        command.Declare("@at", DbType.String);
         command.Prepare();
         return command;
     }

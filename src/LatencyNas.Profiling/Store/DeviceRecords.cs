@@ -1,6 +1,7 @@
 using LatencyNas.Core.Spaces;
 using LatencyNas.Profiling.Devices;
-using Microsoft.Data.Sqlite;
+using System.Data;
+using System.Data.Common;
 
 namespace LatencyNas.Profiling.Store;
 
@@ -17,7 +18,7 @@ public sealed class DeviceRecords
     /// fingerprint. Mixing two machines or two settings under one name would make its numbers meaningless.
     /// </summary>
     /// <exception cref="ProfileStoreException">The name is taken by a device with another fingerprint or kind.</exception>
-    public StoredDevice EnsureMeasured(DeviceDescriptor device, DeviceFingerprint fingerprint, DeviceKind kind) => _connection.Write(() =>
+    public StoredDevice EnsureMeasured(DeviceDescriptor device, DeviceFingerprint fingerprint, DeviceKind kind) => _connection.Guard(() =>
     {
         // Insert-or-keep in one statement, then check what is there: two processes starting a profile on a new
         // store at once used to both find no device, and the second insert died on the name's uniqueness.
@@ -30,7 +31,7 @@ public sealed class DeviceRecords
         if (existing.Fingerprint is { } stored && stored.Hash != fingerprint.Hash)
         {
             throw new ProfileStoreException(
-                $"Device '{device.Name}' in {_connection.Path} was measured with a different fingerprint ({Describe(stored)}) than now ({Describe(fingerprint)}); " +
+                $"Device '{device.Name}' in {_connection.Location} was measured with a different fingerprint ({Describe(stored)}) than now ({Describe(fingerprint)}); " +
                 "use another store, or another device name (--device-name).");
         }
         return existing;
@@ -41,32 +42,32 @@ public sealed class DeviceRecords
         using var command = _connection.Command("""
             INSERT INTO devices (name, kind, fingerprint, fingerprint_hash, cpu_model, cores, os, runtime, runtime_version, provider,
                                  threads, optimization, batch, resolution, dataset, source, created_at)
-            VALUES ($name, $kind, $fingerprint, $hash, $cpu, $cores, $os, $runtime, $version, $provider,
-                    $threads, $optimization, $batch, $resolution, $dataset, $source, $created)
+            VALUES (@name, @kind, @fingerprint, @hash, @cpu, @cores, @os, @runtime, @version, @provider,
+                    @threads, @optimization, @batch, @resolution, @dataset, @source, @created)
             ON CONFLICT (name) DO NOTHING
             """);
-        command.Parameters.AddWithValue("$name", device.Name);
-        command.Parameters.AddWithValue("$kind", Text(kind));
-        command.Parameters.AddWithValue("$fingerprint", fingerprint.ToJson());
-        command.Parameters.AddWithValue("$hash", fingerprint.Hash);
-        command.Parameters.AddWithValue("$cpu", fingerprint.CpuModel);
-        command.Parameters.AddWithValue("$cores", fingerprint.Cores);
-        command.Parameters.AddWithValue("$os", fingerprint.OperatingSystem);
-        command.Parameters.AddWithValue("$runtime", fingerprint.Runtime);
-        command.Parameters.AddWithValue("$version", fingerprint.RuntimeVersion);
-        command.Parameters.AddWithValue("$provider", fingerprint.Provider);
-        command.Parameters.AddWithValue("$threads", fingerprint.Threads);
-        command.Parameters.AddWithValue("$optimization", fingerprint.Optimization);
-        command.Parameters.AddWithValue("$batch", fingerprint.BatchSize);
-        command.Parameters.AddWithValue("$resolution", fingerprint.Resolution);
-        command.Parameters.AddWithValue("$dataset", fingerprint.Dataset);
-        command.Parameters.AddWithValue("$source", device.Source);
-        command.Parameters.AddWithValue("$created", StoreConnection.Now());
+        command.With("@name", device.Name);
+        command.With("@kind", Text(kind));
+        command.With("@fingerprint", fingerprint.ToJson());
+        command.With("@hash", fingerprint.Hash);
+        command.With("@cpu", fingerprint.CpuModel);
+        command.With("@cores", fingerprint.Cores);
+        command.With("@os", fingerprint.OperatingSystem);
+        command.With("@runtime", fingerprint.Runtime);
+        command.With("@version", fingerprint.RuntimeVersion);
+        command.With("@provider", fingerprint.Provider);
+        command.With("@threads", fingerprint.Threads);
+        command.With("@optimization", fingerprint.Optimization);
+        command.With("@batch", fingerprint.BatchSize);
+        command.With("@resolution", fingerprint.Resolution);
+        command.With("@dataset", fingerprint.Dataset);
+        command.With("@source", device.Source);
+        command.With("@created", StoreConnection.Now());
         command.ExecuteNonQuery();
     }
 
     /// <summary>Registers (or finds) a device imported from a table, inside an import's transaction.</summary>
-    internal StoredDevice EnsureTable(string name, string source, Dataset dataset, SqliteTransaction transaction)
+    internal StoredDevice EnsureTable(string name, string source, Dataset dataset, DbTransaction transaction)
     {
         if (Find(name, transaction) is { } existing)
         {
@@ -75,37 +76,37 @@ public sealed class DeviceRecords
                 : throw new ProfileStoreException($"The store already has a {Text(existing.Kind)} device named '{name}'; import under another --prefix.");
         }
         using var command = _connection.Command(
-            "INSERT INTO devices (name, kind, source, dataset, resolution, created_at) VALUES ($name, 'table', $source, $dataset, $resolution, $created)", transaction);
-        command.Parameters.AddWithValue("$name", name);
-        command.Parameters.AddWithValue("$source", source);
-        command.Parameters.AddWithValue("$dataset", dataset.Name);
-        command.Parameters.AddWithValue("$resolution", dataset.Height);
-        command.Parameters.AddWithValue("$created", StoreConnection.Now());
+            "INSERT INTO devices (name, kind, source, dataset, resolution, created_at) VALUES (@name, 'table', @source, @dataset, @resolution, @created)", transaction);
+        command.With("@name", name);
+        command.With("@source", source);
+        command.With("@dataset", dataset.Name);
+        command.With("@resolution", dataset.Height);
+        command.With("@created", StoreConnection.Now());
         command.ExecuteNonQuery();
         return Find(name, transaction)!;
     }
 
     public StoredDevice? Find(string name) => Find(name, transaction: null);
 
-    private StoredDevice? Find(string name, SqliteTransaction? transaction) => _connection.Guard(() =>
+    private StoredDevice? Find(string name, DbTransaction? transaction) => _connection.Guard(() =>
     {
-        using var command = _connection.Command($"SELECT {Columns} FROM devices d WHERE d.name = $name", transaction);
-        command.Parameters.AddWithValue("$name", name);
+        using var command = _connection.Command($"SELECT {Columns} FROM devices d WHERE d.name = @name", transaction);
+        command.With("@name", name);
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     });
 
     /// <exception cref="ProfileStoreException">No device of that name; the message lists the known ones.</exception>
     public StoredDevice Get(string name)
-        => Find(name) ?? throw new ProfileStoreException($"No device '{name}' in {_connection.Path}. Known devices: {KnownNames()}.");
+        => Find(name) ?? throw new ProfileStoreException($"No device '{name}' in {_connection.Location}. Known devices: {KnownNames()}.");
 
     /// <summary>Every device with how many measurements (successful and failed) it holds, by name.</summary>
     public IReadOnlyList<DeviceSummary> List() => _connection.Guard(() =>
     {
         using var command = _connection.Command($"""
-            SELECT {Columns}, coalesce(sum(m.status = 'ok'), 0) AS measured, coalesce(sum(m.status = 'failed'), 0) AS failed
+            SELECT {Columns}, coalesce(sum(CASE WHEN m.status = 'ok' THEN 1 ELSE 0 END), 0) AS measured, coalesce(sum(CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END), 0) AS failed
             FROM devices d LEFT JOIN measurements m ON m.device_id = d.id
-            GROUP BY d.id ORDER BY d.name
+            GROUP BY d.id
             """);
         var devices = new List<DeviceSummary>();
         using var reader = command.ExecuteReader();
@@ -113,7 +114,8 @@ public sealed class DeviceRecords
         {
             devices.Add(new DeviceSummary(Read(reader), (int)reader.Integer("measured"), (int)reader.Integer("failed")));
         }
-        return devices;
+        // Sorted here, not by the database: SQLite and PostgreSQL collate names differently.
+        return devices.OrderBy(d => d.Device.Name, StringComparer.Ordinal).ToList();
     });
 
     private string KnownNames()
@@ -122,7 +124,7 @@ public sealed class DeviceRecords
         return names.Count == 0 ? "(none yet)" : names.Count <= 40 ? string.Join(", ", names) : string.Join(", ", names.Take(40)) + $", … ({names.Count} in all)";
     }
 
-    private static StoredDevice Read(SqliteDataReader reader) => new(
+    private static StoredDevice Read(DbDataReader reader) => new(
         reader.Integer("id"),
         reader.Text("name"),
         Enum.Parse<DeviceKind>(reader.Text("kind"), ignoreCase: true),

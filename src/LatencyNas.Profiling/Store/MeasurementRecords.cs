@@ -1,12 +1,16 @@
 using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Profiling.Runners;
-using Microsoft.Data.Sqlite;
+using System.Data;
+using System.Data.Common;
 
 namespace LatencyNas.Profiling.Store;
 
 /// <summary>A stored visit of an interleaved measurement, with the measurement it belongs to.</summary>
 public sealed record StoredVisit(string Digits, int Session, Visit Visit);
+
+/// <summary>What a batch's commit did: the drift it was corrected by (or null), and the outcomes discarded because another run had taken their claims over.</summary>
+public sealed record RecordedBatch(Timing.ReferenceDrift? Drift, IReadOnlyList<ModelOutcome> Discarded);
 
 /// <summary>
 /// The store's measurements: one row per (device, architecture, session) with its statistics, the
@@ -18,11 +22,13 @@ public sealed class MeasurementRecords
 {
     private readonly StoreConnection _connection;
     private readonly ArchitectureRecords _architectures;
+    private readonly ClaimRecords _claims;
 
-    internal MeasurementRecords(StoreConnection connection, ArchitectureRecords architectures)
+    internal MeasurementRecords(StoreConnection connection, ArchitectureRecords architectures, ClaimRecords claims)
     {
         _connection = connection;
         _architectures = architectures;
+        _claims = claims;
     }
 
     /// <summary>Commits one finished measurement (and its visits). A stored failure of the same key is replaced; a stored success is kept.</summary>
@@ -41,29 +47,37 @@ public sealed class MeasurementRecords
     /// estimates are corrected by the <see cref="Timing.ReferenceDrift"/> against the stored ones (<see cref="Timing.ReferenceDrift.Apply"/>).
     /// </param>
     /// <param name="precision">The precision the batch's measurements claim; references that disagree by more withdraw the claim.</param>
-    /// <returns>The drift applied to the batch, or null when none was.</returns>
-    public Timing.ReferenceDrift? RecordBatch(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ModelOutcome> outcomes,
-        IReadOnlyDictionary<string, double>? references = null, double? precision = null)
+    /// <param name="owner">
+    /// The claim owner that measured the batch, or null. Its claims are the fence: an outcome whose claim another
+    /// owner now holds (this one's lease lapsed, in a long pause or an outage, and it was taken over) is discarded,
+    /// not written over the new owner's.
+    /// </param>
+    public RecordedBatch RecordBatch(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ModelOutcome> outcomes,
+        IReadOnlyDictionary<string, double>? references = null, double? precision = null, string? owner = null)
         => _connection.InTransaction(transaction =>
         {
+            var lost = owner is null ? [] : _claims.Lost(transaction, device, space, session, owner, outcomes.Select(o => o.Request.Architecture.Digits));
+            var discarded = outcomes.Where(o => lost.Contains(o.Request.Architecture.Digits)).ToList();
+            outcomes = outcomes.Where(o => !lost.Contains(o.Request.Architecture.Digits)).ToList();
             Timing.ReferenceDrift? drift = null;
             if (references is { Count: > 0 })
             {
                 var stored = ReadReferences(transaction, device, space);
                 drift = Timing.ReferenceDrift.Of(stored, references);
                 using var insert = _connection.Command("""
-                    INSERT OR IGNORE INTO reference_latencies (device_id, space, digits, latency_ms, measured_at) VALUES ($device, $space, $digits, $latency, $at)
+                    INSERT INTO reference_latencies (device_id, space, digits, latency_ms, measured_at) VALUES (@device, @space, @digits, @latency, @at)
+                    ON CONFLICT DO NOTHING
                     """, transaction);
-                insert.Parameters.AddWithValue("$device", device.Id);
-                insert.Parameters.AddWithValue("$space", space.Name);
-                insert.Parameters.AddWithValue("$at", StoreConnection.Now());
-                insert.Parameters.Add("$digits", SqliteType.Text);
-                insert.Parameters.Add("$latency", SqliteType.Real);
+                insert.With("@device", device.Id);
+                insert.With("@space", space.Name);
+                insert.With("@at", StoreConnection.Now());
+                insert.Declare("@digits", DbType.String);
+                insert.Declare("@latency", DbType.Double);
                 foreach (var (digits, latency) in references.Where(r => !stored.ContainsKey(r.Key)))
                 {
                     // A reference measured for the first time is measured against itself: the batch's scale from now on.
-                    insert.Parameters["$digits"].Value = digits;
-                    insert.Parameters["$latency"].Value = drift is { } d ? latency / d.Factor : latency;
+                    insert.Parameters["@digits"].Value = digits;
+                    insert.Parameters["@latency"].Value = drift is { } d ? latency / d.Factor : latency;
                     insert.ExecuteNonQuery();
                 }
             }
@@ -78,18 +92,18 @@ public sealed class MeasurementRecords
                     WriteFailure(transaction, device, space, outcome.Request, session, outcome.Failure ?? "not measured", outcome.Agent);
                 }
             }
-            return drift;
+            return new RecordedBatch(drift, discarded);
         }, _architectures.ForgetCached);
 
     /// <summary>A device's stored reference latencies of a space: digits → ms.</summary>
     public IReadOnlyDictionary<string, double> References(StoredDevice device, SearchSpace space)
         => _connection.Guard(() => ReadReferences(null, device, space));
 
-    private Dictionary<string, double> ReadReferences(SqliteTransaction? transaction, StoredDevice device, SearchSpace space)
+    private Dictionary<string, double> ReadReferences(DbTransaction? transaction, StoredDevice device, SearchSpace space)
     {
-        using var command = _connection.Command("SELECT digits, latency_ms FROM reference_latencies WHERE device_id = $device AND space = $space", transaction);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$space", space.Name);
+        using var command = _connection.Command("SELECT digits, latency_ms FROM reference_latencies WHERE device_id = @device AND space = @space", transaction);
+        command.With("@device", device.Id);
+        command.With("@space", space.Name);
         var references = new Dictionary<string, double>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -99,7 +113,7 @@ public sealed class MeasurementRecords
         return references;
     }
 
-    private bool Write(SqliteTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, Measurement measurement)
+    private bool Write(DbTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, Measurement measurement)
     {
         long architectureId = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction);
         var s = measurement.Statistics;
@@ -107,8 +121,8 @@ public sealed class MeasurementRecords
             INSERT INTO measurements (device_id, architecture_id, session, status, latency_ms, protocol, estimator, median_ms, mean_ms, min_ms, p10_ms, p90_ms,
                                       iqr_ms, cv, runs, precision_met, ci_half_width, warmup_runs, warmup_settled, visits, contended_visits, other_busy,
                                       session_ms, agent, measured_at, raw_latency_ms, drift)
-            VALUES ($device, $arch, $session, 'ok', $latency, $protocol, $estimator, $median, $mean, $min, $p10, $p90,
-                    $iqr, $cv, $runs, $met, $ci, $warmup, $settled, $visits, $contended, $busy, $sessionMs, $agent, $at, $raw, $drift)
+            VALUES (@device, @arch, @session, 'ok', @latency, @protocol, @estimator, @median, @mean, @min, @p10, @p90,
+                    @iqr, @cv, @runs, @met, @ci, @warmup, @settled, @visits, @contended, @busy, @sessionMs, @agent, @at, @raw, @drift)
             ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
                 status = 'ok', latency_ms = excluded.latency_ms, protocol = excluded.protocol, estimator = excluded.estimator,
                 median_ms = excluded.median_ms, mean_ms = excluded.mean_ms, min_ms = excluded.min_ms, p10_ms = excluded.p10_ms,
@@ -120,32 +134,32 @@ public sealed class MeasurementRecords
             WHERE measurements.status = 'failed'
             RETURNING id
             """, transaction);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$arch", architectureId);
-        command.Parameters.AddWithValue("$session", session);
-        command.Parameters.AddWithValue("$latency", s.LatencyMs);
-        command.Parameters.AddWithValue("$protocol", measurement.Protocol);
-        command.Parameters.AddWithValue("$estimator", s.Estimator);
-        command.Parameters.AddWithValue("$median", s.MedianMs);
-        command.Parameters.AddWithValue("$mean", s.MeanMs);
-        command.Parameters.AddWithValue("$min", s.MinMs);
-        command.Parameters.AddWithValue("$p10", s.P10Ms);
-        command.Parameters.AddWithValue("$p90", s.P90Ms);
-        command.Parameters.AddWithValue("$iqr", s.IqrMs);
-        command.Parameters.AddWithValue("$cv", s.CoefficientOfVariation);
-        command.Parameters.AddWithValue("$runs", s.Runs);
-        command.Parameters.AddWithValue("$met", s.PrecisionMet);
-        command.Parameters.AddWithValue("$ci", double.IsFinite(s.CiHalfWidthRelative) ? s.CiHalfWidthRelative : DBNull.Value);
-        command.Parameters.AddWithValue("$warmup", s.WarmupRuns);
-        command.Parameters.AddWithValue("$settled", s.WarmupSettled);
-        command.Parameters.AddWithValue("$visits", s.Visits);
-        command.Parameters.AddWithValue("$contended", s.ContendedVisits);
-        command.Parameters.AddWithValue("$busy", (object?)s.OtherBusy ?? DBNull.Value);
-        command.Parameters.AddWithValue("$sessionMs", measurement.SessionCreationMs);
-        command.Parameters.AddWithValue("$agent", (object?)measurement.Agent ?? DBNull.Value);
-        command.Parameters.AddWithValue("$at", StoreConnection.Now());
-        command.Parameters.AddWithValue("$raw", measurement.Drift is { } drift ? s.LatencyMs * drift : s.LatencyMs);
-        command.Parameters.AddWithValue("$drift", (object?)measurement.Drift ?? DBNull.Value);
+        command.With("@device", device.Id);
+        command.With("@arch", architectureId);
+        command.With("@session", session);
+        command.With("@latency", s.LatencyMs);
+        command.With("@protocol", measurement.Protocol);
+        command.With("@estimator", s.Estimator);
+        command.With("@median", s.MedianMs);
+        command.With("@mean", s.MeanMs);
+        command.With("@min", s.MinMs);
+        command.With("@p10", s.P10Ms);
+        command.With("@p90", s.P90Ms);
+        command.With("@iqr", s.IqrMs);
+        command.With("@cv", s.CoefficientOfVariation);
+        command.With("@runs", s.Runs);
+        command.With("@met", s.PrecisionMet);
+        command.With("@ci", double.IsFinite(s.CiHalfWidthRelative) ? s.CiHalfWidthRelative : null);
+        command.With("@warmup", s.WarmupRuns);
+        command.With("@settled", s.WarmupSettled);
+        command.With("@visits", s.Visits);
+        command.With("@contended", s.ContendedVisits);
+        command.With("@busy", s.OtherBusy);
+        command.With("@sessionMs", measurement.SessionCreationMs);
+        command.With("@agent", measurement.Agent);
+        command.With("@at", StoreConnection.Now());
+        command.With("@raw", measurement.Drift is { } drift ? s.LatencyMs * drift : s.LatencyMs);
+        command.With("@drift", measurement.Drift);
         if (command.ExecuteScalar() is not long id)
         {
             return false;
@@ -153,45 +167,47 @@ public sealed class MeasurementRecords
         if (measurement.Visits is { Count: > 0 } visits)
         {
             using var insert = _connection.Command("""
-                INSERT OR REPLACE INTO visits (measurement_id, visit, round, latency_ms, runs, other_busy, steal, waiting)
-                VALUES ($id, $visit, $round, $latency, $runs, $busy, $steal, $waiting)
+                INSERT INTO visits (measurement_id, visit, round, latency_ms, runs, other_busy, steal, waiting)
+                VALUES (@id, @visit, @round, @latency, @runs, @busy, @steal, @waiting)
+                ON CONFLICT (measurement_id, visit) DO UPDATE SET round = excluded.round, latency_ms = excluded.latency_ms, runs = excluded.runs,
+                    other_busy = excluded.other_busy, steal = excluded.steal, waiting = excluded.waiting
                 """, transaction);
-            insert.Parameters.AddWithValue("$id", id);
-            foreach (var (parameter, type) in new[] { ("$visit", SqliteType.Integer), ("$round", SqliteType.Integer), ("$latency", SqliteType.Real),
-                         ("$runs", SqliteType.Integer), ("$busy", SqliteType.Real), ("$steal", SqliteType.Real), ("$waiting", SqliteType.Real) })
+            insert.With("@id", id);
+            foreach (var (parameter, type) in new[] { ("@visit", DbType.Int64), ("@round", DbType.Int64), ("@latency", DbType.Double),
+                         ("@runs", DbType.Int64), ("@busy", DbType.Double), ("@steal", DbType.Double), ("@waiting", DbType.Double) })
             {
-                insert.Parameters.Add(parameter, type);
+                insert.Declare(parameter, type);
             }
             for (int v = 0; v < visits.Count; v++)
             {
-                insert.Parameters["$visit"].Value = v + 1;
-                insert.Parameters["$round"].Value = visits[v].Round;
-                insert.Parameters["$latency"].Value = visits[v].LatencyMs;
-                insert.Parameters["$runs"].Value = visits[v].Runs;
-                insert.Parameters["$busy"].Value = (object?)visits[v].OtherBusy ?? DBNull.Value;
-                insert.Parameters["$steal"].Value = (object?)visits[v].Steal ?? DBNull.Value;
-                insert.Parameters["$waiting"].Value = (object?)visits[v].Waiting ?? DBNull.Value;
+                insert.Parameters["@visit"].Value = v + 1;
+                insert.Parameters["@round"].Value = visits[v].Round;
+                insert.Parameters["@latency"].Value = visits[v].LatencyMs;
+                insert.Parameters["@runs"].Value = visits[v].Runs;
+                insert.Parameters["@busy"].Value = (object?)visits[v].OtherBusy ?? DBNull.Value;
+                insert.Parameters["@steal"].Value = (object?)visits[v].Steal ?? DBNull.Value;
+                insert.Parameters["@waiting"].Value = (object?)visits[v].Waiting ?? DBNull.Value;
                 insert.ExecuteNonQuery();
             }
         }
         return true;
     }
 
-    private int WriteFailure(SqliteTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, string reason, string? agent)
+    private int WriteFailure(DbTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, string reason, string? agent)
     {
         long architectureId = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction);
         using var command = _connection.Command("""
             INSERT INTO measurements (device_id, architecture_id, session, status, failure, agent, measured_at)
-            VALUES ($device, $arch, $session, 'failed', $failure, $agent, $at)
+            VALUES (@device, @arch, @session, 'failed', @failure, @agent, @at)
             ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET failure = excluded.failure, measured_at = excluded.measured_at, given_up_at = NULL
             WHERE measurements.status = 'failed'
             """, transaction);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$arch", architectureId);
-        command.Parameters.AddWithValue("$session", session);
-        command.Parameters.AddWithValue("$failure", reason);
-        command.Parameters.AddWithValue("$agent", (object?)agent ?? DBNull.Value);
-        command.Parameters.AddWithValue("$at", StoreConnection.Now());
+        command.With("@device", device.Id);
+        command.With("@arch", architectureId);
+        command.With("@session", session);
+        command.With("@failure", reason);
+        command.With("@agent", agent);
+        command.With("@at", StoreConnection.Now());
         return command.ExecuteNonQuery();
     }
 
@@ -201,11 +217,11 @@ public sealed class MeasurementRecords
     {
         using var command = _connection.Command($"""
             SELECT a.digits FROM measurements m JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = $device AND m.session = $session AND a.space = $space {(includeFailed ? "" : "AND m.status = 'ok'")}
+            WHERE m.device_id = @device AND m.session = @session AND a.space = @space {(includeFailed ? "" : "AND m.status = 'ok'")}
             """);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$session", session);
-        command.Parameters.AddWithValue("$space", space.Name);
+        command.With("@device", device.Id);
+        command.With("@session", session);
+        command.With("@space", space.Name);
         var digits = new HashSet<string>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -220,11 +236,11 @@ public sealed class MeasurementRecords
     {
         using var command = _connection.Command("""
             SELECT a.digits, m.failure FROM measurements m JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = $device AND m.session = $session AND a.space = $space AND m.status = 'failed' AND m.given_up_at IS NULL
+            WHERE m.device_id = @device AND m.session = @session AND a.space = @space AND m.status = 'failed' AND m.given_up_at IS NULL
             """);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$session", session);
-        command.Parameters.AddWithValue("$space", space.Name);
+        command.With("@device", device.Id);
+        command.With("@session", session);
+        command.With("@space", space.Name);
         var failures = new Dictionary<string, string>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -240,15 +256,15 @@ public sealed class MeasurementRecords
         => _connection.InTransaction(transaction =>
         {
             using var command = _connection.Command("""
-                UPDATE measurements SET given_up_at = $at
-                WHERE device_id = $device AND session = $session AND status = 'failed' AND given_up_at IS NULL
-                  AND architecture_id = (SELECT id FROM architectures WHERE space = $space AND digits = $digits)
+                UPDATE measurements SET given_up_at = @at
+                WHERE device_id = @device AND session = @session AND status = 'failed' AND given_up_at IS NULL
+                  AND architecture_id = (SELECT id FROM architectures WHERE space = @space AND digits = @digits)
                 """, transaction);
-            command.Parameters.AddWithValue("$device", device.Id);
-            command.Parameters.AddWithValue("$session", session);
-            command.Parameters.AddWithValue("$space", space.Name);
-            command.Parameters.AddWithValue("$at", StoreConnection.Now());
-            var digitsParameter = command.Parameters.Add("$digits", SqliteType.Text);
+            command.With("@device", device.Id);
+            command.With("@session", session);
+            command.With("@space", space.Name);
+            command.With("@at", StoreConnection.Now());
+            var digitsParameter = command.Declare("@digits", DbType.String);
             int marked = 0;
             foreach (string d in digits)
             {
@@ -266,12 +282,11 @@ public sealed class MeasurementRecords
                    m.p90_ms, m.iqr_ms, m.cv, m.runs, m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at, m.ci_half_width,
                    m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy, m.raw_latency_ms, m.drift
             FROM measurements m JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space) AND ($digits IS NULL OR a.digits = $digits)
-            ORDER BY a.space, a.digits, m.session
+            WHERE m.device_id = @device AND (@space IS NULL OR a.space = @space) AND (@digits IS NULL OR a.digits = @digits)
             """);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$space", (object?)space ?? DBNull.Value);
-        command.Parameters.AddWithValue("$digits", (object?)digits ?? DBNull.Value);
+        command.With("@device", device.Id);
+        command.With("@space", space);
+        command.With("@digits", digits);
         var measurements = new List<StoredMeasurement>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -309,7 +324,8 @@ public sealed class MeasurementRecords
                 Drift = reader.NullableReal("drift"),
             });
         }
-        return measurements;
+        // Ordered here, not by the database: SQLite and PostgreSQL collate text differently.
+        return measurements.OrderBy(m => m.Space, StringComparer.Ordinal).ThenBy(m => m.Digits, StringComparer.Ordinal).ThenBy(m => m.Session).ToList();
     });
 
     /// <summary>Every visit stored for a device, by architecture and session, in visit order: the data an estimate is recomputed and audited from.</summary>
@@ -318,11 +334,11 @@ public sealed class MeasurementRecords
         using var command = _connection.Command("""
             SELECT a.digits, m.session, v.round, v.latency_ms, v.runs, v.other_busy, v.steal, v.waiting
             FROM visits v JOIN measurements m ON m.id = v.measurement_id JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = $device AND ($space IS NULL OR a.space = $space)
-            ORDER BY a.digits, m.session, v.visit
+            WHERE m.device_id = @device AND (@space IS NULL OR a.space = @space)
+            ORDER BY v.visit
             """);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$space", (object?)space ?? DBNull.Value);
+        command.With("@device", device.Id);
+        command.With("@space", space);
         var visits = new List<StoredVisit>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -331,7 +347,7 @@ public sealed class MeasurementRecords
                 (int)reader.Integer("round"), reader.Real("latency_ms"), (int)reader.Integer("runs"), reader.NullableReal("other_busy"), reader.NullableReal("steal"),
                 reader.NullableReal("waiting"))));
         }
-        return visits;
+        return visits.OrderBy(v => v.Digits, StringComparer.Ordinal).ThenBy(v => v.Session).ToList();
     });
 
     /// <summary>How many successful measurements of a space a device holds per protocol.</summary>
@@ -339,11 +355,11 @@ public sealed class MeasurementRecords
     {
         using var command = _connection.Command("""
             SELECT coalesce(m.protocol, 'burst') AS protocol, count(*) AS held FROM measurements m JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = $device AND a.space = $space AND m.status = 'ok'
+            WHERE m.device_id = @device AND a.space = @space AND m.status = 'ok'
             GROUP BY 1
             """);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$space", space.Name);
+        command.With("@device", device.Id);
+        command.With("@space", space.Name);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -362,12 +378,12 @@ public sealed class MeasurementRecords
     {
         using var command = _connection.Command("""
             SELECT a.digits, avg(m.latency_ms) AS latency FROM measurements m JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = $device AND a.space = $space AND m.status = 'ok' AND ($protocol IS NULL OR coalesce(m.protocol, 'burst') = $protocol)
+            WHERE m.device_id = @device AND a.space = @space AND m.status = 'ok' AND (@protocol IS NULL OR coalesce(m.protocol, 'burst') = @protocol)
             GROUP BY a.digits
             """);
-        command.Parameters.AddWithValue("$device", device.Id);
-        command.Parameters.AddWithValue("$space", space.Name);
-        command.Parameters.AddWithValue("$protocol", (object?)protocol ?? DBNull.Value);
+        command.With("@device", device.Id);
+        command.With("@space", space.Name);
+        command.With("@protocol", protocol);
         var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())

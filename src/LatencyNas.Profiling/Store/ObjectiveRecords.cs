@@ -1,5 +1,6 @@
 using LatencyNas.Core.Spaces;
-using Microsoft.Data.Sqlite;
+using System.Data;
+using System.Data.Common;
 
 namespace LatencyNas.Profiling.Store;
 
@@ -18,14 +19,14 @@ public sealed class ObjectiveRecords
     /// <summary>Names of the objectives the store holds, with their counts.</summary>
     public IReadOnlyList<(string Name, int Count)> List() => _connection.Guard(() =>
     {
-        using var command = _connection.Command("SELECT name, count(*) AS values_held FROM objectives GROUP BY name ORDER BY name");
+        using var command = _connection.Command("SELECT name, count(*) AS values_held FROM objectives GROUP BY name");
         var objectives = new List<(string, int)>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             objectives.Add((reader.Text("name"), (int)reader.Integer("values_held")));
         }
-        return objectives;
+        return objectives.OrderBy(o => o.Item1, StringComparer.Ordinal).ToList();
     });
 
     /// <summary>Whether the store holds values of an objective for a space.</summary>
@@ -40,7 +41,7 @@ public sealed class ObjectiveRecords
         {
             var known = List().Select(o => o.Name).Where(n => !n.StartsWith("zerocost:", StringComparison.Ordinal)).ToList();
             throw new ProfileStoreException(
-                $"No objective '{name}' for {space.Name} in {_connection.Path}. " +
+                $"No objective '{name}' for {space.Name} in {_connection.Location}. " +
                 (known.Count > 0 ? $"Known objectives: {string.Join(", ", known)}." : "Import one with `latnas import --csv FILE --objectives COLUMN`."));
         }
         return values;
@@ -61,26 +62,26 @@ public sealed class ObjectiveRecords
             return 0;
         }, _architectures.ForgetCached);
 
-    internal SqliteCommand PrepareUpsert(SqliteTransaction transaction)
+    internal DbCommand PrepareUpsert(DbTransaction transaction)
     {
         var command = _connection.Command("""
-            INSERT INTO objectives (name, architecture_id, value, source) VALUES ($name, $arch, $value, $source)
+            INSERT INTO objectives (name, architecture_id, value, source) VALUES (@name, @arch, @value, @source)
             ON CONFLICT (name, architecture_id) DO UPDATE SET value = excluded.value, source = excluded.source
             """, transaction);
-        command.Parameters.Add("$name", SqliteType.Text);
-        command.Parameters.Add("$arch", SqliteType.Integer);
-        command.Parameters.Add("$value", SqliteType.Real);
-        command.Parameters.Add("$source", SqliteType.Text);
+        command.Declare("@name", DbType.String);
+        command.Declare("@arch", DbType.Int64);
+        command.Declare("@value", DbType.Double);
+        command.Declare("@source", DbType.String);
         command.Prepare();
         return command;
     }
 
-    internal static void Upsert(SqliteCommand prepared, string name, long architectureId, double value, string source)
+    internal static void Upsert(DbCommand prepared, string name, long architectureId, double value, string source)
     {
-        prepared.Parameters["$name"].Value = name;
-        prepared.Parameters["$arch"].Value = architectureId;
-        prepared.Parameters["$value"].Value = value;
-        prepared.Parameters["$source"].Value = source;
+        prepared.Parameters["@name"].Value = name;
+        prepared.Parameters["@arch"].Value = architectureId;
+        prepared.Parameters["@value"].Value = value;
+        prepared.Parameters["@source"].Value = source;
         prepared.ExecuteNonQuery();
     }
 
@@ -88,10 +89,10 @@ public sealed class ObjectiveRecords
     {
         using var command = _connection.Command("""
             SELECT a.digits, o.value FROM objectives o JOIN architectures a ON a.id = o.architecture_id
-            WHERE o.name = $name AND a.space = $space
+            WHERE o.name = @name AND a.space = @space
             """);
-        command.Parameters.AddWithValue("$name", name);
-        command.Parameters.AddWithValue("$space", space.Name);
+        command.With("@name", name);
+        command.With("@space", space.Name);
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())

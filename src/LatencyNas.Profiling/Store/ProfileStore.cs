@@ -1,11 +1,11 @@
 using LatencyNas.Core;
-using Microsoft.Data.Sqlite;
 
 namespace LatencyNas.Profiling.Store;
 
 /// <summary>
-/// The embedded profile store: one SQLite file in WAL mode with synchronous=FULL, holding devices
-/// (with fingerprints), architectures (with features), measurements and objectives. Every write
+/// The profile store, holding devices (with fingerprints), architectures (with features), measurements
+/// and objectives: one SQLite file in WAL mode with synchronous=FULL by default, or a database on a
+/// PostgreSQL server that a lab's machines share (the same tables). Every write
 /// is its own committed transaction (an import is one), so a run killed at any moment loses
 /// nothing it had finished. Every error reaches callers as a <see cref="ProfileStoreException"/>
 /// (bad input) or a <see cref="ProfileStoreFailedException"/> (a failed run).
@@ -22,14 +22,16 @@ public sealed class ProfileStore : IDisposable
         _connection = connection;
         Architectures = new ArchitectureRecords(connection);
         Devices = new DeviceRecords(connection);
-        Measurements = new MeasurementRecords(connection, Architectures);
         Claims = new ClaimRecords(connection);
+        Measurements = new MeasurementRecords(connection, Architectures, Claims);
+        Queue = new QueueRecords(connection);
         Objectives = new ObjectiveRecords(connection, Architectures);
         Import = new BulkImport(connection, Devices, Architectures, Objectives);
+        Files = new StoredFiles(connection);
     }
 
-    /// <summary>The store file's full path.</summary>
-    public string Path => _connection.Path;
+    /// <summary>Where the store is, as shown to users: the file's full path, or the server's URL without its password.</summary>
+    public string Location => _connection.Location;
 
     /// <summary>
     /// The store's identity, drawn when it was created (or upgraded to schema 6): it travels with
@@ -54,44 +56,33 @@ public sealed class ProfileStore : IDisposable
 
     public BulkImport Import { get; }
 
-    /// <summary>Opens the store at <paramref name="path"/>, creating it (and its folder) when <paramref name="createIfMissing"/> says so.</summary>
-    /// <exception cref="ProfileStoreException">No store there (and none to be created), the file is not a store or a newer one, or it cannot be created.</exception>
-    /// <exception cref="ProfileStoreFailedException">The disk is full, an I/O error, or the file is locked.</exception>
-    public static ProfileStore Open(string path, bool createIfMissing = true)
+    /// <summary>Work waiting for workers: architectures to measure on a device, by its name.</summary>
+    public QueueRecords Queue { get; }
+
+    /// <summary>Files kept in the store itself (a server store's saved predictors).</summary>
+    public StoredFiles Files { get; }
+
+    /// <summary>Whether a store argument names a PostgreSQL server (a <c>postgresql://</c> URL or a connection string) rather than an SQLite file.</summary>
+    public static bool IsServer(string location) => StoreBackend.NamesServer(location);
+
+    /// <summary>How a store argument is shown in messages and results: a file's path as given, a server's URL without its password.</summary>
+    /// <exception cref="ProfileStoreException">A malformed URL or connection string.</exception>
+    public static string Shown(string location) => IsServer(location) ? StoreBackend.For(location).Location : location;
+
+    /// <summary>
+    /// Opens the store at <paramref name="location"/> — the path of an SQLite file, or a PostgreSQL server's
+    /// <c>postgresql://</c> URL or connection string — creating it (and a file's folder, or the database's
+    /// tables) when <paramref name="createIfMissing"/> says so, and upgrading an older schema in place.
+    /// </summary>
+    /// <exception cref="ProfileStoreException">No store there (and none to be created), a malformed URL, a refused login, the file or database is not a store or a newer one, or it cannot be created.</exception>
+    /// <exception cref="ProfileStoreFailedException">The disk is full, an I/O error, the file is locked, or the server cannot be reached.</exception>
+    public static ProfileStore Open(string location, bool createIfMissing = true)
     {
-        string fullPath = System.IO.Path.GetFullPath(path);
-        if (!createIfMissing && !File.Exists(fullPath))
-        {
-            throw new ProfileStoreException($"No profile store at '{path}'. Profile or import a device first, or pass --store (or set LATNAS_STORE).");
-        }
-        if (Directory.Exists(fullPath))
-        {
-            throw new ProfileStoreException($"The profile store '{path}' is a folder; give the path of a file (e.g. {System.IO.Path.Combine(path, "latnas.db")}).");
-        }
+        var backend = StoreBackend.For(location);
+        var connection = new StoreConnection(backend.Connect(createIfMissing), backend);
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw new ProfileStoreException($"Cannot create the folder of the profile store '{path}' ({error.Message}); use --store (or LATNAS_STORE) to choose a writable place.", error);
-        }
-        var sqlite = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString());
-        var connection = new StoreConnection(sqlite, fullPath);
-        try
-        {
-            connection.Guard(() =>
-            {
-                sqlite.Open();
-                connection.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
-            });
-            StoreSchema.Migrate(connection);
+            StoreSchema.Migrate(connection, createIfMissing);
             return new ProfileStore(connection);
         }
         catch (LatencyNasException)

@@ -1,35 +1,43 @@
+using System.Data;
+using System.Data.Common;
 using System.Globalization;
 using LatencyNas.Core;
-using Microsoft.Data.Sqlite;
 
 namespace LatencyNas.Profiling.Store;
 
 /// <summary>
-/// The store's one SQLite connection, shared by its record classes: builds commands, serialises
-/// writes, runs work in a transaction, and turns every SQLite or file-system error into a
-/// <see cref="ProfileStoreException"/> (the input is wrong) or a <see cref="ProfileStoreFailedException"/>
-/// (the run failed), so no caller ever sees a raw <see cref="SqliteException"/>.
+/// The store's one database connection (SQLite or PostgreSQL), shared by its record classes: builds
+/// commands, serialises its use (a connection runs one command at a time), runs work in a transaction,
+/// and turns every database or file-system error into a <see cref="ProfileStoreException"/> (the input
+/// is wrong) or a <see cref="ProfileStoreFailedException"/> (the run failed), so no caller ever sees a
+/// raw <see cref="DbException"/>.
 /// </summary>
-internal sealed class StoreConnection(SqliteConnection connection, string path) : IDisposable
+internal sealed class StoreConnection(DbConnection connection, StoreBackend backend) : IDisposable
 {
-    private readonly Lock _writeLock = new();
+    private readonly Lock _lock = new();
 
-    public string Path { get; } = path;
+    /// <summary>Where the store is, as shown to users: a file's path, or a server URL without its password.</summary>
+    public string Location => backend.Location;
+
+    public StoreBackend Backend => backend;
 
     /// <summary>Runs a read or a single-statement write, translating its errors.</summary>
     public T Guard<T>(Func<T> work)
     {
-        try
+        lock (_lock)
         {
-            return work();
-        }
-        catch (SqliteException error)
-        {
-            throw StoreErrors.Classify(error, Path);
-        }
-        catch (IOException error)
-        {
-            throw new ProfileStoreFailedException($"I/O error on the profile store '{Path}' ({error.Message}); check the disk and run the command again.", isTransient: false, error);
+            try
+            {
+                return work();
+            }
+            catch (DbException error)
+            {
+                throw backend.Classify(error);
+            }
+            catch (IOException error)
+            {
+                throw new ProfileStoreFailedException($"I/O error on the profile store '{Location}' ({error.Message}); check the disk and run the command again.", isTransient: false, error);
+            }
         }
     }
 
@@ -39,20 +47,11 @@ internal sealed class StoreConnection(SqliteConnection connection, string path) 
         return 0;
     });
 
-    /// <summary>Runs <paramref name="work"/> under the write lock, translating its errors.</summary>
-    public T Write<T>(Func<T> work)
-    {
-        lock (_writeLock)
-        {
-            return Guard(work);
-        }
-    }
-
-    /// <summary>Runs <paramref name="work"/> in one transaction under the write lock: all of it lands, or none.</summary>
+    /// <summary>Runs <paramref name="work"/> in one transaction: all of it lands, or none.</summary>
     /// <param name="rolledBack">Called when the transaction is rolled back, to forget what it had cached.</param>
-    public T InTransaction<T>(Func<SqliteTransaction, T> work, Action? rolledBack = null)
+    public T InTransaction<T>(Func<DbTransaction, T> work, Action? rolledBack = null)
     {
-        lock (_writeLock)
+        lock (_lock)
         {
             try
             {
@@ -72,7 +71,7 @@ internal sealed class StoreConnection(SqliteConnection connection, string path) 
         }
     }
 
-    public SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
+    public DbCommand Command(string sql, DbTransaction? transaction = null)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -80,13 +79,13 @@ internal sealed class StoreConnection(SqliteConnection connection, string path) 
         return command;
     }
 
-    public void Execute(string sql, SqliteTransaction? transaction = null)
+    public void Execute(string sql, DbTransaction? transaction = null)
     {
         using var command = Command(sql, transaction);
         command.ExecuteNonQuery();
     }
 
-    public long Count(string sql, SqliteTransaction? transaction = null)
+    public long Count(string sql, DbTransaction? transaction = null)
     {
         using var command = Command(sql, transaction);
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
@@ -97,27 +96,63 @@ internal sealed class StoreConnection(SqliteConnection connection, string path) 
     public void Dispose() => connection.Dispose();
 }
 
-/// <summary>Reads a row's columns by name, so a reordered SELECT cannot shift a value into the wrong field.</summary>
+/// <summary>
+/// Parameters written alike on both backends: named <c>@name</c>, typed from the value (so that a null
+/// still has a type PostgreSQL can infer), and a flag stored as the integer 0 or 1.
+/// </summary>
+internal static class CommandParameters
+{
+    public static DbCommand With(this DbCommand command, string name, string? value) => command.With(name, DbType.String, value);
+
+    public static DbCommand With(this DbCommand command, string name, long? value) => command.With(name, DbType.Int64, value);
+
+    public static DbCommand With(this DbCommand command, string name, double? value) => command.With(name, DbType.Double, value);
+
+    public static DbCommand With(this DbCommand command, string name, bool? value) => command.With(name, DbType.Int64, value is { } flag ? flag ? 1L : 0L : null);
+
+    public static DbCommand With(this DbCommand command, string name, byte[]? value) => command.With(name, DbType.Binary, value);
+
+    /// <summary>Declares a parameter whose value is set per execution (a prepared command run over many rows).</summary>
+    public static DbParameter Declare(this DbCommand command, string name, DbType type)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    private static DbCommand With(this DbCommand command, string name, DbType type, object? value)
+    {
+        command.Declare(name, type).Value = value ?? DBNull.Value;
+        return command;
+    }
+}
+
+/// <summary>
+/// Reads a row's columns by name, so a reordered SELECT cannot shift a value into the wrong field; numbers
+/// are converted, since the backends return an integer column as 32 or 64 bits and a sum as another type.
+/// </summary>
 internal static class RowReader
 {
-    public static string Text(this SqliteDataReader reader, string column) => reader.GetString(reader.GetOrdinal(column));
+    public static string Text(this DbDataReader reader, string column) => reader.GetString(reader.GetOrdinal(column));
 
-    public static string? NullableText(this SqliteDataReader reader, string column)
+    public static string? NullableText(this DbDataReader reader, string column)
         => reader.GetOrdinal(column) is var i && reader.IsDBNull(i) ? null : reader.GetString(i);
 
-    public static long Integer(this SqliteDataReader reader, string column) => reader.GetInt64(reader.GetOrdinal(column));
+    public static long Integer(this DbDataReader reader, string column) => Convert.ToInt64(reader.GetValue(reader.GetOrdinal(column)), CultureInfo.InvariantCulture);
 
-    public static int? NullableInt(this SqliteDataReader reader, string column)
-        => reader.GetOrdinal(column) is var i && reader.IsDBNull(i) ? null : reader.GetInt32(i);
+    public static int? NullableInt(this DbDataReader reader, string column)
+        => reader.GetOrdinal(column) is var i && reader.IsDBNull(i) ? null : Convert.ToInt32(reader.GetValue(i), CultureInfo.InvariantCulture);
 
-    public static double Real(this SqliteDataReader reader, string column) => reader.GetDouble(reader.GetOrdinal(column));
+    public static double Real(this DbDataReader reader, string column) => Convert.ToDouble(reader.GetValue(reader.GetOrdinal(column)), CultureInfo.InvariantCulture);
 
-    public static double? NullableReal(this SqliteDataReader reader, string column)
-        => reader.GetOrdinal(column) is var i && reader.IsDBNull(i) ? null : reader.GetDouble(i);
+    public static double? NullableReal(this DbDataReader reader, string column)
+        => reader.GetOrdinal(column) is var i && reader.IsDBNull(i) ? null : Convert.ToDouble(reader.GetValue(i), CultureInfo.InvariantCulture);
 
-    public static bool? NullableBool(this SqliteDataReader reader, string column)
-        => reader.GetOrdinal(column) is var i && reader.IsDBNull(i) ? null : reader.GetBoolean(i);
+    public static bool? NullableBool(this DbDataReader reader, string column)
+        => reader.GetOrdinal(column) is var i && reader.IsDBNull(i) ? null : Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture) != 0;
 
-    public static DateTimeOffset Timestamp(this SqliteDataReader reader, string column)
+    public static DateTimeOffset Timestamp(this DbDataReader reader, string column)
         => DateTimeOffset.Parse(reader.Text(column), CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,6 @@
 using LatencyNas.Core;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace LatencyNas.Profiling.Store;
 
@@ -28,7 +29,7 @@ public sealed class ProfileStoreFailedException : RunFailedException
     public override bool IsTransient => _isTransient;
 }
 
-/// <summary>Maps SQLite's result codes to one of the two store errors, each a line that says what to do.</summary>
+/// <summary>Maps SQLite's result codes and PostgreSQL's SQL states to one of the two store errors, each a line that says what to do.</summary>
 internal static class StoreErrors
 {
     // SQLite primary result codes (https://www.sqlite.org/rescode.html).
@@ -53,5 +54,37 @@ internal static class StoreErrors
                 $"'{path}' is not a LatencyNas profile store (not an SQLite database, or a damaged one: {detail}).", error),
             _ => new ProfileStoreFailedException($"The profile store '{path}' failed ({detail}).", isTransient: false, error),
         };
+    }
+
+    /// <summary>
+    /// PostgreSQL's errors (https://www.postgresql.org/docs/current/errcodes-appendix.html): a refused
+    /// login, a missing database or a missing privilege is bad input; an unreachable server, a restart
+    /// or a serialisation conflict is a transient failure. No message carries the password.
+    /// </summary>
+    public static LatencyNasException Classify(NpgsqlException error, string location, string database)
+    {
+        if (error is PostgresException postgres)
+        {
+            string detail = postgres.MessageText;
+            return postgres.SqlState switch
+            {
+                "28P01" or "28000" => new ProfileStoreException(
+                    $"The PostgreSQL server of the profile store {location} refused the login ({detail}); check the user and password (in the URL, PGPASSWORD or ~/.pgpass).", error),
+                "3D000" => new ProfileStoreException(
+                    $"The PostgreSQL server has no database '{database}' for the profile store {location}; create it (createdb) or name another.", error),
+                "42501" => new ProfileStoreException(
+                    $"The user of the profile store {location} may not do this ({detail}); grant it the rights on the database or use another user.", error),
+                "53100" => new ProfileStoreFailedException(
+                    $"The disk of the PostgreSQL server of the profile store {location} is full; free some space and run the command again (everything committed so far is kept).", isTransient: false, error),
+                _ when postgres.IsTransient => new ProfileStoreFailedException(
+                    $"The PostgreSQL server of the profile store {location} failed for a moment ({detail}); run the command again.", isTransient: true, error),
+                _ => new ProfileStoreFailedException($"The profile store {location} failed ({detail}).", isTransient: false, error),
+            };
+        }
+        string reason = (error.InnerException ?? error).Message.Split('\n')[0];
+        return error.IsTransient || error.InnerException is System.Net.Sockets.SocketException or TimeoutException
+            ? new ProfileStoreFailedException(
+                $"Cannot reach the PostgreSQL server of the profile store {location} ({reason}); check that it is running and reachable, and run the command again.", isTransient: true, error)
+            : new ProfileStoreFailedException($"The profile store {location} failed ({reason}).", isTransient: false, error);
     }
 }

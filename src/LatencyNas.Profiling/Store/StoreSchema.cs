@@ -9,14 +9,18 @@ namespace LatencyNas.Profiling.Store;
 /// that a store re-created under the same name does not inherit them; 7 added how long each visit's
 /// measuring thread waited for a CPU (visits.waiting), which now decides whether a visit was contended,
 /// and the reference latencies of a device (reference_latencies) with each measurement's drift factor and
-/// uncorrected estimate (drift, raw_latency_ms). Older stores are upgraded in place when opened — their measurements keep their numbers
-/// and are marked as made by the burst protocol (or imported) — and a newer one is refused.
+/// uncorrected estimate (drift, raw_latency_ms); 8 added files kept in the store (store_files: a server store's saved
+/// predictors, which an SQLite store keeps in a folder beside its file), the queue of work for workers (queue), and when
+/// each claim was taken (claims.claimed_at). Older stores are upgraded in place when opened — their measurements keep their numbers
+/// and are marked as made by the burst protocol (or imported) — and a newer one is refused. The tables are the same
+/// on SQLite and PostgreSQL (the column types translated by the backend); SQLite keeps the version in the file's
+/// user_version, PostgreSQL in store_info's schema_version.
 /// </summary>
 internal static class StoreSchema
 {
-    public const int Version = 7;
+    public const int Version = 8;
 
-    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info", "reference_latencies"];
+    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info", "reference_latencies", "store_files", "queue"];
 
     /// <summary>Columns of measurements added after version 1, with their types; added to an older store when it is opened.</summary>
     private static readonly (string Name, string Type)[] AddedMeasurementColumns =
@@ -39,43 +43,59 @@ internal static class StoreSchema
         ("waiting", "REAL"),
     ];
 
-    /// <exception cref="ProfileStoreException">The file is a newer store, or an SQLite database that is not a store.</exception>
-    public static void Migrate(StoreConnection connection)
+    /// <summary>Columns of claims added after version 5, when the table was created.</summary>
+    private static readonly (string Name, string Type)[] AddedClaimColumns =
+    [
+        ("claimed_at", "REAL"),
+    ];
+
+    /// <param name="createIfMissing">Whether an empty database may become a store (a file that did not exist is created before this).</param>
+    /// <exception cref="ProfileStoreException">The file or database is a newer store, holds other tables than a store's, or is empty and may not be created.</exception>
+    public static void Migrate(StoreConnection connection, bool createIfMissing)
     {
-        long version = connection.Count("PRAGMA user_version;");
-        if (version > Version)
-        {
-            throw new ProfileStoreException(
-                $"'{connection.Path}' was written by a newer LatencyNas (schema {version}; this one reads up to {Version}); update LatencyNas or use another store.");
-        }
+        var backend = connection.Backend;
+        long version = connection.Guard(() => backend.ReadVersion(connection, null));
+        RefuseNewer(connection, version);
         if (version == Version)
         {
             return;
         }
-        string known = string.Join(", ", Tables.Select(t => $"'{t}'"));
-        if (connection.Count($"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ({known})") > 0)
-        {
-            throw new ProfileStoreException($"'{connection.Path}' is an SQLite file but not a LatencyNas profile store.");
-        }
-        // An older store has the measurements table without the later columns; CREATE TABLE IF NOT EXISTS leaves it as it is.
-        bool older = connection.Count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'measurements'") == 1;
-        var missing = older
-            ? AddedMeasurementColumns.Where(c => connection.Count($"SELECT count(*) FROM pragma_table_info('measurements') WHERE name = '{c.Name}'") == 0).ToList()
-            : [];
-        bool olderVisits = connection.Count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'visits'") == 1;
-        var missingVisitColumns = olderVisits
-            ? AddedVisitColumns.Where(c => connection.Count($"SELECT count(*) FROM pragma_table_info('visits') WHERE name = '{c.Name}'") == 0).ToList()
-            : [];
         connection.InTransaction(transaction =>
         {
-            connection.Execute(CreateTables, transaction);
+            // Two processes opening a new or older store at once: the second waits here, then finds it migrated.
+            backend.LockForMigration(connection, transaction);
+            long current = backend.ReadVersion(connection, transaction);
+            RefuseNewer(connection, current);
+            if (current == Version)
+            {
+                return 0;
+            }
+            var tables = backend.Tables(connection, transaction);
+            if (tables.Except(Tables).Any())
+            {
+                throw new ProfileStoreException($"'{connection.Location}' is {backend.Kind} but not a LatencyNas profile store.");
+            }
+            if (tables.Count == 0 && !createIfMissing)
+            {
+                throw new ProfileStoreException($"No profile store at '{connection.Location}'. Profile or import a device first, or pass --store (or set LATNAS_STORE).");
+            }
+            // An older store has the measurements table without the later columns; CREATE TABLE IF NOT EXISTS leaves it as it is.
+            bool older = tables.Contains("measurements");
+            var missing = older ? Missing(connection, "measurements", AddedMeasurementColumns, transaction) : [];
+            var missingVisitColumns = tables.Contains("visits") ? Missing(connection, "visits", AddedVisitColumns, transaction) : [];
+            var missingClaimColumns = tables.Contains("claims") ? Missing(connection, "claims", AddedClaimColumns, transaction) : [];
+            connection.Execute(backend.Translate(CreateTables), transaction);
             foreach (var (name, type) in missing)
             {
-                connection.Execute($"ALTER TABLE measurements ADD COLUMN {name} {type};", transaction);
+                connection.Execute(backend.Translate($"ALTER TABLE measurements ADD COLUMN {name} {type};"), transaction);
             }
             foreach (var (name, type) in missingVisitColumns)
             {
-                connection.Execute($"ALTER TABLE visits ADD COLUMN {name} {type};", transaction);
+                connection.Execute(backend.Translate($"ALTER TABLE visits ADD COLUMN {name} {type};"), transaction);
+            }
+            foreach (var (name, type) in missingClaimColumns)
+            {
+                connection.Execute(backend.Translate($"ALTER TABLE claims ADD COLUMN {name} {type};"), transaction);
             }
             if (older)
             {
@@ -88,10 +108,25 @@ internal static class StoreSchema
                     WHERE status = 'ok';
                     """, transaction);
             }
-            connection.Execute($"INSERT OR IGNORE INTO store_info (key, value) VALUES ('id', '{Guid.NewGuid():N}');", transaction);
-            connection.Execute($"PRAGMA user_version = {Version};", transaction);
+            connection.Execute($"INSERT INTO store_info (key, value) VALUES ('id', '{Guid.NewGuid():N}') ON CONFLICT DO NOTHING;", transaction);
+            backend.WriteVersion(connection, transaction, Version);
             return 0;
         });
+    }
+
+    private static void RefuseNewer(StoreConnection connection, long version)
+    {
+        if (version > Version)
+        {
+            throw new ProfileStoreException(
+                $"'{connection.Location}' was written by a newer LatencyNas (schema {version}; this one reads up to {Version}); update LatencyNas or use another store.");
+        }
+    }
+
+    private static List<(string Name, string Type)> Missing(StoreConnection connection, string table, (string Name, string Type)[] added, System.Data.Common.DbTransaction transaction)
+    {
+        var present = connection.Backend.Columns(connection, table, transaction);
+        return added.Where(c => !present.Contains(c.Name)).ToList();
     }
 
     private const string CreateTables = """
@@ -185,7 +220,16 @@ internal static class StoreSchema
             session INTEGER NOT NULL,
             owner TEXT NOT NULL,
             expires_at REAL NOT NULL,
+            claimed_at REAL,
             PRIMARY KEY (device_id, space, digits, session)
+        );
+        CREATE TABLE IF NOT EXISTS queue (
+            device TEXT NOT NULL,
+            space TEXT NOT NULL,
+            digits TEXT NOT NULL,
+            session INTEGER NOT NULL,
+            enqueued_at TEXT NOT NULL,
+            PRIMARY KEY (device, space, digits, session)
         );
         CREATE TABLE IF NOT EXISTS reference_latencies (
             device_id INTEGER NOT NULL REFERENCES devices (id),
@@ -194,6 +238,11 @@ internal static class StoreSchema
             latency_ms REAL NOT NULL,
             measured_at TEXT NOT NULL,
             PRIMARY KEY (device_id, space, digits)
+        );
+        CREATE TABLE IF NOT EXISTS store_files (
+            name TEXT PRIMARY KEY,
+            content BLOB NOT NULL,
+            saved_at TEXT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS store_info (
             key TEXT PRIMARY KEY,

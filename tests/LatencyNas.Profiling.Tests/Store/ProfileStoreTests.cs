@@ -20,7 +20,7 @@ public sealed class ProfileStoreTests : IDisposable
 
     private DeviceFingerprint Fingerprint(int threads = 1) => DeviceFingerprint.ForHost(_device with { Threads = threads }, "1.31.1");
 
-    private static Measurement FakeMeasurement(double median) => new(
+    internal static Measurement FakeMeasurement(double median) => new(
         LatencyStatistics.FromSamples([median * 0.99, median, median * 1.01], target: 0.02, warmupRuns: 4, warmupSettled: true), SessionCreationMs: 12.5);
 
     /// <summary>Runs SQL on a closed store's file, outside the store: how the upgrade tests turn a store back into an older one.</summary>
@@ -34,23 +34,32 @@ public sealed class ProfileStoreTests : IDisposable
     }
 
     [Fact]
-    public void Creates_a_wal_file_with_the_schema_and_reads_a_measurement_back()
+    public void An_sqlite_store_is_a_wal_file_in_a_folder_it_creates()
     {
         string path = _directory.File("nested/profiles.db");
         using (var store = ProfileStore.Open(path))
+        {
+            store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+        }
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", (string)command.ExecuteScalar()!);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void Creates_the_schema_and_reads_a_measurement_back(string backend)
+    {
+        using var at = TestStore.Create(backend);
+        using (var store = at.Open())
         {
             var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
             var request = _device.RequestFor(Space, Space.Parse("333133"));
             Assert.True(store.Measurements.Record(device, Space, request, session: 1, FakeMeasurement(2.0)));
         }
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode;";
-            Assert.Equal("wal", (string)command.ExecuteScalar()!);
-        }
-        using (var reopened = ProfileStore.Open(path, createIfMissing: false))
+        using (var reopened = at.Open(createIfMissing: false))
         {
             var device = reopened.Devices.Get("ort-cpu-1t");
             Assert.Equal(Fingerprint().Hash, device.Fingerprint!.Hash);
@@ -65,20 +74,24 @@ public sealed class ProfileStoreTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Refuses_to_mix_fingerprints_under_one_device_name()
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void Refuses_to_mix_fingerprints_under_one_device_name(string backend)
     {
-        using var store = ProfileStore.Open(_directory.File("p.db"));
+        using var at = TestStore.Create(backend);
+        using var store = at.Open();
         store.Devices.EnsureMeasured(_device, Fingerprint(threads: 1), DeviceKind.Live);
         var error = Assert.Throws<ProfileStoreException>(() => store.Devices.EnsureMeasured(_device, Fingerprint(threads: 2), DeviceKind.Live));
         Assert.Contains("different fingerprint", error.Message);
         Assert.Contains("--device-name", error.Message);
     }
 
-    [Fact]
-    public void A_success_is_never_overwritten_and_a_failure_is_replaced_by_a_later_success()
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void A_success_is_never_overwritten_and_a_failure_is_replaced_by_a_later_success(string backend)
     {
-        using var store = ProfileStore.Open(_directory.File("p.db"));
+        using var at = TestStore.Create(backend);
+        using var store = at.Open();
         var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
         var first = _device.RequestFor(Space, Space.Parse("111111"));
         var second = _device.RequestFor(Space, Space.Parse("222222"));
@@ -99,10 +112,12 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Null(rows.Single(r => r.Digits == "222222").Failure);
     }
 
-    [Fact]
-    public void Sessions_keep_repeated_profiles_apart_and_latency_averages_them()
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void Sessions_keep_repeated_profiles_apart_and_latency_averages_them(string backend)
     {
-        using var store = ProfileStore.Open(_directory.File("p.db"));
+        using var at = TestStore.Create(backend);
+        using var store = at.Open();
         var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
         var request = _device.RequestFor(Space, Space.Parse("012340"));
         store.Measurements.Record(device, Space, request, 1, FakeMeasurement(1.0));
@@ -111,17 +126,17 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal(1.5, store.Measurements.Latencies(device, Space)["012340"], 12);
     }
 
-    [Fact]
-    public void Stores_architecture_features_for_the_measured_dataset()
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void Stores_architecture_features_for_the_measured_dataset(string backend)
     {
-        string path = _directory.File("p.db");
-        using (var store = ProfileStore.Open(path))
+        using var at = TestStore.Create(backend);
+        using (var store = at.Open())
         {
             var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
             store.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("333333")), 1, FakeMeasurement(5));
         }
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
+        using var connection = at.Connect();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT f.params, f.macs, a.arch FROM architecture_features f JOIN architectures a ON a.id = f.architecture_id WHERE a.digits = '333333'";
         using var reader = command.ExecuteReader();
@@ -220,23 +235,25 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal([0.25, 0.01, 0.0, 0.0], read);
     }
 
-    [Fact]
-    public void A_batch_with_references_sets_the_devices_reference_once_and_later_batches_are_divided_by_their_drift()
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void A_batch_with_references_sets_the_devices_reference_once_and_later_batches_are_divided_by_their_drift(string backend)
     {
-        using var store = ProfileStore.Open(_directory.File("references.db"));
+        using var at = TestStore.Create(backend);
+        using var store = at.Open();
         var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
         ModelOutcome Outcome(string digits, double ms) => ModelOutcome.Measured(_device.RequestFor(Space, Space.Parse(digits)), FakeMeasurement(ms));
 
         // The first batch: nothing to compare with, so no correction; its references become the device's.
         var first = store.Measurements.RecordBatch(device, Space, 1, [Outcome("111111", 1.0)], new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 });
-        Assert.Null(first);
+        Assert.Null(first.Drift);
         Assert.Equal(new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 }, store.Measurements.References(device, Space));
 
         // A later batch on a machine 20% slower; a third reference, new, is stored on the reference's scale.
         var second = store.Measurements.RecordBatch(device, Space, 1, [Outcome("222222", 2.4), ModelOutcome.Failed(_device.RequestFor(Space, Space.Parse("333333")), "broken")],
             new Dictionary<string, double> { ["000001"] = 0.6, ["000002"] = 2.4, ["000003"] = 1.2 });
-        Assert.Equal(1.2, second!.Factor, 12);
-        Assert.Equal(0, second.Spread, 12);
+        Assert.Equal(1.2, second.Drift!.Factor, 12);
+        Assert.Equal(0, second.Drift.Spread, 12);
         Assert.Equal(1.0, store.Measurements.References(device, Space)["000003"], 12);
         Assert.Equal(0.5, store.Measurements.References(device, Space)["000001"], 12); // kept, not overwritten
 
@@ -256,7 +273,7 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.True(precise.Statistics.PrecisionMet);
         var uneven = store.Measurements.RecordBatch(device, Space, 1, [ModelOutcome.Measured(_device.RequestFor(Space, Space.Parse("123123")), precise)],
             new Dictionary<string, double> { ["000001"] = 0.55, ["000002"] = 2.6 }, precision: 0.1);
-        Assert.Equal(1.3 / 1.1 - 1, uneven!.Spread, 12);
+        Assert.Equal(1.3 / 1.1 - 1, uneven.Drift!.Spread, 12);
         var unevenRow = store.Measurements.Read(device).Single(m => m.Digits == "123123");
         Assert.Equal(3.002 / 1.2, unevenRow.LatencyMs!.Value, 3);
         Assert.False(unevenRow.PrecisionMet);
@@ -287,10 +304,12 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.NotEqual(first, recreated.Id);
     }
 
-    [Fact]
-    public void Unknown_device_lists_the_known_ones()
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void Unknown_device_lists_the_known_ones(string backend)
     {
-        using var store = ProfileStore.Open(_directory.File("p.db"));
+        using var at = TestStore.Create(backend);
+        using var store = at.Open();
         store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
         var error = Assert.Throws<ProfileStoreException>(() => store.Devices.Get("pixel9"));
         Assert.Contains("ort-cpu-1t", error.Message);

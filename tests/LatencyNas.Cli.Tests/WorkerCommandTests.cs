@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using LatencyNas.Tests;
+
+namespace LatencyNas.Cli.Tests;
+
+/// <summary>Queued work measured by worker processes: shared without measuring anything twice, and taken over from a killed worker.</summary>
+public sealed class WorkerCommandTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    private static int Measured(Latnas.Result run) => int.Parse(Regex.Match(run.Stdout, @"(\d+) measured").Groups[1].Value);
+
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public async Task Two_workers_share_a_queue_measure_each_architecture_once_and_exit_0(string backend)
+    {
+        using var at = TestStore.Create(backend);
+        string device = TestDevices.Local(_directory.Path, batch: 2);
+        var add = Latnas.Run("queue", "add", "--device", device, "--count", "12", "--seed", "8", "--store", at.Location);
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Contains("queued 12 of 12", add.Stdout);
+
+        var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+            Task.Run(() => Latnas.Run("worker", "--device", device, "--chunk", "4", "--store", at.Location))));
+
+        Assert.All(workers, run => Assert.True(run.ExitCode == 0, run.ToString()));
+        Assert.Equal(12, workers.Sum(Measured)); // by one worker or the other, never both
+        Assert.Equal(12L, Convert.ToInt64(at.Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'")));
+        Assert.Equal(0L, Convert.ToInt64(at.Scalar("SELECT count(*) FROM claims")));
+        var status = JsonDocument.Parse(Latnas.Run("queue", "status", "--json", "--store", at.Location).Stdout).RootElement.GetProperty("rows")[0];
+        Assert.Equal((12, 12, 0), (status.GetProperty("queued").GetInt32(), status.GetProperty("done").GetInt32(), status.GetProperty("left").GetInt32()));
+
+        var idle = Latnas.Run("worker", "--device", device, "--store", at.Location);
+        Assert.True(idle.ExitCode == 0, idle.ToString());
+        Assert.Equal(0, Measured(idle));
+    }
+
+    [SkippableFact]
+    public void Postgres_a_killed_workers_claims_are_taken_over_and_nothing_it_committed_is_measured_again()
+    {
+        using var at = TestStore.Create("postgres");
+        string device = TestDevices.Local(_directory.Path, batch: 3);
+        Assert.Equal(0, Latnas.Run("queue", "add", "--device", device, "--count", "14", "--seed", "5", "--store", at.Location).ExitCode);
+        string[] worker = ["worker", "--device", device, "--store", at.Location];
+        long committed;
+        using (var victim = Process.Start(Latnas.StartInfo(worker))!)
+        {
+            _ = victim.StandardOutput.ReadToEndAsync();
+            _ = victim.StandardError.ReadToEndAsync();
+            var waited = Stopwatch.StartNew();
+            while (Convert.ToInt64(at.Scalar("SELECT count(*) FROM measurements")) < 3)
+            {
+                Assert.False(victim.HasExited, "the worker finished before it could be killed");
+                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(2), "no batch was committed within 2 minutes");
+                Thread.Sleep(20);
+            }
+            victim.Kill(); // SIGKILL: its claims stay behind
+            victim.WaitForExit();
+            committed = Convert.ToInt64(at.Scalar("SELECT count(*) FROM measurements"));
+        }
+        Assert.InRange(committed, 3, 13);
+
+        var successor = Latnas.Run(worker);
+
+        Assert.True(successor.ExitCode == 0, successor.ToString());
+        Assert.Equal(14 - committed, Measured(successor)); // the killed worker's unfinished batch, and the rest; nothing it committed
+        Assert.Equal(14L, Convert.ToInt64(at.Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'")));
+        Assert.Equal(0L, Convert.ToInt64(at.Scalar("SELECT count(*) FROM claims")));
+    }
+}
