@@ -71,4 +71,44 @@ public sealed class WorkerCommandTests : IDisposable
         Assert.Equal(14L, Convert.ToInt64(at.Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'")));
         Assert.Equal(0L, Convert.ToInt64(at.Scalar("SELECT count(*) FROM claims")));
     }
+
+    [SkippableFact]
+    public void Postgres_a_worker_rides_out_a_server_outage_and_exits_0_with_everything_measured_once()
+    {
+        using var cluster = PostgresCluster.Start();
+        cluster.CreateDatabase("outage");
+        string store = $"postgresql://latnas@127.0.0.1:{cluster.Port}/outage";
+        string device = TestDevices.Local(_directory.Path, batch: 2);
+        Assert.Equal(0, Latnas.Run("queue", "add", "--device", device, "--count", "12", "--seed", "6", "--store", store).ExitCode);
+        long Count(string sql)
+        {
+            using var connection = new Npgsql.NpgsqlConnection(cluster.ConnectionString("outage"));
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(command.ExecuteScalar());
+        }
+
+        using var worker = Process.Start(Latnas.StartInfo("worker", "--device", device, "--chunk", "4", "--store", store))!;
+        var stdout = worker.StandardOutput.ReadToEndAsync();
+        var stderr = worker.StandardError.ReadToEndAsync();
+        var waited = Stopwatch.StartNew();
+        while (Count("SELECT count(*) FROM measurements") < 2)
+        {
+            Assert.False(worker.HasExited, "the worker finished before the outage");
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(2), "no batch was committed within 2 minutes");
+            Thread.Sleep(20);
+        }
+        cluster.Stop();
+        Thread.Sleep(TimeSpan.FromSeconds(6)); // the worker measures on, and its commits meet a closed server
+        Assert.False(worker.HasExited, "the worker gave up during the outage");
+        cluster.Resume();
+
+        Assert.True(worker.WaitForExit(TimeSpan.FromMinutes(3)), "the worker did not finish within 3 minutes of the outage");
+        var run = new Latnas.Result(worker.ExitCode, stdout.Result, stderr.Result);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(12, Measured(run));
+        Assert.Equal(12L, Count("SELECT count(*) FROM measurements WHERE status = 'ok'"));
+        Assert.Equal(0L, Count("SELECT count(*) FROM claims"));
+    }
 }

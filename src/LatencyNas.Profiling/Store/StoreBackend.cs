@@ -56,6 +56,9 @@ internal abstract partial class StoreBackend
     /// <summary>One of the two store errors, each a line that says what to do.</summary>
     public abstract LatencyNasException Classify(DbException error);
 
+    /// <summary>How work that failed for a transient reason is run again (on a new connection): not at all for a file.</summary>
+    public virtual ResiliencePipeline Outage => ResiliencePipeline.Empty;
+
     [GeneratedRegex(@"(^|;)\s*(host|server)\s*=", RegexOptions.IgnoreCase)]
     private static partial Regex ConnectionStringKey();
 
@@ -171,6 +174,23 @@ internal sealed class PostgresBackend : StoreBackend
         })
         .Build();
 
+    /// <summary>
+    /// How often work interrupted by an outage runs again, two seconds apart, each time after a connection
+    /// with its own retries (<see cref="ConnectRetries"/>): a server away for up to about a minute is ridden out.
+    /// </summary>
+    public const int OutageRetries = 12;
+
+    private static readonly ResiliencePipeline RideOutOutage = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<ProfileStoreFailedException>(error => error.IsTransient),
+            MaxRetryAttempts = OutageRetries,
+            Delay = TimeSpan.FromSeconds(2),
+            BackoffType = DelayBackoffType.Constant,
+            UseJitter = false,
+        })
+        .Build();
+
     private readonly NpgsqlConnectionStringBuilder _settings;
 
     private PostgresBackend(NpgsqlConnectionStringBuilder settings)
@@ -250,6 +270,8 @@ internal sealed class PostgresBackend : StoreBackend
     public override string Location => Describe(_settings);
 
     public override string Kind => "a PostgreSQL database";
+
+    public override ResiliencePipeline Outage => RideOutOutage;
 
     /// <summary>The database's name on its server.</summary>
     public string Database => _settings.Database!;

@@ -10,34 +10,39 @@ namespace LatencyNas.Profiling.Store;
 /// commands, serialises its use (a connection runs one command at a time), runs work in a transaction,
 /// and turns every database or file-system error into a <see cref="ProfileStoreException"/> (the input
 /// is wrong) or a <see cref="ProfileStoreFailedException"/> (the run failed), so no caller ever sees a
-/// raw <see cref="DbException"/>.
+/// raw <see cref="DbException"/>. A server store rides out an outage: work that fails for a transient
+/// reason (the connection lost or refused, the server restarting) runs again, whole, on a new
+/// connection, for up to the backend's <see cref="StoreBackend.Outage"/>; every write is idempotent, so
+/// a commit whose acknowledgement was lost does no harm when it runs again.
 /// </summary>
-internal sealed class StoreConnection(DbConnection connection, StoreBackend backend) : IDisposable
+internal sealed class StoreConnection : IDisposable
 {
     private readonly Lock _lock = new();
+    private readonly StoreBackend _backend;
+    private DbConnection? _database;
+    private int _depth;
+
+    public StoreConnection(DbConnection connection, StoreBackend backend)
+    {
+        _database = connection;
+        _backend = backend;
+    }
 
     /// <summary>Where the store is, as shown to users: a file's path, or a server URL without its password.</summary>
-    public string Location => backend.Location;
+    public string Location => _backend.Location;
 
-    public StoreBackend Backend => backend;
+    public StoreBackend Backend => _backend;
 
-    /// <summary>Runs a read or a single-statement write, translating its errors.</summary>
+    /// <summary>Runs a read or a write, translating its errors; only the outermost call is run again after an outage (a nested one is part of it).</summary>
     public T Guard<T>(Func<T> work)
     {
         lock (_lock)
         {
-            try
+            if (_depth > 0)
             {
-                return work();
+                return Attempt(work);
             }
-            catch (DbException error)
-            {
-                throw backend.Classify(error);
-            }
-            catch (IOException error)
-            {
-                throw new ProfileStoreFailedException($"I/O error on the profile store '{Location}' ({error.Message}); check the disk and run the command again.", isTransient: false, error);
-            }
+            return _backend.Outage.Execute(() => Attempt(work));
         }
     }
 
@@ -49,31 +54,59 @@ internal sealed class StoreConnection(DbConnection connection, StoreBackend back
 
     /// <summary>Runs <paramref name="work"/> in one transaction: all of it lands, or none.</summary>
     /// <param name="rolledBack">Called when the transaction is rolled back, to forget what it had cached.</param>
-    public T InTransaction<T>(Func<DbTransaction, T> work, Action? rolledBack = null)
+    public T InTransaction<T>(Func<DbTransaction, T> work, Action? rolledBack = null) => Guard(() =>
     {
-        lock (_lock)
+        try
         {
-            try
+            using var transaction = Database.BeginTransaction();
+            T result = work(transaction);
+            transaction.Commit();
+            return result;
+        }
+        catch
+        {
+            rolledBack?.Invoke();
+            throw;
+        }
+    });
+
+    private DbConnection Database => _database ??= _backend.Connect(createIfMissing: true);
+
+    private T Attempt<T>(Func<T> work)
+    {
+        _depth++;
+        try
+        {
+            return work();
+        }
+        catch (Exception error) when (error is DbException or ProfileStoreFailedException)
+        {
+            var classified = error as ProfileStoreFailedException ?? _backend.Classify((DbException)error);
+            if (classified is ProfileStoreFailedException { IsTransient: true } && _depth == 1)
             {
-                return Guard(() =>
-                {
-                    using var transaction = connection.BeginTransaction();
-                    T result = work(transaction);
-                    transaction.Commit();
-                    return result;
-                });
+                // The connection may be broken: the next attempt opens another.
+                _database?.Dispose();
+                _database = null;
             }
-            catch
+            if (ReferenceEquals(classified, error))
             {
-                rolledBack?.Invoke();
                 throw;
             }
+            throw classified;
+        }
+        catch (IOException error)
+        {
+            throw new ProfileStoreFailedException($"I/O error on the profile store '{Location}' ({error.Message}); check the disk and run the command again.", isTransient: false, error);
+        }
+        finally
+        {
+            _depth--;
         }
     }
 
     public DbCommand Command(string sql, DbTransaction? transaction = null)
     {
-        var command = connection.CreateCommand();
+        var command = Database.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
         return command;
@@ -93,7 +126,7 @@ internal sealed class StoreConnection(DbConnection connection, StoreBackend back
 
     public static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
-    public void Dispose() => connection.Dispose();
+    public void Dispose() => _database?.Dispose();
 }
 
 /// <summary>
