@@ -61,6 +61,73 @@ public sealed class ArchitectureRecords
         return id;
     }
 
+    /// <summary>
+    /// The ids of many architectures, inserting (with their features for <paramref name="dataset"/>) those the store
+    /// lacks in a few statements, inside a transaction the caller holds: an import's 15,625 rows one by one cost
+    /// a server two round trips each.
+    /// </summary>
+    internal long[] EnsureMany(SearchSpace space, IReadOnlyList<Architecture> architectures, Dataset dataset, DbTransaction transaction)
+    {
+        var ids = new long[architectures.Count];
+        var missing = new List<int>();
+        lock (_idsLock)
+        {
+            for (int i = 0; i < architectures.Count; i++)
+            {
+                if (_ids.TryGetValue((space.Name, architectures[i].Digits, dataset.Name, dataset.Height), out long known))
+                {
+                    ids[i] = known;
+                }
+                else
+                {
+                    missing.Add(i);
+                }
+            }
+        }
+        if (missing.Count == 0)
+        {
+            return ids;
+        }
+        var features = missing.AsParallel().AsOrdered().Select(i => space.Features(architectures[i], dataset)).ToList();
+        _connection.InsertMany(transaction, "architectures", ["space", "digits", "arch", "disconnected", "op_counts"],
+            missing.Select((i, k) => new object?[]
+            {
+                space.Name, architectures[i].Digits, space.Format(architectures[i]), features[k].Disconnected, JsonSerializer.Serialize(features[k].OpCounts.ToDictionary()),
+            }),
+            "ON CONFLICT (space, digits) DO NOTHING");
+        var idOf = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var chunk in missing.Chunk(500))
+        {
+            using var select = _connection.Command(
+                $"SELECT id, digits FROM architectures WHERE space = @space AND digits IN ({string.Join(", ", chunk.Select((_, k) => $"@d{k}"))})", transaction)
+                .With("@space", space.Name);
+            for (int k = 0; k < chunk.Length; k++)
+            {
+                select.With($"@d{k}", architectures[chunk[k]].Digits);
+            }
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                idOf[reader.Text("digits")] = reader.Integer("id");
+            }
+        }
+        _connection.InsertMany(transaction, "architecture_features", ["architecture_id", "dataset", "resolution", "params", "macs", "extra"],
+            missing.Select((i, k) => new object?[]
+            {
+                idOf[architectures[i].Digits], dataset.Name, (long)dataset.Height, features[k].Parameters, features[k].Macs, JsonSerializer.Serialize(features[k].Extra.ToDictionary()),
+            }),
+            "ON CONFLICT DO NOTHING");
+        lock (_idsLock)
+        {
+            foreach (int i in missing)
+            {
+                ids[i] = idOf[architectures[i].Digits];
+                _ids[(space.Name, architectures[i].Digits, dataset.Name, dataset.Height)] = ids[i];
+            }
+        }
+        return ids;
+    }
+
     /// <summary>Forgets cached ids after a rolled-back transaction: the rows it inserted are gone.</summary>
     internal void ForgetCached()
     {

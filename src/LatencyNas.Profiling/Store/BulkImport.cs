@@ -36,23 +36,19 @@ public sealed class BulkImport
         => _connection.InTransaction(transaction =>
         {
             var ids = ArchitectureIds(table, space, dataset, transaction);
-            using var upsert = PrepareTableUpsert(transaction);
             string now = StoreConnection.Now();
             var imported = new List<ImportedColumn>();
             foreach (var column in table.Columns)
             {
                 var device = _devices.EnsureTable(prefix + column.Name, source ?? table.Source, dataset, transaction);
-                upsert.Parameters["@device"].Value = device.Id;
-                upsert.Parameters["@at"].Value = now;
-                for (int r = 0; r < ids.Length; r++)
-                {
-                    if (column.Values[r] is { } value)
-                    {
-                        upsert.Parameters["@arch"].Value = ids[r];
-                        upsert.Parameters["@median"].Value = value * toMilliseconds;
-                        upsert.ExecuteNonQuery();
-                    }
-                }
+                var rows = Enumerable.Range(0, ids.Length)
+                    .Where(r => column.Values[r] is not null)
+                    .Select(r => new object?[] { device.Id, ids[r], 1L, "ok", column.Values[r]!.Value * toMilliseconds, column.Values[r]!.Value * toMilliseconds, "table", "table", now });
+                _connection.InsertMany(transaction, "measurements",
+                    ["device_id", "architecture_id", "session", "status", "latency_ms", "median_ms", "protocol", "estimator", "measured_at"], rows, """
+                    ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
+                        latency_ms = excluded.latency_ms, median_ms = excluded.median_ms, protocol = 'table', estimator = 'table', status = 'ok', measured_at = excluded.measured_at
+                    """);
                 imported.Add(new ImportedColumn(device.Name, column.Name, column.Count, ids.Length - column.Count));
             }
             return imported;
@@ -64,38 +60,17 @@ public sealed class BulkImport
         => _connection.InTransaction(transaction =>
         {
             var ids = ArchitectureIds(table, space, dataset, transaction);
-            using var upsert = _objectives.PrepareUpsert(transaction);
             var imported = new List<ImportedColumn>();
             foreach (var column in table.Columns)
             {
-                for (int r = 0; r < ids.Length; r++)
-                {
-                    if (column.Values[r] is { } value)
-                    {
-                        ObjectiveRecords.Upsert(upsert, prefix + column.Name, ids[r], value, source ?? table.Source);
-                    }
-                }
+                _objectives.UpsertMany(transaction, prefix + column.Name, Enumerable.Range(0, ids.Length)
+                    .Where(r => column.Values[r] is not null)
+                    .Select(r => (ids[r], column.Values[r]!.Value)), source ?? table.Source);
                 imported.Add(new ImportedColumn(prefix + column.Name, column.Name, column.Count, ids.Length - column.Count));
             }
             return imported;
         }, _architectures.ForgetCached);
 
     private long[] ArchitectureIds(ArchitectureTable table, SearchSpace space, Dataset dataset, DbTransaction transaction)
-        => table.Architectures.Select(a => _architectures.Ensure(space, a, dataset, transaction)).ToArray();
-
-    private DbCommand PrepareTableUpsert(DbTransaction transaction)
-    {
-        var command = _connection.Command("""
-            INSERT INTO measurements (device_id, architecture_id, session, status, latency_ms, median_ms, protocol, estimator, measured_at)
-            VALUES (@device, @arch, 1, 'ok', @median, @median, 'table', 'table', @at)
-            ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
-                latency_ms = excluded.latency_ms, median_ms = excluded.median_ms, protocol = 'table', estimator = 'table', status = 'ok', measured_at = excluded.measured_at
-            """, transaction);
-        command.Declare("@device", DbType.Int64);
-        command.Declare("@arch", DbType.Int64);
-        command.Declare("@median", DbType.Double);
-        command.Declare("@at", DbType.String);
-        command.Prepare();
-        return command;
-    }
+        => _architectures.EnsureMany(space, table.Architectures, dataset, transaction);
 }

@@ -54,36 +54,17 @@ public sealed class ObjectiveRecords
     public void Save(string name, SearchSpace space, Dataset dataset, IEnumerable<(Architecture Architecture, double Value)> values, string source)
         => _connection.InTransaction(transaction =>
         {
-            using var upsert = PrepareUpsert(transaction);
-            foreach (var (architecture, value) in values)
-            {
-                Upsert(upsert, name, _architectures.Ensure(space, architecture, dataset, transaction), value, source);
-            }
+            var list = values.GroupBy(v => v.Architecture.Digits).Select(g => g.Last()).ToList(); // one value per architecture: the last given
+            var ids = _architectures.EnsureMany(space, list.Select(v => v.Architecture).ToList(), dataset, transaction);
+            UpsertMany(transaction, name, ids.Select((id, i) => (id, list[i].Value)), source);
             return 0;
         }, _architectures.ForgetCached);
 
-    internal DbCommand PrepareUpsert(DbTransaction transaction)
-    {
-        var command = _connection.Command("""
-            INSERT INTO objectives (name, architecture_id, value, source) VALUES (@name, @arch, @value, @source)
-            ON CONFLICT (name, architecture_id) DO UPDATE SET value = excluded.value, source = excluded.source
-            """, transaction);
-        command.Declare("@name", DbType.String);
-        command.Declare("@arch", DbType.Int64);
-        command.Declare("@value", DbType.Double);
-        command.Declare("@source", DbType.String);
-        command.Prepare();
-        return command;
-    }
-
-    internal static void Upsert(DbCommand prepared, string name, long architectureId, double value, string source)
-    {
-        prepared.Parameters["@name"].Value = name;
-        prepared.Parameters["@arch"].Value = architectureId;
-        prepared.Parameters["@value"].Value = value;
-        prepared.Parameters["@source"].Value = source;
-        prepared.ExecuteNonQuery();
-    }
+    /// <summary>Writes an objective's values inside a transaction the caller holds, replacing those it had.</summary>
+    internal void UpsertMany(DbTransaction transaction, string name, IEnumerable<(long ArchitectureId, double Value)> values, string source)
+        => _connection.InsertMany(transaction, "objectives", ["name", "architecture_id", "value", "source"],
+            values.Select(v => new object?[] { name, v.ArchitectureId, v.Value, source }),
+            "ON CONFLICT (name, architecture_id) DO UPDATE SET value = excluded.value, source = excluded.source");
 
     private Dictionary<string, double> ValuesOf(string name, SearchSpace space) => _connection.Guard(() =>
     {

@@ -56,6 +56,9 @@ internal abstract partial class StoreBackend
     /// <summary>One of the two store errors, each a line that says what to do.</summary>
     public abstract LatencyNasException Classify(DbException error);
 
+    /// <summary>Rows per statement of a bulk insert (<see cref="StoreConnection.InsertMany"/>).</summary>
+    public virtual int RowsPerStatement => 1;
+
     /// <summary>How work that failed for a transient reason is run again (on a new connection): not at all for a file.</summary>
     public virtual ResiliencePipeline Outage => ResiliencePipeline.Empty;
 
@@ -272,6 +275,9 @@ internal sealed class PostgresBackend : StoreBackend
     public override string Kind => "a PostgreSQL database";
 
     public override ResiliencePipeline Outage => RideOutOutage;
+
+    // A round trip per 500 rows: well under the protocol's 65,535 parameters with a dozen columns.
+    public override int RowsPerStatement => 500;
 
     /// <summary>The database's name on its server.</summary>
     public string Database => _settings.Database!;

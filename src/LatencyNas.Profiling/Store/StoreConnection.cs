@@ -112,6 +112,75 @@ internal sealed class StoreConnection : IDisposable
         return command;
     }
 
+    /// <summary>
+    /// Inserts many rows: <c>INSERT INTO table (columns) VALUES (...), (...) suffix</c>, the backend's
+    /// <see cref="StoreBackend.RowsPerStatement"/> rows at a time, one command reused for every full
+    /// chunk. A server is sent hundreds of rows per round trip (one per row made an import of 420,000
+    /// values take PostgreSQL most of a minute); SQLite, in the process, runs one row per statement, the
+    /// fastest way through its parameter binding.
+    /// </summary>
+    /// <param name="suffix">What follows the values, e.g. an ON CONFLICT clause.</param>
+    public void InsertMany(DbTransaction transaction, string table, string[] columns, IEnumerable<object?[]> rows, string suffix = "")
+    {
+        int perStatement = _backend.RowsPerStatement;
+        var chunk = new List<object?[]>(perStatement);
+        DbCommand? full = null;
+        try
+        {
+            foreach (var row in rows)
+            {
+                chunk.Add(row);
+                if (chunk.Count == perStatement)
+                {
+                    full ??= Build(perStatement);
+                    Run(full, chunk);
+                    chunk.Clear();
+                }
+            }
+            if (chunk.Count > 0)
+            {
+                using var last = Build(chunk.Count);
+                Run(last, chunk);
+            }
+        }
+        finally
+        {
+            full?.Dispose();
+        }
+
+        DbCommand Build(int count)
+        {
+            var sql = new System.Text.StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ");
+            var command = Command("", transaction);
+            for (int r = 0; r < count; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (int c = 0; c < columns.Length; c++)
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = $"@p{r}_{c}";
+                    command.Parameters.Add(parameter);
+                    sql.Append(c == 0 ? parameter.ParameterName : ", " + parameter.ParameterName);
+                }
+                sql.Append(')');
+            }
+            command.CommandText = sql.Append(' ').Append(suffix).ToString();
+            return command;
+        }
+
+        void Run(DbCommand command, List<object?[]> values)
+        {
+            for (int r = 0; r < values.Count; r++)
+            {
+                for (int c = 0; c < columns.Length; c++)
+                {
+                    command.Parameters[r * columns.Length + c].Value = values[r][c] switch { null => DBNull.Value, bool flag => flag ? 1L : 0L, var value => value };
+                }
+            }
+            command.ExecuteNonQuery();
+        }
+    }
+
     public void Execute(string sql, DbTransaction? transaction = null)
     {
         using var command = Command(sql, transaction);

@@ -14,11 +14,12 @@ public sealed class BulkImportTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    // SQLite only: the other tests import on both backends, and 420,000 rows one by one take PostgreSQL most of a minute.
-    [Fact]
-    public void Imports_every_help_device_column_with_its_values()
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void Imports_every_help_device_column_with_its_values(string backend)
     {
-        using var store = ProfileStore.Open(_directory.File("p.db"));
+        using var at = TestStore.Create(backend);
+        using var store = at.Open();
         var table = ArchitectureTable.Read(SharedData.File("nb201_help_latency_ms.csv"), Space);
         var imported = store.Import.Devices(table, Space, Dataset.Cifar10, prefix: "help:");
 
