@@ -16,6 +16,7 @@ var root = new RootCommand(
     StoreCommands.Import(),
     StoreCommands.Profiles(),
     StoreCommands.Devices(),
+    StoreCommands.Store(),
     StoreCommands.Show(),
     PredictCommands.Train(),
     PredictCommands.Predict(),

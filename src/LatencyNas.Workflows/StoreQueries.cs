@@ -94,3 +94,21 @@ public sealed class ProfilesExportUseCase
 
     private static string Text(bool? value) => value is null ? "" : value.Value ? "true" : "false";
 }
+
+/// <param name="From">The store to copy (it must exist).</param>
+/// <param name="To">The store to copy into (created when missing).</param>
+public sealed record StoreCopyRequest(StoreLocation From, StoreLocation To);
+
+public sealed record StoreCopyResult(string From, string To, int Devices, int Measurements, int AlreadyThere, int Visits, int Objectives, int Queued);
+
+/// <summary>Copies one store into another (SQLite ⇄ PostgreSQL), a device per transaction: run it again after a stop and it goes on.</summary>
+public sealed class StoreCopyUseCase
+{
+    public StoreCopyResult Run(StoreCopyRequest request, IProgress<string>? progress = null)
+    {
+        using var from = request.From.OpenExisting();
+        using var to = request.To.OpenOrCreate();
+        var summary = StoreCopy.Run(from, to, progress);
+        return new StoreCopyResult(from.Location, to.Location, summary.Devices, summary.Measurements, summary.AlreadyThere, summary.Visits, summary.Objectives, summary.Queued);
+    }
+}

@@ -87,6 +87,38 @@ internal static class StoreCommands
         return profiles;
     }
 
+    public static Command Store()
+    {
+        var store = new Command("store", "The profile store as a whole.");
+        var fromOption = new Option<string>("--from") { Description = "The store to copy: an SQLite file, or a PostgreSQL URL or connection string.", Required = true };
+        var toOption = new Option<string>("--to") { Description = "The store to copy into (created when missing): an SQLite file, or a PostgreSQL URL or connection string.", Required = true };
+        var jsonOption = LatnasOptions.Json();
+        var copy = new Command("copy",
+            "Copy every device, measurement (with its visits), reference latency, objective and queued architecture into another store, between any two backends. " +
+            "A device at a time: run it again after a stop and it goes on; nothing is duplicated. Predictors are not copied (train them again on the target).")
+        {
+            fromOption, toOption, jsonOption,
+        };
+        copy.SetHandler(parse =>
+        {
+            bool json = parse.GetValue(jsonOption);
+            var progress = new Synchronous<string>(device => Console.Error.WriteLine($"copied {device}"));
+            var result = new StoreCopyUseCase().Run(new StoreCopyRequest(new StoreLocation(parse.GetValue(fromOption)!), new StoreLocation(parse.GetValue(toOption)!)), progress);
+            if (json)
+            {
+                Json.Write(result);
+            }
+            else
+            {
+                Console.WriteLine($"copied {result.Devices} devices from {result.From} to {result.To}: {result.Measurements:N0} measurements " +
+                                  $"({result.AlreadyThere:N0} were there already), {result.Visits:N0} visits, {result.Objectives:N0} objective values, {result.Queued:N0} queued architectures");
+            }
+            return ExitCodes.Success;
+        });
+        store.Subcommands.Add(copy);
+        return store;
+    }
+
     public static Command Devices()
     {
         var devices = new Command("devices", "The devices in the profile store.");

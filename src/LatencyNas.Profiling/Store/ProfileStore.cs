@@ -33,6 +33,8 @@ public sealed class ProfileStore : IDisposable
     /// <summary>Where the store is, as shown to users: the file's full path, or the server's URL without its password.</summary>
     public string Location => _connection.Location;
 
+    internal StoreConnection Connection => _connection;
+
     /// <summary>
     /// The store's identity, drawn when it was created (or upgraded to schema 6): it travels with
     /// the file when it is copied or moved, and a store re-created under the same path has another.
