@@ -23,7 +23,48 @@ internal static class BenchCommands
         bench.Subcommands.Add(Remote());
         bench.Subcommands.Add(Retest());
         bench.Subcommands.Add(Load());
+        bench.Subcommands.Add(Queue());
         return bench;
+    }
+
+    private static Command Queue()
+    {
+        var storeOption = LatnasOptions.Store();
+        var workersOption = LatnasOptions.Numbers("--workers", "Worker counts to run, one after another (default 1,2,4,8,16,32).", 1, 256, minimumExclusive: false);
+        var countOption = LatnasOptions.Count(1000, "Architectures queued for each worker count.");
+        var batchOption = LatnasOptions.Integer("--batch", "Architectures a worker claims at a time.", 10, 1, 10_000);
+        var sleepOption = LatnasOptions.Number("--sleep-ms", "What a batch's \"measurement\" takes: a fixed sleep (a load generator, not a device).", 20, 0, 60_000, minimumExclusive: false);
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("queue",
+            "How much queue one store carries: workers in this process, each with its own connection, claim, \"measure\" (a fixed sleep) and commit batches " +
+            "of a queue as real workers do; claims per second and the wait for a claim (p50, p99) per worker count. Writes load-generator devices into the store: use a scratch store.")
+        {
+            storeOption, workersOption, countOption, batchOption, sleepOption, jsonOption,
+        };
+        command.SetHandler((parse, cancellation) =>
+        {
+            int[] workers = parse.GetValue(workersOption) is { Length: > 0 } given ? given.Select(w => (int)w).ToArray() : [1, 2, 4, 8, 16, 32];
+            bool json = parse.GetValue(jsonOption);
+            var request = new BenchQueueRequest(parse.StoreLocation(storeOption), workers, parse.GetValue(countOption), parse.GetValue(batchOption), parse.GetValue(sleepOption));
+            var result = new QueueBenchmark().Run(request, new Synchronous<BenchQueueRow>(row =>
+            {
+                if (!json)
+                {
+                    Console.WriteLine($"{row.Workers,3} workers: {row.Claims,5} claims in {row.Seconds,6:F1} s, {row.ClaimsPerSecond,7:F1} claims/s, " +
+                                      $"{row.ArchitecturesPerSecond,7:F0} architectures/s, wait for a claim p50 {row.ClaimP50Ms,6:F1} ms, p99 {row.ClaimP99Ms,7:F1} ms, claimed twice {row.ClaimedTwice}");
+                }
+            }), cancellation);
+            if (json)
+            {
+                Json.Write(result);
+            }
+            else
+            {
+                Console.WriteLine($"{result.Architectures} architectures per run, batches of {result.BatchSize}, {result.SleepMs} ms per batch, {result.Cores} cores, on {result.Store}");
+            }
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
     }
 
     private static Command Kernels()

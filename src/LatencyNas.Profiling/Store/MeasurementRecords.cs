@@ -59,6 +59,10 @@ public sealed class MeasurementRecords
             var lost = owner is null ? [] : _claims.Lost(transaction, device, space, session, owner, outcomes.Select(o => o.Request.Architecture.Digits));
             var discarded = outcomes.Where(o => lost.Contains(o.Request.Architecture.Digits)).ToList();
             outcomes = outcomes.Where(o => !lost.Contains(o.Request.Architecture.Digits)).ToList();
+            foreach (var task in outcomes.GroupBy(o => o.Request.Dataset))
+            {
+                _architectures.EnsureMany(space, task.Select(o => o.Request.Architecture).ToList(), task.Key, transaction); // the ids in a few statements
+            }
             Timing.ReferenceDrift? drift = null;
             if (references is { Count: > 0 })
             {

@@ -214,6 +214,14 @@ internal static class CommandParameters
 
     public static DbCommand With(this DbCommand command, string name, byte[]? value) => command.With(name, DbType.Binary, value);
 
+    /// <summary>Adds a parameter per value, named <paramref name="prefix"/>0, 1, …, and returns them as a list for an IN (...) clause.</summary>
+    public static string WithEach(this DbCommand command, string prefix, IEnumerable<string> values)
+        => string.Join(", ", values.Select((value, i) =>
+        {
+            command.With($"{prefix}{i}", value);
+            return $"{prefix}{i}";
+        }));
+
     /// <summary>Declares a parameter whose value is set per execution (a prepared command run over many rows).</summary>
     public static DbParameter Declare(this DbCommand command, string name, DbType type)
     {
