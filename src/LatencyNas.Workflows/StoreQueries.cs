@@ -33,52 +33,78 @@ public sealed class DevicesListUseCase
 }
 
 /// <param name="Space">Only this space's architectures (null: all).</param>
-/// <param name="Visits">Also write every visit of the interleaved measurements here (a CSV), so each estimate can be recomputed.</param>
-public sealed record ProfilesExportRequest(string Device, string Out, StoreLocation Store, SearchSpace? Space = null, string? Visits = null);
+/// <param name="Visits">Also write every visit of the interleaved measurements here (in the same format), so each estimate can be recomputed.</param>
+public sealed record ProfilesExportRequest(string Device, string Out, StoreLocation Store, SearchSpace? Space = null, string? Visits = null, ExportFormat Format = ExportFormat.Csv);
 
 public sealed record ProfilesExportResult(string Device, string Out, int Measurements, int Failed, string? VisitsOut = null, int Visits = 0);
 
-/// <summary>Writes a device's measurements (every statistic, and failures with their reasons) as CSV, whole or not at all.</summary>
+/// <summary>Writes a device's measurements (every statistic, and failures with their reasons) as CSV or Parquet, whole or not at all.</summary>
 public sealed class ProfilesExportUseCase
 {
-    public const string Header = "space,arch,ops,index,session,status,latency_ms,protocol,estimator,visits,contended_visits,other_busy,median_ms,mean_ms,min_ms,p10_ms,p90_ms," +
-                                 "iqr_ms,cv,runs,precision_met,ci_half_width,warmup_runs,warmup_settled,session_ms,failure,agent,measured_at,raw_latency_ms,drift";
+    private static readonly ExportTable<StoredMeasurement> Measurements = new(
+        ExportColumn<StoredMeasurement>.Text("space", m => m.Space),
+        ExportColumn<StoredMeasurement>.Text("arch", m => m.Arch),
+        ExportColumn<StoredMeasurement>.Text("ops", m => m.Digits),
+        ExportColumn<StoredMeasurement>.Integer("index", IndexOf),
+        ExportColumn<StoredMeasurement>.Integer("session", m => m.Session),
+        ExportColumn<StoredMeasurement>.Text("status", m => m.Ok ? "ok" : "failed"),
+        ExportColumn<StoredMeasurement>.Real("latency_ms", m => m.LatencyMs),
+        ExportColumn<StoredMeasurement>.Text("protocol", m => m.Protocol),
+        ExportColumn<StoredMeasurement>.Text("estimator", m => m.Estimator),
+        ExportColumn<StoredMeasurement>.Integer("visits", m => m.Visits),
+        ExportColumn<StoredMeasurement>.Integer("contended_visits", m => m.ContendedVisits),
+        ExportColumn<StoredMeasurement>.Real("other_busy", m => m.OtherBusy),
+        ExportColumn<StoredMeasurement>.Real("median_ms", m => m.MedianMs),
+        ExportColumn<StoredMeasurement>.Real("mean_ms", m => m.MeanMs),
+        ExportColumn<StoredMeasurement>.Real("min_ms", m => m.MinMs),
+        ExportColumn<StoredMeasurement>.Real("p10_ms", m => m.P10Ms),
+        ExportColumn<StoredMeasurement>.Real("p90_ms", m => m.P90Ms),
+        ExportColumn<StoredMeasurement>.Real("iqr_ms", m => m.IqrMs),
+        ExportColumn<StoredMeasurement>.Real("cv", m => m.Cv),
+        ExportColumn<StoredMeasurement>.Integer("runs", m => m.Runs),
+        ExportColumn<StoredMeasurement>.Flag("precision_met", m => m.PrecisionMet),
+        ExportColumn<StoredMeasurement>.Real("ci_half_width", m => m.CiHalfWidthRelative),
+        ExportColumn<StoredMeasurement>.Integer("warmup_runs", m => m.WarmupRuns),
+        ExportColumn<StoredMeasurement>.Flag("warmup_settled", m => m.WarmupSettled),
+        ExportColumn<StoredMeasurement>.Real("session_ms", m => m.SessionMs),
+        ExportColumn<StoredMeasurement>.Text("failure", m => m.Failure),
+        ExportColumn<StoredMeasurement>.Text("agent", m => m.Agent),
+        ExportColumn<StoredMeasurement>.Text("measured_at", m => m.MeasuredAt.ToString("O", CultureInfo.InvariantCulture)),
+        ExportColumn<StoredMeasurement>.Real("raw_latency_ms", m => m.RawLatencyMs),
+        ExportColumn<StoredMeasurement>.Real("drift", m => m.Drift));
 
-    public const string VisitsHeader = "ops,session,visit,round,latency_ms,runs,other_busy,steal,waiting";
+    private static readonly ExportTable<(StoredVisit Visit, int Number)> Visits = new(
+        ExportColumn<(StoredVisit Visit, int Number)>.Text("ops", v => v.Visit.Digits),
+        ExportColumn<(StoredVisit Visit, int Number)>.Integer("session", v => v.Visit.Session),
+        ExportColumn<(StoredVisit Visit, int Number)>.Integer("visit", v => v.Number),
+        ExportColumn<(StoredVisit Visit, int Number)>.Integer("round", v => v.Visit.Visit.Round),
+        ExportColumn<(StoredVisit Visit, int Number)>.Real("latency_ms", v => v.Visit.Visit.LatencyMs),
+        ExportColumn<(StoredVisit Visit, int Number)>.Integer("runs", v => v.Visit.Visit.Runs),
+        ExportColumn<(StoredVisit Visit, int Number)>.Real("other_busy", v => v.Visit.Visit.OtherBusy),
+        ExportColumn<(StoredVisit Visit, int Number)>.Real("steal", v => v.Visit.Visit.Steal),
+        ExportColumn<(StoredVisit Visit, int Number)>.Real("waiting", v => v.Visit.Visit.Waiting));
+
+    /// <summary>The measurements' columns, in order (the CSV header).</summary>
+    public static string Header => Measurements.Header;
+
+    public static string VisitsHeader => Visits.Header;
 
     public ProfilesExportResult Run(ProfilesExportRequest request)
     {
         using var store = request.Store.OpenExisting();
         var device = store.Devices.Get(request.Device);
         var measurements = store.Measurements.Read(device, request.Space?.Name);
-        var csv = new StringBuilder(Header).Append('\n');
-        foreach (var m in measurements)
-        {
-            csv.AppendJoin(',',
-                m.Space, CsvTable.Escape(m.Arch), m.Digits, Text(IndexOf(m)), Text(m.Session), m.Ok ? "ok" : "failed",
-                Text(m.LatencyMs), m.Protocol ?? "", m.Estimator ?? "", Text(m.Visits), Text(m.ContendedVisits), Text(m.OtherBusy),
-                Text(m.MedianMs), Text(m.MeanMs), Text(m.MinMs), Text(m.P10Ms), Text(m.P90Ms), Text(m.IqrMs), Text(m.Cv), Text(m.Runs),
-                Text(m.PrecisionMet), Text(m.CiHalfWidthRelative), Text(m.WarmupRuns), Text(m.WarmupSettled), Text(m.SessionMs),
-                CsvTable.Escape(m.Failure ?? ""), CsvTable.Escape(m.Agent ?? ""), m.MeasuredAt.ToString("O", CultureInfo.InvariantCulture),
-                Text(m.RawLatencyMs), Text(m.Drift)).Append('\n');
-        }
-        AtomicFile.WriteAllText(request.Out, csv.ToString());
+        Measurements.Write(request.Out, measurements, request.Format);
         if (request.Visits is not { } visitsPath)
         {
             return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok));
         }
-        var visits = store.Measurements.ReadVisits(device, request.Space?.Name);
-        var lines = new StringBuilder(VisitsHeader).Append('\n');
-        foreach (var group in visits.GroupBy(v => (v.Digits, v.Session)))
-        {
-            int number = 0;
-            foreach (var v in group)
-            {
-                lines.AppendJoin(',', v.Digits, Text(v.Session), Text(++number), Text(v.Visit.Round), Text(v.Visit.LatencyMs), Text(v.Visit.Runs),
-                    Text(v.Visit.OtherBusy), Text(v.Visit.Steal), Text(v.Visit.Waiting)).Append('\n');
-            }
-        }
-        AtomicFile.WriteAllText(visitsPath, lines.ToString());
+        // Numbered from 1 within each measurement, in visit order.
+        var visits = store.Measurements.ReadVisits(device, request.Space?.Name)
+            .GroupBy(v => (v.Digits, v.Session))
+            .SelectMany(group => group.Select((v, i) => (v, i + 1)))
+            .ToList();
+        Visits.Write(visitsPath, visits, request.Format);
         return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok), visitsPath, visits.Count);
     }
 
@@ -87,12 +113,6 @@ public sealed class ProfilesExportUseCase
         var space = SearchSpaces.Get(measurement.Space);
         return space.IndexOf(space.FromDigits(measurement.Digits));
     }
-
-    private static string Text(double? value) => value?.ToString("G9", CultureInfo.InvariantCulture) ?? "";
-
-    private static string Text(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
-
-    private static string Text(bool? value) => value is null ? "" : value.Value ? "true" : "false";
 }
 
 /// <param name="From">The store to copy (it must exist).</param>

@@ -61,17 +61,22 @@ internal static class StoreCommands
     {
         var profiles = new Command("profiles", "Read measurements back out of the profile store.");
         var deviceOption = LatnasOptions.Device("Device name in the store.");
-        var outOption = LatnasOptions.Out("CSV file to write.");
+        var outOption = LatnasOptions.Out("File to write (CSV, or Parquet with --format parquet).");
         var spaceOption = new Option<string?>("--space") { Description = "Only this space's architectures [default: all]." };
-        var visitsOption = new Option<string?>("--visits") { Description = "Also write every visit of the interleaved measurements to this CSV, to recompute or audit an estimate." };
+        var visitsOption = new Option<string?>("--visits") { Description = "Also write every visit of the interleaved measurements to this file (same format), to recompute or audit an estimate." };
+        var formatOption = LatnasOptions.Choice("--format", "csv, or parquet (typed columns, nulls for missing values) for pandas, polars or DuckDB to read directly.",
+            ExportFormat.Csv, ("csv", ExportFormat.Csv), ("parquet", ExportFormat.Parquet));
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
-        var export = new Command("export", "Write a device's measurements (statistics and failures) as CSV.") { deviceOption, outOption, spaceOption, visitsOption, storeOption, jsonOption };
+        var export = new Command("export", "Write a device's measurements (statistics and failures) as CSV or Parquet.")
+        {
+            deviceOption, outOption, spaceOption, visitsOption, formatOption, storeOption, jsonOption,
+        };
         export.SetHandler(parse =>
         {
             var space = parse.GetValue(spaceOption) is { } name ? Core.Spaces.SearchSpaces.Get(name) : null;
             var result = new ProfilesExportUseCase().Run(new ProfilesExportRequest(parse.GetValue(deviceOption)!, parse.GetValue(outOption)!, parse.StoreLocation(storeOption),
-                space, parse.GetValue(visitsOption)));
+                space, parse.GetValue(visitsOption), formatOption.ValueIn(parse)));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
