@@ -111,4 +111,52 @@ public sealed class WorkerCommandTests : IDisposable
         Assert.Equal(12L, Count("SELECT count(*) FROM measurements WHERE status = 'ok'"));
         Assert.Equal(0L, Count("SELECT count(*) FROM claims"));
     }
+
+    [SkippableFact]
+    public void Postgres_a_worker_stopped_with_ctrl_c_releases_its_claims_at_once_and_exits_1()
+    {
+        using var at = TestStore.Create("postgres");
+        string device = TestDevices.Local(_directory.Path, batch: 3);
+        Assert.Equal(0, Latnas.Run("queue", "add", "--device", device, "--count", "30", "--seed", "4", "--store", at.Location).ExitCode);
+        using var worker = Process.Start(Latnas.StartInfo("worker", "--device", device, "--store", at.Location))!;
+        var stdout = worker.StandardOutput.ReadToEndAsync();
+        var stderr = worker.StandardError.ReadToEndAsync();
+        var waited = Stopwatch.StartNew();
+        // Mid-run: a batch committed, and the next one claimed (a worker of another machine could not tell this one is gone).
+        while (Convert.ToInt64(at.Scalar("SELECT count(*) FROM measurements")) < 3 || Convert.ToInt64(at.Scalar("SELECT count(*) FROM claims")) == 0)
+        {
+            Assert.False(worker.HasExited, "the worker finished before it could be stopped");
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(2), "no batch was committed within 2 minutes");
+            Thread.Sleep(20);
+        }
+
+        using (var interrupt = Process.Start("kill", ["-INT", worker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            interrupt.WaitForExit();
+        }
+        Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)), "the worker did not stop within 30 s of Ctrl-C");
+
+        var run = new Latnas.Result(worker.ExitCode, stdout.Result, stderr.Result);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("worker cancelled; start it again to continue", run.Stderr);
+        Assert.Equal(0L, Convert.ToInt64(at.Scalar("SELECT count(*) FROM claims"))); // released, not left to lapse
+        Assert.True(Convert.ToInt64(at.Scalar("SELECT count(*) FROM measurements")) < 30);
+    }
+
+    [Fact]
+    public void A_worker_refuses_a_device_the_store_knows_measured_with_another_fingerprint()
+    {
+        string store = _directory.File("latnas.db");
+        string twoThreads = Path.Combine(_directory.Path, "two-threads.json");
+        File.WriteAllText(twoThreads, $$"""{ "name": "ort-cpu-1t", "runtime": "onnxruntime", "threads": 2, "protocol": {{TestDevices.Protocol(3)}} }""");
+        Assert.Equal(0, Latnas.Run("profile", "--device", twoThreads, "--count", "1", "--store", store).ExitCode);
+        string oneThread = TestDevices.Local(_directory.Path);
+        Assert.Equal(0, Latnas.Run("queue", "add", "--device", oneThread, "--count", "3", "--store", store).ExitCode);
+
+        var run = Latnas.Run("worker", "--device", oneThread, "--store", store);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("different fingerprint", run.Stderr);
+        Assert.DoesNotContain("   at ", run.Stderr);
+    }
 }
