@@ -15,6 +15,12 @@ public sealed record ProfileOptions
     public int Session { get; init; } = 1;
 
     /// <summary>
+    /// Who the run's claims belong to (<see cref="Store.ClaimRecords.Owner"/>). Null (default): a name of its own. A worker
+    /// that claimed its chunk from the queue gives its own, so that the run measures what the worker holds.
+    /// </summary>
+    public string? ClaimOwner { get; init; }
+
+    /// <summary>
     /// Longest one architecture's measurement may take; a batch attempt may take this times the
     /// architectures in it. Default 2 min. A local runner notices it between runs and stops a run in
     /// flight (ONNX Runtime's terminate flag); creating a session is not interruptible, so a local

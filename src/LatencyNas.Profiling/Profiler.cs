@@ -35,7 +35,7 @@ public sealed class Profiler
     /// <summary>How long a claim on an architecture lasts unless renewed; claims are renewed four times as often.</summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
 
-    private readonly string _owner = ClaimRecords.Owner();
+    private readonly string _owner;
     private readonly IDeviceRunner _runner;
     private readonly ProfileStore _store;
     private readonly ProfileOptions _options;
@@ -46,6 +46,7 @@ public sealed class Profiler
         _store = store;
         var problems = options.Problems();
         _options = problems.Count == 0 ? options : throw new InvalidInputException($"Invalid profile options: {string.Join("; ", problems)}.");
+        _owner = options.ClaimOwner ?? ClaimRecords.Owner();
     }
 
     /// <exception cref="DeviceUnavailableException">The device is absent (checked before anything is written).</exception>

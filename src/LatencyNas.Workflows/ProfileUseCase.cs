@@ -17,6 +17,7 @@ namespace LatencyNas.Workflows;
 /// <param name="MaxRuns">Burst: overrides the protocol's most timed runs per architecture.</param>
 /// <param name="MaxSeconds">Burst: overrides the protocol's longest timed phase per architecture.</param>
 /// <param name="WarmupSeconds">Burst: overrides the protocol's longest warm-up per architecture.</param>
+/// <param name="ClaimOwner">Whose claims the run's are (a worker's, which claimed the architectures from the queue); null: its own.</param>
 public sealed record ProfileRequest(
     string Device,
     SearchSpace Space,
@@ -33,7 +34,8 @@ public sealed record ProfileRequest(
     int Retries = 2,
     MeasurementMode? Mode = null,
     bool GiveUpFailed = false,
-    Dataset? Dataset = null)
+    Dataset? Dataset = null,
+    string? ClaimOwner = null)
 {
     /// <summary>Architectures drawn when the request names none.</summary>
     public const int DefaultCount = 100;
@@ -90,6 +92,7 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
             GiveUpFailed = request.GiveUpFailed,
             AttemptTimeout = TimeSpan.FromSeconds(request.TimeoutSeconds),
             MaxRetries = request.Retries,
+            ClaimOwner = request.ClaimOwner,
         };
         if (options.Problems() is { Count: > 0 } problems)
         {

@@ -16,7 +16,7 @@ namespace LatencyNas.Workflows;
 public sealed record BenchQueueRequest(StoreLocation Store, IReadOnlyList<int> Workers, int Architectures = 1000, int BatchSize = 10, double SleepMs = 20);
 
 /// <param name="Claims">Batches claimed.</param>
-/// <param name="ClaimP50Ms">What a worker waits for its next batch — the queue read, the live claims read, the claim — median and 99th percentile.</param>
+/// <param name="ClaimP50Ms">What a worker waits for its next batch (claiming it from the queue in one transaction), median and 99th percentile.</param>
 /// <param name="ClaimedTwice">Architectures claimed by more than one worker (zero: the claims shared the queue).</param>
 public sealed record BenchQueueRow(int Workers, int Claims, double Seconds, double ClaimsPerSecond, double ArchitecturesPerSecond, double ClaimP50Ms, double ClaimP99Ms, int ClaimedTwice);
 
@@ -24,7 +24,7 @@ public sealed record BenchQueueResult(string Store, int Cores, int Architectures
 
 /// <summary>
 /// How much queue one store carries: workers in this process, each with its own connection, doing per batch
-/// what a worker does in the store — read its device's queue and the live claims, claim a batch, "measure" it
+/// what a worker does in the store — read the next free architectures of its device's queue, claim them, "measure" them
 /// (a fixed sleep: a load generator), commit it fenced by its claims, release — against a queue of their own
 /// per worker count. The store's side is the real one; only the device is replaced.
 /// </summary>
@@ -71,15 +71,12 @@ public sealed class QueueBenchmark
                 while (!cancellation.IsCancellationRequested)
                 {
                     timer.Restart();
-                    var left = store.Queue.Unsettled(device.Name);
-                    if (left.Count == 0)
+                    var (_, _, mine, left) = store.Queue.ClaimNext(stored, request.BatchSize, owner, TimeSpan.FromMinutes(2));
+                    timer.Stop();
+                    if (left == 0)
                     {
                         break;
                     }
-                    var held = store.Claims.Held(stored, Space, 1);
-                    var batch = left.Where(q => !held.ContainsKey(q.Digits)).Take(request.BatchSize).Select(q => q.Digits).ToList();
-                    var mine = batch.Count == 0 ? [] : store.Claims.Claim(stored, Space, 1, owner, batch, TimeSpan.FromMinutes(2), includeFailed: true);
-                    timer.Stop();
                     if (mine.Count == 0)
                     {
                         Thread.Sleep(5); // the rest is claimed by others

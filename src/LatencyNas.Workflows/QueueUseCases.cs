@@ -129,6 +129,7 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
         }
         var device = ProfileUseCase.ResolveDevice(request.Device, request.Dataset, request.DeviceName, space: null);
         var clock = Stopwatch.StartNew();
+        string owner = Profiling.Store.ClaimRecords.Owner();
         int measured = 0, failed = 0, others = 0, chunks = 0;
         string location = request.Store.Location;
         while (!cancellation.IsCancellationRequested)
@@ -138,12 +139,12 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
             // The chunk is chosen once the machine's turn is taken: what others claimed meanwhile is left to them.
             using (device.Runtime == DeviceRuntime.Remote ? null : await HostCpuLock.AcquireAsync(cancellation))
             {
-                (var chunk, left) = NextChunk(request, device.Name);
+                (var chunk, left) = NextChunk(request, device, owner);
                 if (chunk is (var space, var session, var architectures))
                 {
                     result = await new ProfileUseCase(runners).RunAsync(new ProfileRequest(
                         request.Device, space, new ArchitectureSelection(Members: architectures), request.Store, request.DeviceName, session,
-                        TimeoutSeconds: request.TimeoutSeconds, Retries: request.Retries, Dataset: request.Dataset), progress, cancellation);
+                        TimeoutSeconds: request.TimeoutSeconds, Retries: request.Retries, Dataset: request.Dataset, ClaimOwner: owner), progress, cancellation);
                 }
             }
             if (result is null)
@@ -180,27 +181,32 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
             cancellation.IsCancellationRequested ? "cancelled" : null);
     }
 
-    /// <summary>The next architectures of one space and session that no one holds, and how many of the device's queue are left in all.</summary>
-    private static ((SearchSpace Space, int Session, IReadOnlyList<Architecture> Architectures)? Chunk, int Left) NextChunk(WorkerRequest request, string device)
+    /// <summary>Claims the next architectures of one space and session that no one holds; how many of the device's queue are left when none are free.</summary>
+    private static ((SearchSpace Space, int Session, IReadOnlyList<Architecture> Architectures)? Chunk, int Left) NextChunk(
+        WorkerRequest request, DeviceDescriptor device, string owner)
     {
         using var store = request.Store.OpenOrCreate();
-        var left = store.Queue.Unsettled(device);
-        var stored = store.Devices.Find(device);
-        foreach (var group in left.GroupBy(q => (q.Space, q.Session)))
+        if (store.Devices.Find(device.Name) is not { } stored)
         {
-            var space = SearchSpaces.TryGet(group.Key.Space);
-            if (space is null)
+            // Not measured yet: nothing can be claimed before the first run registers it, so the first chunk is taken unclaimed
+            // (the run claims each batch itself, as any profile does).
+            var queued = store.Queue.Unsettled(device.Name);
+            var first = queued.FirstOrDefault(q => SearchSpaces.TryGet(q.Space) is not null);
+            if (first is null)
             {
-                continue; // queued by a newer LatencyNas
+                return (null, queued.Count);
             }
-            var held = stored is null ? null : store.Claims.Held(stored, space, group.Key.Session);
-            var free = group.Where(q => held is null || !held.ContainsKey(q.Digits)).Take(request.ChunkSize).Select(q => space.FromDigits(q.Digits)).ToList();
-            if (free.Count > 0)
-            {
-                return ((space, group.Key.Session, free), left.Count);
-            }
+            var space = SearchSpaces.Get(first.Space);
+            return ((space, first.Session, queued.Where(q => q.Space == first.Space && q.Session == first.Session).Take(request.ChunkSize)
+                .Select(q => space.FromDigits(q.Digits)).ToList()), queued.Count);
         }
-        return (null, left.Count);
+        var (name, session, claimed, left) = store.Queue.ClaimNext(stored, request.ChunkSize, owner, Profiler.ClaimLease);
+        if (name is null)
+        {
+            return (null, left);
+        }
+        var claimedSpace = SearchSpaces.Get(name);
+        return ((claimedSpace, session, claimed.Select(claimedSpace.FromDigits).ToList()), left);
     }
 }
 

@@ -27,7 +27,11 @@ public sealed class ClaimRecords
     /// </summary>
     /// <returns>The digits claimed, in the order given.</returns>
     public IReadOnlyList<string> Claim(StoredDevice device, SearchSpace space, int session, string owner, IReadOnlyList<string> digits, TimeSpan lease, bool includeFailed)
-        => digits.Count == 0 ? [] : _connection.InTransaction(transaction =>
+        => digits.Count == 0 ? [] : _connection.InTransaction(transaction => Claim(transaction, device, space, session, owner, digits, lease, includeFailed));
+
+    /// <summary>Like the public <see cref="Claim(StoredDevice, SearchSpace, int, string, IReadOnlyList{string}, TimeSpan, bool)"/>, inside a transaction the caller holds.</summary>
+    internal IReadOnlyList<string> Claim(DbTransaction transaction, StoredDevice device, SearchSpace space, int session, string owner, IReadOnlyList<string> digits,
+        TimeSpan lease, bool includeFailed)
         {
             double now = Seconds(DateTimeOffset.UtcNow);
             DropClaimsOfDeadProcesses(device, session, transaction);
@@ -75,7 +79,7 @@ public sealed class ClaimRecords
             Delete(device, space, session, owner, settled, transaction);
             claimed.ExceptWith(settled);
             return digits.Distinct().Where(claimed.Contains).ToList();
-        });
+        }
 
     /// <summary>Extends every claim of <paramref name="owner"/> by <paramref name="lease"/> from now.</summary>
     public int Renew(string owner, TimeSpan lease) => _connection.InTransaction(transaction =>
@@ -162,10 +166,13 @@ public sealed class ClaimRecords
     /// <summary>The owner name of a claim: this machine, this process, and the run.</summary>
     public static string Owner() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    private void DropClaimsOfDeadProcesses(StoredDevice device, int session, DbTransaction transaction)
+    /// <summary>Drops the claims on a device of this machine's processes that are gone (of every session), inside a transaction the caller holds, so that their work is taken over at once.</summary>
+    internal void DropDead(DbTransaction transaction, StoredDevice device) => DropClaimsOfDeadProcesses(device, null, transaction);
+
+    private void DropClaimsOfDeadProcesses(StoredDevice device, int? session, DbTransaction transaction)
     {
         var owners = new List<string>();
-        using (var select = _connection.Command("SELECT DISTINCT owner FROM claims WHERE device_id = @device AND session = @session", transaction))
+        using (var select = _connection.Command("SELECT DISTINCT owner FROM claims WHERE device_id = @device AND (@session IS NULL OR session = @session)", transaction))
         {
             select.With("@device", device.Id);
             select.With("@session", session);

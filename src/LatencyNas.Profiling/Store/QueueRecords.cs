@@ -28,8 +28,13 @@ public sealed class QueueRecords
         """;
 
     private readonly StoreConnection _connection;
+    private readonly ClaimRecords _claims;
 
-    internal QueueRecords(StoreConnection connection) => _connection = connection;
+    internal QueueRecords(StoreConnection connection, ClaimRecords claims)
+    {
+        _connection = connection;
+        _claims = claims;
+    }
 
     /// <summary>Queues architectures for a device in one transaction; those already queued stay as they are.</summary>
     /// <returns>How many were added.</returns>
@@ -73,6 +78,50 @@ public sealed class QueueRecords
         // Ordered here: SQLite and PostgreSQL collate text differently.
         return left.OrderBy(q => q.Space, StringComparer.Ordinal).ThenBy(q => q.Session).ThenBy(q => q.Digits, StringComparer.Ordinal).ToList();
     });
+
+    /// <summary>
+    /// Claims for <paramref name="owner"/> up to <paramref name="limit"/> of a device's queued architectures of one space
+    /// and session that are neither settled nor held, in one transaction: what a worker takes next. On PostgreSQL the
+    /// queue rows are read <c>FOR UPDATE SKIP LOCKED</c>, so workers asking at the same moment take different rows
+    /// instead of all reaching for the first ones; SQLite runs one such transaction at a time. The read is bounded by
+    /// the limit, not the length of the queue.
+    /// </summary>
+    /// <returns>What was claimed (empty when nothing is free), and how many of the device's queue are left in all when nothing was.</returns>
+    public (string? Space, int Session, IReadOnlyList<string> Claimed, int Left) ClaimNext(StoredDevice device, int limit, string owner, TimeSpan lease)
+        => _connection.InTransaction(transaction =>
+        {
+            _claims.DropDead(transaction, device);
+            using var command = _connection.Command($"""
+                SELECT q.space, q.session, q.digits FROM queue q
+                WHERE q.device = @device AND NOT {Settled}
+                  AND NOT EXISTS (SELECT 1 FROM claims c
+                                  WHERE c.device_id = @id AND c.space = q.space AND c.digits = q.digits AND c.session = q.session AND c.expires_at >= @now)
+                ORDER BY q.space, q.session, q.digits
+                LIMIT @limit {_connection.Backend.SkipLocked("q")}
+                """, transaction)
+                .With("@device", device.Name).With("@id", device.Id).With("@now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).With("@limit", limit);
+            var free = new List<QueuedArchitecture>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    free.Add(new QueuedArchitecture(reader.Text("space"), (int)reader.Integer("session"), reader.Text("digits")));
+                }
+            }
+            // One space and session per claim; one this LatencyNas does not know (a newer one queued it) is left alone.
+            var first = free.FirstOrDefault(q => SearchSpaces.TryGet(q.Space) is not null);
+            if (first is not null)
+            {
+                var batch = free.Where(q => q.Space == first.Space && q.Session == first.Session).Select(q => q.Digits).ToList();
+                var claimed = _claims.Claim(transaction, device, SearchSpaces.Get(first.Space), first.Session, owner, batch, lease, includeFailed: true);
+                if (claimed.Count > 0)
+                {
+                    return ((string?)first.Space, first.Session, claimed, claimed.Count);
+                }
+            }
+            using var count = _connection.Command($"SELECT count(*) FROM queue q WHERE q.device = @device AND NOT {Settled}", transaction).With("@device", device.Name);
+            return (null, 0, (IReadOnlyList<string>)[], (int)Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        });
 
     /// <summary>Every device's queue, per space and session, by device.</summary>
     public IReadOnlyList<QueueCounts> Counts() => _connection.Guard(() =>

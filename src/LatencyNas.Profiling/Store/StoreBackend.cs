@@ -56,6 +56,9 @@ internal abstract partial class StoreBackend
     /// <summary>One of the two store errors, each a line that says what to do.</summary>
     public abstract LatencyNasException Classify(DbException error);
 
+    /// <summary>What makes a SELECT skip the rows of <paramref name="table"/> other transactions hold locked (nothing for SQLite, whose writers take turns).</summary>
+    public virtual string SkipLocked(string table) => "";
+
     /// <summary>Rows per statement of a bulk insert (<see cref="StoreConnection.InsertMany"/>).</summary>
     public virtual int RowsPerStatement => 1;
 
@@ -275,6 +278,8 @@ internal sealed class PostgresBackend : StoreBackend
     public override string Kind => "a PostgreSQL database";
 
     public override ResiliencePipeline Outage => RideOutOutage;
+
+    public override string SkipLocked(string table) => $"FOR UPDATE OF {table} SKIP LOCKED";
 
     // A round trip per 500 rows: well under the protocol's 65,535 parameters with a dozen columns.
     public override int RowsPerStatement => 500;

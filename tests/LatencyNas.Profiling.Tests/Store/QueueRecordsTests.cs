@@ -58,4 +58,38 @@ public sealed class QueueRecordsTests
         Assert.Empty(own.Discarded);
         Assert.Equal(2.0, store.Measurements.Latencies(device, Space)["000002"], 12);
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void Workers_asking_at_the_same_moment_claim_different_architectures_from_the_queue(string backend)
+    {
+        using var at = TestStore.Create(backend);
+        var digits = Space.SampleDistinct(40, seed: 2).Select(a => a.Digits).ToList();
+        StoredDevice device;
+        using (var store = at.Open())
+        {
+            device = store.Devices.EnsureMeasured(_device, DeviceFingerprint.ForHost(_device, "1.31.1"), DeviceKind.Live);
+            store.Queue.Add("ort-cpu-1t", Space, 1, digits);
+        }
+        const int workers = 8;
+        using var start = new Barrier(workers);
+        var claimed = new IReadOnlyList<string>[workers];
+        var threads = Enumerable.Range(0, workers).Select(w => new Thread(() =>
+        {
+            using var store = at.Open();
+            start.SignalAndWait();
+            claimed[w] = store.Queue.ClaimNext(device, 5, $"lab-{w}:1:worker", TimeSpan.FromMinutes(2)).Claimed;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        var all = claimed.SelectMany(c => c).ToList();
+        Assert.Equal(all.Count, all.Distinct().Count()); // nobody's architecture is anybody else's
+        Assert.All(claimed, c => Assert.InRange(c.Count, 0, 5));
+        Assert.InRange(all.Count, 5, 40); // a worker whose read began before another committed may find some of its rows taken: fewer, never twice
+        using var check = at.Open();
+        var rest = check.Queue.ClaimNext(device, 100, "lab-late:1:worker", TimeSpan.FromMinutes(2));
+        Assert.Equal(40, all.Count + rest.Claimed.Count); // what the eight left is still there for a ninth
+        Assert.Empty(all.Intersect(rest.Claimed));
+    }
 }
