@@ -68,21 +68,8 @@ internal abstract partial class StoreBackend
     [GeneratedRegex(@"(^|;)\s*(host|server)\s*=", RegexOptions.IgnoreCase)]
     private static partial Regex ConnectionStringKey();
 
-    protected static List<string> Strings(StoreConnection connection, string sql, DbTransaction? transaction, params (string Name, string Value)[] parameters)
-    {
-        using var command = connection.Command(sql, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.With(name, value);
-        }
-        using var reader = command.ExecuteReader();
-        var values = new List<string>();
-        while (reader.Read())
-        {
-            values.Add(reader.GetString(0));
-        }
-        return values;
-    }
+    protected static List<string> Strings(StoreConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
+        => connection.Rows(sql, transaction, parameters).Select(row => (string)row.Values.First()!).ToList();
 }
 
 /// <summary>The embedded default: one SQLite file in WAL mode with synchronous=FULL; its schema version is the file's user_version.</summary>
@@ -159,7 +146,7 @@ internal sealed class SqliteBackend(string path) : StoreBackend
 /// <c>store_info</c>; concurrent migrations are serialised by an advisory lock; connecting is retried
 /// on transient errors (a server restarting, a refused connection) before the run fails.
 /// </summary>
-internal sealed class PostgresBackend : StoreBackend
+internal sealed partial class PostgresBackend : StoreBackend
 {
     /// <summary>How many times a refused or timed-out connection is retried, and the first pause (doubling after each).</summary>
     public const int ConnectRetries = 3;
@@ -198,6 +185,9 @@ internal sealed class PostgresBackend : StoreBackend
         .Build();
 
     private readonly NpgsqlConnectionStringBuilder _settings;
+
+    [GeneratedRegex(@"(^|;)\s*timeout\s*=", RegexOptions.IgnoreCase)]
+    private static partial Regex ConnectTimeoutKey();
 
     private PostgresBackend(NpgsqlConnectionStringBuilder settings)
     {
@@ -266,7 +256,7 @@ internal sealed class PostgresBackend : StoreBackend
         {
             throw new ProfileStoreException($"The store is not a valid PostgreSQL connection string ({error.Message.Split('\n')[0]}).", error);
         }
-        if (!connectionString.Contains("timeout", StringComparison.OrdinalIgnoreCase))
+        if (!ConnectTimeoutKey().IsMatch(connectionString))
         {
             settings.Timeout = 5;
         }

@@ -181,6 +181,35 @@ internal sealed class StoreConnection : IDisposable
         }
     }
 
+    /// <summary>Every row of a query, as column name → value (null for SQL NULL): for code that moves rows whatever their columns.</summary>
+    public List<IReadOnlyDictionary<string, object?>> Rows(string sql, params (string Name, object? Value)[] parameters)
+        => Guard(() => Rows(sql, null, parameters));
+
+    /// <summary>Like <see cref="Rows(string, ValueTuple{string, object}[])"/>, inside a transaction the caller holds.</summary>
+    public List<IReadOnlyDictionary<string, object?>> Rows(string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+        using var reader = command.ExecuteReader();
+        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        while (reader.Read())
+        {
+            var row = new Dictionary<string, object?>(reader.FieldCount, StringComparer.Ordinal);
+            for (int i = 0; i < reader.FieldCount; i++)
+            {
+                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
     public void Execute(string sql, DbTransaction? transaction = null)
     {
         using var command = Command(sql, transaction);

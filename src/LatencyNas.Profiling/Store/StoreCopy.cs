@@ -40,23 +40,25 @@ public static class StoreCopy
         var source = from.Connection;
         var target = to.Connection;
         int devices = 0, measurements = 0, alreadyThere = 0, visits = 0;
-        foreach (var device in Rows(source, $"SELECT id, {string.Join(", ", DeviceColumns)} FROM devices"))
+        // Read once for every device and the objectives: the features of the architectures each copies.
+        var features = source.Rows("SELECT architecture_id, dataset, resolution, params, macs, extra FROM architecture_features")
+            .ToLookup(f => Convert.ToInt64(f["architecture_id"]));
+        foreach (var device in source.Rows($"SELECT id, {string.Join(", ", DeviceColumns)} FROM devices"))
         {
             string name = (string)device["name"]!;
-            var deviceMeasurements = Rows(source, $"""
+            var deviceMeasurements = source.Rows($"""
                 SELECT m.id, a.space, a.digits, {string.Join(", ", MeasurementColumns.Select(c => "m." + c))}
                 FROM measurements m JOIN architectures a ON a.id = m.architecture_id WHERE m.device_id = @device
                 """, ("@device", device["id"]));
-            var deviceVisits = Rows(source, $"""
+            var deviceVisits = source.Rows($"""
                 SELECT v.measurement_id, {string.Join(", ", VisitColumns.Select(c => "v." + c))}
                 FROM visits v JOIN measurements m ON m.id = v.measurement_id WHERE m.device_id = @device
                 """, ("@device", device["id"]));
-            var references = Rows(source, "SELECT space, digits, latency_ms, measured_at FROM reference_latencies WHERE device_id = @device", ("@device", device["id"]));
-            var architectures = Rows(source, """
+            var references = source.Rows("SELECT space, digits, latency_ms, measured_at FROM reference_latencies WHERE device_id = @device", ("@device", device["id"]));
+            var architectures = source.Rows("""
                 SELECT DISTINCT a.id, a.space, a.digits, a.arch, a.disconnected, a.op_counts
                 FROM architectures a JOIN measurements m ON m.architecture_id = a.id WHERE m.device_id = @device
                 """, ("@device", device["id"]));
-            var features = FeaturesOf(source, architectures);
             var written = target.InTransaction(transaction =>
             {
                 long id = EnsureDevice(target, transaction, device, to.Location);
@@ -86,13 +88,12 @@ public static class StoreCopy
             visits += written.Visits;
             progress?.Report(name);
         }
-        var objectives = Rows(source, "SELECT o.name, o.value, o.source, a.id, a.space, a.digits, a.arch, a.disconnected, a.op_counts FROM objectives o JOIN architectures a ON a.id = o.architecture_id");
-        var queued = Rows(source, "SELECT device, space, digits, session, enqueued_at FROM queue");
-        var objectiveFeatures = FeaturesOf(source, objectives);
+        var objectives = source.Rows("SELECT o.name, o.value, o.source, a.id, a.space, a.digits, a.arch, a.disconnected, a.op_counts FROM objectives o JOIN architectures a ON a.id = o.architecture_id");
+        var queued = source.Rows("SELECT device, space, digits, session, enqueued_at FROM queue");
         var (objectivesWritten, queuedWritten) = target.InTransaction(transaction =>
         {
             long objectivesBefore = target.Count("SELECT count(*) FROM objectives", transaction), queuedBefore = target.Count("SELECT count(*) FROM queue", transaction);
-            var architectureIds = EnsureArchitectures(target, transaction, objectives, objectiveFeatures);
+            var architectureIds = EnsureArchitectures(target, transaction, objectives, features);
             target.InsertMany(transaction, "objectives", ["name", "architecture_id", "value", "source"],
                 objectives.Select(o => new object?[] { o["name"], architectureIds[ArchitectureKey(o)], o["value"], o["source"] }), "ON CONFLICT DO NOTHING");
             target.InsertMany(transaction, "queue", ["device", "space", "digits", "session", "enqueued_at"],
@@ -107,11 +108,11 @@ public static class StoreCopy
     /// <summary>The device's id in the target, registering it with the source's columns; the same name with another setting is refused.</summary>
     private static long EnsureDevice(StoreConnection target, DbTransaction transaction, IReadOnlyDictionary<string, object?> device, string targetLocation)
     {
-        var existing = Rows(target, "SELECT id, kind, fingerprint_hash, source FROM devices WHERE name = @name", transaction, ("@name", device["name"]));
+        var existing = target.Rows("SELECT id, kind, fingerprint_hash, source FROM devices WHERE name = @name", transaction, ("@name", device["name"]));
         if (existing.Count == 0)
         {
             target.InsertMany(transaction, "devices", DeviceColumns, [DeviceColumns.Select(c => device[c]).ToArray()]);
-            existing = Rows(target, "SELECT id, kind, fingerprint_hash, source FROM devices WHERE name = @name", transaction, ("@name", device["name"]));
+            existing = target.Rows("SELECT id, kind, fingerprint_hash, source FROM devices WHERE name = @name", transaction, ("@name", device["name"]));
         }
         var row = existing[0];
         bool same = Equals(row["kind"], device["kind"]) && (device["kind"] is "table" ? Equals(row["source"], device["source"]) : Equals(row["fingerprint_hash"], device["fingerprint_hash"]));
@@ -124,7 +125,7 @@ public static class StoreCopy
 
     /// <summary>The target's ids of the given architectures (rows with space, digits, arch, disconnected, op_counts), inserting those it lacks with their features.</summary>
     private static Dictionary<(string, string), long> EnsureArchitectures(StoreConnection target, DbTransaction transaction,
-        IReadOnlyList<IReadOnlyDictionary<string, object?>> architectures, IReadOnlyList<IReadOnlyDictionary<string, object?>> features)
+        IReadOnlyList<IReadOnlyDictionary<string, object?>> architectures, ILookup<long, IReadOnlyDictionary<string, object?>> features)
     {
         var distinct = architectures.DistinctBy(ArchitectureKey).ToList();
         target.InsertMany(transaction, "architectures", ["space", "digits", "arch", "disconnected", "op_counts"],
@@ -132,58 +133,22 @@ public static class StoreCopy
         var ids = new Dictionary<(string, string), long>();
         foreach (var chunk in distinct.GroupBy(a => a["space"]).SelectMany(space => space.Chunk(500)))
         {
-            var rows = Rows(target, $"SELECT id, space, digits FROM architectures WHERE space = @space AND digits IN ({string.Join(", ", chunk.Select((_, k) => $"@d{k}"))})",
+            var rows = target.Rows($"SELECT id, space, digits FROM architectures WHERE space = @space AND digits IN ({string.Join(", ", chunk.Select((_, k) => $"@d{k}"))})",
                 transaction, [("@space", chunk[0]["space"]), .. chunk.Select((a, k) => ($"@d{k}", a["digits"]))]);
             foreach (var row in rows)
             {
                 ids[ArchitectureKey(row)] = Convert.ToInt64(row["id"]);
             }
         }
-        var sourceIds = architectures.GroupBy(a => Convert.ToInt64(a["id"])).ToDictionary(g => g.Key, g => ids[ArchitectureKey(g.First())]);
         target.InsertMany(transaction, "architecture_features", ["architecture_id", "dataset", "resolution", "params", "macs", "extra"],
-            features.Where(f => sourceIds.ContainsKey(Convert.ToInt64(f["architecture_id"])))
-                .Select(f => new object?[] { sourceIds[Convert.ToInt64(f["architecture_id"])], f["dataset"], f["resolution"], f["params"], f["macs"], f["extra"] }),
+            architectures.DistinctBy(a => Convert.ToInt64(a["id"]))
+                .SelectMany(a => features[Convert.ToInt64(a["id"])].Select(f => new object?[] { ids[ArchitectureKey(a)], f["dataset"], f["resolution"], f["params"], f["macs"], f["extra"] })),
             "ON CONFLICT DO NOTHING");
         return ids;
     }
 
-    private static List<IReadOnlyDictionary<string, object?>> FeaturesOf(StoreConnection source, IReadOnlyList<IReadOnlyDictionary<string, object?>> architectures)
-    {
-        var ids = architectures.Select(a => Convert.ToInt64(a["id"])).ToHashSet();
-        return Rows(source, "SELECT architecture_id, dataset, resolution, params, macs, extra FROM architecture_features")
-            .Where(f => ids.Contains(Convert.ToInt64(f["architecture_id"])))
-            .ToList();
-    }
-
     /// <summary>A device's measurements in the target by (architecture id, session) → measurement id.</summary>
     private static Dictionary<(long, long), long> Keys(StoreConnection target, DbTransaction transaction, long device)
-        => Rows(target, "SELECT id, architecture_id, session FROM measurements WHERE device_id = @device", transaction, ("@device", device))
+        => target.Rows("SELECT id, architecture_id, session FROM measurements WHERE device_id = @device", transaction, ("@device", device))
             .ToDictionary(r => (Convert.ToInt64(r["architecture_id"]), Convert.ToInt64(r["session"])), r => Convert.ToInt64(r["id"]));
-
-    private static List<IReadOnlyDictionary<string, object?>> Rows(StoreConnection connection, string sql, params (string Name, object? Value)[] parameters)
-        => connection.Guard(() => Rows(connection, sql, null, parameters));
-
-    private static List<IReadOnlyDictionary<string, object?>> Rows(StoreConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
-    {
-        using var command = connection.Command(sql, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
-        }
-        using var reader = command.ExecuteReader();
-        var rows = new List<IReadOnlyDictionary<string, object?>>();
-        while (reader.Read())
-        {
-            var row = new Dictionary<string, object?>(reader.FieldCount, StringComparer.Ordinal);
-            for (int i = 0; i < reader.FieldCount; i++)
-            {
-                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-            rows.Add(row);
-        }
-        return rows;
-    }
 }
