@@ -13,7 +13,11 @@ namespace LatencyNas.Workflows;
 /// <param name="Architectures">Architectures queued for each worker count.</param>
 /// <param name="BatchSize">Architectures a worker claims at a time.</param>
 /// <param name="SleepMs">What a batch's "measurement" takes: a fixed sleep (a load generator, not a device).</param>
-public sealed record BenchQueueRequest(StoreLocation Store, IReadOnlyList<int> Workers, int Architectures = 1000, int BatchSize = 10, double SleepMs = 20);
+public sealed record BenchQueueRequest(StoreLocation Store, IReadOnlyList<int> Workers, int Architectures = 1000, int BatchSize = 10, double SleepMs = 20)
+{
+    /// <summary>The worker counts run unless others are asked for.</summary>
+    public static IReadOnlyList<int> DefaultWorkers { get; } = [1, 2, 4, 8, 16, 32];
+}
 
 /// <param name="Claims">Batches claimed.</param>
 /// <param name="ClaimP50Ms">What a worker waits for its next batch (claiming it from the queue in one transaction), median and 99th percentile.</param>
@@ -71,7 +75,7 @@ public sealed class QueueBenchmark
                 while (!cancellation.IsCancellationRequested)
                 {
                     timer.Restart();
-                    var (_, _, mine, left) = store.Queue.ClaimNext(stored, request.BatchSize, owner, TimeSpan.FromMinutes(2));
+                    var (_, _, mine, left) = store.Queue.ClaimNext(device.Name, request.BatchSize, owner, TimeSpan.FromMinutes(2));
                     timer.Stop();
                     if (left == 0)
                     {

@@ -139,7 +139,7 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
             // The chunk is chosen once the machine's turn is taken: what others claimed meanwhile is left to them.
             using (device.Runtime == DeviceRuntime.Remote ? null : await HostCpuLock.AcquireAsync(cancellation))
             {
-                (var chunk, left) = NextChunk(request, device, owner);
+                (var chunk, left) = NextChunk(request, device.Name, owner);
                 if (chunk is (var space, var session, var architectures))
                 {
                     result = await new ProfileUseCase(runners).RunAsync(new ProfileRequest(
@@ -183,24 +183,10 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
 
     /// <summary>Claims the next architectures of one space and session that no one holds; how many of the device's queue are left when none are free.</summary>
     private static ((SearchSpace Space, int Session, IReadOnlyList<Architecture> Architectures)? Chunk, int Left) NextChunk(
-        WorkerRequest request, DeviceDescriptor device, string owner)
+        WorkerRequest request, string device, string owner)
     {
         using var store = request.Store.OpenOrCreate();
-        if (store.Devices.Find(device.Name) is not { } stored)
-        {
-            // Not measured yet: nothing can be claimed before the first run registers it, so the first chunk is taken unclaimed
-            // (the run claims each batch itself, as any profile does).
-            var queued = store.Queue.Unsettled(device.Name);
-            var first = queued.FirstOrDefault(q => SearchSpaces.TryGet(q.Space) is not null);
-            if (first is null)
-            {
-                return (null, queued.Count);
-            }
-            var space = SearchSpaces.Get(first.Space);
-            return ((space, first.Session, queued.Where(q => q.Space == first.Space && q.Session == first.Session).Take(request.ChunkSize)
-                .Select(q => space.FromDigits(q.Digits)).ToList()), queued.Count);
-        }
-        var (name, session, claimed, left) = store.Queue.ClaimNext(stored, request.ChunkSize, owner, Profiler.ClaimLease);
+        var (name, session, claimed, left) = store.Queue.ClaimNext(device, request.ChunkSize, owner, Profiler.ClaimLease);
         if (name is null)
         {
             return (null, left);

@@ -30,7 +30,7 @@ internal static class BenchCommands
     private static Command Queue()
     {
         var storeOption = LatnasOptions.Store();
-        var workersOption = LatnasOptions.Numbers("--workers", "Worker counts to run, one after another (default 1,2,4,8,16,32).", 1, 256, minimumExclusive: false);
+        var workersOption = LatnasOptions.Numbers("--workers", $"Worker counts to run, one after another (default {string.Join(',', BenchQueueRequest.DefaultWorkers)}).", 1, 256, minimumExclusive: false);
         var countOption = LatnasOptions.Count(1000, "Architectures queued for each worker count.");
         var batchOption = LatnasOptions.Integer("--batch", "Architectures a worker claims at a time.", 10, 1, 10_000);
         var sleepOption = LatnasOptions.Number("--sleep-ms", "What a batch's \"measurement\" takes: a fixed sleep (a load generator, not a device).", 20, 0, 60_000, minimumExclusive: false);
@@ -43,7 +43,7 @@ internal static class BenchCommands
         };
         command.SetHandler((parse, cancellation) =>
         {
-            int[] workers = parse.GetValue(workersOption) is { Length: > 0 } given ? given.Select(w => (int)w).ToArray() : [1, 2, 4, 8, 16, 32];
+            IReadOnlyList<int> workers = parse.GetValue(workersOption) is { Length: > 0 } given ? given.Select(w => (int)w).ToArray() : BenchQueueRequest.DefaultWorkers;
             bool json = parse.GetValue(jsonOption);
             var request = new BenchQueueRequest(parse.StoreLocation(storeOption), workers, parse.GetValue(countOption), parse.GetValue(batchOption), parse.GetValue(sleepOption));
             var result = new QueueBenchmark().Run(request, new Synchronous<BenchQueueRow>(row =>

@@ -88,7 +88,7 @@ public sealed class DeviceRecords
 
     public StoredDevice? Find(string name) => Find(name, transaction: null);
 
-    private StoredDevice? Find(string name, DbTransaction? transaction) => _connection.Guard(() =>
+    internal StoredDevice? Find(string name, DbTransaction? transaction) => _connection.Guard(() =>
     {
         using var command = _connection.Command($"SELECT {Columns} FROM devices d WHERE d.name = @name", transaction);
         command.With("@name", name);

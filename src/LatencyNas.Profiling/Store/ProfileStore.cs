@@ -24,7 +24,7 @@ public sealed class ProfileStore : IDisposable
         Devices = new DeviceRecords(connection);
         Claims = new ClaimRecords(connection);
         Measurements = new MeasurementRecords(connection, Architectures, Claims);
-        Queue = new QueueRecords(connection, Claims);
+        Queue = new QueueRecords(connection, Devices, Claims);
         Objectives = new ObjectiveRecords(connection, Architectures);
         Import = new BulkImport(connection, Devices, Architectures, Objectives);
         Files = new StoredFiles(connection);

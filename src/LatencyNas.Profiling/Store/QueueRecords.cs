@@ -28,11 +28,13 @@ public sealed class QueueRecords
         """;
 
     private readonly StoreConnection _connection;
+    private readonly DeviceRecords _devices;
     private readonly ClaimRecords _claims;
 
-    internal QueueRecords(StoreConnection connection, ClaimRecords claims)
+    internal QueueRecords(StoreConnection connection, DeviceRecords devices, ClaimRecords claims)
     {
         _connection = connection;
+        _devices = devices;
         _claims = claims;
     }
 
@@ -57,10 +59,8 @@ public sealed class QueueRecords
     /// <returns>How many were removed.</returns>
     public int Cancel(string device, string? space = null) => _connection.InTransaction(transaction =>
     {
-        using var command = _connection.Command("""
-            DELETE FROM queue WHERE device = @device AND (@space IS NULL OR space = @space)
-              AND NOT EXISTS (SELECT 1 FROM measurements m JOIN devices d ON d.id = m.device_id JOIN architectures a ON a.id = m.architecture_id
-                              WHERE d.name = queue.device AND a.space = queue.space AND a.digits = queue.digits AND m.session = queue.session)
+        using var command = _connection.Command($"""
+            DELETE FROM queue AS q WHERE q.device = @device AND (@space IS NULL OR q.space = @space) AND NOT {Settled}
             """, transaction).With("@device", device).With("@space", space);
         return command.ExecuteNonQuery();
     });
@@ -86,11 +86,19 @@ public sealed class QueueRecords
     /// instead of all reaching for the first ones; SQLite runs one such transaction at a time. The read is bounded by
     /// the limit, not the length of the queue.
     /// </summary>
-    /// <returns>What was claimed (empty when nothing is free), and how many of the device's queue are left in all when nothing was.</returns>
-    public (string? Space, int Session, IReadOnlyList<string> Claimed, int Left) ClaimNext(StoredDevice device, int limit, string owner, TimeSpan lease)
+    /// <returns>
+    /// What was taken (empty when nothing is free), and how many of the device's queue are left in all when nothing was. A device
+    /// the store has not registered yet (nobody has measured it) has no claims: its next rows are taken unclaimed, and the profile
+    /// that measures them, which registers the device, claims each batch itself.
+    /// </returns>
+    public (string? Space, int Session, IReadOnlyList<string> Claimed, int Left) ClaimNext(string device, int limit, string owner, TimeSpan lease)
         => _connection.InTransaction(transaction =>
         {
-            _claims.DropDead(transaction, device);
+            var stored = _devices.Find(device, transaction);
+            if (stored is not null)
+            {
+                _claims.DropDead(transaction, stored);
+            }
             using var command = _connection.Command($"""
                 SELECT q.space, q.session, q.digits FROM queue q
                 WHERE q.device = @device AND NOT {Settled}
@@ -99,7 +107,7 @@ public sealed class QueueRecords
                 ORDER BY q.space, q.session, q.digits
                 LIMIT @limit {_connection.Backend.SkipLocked("q")}
                 """, transaction)
-                .With("@device", device.Name).With("@id", device.Id).With("@now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).With("@limit", limit);
+                .With("@device", device).With("@id", stored?.Id).With("@now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).With("@limit", limit);
             var free = new List<QueuedArchitecture>();
             using (var reader = command.ExecuteReader())
             {
@@ -113,13 +121,13 @@ public sealed class QueueRecords
             if (first is not null)
             {
                 var batch = free.Where(q => q.Space == first.Space && q.Session == first.Session).Select(q => q.Digits).ToList();
-                var claimed = _claims.Claim(transaction, device, SearchSpaces.Get(first.Space), first.Session, owner, batch, lease, includeFailed: true);
+                var claimed = stored is null ? batch : _claims.Claim(transaction, stored, SearchSpaces.Get(first.Space), first.Session, owner, batch, lease, includeFailed: true);
                 if (claimed.Count > 0)
                 {
                     return ((string?)first.Space, first.Session, claimed, claimed.Count);
                 }
             }
-            using var count = _connection.Command($"SELECT count(*) FROM queue q WHERE q.device = @device AND NOT {Settled}", transaction).With("@device", device.Name);
+            using var count = _connection.Command($"SELECT count(*) FROM queue q WHERE q.device = @device AND NOT {Settled}", transaction).With("@device", device);
             return (null, 0, (IReadOnlyList<string>)[], (int)Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
         });
 

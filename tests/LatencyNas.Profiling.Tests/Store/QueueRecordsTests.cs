@@ -78,7 +78,7 @@ public sealed class QueueRecordsTests
         {
             using var store = at.Open();
             start.SignalAndWait();
-            claimed[w] = store.Queue.ClaimNext(device, 5, $"lab-{w}:1:worker", TimeSpan.FromMinutes(2)).Claimed;
+            claimed[w] = store.Queue.ClaimNext("ort-cpu-1t", 5, $"lab-{w}:1:worker", TimeSpan.FromMinutes(2)).Claimed;
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
@@ -88,7 +88,7 @@ public sealed class QueueRecordsTests
         Assert.All(claimed, c => Assert.InRange(c.Count, 0, 5));
         Assert.InRange(all.Count, 5, 40); // a worker whose read began before another committed may find some of its rows taken: fewer, never twice
         using var check = at.Open();
-        var rest = check.Queue.ClaimNext(device, 100, "lab-late:1:worker", TimeSpan.FromMinutes(2));
+        var rest = check.Queue.ClaimNext("ort-cpu-1t", 100, "lab-late:1:worker", TimeSpan.FromMinutes(2));
         Assert.Equal(40, all.Count + rest.Claimed.Count); // what the eight left is still there for a ninth
         Assert.Empty(all.Intersect(rest.Claimed));
     }
