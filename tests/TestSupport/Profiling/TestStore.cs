@@ -31,8 +31,6 @@ public sealed class TestStore : IDisposable
     /// <summary>The store argument (a file's path, or a <c>postgresql://</c> URL).</summary>
     public string Location { get; }
 
-    public bool IsServer => _server is not null;
-
     /// <summary>The server's connection string to its maintenance database, or null (skips the test, or fails it in CI).</summary>
     public static NpgsqlConnectionStringBuilder Server()
     {
