@@ -73,7 +73,12 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
     private const double MaxSeconds = 86_400;
 
     /// <exception cref="InvalidInputException">A bad device descriptor, selection, protocol or option, or a device that is absent.</exception>
-    public async Task<ProfileResult> RunAsync(ProfileRequest request, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
+    public Task<ProfileResult> RunAsync(ProfileRequest request, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
+        => RunAsync(request, openStore: null, progress, cancellation);
+
+    /// <param name="openStore">The request's store, already open (a worker keeps one connection across its chunks, riding out a server's
+    /// outage between them); null: opened here once the request is checked.</param>
+    internal async Task<ProfileResult> RunAsync(ProfileRequest request, Profiling.Store.ProfileStore? openStore, IProgress<ProfileProgress>? progress, CancellationToken cancellation)
     {
         var device = ResolveDevice(request.Device, request.Dataset, request.DeviceName, request.Space);
         var architectures = request.Architectures.Resolve(request.Space, ProfileRequest.DefaultCount);
@@ -101,7 +106,8 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
 
         await using var runner = runners.Create(device);
         await runner.ProbeAsync(cancellation);
-        using var store = request.Store.OpenOrCreate();
+        using var opened = openStore is null ? request.Store.OpenOrCreate() : null;
+        var store = openStore ?? opened!;
         var summary = await new Profiler(runner, store, options).RunAsync(request.Space, architectures, progress, cancellation);
         return new ProfileResult(
             summary.Device, device.Summary, store.Location, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,

@@ -131,20 +131,22 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
         var clock = Stopwatch.StartNew();
         string owner = Profiling.Store.ClaimRecords.Owner();
         int measured = 0, failed = 0, others = 0, chunks = 0;
-        string location = request.Store.Location;
+        // One connection for the worker's life: an unreachable server fails the start, and once started the worker rides out an outage.
+        using var store = request.Store.OpenOrCreate();
+        string location = store.Location;
         while (!cancellation.IsCancellationRequested)
         {
             ProfileResult? result = null;
             int left;
             // The chunk is chosen once the machine's turn is taken: what others claimed meanwhile is left to them.
-            using (device.Runtime == DeviceRuntime.Remote ? null : await HostCpuLock.AcquireAsync(cancellation))
+            using (device.ComputesOnThisMachine ? await HostCpuLock.AcquireAsync(cancellation) : null)
             {
-                (var chunk, left) = NextChunk(request, device.Name, owner);
+                (var chunk, left) = NextChunk(store, request.ChunkSize, device.Name, owner);
                 if (chunk is (var space, var session, var architectures))
                 {
                     result = await new ProfileUseCase(runners).RunAsync(new ProfileRequest(
                         request.Device, space, new ArchitectureSelection(Members: architectures), request.Store, request.DeviceName, session,
-                        TimeoutSeconds: request.TimeoutSeconds, Retries: request.Retries, Dataset: request.Dataset, ClaimOwner: owner), progress, cancellation);
+                        TimeoutSeconds: request.TimeoutSeconds, Retries: request.Retries, Dataset: request.Dataset, ClaimOwner: owner), store, progress, cancellation);
                 }
             }
             if (result is null)
@@ -163,7 +165,6 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
                 }
                 continue;
             }
-            location = result.Store;
             measured += result.Measured;
             failed += result.Failed;
             others += result.LeftToOthers;
@@ -172,7 +173,7 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
             {
                 return new WorkerResult(device.Name, location, measured, failed, others, chunks, clock.Elapsed.TotalSeconds, reason);
             }
-            if (device.Runtime != DeviceRuntime.Remote)
+            if (device.ComputesOnThisMachine)
             {
                 await Task.Delay(HostCpuLock.Handover, CancellationToken.None); // a worker waiting for this machine's turn gets it
             }
@@ -183,10 +184,9 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
 
     /// <summary>Claims the next architectures of one space and session that no one holds; how many of the device's queue are left when none are free.</summary>
     private static ((SearchSpace Space, int Session, IReadOnlyList<Architecture> Architectures)? Chunk, int Left) NextChunk(
-        WorkerRequest request, string device, string owner)
+        Profiling.Store.ProfileStore store, int chunkSize, string device, string owner)
     {
-        using var store = request.Store.OpenOrCreate();
-        var (name, session, claimed, left) = store.Queue.ClaimNext(device, request.ChunkSize, owner, Profiler.ClaimLease);
+        var (name, session, claimed, left) = store.Queue.ClaimNext(device, chunkSize, owner, Profiler.ClaimLease);
         if (name is null)
         {
             return (null, left);
@@ -199,7 +199,7 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
 /// <summary>
 /// Workers that time models on this machine's own CPU take turns, since two timing at once disturb each
 /// other: each holds this lock (an exclusive lock on a file in the temporary folder, which the system
-/// drops when the process dies) while it measures a chunk. Workers of remote devices do not take it.
+/// drops when the process dies) while it measures a chunk. Workers of remote agents or the sleep device do not take it.
 /// </summary>
 internal sealed class HostCpuLock : IDisposable
 {

@@ -90,7 +90,7 @@ internal static class QueueCommands
                     Console.WriteLine($"  {row.Device} {row.Space}: {claimant.Claimed} claimed by {claimant.Owner}{since}, lease until {claimant.Expires.UtcDateTime:HH:mm:ss} UTC");
                 }
             }
-            Console.WriteLine($"{result.Rows.Count} queues in {result.Store}");
+            Console.WriteLine($"{result.Rows.Count} queue{(result.Rows.Count == 1 ? "" : "s")} in {result.Store}");
             return ExitCodes.Success;
         });
         return command;
@@ -156,7 +156,7 @@ internal static class QueueCommands
             else
             {
                 Console.WriteLine($"worker of {result.Device} on {result.Store}: {result.Measured} measured, {result.Failed} failed, {result.LeftToOthers} left to other workers, " +
-                                  $"in {result.Chunks} chunks and {result.ElapsedSeconds:F1} s");
+                                  $"in {result.Chunks} chunk{(result.Chunks == 1 ? "" : "s")} and {result.ElapsedSeconds:F1} s");
             }
             if (result.StopReason is not null)
             {

@@ -15,6 +15,9 @@ public enum DeviceRuntime
 
     /// <summary>ONNX Runtime in a <c>latnas agent</c> reached over HTTP.</summary>
     Remote,
+
+    /// <summary>No device: a load generator whose "measurement" is a sleep of a set length (<see cref="SleepSettings"/>).</summary>
+    Sleep,
 }
 
 /// <summary>Where the runtime computes.</summary>
@@ -34,6 +37,21 @@ public enum ExecutionProvider
 public sealed record RemoteEndpoint(IReadOnlyList<Uri> Endpoints, string? TokenEnvironmentVariable, string? TokenFile, TimeSpan AttemptTimeout, TimeSpan OutageGrace)
 {
     public static TimeSpan DefaultOutageGrace { get; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>
+/// What the sleep "device" (a load generator for queues and fleets, not a device) reports for an
+/// architecture: <see cref="Milliseconds"/> plus <see cref="MillisecondsPerChoice"/> times the sum of its
+/// choice indices, after sleeping that long. The latency is synthetic but deterministic and varies with
+/// the architecture, so a predictor trained on it has something to learn.
+/// </summary>
+/// <param name="CallLog">A folder where every process appends a line per architecture it is asked to measure
+/// (<c>&lt;unix ms&gt; &lt;space&gt; &lt;digits&gt;</c>) to a file named after its process id, or null: how fault
+/// scenarios count what was measured again.</param>
+public sealed record SleepSettings(double Milliseconds, double MillisecondsPerChoice, string? CallLog)
+{
+    public double LatencyMs(Architecture architecture)
+        => Milliseconds + MillisecondsPerChoice * Enumerable.Range(0, architecture.DecisionCount).Sum(d => architecture[d]);
 }
 
 /// <summary>
@@ -72,6 +90,15 @@ public sealed record DeviceDescriptor
 
     public RemoteEndpoint? Remote { get; init; }
 
+    /// <summary>The sleep's length, for runtime <see cref="DeviceRuntime.Sleep"/>.</summary>
+    public SleepSettings? Sleep { get; init; }
+
+    /// <summary>
+    /// Whether the device computes on this machine (ONNX Runtime or TorchSharp in this process), so that two
+    /// processes timing on it at once would disturb each other; a remote agent or the sleep device does not.
+    /// </summary>
+    public bool ComputesOnThisMachine => Runtime is DeviceRuntime.OnnxRuntime or DeviceRuntime.TorchSharp;
+
     /// <summary>Where the descriptor was read from (a path, or "embedded:NAME").</summary>
     public string Source { get; init; } = "(code)";
 
@@ -79,7 +106,9 @@ public sealed record DeviceDescriptor
     public ModelRequest RequestFor(SearchSpace space, Architecture architecture, int seed = 0)
         => new(space, architecture, Dataset, BatchSize, seed);
 
-    public string Summary => $"{RuntimeName} {Provider.ToString().ToLowerInvariant()}, {Threads} thread{(Threads == 1 ? "" : "s")}, " +
+    public string Summary => Sleep is { } sleep
+        ? $"sleep {sleep.Milliseconds:0.###} ms + {sleep.MillisecondsPerChoice:0.###} ms per choice (a load generator), batch {BatchSize}, {Dataset.Name} {Dataset.Input}"
+        : $"{RuntimeName} {Provider.ToString().ToLowerInvariant()}, {Threads} thread{(Threads == 1 ? "" : "s")}, " +
                              $"optimization {Optimization}, batch {BatchSize}, {Dataset.Name} {Dataset.Input}";
 
     public string RuntimeName => Runtime switch
@@ -87,6 +116,7 @@ public sealed record DeviceDescriptor
         DeviceRuntime.OnnxRuntime => "onnxruntime",
         DeviceRuntime.TorchSharp => "torchsharp",
         DeviceRuntime.Remote => "remote",
+        DeviceRuntime.Sleep => "sleep",
         _ => Runtime.ToString(),
     };
 }

@@ -17,7 +17,7 @@ public static partial class DeviceDescriptorReader
     private static readonly string[] KnownFields =
     [
         "name", "description", "runtime", "provider", "threads", "optimization", "spinning", "batch",
-        "dataset", "resolution", "device_index", "protocol", "remote",
+        "dataset", "resolution", "device_index", "protocol", "remote", "sleep",
     ];
 
     private static readonly string[] OrtOptimizations = ["disabled", "basic", "extended", "all"];
@@ -98,7 +98,7 @@ public static partial class DeviceDescriptorReader
             {
                 problems.Add(problem);
             }
-            var runtime = fields.Choice("runtime", required: true, ("onnxruntime", DeviceRuntime.OnnxRuntime), ("torchsharp", DeviceRuntime.TorchSharp), ("remote", DeviceRuntime.Remote));
+            var runtime = fields.Choice("runtime", required: true, ("onnxruntime", DeviceRuntime.OnnxRuntime), ("torchsharp", DeviceRuntime.TorchSharp), ("remote", DeviceRuntime.Remote), ("sleep", DeviceRuntime.Sleep));
             var provider = fields.Choice("provider", required: false, ("cpu", ExecutionProvider.Cpu), ("cuda", ExecutionProvider.Cuda)) ?? ExecutionProvider.Cpu;
             int threads = fields.Integer("threads", 1, minimum: 1, maximum: 1024);
             string optimization = fields.String("optimization", required: false) ?? (runtime == DeviceRuntime.TorchSharp ? "eager" : "all");
@@ -144,6 +144,15 @@ public static partial class DeviceDescriptorReader
             {
                 problems.Add($"'remote' applies only to runtime remote");
             }
+            var sleep = fields.Object("sleep") is { } sleepElement ? ReadSleep(sleepElement, problems) : null;
+            if (runtime == DeviceRuntime.Sleep && sleep is null && !fields.Has("sleep"))
+            {
+                problems.Add("runtime sleep needs a 'sleep' object with 'ms'");
+            }
+            if (runtime != DeviceRuntime.Sleep && fields.Has("sleep"))
+            {
+                problems.Add("'sleep' applies only to runtime sleep");
+            }
             if (problems.Count > 0)
             {
                 throw new DeviceDescriptorException(source, problems);
@@ -162,6 +171,7 @@ public static partial class DeviceDescriptorReader
                 DeviceIndex = deviceIndex,
                 Protocol = protocol,
                 Remote = remote,
+                Sleep = sleep,
                 Source = source,
             };
         }
@@ -247,6 +257,24 @@ public static partial class DeviceDescriptorReader
             TimeSpan.FromSeconds(fields.Number("outage_grace_seconds", RemoteEndpoint.DefaultOutageGrace.TotalSeconds, 0, 86_400)));
         problems.AddRange(fields.Problems);
         return remote;
+    }
+
+    private static SleepSettings ReadSleep(JsonElement element, List<string> problems)
+    {
+        var fields = new Fields(element, "sleep.");
+        string[] known = ["ms", "ms_per_choice", "call_log"];
+        foreach (var property in element.EnumerateObject().Where(p => !known.Contains(p.Name)))
+        {
+            problems.Add($"unknown field 'sleep.{property.Name}' (known: {string.Join(", ", known)})");
+        }
+        if (!fields.Has("ms"))
+        {
+            problems.Add("sleep.ms is required (the sleep per architecture, in milliseconds)");
+        }
+        var sleep = new SleepSettings(
+            fields.Number("ms", 0, 0, 600_000), fields.Number("ms_per_choice", 0, 0, 60_000), fields.String("call_log", required: false));
+        problems.AddRange(fields.Problems);
+        return sleep;
     }
 
     /// <summary>Typed reads of an object's fields that record, rather than throw, what is wrong.</summary>

@@ -21,6 +21,7 @@ public sealed class DeviceRunnerFactory : IDeviceRunnerFactory
         DeviceRuntime.OnnxRuntime => new OrtRunner(device, ModelSource.For(device)),
         DeviceRuntime.TorchSharp => new TorchEagerRunner(device),
         DeviceRuntime.Remote => new RemoteRunner(device, ModelSource.Instance),
+        DeviceRuntime.Sleep => new SleepRunner(device),
         _ => throw new ArgumentOutOfRangeException(nameof(device), device.Runtime, null),
     };
 }

@@ -90,6 +90,29 @@ public class DeviceDescriptorReaderTests
         => Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(json, "x.json"));
 
     [Fact]
+    public void The_sleep_device_reads_its_sleep_and_rejects_a_sleep_elsewhere()
+    {
+        var sleep = DeviceDescriptorReader.Resolve("sleep");
+        Assert.Equal((DeviceRuntime.Sleep, 20.0, 1.0, null, 0), (sleep.Runtime, sleep.Sleep!.Milliseconds, sleep.Sleep.MillisecondsPerChoice, sleep.Sleep.CallLog,
+            sleep.Protocol!.ReferenceArchitectures));
+        Assert.False(sleep.ComputesOnThisMachine);
+        Assert.Contains("load generator", sleep.Summary);
+
+        foreach (var (json, problem) in new[]
+        {
+            ("""{ "name": "s", "runtime": "sleep" }""", "needs a 'sleep' object"),
+            ("""{ "name": "s", "runtime": "sleep", "sleep": { "ms_per_choice": 1 } }""", "sleep.ms is required"),
+            ("""{ "name": "s", "runtime": "sleep", "sleep": { "ms": -1, "pause": 2 } }""", "sleep.ms must be between"),
+            ("""{ "name": "s", "runtime": "sleep", "sleep": { "ms": 1, "pause": 2 } }""", "unknown field 'sleep.pause'"),
+            ("""{ "name": "s", "runtime": "onnxruntime", "sleep": { "ms": 1 } }""", "'sleep' applies only to runtime sleep"),
+        })
+        {
+            var error = Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(json, "s.json"));
+            Assert.Contains(problem, error.Message);
+        }
+    }
+
+    [Fact]
     public void Defaults_fill_what_a_minimal_descriptor_leaves_out()
     {
         var device = DeviceDescriptorReader.Parse("""{ "name": "mini", "runtime": "onnxruntime", "dataset": "imagenet16-120" }""", "mini.json");
