@@ -49,15 +49,23 @@ public sealed class Profiler
         _owner = options.ClaimOwner ?? ClaimRecords.Owner();
     }
 
+    /// <summary>Probes the runner's device and registers it in the store, or checks it against the device the store knows.</summary>
+    /// <exception cref="DeviceUnavailableException">The device is absent (checked before anything is written).</exception>
+    /// <exception cref="ProfileStoreException">The store knows the device with another fingerprint.</exception>
+    public static async Task<StoredDevice> RegisterAsync(IDeviceRunner runner, ProfileStore store, CancellationToken cancellation)
+    {
+        var fingerprint = await runner.ProbeAsync(cancellation);
+        var kind = runner.Device.Runtime == DeviceRuntime.Remote ? DeviceKind.Remote : DeviceKind.Live;
+        return store.Devices.EnsureMeasured(runner.Device, fingerprint, kind);
+    }
+
     /// <exception cref="DeviceUnavailableException">The device is absent (checked before anything is written).</exception>
     public async Task<ProfileSummary> RunAsync(
         SearchSpace space, IReadOnlyList<Architecture> architectures, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         var leftToOthers = new StrongBox<int>(); // counted by the preparation, which may run on another thread
-        var fingerprint = await _runner.ProbeAsync(cancellation);
-        var kind = _runner.Device.Runtime == DeviceRuntime.Remote ? DeviceKind.Remote : DeviceKind.Live;
-        var device = _store.Devices.EnsureMeasured(_runner.Device, fingerprint, kind);
+        var device = await RegisterAsync(_runner, _store, cancellation);
         var settled = _store.Measurements.Settled(device, space, _options.Session, includeFailed: !_options.RetryFailed);
         var requested = architectures.Distinct().ToList();
         var outstanding = _store.Measurements.OutstandingFailures(device, space, _options.Session);

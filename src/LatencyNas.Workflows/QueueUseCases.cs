@@ -134,6 +134,12 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
         // One connection for the worker's life: an unreachable server fails the start, and once started the worker rides out an outage.
         using var store = request.Store.OpenOrCreate();
         string location = store.Location;
+        // Registered before the first claim: an absent device or a foreign fingerprint claims nothing, and workers
+        // starting together on a new device claim from the queue, not from rows taken unclaimed.
+        await using (var runner = runners.Create(device))
+        {
+            await Profiler.RegisterAsync(runner, store, cancellation);
+        }
         while (!cancellation.IsCancellationRequested)
         {
             ProfileResult? result = null;
