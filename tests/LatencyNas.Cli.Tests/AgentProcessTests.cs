@@ -133,6 +133,28 @@ public sealed class AgentProcessTests : IDisposable
         Assert.True(Scalar("SELECT count(*) FROM measurements WHERE agent = 'agent-b'") >= 1);
     }
 
+    [Fact]
+    public async Task Two_workers_of_an_agent_device_share_its_queue_while_this_machines_cpu_lock_is_held()
+    {
+        int port = FreePort();
+        StartAgent(port, "agent-a");
+        string device = Descriptor("edge", 60, port);
+        Assert.Equal(0, Latnas.Run("queue", "add", "--device", device, "--count", "12", "--seed", "6", "--store", Store).ExitCode);
+        // Held here for the whole run: a worker that waited for this machine's CPU would never start.
+        string hostLock = Path.Combine(Path.GetTempPath(), "latnas-host-cpu.lock");
+        Latnas.Result[] workers;
+        using (new FileStream(hostLock, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+                Task.Run(() => Latnas.Run("worker", "--device", device, "--chunk", "4", "--store", Store))));
+        }
+
+        Assert.All(workers, run => Assert.True(run.ExitCode == 0, run.ToString()));
+        Assert.Equal(12, workers.Sum(run => int.Parse(System.Text.RegularExpressions.Regex.Match(run.Stdout, @"(\d+) measured").Groups[1].Value)));
+        Assert.Equal(12, Scalar("SELECT count(*) FROM measurements WHERE status = 'ok'"));
+        Assert.Equal(0, Scalar("SELECT count(*) FROM claims"));
+    }
+
     private string Descriptor(string name, int timeoutSeconds, params int[] ports)
     {
         string path = Path.Combine(_directory, name + ".json");
