@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace LatencyNas.Core.Spaces;
 
@@ -12,7 +13,9 @@ public sealed record Decision(string Name, IReadOnlyList<string> Choices);
 /// </summary>
 public abstract class SearchSpace
 {
-    private BigInteger? _size;
+    // Boxed: a Nullable<BigInteger> is written in parts, so a thread reading it while another fills it could see a
+    // size of 0 (seen once in CI: a parallel evaluate refused position 0 as out of range); a reference is published whole.
+    private StrongBox<BigInteger>? _size;
 
     /// <summary>Short name used on the command line and in the profile store, e.g. "nb201".</summary>
     public abstract string Name { get; }
@@ -21,7 +24,7 @@ public abstract class SearchSpace
 
     public abstract IReadOnlyList<Dataset> Datasets { get; }
 
-    public BigInteger Size => _size ??= Decisions.Aggregate(BigInteger.One, (product, d) => product * d.Choices.Count);
+    public BigInteger Size => (_size ??= new StrongBox<BigInteger>(Decisions.Aggregate(BigInteger.One, (product, d) => product * d.Choices.Count))).Value;
 
     /// <summary>
     /// The most members a space may have to be listed in full — searched exhaustively, predicted
