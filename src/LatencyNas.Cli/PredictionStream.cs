@@ -11,7 +11,7 @@ namespace LatencyNas.Cli;
 /// </summary>
 internal static class PredictionStream
 {
-    private static readonly JsonSerializerOptions LineOptions = new(Json.Options)
+    private static readonly JsonSerializerOptions LineOptions = new(ResultJson.Options)
     {
         WriteIndented = false,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
