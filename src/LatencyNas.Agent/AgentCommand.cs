@@ -41,14 +41,7 @@ public static class AgentCommand
                 string? token = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null;
                 if (parse.GetValue(tokenFileOption) is { } file)
                 {
-                    try
-                    {
-                        token = File.ReadAllText(file).Trim();
-                    }
-                    catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-                    {
-                        throw new InvalidInputException($"Cannot read token file '{file}': {error.Message}");
-                    }
+                    token = Core.IO.TokenFile.Read(file);
                 }
                 var options = new AgentOptions
                 {
