@@ -29,6 +29,7 @@ var root = new RootCommand(
     AnalysisCommands.Report(),
     SearchCommands.Search(),
     SearchCommands.ZeroCost(),
+    ServeCommand.Create(),
     LatencyNas.Agent.AgentCommand.Create(),
     BenchCommands.Create(),
 };

@@ -1,0 +1,183 @@
+'use strict';
+
+// The workbench page: devices, the monotonicity heatmap, a pair's scatter and one architecture, linked by selection.
+// Every number comes from the API, which answers with the same records as the commands' --json.
+const workbench = (() => {
+  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null };
+  const $ = id => document.getElementById(id);
+  const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  const fixed = (value, digits) => value === null || value === undefined ? '–' : Number(value).toFixed(digits);
+  const plotConfig = { displaylogo: false, responsive: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
+
+  async function api(path) {
+    const response = await fetch(path, { headers: { Accept: 'application/json' } });
+    const body = await response.json();
+    if (!response.ok) {
+      throw new Error(body.detail || body.title || `HTTP ${response.status}`);
+    }
+    return body;
+  }
+
+  function status(text, isError = false) {
+    const element = $('compare-status');
+    element.textContent = text;
+    element.classList.toggle('error', isError);
+  }
+
+  async function loadDevices() {
+    const result = await api('/api/devices');
+    state.devices = result.devices;
+    $('store').textContent = result.store;
+    $('devices').tBodies[0].innerHTML = result.devices.map(d =>
+      `<tr data-device="${esc(d.name)}"><td>${esc(d.name)}</td><td>${esc(d.kind)}</td><td class="number">${d.measured}</td>` +
+      `<td class="number">${d.failed}</td><td>${esc(d.runtime ?? '')}</td><td>${esc(d.dataset)} ${esc(d.input)}</td></tr>`).join('');
+    const measured = result.devices.filter(d => d.measured >= 3).map(d => d.name);
+    $('compare-devices').value = measured.slice(0, 8).join(',');
+    return measured;
+  }
+
+  function pairOf(matrix, proxy, target) {
+    return matrix.pairs.find(p => (p.first === proxy && p.second === target) || (p.first === target && p.second === proxy));
+  }
+
+  function cellText(matrix, i, j) {
+    const [proxy, target] = [matrix.devices[i], matrix.devices[j]];
+    if (i === j) {
+      return `${esc(proxy)}<br>SRCC 1.000`;
+    }
+    const pair = pairOf(matrix, proxy, target);
+    return `proxy ${esc(proxy)} → target ${esc(target)}<br>SRCC ${fixed(matrix.srcc[i][j], 3)} [${fixed(pair?.ci_low, 3)}, ${fixed(pair?.ci_high, 3)}]` +
+      `<br>Kendall ${fixed(matrix.kendall[i][j], 3)}<br>${pair?.monotonic ? 'monotonic: re-use the proxy' : 'not monotonic: adapt'}`;
+  }
+
+  async function compare(names) {
+    status('computing…');
+    const matrix = await api(`/api/monotonicity?devices=${encodeURIComponent(names)}`);
+    state.matrix = matrix;
+    const text = matrix.devices.map((_, i) => matrix.devices.map((_, j) => cellText(matrix, i, j)));
+    await Plotly.react('heatmap', [{
+      type: 'heatmap', z: matrix.srcc, x: matrix.devices, y: matrix.devices, zmin: 0, zmax: 1, colorscale: 'Viridis',
+      text, hovertemplate: '%{text}<extra></extra>', colorbar: { title: { text: 'SRCC' } },
+    }], {
+      title: { text: `SRCC on ${matrix.architectures.toLocaleString('en')} shared architectures` },
+      margin: { l: 120, b: 120, t: 40, r: 10 }, yaxis: { autorange: 'reversed', title: { text: 'proxy' } }, xaxis: { title: { text: 'target' } },
+    }, plotConfig);
+    const heatmap = $('heatmap');
+    heatmap.removeAllListeners?.('plotly_click');
+    heatmap.on('plotly_click', event => openPair(event.points[0].y, event.points[0].x).catch(error => status(error.message, true)));
+    status(`${matrix.devices.length} devices`);
+  }
+
+  async function openPair(proxy, target) {
+    if (proxy === target) {
+      return;
+    }
+    const columns = await api(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}`);
+    state.pair = { proxy, target };
+    state.columns = columns;
+    const x = columns.latencies_ms[proxy], y = columns.latencies_ms[target];
+    const low = Math.min(...x, ...y), high = Math.max(...x, ...y);
+    const pair = state.matrix ? pairOf(state.matrix, proxy, target) : null;
+    await Plotly.react('scatter', [
+      { type: 'scattergl', mode: 'markers', name: 'architectures', x, y, text: columns.ops, marker: { size: 4, opacity: 0.6 },
+        hovertemplate: `%{text}<br>${esc(proxy)} %{x:.3f} ms<br>${esc(target)} %{y:.3f} ms<extra></extra>` },
+      { type: 'scatter', mode: 'lines', name: 'y = x', x: [low, high], y: [low, high], line: { dash: 'dot', color: '#888' }, hoverinfo: 'skip' },
+      { type: 'scatter', mode: 'markers', name: 'selected', x: [], y: [], marker: { size: 14, symbol: 'star', color: '#d62728' }, hoverinfo: 'skip' },
+    ], {
+      title: { text: `${esc(proxy)} vs ${esc(target)}: SRCC ${fixed(pair?.srcc, 3)}, Kendall ${fixed(pair?.kendall, 3)}`, x: 0.02, xanchor: 'left', font: { size: 14 } },
+      xaxis: { type: 'log', title: { text: `${esc(proxy)} latency (ms)` } }, yaxis: { type: 'log', title: { text: `${esc(target)} latency (ms)` } },
+      margin: { l: 70, b: 60, t: 60, r: 10 }, showlegend: false,
+    }, plotConfig);
+    const scatter = $('scatter');
+    scatter.removeAllListeners?.('plotly_click');
+    scatter.on('plotly_click', event => {
+      const point = event.points.find(p => p.curveNumber === 0);
+      if (point) {
+        select(columns.ops[point.pointIndex]).catch(error => status(error.message, true));
+      }
+    });
+    if (state.selected) {
+      markSelected(state.selected);
+    }
+  }
+
+  function markSelected(ops) {
+    const columns = state.columns;
+    const i = columns ? columns.ops.indexOf(ops) : -1;
+    if (i >= 0) {
+      const { proxy, target } = state.pair;
+      Plotly.restyle('scatter', { x: [[columns.latencies_ms[proxy][i]]], y: [[columns.latencies_ms[target][i]]] }, [2]);
+    }
+  }
+
+  async function select(ops) {
+    const shown = await api(`/api/show?arch=${encodeURIComponent(ops)}`);
+    state.selected = shown.architecture.ops;
+    const a = shown.architecture;
+    const rows = shown.devices.map(d =>
+      `<tr data-device="${esc(d.device)}"><td>${esc(d.device)}</td><td class="number measured">${fixed(d.measured_ms, 3)}</td>` +
+      `<td class="number">${d.measurements}</td><td class="number predicted">${fixed(d.predicted_ms, 3)}</td><td>${esc(d.predictor ?? '')}</td></tr>`);
+    $('architecture').classList.remove('muted');
+    $('architecture').innerHTML =
+      `<p><code>${esc(a.arch)}</code> — ops <code class="ops">${esc(a.ops)}</code>, index ${a.index ?? '–'}, ` +
+      `${a.params.toLocaleString('en')} parameters, ${a.macs.toLocaleString('en')} MACs</p>` +
+      `<table id="architecture-devices"><thead><tr><th>device</th><th>measured ms</th><th>measurements</th><th>predicted ms</th><th>predictor</th></tr></thead>` +
+      `<tbody>${rows.join('')}</tbody></table>`;
+    markSelected(state.selected);
+    return shown;
+  }
+
+  function csv(chart) {
+    if (chart === 'heatmap' && state.matrix) {
+      const m = state.matrix;
+      return ['proxy,' + m.devices.join(','), ...m.devices.map((d, i) => `${d},${m.srcc[i].join(',')}`)].join('\n');
+    }
+    if (chart === 'scatter' && state.columns) {
+      const { proxy, target } = state.pair, c = state.columns;
+      return [`ops,index,${proxy},${target}`, ...c.ops.map((o, i) => `${o},${c.index[i] ?? ''},${c.latencies_ms[proxy][i]},${c.latencies_ms[target][i]}`)].join('\n');
+    }
+    return '';
+  }
+
+  function download(name, text, type) {
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([text], { type }));
+    link.download = name;
+    link.click();
+    URL.revokeObjectURL(link.href);
+  }
+
+  function addDownloads() {
+    for (const caption of document.querySelectorAll('.downloads')) {
+      const chart = caption.dataset.chart;
+      for (const format of ['png', 'svg']) {
+        const button = document.createElement('button');
+        button.textContent = format.toUpperCase();
+        button.onclick = () => Plotly.downloadImage(chart, { format, filename: chart, width: 900, height: 760 });
+        caption.append(button);
+      }
+      const button = document.createElement('button');
+      button.textContent = 'CSV';
+      button.onclick = () => download(`${chart}.csv`, csv(chart), 'text/csv');
+      caption.append(button);
+    }
+  }
+
+  async function start() {
+    addDownloads();
+    $('compare').addEventListener('submit', event => {
+      event.preventDefault();
+      compare($('compare-devices').value).catch(error => status(error.message, true));
+    });
+    const measured = await loadDevices();
+    if (measured.length >= 2) {
+      await compare($('compare-devices').value);
+    } else {
+      status('the store has fewer than two measured devices to compare');
+    }
+  }
+
+  const ready = start().catch(error => status(error.message, true));
+  return { ready, state, compare, openPair, select };
+})();
+window.workbench = workbench;

@@ -1,0 +1,55 @@
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Tests;
+using LatencyNas.Workflows;
+using Microsoft.AspNetCore.Builder;
+
+namespace LatencyNas.Web.Tests;
+
+/// <summary>
+/// A real SQLite store filled from the shared data through the import use case (five HELP devices and
+/// the benchmark's CIFAR-10 accuracy), and the workbench serving it on a free loopback port.
+/// </summary>
+public sealed class RunningWorkbench : IAsyncLifetime
+{
+    public static readonly string[] Devices = ["pixel3", "raspi4", "eyeriss", "fpga", "gold_6226"];
+
+    private readonly TempDirectory _directory = new();
+    private WebApplication? _app;
+
+    public RunningWorkbench()
+    {
+        Store = new StoreLocation(_directory.File("profiles/latnas.db"));
+        var import = new ImportUseCase();
+        import.Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, Store, Columns: Devices));
+        import.Run(new ImportRequest(SharedData.File("nb201_accuracy.csv"), Nb201Space.Instance, Dataset.Cifar10, Store, Objectives: ["cifar10_test_acc"]));
+    }
+
+    public StoreLocation Store { get; }
+
+    /// <summary>Where the workbench listens, e.g. http://127.0.0.1:41234.</summary>
+    public Uri Address { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = Workbench.Build(new WorkbenchOptions { Store = Store, Url = "http://127.0.0.1:0" });
+        await _app.StartAsync();
+        Address = new Uri(_app.Urls.First());
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        _directory.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RunningWorkbenchCollection : ICollectionFixture<RunningWorkbench>
+{
+    public const string Name = "running workbench";
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Tests;
+using LatencyNas.Workflows;
+
+namespace LatencyNas.Web.Tests;
+
+/// <summary>The workbench's API over a real store: the use cases' records as the commands print them, and bad input answered, never a crash.</summary>
+[Collection(RunningWorkbenchCollection.Name)]
+public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = workbench.Address };
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<JsonNode> Get(string path, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var response = await _http.GetAsync(path);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{path}: {(int)response.StatusCode} {body}");
+        Assert.DoesNotContain("   at ", body);
+        return JsonNode.Parse(body)!;
+    }
+
+    private static JsonNode AsCommandPrints<T>(T result) => JsonNode.Parse(JsonSerializer.Serialize(result, ResultJson.Options))!;
+
+    [Fact]
+    public async Task Devices_monotonicity_and_show_answer_with_the_records_the_commands_print()
+    {
+        var store = workbench.Store;
+        Assert.True(JsonNode.DeepEquals(AsCommandPrints(new DevicesListUseCase().Run(new DevicesListRequest(store))), await Get("/api/devices")));
+
+        var monotonicity = await Get("/api/monotonicity?devices=pixel3,raspi4,eyeriss");
+        Assert.True(JsonNode.DeepEquals(AsCommandPrints(new MonotonicityUseCase().Run(new MonotonicityRequest(["pixel3", "raspi4", "eyeriss"], Nb201Space.Instance, store))),
+            monotonicity));
+        Assert.Equal(15_625, (int)monotonicity["architectures"]!);
+
+        var show = await Get("/api/show?arch=%23100");
+        var architecture = Nb201Space.Instance.Parse("#100");
+        Assert.True(JsonNode.DeepEquals(AsCommandPrints(new ShowUseCase().Run(new ShowRequest(architecture, Nb201Space.Instance, store))), show));
+        Assert.Equal(100, (int)show["architecture"]!["index"]!);
+    }
+
+    [Fact]
+    public async Task A_pairs_latencies_come_as_columns_equal_to_the_shared_table()
+    {
+        var columns = await Get("/api/latencies?devices=pixel3,fpga");
+
+        var ops = columns["ops"]!.AsArray().Select(o => (string)o!).ToList();
+        Assert.Equal(15_625, ops.Count);
+        var pixel3 = columns["latencies_ms"]!["pixel3"]!.AsArray();
+        var fpga = columns["latencies_ms"]!["fpga"]!.AsArray();
+        var table = SharedData.ReadCsv("nb201_help_latency_ms.csv").ToDictionary(r => r["ops"]);
+        foreach (int i in new[] { 0, 1, 777, 15_624 })
+        {
+            Assert.Equal(SharedData.Number(table[ops[i]]["pixel3"]), (double)pixel3[i]!, 9);
+            Assert.Equal(SharedData.Number(table[ops[i]]["fpga"]), (double)fpga[i]!, 9);
+            Assert.Equal(Nb201Space.Instance.IndexOf(Nb201Space.Instance.FromDigits(ops[i])), (int?)columns["index"]![i]);
+        }
+    }
+
+    [Theory]
+    [InlineData("/api/monotonicity?devices=pixel3,no-such-device", "devices", "no-such-device")]
+    [InlineData("/api/monotonicity", "devices", "required")]
+    [InlineData("/api/latencies?devices=pixel3,nope", "devices", "nope")]
+    [InlineData("/api/show", "arch", "required")]
+    [InlineData("/api/show?arch=99999x", "arch", "99999x")]
+    [InlineData("/api/show?arch=123123&space=nb999", "space", "nb999")]
+    public async Task Bad_input_is_a_400_problem_naming_the_field(string path, string field, string mentioned)
+    {
+        var problem = await Get(path, HttpStatusCode.BadRequest);
+
+        Assert.Equal(400, (int)problem["status"]!);
+        Assert.Equal(field, (string)problem["field"]!);
+        Assert.Contains(mentioned, (string)problem["detail"]!, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task An_unknown_route_is_a_404_and_a_foreign_host_name_is_refused()
+    {
+        var missing = await Get("/api/no-such-thing", HttpStatusCode.NotFound);
+        Assert.Equal(404, (int)missing["status"]!);
+        using (var page = await _http.GetAsync("/no-such-page.html"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        }
+
+        // A page of another site whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name.
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/devices");
+        rebound.Headers.Host = "attacker.example";
+        using var refused = await _http.SendAsync(rebound);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("attacker.example", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_page_its_script_and_the_chart_library_are_served_by_the_workbench_itself()
+    {
+        using var page = await _http.GetAsync("/");
+        string html = await page.Content.ReadAsStringAsync();
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("<title>LatencyNas workbench</title>", html);
+        Assert.DoesNotContain("https://", html); // nothing from a CDN: labs run offline
+
+        using var library = await _http.GetAsync("/lib/plotly.min.js");
+        Assert.Equal(HttpStatusCode.OK, library.StatusCode);
+        Assert.Contains("plotly.js", await library.Content.ReadAsStringAsync());
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/lib/plotly.min.js");
+        again.Headers.IfNoneMatch.Add(library.Headers.ETag!);
+        using var cached = await _http.SendAsync(again);
+        Assert.Equal(HttpStatusCode.NotModified, cached.StatusCode);
+    }
+}
