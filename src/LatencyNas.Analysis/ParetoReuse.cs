@@ -16,9 +16,10 @@ public sealed record BudgetComparison(int Percentile, double BudgetMs, double Be
 /// <param name="TrueFrontSize">The target's true front.</param>
 /// <param name="HypervolumeRatio">Hypervolume of the re-used front over the true front's (reference: worst target latency, worst objective).</param>
 /// <param name="RecoveredShare">Share of the true front's members that the re-used front contains.</param>
+/// <param name="SourceFront">The front chosen on the source latency (<paramref name="SourceFrontSize"/> members).</param>
 public sealed record ParetoReuseResult(
     string Source, int Candidates, int SourceFrontSize, int ReusedFrontSize, int TrueFrontSize, double HypervolumeRatio, double RecoveredShare,
-    IReadOnlyList<BudgetComparison> Budgets, IReadOnlyList<Architecture> ReusedFront, IReadOnlyList<Architecture> TrueFront);
+    IReadOnlyList<BudgetComparison> Budgets, IReadOnlyList<Architecture> ReusedFront, IReadOnlyList<Architecture> TrueFront, IReadOnlyList<Architecture> SourceFront);
 
 /// <summary>
 /// Pareto-front re-use: take the front chosen on a proxy's latency (or on adapted predictions),
@@ -56,6 +57,6 @@ public static class ParetoReuse
 
         return new ParetoReuseResult(source, n, sourceFront.Count, reused.Count, trueFront.Count,
             trueVolume > 0 ? reusedVolume / trueVolume : double.NaN, recovered, budgets,
-            reused.Select(p => candidates[p.Index]).ToList(), trueFront.Select(p => candidates[p.Index]).ToList());
+            reused.Select(p => candidates[p.Index]).ToList(), trueFront.Select(p => candidates[p.Index]).ToList(), sourceFront.Select(p => candidates[p.Index]).ToList());
     }
 }

@@ -62,8 +62,13 @@ public static class Workbench
             monotonicity[question] = (counts, result);
             return result;
         }));
-        app.MapGet("/api/latencies", (string? devices, string? space) => Answer("devices",
-            () => new LatencyColumnsUseCase().Run(new LatencyColumnsRequest(Names(devices, "devices"), Space(space), store))));
+        app.MapGet("/api/latencies", (string? devices, string? space, string? objective) => Answer("devices",
+            () => new LatencyColumnsUseCase().Run(new LatencyColumnsRequest(Names(devices, "devices"), Space(space), store, objective))));
+        app.MapGet("/api/objectives", (string? space) => Answer("space", () => new ObjectivesListUseCase().Run(new ObjectivesListRequest(Space(space), store))));
+        app.MapGet("/api/pareto", (string? proxy, string? target, string? objective, string? space, int? target_samples) => Answer("objective",
+            () => new ParetoUseCase().Run(new ParetoRequest(
+                Required(proxy, "proxy"), Required(target, "target"), Required(objective, "objective"), Space(space), store, target_samples)),
+            ("proxy", proxy), ("target", target)));
         app.MapGet("/api/show", (string? arch, string? space) => Answer("arch", () =>
         {
             var searchSpace = Space(space);
@@ -71,7 +76,7 @@ public static class Workbench
             return new ShowUseCase().Run(new ShowRequest(architecture, searchSpace, store));
         }));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
-            detail: "The API has /api/devices, /api/monotonicity, /api/latencies and /api/show."));
+            detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto and /api/show."));
         app.MapGet("/{**path}", (HttpContext context) =>
         {
             if (assets.Find(context.Request.Path.Value ?? "/") is not { } asset)
@@ -92,8 +97,11 @@ public static class Workbench
         public string Field { get; } = field;
     }
 
-    /// <summary>Runs a use case and writes its result; bad input is a 400 naming the field (<paramref name="field"/> when the use case refused it).</summary>
-    private static IResult Answer<T>(string field, Func<T> run)
+    /// <summary>
+    /// Runs a use case and writes its result; bad input is a 400 naming the field: the one a parse failed on, else the
+    /// one of <paramref name="named"/> whose value the use case's message quotes, else <paramref name="field"/>.
+    /// </summary>
+    private static IResult Answer<T>(string field, Func<T> run, params (string Field, string? Value)[] named)
     {
         try
         {
@@ -101,9 +109,10 @@ public static class Workbench
         }
         catch (InvalidInputException error)
         {
-            string named = error is FieldException fieldError ? fieldError.Field : field;
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"Bad {named}", detail: error.Message,
-                extensions: new Dictionary<string, object?> { ["field"] = named });
+            string culprit = error is FieldException fieldError ? fieldError.Field
+                : named.FirstOrDefault(n => n.Value is { Length: > 0 } value && error.Message.Contains($"'{value}'", StringComparison.Ordinal)).Field ?? field;
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"Bad {culprit}", detail: error.Message,
+                extensions: new Dictionary<string, object?> { ["field"] = culprit });
         }
     }
 

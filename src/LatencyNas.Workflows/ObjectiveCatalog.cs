@@ -25,12 +25,17 @@ public static class ObjectiveCatalog
         }
         if (!Computed.Contains(name) && !store.Objectives.Has(name, space))
         {
-            var known = store.Objectives.List().Select(o => o.Name).Where(n => !n.StartsWith(CachePrefix, StringComparison.Ordinal)).ToList();
+            var known = Stored(store, space: null);
             throw new InvalidInputException(
                 $"Unknown objective '{name}': not in {store.Location} for {space.Name}, and not one of {string.Join(", ", Computed)}." +
                 (known.Count > 0 ? $" The store holds: {string.Join(", ", known)}." : " Import one with `latnas import --csv FILE --objectives COLUMN`."));
         }
     }
+
+    /// <summary>The objectives imported into the store (for one space, or any), with how many architectures each has; not the cached zero-cost scores.</summary>
+    public static IReadOnlyList<string> Stored(ProfileStore store, SearchSpace? space)
+        => store.Objectives.List().Select(o => o.Name)
+            .Where(n => !n.StartsWith(CachePrefix, StringComparison.Ordinal) && (space is null || store.Objectives.Has(n, space))).ToList();
 
     /// <summary>The objective by name; a zero-cost proxy reads and fills its cache in the store.</summary>
     public static IObjective Open(ProfileStore store, SearchSpace space, Dataset dataset, string name, int seed)

@@ -14,10 +14,12 @@ public sealed record ParetoRequest(
 /// <summary>How a front chosen on one latency source serves the target (see <see cref="ParetoReuseResult"/>); fronts as ops digits.</summary>
 public sealed record FrontReuse(
     string Source, int Candidates, int SourceFront, int ReusedFront, int TrueFront, double HypervolumeRatio, double RecoveredShare,
-    IReadOnlyList<BudgetComparison> Budgets, IReadOnlyList<string> ReusedOps, IReadOnlyList<string> TrueOps)
+    IReadOnlyList<BudgetComparison> Budgets, IReadOnlyList<string> ReusedOps, IReadOnlyList<string> TrueOps, IReadOnlyList<string> SourceOps)
 {
     public static FrontReuse From(ParetoReuseResult r) => new(r.Source, r.Candidates, r.SourceFrontSize, r.ReusedFrontSize, r.TrueFrontSize,
-        r.HypervolumeRatio, r.RecoveredShare, r.Budgets, r.ReusedFront.Select(a => a.Digits).ToList(), r.TrueFront.Select(a => a.Digits).ToList());
+        r.HypervolumeRatio, r.RecoveredShare, r.Budgets, Ops(r.ReusedFront), Ops(r.TrueFront), Ops(r.SourceFront));
+
+    private static List<string> Ops(IEnumerable<Core.Spaces.Architecture> front) => front.Select(a => a.Digits).ToList();
 }
 
 public sealed record ParetoResult(string Proxy, string Target, string Objective, IReadOnlyList<FrontReuse> Fronts);

@@ -32,6 +32,23 @@ public sealed class DevicesListUseCase
     }
 }
 
+public sealed record ObjectivesListRequest(SearchSpace Space, StoreLocation Store);
+
+/// <param name="Stored">Objectives imported into the store for the space (higher is better).</param>
+/// <param name="Computed">Objectives computed for any architecture (params, macs, and the zero-cost scores where the space's networks can be built).</param>
+public sealed record ObjectivesListResult(string Store, string Space, IReadOnlyList<string> Stored, IReadOnlyList<string> Computed);
+
+/// <summary>The objectives a front or a search can use on a space.</summary>
+public sealed class ObjectivesListUseCase
+{
+    public ObjectivesListResult Run(ObjectivesListRequest request)
+    {
+        using var store = request.Store.OpenExisting();
+        var computed = ObjectiveCatalog.Computed.Where(name => name is "params" or "macs" || Torch.Networks.NetworkFactory.Supports(request.Space)).ToList();
+        return new ObjectivesListResult(store.Location, request.Space.Name, ObjectiveCatalog.Stored(store, request.Space), computed);
+    }
+}
+
 /// <param name="Space">Only this space's architectures (null: all).</param>
 /// <param name="Visits">Also write every visit of the interleaved measurements here (in the same format), so each estimate can be recomputed.</param>
 public sealed record ProfilesExportRequest(string Device, string Out, StoreLocation Store, SearchSpace? Space = null, string? Visits = null, ExportFormat Format = ExportFormat.Csv);

@@ -61,7 +61,35 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Fronts_come_from_the_pareto_use_case_with_the_objective_beside_the_latencies()
+    {
+        var pareto = await Get("/api/pareto?proxy=pixel3&target=raspi4&objective=cifar10_test_acc");
+        Assert.True(JsonNode.DeepEquals(
+            AsCommandPrints(new ParetoUseCase().Run(new ParetoRequest("pixel3", "raspi4", "cifar10_test_acc", Nb201Space.Instance, workbench.Store))), pareto));
+        var front = pareto["fronts"]![0]!;
+        Assert.Equal((int)front["source_front"]!, front["source_ops"]!.AsArray().Count);
+
+        var objectives = await Get("/api/objectives");
+        Assert.Equal(["cifar10_test_acc"], objectives["stored"]!.AsArray().Select(n => (string)n!));
+        Assert.Contains("macs", objectives["computed"]!.AsArray().Select(n => (string)n!));
+
+        var columns = await Get("/api/latencies?devices=pixel3,raspi4&objective=cifar10_test_acc");
+        var accuracy = SharedData.ReadCsv("nb201_accuracy.csv").ToDictionary(r => r["ops"], r => SharedData.Number(r["cifar10_test_acc"]));
+        var ops = columns["ops"]!.AsArray().Select(o => (string)o!).ToList();
+        var values = columns["objective_values"]!.AsArray();
+        Assert.Equal(accuracy.Count, ops.Count);
+        foreach (int i in new[] { 0, 4321, ops.Count - 1 })
+        {
+            Assert.Equal(accuracy[ops[i]], (double)values[i]!, 9);
+        }
+    }
+
     [Theory]
+    [InlineData("/api/pareto?proxy=pixel3&target=raspi4&objective=speed", "objective", "speed")]
+    [InlineData("/api/pareto?proxy=pixel9&target=raspi4&objective=cifar10_test_acc", "proxy", "pixel9")]
+    [InlineData("/api/pareto?proxy=pixel3&target=raspi9&objective=cifar10_test_acc", "target", "raspi9")]
+    [InlineData("/api/pareto?proxy=pixel3&objective=cifar10_test_acc", "target", "required")]
     [InlineData("/api/monotonicity?devices=pixel3,no-such-device", "devices", "no-such-device")]
     [InlineData("/api/monotonicity", "devices", "required")]
     [InlineData("/api/latencies?devices=pixel3,nope", "devices", "nope")]

@@ -18,7 +18,7 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
     private sealed record Box(double Left, double Top, double Width, double Height);
 
     [SkippableFact]
-    public async Task The_page_loads_without_errors_a_heatmap_cell_shows_the_commands_srcc_and_a_clicked_point_shows_what_show_prints()
+    public async Task The_page_loads_without_errors_a_heatmap_cell_shows_the_commands_srcc_a_clicked_point_shows_what_show_prints_and_the_fronts_answer_as_pareto_does()
     {
         // With CI=true a missing browser fails the run; elsewhere the test says why it did not run.
         bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
@@ -95,6 +95,27 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
             string cell = await page.Locator($"#architecture-devices tr[data-device='{device.Device}'] td.measured").TextContentAsync() ?? "";
             Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{device.MeasuredMs:F3}"), cell);
         }
+
+        // The pair's fronts: the hypervolume ratio of the pareto use case, and at each of its budgets the slider's answer is its answer.
+        await page.WaitForFunctionAsync("() => window.workbench.state.fronts !== null && window.workbench.state.budget !== null");
+        string objective = await page.EvaluateAsync<string>("() => window.workbench.state.fronts.objective");
+        var reuse = new ParetoUseCase().Run(new ParetoRequest(compared[0], compared[1], objective, Nb201Space.Instance, workbench.Store)).Fronts[0];
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"hypervolume ratio {reuse.HypervolumeRatio:F3}"), await page.Locator("#fronts-status").TextContentAsync());
+        foreach (var budget in reuse.Budgets)
+        {
+            var answer = await page.EvaluateAsync<double[]>($"() => {{ window.workbench.setBudget({budget.BudgetMs.ToString("R", CultureInfo.InvariantCulture)}); " +
+                                                            "const b = window.workbench.state.budget; return [b.bestTrue ?? NaN, b.bestReused ?? NaN]; }");
+            Assert.Equal((budget.BestTrue, budget.BestReused), (answer[0], answer[1]));
+        }
+        // The slider itself: a key press moves the budget and its line.
+        double before = await page.EvaluateAsync<double>("() => window.workbench.state.budget.budgetMs");
+        await page.Locator("#budget").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        double after = await page.EvaluateAsync<double>("() => window.workbench.state.budget.budgetMs");
+        Assert.True(after > before, $"the budget did not move: {before} → {after}");
+        double line = await page.EvaluateAsync<double>("() => document.getElementById('front-target').layout.shapes[0].x0");
+        Assert.Equal(Math.Log10(after), line, 9);
 
         string folder = Environment.GetEnvironmentVariable("LATNAS_SCREENSHOTS") ?? Path.GetTempPath();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "workbench.png"), FullPage = true });

@@ -22,7 +22,7 @@ internal static class ServeCommand
             Description = $"File holding the token a browser (once, as ?token=) or an API client (as a bearer token) must present; required beyond loopback (or set {TokenVariable}).",
         };
         var storeOption = LatnasOptions.Store();
-        var command = new Command("serve", "Serve the workbench: the store's devices, the monotonicity heatmap, a pair's scatter and one architecture, linked, in a browser. Ctrl-C stops it.")
+        var command = new Command("serve", "Serve the workbench: the store's devices, the monotonicity heatmap, a pair's scatter and fronts, and one architecture, linked, in a browser. Ctrl-C stops it.")
         {
             urlsOption, tokenFileOption, storeOption,
         };

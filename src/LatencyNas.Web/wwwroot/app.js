@@ -1,12 +1,12 @@
 'use strict';
 
-// The workbench page: devices, the monotonicity heatmap, a pair's scatter and one architecture, linked by selection.
+// The workbench page: devices, the monotonicity heatmap, a pair's scatter, its fronts and one architecture, linked by selection.
 // Every number comes from the API, which answers with the same records as the commands' --json.
 const workbench = (() => {
-  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null };
+  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null };
   const $ = id => document.getElementById(id);
   const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-  const fixed = (value, digits) => value === null || value === undefined ? '–' : Number(value).toFixed(digits);
+  const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
   const plotConfig = { displaylogo: false, responsive: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
 
   async function api(path) {
@@ -99,6 +99,7 @@ const workbench = (() => {
     if (state.selected) {
       markSelected(state.selected);
     }
+    await openFronts(proxy, target).catch(error => { $('fronts-status').textContent = error.message; });
   }
 
   function markSelected(ops) {
@@ -127,10 +128,92 @@ const workbench = (() => {
     return shown;
   }
 
+  // Fronts: the proxy's Pareto front re-used on the target, against the target's own front, with a budget slider.
+  async function loadObjectives() {
+    const result = await api('/api/objectives');
+    // Zero-cost scores are computed on demand (minutes for a whole space): the page offers the stored ones, params and MACs.
+    const names = [...result.stored, ...result.computed.filter(n => n === 'params' || n === 'macs')];
+    $('objective').innerHTML = names.map(n => `<option>${esc(n)}</option>`).join('');
+  }
+
+  function frontLine(ops, columns, device) {
+    const at = new Map(columns.ops.map((o, i) => [o, i]));
+    const rows = ops.map(o => at.get(o)).sort((a, b) => columns.latencies_ms[device][a] - columns.latencies_ms[device][b]);
+    return { x: rows.map(i => columns.latencies_ms[device][i]), y: rows.map(i => columns.objective_values[i]), text: rows.map(i => columns.ops[i]) };
+  }
+
+  async function openFronts(proxy, target) {
+    const objective = $('objective').value;
+    if (!objective || proxy === target) {
+      return;
+    }
+    $('fronts-status').textContent = 'computing…';
+    const query = `proxy=${encodeURIComponent(proxy)}&target=${encodeURIComponent(target)}&objective=${encodeURIComponent(objective)}`;
+    const [columns, pareto] = await Promise.all([
+      api(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}&objective=${encodeURIComponent(objective)}`),
+      api(`/api/pareto?${query}`),
+    ]);
+    const reuse = pareto.fronts[0];
+    state.fronts = { proxy, target, objective, columns, reuse };
+    const all = device => ({ type: 'scattergl', mode: 'markers', name: 'architectures', x: columns.latencies_ms[device], y: columns.objective_values,
+      text: columns.ops, marker: { size: 3, color: '#9aa', opacity: 0.5 }, hovertemplate: `%{text}<br>%{x:.3f} ms<br>${esc(objective)} %{y:.4g}<extra></extra>` });
+    const layout = (device, title) => ({ title: { text: title, x: 0.02, xanchor: 'left', font: { size: 14 } }, showlegend: true, legend: { x: 1, xanchor: 'right', y: 0 },
+      xaxis: { type: 'log', title: { text: `${esc(device)} latency (ms)` } }, yaxis: { title: { text: esc(objective) } }, margin: { l: 70, b: 60, t: 60, r: 10 } });
+    const source = frontLine(reuse.source_ops, columns, proxy);
+    await Plotly.react('front-proxy', [all(proxy),
+      { type: 'scatter', mode: 'lines+markers', name: `${proxy}'s front`, ...source, line: { color: '#d62728', shape: 'hv' }, hovertemplate: '%{text}<extra></extra>' },
+    ], layout(proxy, `on the proxy ${esc(proxy)}: its front, ${reuse.source_front} architectures`), plotConfig);
+    const truth = frontLine(reuse.true_ops, columns, target), reused = frontLine(reuse.reused_ops, columns, target);
+    await Plotly.react('front-target', [all(target),
+      { type: 'scatter', mode: 'lines', name: `${target}'s own front`, ...truth, line: { color: '#2ca02c', shape: 'hv' }, hovertemplate: '%{text}<extra></extra>' },
+      { type: 'scatter', mode: 'markers', name: `${proxy}'s front re-used`, ...reused, marker: { color: '#d62728', size: 7 }, hovertemplate: '%{text}<extra></extra>' },
+    ], layout(target, `on the target ${esc(target)}: hypervolume ratio ${fixed(reuse.hypervolume_ratio, 3)}`), plotConfig);
+    $('fronts-status').textContent =
+      `${reuse.candidates.toLocaleString('en')} architectures; ${reuse.reused_front} of the proxy's ${reuse.source_front} front members stay on the target's front; ` +
+      `${fixed(100 * reuse.recovered_share, 1)}% of the target's ${reuse.true_front} recovered; hypervolume ratio ${fixed(reuse.hypervolume_ratio, 3)}`;
+    $('budgets').tBodies[0].innerHTML = reuse.budgets.map(b =>
+      `<tr><td class="number">${b.percentile}</td><td class="number">${fixed(b.budget_ms, 3)}</td><td class="number">${fixed(b.best_true, 4)}</td>` +
+      `<td class="number">${fixed(b.best_reused, 4)}</td><td class="number">${fixed(b.best_true - b.best_reused, 4)}</td></tr>`).join('');
+    const latencies = columns.latencies_ms[target];
+    const slider = $('budget');
+    slider.min = Math.log10(Math.min(...latencies));
+    slider.max = Math.log10(Math.max(...latencies));
+    slider.step = (slider.max - slider.min) / 1000;
+    setBudget(reuse.budgets.find(b => b.percentile === 50)?.budget_ms ?? Math.max(...latencies));
+  }
+
+  // The budget line on the target's chart, and the best objective under it: on the whole target (what its own front
+  // reaches) and among the re-used front's members.
+  function setBudget(budgetMs) {
+    const fronts = state.fronts;
+    if (!fronts) {
+      return;
+    }
+    $('budget').value = Math.log10(budgetMs);
+    const { columns, reuse, target } = fronts;
+    const latency = columns.latencies_ms[target];
+    const best = indices => indices.filter(i => latency[i] <= budgetMs).reduce((b, i) => (b < 0 || columns.objective_values[i] > columns.objective_values[b] ? i : b), -1);
+    const at = new Map(columns.ops.map((o, i) => [o, i]));
+    const whole = best(columns.ops.map((_, i) => i)), reused = best(reuse.reused_ops.map(o => at.get(o)));
+    const describe = i => i < 0 ? 'none fits' : `${fixed(columns.objective_values[i], 4)} (${columns.ops[i]}, ${fixed(latency[i], 3)} ms)`;
+    $('budget-value').textContent = `${fixed(budgetMs, 3)} ms`;
+    $('budget-answer').innerHTML = `<span class="best-true">best on the target: ${describe(whole)}</span>; ` +
+      `<span class="best-reused">best of the re-used front: ${describe(reused)}</span>` +
+      (whole >= 0 && reused >= 0 ? `; regret <span class="regret">${fixed(columns.objective_values[whole] - columns.objective_values[reused], 4)}</span>` : '');
+    // On a log axis a shape's x is the logarithm.
+    Plotly.relayout('front-target', { shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: Math.log10(budgetMs), x1: Math.log10(budgetMs), y0: 0, y1: 1, line: { color: '#555', dash: 'dash' } }] });
+    state.budget = { budgetMs, bestTrue: whole < 0 ? null : columns.objective_values[whole], bestReused: reused < 0 ? null : columns.objective_values[reused] };
+  }
+
   function csv(chart) {
     if (chart === 'heatmap' && state.matrix) {
       const m = state.matrix;
       return ['proxy,' + m.devices.join(','), ...m.devices.map((d, i) => `${d},${m.srcc[i].join(',')}`)].join('\n');
+    }
+    if (chart.startsWith('front-') && state.fronts) {
+      const { proxy, target, objective, columns: c } = state.fronts;
+      return [`ops,index,${proxy},${target},${objective}`,
+        ...c.ops.map((o, i) => `${o},${c.index[i] ?? ''},${c.latencies_ms[proxy][i]},${c.latencies_ms[target][i]},${c.objective_values[i]}`)].join('\n');
     }
     if (chart === 'scatter' && state.columns) {
       const { proxy, target } = state.pair, c = state.columns;
@@ -169,7 +252,14 @@ const workbench = (() => {
       event.preventDefault();
       compare($('compare-devices').value).catch(error => status(error.message, true));
     });
+    $('objective').addEventListener('change', () => {
+      if (state.pair) {
+        openFronts(state.pair.proxy, state.pair.target).catch(error => { $('fronts-status').textContent = error.message; });
+      }
+    });
+    $('budget').addEventListener('input', event => setBudget(10 ** Number(event.target.value)));
     const measured = await loadDevices();
+    await loadObjectives();
     if (measured.length >= 2) {
       await compare($('compare-devices').value);
     } else {
@@ -178,6 +268,6 @@ const workbench = (() => {
   }
 
   const ready = start().catch(error => status(error.message, true));
-  return { ready, state, compare, openPair, select };
+  return { ready, state, compare, openPair, openFronts, setBudget, select };
 })();
 window.workbench = workbench;
