@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
+using LatencyNas.Tests;
 
 namespace LatencyNas.Agent.Tests;
 
@@ -12,7 +12,7 @@ namespace LatencyNas.Agent.Tests;
 internal sealed class AgentProcess : IAsyncDisposable
 {
     private readonly string _tokenFile = Path.GetTempFileName();
-    private readonly int _port = FreePort();
+    private readonly int _port = LoopbackPort.Free();
     private Process? _process;
 
     private AgentProcess()
@@ -101,10 +101,4 @@ internal sealed class AgentProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net.Sockets;
+using LatencyNas.Tests;
 
 namespace LatencyNas.Agent.Tests;
 
@@ -24,7 +24,7 @@ internal sealed class RunningAgent : IAsyncDisposable
 
     public static async Task<RunningAgent> StartAsync(AgentOptions? options = null)
     {
-        var agent = new RunningAgent($"http://127.0.0.1:{FreePort()}", options ?? new AgentOptions { Token = Token, Name = "test-agent" });
+        var agent = new RunningAgent($"http://127.0.0.1:{LoopbackPort.Free()}", options ?? new AgentOptions { Token = Token, Name = "test-agent" });
         using var http = new HttpClient();
         for (int attempt = 0; attempt < 200; attempt++)
         {
@@ -54,10 +54,4 @@ internal sealed class RunningAgent : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -17,7 +17,7 @@ public sealed class ServeCommandTests : IDisposable
     {
         string store = _directory.File("latnas.db");
         Assert.Equal(0, Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--columns", "pixel3,fpga", "--store", store).ExitCode);
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         using var serve = Process.Start(Latnas.StartInfo("serve", "--urls", $"http://127.0.0.1:{port}", "--store", store))!;
         var stdout = serve.StandardOutput.ReadToEndAsync();
         var stderr = serve.StandardError.ReadToEndAsync();
@@ -70,14 +70,5 @@ public sealed class ServeCommandTests : IDisposable
         var unreadable = Latnas.Run("serve", "--token-file", _directory.File("no-token"), "--store", store);
         Assert.True(unreadable.ExitCode == 2, unreadable.ToString());
         Assert.All(new[] { missing, open, unreadable }, run => Assert.DoesNotContain("   at ", run.Stderr));
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Tests;
 using LatencyNas.Workflows;
 using Microsoft.Playwright;
 
@@ -13,46 +14,14 @@ namespace LatencyNas.Web.Tests;
 [Collection(RunningWorkbenchCollection.Name)]
 public sealed class WorkbenchPageTests(RunningWorkbench workbench)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     private sealed record Box(double Left, double Top, double Width, double Height);
 
     [SkippableFact]
     public async Task The_page_loads_without_errors_a_heatmap_cell_shows_the_commands_srcc_a_clicked_point_shows_what_show_prints_and_the_fronts_answer_as_pareto_does()
     {
-        // With CI=true a missing browser fails the run; elsewhere the test says why it did not run.
-        bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        Assert.True(File.Exists(Chromium) || !ci, $"the page test needs Debian's chromium at {Chromium} (.ci/run installs it)");
-        Skip.IfNot(File.Exists(Chromium), $"the page test needs Debian's chromium at {Chromium} (.ci/run installs it)");
-
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            // Tests run as root, where Chromium's sandbox cannot start; WebGL (the scatter) runs on SwiftShader headless.
-            Args = ["--no-sandbox", "--enable-unsafe-swiftshader"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1250, Height = 1000 } });
-        var problems = new List<string>();
-        page.Console += (_, message) =>
-        {
-            // Chromium's software GL reports its own performance notes ("GL Driver Message ... GPU stall due to ReadPixels",
-            // when the WebGL scatter picks the point under the mouse) as console warnings; they say nothing of the page.
-            if (message.Type is "error" || (message.Type is "warning" && !message.Text.Contains("GL Driver Message", StringComparison.Ordinal)))
-            {
-                problems.Add($"console {message.Type}: {message.Text}");
-            }
-        };
-        page.PageError += (_, error) => problems.Add($"page error: {error}");
-        page.RequestFailed += (_, request) => problems.Add($"request failed: {request.Url} ({request.Failure})");
-        page.Response += (_, response) =>
-        {
-            if (response.Status >= 400)
-            {
-                problems.Add($"HTTP {response.Status}: {response.Url}");
-            }
-        };
+        HeadlessChromium.RequireOrSkip("the workbench page test");
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(1250, 1000);
 
         await page.GotoAsync(workbench.Address.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
         await page.EvaluateAsync("() => window.workbench.ready");
@@ -119,7 +88,7 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
 
         string folder = Environment.GetEnvironmentVariable("LATNAS_SCREENSHOTS") ?? Path.GetTempPath();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "workbench.png"), FullPage = true });
-        Assert.Empty(problems);
+        Assert.Empty(chromium.Problems);
     }
 
     /// <summary>The plot area of a chart (inside its axes), in page coordinates.</summary>

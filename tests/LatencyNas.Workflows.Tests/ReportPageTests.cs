@@ -11,8 +11,6 @@ namespace LatencyNas.Workflows.Tests;
 [Collection(RealStoreCollection.Name)]
 public sealed class ReportPageTests(RealStore real) : IDisposable
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
@@ -22,31 +20,14 @@ public sealed class ReportPageTests(RealStore real) : IDisposable
     [SkippableFact]
     public async Task The_report_page_loads_in_a_browser_with_every_image_and_no_error_and_its_links_resolve()
     {
-        Skip.IfNot(File.Exists(Chromium), $"the report page test needs Debian's chromium at {Chromium} (.ci/run installs it)");
+        HeadlessChromium.RequireOrSkip("the report page test");
         string folder = _directory.File("report");
         new ReportUseCase().Run(new ReportRequest(["pixel3", "raspi4", "eyeriss", "fpga"], folder, RealStore.Space, real.Location, "cifar10_test_acc", Bootstrap: 10,
             CommandLine: "latnas report --devices pixel3,raspi4,eyeriss,fpga --objective cifar10_test_acc --out report"));
         var index = new Uri(Path.Combine(folder, "index.html"));
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            // Tests run as root, where Chromium's sandbox cannot start; without SwiftShader allowed, headless Chromium logs a WebGL warning.
-            Args = ["--no-sandbox", "--enable-unsafe-swiftshader"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
-        var problems = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type is "error" or "warning")
-            {
-                problems.Add($"console {message.Type}: {message.Text}");
-            }
-        };
-        page.PageError += (_, error) => problems.Add($"page error: {error}");
-        page.RequestFailed += (_, request) => problems.Add($"request failed: {request.Url} ({request.Failure})");
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(1200, 900);
 
         await page.GotoAsync(index.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
 
@@ -79,6 +60,6 @@ public sealed class ReportPageTests(RealStore real) : IDisposable
             Assert.Equal("svg", await page.EvaluateAsync<string>("document.documentElement.localName"));
             Assert.True(await page.EvaluateAsync<double>("document.documentElement.getBBox().width") > 100, svg);
         }
-        Assert.Empty(problems);
+        Assert.Empty(chromium.Problems);
     }
 }
