@@ -69,6 +69,8 @@ public static class Workbench
             () => new ParetoUseCase().Run(new ParetoRequest(
                 Required(proxy, "proxy"), Required(target, "target"), Required(objective, "objective"), Space(space), store, target_samples)),
             ("proxy", proxy), ("target", target)));
+        app.MapGet("/api/effects", (string? devices, string? space, string? objective) => Answer("devices",
+            () => new ChoiceEffectsUseCase().Run(new ChoiceEffectsRequest(Names(devices, "devices"), Space(space), store, objective)), ("objective", objective)));
         app.MapGet("/api/show", (string? arch, string? space) => Answer("arch", () =>
         {
             var searchSpace = Space(space);
@@ -76,7 +78,7 @@ public static class Workbench
             return new ShowUseCase().Run(new ShowRequest(architecture, searchSpace, store));
         }));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
-            detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto and /api/show."));
+            detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects and /api/show."));
         app.MapGet("/{**path}", (HttpContext context) =>
         {
             if (assets.Find(context.Request.Path.Value ?? "/") is not { } asset)

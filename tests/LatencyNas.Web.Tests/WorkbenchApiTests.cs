@@ -85,6 +85,25 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Choice_effects_are_the_use_cases_and_a_cell_is_the_mean_of_its_architectures_minus_the_mean_of_all()
+    {
+        var effects = await Get("/api/effects?devices=pixel3&objective=cifar10_test_acc");
+        Assert.True(JsonNode.DeepEquals(AsCommandPrints(new ChoiceEffectsUseCase().Run(
+            new ChoiceEffectsRequest(["pixel3"], Nb201Space.Instance, workbench.Store, "cifar10_test_acc"))), effects));
+
+        // Read independently from the shared table: conv3x3 (choice 3) on the first edge, on pixel3's latency and on the accuracy.
+        var rows = SharedData.ReadCsv("nb201_help_latency_ms.csv");
+        double all = rows.Average(r => SharedData.Number(r["pixel3"]));
+        double conv = rows.Where(r => r["ops"][0] == '3').Average(r => SharedData.Number(r["pixel3"]));
+        Assert.Equal(conv - all, (double)effects["series"]![0]!["effects"]![0]![3]!, 9);
+        var accuracy = SharedData.ReadCsv("nb201_accuracy.csv");
+        double accuracyEffect = accuracy.Where(r => r["ops"][0] == '3').Average(r => SharedData.Number(r["cifar10_test_acc"]))
+                                - accuracy.Average(r => SharedData.Number(r["cifar10_test_acc"]));
+        Assert.Equal(accuracyEffect, (double)effects["series"]![1]!["effects"]![0]![3]!, 9);
+        Assert.Equal(["e0", "e1", "e2", "e3", "e4", "e5"], effects["decisions"]!.AsArray().Select(d => ((string)d!["name"]!)[..2]));
+    }
+
     [Theory]
     [InlineData("/api/pareto?proxy=pixel3&target=raspi4&objective=speed", "objective", "speed")]
     [InlineData("/api/pareto?proxy=pixel9&target=raspi4&objective=cifar10_test_acc", "proxy", "pixel9")]

@@ -86,6 +86,16 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         double line = await page.EvaluateAsync<double>("() => document.getElementById('front-target').layout.shapes[0].x0");
         Assert.Equal(Math.Log10(after), line, 9);
 
+        // Choice effects on the target: hovering the first edge's fourth choice shows the use case's effect.
+        await page.WaitForFunctionAsync("() => window.workbench.state.effects !== null && document.querySelector('#effects-latency .nsewdrag') !== null");
+        var effects = new ChoiceEffectsUseCase().Run(new ChoiceEffectsRequest([compared[1]], Nb201Space.Instance, workbench.Store));
+        var cells = await PlotArea(page, "#effects-latency");
+        int choices = effects.Decisions[0].Choices.Count, decisions = effects.Decisions.Count;
+        await page.Mouse.MoveAsync((float)(cells.Left + cells.Width * 3.5 / choices), (float)(cells.Top + cells.Height * 0.5 / decisions));
+        string effectLabel = await page.Locator("#effects-latency .hovertext").First.TextContentAsync() ?? "";
+        double effect = effects.Series[0].Effects[0][3]!.Value;
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{(effect >= 0 ? "+" : "")}{effect:F3} ms on {compared[1]}"), effectLabel);
+
         string folder = Environment.GetEnvironmentVariable("LATNAS_SCREENSHOTS") ?? Path.GetTempPath();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "workbench.png"), FullPage = true });
         Assert.Empty(chromium.Problems);

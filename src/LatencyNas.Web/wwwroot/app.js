@@ -3,7 +3,7 @@
 // The workbench page: devices, the monotonicity heatmap, a pair's scatter, its fronts and one architecture, linked by selection.
 // Every number comes from the API, which answers with the same records as the commands' --json.
 const workbench = (() => {
-  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null };
+  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null };
   const $ = id => document.getElementById(id);
   const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
@@ -100,6 +100,7 @@ const workbench = (() => {
       markSelected(state.selected);
     }
     await openFronts(proxy, target).catch(error => { $('fronts-status').textContent = error.message; });
+    await openEffects(target, $('objective').value).catch(error => status(error.message, true));
   }
 
   function markSelected(ops) {
@@ -205,10 +206,39 @@ const workbench = (() => {
     state.budget = { budgetMs, bestTrue: whole < 0 ? null : columns.objective_values[whole], bestReused: reused < 0 ? null : columns.objective_values[reused] };
   }
 
+  // Choice effects on the target's latency and on the objective, one heatmap each: decisions down, choices across.
+  async function openEffects(target, objective) {
+    const effects = await api(`/api/effects?devices=${encodeURIComponent(target)}` + (objective ? `&objective=${encodeURIComponent(objective)}` : ''));
+    state.effects = effects;
+    const decisions = effects.decisions;
+    const sameChoices = decisions.every(d => d.choices.join() === decisions[0].choices.join());
+    const columns = sameChoices ? decisions[0].choices : decisions[0].choices.map((_, c) => `choice ${c}`);
+    const draw = (chart, series, unit) => {
+      const text = series.effects.map((row, d) => row.map((e, c) =>
+        `${esc(decisions[d].name)}, ${esc(decisions[d].choices[c] ?? columns[c])}<br>${e === null ? 'no architecture' : `${e >= 0 ? '+' : ''}${fixed(e, 3)} ${unit}`}` +
+        ` on ${esc(series.name)}<br>(mean ${fixed(series.mean, 3)} ${unit} over ${series.architectures.toLocaleString('en')})`));
+      const largest = Math.max(...series.effects.flat().filter(e => e !== null).map(Math.abs));
+      // Plotly's RdBu runs from blue (low) to red (high): red for latency added, blue for objective gained.
+      return Plotly.react(chart, [{ type: 'heatmap', z: series.effects, x: columns, y: decisions.map(d => d.name), text, hovertemplate: '%{text}<extra></extra>',
+        colorscale: 'RdBu', reversescale: series.quantity !== 'latency_ms', zmin: -largest, zmax: largest, colorbar: { title: { text: unit } } }],
+        { title: { text: `effect on ${esc(series.name)}`, x: 0.02, xanchor: 'left', font: { size: 14 } }, yaxis: { autorange: 'reversed' }, margin: { l: 130, b: 110, t: 50, r: 10 } },
+        plotConfig);
+    };
+    await draw('effects-latency', effects.series[0], 'ms');
+    if (effects.series.length > 1) {
+      await draw('effects-objective', effects.series[1], '');
+    }
+  }
+
   function csv(chart) {
     if (chart === 'heatmap' && state.matrix) {
       const m = state.matrix;
       return ['proxy,' + m.devices.join(','), ...m.devices.map((d, i) => `${d},${m.srcc[i].join(',')}`)].join('\n');
+    }
+    if (chart.startsWith('effects-') && state.effects) {
+      const series = state.effects.series[chart === 'effects-latency' ? 0 : 1];
+      return series ? ['decision,choice,effect', ...series.effects.flatMap((row, d) => row.map((e, c) =>
+        `${state.effects.decisions[d].name},${state.effects.decisions[d].choices[c]},${e ?? ''}`))].join('\n') : '';
     }
     if (chart.startsWith('front-') && state.fronts) {
       const { proxy, target, objective, columns: c } = state.fronts;
@@ -255,6 +285,7 @@ const workbench = (() => {
     $('objective').addEventListener('change', () => {
       if (state.pair) {
         openFronts(state.pair.proxy, state.pair.target).catch(error => { $('fronts-status').textContent = error.message; });
+        openEffects(state.pair.target, $('objective').value).catch(error => status(error.message, true));
       }
     });
     $('budget').addEventListener('input', event => setBudget(10 ** Number(event.target.value)));
@@ -268,6 +299,6 @@ const workbench = (() => {
   }
 
   const ready = start().catch(error => status(error.message, true));
-  return { ready, state, compare, openPair, openFronts, setBudget, select };
+  return { ready, state, compare, openPair, openFronts, setBudget, openEffects, select };
 })();
 window.workbench = workbench;
