@@ -41,10 +41,8 @@ public sealed class SleepRunner : IDeviceRunner
                 throw new DeviceUnavailableException($"The sleep device's call log folder '{folder}' cannot be created: {error.Message}");
             }
         }
-        return Task.FromResult(new DeviceFingerprint(
-            "none (load generator)", 0, "any", Device.RuntimeName, _sleep.Milliseconds.ToString("R", CultureInfo.InvariantCulture) + "+" +
-            _sleep.MillisecondsPerChoice.ToString("R", CultureInfo.InvariantCulture), "none", Device.Threads, Device.Optimization, Device.BatchSize,
-            Device.Dataset.Height, Device.Dataset.Name, Device.Spinning));
+        string sleep = string.Create(CultureInfo.InvariantCulture, $"{_sleep.Milliseconds:R}+{_sleep.MillisecondsPerChoice:R}");
+        return Task.FromResult(DeviceFingerprint.ForHost(Device, sleep) with { CpuModel = "none (load generator)", Cores = 0, OperatingSystem = "any", Provider = "none" });
     }
 
     public IPreparedModel Prepare(ModelRequest request) => new SleepModel(request);
