@@ -61,11 +61,12 @@ public sealed record SearchRequest(
 /// <param name="Method">The adaptation method used, named or chosen by cross-validation on the K samples (<paramref name="LatencySource"/> says why); null without adaptation.</param>
 /// <param name="SearchedUnderMs">The budget the search used: the budget less the margin.</param>
 /// <param name="VerifiedCandidates">Candidates measured (or looked up) before one fitted the budget, or before giving up.</param>
+/// <param name="Stopped">A steered search stopped before its strategy finished.</param>
 public sealed record SearchResult(
     string Target, string ObjectiveName, double MaxLatencyMs, string LatencySource, string Strategy, int Evaluations, int EvaluationsToBest, double WallSeconds,
     string? Arch, string? Ops, int? Index, double? PredictedMs, double? Objective, double? MeasuredMs, bool Verified, bool WithinBudget,
     IReadOnlyList<string> TrainedPredictors, string? Note = null, string? Proxy = null, int? TargetSamples = null, string? Method = null,
-    double SearchedUnderMs = 0, int VerifiedCandidates = 0)
+    double SearchedUnderMs = 0, int VerifiedCandidates = 0, bool Stopped = false)
 {
     public bool Found => Arch is not null;
 }
@@ -94,8 +95,42 @@ public sealed record SweepResult(
 public sealed class SearchUseCase(IDeviceRunnerFactory runners)
 {
     /// <param name="status">Told of long steps (training a predictor, measuring the choice) before they start.</param>
+    /// <param name="control">Steers the search while it runs and logs what it evaluates; completed when the search ends, however it ends.
+    /// A budget it moves is searched as given (without the margin) and is the result's budget.</param>
     /// <exception cref="InvalidInputException">A bad budget, objective, strategy, device or sample count (before anything is trained).</exception>
-    public async Task<SearchResult> RunAsync(SearchRequest request, IProgress<string>? status = null, CancellationToken cancellation = default)
+    public async Task<SearchResult> RunAsync(SearchRequest request, IProgress<string>? status = null, CancellationToken cancellation = default, SearchControl? control = null)
+    {
+        try
+        {
+            return await SearchAsync(request, status, control, cancellation);
+        }
+        finally
+        {
+            control?.Complete();
+        }
+    }
+
+    /// <summary>
+    /// Runs a recorded search again, with its settings and its actions applied at the steps they were applied at, and
+    /// compares what it evaluates with the record.
+    /// </summary>
+    /// <exception cref="InvalidInputException">A record that cannot be replayed (a space, device or objective this store lacks, an action that cannot apply).</exception>
+    public async Task<SearchReplayResult> ReplayAsync(SearchRecord record, StoreLocation store, IProgress<string>? status = null, CancellationToken cancellation = default)
+    {
+        var space = SearchSpaces.TryGet(record.Space) ?? throw new InvalidInputException($"The record's space '{record.Space}' is not one of {string.Join(", ", SearchSpaces.All.Select(s => s.Name))}.");
+        var request = record.ToRequest(space, store);
+        var control = SearchControl.Replay(space, record.Seed, record.Actions);
+        var result = await RunAsync(request, status, cancellation, control);
+        var replayed = SearchRecord.Of(request, control, result);
+        int compared = Math.Min(record.Evaluated.Count, replayed.Evaluated.Count);
+        int? differs = Enumerable.Range(0, compared).Cast<int?>().FirstOrDefault(i => record.Evaluated[i!.Value] != replayed.Evaluated[i.Value])
+                       ?? (record.Evaluated.Count != replayed.Evaluated.Count ? compared : null);
+        return new SearchReplayResult(result, record.Evaluated.Count, replayed.Evaluated.Count, differs,
+            differs is { } at && at < record.Evaluated.Count ? record.Evaluated[at] : null,
+            differs is { } at2 && at2 < replayed.Evaluated.Count ? replayed.Evaluated[at2] : null) { Record = replayed };
+    }
+
+    private async Task<SearchResult> SearchAsync(SearchRequest request, IProgress<string>? status, SearchControl? control, CancellationToken cancellation)
     {
         if (!(request.MaxLatencyMs > 0 && double.IsFinite(request.MaxLatencyMs)))
         {
@@ -115,7 +150,8 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
 
         var latency = setup.Latency();
         double searchedUnder = request.MaxLatencyMs * (1 - request.Margin);
-        var outcome = setup.Strategy.Search(new SearchProblem(request.Space, latency, setup.Objective, searchedUnder), request.Evaluations, request.Seed, cancellation);
+        var outcome = setup.Strategy.Search(new SearchProblem(request.Space, latency, setup.Objective, searchedUnder, control), request.Evaluations, request.Seed, cancellation);
+        double budgetMs = control?.Applied.LastOrDefault(a => a.Action.Kind == SteeringKind.Budget)?.Action.MaxLatencyMs ?? request.MaxLatencyMs;
         var best = outcome.Best;
         double? measured = null;
         string? note = null;
@@ -137,26 +173,26 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
                     note = why;
                     break;
                 }
-                if (verified == 1 || latencyMs <= request.MaxLatencyMs)
+                if (verified == 1 || latencyMs <= budgetMs)
                 {
                     (best, measured) = (candidate, latencyMs);
                 }
-                if (latencyMs <= request.MaxLatencyMs)
+                if (latencyMs <= budgetMs)
                 {
                     break;
                 }
             }
-            if (measured > request.MaxLatencyMs && note is null)
+            if (measured > budgetMs && note is null)
             {
                 note = $"the {verified} best candidates all measured over the budget; search under a margin (--margin 0.1) or raise --verify-candidates.";
             }
         }
         return new SearchResult(
-            setup.Target.Device, request.Objective, request.MaxLatencyMs, latency.Description, outcome.Strategy, outcome.Evaluations, outcome.EvaluationsToBest,
+            setup.Target.Device, request.Objective, budgetMs, latency.Description, outcome.Strategy, outcome.Evaluations, outcome.EvaluationsToBest,
             outcome.Elapsed.TotalSeconds, best is null ? null : request.Space.Format(best.Architecture), best?.Architecture.Digits,
             best is null ? null : request.Space.IndexOf(best.Architecture), best?.LatencyMs, best?.Objective,
-            measured, measured is not null, best is not null && (measured ?? best.LatencyMs) <= request.MaxLatencyMs, setup.Trained, note,
-            request.Latency.Proxy, request.Latency.TargetSamples, latency is AdaptedEstimator adapted ? ProxyAdaptation.Name(adapted.Method) : null, searchedUnder, verified);
+            measured, measured is not null, best is not null && (measured ?? best.LatencyMs) <= budgetMs, setup.Trained, note,
+            request.Latency.Proxy, request.Latency.TargetSamples, latency is AdaptedEstimator adapted ? ProxyAdaptation.Name(adapted.Method) : null, outcome.MaxLatencyMs, verified, outcome.Stopped);
     }
 
     /// <summary>The descriptor that measures a live device again; null for an imported one (its table is looked up).</summary>

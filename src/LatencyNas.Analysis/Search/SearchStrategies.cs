@@ -6,7 +6,8 @@ using LatencyNas.Prediction;
 namespace LatencyNas.Analysis.Search;
 
 /// <summary>Find the architecture with the best objective whose latency stays within a budget.</summary>
-public sealed record SearchProblem(SearchSpace Space, ILatencyEstimator Latency, IObjective Objective, double MaxLatencyMs);
+/// <param name="Control">Steers the search while it runs and logs what it evaluates (null: unsteered).</param>
+public sealed record SearchProblem(SearchSpace Space, ILatencyEstimator Latency, IObjective Objective, double MaxLatencyMs, SearchControl? Control = null);
 
 /// <summary>One evaluated candidate.</summary>
 public sealed record Candidate(Architecture Architecture, double LatencyMs, double Objective)
@@ -16,10 +17,13 @@ public sealed record Candidate(Architecture Architecture, double LatencyMs, doub
 
 /// <summary>The outcome of a search: the best feasible candidate found (null when nothing fits), and what it cost.</summary>
 /// <param name="Evaluations">Distinct architectures whose latency and objective were evaluated.</param>
-/// <param name="BestTrace">(evaluations, best feasible objective so far) each time the best improved.</param>
+/// <param name="BestTrace">(evaluations, best feasible objective so far) each time the best improved (or changed with the budget).</param>
 /// <param name="Ranked">Every evaluated candidate within the budget, best objective first (then lowest latency).</param>
+/// <param name="MaxLatencyMs">The budget at the end (steering can move it).</param>
+/// <param name="Stopped">Ended by a <see cref="SteeringKind.Stop"/> before the strategy finished.</param>
 public sealed record SearchOutcome(
-    string Strategy, Candidate? Best, int Evaluations, TimeSpan Elapsed, IReadOnlyList<(int Evaluations, double Objective)> BestTrace, IReadOnlyList<Candidate> Ranked)
+    string Strategy, Candidate? Best, int Evaluations, TimeSpan Elapsed, IReadOnlyList<(int Evaluations, double Objective)> BestTrace, IReadOnlyList<Candidate> Ranked,
+    double MaxLatencyMs = double.PositiveInfinity, bool Stopped = false)
 {
     /// <summary>Evaluations spent until the final best was first seen.</summary>
     public int EvaluationsToBest => BestTrace.Count > 0 ? BestTrace[^1].Evaluations : Evaluations;
@@ -34,44 +38,125 @@ public interface ISearchStrategy
     SearchOutcome Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default);
 }
 
-/// <summary>Evaluates candidates in batches (one latency and one objective call per batch) and remembers them.</summary>
-internal sealed class Evaluator(SearchProblem problem)
+/// <summary>
+/// Evaluates candidates in batches (one latency and one objective call per batch, a step of the search) and
+/// remembers them. With a <see cref="SearchControl"/>, each step first applies the actions due (a new budget,
+/// promotions, a stop) and repairs the proposed architectures to the bans and pins in force.
+/// </summary>
+internal sealed class Evaluator
 {
+    private readonly SearchProblem _problem;
+    private readonly CancellationToken _cancellation;
     private readonly Dictionary<Architecture, Candidate> _seen = [];
     private readonly List<(int, double)> _trace = [];
+    private readonly List<Candidate> _promoted = [];
+    private int _step;
+
+    private Evaluator(SearchProblem problem, CancellationToken cancellation)
+    {
+        _problem = problem;
+        _cancellation = cancellation;
+        MaxLatencyMs = problem.MaxLatencyMs;
+    }
 
     public Candidate? Best { get; private set; }
 
     public int Count => _seen.Count;
 
+    /// <summary>The budget in force (steering can move it).</summary>
+    public double MaxLatencyMs { get; private set; }
+
     public bool Seen(Architecture architecture) => _seen.ContainsKey(architecture);
 
-    public IReadOnlyList<(int Evaluations, double Objective)> Trace => _trace;
+    /// <summary>
+    /// Runs <paramref name="search"/> with a fresh evaluator and returns what it found; a stop posted to the problem's
+    /// control ends it at the next step, with the outcome so far.
+    /// </summary>
+    public static SearchOutcome Run(string strategy, SearchProblem problem, CancellationToken cancellation, Action<Evaluator> search)
+    {
+        var clock = Stopwatch.StartNew();
+        var evaluator = new Evaluator(problem, cancellation);
+        bool stopped = false;
+        try
+        {
+            search(evaluator);
+        }
+        catch (StopRequested)
+        {
+            stopped = true;
+        }
+        return new SearchOutcome(strategy, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator._trace, evaluator.Ranked(), evaluator.MaxLatencyMs, stopped);
+    }
 
     /// <summary>The evaluated candidates within the budget, best objective first, then lowest latency.</summary>
     public IReadOnlyList<Candidate> Ranked()
-        => _seen.Values.Where(c => c.Fits(problem.MaxLatencyMs)).OrderByDescending(c => c.Objective).ThenBy(c => c.LatencyMs).ToList();
+        => _seen.Values.Where(c => c.Fits(MaxLatencyMs)).OrderByDescending(c => c.Objective).ThenBy(c => c.LatencyMs).ToList();
 
+    /// <summary>The candidates promoted by steering since the last call (evaluated with the step they arrived at).</summary>
+    public IReadOnlyList<Candidate> TakePromoted()
+    {
+        var promoted = _promoted.ToList();
+        _promoted.Clear();
+        return promoted;
+    }
+
+    /// <summary>
+    /// One step: the candidates of <paramref name="architectures"/> (evaluated now or before), in order. Under steering, each is
+    /// first repaired to the constraints, so a candidate's architecture may differ from the one proposed.
+    /// </summary>
     public IReadOnlyList<Candidate> Evaluate(IReadOnlyList<Architecture> architectures)
     {
-        var fresh = architectures.Where(a => !_seen.ContainsKey(a)).Distinct().ToList();
+        _cancellation.ThrowIfCancellationRequested();
+        IReadOnlyList<Architecture> promoted = [];
+        if (_problem.Control is { } control)
+        {
+            var orders = control.BeforeStep(_step, Count, _cancellation);
+            if (orders.Stop)
+            {
+                throw new StopRequested();
+            }
+            if (orders.MaxLatencyMs is { } budget)
+            {
+                MoveBudget(budget);
+            }
+            promoted = orders.Promote;
+            architectures = architectures.Select(control.Repair).ToList();
+        }
+        _step++;
+        var fresh = promoted.Concat(architectures).Where(a => !_seen.ContainsKey(a)).Distinct().ToList();
         if (fresh.Count > 0)
         {
-            double[] latencies = problem.Latency.Predict(fresh);
-            double[] objectives = problem.Objective.Evaluate(fresh);
+            double[] latencies = _problem.Latency.Predict(fresh);
+            double[] objectives = _problem.Objective.Evaluate(fresh);
+            var candidates = new Candidate[fresh.Count];
             for (int i = 0; i < fresh.Count; i++)
             {
-                var candidate = new Candidate(fresh[i], latencies[i], objectives[i]);
+                var candidate = candidates[i] = new Candidate(fresh[i], latencies[i], objectives[i]);
                 _seen[fresh[i]] = candidate;
-                if (candidate.Fits(problem.MaxLatencyMs) && (Best is null || candidate.Objective > Best.Objective))
+                if (candidate.Fits(MaxLatencyMs) && (Best is null || candidate.Objective > Best.Objective))
                 {
                     Best = candidate;
                     _trace.Add((_seen.Count, candidate.Objective));
                 }
             }
+            _problem.Control?.Record(candidates);
         }
+        _promoted.AddRange(promoted.Select(a => _seen[a]));
         return architectures.Select(a => _seen[a]).ToList();
     }
+
+    private void MoveBudget(double budget)
+    {
+        MaxLatencyMs = budget;
+        var best = Ranked().FirstOrDefault();
+        if (best != Best && best is not null)
+        {
+            _trace.Add((Count, best.Objective));
+        }
+        Best = best;
+    }
+
+    private sealed class StopRequested : Exception;
 }
 
 /// <summary>Evaluates every member of a space that can be listed (in batches of 4,096).</summary>
@@ -80,16 +165,13 @@ public sealed class ExhaustiveSearch(long limit = 10_000_000) : ISearchStrategy
     public string Name => "exhaustive";
 
     public SearchOutcome Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
-    {
-        var clock = Stopwatch.StartNew();
-        var evaluator = new Evaluator(problem);
-        foreach (var batch in problem.Space.Enumerate(limit).Chunk(4_096))
+        => Evaluator.Run(Name, problem, cancellation, evaluator =>
         {
-            cancellation.ThrowIfCancellationRequested();
-            evaluator.Evaluate(batch);
-        }
-        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace, evaluator.Ranked());
-    }
+            foreach (var batch in problem.Space.Enumerate(limit).Chunk(4_096))
+            {
+                evaluator.Evaluate(batch);
+            }
+        });
 }
 
 /// <summary>Evaluates <c>budget</c> distinct architectures drawn uniformly.</summary>
@@ -98,17 +180,15 @@ public sealed class RandomSearch : ISearchStrategy
     public string Name => "random";
 
     public SearchOutcome Search(SearchProblem problem, int budget, int seed, CancellationToken cancellation = default)
-    {
-        var clock = Stopwatch.StartNew();
-        var evaluator = new Evaluator(problem);
-        int count = (int)Math.Min(budget, (long)Math.Min((double)problem.Space.Size, int.MaxValue));
-        foreach (var batch in problem.Space.SampleDistinct(count, seed).Chunk(1_024))
+        => Evaluator.Run(Name, problem, cancellation, evaluator =>
         {
-            cancellation.ThrowIfCancellationRequested();
-            evaluator.Evaluate(batch);
-        }
-        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace, evaluator.Ranked());
-    }
+            int count = (int)Math.Min(budget, (long)Math.Min((double)problem.Space.Size, int.MaxValue));
+            // Steered, in small steps so that an action applies soon.
+            foreach (var batch in problem.Space.SampleDistinct(count, seed).Chunk(problem.Control is null ? 1_024 : 64))
+            {
+                evaluator.Evaluate(batch);
+            }
+        });
 }
 
 /// <summary>
@@ -136,44 +216,50 @@ public sealed class RegularizedEvolution : ISearchStrategy
         {
             throw new InvalidInputException("Evolution needs population ≥ 2, 1 ≤ tournament ≤ population and batch ≥ 1.");
         }
-        var clock = Stopwatch.StartNew();
-        var random = new Random(seed);
-        var evaluator = new Evaluator(problem);
-        int initial = (int)Math.Min(Math.Min(PopulationSize, budget), (double)problem.Space.Size);
-        var population = new Queue<Candidate>(evaluator.Evaluate(problem.Space.SampleDistinct(initial, seed)));
-        int stale = 0;
-        while (evaluator.Count < budget && stale < 50)
+        return Evaluator.Run(Name, problem, cancellation, evaluator =>
         {
-            cancellation.ThrowIfCancellationRequested();
-            var members = population.ToArray();
-            int breed = Math.Min(BatchSize, budget - evaluator.Count); // never evaluate beyond the budget
-            var children = new List<Architecture>(breed);
-            for (int b = 0; b < breed; b++)
+            var random = new Random(seed);
+            int initial = (int)Math.Min(Math.Min(PopulationSize, budget), (double)problem.Space.Size);
+            var population = new Queue<Candidate>();
+            void Join(IEnumerable<Candidate> members)
             {
-                Candidate parent = members[random.Next(members.Length)];
-                for (int t = 1; t < TournamentSize; t++)
+                foreach (var member in members)
                 {
-                    var contender = members[random.Next(members.Length)];
-                    if (Fitter(contender, parent, problem.MaxLatencyMs))
+                    population.Enqueue(member);
+                    if (population.Count > PopulationSize)
                     {
-                        parent = contender;
+                        population.Dequeue();
                     }
                 }
-                children.Add(NovelMutant(problem.Space, parent.Architecture, evaluator, children, random));
             }
-            int before = evaluator.Count;
-            foreach (var child in evaluator.Evaluate(children))
+            Join(evaluator.Evaluate(problem.Space.SampleDistinct(initial, seed)));
+            Join(evaluator.TakePromoted());
+            int stale = 0;
+            while (evaluator.Count < budget && stale < 50)
             {
-                population.Enqueue(child);
-                if (population.Count > PopulationSize)
+                var members = population.ToArray();
+                int breed = Math.Min(BatchSize, budget - evaluator.Count); // never evaluate beyond the budget
+                var children = new List<Architecture>(breed);
+                for (int b = 0; b < breed; b++)
                 {
-                    population.Dequeue();
+                    Candidate parent = members[random.Next(members.Length)];
+                    for (int t = 1; t < TournamentSize; t++)
+                    {
+                        var contender = members[random.Next(members.Length)];
+                        if (Fitter(contender, parent, evaluator.MaxLatencyMs))
+                        {
+                            parent = contender;
+                        }
+                    }
+                    children.Add(NovelMutant(problem.Space, parent.Architecture, evaluator, children, random));
                 }
+                int before = evaluator.Count;
+                Join(evaluator.Evaluate(children));
+                Join(evaluator.TakePromoted()); // the youngest members: they age out last
+                // A small space can be exhausted around the optimum: stop when children stop being new.
+                stale = evaluator.Count == before ? stale + 1 : 0;
             }
-            // A small space can be exhausted around the optimum: stop when children stop being new.
-            stale = evaluator.Count == before ? stale + 1 : 0;
-        }
-        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace, evaluator.Ranked());
+        });
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 
@@ -43,17 +42,18 @@ public sealed class ShrinkingSearch : ISearchStrategy
         {
             throw new InvalidInputException("Shrinking search needs a beam of at least 1, at least 1 evaluation per step and at least 0 refinement steps.");
         }
-        var clock = Stopwatch.StartNew();
-        var random = new Random(seed);
+        return Evaluator.Run(Name, problem, cancellation, evaluator => Shrink(problem, budget, new Random(seed), evaluator));
+    }
+
+    private void Shrink(SearchProblem problem, int budget, Random random, Evaluator evaluator)
+    {
         var space = problem.Space;
-        var evaluator = new Evaluator(problem);
         var cost = ChoiceCosts(space);
         var start = Costliest(space, cost);
         int width = BeamWidth ?? Math.Max(1, StepEvaluations / Math.Max(1, Neighbours(space, start, cost, cheaperOnly: true).Count()));
-        var beam = evaluator.Evaluate([start]).Where(c => !c.Fits(problem.MaxLatencyMs)).ToList();
+        var beam = evaluator.Evaluate([start]).Where(c => !c.Fits(evaluator.MaxLatencyMs)).ToList();
         while (beam.Count > 0 && evaluator.Count < budget)
         {
-            cancellation.ThrowIfCancellationRequested();
             var moves = beam.SelectMany(parent => Neighbours(space, parent.Architecture, cost, cheaperOnly: true).Select(child => (parent, child))).ToList();
             var evaluated = EvaluateWithin(evaluator, moves.Select(m => m.child).ToList(), budget, random);
             var kept = moves
@@ -62,16 +62,15 @@ public sealed class ShrinkingSearch : ISearchStrategy
                 .OrderBy(m => m.LossPerMs).ThenBy(_ => random.Next())
                 .Select(m => m.Child).DistinctBy(c => c.Architecture).Take(width).ToList();
             // A member within the budget is done shrinking (the evaluator keeps it); nothing kept: nothing cheaper is left, or the evaluations are spent.
-            beam = kept.Where(c => !c.Fits(problem.MaxLatencyMs)).ToList();
+            beam = kept.Where(c => !c.Fits(evaluator.MaxLatencyMs)).ToList();
         }
         foreach (var feasible in evaluator.Ranked().Take(width).ToList())
         {
             var current = feasible;
             for (int step = 0; step < RefinementSteps && evaluator.Count < budget; step++)
             {
-                cancellation.ThrowIfCancellationRequested();
-                var better = EvaluateWithin(evaluator, Neighbours(space, current.Architecture, cost, cheaperOnly: false).ToList(), budget, random).Values
-                    .Where(c => c.Fits(problem.MaxLatencyMs) && c.Objective > current.Objective)
+                    var better = EvaluateWithin(evaluator, Neighbours(space, current.Architecture, cost, cheaperOnly: false).ToList(), budget, random).Values
+                    .Where(c => c.Fits(evaluator.MaxLatencyMs) && c.Objective > current.Objective)
                     .OrderByDescending(c => c.Objective).FirstOrDefault();
                 if (better is null)
                 {
@@ -80,7 +79,6 @@ public sealed class ShrinkingSearch : ISearchStrategy
                 current = better;
             }
         }
-        return new SearchOutcome(Name, evaluator.Best, evaluator.Count, clock.Elapsed, evaluator.Trace, evaluator.Ranked());
     }
 
     /// <summary>
@@ -130,6 +128,6 @@ public sealed class ShrinkingSearch : ISearchStrategy
             var dropped = fresh.Skip(room).ToHashSet();
             distinct = distinct.Where(a => !dropped.Contains(a)).ToList();
         }
-        return evaluator.Evaluate(distinct).ToDictionary(c => c.Architecture);
+        return evaluator.Evaluate(distinct).DistinctBy(c => c.Architecture).ToDictionary(c => c.Architecture); // steering's repairs can merge two
     }
 }

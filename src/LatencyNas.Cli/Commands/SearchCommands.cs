@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LatencyNas.Analysis.Search;
 using LatencyNas.Core;
 using LatencyNas.Workflows;
 using LatencyNas.Workflows.Runners;
@@ -11,7 +12,7 @@ internal static class SearchCommands
     public static Command Search()
     {
         var spaceOption = LatnasOptions.Space();
-        var targetOption = new Option<string>("--target") { Description = "The device the budget applies to (a device in the store).", Required = true };
+        var targetOption = new Option<string?>("--target") { Description = "The device the budget applies to (a device in the store); required but with --replay." };
         var proxyOption = new Option<string?>("--proxy") { Description = "Predict latency with this device's predictor instead (as is, or adapted with --target-samples)." };
         var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Adapt the proxy with K of the target's measurements.", 3, 1_000_000);
         var methodOption = LatnasOptions.Method();
@@ -19,7 +20,7 @@ internal static class SearchCommands
         var maxLatencyOption = LatnasOptions.Numbers("--max-latency",
             "Latency budget on the target, in ms; with --sweep, a comma-separated list [default with --sweep: the 10th…90th percentiles of the predicted latency].", 0, 1e7, minimumExclusive: true);
         var objectiveOption = LatnasOptions.Objective(
-            "What to maximise: an objective in the store (e.g. cifar10_test_acc), or a training-free proxy: params, macs, synflow, zico.");
+            "What to maximise: an objective in the store (e.g. cifar10_test_acc), or a training-free proxy: params, macs, synflow, zico; required but with --replay.", required: false);
         var strategyOption = LatnasOptions.Strategy();
         var evaluationsOption = LatnasOptions.Evaluations();
         var seedOption = LatnasOptions.Seed("Seed of the search and of the K samples drawn.");
@@ -32,24 +33,69 @@ internal static class SearchCommands
         var marginOption = LatnasOptions.Number("--margin", "Search under the budget less this share of it (e.g. 0.1), so a prediction that reads low still fits.", 0, 0, 0.9);
         var sweepOption = new Option<bool>("--sweep") { Description = "Search under a series of budgets and write the predicted Pareto front (CSV, PNG, SVG) to --out." };
         var outOption = LatnasOptions.Out("CSV file for --sweep (its PNG and SVG plots go beside it).", required: false);
+        var recordOption = new Option<string?>("--record") { Description = "Write the search's record (settings, actions, every evaluation in order, result) to this JSON file." };
+        var replayOption = new Option<string?>("--replay")
+        {
+            Description = "Run a recorded search again (a --record file, or one saved by the workbench) with its actions at the steps they applied at, " +
+                          "and check that it evaluates the identical sequence (exit 1 if not). Its settings come from the record.",
+        };
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("search", "Find the best architecture (by an objective) whose latency on a target stays under a budget.")
         {
             spaceOption, targetOption, proxyOption, samplesOption, methodOption, latencyOption, maxLatencyOption, objectiveOption, strategyOption,
-            evaluationsOption, seedOption, verifyOption, verifyCandidatesOption, marginOption, sweepOption, outOption, storeOption, jsonOption,
+            evaluationsOption, seedOption, verifyOption, verifyCandidatesOption, marginOption, sweepOption, outOption, recordOption, replayOption, storeOption, jsonOption,
         };
         command.SetHandler(async (parse, cancellation) =>
         {
-            var latency = new SearchLatency(parse.GetValue(targetOption)!, parse.GetValue(proxyOption), parse.GetValue(samplesOption), methodOption.ValueIn(parse),
+            bool json = parse.GetValue(jsonOption);
+            var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
+            if (parse.GetValue(replayOption) is { } replayPath)
+            {
+                Option[] settings = [spaceOption, targetOption, proxyOption, samplesOption, methodOption, latencyOption, maxLatencyOption, objectiveOption,
+                    strategyOption, evaluationsOption, seedOption, verifyOption, verifyCandidatesOption, marginOption, sweepOption, outOption];
+                if (settings.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
+                {
+                    throw new InvalidInputException($"--replay takes its settings from the record; leave out {given.Name}.");
+                }
+                var replay = await new SearchUseCase(DeviceRunnerFactory.Instance).ReplayAsync(
+                    SearchRecord.Read(replayPath), parse.StoreLocation(storeOption), status, cancellation);
+                if (parse.GetValue(recordOption) is { } replayRecordPath)
+                {
+                    replay.Record!.Write(replayRecordPath);
+                }
+                if (json)
+                {
+                    Json.Write(replay);
+                }
+                else
+                {
+                    WriteResult(replay.Result);
+                    Console.WriteLine(replay.Identical
+                        ? $"replay  {replay.ReplayedEvaluations:N0} evaluations, identical to the record ({replay.Result.Evaluations:N0} distinct, " +
+                          $"{replay.Record!.Actions.Count} actions applied)"
+                        : $"replay  DIFFERS from the record at evaluation {replay.FirstDifference + 1:N0}: recorded {replay.Recorded?.Ops ?? "(end)"}, " +
+                          $"replayed {replay.Replayed?.Ops ?? "(end)"} ({replay.RecordedEvaluations:N0} recorded, {replay.ReplayedEvaluations:N0} replayed)");
+                }
+                if (!replay.Identical)
+                {
+                    Console.Error.WriteLine("latnas: the replay differs from the record: the store's predictor or measurements have changed since it was recorded, or the record was edited.");
+                }
+                return replay.Identical ? ExitCodes.Success : ExitCodes.RunFailed;
+            }
+            string objective = parse.GetValue(objectiveOption) ?? throw new InvalidInputException("Give --objective NAME (or --replay RECORD.json).");
+            var latency = new SearchLatency(parse.GetValue(targetOption) ?? throw new InvalidInputException("Give --target DEVICE (or --replay RECORD.json)."), parse.GetValue(proxyOption), parse.GetValue(samplesOption), methodOption.ValueIn(parse),
                 latencyOption.ValueIn(parse));
             var space = parse.SearchSpace(spaceOption);
             var store = parse.StoreLocation(storeOption);
             double[]? budgets = parse.GetValue(maxLatencyOption);
-            bool json = parse.GetValue(jsonOption);
-            var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
+            string? recordPath = parse.GetValue(recordOption);
             if (parse.GetValue(sweepOption))
             {
+                if (recordPath is not null)
+                {
+                    throw new InvalidInputException("--record keeps one search's record; leave it out of --sweep.");
+                }
                 if (parse.GetValue(verifyOption))
                 {
                     throw new InvalidInputException("--verify checks one search's choice; leave it out of --sweep.");
@@ -57,7 +103,7 @@ internal static class SearchCommands
                 string output = parse.GetValue(outOption) ?? throw new InvalidInputException("--sweep writes its front to --out FILE.csv; give --out.");
                 var points = new Synchronous<SweepPoint>(p => Console.Error.WriteLine(
                     $"budget {p.MaxLatencyMs:F4} ms: {(p.Ops is null ? "nothing fits" : $"{p.Ops} {parse.GetValue(objectiveOption)} {ObjectiveText.Of(p.Objective!.Value)} at {p.PredictedMs:F4} ms")}"));
-                var sweep = new SweepUseCase().Run(new SweepRequest(latency, parse.GetValue(objectiveOption)!, output, space, store, budgets,
+                var sweep = new SweepUseCase().Run(new SweepRequest(latency, objective, output, space, store, budgets,
                     strategyOption.ValueIn(parse), parse.GetValue(evaluationsOption), parse.GetValue(seedOption)), points, status, cancellation);
                 if (json)
                 {
@@ -77,9 +123,15 @@ internal static class SearchCommands
             {
                 throw new InvalidInputException("--out is where --sweep writes its front; give --sweep too, or leave --out out.");
             }
-            var result = await new SearchUseCase(DeviceRunnerFactory.Instance).RunAsync(new SearchRequest(latency, parse.GetValue(objectiveOption)!, budgets[0], space, store,
+            var request = new SearchRequest(latency, objective, budgets[0], space, store,
                 strategyOption.ValueIn(parse), parse.GetValue(evaluationsOption), parse.GetValue(seedOption), parse.GetValue(verifyOption),
-                parse.GetValue(marginOption), parse.GetValue(verifyCandidatesOption)), status, cancellation);
+                parse.GetValue(marginOption), parse.GetValue(verifyCandidatesOption));
+            var control = recordPath is null ? null : new SearchControl(space, request.Seed);
+            var result = await new SearchUseCase(DeviceRunnerFactory.Instance).RunAsync(request, status, cancellation, control);
+            if (recordPath is not null)
+            {
+                SearchRecord.Of(request, control!, result).Write(recordPath);
+            }
             if (!result.Found)
             {
                 Console.Error.WriteLine($"latnas: nothing fits: no architecture evaluated has a {result.LatencySource} latency within {result.MaxLatencyMs} ms " +
@@ -93,22 +145,32 @@ internal static class SearchCommands
             {
                 Json.Write(result);
             }
-            else if (result.Found)
+            else
             {
-                Console.WriteLine($"best   {result.Arch} ({result.Ops}{(result.Index is { } index ? $" #{index}" : "")})");
-                Console.WriteLine($"{result.ObjectiveName,-6} {ObjectiveText.Of(result.Objective!.Value)}");
-                Console.WriteLine($"latency {result.PredictedMs:F4} ms predicted by {result.LatencySource} (budget {result.MaxLatencyMs} ms" +
-                                  (result.SearchedUnderMs < result.MaxLatencyMs ? $", searched under {result.SearchedUnderMs:G4} ms" : "") + ")");
-                Console.WriteLine($"search {result.Strategy}: {result.Evaluations:N0} evaluations ({result.EvaluationsToBest:N0} to the best) in {result.WallSeconds:F2} s");
-                if (result.MeasuredMs is { } measured)
-                {
-                    Console.WriteLine($"verify measured {measured:F4} ms on {result.Target}: {(result.WithinBudget ? "within" : "OVER")} the budget" +
-                                      (result.VerifiedCandidates > 1 ? $" ({result.VerifiedCandidates} candidates measured, best first)" : ""));
-                }
+                WriteResult(result);
             }
             return result.WithinBudget ? ExitCodes.Success : ExitCodes.RunFailed;
         });
         return command;
+    }
+
+    private static void WriteResult(SearchResult result)
+    {
+        if (!result.Found)
+        {
+            return;
+        }
+        Console.WriteLine($"best   {result.Arch} ({result.Ops}{(result.Index is { } index ? $" #{index}" : "")})");
+        Console.WriteLine($"{result.ObjectiveName,-6} {ObjectiveText.Of(result.Objective!.Value)}");
+        Console.WriteLine($"latency {result.PredictedMs:F4} ms predicted by {result.LatencySource} (budget {result.MaxLatencyMs} ms" +
+                          (result.SearchedUnderMs < result.MaxLatencyMs ? $", searched under {result.SearchedUnderMs:G4} ms" : "") + ")");
+        Console.WriteLine($"search {result.Strategy}: {result.Evaluations:N0} evaluations ({result.EvaluationsToBest:N0} to the best) in {result.WallSeconds:F2} s" +
+                          (result.Stopped ? ", stopped by steering" : ""));
+        if (result.MeasuredMs is { } measured)
+        {
+            Console.WriteLine($"verify measured {measured:F4} ms on {result.Target}: {(result.WithinBudget ? "within" : "OVER")} the budget" +
+                              (result.VerifiedCandidates > 1 ? $" ({result.VerifiedCandidates} candidates measured, best first)" : ""));
+        }
     }
 
     public static Command ZeroCost()

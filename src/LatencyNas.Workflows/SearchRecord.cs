@@ -1,0 +1,72 @@
+using System.Text.Json;
+using LatencyNas.Analysis.Search;
+using LatencyNas.Core;
+using LatencyNas.Core.IO;
+using LatencyNas.Core.Spaces;
+
+namespace LatencyNas.Workflows;
+
+/// <summary>One evaluation of a search: the architecture's digits, its latency as the search saw it, its objective.</summary>
+public sealed record SearchEvaluation(string Ops, double LatencyMs, double Objective);
+
+/// <summary>
+/// Everything needed to run a search again and check it: its settings, the actions that steered it (with the
+/// step each applied at), the architectures it evaluated in order, and its result. Written as JSON
+/// (<see cref="ResultJson"/>) by <c>latnas search --record</c> and by the workbench.
+/// </summary>
+public sealed record SearchRecord(
+    string Space, SearchLatency Latency, string Objective, double MaxLatencyMs, SearchStrategyKind Strategy, int Evaluations, int Seed, double Margin,
+    IReadOnlyList<AppliedAction> Actions, IReadOnlyList<SearchEvaluation> Evaluated, SearchResult? Result)
+{
+    /// <summary>The record of a search run with <paramref name="control"/> (what it applied and evaluated so far).</summary>
+    public static SearchRecord Of(SearchRequest request, SearchControl control, SearchResult? result) => new(
+        request.Space.Name, request.Latency, request.Objective, request.MaxLatencyMs, request.Strategy, request.Evaluations, request.Seed, request.Margin,
+        control.Applied, control.Evaluated().Select(c => new SearchEvaluation(c.Architecture.Digits, c.LatencyMs, c.Objective)).ToList(), result);
+
+    /// <summary>The request that runs this search again (never verified: a replay measures nothing).</summary>
+    public SearchRequest ToRequest(SearchSpace space, StoreLocation store)
+        => new(Latency, Objective, MaxLatencyMs, space, store, Strategy, Evaluations, Seed, Verify: false, Margin);
+
+    /// <exception cref="InvalidInputException">The file is missing, is not a search record, or lacks a setting.</exception>
+    public static SearchRecord Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidInputException($"No search record at '{path}'.");
+        }
+        SearchRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize<SearchRecord>(File.ReadAllText(path), ResultJson.Options);
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidInputException($"'{path}' is not a search record: {error.Message}");
+        }
+        if (record is null || record.Space is null || record.Latency?.Target is null || record.Objective is null || record.Actions is null || record.Evaluated is null)
+        {
+            throw new InvalidInputException($"'{path}' is not a search record: it lacks the space, latency.target, objective, actions or evaluated.");
+        }
+        return record;
+    }
+
+    /// <summary>Writes the record atomically: a reader never sees half of it.</summary>
+    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, ResultJson.Options));
+}
+
+/// <summary>A recorded search run again.</summary>
+/// <param name="Result">The replay's result.</param>
+/// <param name="RecordedEvaluations">How many evaluations the record lists.</param>
+/// <param name="ReplayedEvaluations">How many the replay made.</param>
+/// <param name="FirstDifference">The index of the first evaluation that differs from the record (or where one sequence ends early); null when identical.</param>
+/// <param name="Recorded">The record's evaluation at <paramref name="FirstDifference"/>.</param>
+/// <param name="Replayed">The replay's evaluation there.</param>
+public sealed record SearchReplayResult(
+    SearchResult Result, int RecordedEvaluations, int ReplayedEvaluations, int? FirstDifference, SearchEvaluation? Recorded, SearchEvaluation? Replayed)
+{
+    public bool Identical => FirstDifference is null;
+
+    /// <summary>The replay's own record.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SearchRecord? Record { get; init; }
+}
