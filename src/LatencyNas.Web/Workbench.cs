@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using LatencyNas.Analysis.Search;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Workflows;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
@@ -22,6 +25,9 @@ public static class Workbench
 {
     private const string TokenCookie = "latnas_token";
 
+    /// <summary>The header a request that changes something carries the token of <c>/api/antiforgery</c> in.</summary>
+    public const string AntiforgeryHeader = "X-Latnas-Antiforgery";
+
     /// <exception cref="InvalidInputException">Options that cannot be used (<see cref="WorkbenchOptions.Problems"/>), or a store that is missing.</exception>
     public static WebApplication Build(WorkbenchOptions options)
     {
@@ -34,6 +40,11 @@ public static class Workbench
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(options.Url);
         builder.Services.AddProblemDetails();
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.HeaderName = AntiforgeryHeader;
+            antiforgery.Cookie.Name = "latnas_antiforgery";
+        });
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = _ => StatusCodes.Status500InternalServerError });
         app.UseStatusCodePages();
@@ -77,8 +88,10 @@ public static class Workbench
             var architecture = Field("arch", () => searchSpace.Parse(Required(arch, "arch")));
             return new ShowUseCase().Run(new ShowRequest(architecture, searchSpace, store));
         }));
+        MapSearch(app, new SearchRuns(store));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
-            detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects and /api/show."));
+            detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, " +
+                    "/api/antiforgery and /api/search (with /events, /actions and /record)."));
         app.MapGet("/{**path}", (HttpContext context) =>
         {
             if (assets.Find(context.Request.Path.Value ?? "/") is not { } asset)
@@ -91,6 +104,223 @@ public static class Workbench
             return context.Request.Headers.IfNoneMatch == asset.ETag ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.Bytes(asset.Content, asset.ContentType);
         });
         return app;
+    }
+
+    /// <summary>
+    /// Starting and steering a search. Every POST must come from the workbench's own page: a request that names another
+    /// origin is refused (403), and one without the antiforgery token of <c>/api/antiforgery</c> in
+    /// <see cref="AntiforgeryHeader"/> too (400) — a form another site posts can carry neither.
+    /// </summary>
+    private static void MapSearch(WebApplication app, SearchRuns runs)
+    {
+        app.MapGet("/api/antiforgery", (HttpContext context, IAntiforgery antiforgery) =>
+        {
+            var tokens = antiforgery.GetAndStoreTokens(context);
+            context.Response.Headers.CacheControl = "no-store";
+            return Results.Json(new { header = AntiforgeryHeader, token = tokens.RequestToken }, ResultJson.Options);
+        });
+        app.MapPost("/api/search", async (HttpContext context, IAntiforgery antiforgery) =>
+        {
+            if (await RefuseForgery(context, antiforgery) is { } refused)
+            {
+                return refused;
+            }
+            var (start, bad) = await ReadBody<SearchStart>(context);
+            if (bad is not null)
+            {
+                return bad;
+            }
+            try
+            {
+                var run = await runs.StartAsync(start!, Field("space", () => Space(start!.Space)));
+                return Results.Json(run.State(), ResultJson.Options, statusCode: StatusCodes.Status202Accepted);
+            }
+            catch (InvalidOperationException running)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "A search is running", detail: running.Message);
+            }
+            catch (InvalidInputException error)
+            {
+                string culprit = error is FieldException fieldError ? fieldError.Field
+                    : new (string Field, string? Value)[] { ("target", start!.Target), ("proxy", start.Proxy), ("objective", start.Objective) }
+                        .FirstOrDefault(n => n.Value is { Length: > 0 } value && error.Message.Contains($"'{value}'", StringComparison.Ordinal)).Field
+                      ?? FieldNamedIn(error.Message) ?? "body";
+                return BadField(culprit, error.Message);
+            }
+        });
+        // No search yet is no error: a page asks on every load, to re-attach to a running one.
+        app.MapGet("/api/search", () => runs.Current is { } run ? Results.Json(run.State(), ResultJson.Options) : Results.NoContent());
+        app.MapGet("/api/search/record", (HttpContext context) =>
+        {
+            if (runs.Current is not { } run)
+            {
+                return NoSearch();
+            }
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"search-{run.Id}.json\"";
+            return Results.Json(run.Record(), ResultJson.Options);
+        });
+        app.MapPost("/api/search/actions", async (HttpContext context, IAntiforgery antiforgery) =>
+        {
+            if (await RefuseForgery(context, antiforgery) is { } refused)
+            {
+                return refused;
+            }
+            if (runs.Current is not { } run)
+            {
+                return NoSearch();
+            }
+            var (action, bad) = await ReadBody<SteeringAction>(context);
+            if (bad is not null)
+            {
+                return bad;
+            }
+            try
+            {
+                run.Control.Post(action!);
+                return Results.Json(run.State(), ResultJson.Options, statusCode: StatusCodes.Status202Accepted);
+            }
+            catch (InvalidOperationException ended)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The search has ended", detail: ended.Message);
+            }
+            catch (InvalidInputException error)
+            {
+                return BadField(FieldNamedIn(error.Message) ?? action!.Kind switch
+                {
+                    SteeringKind.Budget => "max_latency_ms",
+                    SteeringKind.Promote => "architectures",
+                    _ => error.Message.Contains("choice", StringComparison.Ordinal) && !error.Message.Contains("decision", StringComparison.Ordinal) ? "choice" : "decision",
+                }, error.Message);
+            }
+        });
+        app.MapGet("/api/search/events", async (HttpContext context, int? from) =>
+        {
+            if (runs.Current is not { } run)
+            {
+                await NoSearch().ExecuteAsync(context);
+                return;
+            }
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            await StreamEvents(context, run, Math.Max(0, from ?? 0), context.RequestAborted);
+        });
+    }
+
+    /// <summary>
+    /// Server-sent events of a run: <c>evaluations</c> (those since the last, as [ops, latency, objective] rows), <c>state</c>
+    /// whenever actions or the status change, and <c>end</c> once the run has ended and everything was sent. At most ten
+    /// messages a second, however fast the search evaluates: what arrives in between goes in one message.
+    /// </summary>
+    private static async Task StreamEvents(HttpContext context, SearchRuns.Run run, int sent, CancellationToken cancellation)
+    {
+        string? lastState = null;
+        try
+        {
+            while (true)
+            {
+                var changed = run.Control.Changed;
+                bool done = run.Done;
+                var fresh = run.Control.Evaluated(sent);
+                if (fresh.Count > 0)
+                {
+                    var rows = fresh.Select(c => new object[] { c.Architecture.Digits, c.LatencyMs, c.Objective });
+                    await Send(context, "evaluations", new { from = sent, rows }, cancellation);
+                    sent += fresh.Count;
+                }
+                var state = run.State();
+                string stateJson = System.Text.Json.JsonSerializer.Serialize(state with { Evaluated = 0 }, EventJson);
+                if (stateJson != lastState)
+                {
+                    await Send(context, "state", state, cancellation);
+                    lastState = stateJson;
+                }
+                if (done)
+                {
+                    await Send(context, "end", new { evaluated = sent }, cancellation);
+                    return;
+                }
+                await Task.WhenAny(changed, run.Completion).WaitAsync(cancellation);
+                await Task.Delay(100, cancellation);
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The page went away (or reloads: it re-attaches with ?from=).
+        }
+    }
+
+    private static async Task Send(HttpContext context, string name, object data, CancellationToken cancellation)
+    {
+        string json = System.Text.Json.JsonSerializer.Serialize(data, data.GetType(), EventJson); // one line: an event's data ends at a line break
+        await context.Response.WriteAsync($"event: {name}\ndata: {json}\n\n", cancellation);
+        await context.Response.Body.FlushAsync(cancellation);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions EventJson = new(ResultJson.Options) { WriteIndented = false };
+
+    private static IResult NoSearch()
+        => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No search", detail: "No search has been started; POST /api/search starts one.");
+
+    private static IResult BadField(string field, string detail)
+        => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"Bad {field}", detail: detail, extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    /// <summary>The field a message quotes as <c>'field'</c> or names as an option (<c>--max-latency</c> → <c>max_latency_ms</c>), if any.</summary>
+    private static string? FieldNamedIn(string message)
+    {
+        var quoted = System.Text.RegularExpressions.Regex.Match(message, "The field '([a-z_]+)'");
+        if (quoted.Success)
+        {
+            return quoted.Groups[1].Value;
+        }
+        var option = System.Text.RegularExpressions.Regex.Match(message, "--([a-z-]+)");
+        return option.Success ? option.Groups[1].Value switch { "max-latency" => "max_latency_ms", var name => name.Replace('-', '_') } : null;
+    }
+
+    /// <summary>A JSON body read as the API writes JSON (snake_case, kebab-case enums); unreadable: a 400 naming the field it broke at.</summary>
+    private static async Task<(T? Value, IResult? Bad)> ReadBody<T>(HttpContext context) where T : class
+    {
+        if (context.Request.HasJsonContentType() is false)
+        {
+            return (null, BadField("body", "Send the body as JSON (Content-Type: application/json)."));
+        }
+        try
+        {
+            var value = await context.Request.ReadFromJsonAsync<T>(ResultJson.Options, context.RequestAborted);
+            return value is null ? (null, BadField("body", "The body is empty.")) : (value, null);
+        }
+        catch (System.Text.Json.JsonException error)
+        {
+            string field = error.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+            var property = typeof(T).GetProperties().FirstOrDefault(p => ResultJson.Options.PropertyNamingPolicy!.ConvertName(p.Name) == field);
+            var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            string expected = type is null ? "valid JSON"
+                : type.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.KebabCaseLower.ConvertName))}"
+                : type == typeof(string) ? "a string"
+                : type == typeof(int) || type == typeof(double) ? "a number"
+                : type == typeof(bool) ? "true or false"
+                : "a list";
+            return (null, BadField(field, field == "body" ? $"The body is not valid JSON: {error.Message.Split(" Path:")[0]}" : $"The field '{field}' must be {expected}."));
+        }
+    }
+
+    /// <summary>A request that changes something must come from this page: no foreign Origin, and the antiforgery token.</summary>
+    private static async Task<IResult?> RefuseForgery(HttpContext context, IAntiforgery antiforgery)
+    {
+        string origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && (!Uri.TryCreate(origin, UriKind.Absolute, out var from) || !string.Equals(from.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Foreign origin",
+                detail: $"A request from {origin} cannot change anything here; only the workbench's own page can.");
+        }
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+            return null;
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return BadField("antiforgery", $"Missing or wrong antiforgery token: GET /api/antiforgery, then send its token in the {AntiforgeryHeader} header.");
+        }
     }
 
     /// <summary>A request's input that is wrong, with the query field it came from.</summary>

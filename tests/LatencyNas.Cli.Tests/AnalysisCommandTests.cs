@@ -274,4 +274,43 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         Assert.True(File.Exists(Path.ChangeExtension(csv, ".png")));
         Assert.True(File.Exists(Path.ChangeExtension(csv, ".svg")));
     }
+
+    [Fact]
+    public void A_recorded_search_replays_to_the_identical_sequence_and_an_edited_record_is_reported_with_exit_1()
+    {
+        string record = Path.Combine(fixture.Directory, "search-record.json");
+        var search = Latnas.Run("search", "--target", "eyeriss", "--latency", "measured", "--max-latency", "3", "--objective", "cifar10_test_acc",
+            "--strategy", "evolution", "--evaluations", "300", "--seed", "4", "--record", record, "--store", Store);
+        Assert.True(search.ExitCode == 0, search.ToString());
+
+        var replay = Latnas.Run("search", "--replay", record, "--json", "--store", Store);
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        using (var json = JsonDocument.Parse(replay.Stdout))
+        {
+            Assert.True(json.RootElement.GetProperty("identical").GetBoolean());
+            Assert.Equal(300, json.RootElement.GetProperty("replayed_evaluations").GetInt32());
+            using var written = JsonDocument.Parse(File.ReadAllText(record));
+            Assert.Equal(written.RootElement.GetProperty("result").GetProperty("ops").GetString(), json.RootElement.GetProperty("result").GetProperty("ops").GetString());
+            Assert.Contains(written.RootElement.GetProperty("result").GetProperty("ops").GetString()!, search.Stdout);
+        }
+
+        // One evaluation changed in the file: the replay names it and fails.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!;
+        string recorded = (string)node["evaluated"]![41]!["ops"]!;
+        node["evaluated"]![41]!["ops"] = recorded == "000000" ? "111111" : "000000";
+        string edited = Path.Combine(fixture.Directory, "search-record-edited.json");
+        File.WriteAllText(edited, node.ToJsonString());
+        var differs = Latnas.Run("search", "--replay", edited, "--store", Store);
+        Assert.True(differs.ExitCode == 1, differs.ToString());
+        Assert.Contains($"DIFFERS from the record at evaluation 42: recorded {node["evaluated"]![41]!["ops"]}, replayed {recorded}", differs.Stdout);
+
+        var mixed = Latnas.Run("search", "--replay", record, "--target", "pixel3", "--store", Store);
+        Assert.Equal(2, mixed.ExitCode);
+        Assert.Contains("leave out --target", mixed.Stderr);
+        File.WriteAllText(edited, "{\"space\": \"nb201\"");
+        var broken = Latnas.Run("search", "--replay", edited, "--store", Store);
+        Assert.Equal(2, broken.ExitCode);
+        Assert.Contains("is not a search record", broken.Stderr);
+        Assert.DoesNotContain("   at ", broken.Stderr);
+    }
 }

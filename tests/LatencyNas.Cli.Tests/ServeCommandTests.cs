@@ -71,4 +71,67 @@ public sealed class ServeCommandTests : IDisposable
         Assert.True(unreadable.ExitCode == 2, unreadable.ToString());
         Assert.All(new[] { missing, open, unreadable }, run => Assert.DoesNotContain("   at ", run.Stderr));
     }
+
+    [Fact]
+    public async Task A_search_steered_through_the_workbench_saves_a_record_that_replays_from_the_command_line()
+    {
+        string store = _directory.File("latnas.db");
+        Assert.Equal(0, Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--columns", "pixel3", "--store", store).ExitCode);
+        Assert.Equal(0, Latnas.Run("import", "--csv", SharedData.File("nb201_accuracy.csv"), "--objectives", "cifar10_test_acc", "--store", store).ExitCode);
+        int port = LoopbackPort.Free();
+        using var serve = Process.Start(Latnas.StartInfo("serve", "--urls", $"http://127.0.0.1:{port}", "--store", store))!;
+        var stderr = serve.StandardError.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var waited = Stopwatch.StartNew();
+            string? antiforgery = null;
+            while (antiforgery is null)
+            {
+                Assert.False(serve.HasExited, "serve exited");
+                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1), "serve did not answer within a minute");
+                try
+                {
+                    using var token = JsonDocument.Parse(await http.GetStringAsync("/api/antiforgery"));
+                    antiforgery = token.RootElement.GetProperty("token").GetString();
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(100);
+                }
+            }
+            http.DefaultRequestHeaders.Add("X-Latnas-Antiforgery", antiforgery);
+            async Task Post(string path, string json)
+            {
+                using var response = await http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+                Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{path} {json}: {await response.Content.ReadAsStringAsync()}");
+            }
+            await Post("/api/search", """{"target":"pixel3","objective":"cifar10_test_acc","max_latency_ms":9,"mode":"measured","evaluations":250,"seed":5,"start_paused":true,"evaluations_per_second":1000}""");
+            await Post("/api/search/actions", """{"kind":"pin","decision":0,"choice":2}""");
+            await Post("/api/search/actions", """{"kind":"budget","max_latency_ms":7.5}""");
+            await Post("/api/search/actions", """{"kind":"resume"}""");
+            string status = "";
+            while (status is not ("finished" or "failed"))
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), $"the search did not finish: {status}");
+                await Task.Delay(100);
+                using var state = JsonDocument.Parse(await http.GetStringAsync("/api/search"));
+                status = state.RootElement.GetProperty("status").GetString()!;
+            }
+            Assert.Equal("finished", status);
+            string record = _directory.File("steered.json");
+            File.WriteAllText(record, await http.GetStringAsync("/api/search/record"));
+
+            var replay = Latnas.Run("search", "--replay", record, "--store", store);
+            Assert.True(replay.ExitCode == 0, replay.ToString());
+            Assert.Contains("replay  250 evaluations, identical to the record (250 distinct, 3 actions applied)", replay.Stdout);
+            Assert.Contains("(budget 7.5 ms)", replay.Stdout);
+            Assert.Matches(@"best   \S+ \(2\d{5} ", replay.Stdout); // the pin holds: nor_conv_1x1 on the first edge
+        }
+        finally
+        {
+            serve.Kill();
+            await serve.WaitForExitAsync();
+        }
+    }
 }

@@ -2,6 +2,8 @@ using System.Globalization;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Tests;
 using LatencyNas.Workflows;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Playwright;
 
 namespace LatencyNas.Web.Tests;
@@ -99,6 +101,95 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         string folder = Environment.GetEnvironmentVariable("LATNAS_SCREENSHOTS") ?? Path.GetTempPath();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "workbench.png"), FullPage = true });
         Assert.Empty(chromium.Problems);
+    }
+
+    [SkippableFact]
+    public async Task A_search_started_paused_on_the_page_steered_to_ban_an_operation_at_an_edge_and_resumed_evaluates_none_with_it_and_its_record_replays()
+    {
+        HeadlessChromium.RequireOrSkip("the workbench page test");
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(1250, 1000);
+        await page.GotoAsync(workbench.Address.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        await page.EvaluateAsync("() => window.workbench.ready");
+
+        await page.SelectOptionAsync("#search-target", "pixel3");
+        await page.SelectOptionAsync("#search-mode", "measured");
+        await page.SelectOptionAsync("#search-objective", "cifar10_test_acc");
+        await page.FillAsync("#search-budget", "12");
+        await page.FillAsync("#search-evaluations", "300");
+        await page.FillAsync("#search-pace", "200");
+        await page.CheckAsync("#search-paused");
+        await page.ClickAsync("#search-start");
+        await page.WaitForFunctionAsync("() => window.workbench.state.search?.status === 'paused'");
+        await page.SelectOptionAsync("#steer-decision", "2");
+        await page.SelectOptionAsync("#steer-choice", "3");
+        await page.ClickAsync("#steer-ban");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#search-actions li').length === 1");
+        Assert.Contains("ban nor_conv_3x3 at e2", await page.Locator("#search-actions li").TextContentAsync());
+
+        // A reloaded page re-attaches to the running search, and steers it on.
+        await page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.Load });
+        await page.EvaluateAsync("() => window.workbench.ready");
+        await page.WaitForFunctionAsync("() => window.workbench.state.search?.status === 'paused' && document.querySelectorAll('#search-actions li').length === 1");
+        await page.ClickAsync("#search-resume");
+        await page.WaitForFunctionAsync("() => window.workbench.state.search?.status === 'finished' && window.workbench.search.rows.length === 300",
+            null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+
+        string[] ops = await page.EvaluateAsync<string[]>("() => window.workbench.search.rows.map(r => r[0])");
+        Assert.All(ops, o => Assert.NotEqual('3', o[2]));
+        string status = await page.Locator("#search-status").TextContentAsync() ?? "";
+        Assert.Contains("finished; 300 evaluations on pixel3 under 12.000 ms", status);
+
+        string folder = Environment.GetEnvironmentVariable("LATNAS_SCREENSHOTS") ?? Path.GetTempPath();
+        await page.Locator("#search-view").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(folder, "workbench-search.png") });
+
+        // The record the page downloads is the run: replayed, it evaluates the identical sequence.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#search-record"));
+        using var directory = new TempDirectory();
+        string path = directory.File("search.json");
+        await download.SaveAsAsync(path);
+        var record = SearchRecord.Read(path);
+        Assert.Equal(ops, record.Evaluated.Select(e => e.Ops));
+        var replay = await new SearchUseCase(Workflows.Runners.DeviceRunnerFactory.Instance).ReplayAsync(record, workbench.Store);
+        Assert.True(replay.Identical, $"differs at {replay.FirstDifference}");
+        Assert.Contains($"best {replay.Result.Ops}", status);
+        Assert.DoesNotContain(chromium.Problems, p => !p.Contains("/api/search/events", StringComparison.Ordinal)); // the reload cut the first event stream
+    }
+
+    [SkippableFact]
+    public async Task A_form_another_site_posts_to_the_workbench_is_refused_and_starts_nothing()
+    {
+        HeadlessChromium.RequireOrSkip("the workbench page test");
+        using var http = new HttpClient { BaseAddress = workbench.Address };
+        string before = await SearchId(http);
+
+        // A page of another origin (another port of 127.0.0.1) whose form posts a search start to the workbench.
+        var target = new Uri(workbench.Address, "/api/search");
+        var foreign = WebApplication.CreateSlimBuilder();
+        foreign.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var site = foreign.Build();
+        site.MapGet("/", () => Microsoft.AspNetCore.Http.Results.Content($$"""
+            <!DOCTYPE html><html><body>
+            <form id="f" method="post" action="{{target}}" enctype="text/plain">
+              <input name='{"target":"pixel3","objective":"cifar10_test_acc","max_latency_ms":12,"mode":"measured","x":"' value='"}'>
+            </form>
+            <script>document.getElementById('f').submit();</script>
+            </body></html>
+            """, "text/html"));
+        await site.StartAsync();
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(800, 600);
+        var answer = await page.RunAndWaitForResponseAsync(() => page.GotoAsync(site.Urls.First()), response => response.Url == target.AbsoluteUri);
+
+        Assert.Equal(403, answer.Status);
+        Assert.Contains("Foreign origin", await answer.TextAsync());
+        Assert.Equal(before, await SearchId(http));
+    }
+
+    private static async Task<string> SearchId(HttpClient http)
+    {
+        using var response = await http.GetAsync("/api/search");
+        return response.StatusCode == System.Net.HttpStatusCode.OK ? System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.ToJsonString() : "none";
     }
 
     /// <summary>The plot area of a chart (inside its axes), in page coordinates.</summary>

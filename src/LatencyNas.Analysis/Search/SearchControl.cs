@@ -73,6 +73,7 @@ public sealed class SearchControl
     private readonly Constraints _inForce;
     private readonly Random _repair;
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _paused;
     private bool _pausedInForce;
@@ -153,6 +154,9 @@ public sealed class SearchControl
         }
     }
 
+    /// <summary>A task that completes when the search reaches its first step (its setup done: it evaluates, or waits paused).</summary>
+    public Task Started => _started.Task;
+
     /// <summary>The actions applied so far, in order.</summary>
     public IReadOnlyList<AppliedAction> Applied
     {
@@ -227,6 +231,7 @@ public sealed class SearchControl
     /// </summary>
     internal StepOrders BeforeStep(int step, int evaluations, CancellationToken cancellation)
     {
+        _started.TrySetResult();
         var orders = new StepOrders();
         if (_script is not null)
         {

@@ -3,7 +3,7 @@
 // The workbench page: devices, the monotonicity heatmap, a pair's scatter, its fronts and one architecture, linked by selection.
 // Every number comes from the API, which answers with the same records as the commands' --json.
 const workbench = (() => {
-  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null };
+  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, search: null };
   const $ = id => document.getElementById(id);
   const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
@@ -16,6 +16,21 @@ const workbench = (() => {
       throw new Error(body.detail || body.title || `HTTP ${response.status}`);
     }
     return body;
+  }
+
+  // Requests that change something carry the antiforgery token the server hands this page.
+  let antiforgery = null;
+  async function post(path, body) {
+    antiforgery ??= await api('/api/antiforgery');
+    const response = await fetch(path, {
+      method: 'POST', body: JSON.stringify(body),
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', [antiforgery.header]: antiforgery.token },
+    });
+    const answer = await response.json();
+    if (!response.ok) {
+      throw new Error(answer.detail || answer.title || `HTTP ${response.status}`);
+    }
+    return answer;
   }
 
   function status(text, isError = false) {
@@ -230,7 +245,189 @@ const workbench = (() => {
     }
   }
 
+  // Steer a search: start it, watch its evaluations stream in (server-sent events), act on it. A reloaded page re-attaches.
+  const search = { events: null, rows: [], drawn: 0, selected: new Set(), run: null };
+
+  function searchStatus(text, isError = false) {
+    $('search-status').textContent = text;
+    $('search-status').classList.toggle('error', isError);
+  }
+
+  function fillSearchForm(measured) {
+    const options = measured.map(n => `<option>${esc(n)}</option>`).join('');
+    $('search-target').innerHTML = options;
+    $('search-proxy').innerHTML = '<option value="">none</option>' + options;
+    $('search-objective').innerHTML = $('objective').innerHTML;
+  }
+
+  async function startSearch() {
+    const proxy = $('search-proxy').value || null, k = $('search-k').value;
+    const run = await post('/api/search', {
+      target: $('search-target').value, proxy, target_samples: k ? Number(k) : null, mode: $('search-mode').value, objective: $('search-objective').value,
+      max_latency_ms: Number($('search-budget').value), strategy: $('search-strategy').value, evaluations: Number($('search-evaluations').value),
+      seed: Number($('search-seed').value), evaluations_per_second: Number($('search-pace').value), start_paused: $('search-paused').checked,
+    });
+    attach(run);
+    return run;
+  }
+
+  function steer(action) {
+    return post('/api/search/actions', action).then(run => { showRun(run); return run; }).catch(error => { searchStatus(error.message, true); throw error; });
+  }
+
+  function attach(run) {
+    search.events?.close();
+    search.rows = [];
+    search.drawn = 0;
+    search.selected.clear();
+    search.run = null;
+    showRun(run);
+    drawSearch(run, true);
+    const events = new EventSource('/api/search/events?from=0');
+    search.events = events;
+    events.addEventListener('evaluations', event => {
+      const message = JSON.parse(event.data);
+      if (message.from === search.rows.length) {
+        search.rows.push(...message.rows);
+        drawSearch(search.run, false);
+      }
+    });
+    events.addEventListener('state', event => showRun(JSON.parse(event.data)));
+    events.addEventListener('end', () => { events.close(); drawSearch(search.run, false); });
+  }
+
+  function showRun(run) {
+    const first = search.run?.id !== run.id;
+    search.run = run;
+    state.search = run;
+    if (first) {
+      // The form shows the run's settings (after a reload too), so the next start begins from them.
+      const setting = { 'search-target': run.latency.target, 'search-proxy': run.latency.proxy ?? '', 'search-k': run.latency.target_samples ?? '',
+        'search-mode': run.latency.mode, 'search-objective': run.objective, 'search-strategy': run.strategy, 'search-budget': run.max_latency_ms,
+        'search-evaluations': run.evaluations, 'search-seed': run.seed };
+      for (const [id, value] of Object.entries(setting)) {
+        $(id).value = value;
+      }
+      $('steer-budget').value = currentBudget(run);
+      $('steer-decision').innerHTML = run.decisions.map((d, i) => `<option value="${i}">${esc(d.name)}</option>`).join('');
+      $('steer-choice').innerHTML = run.decisions[0].choices.map((c, i) => `<option value="${i}">${esc(c)}</option>`).join('');
+    }
+    const budget = currentBudget(run);
+    const result = run.result;
+    searchStatus(`search ${run.id}: ${run.status}; ${search.rows.length.toLocaleString('en')} evaluations on ${run.latency.target} under ${fixed(budget, 3)} ms` +
+      (result?.ops ? `; best ${result.ops}: ${run.objective} ${fixed(result.objective, 4)} at ${fixed(result.predicted_ms, 3)} ms` : '') +
+      (run.messages.length ? `; ${run.messages[run.messages.length - 1]}` : '') + (run.error ? `; ${run.error}` : ''), run.status === 'failed');
+    $('search-actions').innerHTML = run.actions.map(a => `<li data-step="${a.step}">at evaluation ${a.evaluations}: ${esc(describeAction(run, a.action))}</li>`).join('');
+    const live = run.status === 'running' || run.status === 'paused';
+    for (const id of ['search-pause', 'search-resume', 'search-stop', 'steer-ban', 'steer-pin', 'steer-clear', 'steer-move', 'steer-promote']) {
+      $(id).disabled = !live;
+    }
+    $('search-start').disabled = live;
+  }
+
+  function currentBudget(run) {
+    const moved = run.actions.filter(a => a.action.kind === 'budget');
+    return moved.length ? moved[moved.length - 1].action.max_latency_ms : run.max_latency_ms;
+  }
+
+  function describeAction(run, action) {
+    const decision = action.decision ?? null, choice = action.choice ?? null;
+    const at = decision === null ? '' : run.decisions[decision].name;
+    switch (action.kind) {
+      case 'ban': case 'pin': return `${action.kind} ${run.decisions[decision].choices[choice]} at ${at}`;
+      case 'clear': return `clear ${at}`;
+      case 'budget': return `budget ${action.max_latency_ms} ms`;
+      case 'promote': return `promote ${action.architectures.join(', ')}`;
+      default: return action.kind;
+    }
+  }
+
+  // Evaluations are appended (extendTraces) as they arrive, so a fast search redraws only what is new.
+  function drawSearch(run, fresh) {
+    if (!run) {
+      return;
+    }
+    const rows = search.rows;
+    const best = rows.reduce((b, r, i) => (r[1] <= currentBudget(run) && (b < 0 || r[2] > rows[b][2]) ? i : b), -1);
+    const budget = currentBudget(run);
+    const shapes = [{ type: 'line', xref: 'x', yref: 'paper', x0: budget, x1: budget, y0: 0, y1: 1, line: { color: '#555', dash: 'dash' } }];
+    if (fresh || search.drawn === 0) {
+      Plotly.react('search-chart', [
+        { type: 'scattergl', mode: 'markers', name: 'evaluated', x: [], y: [], text: [], customdata: [], marker: { size: 5, color: [], colorscale: 'Viridis', cmin: 0, cmax: run.evaluations, colorbar: { title: { text: 'evaluation' } } },
+          hovertemplate: '#%{customdata}: %{text}<br>%{x:.3f} ms<br>%{y:.4g}<extra></extra>' },
+        { type: 'scatter', mode: 'markers', name: 'best', x: [], y: [], marker: { size: 14, symbol: 'star', color: '#d62728' }, hoverinfo: 'skip' },
+        { type: 'scatter', mode: 'markers', name: 'selected', x: [], y: [], marker: { size: 11, symbol: 'circle-open', color: '#ff7f0e', line: { width: 2 } }, hoverinfo: 'skip' },
+      ], {
+        title: { text: `search ${run.id} on ${esc(run.latency.target)} (${run.strategy})`, x: 0.02, xanchor: 'left', font: { size: 14 } }, showlegend: false, dragmode: 'select',
+        xaxis: { title: { text: 'latency (ms)' } }, yaxis: { title: { text: esc(run.objective) } }, margin: { l: 70, b: 60, t: 50, r: 10 }, shapes,
+      }, { displaylogo: false, responsive: false });
+      const chart = $('search-chart');
+      chart.removeAllListeners?.('plotly_selected');
+      chart.removeAllListeners?.('plotly_click');
+      chart.on('plotly_selected', event => {
+        search.selected = new Set((event?.points ?? []).filter(p => p.curveNumber === 0).map(p => rows[p.pointIndex][0]));
+        markSearchSelection();
+      });
+      chart.on('plotly_click', event => {
+        const point = event.points.find(p => p.curveNumber === 0);
+        if (point) {
+          search.selected = new Set([rows[point.pointIndex][0]]);
+          markSearchSelection();
+          select(rows[point.pointIndex][0]).catch(error => searchStatus(error.message, true));
+        }
+      });
+      search.drawn = 0;
+    }
+    if (rows.length > search.drawn) {
+      const added = rows.slice(search.drawn);
+      const first = search.drawn;
+      Plotly.extendTraces('search-chart', {
+        x: [added.map(r => r[1])], y: [added.map(r => r[2])], text: [added.map(r => r[0])],
+        customdata: [added.map((_, i) => first + i + 1)], 'marker.color': [added.map((_, i) => first + i)],
+      }, [0]);
+      search.drawn = rows.length;
+    }
+    Plotly.restyle('search-chart', { x: [best < 0 ? [] : [rows[best][1]]], y: [best < 0 ? [] : [rows[best][2]]] }, [1]);
+    Plotly.relayout('search-chart', { shapes });
+  }
+
+  function markSearchSelection() {
+    const chosen = search.rows.filter(r => search.selected.has(r[0]));
+    Plotly.restyle('search-chart', { x: [chosen.map(r => r[1])], y: [chosen.map(r => r[2])] }, [2]);
+    $('steer-promote').textContent = `promote selected (${search.selected.size})`;
+  }
+
+  function wireSearch() {
+    $('search-form').addEventListener('submit', event => {
+      event.preventDefault();
+      startSearch().catch(error => searchStatus(error.message, true));
+    });
+    $('steer-decision').addEventListener('change', () => {
+      const run = search.run;
+      $('steer-choice').innerHTML = run.decisions[Number($('steer-decision').value)].choices.map((c, i) => `<option value="${i}">${esc(c)}</option>`).join('');
+    });
+    const at = () => ({ decision: Number($('steer-decision').value), choice: Number($('steer-choice').value) });
+    $('search-pause').onclick = () => steer({ kind: 'pause' }).catch(() => {});
+    $('search-resume').onclick = () => steer({ kind: 'resume' }).catch(() => {});
+    $('search-stop').onclick = () => steer({ kind: 'stop' }).catch(() => {});
+    $('steer-ban').onclick = () => steer({ kind: 'ban', ...at() }).catch(() => {});
+    $('steer-pin').onclick = () => steer({ kind: 'pin', ...at() }).catch(() => {});
+    $('steer-clear').onclick = () => steer({ kind: 'clear', decision: at().decision }).catch(() => {});
+    $('steer-move').onclick = () => steer({ kind: 'budget', max_latency_ms: Number($('steer-budget').value) }).catch(() => {});
+    $('steer-promote').onclick = () => steer({ kind: 'promote', architectures: [...search.selected] }).catch(() => {});
+  }
+
+  async function reattach() {
+    const response = await fetch('/api/search', { headers: { Accept: 'application/json' } });
+    if (response.status === 200) { // 204: no search yet
+      attach(await response.json());
+    }
+  }
+
   function csv(chart) {
+    if (chart === 'search-chart') {
+      return ['evaluation,ops,latency_ms,objective', ...search.rows.map((r, i) => `${i + 1},${r[0]},${r[1]},${r[2]}`)].join('\n');
+    }
     if (chart === 'heatmap' && state.matrix) {
       const m = state.matrix;
       return ['proxy,' + m.devices.join(','), ...m.devices.map((d, i) => `${d},${m.srcc[i].join(',')}`)].join('\n');
@@ -289,8 +486,11 @@ const workbench = (() => {
       }
     });
     $('budget').addEventListener('input', event => setBudget(10 ** Number(event.target.value)));
+    wireSearch();
     const measured = await loadDevices();
     await loadObjectives();
+    fillSearchForm(measured);
+    await reattach();
     if (measured.length >= 2) {
       await compare($('compare-devices').value);
     } else {
@@ -299,6 +499,6 @@ const workbench = (() => {
   }
 
   const ready = start().catch(error => status(error.message, true));
-  return { ready, state, compare, openPair, openFronts, setBudget, openEffects, select };
+  return { ready, state, compare, openPair, openFronts, setBudget, openEffects, select, search, startSearch, steer };
 })();
 window.workbench = workbench;
