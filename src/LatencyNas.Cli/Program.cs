@@ -20,6 +20,7 @@ var root = new RootCommand(
     StoreCommands.Show(),
     PredictCommands.Train(),
     PredictCommands.Predict(),
+    PredictCommands.Explain(),
     PredictCommands.Evaluate(),
     PredictCommands.Predictors(),
     AnalysisCommands.MonotonicityCommand(),

@@ -88,9 +88,15 @@ public static class Workbench
             var architecture = Field("arch", () => searchSpace.Parse(Required(arch, "arch")));
             return new ShowUseCase().Run(new ShowRequest(architecture, searchSpace, store));
         }));
+        app.MapGet("/api/explain", (string? arch, string? devices, string? space) => Answer("devices", () =>
+        {
+            var searchSpace = Space(space);
+            var architecture = Field("arch", () => searchSpace.Parse(Required(arch, "arch")));
+            return new ExplainUseCase().Run(new ExplainRequest(architecture, Names(devices, "devices"), searchSpace, store));
+        }));
         MapSearch(app, new SearchRuns(store));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
-            detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, " +
+            detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +
                     "/api/antiforgery and /api/search (with /events, /actions and /record)."));
         app.MapGet("/{**path}", (HttpContext context) =>
         {

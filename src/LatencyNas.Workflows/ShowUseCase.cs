@@ -49,15 +49,13 @@ public sealed class ShowUseCase
         {
             var device = summary.Device;
             var rows = store.Measurements.Read(device, space.Name, architecture.Digits);
-            string? protocol = StoredLatencies.ProtocolToUse(store, device, space, mixProtocols: false);
-            var used = rows.Where(m => m.Ok && m.LatencyMs is not null && (protocol is null || (m.Protocol ?? MeasurementProtocols.Burst) == protocol)).ToList();
             var failures = rows.Where(m => !m.Ok).ToList();
             (double? predicted, string? family) = (null, null);
             if (PredictorCatalog.TryLoad(request.Store, device.Name, space) is { } saved)
             {
                 (predicted, family) = (saved.Predictor.Predict(architecture), saved.Metadata.Kind.ToLowerInvariant());
             }
-            devices.Add(new DeviceView(device.Name, device.Kind.ToString().ToLowerInvariant(), used.Count > 0 ? used.Average(m => m.LatencyMs!.Value) : null,
+            devices.Add(new DeviceView(device.Name, device.Kind.ToString().ToLowerInvariant(), MeasuredMean(store, device, space, rows),
                 rows.Count(m => m.Ok), failures.Count, failures.MaxBy(m => m.MeasuredAt)?.Failure, predicted, family));
         }
         var objectives = store.Objectives.List()
@@ -66,5 +64,13 @@ public sealed class ShowUseCase
             .Select(o => new ObjectiveValue(o.Name, o.Values[architecture.Digits]))
             .ToList();
         return new ShowResult(store.Location, description, devices, objectives);
+    }
+
+    /// <summary>The mean of the architecture's measurements (<paramref name="rows"/>) made with the protocol the device's latencies use.</summary>
+    internal static double? MeasuredMean(ProfileStore store, StoredDevice device, SearchSpace space, IReadOnlyList<StoredMeasurement> rows)
+    {
+        string? protocol = StoredLatencies.ProtocolToUse(store, device, space, mixProtocols: false);
+        var used = rows.Where(m => m.Ok && m.LatencyMs is not null && (protocol is null || (m.Protocol ?? MeasurementProtocols.Burst) == protocol)).ToList();
+        return used.Count > 0 ? used.Average(m => m.LatencyMs!.Value) : null;
     }
 }

@@ -313,4 +313,27 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         Assert.Contains("is not a search record", broken.Stderr);
         Assert.DoesNotContain("   at ", broken.Stderr);
     }
+
+    [Fact]
+    public void Explain_splits_the_prediction_into_a_reference_and_one_part_per_edge_that_add_up_to_what_predict_prints()
+    {
+        var train = Latnas.Run("train", "--device", "gold_6226", "--model", "additive", "--store", Store);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        var explain = Latnas.Run("explain", "#1462", "--devices", "gold_6226", "--json", "--store", Store);
+        Assert.True(explain.ExitCode == 0, explain.ToString());
+        var predict = Latnas.Run("predict", "--device", "gold_6226", "--arch", "#1462", "--json", "--store", Store);
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        using var explained = JsonDocument.Parse(explain.Stdout);
+        using var predicted = JsonDocument.Parse(predict.Stdout);
+        var device = explained.RootElement.GetProperty("devices")[0];
+        double expected = predicted.RootElement.GetProperty("predictions")[0].GetProperty("predicted_ms").GetDouble();
+        Assert.Equal(expected, device.GetProperty("predicted_ms").GetDouble());
+        Assert.Equal(expected, device.GetProperty("reference_ms").GetDouble() + device.GetProperty("parts").EnumerateArray().Sum(p => p.GetProperty("ms").GetDouble()), 9);
+
+        var table = Latnas.Run("explain", "#1462", "--devices", "gold_6226", "--store", Store);
+        Assert.Contains("reference 111111", table.Stdout);
+        var missing = Latnas.Run("explain", "#1462", "--devices", "eyeriss", "--store", Store);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("latnas train --device eyeriss", missing.Stderr);
+    }
 }

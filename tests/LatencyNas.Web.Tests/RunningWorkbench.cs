@@ -1,5 +1,6 @@
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
+using LatencyNas.Prediction;
 using LatencyNas.Tests;
 using LatencyNas.Workflows;
 using Microsoft.AspNetCore.Builder;
@@ -8,7 +9,8 @@ namespace LatencyNas.Web.Tests;
 
 /// <summary>
 /// A real SQLite store filled from the shared data through the import use case (five HELP devices and
-/// the benchmark's CIFAR-10 accuracy), and the workbench serving it on a free loopback port.
+/// the benchmark's CIFAR-10 accuracy), an additive predictor for pixel3 and a tree predictor for raspi4, and the
+/// workbench serving it on a free loopback port.
 /// </summary>
 public sealed class RunningWorkbench : IAsyncLifetime
 {
@@ -23,6 +25,9 @@ public sealed class RunningWorkbench : IAsyncLifetime
         var import = new ImportUseCase();
         import.Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, Store, Columns: Devices));
         import.Run(new ImportRequest(SharedData.File("nb201_accuracy.csv"), Nb201Space.Instance, Dataset.Cifar10, Store, Objectives: ["cifar10_test_acc"]));
+        // Saved predictors, one of each kind, for Explain.
+        new TrainUseCase().Run(new TrainRequest("pixel3", Nb201Space.Instance, Store, PredictorModel.Additive));
+        new TrainUseCase().Run(new TrainRequest("raspi4", Nb201Space.Instance, Store, PredictorModel.LightGbm, TrainSize: 500));
     }
 
     public StoreLocation Store { get; }

@@ -44,6 +44,33 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
     }
 
     [Fact]
+    public async Task Explain_parts_add_up_to_what_predict_gives_for_an_additive_and_a_tree_predictor()
+    {
+        var explained = await Get("/api/explain?arch=%235111&devices=pixel3,raspi4");
+        var architecture = Nb201Space.Instance.Parse("#5111");
+        var expected = new ExplainUseCase().Run(new ExplainRequest(architecture, ["pixel3", "raspi4"], Nb201Space.Instance, workbench.Store));
+        Assert.True(JsonNode.DeepEquals(AsCommandPrints(expected), explained));
+
+        foreach (var device in expected.Devices)
+        {
+            var predicted = new PredictUseCase().Run(new PredictRequest(device.Device, [architecture], Nb201Space.Instance, workbench.Store)).Predictions[0].PredictedMs;
+            Assert.Equal(predicted, device.PredictedMs);
+            Assert.Equal(predicted, device.ReferenceMs + device.Parts.Sum(p => p.Ms), 9);
+            Assert.True(device.Exact);
+            // Explained from every edge skip_connect: an edge at skip_connect adds nothing, every other edge something.
+            Assert.Equal("111111", device.ReferenceOps);
+            Assert.Equal(architecture.Digits.Select(d => d != '1'), device.Parts.Select(p => p.Ms != 0));
+        }
+        Assert.Equal(["additive", "lightgbm"], expected.Devices.Select(d => d.Predictor.Split(' ')[0]));
+        Assert.All(expected.Devices, d => Assert.NotNull(d.MeasuredMs));
+
+        // 'all' is every device with a saved predictor; a named device without one is a 400 naming the field.
+        Assert.Equal(["pixel3", "raspi4"], (await Get("/api/explain?arch=%235111&devices=all"))["devices"]!.AsArray().Select(d => (string)d!["device"]!).Order());
+        Assert.Equal("devices", (string)(await Get("/api/explain?arch=%235111&devices=eyeriss", HttpStatusCode.BadRequest))["field"]!);
+        Assert.Equal("arch", (string)(await Get("/api/explain?arch=9&devices=pixel3", HttpStatusCode.BadRequest))["field"]!);
+    }
+
+    [Fact]
     public async Task A_pairs_latencies_come_as_columns_equal_to_the_shared_table()
     {
         var columns = await Get("/api/latencies?devices=pixel3,fpga");

@@ -67,6 +67,15 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
             Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{device.MeasuredMs:F3}"), cell);
         }
 
+        // Explain: the selected architecture's predicted latency in parts on the devices with a saved predictor, as `predict` gives it.
+        await page.WaitForFunctionAsync("() => window.workbench.state.explained?.ops === window.workbench.state.selected && document.getElementById('explain').data?.length === 3");
+        string explainStatus = await page.Locator("#explain-status").TextContentAsync() ?? "";
+        foreach (string device in new[] { "pixel3", "raspi4" })
+        {
+            var predicted = new PredictUseCase().Run(new PredictRequest(device, [Nb201Space.Instance.FromDigits(selected)], Nb201Space.Instance, workbench.Store)).Predictions[0];
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{device}: {predicted.PredictedMs:F3} ms predicted"), explainStatus);
+        }
+
         // The pair's fronts: the hypervolume ratio of the pareto use case, and at each of its budgets the slider's answer is its answer.
         await page.WaitForFunctionAsync("() => window.workbench.state.fronts !== null && window.workbench.state.budget !== null");
         string objective = await page.EvaluateAsync<string>("() => window.workbench.state.fronts.objective");

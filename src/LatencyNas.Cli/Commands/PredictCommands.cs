@@ -240,4 +240,53 @@ internal static class PredictCommands
         });
         return command;
     }
+
+    public static Command Explain()
+    {
+        var archArgument = new Argument<string>("ARCH") { Description = LatnasOptions.ArchForms };
+        var devicesOption = LatnasOptions.Devices("--devices", "Devices to explain the latency on (each with a saved predictor: latnas train).");
+        var modelOption = LatnasOptions.SavedModel();
+        var spaceOption = LatnasOptions.Space();
+        var storeOption = LatnasOptions.Store();
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("explain",
+            "Why an architecture is slow where it is slow: each device's predicted latency in parts — the reference (every decision at its first choice) " +
+            "and what each decision's choice adds (its Shapley value: averaged over every order of setting the decisions); they add up to the prediction.")
+        {
+            archArgument, devicesOption, modelOption, spaceOption, storeOption, jsonOption,
+        };
+        command.SetHandler(parse =>
+        {
+            var space = parse.SearchSpace(spaceOption);
+            var result = new ExplainUseCase().Run(new ExplainRequest(space.Parse(parse.GetValue(archArgument)!), parse.GetValue(devicesOption)!, space,
+                parse.StoreLocation(storeOption), modelOption.ValueIn(parse)));
+            if (parse.GetValue(jsonOption))
+            {
+                Json.Write(result);
+                return ExitCodes.Success;
+            }
+            Console.WriteLine($"{result.Arch} ({result.Ops})");
+            var table = new Table().Border(TableBorder.Simple).AddColumn("part");
+            foreach (var device in result.Devices)
+            {
+                table.AddColumn(new TableColumn(Markup.Escape(device.Device)).RightAligned());
+            }
+            string Ms(double value) => value.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture);
+            table.AddRow(["reference " + result.Devices[0].ReferenceOps, .. result.Devices.Select(d => d.ReferenceMs.ToString("F4", CultureInfo.InvariantCulture))]);
+            for (int i = 0; i < result.Devices[0].Parts.Count; i++)
+            {
+                var part = result.Devices[0].Parts[i];
+                table.AddRow([Markup.Escape($"{part.Decision}: {part.Choice}"), .. result.Devices.Select(d => Ms(d.Parts[i].Ms))]);
+            }
+            table.AddRow(["[bold]predicted[/]", .. result.Devices.Select(d => $"[bold]{d.PredictedMs.ToString("F4", CultureInfo.InvariantCulture)}[/]")]);
+            table.AddRow(["measured", .. result.Devices.Select(d => d.MeasuredMs?.ToString("F4", CultureInfo.InvariantCulture) ?? "–")]);
+            AnsiConsole.Write(table);
+            foreach (var device in result.Devices)
+            {
+                Console.WriteLine($"{device.Device}: {device.Predictor}{(device.Exact ? "" : $", parts estimated from {ExplainUseCase.SampledOrders} sampled orders")}");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
 }

@@ -62,6 +62,12 @@ public abstract class SearchSpace
         return ParseLongForm(text);
     }
 
+    /// <summary>
+    /// The member a latency is explained from (<c>latnas explain</c>): a plain working network whose every blend with another
+    /// member — some decisions taken from each — is a working network too. Default: every decision at its first choice.
+    /// </summary>
+    public virtual Architecture Reference => new(new string('0', Decisions.Count));
+
     /// <summary>Whether the space's members have a published index (NB201's topology index), written <c>#N</c>.</summary>
     public virtual bool HasIndex => false;
 

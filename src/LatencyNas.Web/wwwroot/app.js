@@ -3,7 +3,7 @@
 // The workbench page: devices, the monotonicity heatmap, a pair's scatter, its fronts and one architecture, linked by selection.
 // Every number comes from the API, which answers with the same records as the commands' --json.
 const workbench = (() => {
-  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, search: null };
+  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, search: null, explained: null };
   const $ = id => document.getElementById(id);
   const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
@@ -141,7 +141,33 @@ const workbench = (() => {
       `<table id="architecture-devices"><thead><tr><th>device</th><th>measured ms</th><th>measurements</th><th>predicted ms</th><th>predictor</th></tr></thead>` +
       `<tbody>${rows.join('')}</tbody></table>`;
     markSelected(state.selected);
+    await explain(state.selected).catch(error => { $('explain-status').textContent = error.message; });
     return shown;
+  }
+
+  // Explain: the architecture's predicted latency on every device with a saved predictor, as one waterfall per device.
+  async function explain(ops) {
+    const explained = await api(`/api/explain?arch=${encodeURIComponent(ops)}&devices=all`);
+    state.explained = explained;
+    const labels = ['reference', ...explained.devices[0].parts.map(p => `${p.decision.split(' ')[0]}: ${p.choice}`), 'predicted'];
+    const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
+    const traces = explained.devices.map((d, i) => ({
+      type: 'waterfall', name: d.device, // one colour per device: a waterfall colours by rise and fall otherwise
+      increasing: { marker: { color: palette[i % palette.length] } }, decreasing: { marker: { color: palette[i % palette.length], line: { color: '#b00020', width: 2 } } },
+      totals: { marker: { color: palette[i % palette.length] } }, connector: { line: { color: '#bbb' } }, orientation: 'v', x: labels, measure: ['absolute', ...d.parts.map(() => 'relative'), 'total'],
+      y: [d.reference_ms, ...d.parts.map(p => p.ms), 0], text: [d.reference_ms, ...d.parts.map(p => p.ms), d.predicted_ms].map(v => fixed(v, 3)),
+      hovertemplate: `${esc(d.device)}<br>%{x}: %{text} ms<extra></extra>`, textposition: 'none',
+    }));
+    traces.push({ type: 'scatter', mode: 'markers', name: 'measured', x: explained.devices.filter(d => d.measured_ms !== null).map(() => 'predicted'),
+      y: explained.devices.filter(d => d.measured_ms !== null).map(d => d.measured_ms), marker: { symbol: 'diamond', size: 11, color: '#222' },
+      text: explained.devices.filter(d => d.measured_ms !== null).map(d => `${d.device} measured ${fixed(d.measured_ms, 3)} ms`), hovertemplate: '%{text}<extra></extra>' });
+    await Plotly.react('explain', traces, {
+      title: { text: `${esc(ops)}: predicted latency in parts`, x: 0.02, xanchor: 'left', font: { size: 14 } }, waterfallmode: 'group',
+      yaxis: { title: { text: 'ms' } }, margin: { l: 60, b: 90, t: 50, r: 10 },
+    }, plotConfig);
+    $('explain-status').textContent = explained.devices.map(d => `${d.device}: ${fixed(d.predicted_ms, 3)} ms predicted by ${d.predictor}` +
+      (d.measured_ms === null ? '' : `, ${fixed(d.measured_ms, 3)} ms measured`)).join('; ');
+    return explained;
   }
 
   // Fronts: the proxy's Pareto front re-used on the target, against the target's own front, with a budget slider.
@@ -425,6 +451,11 @@ const workbench = (() => {
   }
 
   function csv(chart) {
+    if (chart === 'explain' && state.explained) {
+      const e = state.explained;
+      return ['device,part,ms', ...e.devices.flatMap(d => [`${d.device},reference ${d.reference_ops},${d.reference_ms}`,
+        ...d.parts.map(p => `${d.device},"${p.decision}: ${p.choice}",${p.ms}`), `${d.device},predicted,${d.predicted_ms}`, `${d.device},measured,${d.measured_ms ?? ''}`])].join('\n');
+    }
     if (chart === 'search-chart') {
       return ['evaluation,ops,latency_ms,objective', ...search.rows.map((r, i) => `${i + 1},${r[0]},${r[1]},${r[2]}`)].join('\n');
     }
@@ -499,6 +530,6 @@ const workbench = (() => {
   }
 
   const ready = start().catch(error => status(error.message, true));
-  return { ready, state, compare, openPair, openFronts, setBudget, openEffects, select, search, startSearch, steer };
+  return { ready, state, compare, openPair, openFronts, setBudget, openEffects, select, explain, search, startSearch, steer };
 })();
 window.workbench = workbench;

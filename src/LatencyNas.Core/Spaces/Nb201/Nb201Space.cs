@@ -28,6 +28,12 @@ public sealed class Nb201Space : SearchSpace
 
     public override IReadOnlyList<Dataset> Datasets { get; } = [Dataset.Cifar10, Dataset.Cifar100, Dataset.ImageNet16_120];
 
+    /// <summary>
+    /// Every edge <c>skip_connect</c>: the cell of identities. Not every edge <c>none</c> (choice 0), whose blends cut the
+    /// cell's paths — networks that compute almost nothing, whose measured latencies (and so predictions) jump erratically.
+    /// </summary>
+    public override Architecture Reference => new(new string('1', Decisions.Count));
+
     public override bool HasIndex => true;
 
     public override int? IndexOf(Architecture architecture) => Nb201Index.Of(architecture);
