@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LatencyNas.Prediction;
 using LatencyNas.Profiling.Timing;
+using LatencyNas.Web;
 using LatencyNas.Workflows;
 using LatencyNas.Workflows.Runners;
 
@@ -24,7 +25,55 @@ internal static class BenchCommands
         bench.Subcommands.Add(Retest());
         bench.Subcommands.Add(Load());
         bench.Subcommands.Add(Queue());
+        bench.Subcommands.Add(Steer());
         return bench;
+    }
+
+    private static Command Steer()
+    {
+        var proxyOption = LatnasOptions.Text("--proxy", "The device whose choice effects the steering rule reads and whose predictor the searches adapt.", "gold_6226");
+        var targetsOption = LatnasOptions.Devices("--targets", "Devices the budgets apply to (each measured on the whole space).");
+        targetsOption.Required = false;
+        targetsOption.DefaultValueFactory = _ => ["pixel3", "raspi4", "fpga"];
+        var samplesOption = LatnasOptions.TargetSamples("K: target measurements every search adapts the proxy with.");
+        var objectiveOption = LatnasOptions.Text("--objective", "What the searches maximise: an objective in the store.", "cifar10_test_acc");
+        var evaluationsOption = LatnasOptions.Integer("--evaluations", "Evaluation budget of every search.", 200, 10, 1_000_000);
+        var repeatsOption = LatnasOptions.Repeats(5, "Seeds per target and budget.");
+        var storeOption = LatnasOptions.Store();
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("steer",
+            "What steering a search is worth: evolution unsteered against evolution steered through the workbench's API by a rule fixed in advance " +
+            $"({SteeringBenchmark.Rule}), on budgets at the 10th, 25th and 50th percentile of each target's latencies.")
+        {
+            proxyOption, targetsOption, samplesOption, objectiveOption, evaluationsOption, repeatsOption, storeOption, jsonOption,
+        };
+        command.SetHandler(async (parse, cancellation) =>
+        {
+            bool json = parse.GetValue(jsonOption);
+            var table = new StreamingTable(json ? Console.Error : Console.Out, "target", "budget ms", "optimum", "banned", "regret unsteered", "regret steered",
+                "over budget", "reached optimum", "evaluations to it");
+            var rows = new Synchronous<SteeringRow>(r => table.Row(r.Target, $"p{r.Percentile} {r.BudgetMs:F3}", $"{r.Optimum:F2}", $"{r.Banned.Count}",
+                $"{r.Unsteered.MeanRegret:F2} (worst {r.Unsteered.WorstRegret:F2})", $"{r.Steered.MeanRegret:F2} (worst {r.Steered.WorstRegret:F2})",
+                $"{r.Unsteered.OverBudget} / {r.Steered.OverBudget}", $"{r.Unsteered.ReachedOptimum}/{r.Unsteered.Runs} / {r.Steered.ReachedOptimum}/{r.Steered.Runs}",
+                $"{r.Unsteered.MeanEvaluationsToOptimum?.ToString("F0") ?? "–"} / {r.Steered.MeanEvaluationsToOptimum?.ToString("F0") ?? "–"}"));
+            var result = await new SteeringBenchmark().RunAsync(new SteeringBenchmarkRequest(parse.StoreLocation(storeOption), parse.GetValue(proxyOption)!,
+                parse.GetValue(targetsOption)!, parse.GetValue(objectiveOption)!, parse.GetValue(samplesOption), parse.GetValue(evaluationsOption),
+                parse.GetValue(repeatsOption)), rows, cancellation);
+            if (json)
+            {
+                Json.Write(result);
+            }
+            else
+            {
+                Console.WriteLine($"rule: {result.Rule}; columns unsteered / steered; regret in points of the objective");
+                foreach (var row in result.Rows.Where(r => r.Banned.Count > 0))
+                {
+                    Console.WriteLine($"{row.Target} p{row.Percentile} banned: {string.Join(", ", row.Banned)}");
+                }
+            }
+            return ExitCodes.Success;
+        });
+        return command;
     }
 
     private static Command Queue()
