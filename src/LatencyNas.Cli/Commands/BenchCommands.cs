@@ -26,7 +26,43 @@ internal static class BenchCommands
         bench.Subcommands.Add(Load());
         bench.Subcommands.Add(Queue());
         bench.Subcommands.Add(Steer());
+        bench.Subcommands.Add(Serve());
         return bench;
+    }
+
+    private static Command Serve()
+    {
+        var storeOption = LatnasOptions.Store();
+        var hoversOption = LatnasOptions.Integer("--hovers", "Hovers timed per chart.", 30, 1, 10_000);
+        var opensOption = LatnasOptions.Integer("--opens", "Times the page is opened (the first computes the monotonicity matrix).", 4, 2, 1_000);
+        var rateOption = LatnasOptions.Number("--rate", "Evaluations per second of the search streamed onto the page while hovers are timed.", 1_000, 1, 1_000_000);
+        var browserOption = LatnasOptions.Text("--browser", "Chromium's executable.", HeadlessBrowser.ChromiumPath);
+        var jsonOption = LatnasOptions.Json();
+        var command = new Command("serve",
+            "The workbench's speed in a real browser (Debian's chromium, headless) over the store: opening the page to its first chart, a click to a pair's " +
+            "scatter, a hover to its label — also while a search streams onto the page.")
+        {
+            storeOption, hoversOption, opensOption, rateOption, browserOption, jsonOption,
+        };
+        command.SetHandler(async (parse, cancellation) =>
+        {
+            bool json = parse.GetValue(jsonOption);
+            var table = new StreamingTable(json ? Console.Error : Console.Out, "interaction", "samples", "median ms", "95th pct ms", "worst ms");
+            var rows = new Synchronous<ServeTiming>(t => table.Row(t.What, $"{t.Samples}", $"{t.MedianMs:F0}", $"{t.P95Ms:F0}", $"{t.WorstMs:F0}"));
+            var result = await new ServeBenchmark().RunAsync(new ServeBenchmarkRequest(parse.StoreLocation(storeOption), parse.GetValue(browserOption)!,
+                parse.GetValue(hoversOption), parse.GetValue(opensOption), parse.GetValue(rateOption)), rows, cancellation);
+            if (json)
+            {
+                Json.Write(result);
+            }
+            else
+            {
+                Console.WriteLine($"{result.Devices} devices, up to {result.Architectures:N0} architectures measured; " +
+                                  $"{result.StreamedEvaluations:N0} evaluations streamed onto the page during the last hovers");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
     }
 
     private static Command Steer()

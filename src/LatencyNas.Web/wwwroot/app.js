@@ -272,7 +272,7 @@ const workbench = (() => {
   }
 
   // Steer a search: start it, watch its evaluations stream in (server-sent events), act on it. A reloaded page re-attaches.
-  const search = { events: null, rows: [], drawn: 0, selected: new Set(), run: null };
+  const search = { events: null, rows: [], drawn: 0, selected: new Set(), run: null, pending: null, best: -1, budget: null };
 
   function searchStatus(text, isError = false) {
     $('search-status').textContent = text;
@@ -301,8 +301,22 @@ const workbench = (() => {
     return post('/api/search/actions', action).then(run => { showRun(run); return run; }).catch(error => { searchStatus(error.message, true); throw error; });
   }
 
+  // A fast search is drawn at most four times a second: what arrives in between is appended in one go, so hovers and
+  // brushes elsewhere on the page keep answering.
+  function scheduleDraw() {
+    if (search.pending) {
+      return;
+    }
+    search.pending = setTimeout(() => {
+      search.pending = null;
+      drawSearch(search.run, false);
+    }, 250);
+  }
+
   function attach(run) {
     search.events?.close();
+    clearTimeout(search.pending);
+    search.pending = null;
     search.rows = [];
     search.drawn = 0;
     search.selected.clear();
@@ -315,11 +329,11 @@ const workbench = (() => {
       const message = JSON.parse(event.data);
       if (message.from === search.rows.length) {
         search.rows.push(...message.rows);
-        drawSearch(search.run, false);
+        scheduleDraw();
       }
     });
     events.addEventListener('state', event => showRun(JSON.parse(event.data)));
-    events.addEventListener('end', () => { events.close(); drawSearch(search.run, false); });
+    events.addEventListener('end', () => { events.close(); clearTimeout(search.pending); search.pending = null; drawSearch(search.run, false); });
   }
 
   function showRun(run) {
@@ -378,6 +392,8 @@ const workbench = (() => {
     const budget = currentBudget(run);
     const shapes = [{ type: 'line', xref: 'x', yref: 'paper', x0: budget, x1: budget, y0: 0, y1: 1, line: { color: '#555', dash: 'dash' } }];
     if (fresh || search.drawn === 0) {
+      search.best = -1;
+      search.budget = null;
       Plotly.react('search-chart', [
         { type: 'scattergl', mode: 'markers', name: 'evaluated', x: [], y: [], text: [], customdata: [], marker: { size: 5, color: [], colorscale: 'Viridis', cmin: 0, cmax: run.evaluations, colorbar: { title: { text: 'evaluation' } } },
           hovertemplate: '#%{customdata}: %{text}<br>%{x:.3f} ms<br>%{y:.4g}<extra></extra>' },
@@ -413,8 +429,15 @@ const workbench = (() => {
       }, [0]);
       search.drawn = rows.length;
     }
-    Plotly.restyle('search-chart', { x: [best < 0 ? [] : [rows[best][1]]], y: [best < 0 ? [] : [rows[best][2]]] }, [1]);
-    Plotly.relayout('search-chart', { shapes });
+    // Only what changed is redrawn: every restyle or relayout redraws the chart.
+    if (fresh || best !== search.best) {
+      Plotly.restyle('search-chart', { x: [best < 0 ? [] : [rows[best][1]]], y: [best < 0 ? [] : [rows[best][2]]] }, [1]);
+      search.best = best;
+    }
+    if (fresh || budget !== search.budget) {
+      Plotly.relayout('search-chart', { shapes });
+      search.budget = budget;
+    }
   }
 
   function markSearchSelection() {

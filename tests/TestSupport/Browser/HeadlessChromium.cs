@@ -9,7 +9,7 @@ namespace LatencyNas.Tests;
 /// </summary>
 public sealed class HeadlessChromium : IAsyncDisposable
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
+    public const string ExecutablePath = LatencyNas.Web.HeadlessBrowser.ChromiumPath;
 
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
@@ -31,13 +31,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     public static async Task<HeadlessChromium> LaunchAsync()
     {
         var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ExecutablePath,
-            Headless = true,
-            // Tests run as root, where Chromium's sandbox cannot start; WebGL runs on SwiftShader headless, which without this logs a warning.
-            Args = ["--no-sandbox", "--enable-unsafe-swiftshader"],
-        });
+        var browser = await LatencyNas.Web.HeadlessBrowser.LaunchChromiumAsync(playwright);
         return new HeadlessChromium(playwright, browser);
     }
 
