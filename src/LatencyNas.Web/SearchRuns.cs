@@ -42,9 +42,10 @@ public sealed record SearchRunState(
 
 /// <summary>
 /// The workbench's searches: one runs at a time — a second start while one runs is refused, so a page that posts twice
-/// does not run the search twice. The last run stays readable (state, events, record) until the next starts.
+/// does not run the search twice. The last run stays readable (state, events, record) until the next starts. A run still
+/// going (or paused) when the server stops is cancelled by <paramref name="stopping"/>.
 /// </summary>
-internal sealed class SearchRuns(StoreLocation store)
+internal sealed class SearchRuns(StoreLocation store, CancellationToken stopping)
 {
     private readonly object _gate = new();
     private Run? _current;
@@ -82,7 +83,7 @@ internal sealed class SearchRuns(StoreLocation store)
             }
             run = _current = new Run(++_lastId, request, control);
         }
-        run.Start();
+        run.Start(stopping);
         await Task.WhenAny(run.Completion, run.Control.Started, run.FirstMessage);
         if (run.Completion.IsFaulted && run.Control.EvaluationCount == 0 && run.Completion.Exception!.InnerException is InvalidInputException bad)
         {
@@ -116,7 +117,7 @@ internal sealed class SearchRuns(StoreLocation store)
 
         public bool Done => _completion?.IsCompleted ?? false;
 
-        public void Start()
+        public void Start(CancellationToken stopping)
         {
             var status = new Progress(message =>
             {
@@ -127,7 +128,7 @@ internal sealed class SearchRuns(StoreLocation store)
                 _firstMessage.TrySetResult();
             });
             // The search is synchronous and blocks while paused: it runs on its own thread, not on a request's.
-            _completion = Task.Run(() => new SearchUseCase(DeviceRunnerFactory.Instance).RunAsync(Request, status, CancellationToken.None, Control));
+            _completion = Task.Run(() => new SearchUseCase(DeviceRunnerFactory.Instance).RunAsync(Request, status, stopping, Control));
         }
 
         public SearchRunState State()

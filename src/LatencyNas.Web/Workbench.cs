@@ -94,7 +94,7 @@ public static class Workbench
             var architecture = Field("arch", () => searchSpace.Parse(Required(arch, "arch")));
             return new ExplainUseCase().Run(new ExplainRequest(architecture, Names(devices, "devices"), searchSpace, store));
         }));
-        MapSearch(app, new SearchRuns(store));
+        MapSearch(app, new SearchRuns(store, app.Lifetime.ApplicationStopping));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
             detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +
                     "/api/antiforgery and /api/search (with /events, /actions and /record)."));
