@@ -6,7 +6,7 @@ using Microsoft.Playwright;
 namespace LatencyNas.Web;
 
 /// <param name="Hovers">Hovers timed per chart.</param>
-/// <param name="Opens">Times the page is opened (the first computes the monotonicity matrix, the others read it cached).</param>
+/// <param name="Opens">Times the page is opened (the first in a fresh browser, which compiles Plotly.js; the monotonicity matrix is cached by the server before it listens).</param>
 /// <param name="StreamRate">Evaluations per second of the search streamed onto the page while hovers are timed.</param>
 public sealed record ServeBenchmarkRequest(StoreLocation Store, string BrowserPath = HeadlessBrowser.ChromiumPath, int Hovers = 30, int Opens = 4, double StreamRate = 1_000);
 
@@ -19,7 +19,7 @@ public sealed record ServeBenchmarkResult(int Devices, int Architectures, IReadO
 
 /// <summary>
 /// The workbench's speed as a person meets it, in a real browser: from opening the page to its first chart (the
-/// monotonicity heatmap; cold, then cached), from a click on a heatmap cell to the pair's scatter of every architecture,
+/// monotonicity heatmap; in a fresh browser, then again), from a click on a heatmap cell to the pair's scatter of every architecture,
 /// and from moving the mouse onto a heatmap cell or a scatter point to its label — also while a search streams its
 /// evaluations onto the page. Times are wall-clock through Playwright, so they include its round trip.
 /// </summary>
@@ -57,10 +57,10 @@ public sealed class ServeBenchmark
             opens.Add(await page.EvaluateAsync<double>("() => performance.now()"));
             if (open == 0)
             {
-                Report("open the page → first chart (matrix computed)", [opens[0]]);
+                Report("open the page → first chart (a fresh browser: Plotly.js compiled)", [opens[0]]);
             }
         }
-        Report("open the page → first chart (matrix cached)", opens.Skip(1).ToList());
+        Report("open the page again → first chart", opens.Skip(1).ToList());
         await page.EvaluateAsync("() => window.workbench.ready");
         int shown = await page.EvaluateAsync<int>("() => window.workbench.state.matrix.devices.length");
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -55,24 +54,14 @@ public static class Workbench
         }
 
         var assets = new EmbeddedAssets();
-        var monotonicity = new ConcurrentDictionary<string, (string Counts, MonotonicityResult Result)>();
         var store = options.Store;
+        var monotonicity = new MonotonicityCache(store);
+        // The matrix the page opens with is computed before the server listens (28 devices: about 5 s), so the first page finds it cached.
+        monotonicity.WarmDefault();
 
         app.MapGet("/api/devices", () => Answer("store", () => new DevicesListUseCase().Run(new DevicesListRequest(store))));
-        app.MapGet("/api/monotonicity", (string? devices, string? space, int? count) => Answer("devices", () =>
-        {
-            var request = new MonotonicityRequest(Names(devices, "devices"), Space(space), store, Count: count);
-            // One entry per question, valid while the store's measurement counts stay as they were (a running profile adds some).
-            string question = $"{string.Join(',', request.Devices)}|{request.Space.Name}|{count}";
-            string counts = string.Join(',', new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices.Select(d => $"{d.Name}={d.Measured}"));
-            if (monotonicity.TryGetValue(question, out var cached) && cached.Counts == counts)
-            {
-                return cached.Result;
-            }
-            var result = new MonotonicityUseCase().Run(request);
-            monotonicity[question] = (counts, result);
-            return result;
-        }));
+        app.MapGet("/api/monotonicity", (string? devices, string? space, int? count) => Answer("devices",
+            () => monotonicity.Get(new MonotonicityRequest(Names(devices, "devices"), Space(space), store, Count: count))));
         app.MapGet("/api/latencies", (string? devices, string? space, string? objective) => Answer("devices",
             () => new LatencyColumnsUseCase().Run(new LatencyColumnsRequest(Names(devices, "devices"), Space(space), store, objective))));
         app.MapGet("/api/objectives", (string? space) => Answer("space", () => new ObjectivesListUseCase().Run(new ObjectivesListRequest(Space(space), store))));

@@ -34,7 +34,7 @@ internal static class BenchCommands
     {
         var storeOption = LatnasOptions.Store();
         var hoversOption = LatnasOptions.Integer("--hovers", "Hovers timed per chart.", 30, 1, 10_000);
-        var opensOption = LatnasOptions.Integer("--opens", "Times the page is opened (the first computes the monotonicity matrix).", 4, 2, 1_000);
+        var opensOption = LatnasOptions.Integer("--opens", "Times the page is opened (the first in a fresh browser).", 4, 2, 1_000);
         var rateOption = LatnasOptions.Number("--rate", "Evaluations per second of the search streamed onto the page while hovers are timed.", 1_000, 1, 1_000_000);
         var browserOption = LatnasOptions.Text("--browser", "Chromium's executable.", HeadlessBrowser.ChromiumPath);
         var jsonOption = LatnasOptions.Json();

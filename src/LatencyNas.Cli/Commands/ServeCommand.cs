@@ -31,6 +31,7 @@ internal static class ServeCommand
             string? token = parse.GetValue(tokenFileOption) is { } file ? TokenFile.Read(file)
                 : Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } variable ? variable.Trim() : null;
             var store = parse.StoreLocation(storeOption);
+            Console.Error.WriteLine("latnas: preparing the workbench (the monotonicity matrix the page opens with)");
             await using var app = Workbench.Build(new WorkbenchOptions { Store = store, Url = parse.GetValue(urlsOption)!, Token = token });
             try
             {

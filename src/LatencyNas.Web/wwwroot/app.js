@@ -46,6 +46,7 @@ const workbench = (() => {
     $('devices').tBodies[0].innerHTML = result.devices.map(d =>
       `<tr data-device="${esc(d.name)}"><td>${esc(d.name)}</td><td>${esc(d.kind)}</td><td class="number">${d.measured}</td>` +
       `<td class="number">${d.failed}</td><td>${esc(d.runtime ?? '')}</td><td>${esc(d.dataset)} ${esc(d.input)}</td></tr>`).join('');
+    // The server computes this default comparison as it starts (MonotonicityCache.WarmDefault): keep the two in step.
     const measured = result.devices.filter(d => d.measured >= 3).map(d => d.name);
     $('compare-devices').value = measured.slice(0, 8).join(',');
     return measured;
