@@ -136,11 +136,8 @@ public static class Workbench
             }
             catch (InvalidInputException error)
             {
-                string culprit = error is FieldException fieldError ? fieldError.Field
-                    : new (string Field, string? Value)[] { ("target", start!.Target), ("proxy", start.Proxy), ("objective", start.Objective) }
-                        .FirstOrDefault(n => n.Value is { Length: > 0 } value && error.Message.Contains($"'{value}'", StringComparison.Ordinal)).Field
-                      ?? FieldNamedIn(error.Message) ?? "body";
-                return BadField(culprit, error.Message);
+                return BadField(Culprit(error, FieldNamedIn(error.Message) ?? "body", ("target", start!.Target), ("proxy", start.Proxy), ("objective", start.Objective)),
+                    error.Message);
             }
         });
         // No search yet is no error: a page asks on every load, to re-attach to a running one.
@@ -336,12 +333,14 @@ public static class Workbench
         }
         catch (InvalidInputException error)
         {
-            string culprit = error is FieldException fieldError ? fieldError.Field
-                : named.FirstOrDefault(n => n.Value is { Length: > 0 } value && error.Message.Contains($"'{value}'", StringComparison.Ordinal)).Field ?? field;
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"Bad {culprit}", detail: error.Message,
-                extensions: new Dictionary<string, object?> { ["field"] = culprit });
+            return BadField(Culprit(error, field, named), error.Message);
         }
     }
+
+    /// <summary>The field a bad input came from: the one a parse failed on, else the one of <paramref name="named"/> whose value the message quotes, else <paramref name="fallback"/>.</summary>
+    private static string Culprit(InvalidInputException error, string fallback, params (string Field, string? Value)[] named)
+        => error is FieldException fieldError ? fieldError.Field
+            : named.FirstOrDefault(n => n.Value is { Length: > 0 } value && error.Message.Contains($"'{value}'", StringComparison.Ordinal)).Field ?? fallback;
 
     private static T Field<T>(string field, Func<T> parse)
     {
