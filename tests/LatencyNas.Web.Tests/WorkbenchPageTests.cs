@@ -1,4 +1,5 @@
 using System.Globalization;
+using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Tests;
 using LatencyNas.Workflows;
@@ -193,6 +194,29 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         Assert.Equal(403, answer.Status);
         Assert.Contains("Foreign origin", await answer.TextAsync());
         Assert.Equal(before, await SearchId(http));
+    }
+
+    [SkippableFact]
+    public async Task A_device_another_process_adds_to_the_store_appears_in_the_open_page_without_a_reload()
+    {
+        HeadlessChromium.RequireOrSkip("the workbench page test");
+        using var directory = new TempDirectory();
+        var store = new StoreLocation(directory.File("latnas.db"));
+        var import = new ImportUseCase();
+        import.Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["pixel3"]));
+        await using var app = Workbench.Build(new WorkbenchOptions { Store = store, Url = "http://127.0.0.1:0" });
+        await app.StartAsync();
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(1000, 800);
+        await page.GotoAsync(app.Urls.First(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        await page.EvaluateAsync("() => window.workbench.ready");
+        Assert.Equal(1, await page.Locator("#devices tbody tr").CountAsync());
+
+        // Another writer of the same store (a profile in another process writes the same way: its own connection).
+        import.Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["raspi4"]));
+        await page.WaitForFunctionAsync("() => document.querySelector(\"#devices tr[data-device='raspi4'] td.number\")?.textContent === '15625'");
+        Assert.Empty(chromium.Problems);
+        await app.StopAsync();
     }
 
     private static async Task<string> SearchId(HttpClient http)

@@ -39,13 +39,21 @@ const workbench = (() => {
     element.classList.toggle('error', isError);
   }
 
-  async function loadDevices() {
+  // The devices table, read again every few seconds: a profile running in another process shows its progress here.
+  const devicesRefreshMs = 3000;
+  async function showDevices() {
     const result = await api('/api/devices');
     state.devices = result.devices;
     $('store').textContent = result.store;
     $('devices').tBodies[0].innerHTML = result.devices.map(d =>
       `<tr data-device="${esc(d.name)}"><td>${esc(d.name)}</td><td>${esc(d.kind)}</td><td class="number">${d.measured}</td>` +
       `<td class="number">${d.failed}</td><td>${esc(d.runtime ?? '')}</td><td>${esc(d.dataset)} ${esc(d.input)}</td></tr>`).join('');
+    return result;
+  }
+
+  async function loadDevices() {
+    const result = await showDevices();
+    setInterval(() => showDevices().catch(() => {}), devicesRefreshMs);
     // The server computes this default comparison as it starts (MonotonicityCache.WarmDefault): keep the two in step.
     const measured = result.devices.filter(d => d.measured >= 3).map(d => d.name);
     $('compare-devices').value = measured.slice(0, 8).join(',');
