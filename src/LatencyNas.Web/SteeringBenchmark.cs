@@ -14,7 +14,19 @@ namespace LatencyNas.Web;
 /// <param name="Evaluations">Evaluation budget of every search.</param>
 /// <param name="Seeds">Seeds per target and budget (the same for the unsteered and the steered run).</param>
 public sealed record SteeringBenchmarkRequest(
-    StoreLocation Store, string Proxy, IReadOnlyList<string> Targets, string Objective = "cifar10_test_acc", int TargetSamples = 10, int Evaluations = 200, int Seeds = 5);
+    StoreLocation Store, string Proxy = SteeringBenchmarkRequest.DefaultProxy, IReadOnlyList<string>? Targets = null, string Objective = "cifar10_test_acc",
+    int TargetSamples = 10, int Evaluations = SteeringBenchmarkRequest.DefaultEvaluations, int Seeds = 5)
+{
+    public const string DefaultProxy = "gold_6226";
+
+    public const int DefaultEvaluations = 200;
+
+    /// <summary>A phone, a single-board computer and an FPGA: three kinds of target, each measured on the whole space in HELP.</summary>
+    public static readonly IReadOnlyList<string> DefaultTargets = ["pixel3", "raspi4", "fpga"];
+
+    /// <summary>The targets to run: <see cref="Targets"/>, or <see cref="DefaultTargets"/> when none are given.</summary>
+    public IReadOnlyList<string> TargetsOrDefault => Targets is { Count: > 0 } targets ? targets : DefaultTargets;
+}
 
 /// <summary>One target and budget: the unsteered and the steered runs over the seeds.</summary>
 /// <param name="Percentile">The budget's percentile of the target's measured latencies.</param>
@@ -58,7 +70,7 @@ public sealed class SteeringBenchmark
         IReadOnlyDictionary<string, double> proxyTruth;
         using (var store = request.Store.OpenExisting())
         {
-            foreach (string target in request.Targets)
+            foreach (string target in request.TargetsOrDefault)
             {
                 var data = StoredLatencies.Load(store, target, space);
                 if (data.Count < (int)space.Size)
@@ -105,7 +117,7 @@ public sealed class SteeringBenchmark
         }
 
         var result = new List<SteeringRow>();
-        foreach (string target in request.Targets)
+        foreach (string target in request.TargetsOrDefault)
         {
             double[] sorted = truth[target].Values.Order().ToArray();
             // What the rule may see of the target: K measurements, here to put the proxy's effects on the target's scale.

@@ -66,9 +66,7 @@ public sealed class ExplainUseCase
         {
             var session = PredictSession.Open(device, space, request.Store, request.Model);
             Func<IReadOnlyList<Architecture>, double[]> predict = batch => session.Predict(batch).Select(p => p.PredictedMs).ToArray();
-            double referenceMs = predict([reference])[0];
-            double predictedMs = predict([architecture])[0];
-            double[] shapley = exact ? ExactShapley(architecture, reference, differing, predict) : SampledShapley(architecture, reference, differing, predict);
+            var (shapley, referenceMs, predictedMs) = exact ? ExactShapley(architecture, reference, differing, predict) : SampledShapley(architecture, reference, differing, predict);
             var parts = Enumerable.Range(0, space.Decisions.Count)
                 .Select(d => new LatencyPart(space.Decisions[d].Name, space.Decisions[d].Choices[architecture[d]], Array.IndexOf(differing, d) is var k and >= 0 ? shapley[k] : 0))
                 .ToList();
@@ -93,8 +91,8 @@ public sealed class ExplainUseCase
         return blend;
     }
 
-    /// <summary>φₖ = Σ over subsets S without k of |S|!(n−|S|−1)!/n! · (f(S ∪ k) − f(S)), with f predicted once per subset.</summary>
-    private static double[] ExactShapley(Architecture architecture, Architecture reference, int[] differing, Func<IReadOnlyList<Architecture>, double[]> predict)
+    /// <summary>φₖ = Σ over subsets S without k of |S|!(n−|S|−1)!/n! · (f(S ∪ k) − f(S)), with f predicted once per subset (the empty one is the reference, the full one the architecture).</summary>
+    private static (double[] Parts, double ReferenceMs, double PredictedMs) ExactShapley(Architecture architecture, Architecture reference, int[] differing, Func<IReadOnlyList<Architecture>, double[]> predict)
     {
         int n = differing.Length;
         double[] f = predict(Enumerable.Range(0, 1 << n).Select(mask => Blend(architecture, reference, differing, mask)).ToList());
@@ -116,11 +114,11 @@ public sealed class ExplainUseCase
                 }
             }
         }
-        return shapley;
+        return (shapley, f[0], f[^1]);
     }
 
     /// <summary>The mean over sampled orders (a fixed seed) of what each decision adds when set in that order; each order's parts add up exactly.</summary>
-    private static double[] SampledShapley(Architecture architecture, Architecture reference, int[] differing, Func<IReadOnlyList<Architecture>, double[]> predict)
+    private static (double[] Parts, double ReferenceMs, double PredictedMs) SampledShapley(Architecture architecture, Architecture reference, int[] differing, Func<IReadOnlyList<Architecture>, double[]> predict)
     {
         int n = differing.Length;
         var random = new Random(n);
@@ -130,7 +128,7 @@ public sealed class ExplainUseCase
             random.Shuffle(order);
             return order;
         }).ToList();
-        var probes = new List<Architecture>(SampledOrders * n);
+        var probes = new List<Architecture>(SampledOrders * n + 1);
         foreach (int[] order in orders)
         {
             var current = reference;
@@ -140,8 +138,9 @@ public sealed class ExplainUseCase
                 probes.Add(current);
             }
         }
+        probes.Add(reference);
         double[] f = predict(probes);
-        double start = predict([reference])[0];
+        double start = f[^1];
         var shapley = new double[n];
         for (int o = 0; o < orders.Count; o++)
         {
@@ -153,6 +152,6 @@ public sealed class ExplainUseCase
                 before = after;
             }
         }
-        return shapley;
+        return (shapley, start, f[n - 1]); // every order ends at the architecture itself
     }
 }

@@ -67,13 +67,13 @@ internal static class BenchCommands
 
     private static Command Steer()
     {
-        var proxyOption = LatnasOptions.Text("--proxy", "The device whose choice effects the steering rule reads and whose predictor the searches adapt.", "gold_6226");
-        var targetsOption = LatnasOptions.Devices("--targets", "Devices the budgets apply to (each measured on the whole space).");
+        var proxyOption = LatnasOptions.Text("--proxy", "The device whose choice effects the steering rule reads and whose predictor the searches adapt.", SteeringBenchmarkRequest.DefaultProxy);
+        var targetsOption = LatnasOptions.Devices("--targets",
+            $"Devices the budgets apply to (each measured on the whole space) [default: {string.Join(",", SteeringBenchmarkRequest.DefaultTargets)}].");
         targetsOption.Required = false;
-        targetsOption.DefaultValueFactory = _ => ["pixel3", "raspi4", "fpga"];
         var samplesOption = LatnasOptions.TargetSamples("K: target measurements every search adapts the proxy with.");
         var objectiveOption = LatnasOptions.Text("--objective", "What the searches maximise: an objective in the store.", "cifar10_test_acc");
-        var evaluationsOption = LatnasOptions.Integer("--evaluations", "Evaluation budget of every search.", 200, 10, 1_000_000);
+        var evaluationsOption = LatnasOptions.Integer("--evaluations", "Evaluation budget of every search.", SteeringBenchmarkRequest.DefaultEvaluations, 10, 1_000_000);
         var repeatsOption = LatnasOptions.Repeats(5, "Seeds per target and budget.");
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
@@ -93,7 +93,7 @@ internal static class BenchCommands
                 $"{r.Unsteered.OverBudget} / {r.Steered.OverBudget}", $"{r.Unsteered.ReachedOptimum}/{r.Unsteered.Runs} / {r.Steered.ReachedOptimum}/{r.Steered.Runs}",
                 $"{r.Unsteered.MeanEvaluationsToOptimum?.ToString("F0") ?? "–"} / {r.Steered.MeanEvaluationsToOptimum?.ToString("F0") ?? "–"}"));
             var result = await new SteeringBenchmark().RunAsync(new SteeringBenchmarkRequest(parse.StoreLocation(storeOption), parse.GetValue(proxyOption)!,
-                parse.GetValue(targetsOption)!, parse.GetValue(objectiveOption)!, parse.GetValue(samplesOption), parse.GetValue(evaluationsOption),
+                parse.GetValue(targetsOption), parse.GetValue(objectiveOption)!, parse.GetValue(samplesOption), parse.GetValue(evaluationsOption),
                 parse.GetValue(repeatsOption)), rows, cancellation);
             if (json)
             {
