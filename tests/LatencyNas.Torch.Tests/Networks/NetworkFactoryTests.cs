@@ -48,6 +48,31 @@ public class NetworkFactoryTests
     }
 
     [Fact]
+    public async Task Seeded_builds_on_other_threads_leave_the_weights_alone()
+    {
+        // libtorch has one global generator: a seeded build is only reproducible while every other
+        // build that draws from it (here a layer built over and over on another thread) takes the seed lock.
+        var architecture = Space.Parse("213043");
+        using var stop = new CancellationTokenSource();
+        var other = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var layer = NetworkFactory.BuildUnderSeed(() => nn.Conv2d(16, 16, 3), seed: 9);
+            }
+        });
+        var weights = new List<float[]>();
+        for (int i = 0; i < 4; i++)
+        {
+            using var network = NetworkFactory.Create(Space, architecture, Dataset.Cifar10, seed: 4);
+            weights.Add(network.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray());
+        }
+        stop.Cancel();
+        await other;
+        Assert.All(weights.Skip(1), w => Assert.Equal(weights[0], w));
+    }
+
+    [Fact]
     public void Network_is_in_eval_mode_with_calibrated_batchnorm()
     {
         using var network = NetworkFactory.Create(Space, Space.Parse("333333"), Dataset.Cifar10);
