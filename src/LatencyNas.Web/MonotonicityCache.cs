@@ -13,7 +13,7 @@ internal sealed class MonotonicityCache(StoreLocation store)
 {
     /// <summary>
     /// The page opens comparing the first this many devices with at least <see cref="MinimumMeasured"/> measurements, in the
-    /// order <c>/api/devices</c> lists them (app.js, <c>loadDevices</c>): the question <see cref="WarmDefault"/> answers ahead.
+    /// order <c>/api/devices</c> lists them (<see cref="DefaultComparison"/>): the question <see cref="WarmDefault"/> answers ahead.
     /// </summary>
     public const int DefaultDevices = 8;
 
@@ -22,10 +22,23 @@ internal sealed class MonotonicityCache(StoreLocation store)
     private readonly ConcurrentDictionary<string, (string Counts, Lazy<MonotonicityResult> Result)> _entries = new();
 
     /// <exception cref="InvalidInputException">A device or space the store lacks.</exception>
-    public MonotonicityResult Get(MonotonicityRequest request)
+    public MonotonicityResult Get(MonotonicityRequest request) => Get(request, ListDevices());
+
+    /// <summary>The matrix of the comparison the page opens with (<see cref="DefaultComparison"/>); null when there is none.</summary>
+    /// <exception cref="InvalidInputException">A space the store lacks.</exception>
+    public MonotonicityResult? GetDefault(SearchSpace space, int? count)
+    {
+        var devices = ListDevices();
+        var names = DefaultComparison(devices);
+        return names.Count < 2 ? null : Get(new MonotonicityRequest(names, space, store, Count: count), devices);
+    }
+
+    private IReadOnlyList<DeviceRow> ListDevices() => new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices;
+
+    private MonotonicityResult Get(MonotonicityRequest request, IReadOnlyList<DeviceRow> devices)
     {
         string question = $"{string.Join(',', request.Devices)}|{request.Space.Name}|{request.Count}";
-        string counts = string.Join(',', new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices.Select(d => $"{d.Name}={d.Measured}"));
+        string counts = string.Join(',', devices.Select(d => $"{d.Name}={d.Measured}"));
         (string, Lazy<MonotonicityResult>) Fresh() => (counts, new Lazy<MonotonicityResult>(() => new MonotonicityUseCase().Run(request)));
         var entry = _entries.AddOrUpdate(question, _ => Fresh(), (_, old) => old.Counts == counts ? old : Fresh());
         try
@@ -39,17 +52,16 @@ internal sealed class MonotonicityCache(StoreLocation store)
         }
     }
 
+    /// <summary>The devices the page opens comparing; fewer than two when the store has nothing to compare.</summary>
+    private static List<string> DefaultComparison(IReadOnlyList<DeviceRow> devices)
+        => devices.Where(d => d.Measured >= MinimumMeasured).Select(d => d.Name).Take(DefaultDevices).ToList();
+
     /// <summary>Computes the matrix the page opens with; a store that cannot answer it is left for the page to report.</summary>
     public void WarmDefault()
     {
         try
         {
-            var names = new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices
-                .Where(d => d.Measured >= MinimumMeasured).Select(d => d.Name).Take(DefaultDevices).ToList();
-            if (names.Count >= 2)
-            {
-                Get(new MonotonicityRequest(names, SearchSpaces.Default, store));
-            }
+            GetDefault(SearchSpaces.Default, count: null);
         }
         catch (LatencyNasException)
         {

@@ -34,6 +34,7 @@ public sealed class ServeBenchmark
         }
         await using var workbench = Workbench.Build(new WorkbenchOptions { Store = request.Store, Url = "http://127.0.0.1:0" });
         await workbench.StartAsync(cancellation);
+        await workbench.WarmUpAsync(token: null, cancellation); // as latnas serve does before it says where it listens
         string address = workbench.Urls.First();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessBrowser.LaunchChromiumAsync(playwright, request.BrowserPath);

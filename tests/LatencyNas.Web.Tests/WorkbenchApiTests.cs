@@ -44,6 +44,25 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
     }
 
     [Fact]
+    public async Task Monotonicity_without_devices_is_the_comparison_the_page_opens_with_and_none_for_a_store_with_nothing_to_compare()
+    {
+        // The first eight devices with at least three measurements, in the order the devices list gives them.
+        var opening = new DevicesListUseCase().Run(new DevicesListRequest(workbench.Store)).Devices.Where(d => d.Measured >= 3).Select(d => d.Name).Take(8).ToList();
+        Assert.Equal(RunningWorkbench.Devices.Length, opening.Count);
+        Assert.True(JsonNode.DeepEquals(AsCommandPrints(new MonotonicityUseCase().Run(new MonotonicityRequest(opening, Nb201Space.Instance, workbench.Store))),
+            await Get("/api/monotonicity")));
+
+        using var directory = new TempDirectory();
+        var empty = new StoreLocation(directory.File("latnas.db"));
+        empty.OpenOrCreate().Dispose();
+        await using var app = Workbench.Build(new WorkbenchOptions { Store = empty, Url = "http://127.0.0.1:0" });
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        using var none = await http.GetAsync("/api/monotonicity");
+        Assert.Equal(HttpStatusCode.NoContent, none.StatusCode);
+    }
+
+    [Fact]
     public async Task Explain_parts_add_up_to_what_predict_gives_for_an_additive_and_a_tree_predictor()
     {
         var explained = await Get("/api/explain?arch=%235111&devices=pixel3,raspi4");
@@ -137,7 +156,7 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
     [InlineData("/api/pareto?proxy=pixel3&target=raspi9&objective=cifar10_test_acc", "target", "raspi9")]
     [InlineData("/api/pareto?proxy=pixel3&objective=cifar10_test_acc", "target", "required")]
     [InlineData("/api/monotonicity?devices=pixel3,no-such-device", "devices", "no-such-device")]
-    [InlineData("/api/monotonicity", "devices", "required")]
+    [InlineData("/api/monotonicity?devices=", "devices", "required")]
     [InlineData("/api/latencies?devices=pixel3,nope", "devices", "nope")]
     [InlineData("/api/show", "arch", "required")]
     [InlineData("/api/show?arch=99999x", "arch", "99999x")]

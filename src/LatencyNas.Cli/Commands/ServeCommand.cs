@@ -36,6 +36,7 @@ internal static class ServeCommand
             try
             {
                 await app.StartAsync(cancellation);
+                await app.WarmUpAsync(token, cancellation);
             }
             catch (IOException error)
             {

@@ -9,8 +9,15 @@ const workbench = (() => {
   const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
   const plotConfig = { displaylogo: false, responsive: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
 
+  // An answer prefetch.js requested as the page opened is taken once; later calls ask again.
+  const prefetched = window.workbenchPrefetch ?? new Map();
   async function api(path) {
-    const response = await fetch(path, { headers: { Accept: 'application/json' } });
+    const early = prefetched.get(path);
+    prefetched.delete(path);
+    const response = await (early ?? fetch(path, { headers: { Accept: 'application/json' } }));
+    if (response.status === 204) {
+      return null;
+    }
     const body = await response.json();
     if (!response.ok) {
       throw new Error(body.detail || body.title || `HTTP ${response.status}`);
@@ -54,10 +61,7 @@ const workbench = (() => {
   async function loadDevices() {
     const result = await showDevices();
     setInterval(() => showDevices().catch(() => {}), devicesRefreshMs);
-    // The server computes this default comparison as it starts (MonotonicityCache.WarmDefault): keep the two in step.
-    const measured = result.devices.filter(d => d.measured >= 3).map(d => d.name);
-    $('compare-devices').value = measured.slice(0, 8).join(',');
-    return measured;
+    return result.devices.filter(d => d.measured >= 3).map(d => d.name); // the search's choices
   }
 
   function pairOf(matrix, proxy, target) {
@@ -74,10 +78,16 @@ const workbench = (() => {
       `<br>Kendall ${fixed(matrix.kendall[i][j], 3)}<br>${pair?.monotonic ? 'monotonic: re-use the proxy' : 'not monotonic: adapt'}`;
   }
 
+  // Without names, the comparison the server opens with (computed as it starts), or none when fewer than two devices are measured.
   async function compare(names) {
     status('computing…');
-    const matrix = await api(`/api/monotonicity?devices=${encodeURIComponent(names)}`);
+    const matrix = await api(names === undefined ? '/api/monotonicity' : `/api/monotonicity?devices=${encodeURIComponent(names)}`);
+    if (matrix === null) {
+      status('the store has fewer than two measured devices to compare');
+      return;
+    }
     state.matrix = matrix;
+    $('compare-devices').value = matrix.devices.join(',');
     const text = matrix.devices.map((_, i) => matrix.devices.map((_, j) => cellText(matrix, i, j)));
     await Plotly.react('heatmap', [{
       type: 'heatmap', z: matrix.srcc, x: matrix.devices, y: matrix.devices, zmin: 0, zmax: 1, colorscale: 'Viridis',
@@ -476,9 +486,9 @@ const workbench = (() => {
   }
 
   async function reattach() {
-    const response = await fetch('/api/search', { headers: { Accept: 'application/json' } });
-    if (response.status === 200) { // 204: no search yet
-      attach(await response.json());
+    const run = await api('/api/search'); // null: no search yet
+    if (run !== null) {
+      attach(run);
     }
   }
 
@@ -550,15 +560,12 @@ const workbench = (() => {
     });
     $('budget').addEventListener('input', event => setBudget(10 ** Number(event.target.value)));
     wireSearch();
+    const opening = compare().catch(error => status(error.message, true)); // the first chart, drawn as soon as its answer is in
     const measured = await loadDevices();
     await loadObjectives();
     fillSearchForm(measured);
     await reattach();
-    if (measured.length >= 2) {
-      await compare($('compare-devices').value);
-    } else {
-      status('the store has fewer than two measured devices to compare');
-    }
+    await opening;
   }
 
   const ready = start().catch(error => status(error.message, true));
