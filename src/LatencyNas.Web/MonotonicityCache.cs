@@ -13,13 +13,15 @@ internal sealed class MonotonicityCache(StoreLocation store)
 {
     /// <summary>
     /// The page opens comparing the first this many devices with at least <see cref="MinimumMeasured"/> measurements, in the
-    /// order <c>/api/devices</c> lists them (<see cref="DefaultComparison"/>): the question <see cref="WarmDefault"/> answers ahead.
+    /// order <c>/api/devices</c> lists them, counted on the space asked for (<see cref="DefaultComparison"/>): the question
+    /// <see cref="WarmDefault"/> answers ahead for the default space.
     /// </summary>
     public const int DefaultDevices = 8;
 
     public const int MinimumMeasured = 3;
 
     private readonly ConcurrentDictionary<string, (string Counts, Lazy<MonotonicityResult> Result)> _entries = new();
+    private readonly ConcurrentDictionary<string, (string Counts, IReadOnlyList<string> Names)> _openings = new();
 
     /// <exception cref="InvalidInputException">A device or space the store lacks.</exception>
     public MonotonicityResult Get(MonotonicityRequest request) => Get(request, ListDevices());
@@ -29,16 +31,18 @@ internal sealed class MonotonicityCache(StoreLocation store)
     public MonotonicityResult? GetDefault(SearchSpace space, int? count)
     {
         var devices = ListDevices();
-        var names = DefaultComparison(devices);
+        var names = DefaultComparison(space, devices);
         return names.Count < 2 ? null : Get(new MonotonicityRequest(names, space, store, Count: count), devices);
     }
+
+    private static string Counts(IReadOnlyList<DeviceRow> devices) => string.Join(',', devices.Select(d => $"{d.Name}={d.Measured}"));
 
     private IReadOnlyList<DeviceRow> ListDevices() => new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices;
 
     private MonotonicityResult Get(MonotonicityRequest request, IReadOnlyList<DeviceRow> devices)
     {
         string question = $"{string.Join(',', request.Devices)}|{request.Space.Name}|{request.Count}";
-        string counts = string.Join(',', devices.Select(d => $"{d.Name}={d.Measured}"));
+        string counts = Counts(devices);
         (string, Lazy<MonotonicityResult>) Fresh() => (counts, new Lazy<MonotonicityResult>(() => new MonotonicityUseCase().Run(request)));
         var entry = _entries.AddOrUpdate(question, _ => Fresh(), (_, old) => old.Counts == counts ? old : Fresh());
         try
@@ -52,9 +56,25 @@ internal sealed class MonotonicityCache(StoreLocation store)
         }
     }
 
-    /// <summary>The devices the page opens comparing; fewer than two when the store has nothing to compare.</summary>
-    private static List<string> DefaultComparison(IReadOnlyList<DeviceRow> devices)
-        => devices.Where(d => d.Measured >= MinimumMeasured).Select(d => d.Name).Take(DefaultDevices).ToList();
+    /// <summary>
+    /// The devices the page opens comparing on <paramref name="space"/>, counting only that space's measurements (one store
+    /// holds several spaces, and not every device is measured on each); fewer than two when there is nothing to compare.
+    /// Kept while the store's counts stay as they were.
+    /// </summary>
+    private IReadOnlyList<string> DefaultComparison(SearchSpace space, IReadOnlyList<DeviceRow> devices)
+    {
+        string counts = Counts(devices);
+        if (_openings.TryGetValue(space.Name, out var kept) && kept.Counts == counts)
+        {
+            return kept.Names;
+        }
+        using var opened = store.OpenExisting();
+        var names = devices.Where(d => d.Measured >= MinimumMeasured)
+            .Where(d => opened.Measurements.Protocols(opened.Devices.Get(d.Name), space).Values.Sum() >= MinimumMeasured)
+            .Select(d => d.Name).Take(DefaultDevices).ToList();
+        _openings[space.Name] = (counts, names);
+        return names;
+    }
 
     /// <summary>Computes the matrix the page opens with; a store that cannot answer it is left for the page to report.</summary>
     public void WarmDefault()

@@ -4,6 +4,7 @@ using System.Text.Json;
 using LatencyNas.Analysis.Search;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Kernels;
 using LatencyNas.Workflows;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
@@ -59,6 +60,7 @@ public static class Workbench
         // The matrix the page opens with is computed before the server listens (28 devices: about 5 s), so the first page finds it cached.
         monotonicity.WarmDefault();
 
+        app.MapGet("/api/spaces", () => Results.Json(new SpacesResult(SearchSpaces.Default.Name, SearchSpaces.All.Where(s => s is not KernelSpace).Select(s => s.Name).ToList()), ResultJson.Options));
         app.MapGet("/api/devices", () => Answer("store", () => new DevicesListUseCase().Run(new DevicesListRequest(store))));
         // Without devices: the comparison the page opens with (MonotonicityCache.GetDefault), none (204) when the store has too few measured.
         app.MapGet("/api/monotonicity", (string? devices, string? space, int? count) => devices is null
@@ -87,7 +89,7 @@ public static class Workbench
         }));
         MapSearch(app, new SearchRuns(store, app.Lifetime.ApplicationStopping));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
-            detail: "The API has /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +
+            detail: "The API has /api/spaces, /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +
                     "/api/antiforgery and /api/search (with /events, /actions and /record)."));
         app.MapGet("/{**path}", (HttpContext context) =>
         {
@@ -118,7 +120,7 @@ public static class Workbench
         {
             http.DefaultRequestHeaders.Authorization = new("Bearer", token);
         }
-        foreach (string path in (string[])["/", "/api/devices", "/api/objectives", "/api/search", "/api/monotonicity"])
+        foreach (string path in (string[])["/", "/api/devices", "/api/spaces", "/api/objectives", "/api/search", "/api/monotonicity"])
         {
             try
             {
@@ -438,3 +440,6 @@ public static class Workbench
         };
     }
 }
+
+/// <summary>The architecture spaces the workbench shows (the kernel spaces, profiled to predict ONNX models, are not browsed), and the one it opens with.</summary>
+public sealed record SpacesResult(string Default, IReadOnlyList<string> Spaces);

@@ -1,4 +1,5 @@
 using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Fbnet;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Prediction;
 using LatencyNas.Tests;
@@ -8,9 +9,9 @@ using Microsoft.AspNetCore.Builder;
 namespace LatencyNas.Web.Tests;
 
 /// <summary>
-/// A real SQLite store filled from the shared data through the import use case (five HELP devices and
-/// the benchmark's CIFAR-10 accuracy), an additive predictor for pixel3 and a tree predictor for raspi4, and the
-/// workbench serving it on a free loopback port.
+/// A real SQLite store filled from the shared data through the import use case (five HELP devices on NAS-Bench-201
+/// and on FBNet, and the benchmark's CIFAR-10 accuracy), an additive predictor for pixel3 and a tree predictor for
+/// raspi4 on NAS-Bench-201 and an additive one for pixel3 on FBNet, and the workbench serving it on a free loopback port.
 /// </summary>
 public sealed class RunningWorkbench : IAsyncLifetime
 {
@@ -25,9 +26,12 @@ public sealed class RunningWorkbench : IAsyncLifetime
         var import = new ImportUseCase();
         import.Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, Store, Columns: Devices));
         import.Run(new ImportRequest(SharedData.File("nb201_accuracy.csv"), Nb201Space.Instance, Dataset.Cifar10, Store, Objectives: ["cifar10_test_acc"]));
+        // The same devices on FBNet (HELP's 5,000-architecture sample), one store holding both spaces.
+        import.Run(new ImportRequest(SharedData.File("fbnet_help_latency_ms.csv"), FbnetSpace.Instance, Dataset.Cifar100, Store, ArchitectureColumn: "ops", Columns: Devices));
         // Saved predictors, one of each kind, for Explain.
         new TrainUseCase().Run(new TrainRequest("pixel3", Nb201Space.Instance, Store, PredictorModel.Additive));
         new TrainUseCase().Run(new TrainRequest("raspi4", Nb201Space.Instance, Store, PredictorModel.LightGbm, TrainSize: 500));
+        new TrainUseCase().Run(new TrainRequest("pixel3", FbnetSpace.Instance, Store, PredictorModel.Additive));
     }
 
     public StoreLocation Store { get; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Fbnet;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Tests;
 using LatencyNas.Workflows;
@@ -33,33 +34,10 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         string[] compared = await page.EvaluateAsync<string[]>("() => window.workbench.state.matrix.devices");
         var matrix = new MonotonicityUseCase().Run(new MonotonicityRequest(compared, Nb201Space.Instance, workbench.Store));
 
-        // Hover the cell of the first row's proxy and the second column's target: its label gives the command's SRCC.
-        var grid = await PlotArea(page, "#heatmap");
-        int n = compared.Length;
-        (double x, double y) = (grid.Left + grid.Width * 1.5 / n, grid.Top + grid.Height * 0.5 / n);
-        await page.Mouse.MoveAsync((float)x, (float)y);
-        string label = await page.Locator("#heatmap .hovertext").First.TextContentAsync() ?? "";
-        Assert.Contains($"proxy {compared[0]} → target {compared[1]}", label);
-        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"SRCC {matrix.Srcc[0][1]:F3}"), label);
-        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"Kendall {matrix.Kendall[0][1]:F3}"), label);
-
-        // Clicking it draws the pair's scatter; clicking the point of the slowest architecture on the target shows that architecture.
-        await page.Mouse.ClickAsync((float)x, (float)y);
-        await page.WaitForFunctionAsync("() => window.workbench.state.pair !== null && document.querySelector('#scatter .gl-canvas-context') !== null");
-        var slowest = await page.EvaluateAsync<double[]>("""
-            () => {
-              const { proxy, target } = window.workbench.state.pair, c = window.workbench.state.columns;
-              const y = c.latencies_ms[target], i = y.indexOf(Math.max(...y));
-              const layout = document.getElementById('scatter')._fullLayout;
-              return [layout.xaxis.d2p(c.latencies_ms[proxy][i]) + layout.xaxis._offset, layout.yaxis.d2p(y[i]) + layout.yaxis._offset];
-            }
-            """);
-        var scatter = await page.Locator("#scatter").BoundingBoxAsync();
-        await page.Mouse.MoveAsync(scatter!.X + (float)slowest[0], scatter.Y + (float)slowest[1]);
-        await page.Mouse.ClickAsync(scatter.X + (float)slowest[0], scatter.Y + (float)slowest[1]);
-        await page.WaitForFunctionAsync("() => window.workbench.state.selected !== null && document.querySelector('#architecture-devices') !== null");
-
-        string selected = await page.EvaluateAsync<string>("() => window.workbench.state.selected");
+        // Hover the cell of the first row's proxy and the second column's target: its label gives the command's SRCC;
+        // clicking it draws the pair's scatter; clicking the point of the slowest architecture on the target shows that architecture.
+        await HoverAndClickTheFirstPairsCell(page, matrix);
+        string selected = await ClickTheSlowestPoint(page);
         var shown = new ShowUseCase().Run(new ShowRequest(Nb201Space.Instance.FromDigits(selected), Nb201Space.Instance, workbench.Store));
         Assert.Equal(selected, await page.Locator("#architecture code.ops").TextContentAsync());
         foreach (var device in shown.Devices)
@@ -110,6 +88,44 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
 
         string folder = Environment.GetEnvironmentVariable("LATNAS_SCREENSHOTS") ?? Path.GetTempPath();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "workbench.png"), FullPage = true });
+        Assert.Empty(chromium.Problems);
+    }
+
+    [SkippableFact]
+    public async Task On_fbnet_the_heatmap_is_the_commands_a_clicked_point_shows_what_show_prints_and_explain_gives_each_layers_part_of_the_prediction()
+    {
+        HeadlessChromium.RequireOrSkip("the workbench page test");
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(1250, 1000);
+        await page.GotoAsync(workbench.Address.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        await page.EvaluateAsync("() => window.workbench.ready");
+
+        await page.Locator("#space").SelectOptionAsync("fbnet");
+        await page.WaitForFunctionAsync("() => window.workbench.state.space === 'fbnet' && window.workbench.state.matrix !== null && document.getElementById('heatmap').data?.length > 0");
+        string[] compared = await page.EvaluateAsync<string[]>("() => window.workbench.state.matrix.devices");
+        var matrix = new MonotonicityUseCase().Run(new MonotonicityRequest(compared, FbnetSpace.Instance, workbench.Store));
+        Assert.Equal(RunningWorkbench.Devices.Order(StringComparer.Ordinal), compared);
+        Assert.Equal(5_000, matrix.Architectures);
+
+        await HoverAndClickTheFirstPairsCell(page, matrix);
+        string selected = await ClickTheSlowestPoint(page);
+        var architecture = FbnetSpace.Instance.FromDigits(selected);
+        var shown = new ShowUseCase().Run(new ShowRequest(architecture, FbnetSpace.Instance, workbench.Store));
+        foreach (var device in shown.Devices)
+        {
+            string cell = await page.Locator($"#architecture-devices tr[data-device='{device.Device}'] td.measured").TextContentAsync() ?? "";
+            Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{device.MeasuredMs:F3}"), cell);
+        }
+
+        // Explain on FBNet: one part per layer (22), on the device with a saved FBNet predictor, adding up to what predict gives.
+        await page.WaitForFunctionAsync("() => window.workbench.state.explained?.ops === window.workbench.state.selected && document.getElementById('explain').data?.length === 2");
+        var parts = await page.EvaluateAsync<double[]>("() => window.workbench.state.explained.devices[0].parts.map(p => p.ms)");
+        Assert.Equal(FbnetSpace.Instance.Decisions.Count, parts.Length);
+        var predicted = new PredictUseCase().Run(new PredictRequest("pixel3", [architecture], FbnetSpace.Instance, workbench.Store)).Predictions[0].PredictedMs;
+        double reference = await page.EvaluateAsync<double>("() => window.workbench.state.explained.devices[0].reference_ms");
+        Assert.Equal(predicted, reference + parts.Sum(), 6);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"pixel3: {predicted:F3} ms predicted"), await page.Locator("#explain-status").TextContentAsync());
+        Assert.Contains("s1.1", await page.EvaluateAsync<string>("() => document.getElementById('explain').data[0].x.join(' ')"));
         Assert.Empty(chromium.Problems);
     }
 
@@ -223,6 +239,39 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
     {
         using var response = await http.GetAsync("/api/search");
         return response.StatusCode == System.Net.HttpStatusCode.OK ? System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.ToJsonString() : "none";
+    }
+
+    /// <summary>Hovers the heatmap cell of the first device as proxy and the second as target, checks its label, and clicks it.</summary>
+    private static async Task HoverAndClickTheFirstPairsCell(IPage page, MonotonicityResult matrix)
+    {
+        var grid = await PlotArea(page, "#heatmap");
+        int n = matrix.Devices.Count;
+        (float x, float y) = ((float)(grid.Left + grid.Width * 1.5 / n), (float)(grid.Top + grid.Height * 0.5 / n));
+        await page.Mouse.MoveAsync(x, y);
+        string label = await page.Locator("#heatmap .hovertext").First.TextContentAsync() ?? "";
+        Assert.Contains($"proxy {matrix.Devices[0]} → target {matrix.Devices[1]}", label);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"SRCC {matrix.Srcc[0][1]:F3}"), label);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"Kendall {matrix.Kendall[0][1]:F3}"), label);
+        await page.Mouse.ClickAsync(x, y);
+        await page.WaitForFunctionAsync("() => window.workbench.state.pair !== null && document.querySelector('#scatter .gl-canvas-context') !== null");
+    }
+
+    /// <summary>Clicks the scatter's point of the architecture slowest on the target; returns its ops once the page shows it.</summary>
+    private static async Task<string> ClickTheSlowestPoint(IPage page)
+    {
+        var slowest = await page.EvaluateAsync<double[]>("""
+            () => {
+              const { proxy, target } = window.workbench.state.pair, c = window.workbench.state.columns;
+              const y = c.latencies_ms[target], i = y.indexOf(Math.max(...y));
+              const layout = document.getElementById('scatter')._fullLayout;
+              return [layout.xaxis.d2p(c.latencies_ms[proxy][i]) + layout.xaxis._offset, layout.yaxis.d2p(y[i]) + layout.yaxis._offset];
+            }
+            """);
+        var scatter = await page.Locator("#scatter").BoundingBoxAsync();
+        await page.Mouse.MoveAsync(scatter!.X + (float)slowest[0], scatter.Y + (float)slowest[1]);
+        await page.Mouse.ClickAsync(scatter.X + (float)slowest[0], scatter.Y + (float)slowest[1]);
+        await page.WaitForFunctionAsync("() => window.workbench.state.selected !== null && document.querySelector('#architecture-devices') !== null");
+        return await page.EvaluateAsync<string>("() => window.workbench.state.selected");
     }
 
     /// <summary>The plot area of a chart (inside its axes), in page coordinates.</summary>

@@ -3,11 +3,14 @@
 // The workbench page: devices, the monotonicity heatmap, a pair's scatter, its fronts and one architecture, linked by selection.
 // Every number comes from the API, which answers with the same records as the commands' --json.
 const workbench = (() => {
-  const state = { devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, search: null, explained: null };
+  const state = { space: null, devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, search: null, explained: null };
   const $ = id => document.getElementById(id);
   const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
   const plotConfig = { displaylogo: false, responsive: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
+
+  // The space the views show: null for the server's default (what prefetch.js asked about), else the one chosen.
+  const spaced = path => state.space === null ? path : `${path}${path.includes('?') ? '&' : '?'}space=${encodeURIComponent(state.space)}`;
 
   // An answer prefetch.js requested as the page opened is taken once; later calls ask again.
   const prefetched = window.workbenchPrefetch ?? new Map();
@@ -81,9 +84,9 @@ const workbench = (() => {
   // Without names, the comparison the server opens with (computed as it starts), or none when fewer than two devices are measured.
   async function compare(names) {
     status('computing…');
-    const matrix = await api(names === undefined ? '/api/monotonicity' : `/api/monotonicity?devices=${encodeURIComponent(names)}`);
+    const matrix = await api(spaced(names === undefined ? '/api/monotonicity' : `/api/monotonicity?devices=${encodeURIComponent(names)}`));
     if (matrix === null) {
-      status('the store has fewer than two measured devices to compare');
+      status(`the store has fewer than two devices measured on ${state.space ?? 'this space'} to compare`);
       return;
     }
     state.matrix = matrix;
@@ -106,7 +109,7 @@ const workbench = (() => {
     if (proxy === target) {
       return;
     }
-    const columns = await api(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}`);
+    const columns = await api(spaced(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}`));
     state.pair = { proxy, target };
     state.columns = columns;
     const x = columns.latencies_ms[proxy], y = columns.latencies_ms[target];
@@ -147,7 +150,7 @@ const workbench = (() => {
   }
 
   async function select(ops) {
-    const shown = await api(`/api/show?arch=${encodeURIComponent(ops)}`);
+    const shown = await api(spaced(`/api/show?arch=${encodeURIComponent(ops)}`));
     state.selected = shown.architecture.ops;
     const a = shown.architecture;
     const rows = shown.devices.map(d =>
@@ -166,7 +169,7 @@ const workbench = (() => {
 
   // Explain: the architecture's predicted latency on every device with a saved predictor, as one waterfall per device.
   async function explain(ops) {
-    const explained = await api(`/api/explain?arch=${encodeURIComponent(ops)}&devices=all`);
+    const explained = await api(spaced(`/api/explain?arch=${encodeURIComponent(ops)}&devices=all`));
     state.explained = explained;
     const labels = ['reference', ...explained.devices[0].parts.map(p => `${p.decision.split(' ')[0]}: ${p.choice}`), 'predicted'];
     const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
@@ -189,9 +192,32 @@ const workbench = (() => {
     return explained;
   }
 
+  // The spaces the views can show; choosing another clears what belonged to the last one and opens its comparison.
+  async function loadSpaces() {
+    const result = await api('/api/spaces');
+    $('space').innerHTML = result.spaces.map(n => `<option${n === result.default ? ' selected' : ''}>${esc(n)}</option>`).join('');
+  }
+
+  async function switchSpace(name) {
+    state.space = name;
+    Object.assign(state, { matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, explained: null });
+    for (const chart of ['heatmap', 'scatter', 'front-proxy', 'front-target', 'effects-latency', 'effects-objective', 'explain']) {
+      Plotly.purge(chart);
+    }
+    $('architecture').classList.add('muted');
+    $('architecture').textContent = 'Click a point of the scatter.';
+    $('budgets').tBodies[0].innerHTML = '';
+    $('budget-answer').textContent = '';
+    $('budget-value').textContent = '';
+    $('fronts-status').textContent = 'Click a cell of the heatmap: its proxy\'s front is re-used on its target.';
+    await loadObjectives();
+    $('search-objective').innerHTML = $('objective').innerHTML;
+    await compare();
+  }
+
   // Fronts: the proxy's Pareto front re-used on the target, against the target's own front, with a budget slider.
   async function loadObjectives() {
-    const result = await api('/api/objectives');
+    const result = await api(spaced('/api/objectives'));
     // Zero-cost scores are computed on demand (minutes for a whole space): the page offers the stored ones, params and MACs.
     const names = [...result.stored, ...result.computed.filter(n => n === 'params' || n === 'macs')];
     $('objective').innerHTML = names.map(n => `<option>${esc(n)}</option>`).join('');
@@ -211,8 +237,8 @@ const workbench = (() => {
     $('fronts-status').textContent = 'computing…';
     const query = `proxy=${encodeURIComponent(proxy)}&target=${encodeURIComponent(target)}&objective=${encodeURIComponent(objective)}`;
     const [columns, pareto] = await Promise.all([
-      api(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}&objective=${encodeURIComponent(objective)}`),
-      api(`/api/pareto?${query}`),
+      api(spaced(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}&objective=${encodeURIComponent(objective)}`)),
+      api(spaced(`/api/pareto?${query}`)),
     ]);
     const reuse = pareto.fronts[0];
     state.fronts = { proxy, target, objective, columns, reuse };
@@ -268,7 +294,7 @@ const workbench = (() => {
 
   // Choice effects on the target's latency and on the objective, one heatmap each: decisions down, choices across.
   async function openEffects(target, objective) {
-    const effects = await api(`/api/effects?devices=${encodeURIComponent(target)}` + (objective ? `&objective=${encodeURIComponent(objective)}` : ''));
+    const effects = await api(spaced(`/api/effects?devices=${encodeURIComponent(target)}` + (objective ? `&objective=${encodeURIComponent(objective)}` : '')));
     state.effects = effects;
     const decisions = effects.decisions;
     const sameChoices = decisions.every(d => d.choices.join() === decisions[0].choices.join());
@@ -308,7 +334,7 @@ const workbench = (() => {
   async function startSearch() {
     const proxy = $('search-proxy').value || null, k = $('search-k').value;
     const run = await post('/api/search', {
-      target: $('search-target').value, proxy, target_samples: k ? Number(k) : null, mode: $('search-mode').value, objective: $('search-objective').value,
+      space: state.space, target: $('search-target').value, proxy, target_samples: k ? Number(k) : null, mode: $('search-mode').value, objective: $('search-objective').value,
       max_latency_ms: Number($('search-budget').value), strategy: $('search-strategy').value, evaluations: Number($('search-evaluations').value),
       seed: Number($('search-seed').value), evaluations_per_second: Number($('search-pace').value), start_paused: $('search-paused').checked,
     });
@@ -559,9 +585,11 @@ const workbench = (() => {
       }
     });
     $('budget').addEventListener('input', event => setBudget(10 ** Number(event.target.value)));
+    $('space').addEventListener('change', event => switchSpace(event.target.value).catch(error => status(error.message, true)));
     wireSearch();
     const opening = compare().catch(error => status(error.message, true)); // the first chart, drawn as soon as its answer is in
     const measured = await loadDevices();
+    await loadSpaces();
     await loadObjectives();
     fillSearchForm(measured);
     await reattach();
@@ -569,6 +597,6 @@ const workbench = (() => {
   }
 
   const ready = start().catch(error => status(error.message, true));
-  return { ready, state, compare, openPair, openFronts, setBudget, openEffects, select, explain, search, startSearch, steer };
+  return { ready, state, switchSpace, compare, openPair, openFronts, setBudget, openEffects, select, explain, search, startSearch, steer };
 })();
 window.workbench = workbench;
