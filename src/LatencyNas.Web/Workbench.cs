@@ -87,6 +87,24 @@ public static class Workbench
             var architecture = Field("arch", () => searchSpace.Parse(Required(arch, "arch")));
             return new ExplainUseCase().Run(new ExplainRequest(architecture, Names(devices, "devices"), searchSpace, store));
         }));
+        // Any ONNX model, sent as the request's body: its predicted latency on a device kernel by kernel, as `predict --onnx` gives it.
+        // A POST only because a model is too large for a query; it changes nothing, and is held to the page's origin like the others.
+        app.MapPost("/api/model-prediction", async (HttpContext context, IAntiforgery antiforgery, string? device, string? name, long? batch) =>
+        {
+            if (await RefuseForgery(context, antiforgery) is { } refused)
+            {
+                return refused;
+            }
+            if (batch is < 1)
+            {
+                return BadField("batch", $"The batch size must be at least 1; {batch} was given.");
+            }
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            string model = Path.GetFileName(name ?? "") is { Length: > 0 } file ? file : "model.onnx";
+            return Answer("model", () => new ModelPredictionUseCase().Run(
+                new ModelPredictionRequest(Required(device, "device"), model, store, batch ?? 1) { ModelBytes = body.ToArray() }), ("device", device));
+        });
         MapSearch(app, new SearchRuns(store, app.Lifetime.ApplicationStopping));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
             detail: "The API has /api/spaces, /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +

@@ -12,7 +12,15 @@ namespace LatencyNas.Workflows;
 /// <param name="Batch">The batch size a symbolic batch dimension is taken as.</param>
 /// <param name="Optimization">ONNX Runtime's rewrites to follow; null: the device's level.</param>
 /// <param name="Measure">Also measure the model on the device (a descriptor of an ONNX Runtime device of this machine), with its protocol.</param>
-public sealed record ModelPredictionRequest(string Device, string ModelPath, StoreLocation Store, long Batch = 1, GraphOptimization? Optimization = null, bool Measure = false);
+public sealed record ModelPredictionRequest(string Device, string ModelPath, StoreLocation Store, long Batch = 1, GraphOptimization? Optimization = null, bool Measure = false)
+{
+    /// <summary>The model itself, when it comes as bytes (an upload) rather than a file: <see cref="ModelPath"/> then only names it.</summary>
+    public byte[]? ModelBytes { get; init; }
+
+    internal OnnxModelGraph ReadModel() => ModelBytes is null ? OnnxModelGraph.Read(ModelPath, Batch) : OnnxModelGraph.Read(ModelBytes, ModelPath, Batch);
+
+    internal byte[] ReadModelBytes() => ModelBytes ?? File.ReadAllBytes(ModelPath);
+}
 
 /// <summary>One kernel's share of a predicted model latency.</summary>
 /// <param name="Operator">The operator with what is fused into it (see <see cref="Kernel.Label"/>).</param>
@@ -40,7 +48,7 @@ public sealed class ModelPredictionUseCase
     /// <exception cref="InvalidInputException">An unreadable model, an unknown device, or a kernel kind the device has no predictor for.</exception>
     public ModelPredictionResult Run(ModelPredictionRequest request, CancellationToken cancellation = default)
     {
-        var model = OnnxModelGraph.Read(request.ModelPath, request.Batch);
+        var model = request.ReadModel();
         // To measure, the device is a descriptor (a shipped name or a JSON file); its name is the store's.
         var descriptor = request.Measure ? DeviceDescriptorReader.Resolve(request.Device) : null;
         string name = descriptor?.Name ?? request.Device;
@@ -58,7 +66,7 @@ public sealed class ModelPredictionUseCase
             throw new InvalidInputException($"--measure runs the model with ONNX Runtime in this process; device '{device.Name}' runs on {device.RuntimeName}.");
         }
         var settings = OrtSettings.From(device) with { BatchSize = (int)request.Batch };
-        var measured = OrtTimedSession.MeasureBatch([File.ReadAllBytes(request.ModelPath)], settings, device.Protocol ?? MeasurementProtocol.Default,
+        var measured = OrtTimedSession.MeasureBatch([request.ReadModelBytes()], settings, device.Protocol ?? MeasurementProtocol.Default,
             InterleavedEngine.ForThisMachine(), seed: 0, cancellation)[0];
         return measured.Measurement?.Statistics.LatencyMs
             ?? throw new Profiling.DeviceException($"{request.ModelPath} could not be measured on {device.Name}: {measured.Failure}", isTransient: false);
@@ -204,14 +212,18 @@ public static class KernelConfigs
     }
 }
 
-/// <summary>A device's kernel predictors, one per kernel space, loaded once.</summary>
+/// <summary>
+/// A device's kernel predictors, one per kernel space, each loaded once when a kernel of its kind is first predicted: a
+/// device whose sample left a kind without a predictor (too few of them measured) still predicts models without that kind.
+/// </summary>
 internal sealed class KernelEstimator
 {
-    private readonly Dictionary<KernelKind, MlNetPredictor> _predictors;
+    private readonly StoreLocation _store;
+    private readonly Dictionary<KernelKind, MlNetPredictor> _predictors = [];
 
-    private KernelEstimator(string device, Dictionary<KernelKind, MlNetPredictor> predictors)
+    private KernelEstimator(StoreLocation store, string device)
     {
-        (Device, _predictors) = (device, predictors);
+        (_store, Device) = (store, device);
         OverheadMs = Predict([new KernelConfig(KernelKind.Elementwise, 4, 8, 8, 1, 1, KernelSpace.Relu)])[0];
     }
 
@@ -220,19 +232,22 @@ internal sealed class KernelEstimator
     /// <summary>The predicted latency of the tiniest elementwise kernel: a run's fixed cost.</summary>
     public double OverheadMs { get; }
 
+    /// <exception cref="InvalidInputException">The device has no elementwise predictor (the run's fixed cost comes from it).</exception>
+    public static KernelEstimator Load(StoreLocation store, string device) => new(store, device);
+
     /// <exception cref="InvalidInputException">A kernel space has no predictor for the device.</exception>
-    public static KernelEstimator Load(StoreLocation store, string device)
+    private MlNetPredictor PredictorOf(KernelKind kind)
     {
-        var predictors = new Dictionary<KernelKind, MlNetPredictor>();
-        foreach (var space in KernelSpace.All)
+        if (!_predictors.TryGetValue(kind, out var predictor))
         {
-            var saved = PredictorCatalog.TryLoad(store, device, space)
+            var space = KernelSpace.For(kind);
+            var saved = PredictorCatalog.TryLoad(_store, Device, space)
                 ?? throw new InvalidInputException(
-                    $"Device '{device}' has no {space.Name} predictor next to {store.Location}; run `latnas profile-kernels --device {device}{store.Suggestion}` first.");
-            predictors[space.Kind] = saved.Predictor as MlNetPredictor
-                ?? throw new InvalidInputException($"The {space.Name} predictor of '{device}' is not a tree model; train it again with `latnas profile-kernels`.");
+                    $"Device '{Device}' has no {space.Name} predictor next to {_store.Location}; run `latnas profile-kernels --device {Device}{_store.Suggestion}` first.");
+            predictor = _predictors[kind] = saved.Predictor as MlNetPredictor
+                ?? throw new InvalidInputException($"The {space.Name} predictor of '{Device}' is not a tree model; train it again with `latnas profile-kernels`.");
         }
-        return new KernelEstimator(device, predictors);
+        return predictor;
     }
 
     public double[] Predict(IReadOnlyList<KernelConfig> kernels)
@@ -240,7 +255,7 @@ internal sealed class KernelEstimator
         var predictions = new double[kernels.Count];
         foreach (var group in kernels.Select((k, i) => (k, i)).GroupBy(p => p.k.Kind))
         {
-            var predictor = _predictors[group.Key];
+            var predictor = PredictorOf(group.Key);
             var rows = group.Select(p => predictor.Encoder.Full(KernelSpace.Features(p.k))).ToList();
             double[] values = predictor.PredictFeatures(rows);
             foreach (var ((_, index), value) in group.Zip(values))

@@ -74,7 +74,7 @@ public static class NetworkFactory
     /// Runs <paramref name="build"/> right after seeding libtorch's global generator, holding the
     /// lock that every seeded build holds, so that no other build draws in between.
     /// </summary>
-    internal static T BuildUnderSeed<T>(Func<T> build, int seed)
+    public static T BuildUnderSeed<T>(Func<T> build, int seed)
     {
         ArgumentNullException.ThrowIfNull(build);
         lock (SeedLock)

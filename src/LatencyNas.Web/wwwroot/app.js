@@ -3,7 +3,7 @@
 // The workbench page: devices, the monotonicity heatmap, a pair's scatter, its fronts and one architecture, linked by selection.
 // Every number comes from the API, which answers with the same records as the commands' --json.
 const workbench = (() => {
-  const state = { space: null, devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, search: null, explained: null };
+  const state = { space: null, devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, search: null, explained: null, model: null };
   const $ = id => document.getElementById(id);
   const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
@@ -28,13 +28,14 @@ const workbench = (() => {
     return body;
   }
 
-  // Requests that change something carry the antiforgery token the server hands this page.
+  // Posts carry the antiforgery token the server hands this page; a file (a model) goes as it is, anything else as JSON.
   let antiforgery = null;
   async function post(path, body) {
     antiforgery ??= await api('/api/antiforgery');
+    const file = body instanceof Blob;
     const response = await fetch(path, {
-      method: 'POST', body: JSON.stringify(body),
-      headers: { Accept: 'application/json', 'Content-Type': 'application/json', [antiforgery.header]: antiforgery.token },
+      method: 'POST', body: file ? body : JSON.stringify(body),
+      headers: { Accept: 'application/json', 'Content-Type': file ? 'application/octet-stream' : 'application/json', [antiforgery.header]: antiforgery.token },
     });
     const answer = await response.json();
     if (!response.ok) {
@@ -190,6 +191,34 @@ const workbench = (() => {
     $('explain-status').textContent = explained.devices.map(d => `${d.device}: ${fixed(d.predicted_ms, 3)} ms predicted by ${d.predictor}` +
       (d.measured_ms === null ? '' : `, ${fixed(d.measured_ms, 3)} ms measured`)).join('; ');
     return explained;
+  }
+
+  // Any ONNX model: predicted on a device kernel by kernel, drawn as a waterfall of the run's fixed cost, the costliest
+  // kernels in the order they run, and the others together.
+  const modelKernelsShown = 15;
+  async function predictModel(file, device, batch) {
+    $('model-status').textContent = 'predicting…';
+    const result = await post(`/api/model-prediction?device=${encodeURIComponent(device)}&name=${encodeURIComponent(file.name)}&batch=${batch}`, file);
+    state.model = result;
+    const kernels = result.kernels.map((k, i) => ({ ...k, i }));
+    const costliest = new Set([...kernels].sort((a, b) => b.predicted_ms - a.predicted_ms).slice(0, modelKernelsShown).map(k => k.i));
+    const shown = kernels.filter(k => costliest.has(k.i)), others = kernels.filter(k => !costliest.has(k.i));
+    const othersMs = others.reduce((sum, k) => sum + k.predicted_ms, 0);
+    const bars = [{ label: 'run overhead', ms: result.overhead_ms, hover: 'the fixed cost of one run, counted once' },
+      ...shown.map(k => ({ label: `${k.i + 1}. ${k.operator}`, ms: k.predicted_ms, hover: `${esc(k.nodes.join(', '))}<br>as ${esc(k.as)}<br>${fixed(100 * k.share, 1)}% of the prediction` })),
+      ...(others.length ? [{ label: `other ${others.length} kernels`, ms: othersMs, hover: 'the kernels not shown, together' }] : [])];
+    await Plotly.react('model-explain', [{
+      type: 'waterfall', orientation: 'v', x: [...bars.map(b => b.label), 'predicted'], y: [...bars.map(b => b.ms), 0],
+      measure: ['absolute', ...bars.slice(1).map(() => 'relative'), 'total'], text: [...bars.map(b => b.ms), result.predicted_ms].map(v => fixed(v, 3)),
+      hovertext: [...bars.map(b => b.hover), `${esc(result.model)} on ${esc(result.device)}`], hovertemplate: '%{x}: %{text} ms<br>%{hovertext}<extra></extra>',
+      textposition: 'none', connector: { line: { color: '#bbb' } },
+    }], {
+      title: { text: `${esc(result.model)} on ${esc(result.device)}: predicted latency by kernel`, x: 0.02, xanchor: 'left', font: { size: 14 } },
+      yaxis: { title: { text: 'ms' } }, margin: { l: 60, b: 120, t: 50, r: 10 },
+    }, plotConfig);
+    $('model-status').textContent = `${result.model} on ${result.device}: ${fixed(result.predicted_ms, 3)} ms predicted from ${result.kernels.length} kernels ` +
+      `(${result.optimization} rewrites)`;
+    return result;
   }
 
   // The spaces the views can show; choosing another clears what belonged to the last one and opens its comparison.
@@ -524,6 +553,11 @@ const workbench = (() => {
       return ['device,part,ms', ...e.devices.flatMap(d => [`${d.device},reference ${d.reference_ops},${d.reference_ms}`,
         ...d.parts.map(p => `${d.device},"${p.decision}: ${p.choice}",${p.ms}`), `${d.device},predicted,${d.predicted_ms}`, `${d.device},measured,${d.measured_ms ?? ''}`])].join('\n');
     }
+    if (chart === 'model-explain' && state.model) {
+      const m = state.model;
+      return ['kernel,operator,nodes,as,ms,share', `0,run overhead,,,${m.overhead_ms},${m.overhead_ms / m.predicted_ms}`,
+        ...m.kernels.map((k, i) => `${i + 1},${k.operator},"${k.nodes.join(' ')}","${k.as}",${k.predicted_ms},${k.share}`), `,predicted,,,${m.predicted_ms},1`].join('\n');
+    }
     if (chart === 'search-chart') {
       return ['evaluation,ops,latency_ms,objective', ...search.rows.map((r, i) => `${i + 1},${r[0]},${r[1]},${r[2]}`)].join('\n');
     }
@@ -585,10 +619,20 @@ const workbench = (() => {
       }
     });
     $('budget').addEventListener('input', event => setBudget(10 ** Number(event.target.value)));
+    $('model-form').addEventListener('submit', event => {
+      event.preventDefault();
+      const file = $('model-file').files[0];
+      if (!file) {
+        $('model-status').textContent = 'choose an ONNX model file first';
+        return;
+      }
+      predictModel(file, $('model-device').value, Number($('model-batch').value) || 1).catch(error => { $('model-status').textContent = error.message; });
+    });
     $('space').addEventListener('change', event => switchSpace(event.target.value).catch(error => status(error.message, true)));
     wireSearch();
     const opening = compare().catch(error => status(error.message, true)); // the first chart, drawn as soon as its answer is in
     const measured = await loadDevices();
+    $('model-device').innerHTML = state.devices.map(d => `<option>${esc(d.name)}</option>`).join('');
     await loadSpaces();
     await loadObjectives();
     fillSearchForm(measured);
@@ -597,6 +641,6 @@ const workbench = (() => {
   }
 
   const ready = start().catch(error => status(error.message, true));
-  return { ready, state, switchSpace, compare, openPair, openFronts, setBudget, openEffects, select, explain, search, startSearch, steer };
+  return { ready, state, switchSpace, predictModel, compare, openPair, openFronts, setBudget, openEffects, select, explain, search, startSearch, steer };
 })();
 window.workbench = workbench;
