@@ -120,34 +120,74 @@ const workbench = (() => {
       { type: 'scattergl', mode: 'markers', name: 'architectures', x, y, text: columns.ops, marker: { size: 4, opacity: 0.6 },
         hovertemplate: `%{text}<br>${esc(proxy)} %{x:.3f} ms<br>${esc(target)} %{y:.3f} ms<extra></extra>` },
       { type: 'scatter', mode: 'lines', name: 'y = x', x: [low, high], y: [low, high], line: { dash: 'dot', color: '#888' }, hoverinfo: 'skip' },
-      { type: 'scatter', mode: 'markers', name: 'selected', x: [], y: [], marker: { size: 14, symbol: 'star', color: '#d62728' }, hoverinfo: 'skip' },
+      ...markerTraces(),
     ], {
       title: { text: `${esc(proxy)} vs ${esc(target)}: SRCC ${fixed(pair?.srcc, 3)}, Kendall ${fixed(pair?.kendall, 3)}`, x: 0.02, xanchor: 'left', font: { size: 14 } },
       xaxis: { type: 'log', title: { text: `${esc(proxy)} latency (ms)` } }, yaxis: { type: 'log', title: { text: `${esc(target)} latency (ms)` } },
       margin: { l: 70, b: 60, t: 60, r: 10 }, showlegend: false,
     }, plotConfig);
-    const scatter = $('scatter');
-    scatter.removeAllListeners?.('plotly_click');
-    scatter.on('plotly_click', event => {
-      const point = event.points.find(p => p.curveNumber === 0);
-      if (point) {
-        select(columns.ops[point.pointIndex]).catch(error => status(error.message, true));
-      }
-    });
-    if (state.selected) {
-      markSelected(state.selected);
-    }
+    linkArchitectures('scatter');
+    mark(state.selected, 'selected');
     await openFronts(proxy, target).catch(error => { $('fronts-status').textContent = error.message; });
     await openEffects(target, $('objective').value).catch(error => status(error.message, true));
   }
 
-  function markSelected(ops) {
-    const columns = state.columns;
-    const i = columns ? columns.ops.indexOf(ops) : -1;
+  // Linked views: an architecture selected (clicked) or hovered on the scatter or a front is marked on every one of
+  // them that shows it — a star for the selected one, a ring for the hovered one. Each chart ends with these two traces.
+  const markerRoles = ['selected', 'hovered'];
+  const markerTraces = () => [
+    { type: 'scatter', mode: 'markers', name: 'selected', x: [], y: [], marker: { size: 14, symbol: 'star', color: '#d62728' }, hoverinfo: 'skip', showlegend: false },
+    { type: 'scatter', mode: 'markers', name: 'hovered', x: [], y: [], marker: { size: 16, symbol: 'circle-open', color: '#111', line: { width: 2 } }, hoverinfo: 'skip', showlegend: false },
+  ];
+
+  function placesOf(ops) {
+    const places = new Map();
+    const c = state.columns, i = ops === null || !c ? -1 : c.ops.indexOf(ops);
     if (i >= 0) {
-      const { proxy, target } = state.pair;
-      Plotly.restyle('scatter', { x: [[columns.latencies_ms[proxy][i]]], y: [[columns.latencies_ms[target][i]]] }, [2]);
+      places.set('scatter', [c.latencies_ms[state.pair.proxy][i], c.latencies_ms[state.pair.target][i]]);
     }
+    const f = state.fronts, j = ops === null || !f ? -1 : f.columns.ops.indexOf(ops);
+    if (j >= 0) {
+      places.set('front-proxy', [f.columns.latencies_ms[f.proxy][j], f.columns.objective_values[j]]);
+      places.set('front-target', [f.columns.latencies_ms[f.target][j], f.columns.objective_values[j]]);
+    }
+    return places;
+  }
+
+  function mark(ops, role, except = null) {
+    const places = placesOf(ops);
+    for (const chart of ['scatter', 'front-proxy', 'front-target']) {
+      const data = $(chart).data;
+      if (chart !== except && data?.length) {
+        const at = places.get(chart);
+        Plotly.restyle(chart, { x: [at ? [at[0]] : []], y: [at ? [at[1]] : []] }, [data.length - markerRoles.length + markerRoles.indexOf(role)]);
+      }
+    }
+  }
+
+  // Clicking a point selects its architecture; hovering marks it on the other charts (once a frame, however fast the mouse).
+  let hovered = { ops: null, from: null, drawing: false };
+  function linkArchitectures(chart) {
+    const element = $(chart);
+    for (const name of ['plotly_click', 'plotly_hover', 'plotly_unhover']) {
+      element.removeAllListeners?.(name);
+    }
+    const opsOf = event => event.points.find(p => typeof p.text === 'string' && p.text.length > 0)?.text ?? null;
+    element.on('plotly_click', event => {
+      const ops = opsOf(event);
+      if (ops) {
+        select(ops).catch(error => status(error.message, true));
+      }
+    });
+    const hover = (ops, from) => {
+      hovered = { ...hovered, ops, from };
+      if (!hovered.drawing) {
+        hovered.drawing = true;
+        requestAnimationFrame(() => { hovered.drawing = false; mark(hovered.ops, 'hovered', hovered.from); });
+      }
+    };
+    element.on('plotly_hover', event => hover(opsOf(event), chart));
+    element.on('plotly_unhover', () => hover(null, chart));
   }
 
   async function select(ops) {
@@ -163,7 +203,7 @@ const workbench = (() => {
       `${a.params.toLocaleString('en')} parameters, ${a.macs.toLocaleString('en')} MACs</p>` +
       `<table id="architecture-devices"><thead><tr><th>device</th><th>measured ms</th><th>measurements</th><th>predicted ms</th><th>predictor</th></tr></thead>` +
       `<tbody>${rows.join('')}</tbody></table>`;
-    markSelected(state.selected);
+    mark(state.selected, 'selected');
     await explain(state.selected).catch(error => { $('explain-status').textContent = error.message; });
     return shown;
   }
@@ -278,12 +318,17 @@ const workbench = (() => {
     const source = frontLine(reuse.source_ops, columns, proxy);
     await Plotly.react('front-proxy', [all(proxy),
       { type: 'scatter', mode: 'lines+markers', name: `${proxy}'s front`, ...source, line: { color: '#d62728', shape: 'hv' }, hovertemplate: '%{text}<extra></extra>' },
+      ...markerTraces(),
     ], layout(proxy, `on the proxy ${esc(proxy)}: its front, ${reuse.source_front} architectures`), plotConfig);
     const truth = frontLine(reuse.true_ops, columns, target), reused = frontLine(reuse.reused_ops, columns, target);
     await Plotly.react('front-target', [all(target),
       { type: 'scatter', mode: 'lines', name: `${target}'s own front`, ...truth, line: { color: '#2ca02c', shape: 'hv' }, hovertemplate: '%{text}<extra></extra>' },
       { type: 'scatter', mode: 'markers', name: `${proxy}'s front re-used`, ...reused, marker: { color: '#d62728', size: 7 }, hovertemplate: '%{text}<extra></extra>' },
+      ...markerTraces(),
     ], layout(target, `on the target ${esc(target)}: hypervolume ratio ${fixed(reuse.hypervolume_ratio, 3)}`), plotConfig);
+    linkArchitectures('front-proxy');
+    linkArchitectures('front-target');
+    mark(state.selected, 'selected');
     $('fronts-status').textContent =
       `${reuse.candidates.toLocaleString('en')} architectures; ${reuse.reused_front} of the proxy's ${reuse.source_front} front members stay on the target's front; ` +
       `${fixed(100 * reuse.recovered_share, 1)}% of the target's ${reuse.true_front} recovered; hypervolume ratio ${fixed(reuse.hypervolume_ratio, 3)}`;

@@ -48,7 +48,14 @@ public sealed class HeadlessChromium : IAsyncDisposable
             }
         };
         page.PageError += (_, error) => Problems.Add($"page error: {error}");
-        page.RequestFailed += (_, request) => Problems.Add($"request failed: {request.Url} ({request.Failure})");
+        page.RequestFailed += (_, request) =>
+        {
+            // An event stream the page closes (when its search ends) or leaves (a reload) is aborted: the page's doing, not a failure.
+            if (!(request.ResourceType == "eventsource" && request.Failure == "net::ERR_ABORTED"))
+            {
+                Problems.Add($"request failed: {request.Url} ({request.Failure})");
+            }
+        };
         page.Response += (_, response) =>
         {
             if (response.Status >= 400)
