@@ -78,20 +78,20 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
 
         // Linked views: the architecture selected on the scatter is starred on the target's front at its measured latency there;
         // one clicked on the target's own front is then selected everywhere, and one hovered on the scatter is ringed on the fronts.
-        var star = await page.EvaluateAsync<double[]>("() => { const d = document.getElementById('front-target').data; return [d[d.length - 2].x[0], d[d.length - 2].y[0]]; }");
+        var star = await page.EvaluateAsync<double[]>("() => { const d = document.getElementById('front-target').data; return [d[d.length - 1].x[0], d[d.length - 1].y[0]]; }");
         Assert.Equal(shown.Devices.Single(d => d.Device == compared[1]).MeasuredMs, star[0]);
         string onFront = await ClickPoint(page, "#front-target", trace: 1, point: 0);
         await page.WaitForFunctionAsync($"() => window.workbench.state.selected === '{onFront}'");
-        var moved = await page.EvaluateAsync<double[]>("() => { const d = document.getElementById('scatter').data; return [d[d.length - 2].x[0], d[d.length - 2].y[0]]; }");
+        var moved = await page.EvaluateAsync<double[]>("() => { const d = document.getElementById('scatter').data; return [d[d.length - 1].x[0], d[d.length - 1].y[0]]; }");
         var clicked = new ShowUseCase().Run(new ShowRequest(Nb201Space.Instance.FromDigits(onFront), Nb201Space.Instance, workbench.Store));
         Assert.Equal([clicked.Devices.Single(d => d.Device == compared[0]).MeasuredMs!.Value, clicked.Devices.Single(d => d.Device == compared[1]).MeasuredMs!.Value], moved);
         await HoverPoint(page, "#scatter", trace: 0, point: 0);
         // The architecture hovered is the one the scatter's label names (another may lie under the mouse as well).
         string hoveredOps = (await page.Locator("#scatter .hovertext").First.TextContentAsync() ?? "")[..6];
-        await page.WaitForFunctionAsync("() => { const d = document.getElementById('front-proxy').data; return d[d.length - 1].x.length === 1; }");
-        double ring = await page.EvaluateAsync<double>("() => { const d = document.getElementById('front-proxy').data; return d[d.length - 1].x[0]; }");
+        await page.WaitForFunctionAsync("() => document.getElementById('front-proxy').layout.shapes?.some(s => s.type === 'circle')");
+        double ring = await page.EvaluateAsync<double>("() => document.getElementById('front-proxy').layout.shapes.find(s => s.type === 'circle').xanchor");
         var hoveredShown = new ShowUseCase().Run(new ShowRequest(Nb201Space.Instance.FromDigits(hoveredOps), Nb201Space.Instance, workbench.Store));
-        Assert.Equal(hoveredShown.Devices.Single(d => d.Device == compared[0]).MeasuredMs, ring);
+        Assert.Equal(Math.Log10(hoveredShown.Devices.Single(d => d.Device == compared[0]).MeasuredMs!.Value), ring, 12); // a log axis: the logarithm
 
         // Choice effects on the target: hovering the first edge's fourth choice shows the use case's effect.
         await page.WaitForFunctionAsync("() => window.workbench.state.effects !== null && document.querySelector('#effects-latency .nsewdrag') !== null");

@@ -116,6 +116,7 @@ const workbench = (() => {
     const x = columns.latencies_ms[proxy], y = columns.latencies_ms[target];
     const low = Math.min(...x, ...y), high = Math.max(...x, ...y);
     const pair = state.matrix ? pairOf(state.matrix, proxy, target) : null;
+    shapes.scatter = {};
     await Plotly.react('scatter', [
       { type: 'scattergl', mode: 'markers', name: 'architectures', x, y, text: columns.ops, marker: { size: 4, opacity: 0.6 },
         hovertemplate: `%{text}<br>${esc(proxy)} %{x:.3f} ms<br>${esc(target)} %{y:.3f} ms<extra></extra>` },
@@ -133,12 +134,19 @@ const workbench = (() => {
   }
 
   // Linked views: an architecture selected (clicked) or hovered on the scatter or a front is marked on every one of
-  // them that shows it — a star for the selected one, a ring for the hovered one. Each chart ends with these two traces.
-  const markerRoles = ['selected', 'hovered'];
+  // them that shows it — a star for the selected one (each chart's last trace), a ring for the hovered one. The ring is a
+  // layout shape, not a trace: moving a shape redraws no trace, where a restyle redraws a chart's 15,625 WebGL points.
   const markerTraces = () => [
     { type: 'scatter', mode: 'markers', name: 'selected', x: [], y: [], marker: { size: 14, symbol: 'star', color: '#d62728' }, hoverinfo: 'skip', showlegend: false },
-    { type: 'scatter', mode: 'markers', name: 'hovered', x: [], y: [], marker: { size: 16, symbol: 'circle-open', color: '#111', line: { width: 2 } }, hoverinfo: 'skip', showlegend: false },
   ];
+  const shapes = { scatter: {}, 'front-proxy': {}, 'front-target': {} }; // per chart: its budget line and ring, when shown
+
+  function drawShapes(chart) {
+    Plotly.relayout(chart, { shapes: [shapes[chart].budget, shapes[chart].ring].filter(shape => shape) });
+  }
+
+  // A shape's coordinate on a log axis is the logarithm.
+  const onAxis = (chart, axis, value) => $(chart)._fullLayout[axis].type === 'log' ? Math.log10(value) : value;
 
   function placesOf(ops) {
     const places = new Map();
@@ -158,9 +166,16 @@ const workbench = (() => {
     const places = placesOf(ops);
     for (const chart of ['scatter', 'front-proxy', 'front-target']) {
       const data = $(chart).data;
-      if (chart !== except && data?.length) {
-        const at = places.get(chart);
-        Plotly.restyle(chart, { x: [at ? [at[0]] : []], y: [at ? [at[1]] : []] }, [data.length - markerRoles.length + markerRoles.indexOf(role)]);
+      if (chart === except || !data?.length) {
+        continue;
+      }
+      const at = places.get(chart);
+      if (role === 'selected') {
+        Plotly.restyle(chart, { x: [at ? [at[0]] : []], y: [at ? [at[1]] : []] }, [data.length - 1]);
+      } else if (at || shapes[chart].ring) {
+        shapes[chart].ring = at && { type: 'circle', xref: 'x', yref: 'y', xsizemode: 'pixel', ysizemode: 'pixel',
+          xanchor: onAxis(chart, 'xaxis', at[0]), yanchor: onAxis(chart, 'yaxis', at[1]), x0: -9, x1: 9, y0: -9, y1: 9, line: { color: '#111', width: 2 } };
+        drawShapes(chart);
       }
     }
   }
@@ -272,6 +287,7 @@ const workbench = (() => {
     Object.assign(state, { matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, explained: null });
     for (const chart of ['heatmap', 'scatter', 'front-proxy', 'front-target', 'effects-latency', 'effects-objective', 'explain']) {
       Plotly.purge(chart);
+      shapes[chart] &&= {};
     }
     $('architecture').classList.add('muted');
     $('architecture').textContent = 'Click a point of the scatter.';
@@ -316,6 +332,8 @@ const workbench = (() => {
     const layout = (device, title) => ({ title: { text: title, x: 0.02, xanchor: 'left', font: { size: 14 } }, showlegend: true, legend: { x: 1, xanchor: 'right', y: 0 },
       xaxis: { type: 'log', title: { text: `${esc(device)} latency (ms)` } }, yaxis: { title: { text: esc(objective) } }, margin: { l: 70, b: 60, t: 60, r: 10 } });
     const source = frontLine(reuse.source_ops, columns, proxy);
+    shapes['front-proxy'] = {};
+    shapes['front-target'] = {};
     await Plotly.react('front-proxy', [all(proxy),
       { type: 'scatter', mode: 'lines+markers', name: `${proxy}'s front`, ...source, line: { color: '#d62728', shape: 'hv' }, hovertemplate: '%{text}<extra></extra>' },
       ...markerTraces(),
@@ -362,7 +380,8 @@ const workbench = (() => {
       `<span class="best-reused">best of the re-used front: ${describe(reused)}</span>` +
       (whole >= 0 && reused >= 0 ? `; regret <span class="regret">${fixed(columns.objective_values[whole] - columns.objective_values[reused], 4)}</span>` : '');
     // On a log axis a shape's x is the logarithm.
-    Plotly.relayout('front-target', { shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: Math.log10(budgetMs), x1: Math.log10(budgetMs), y0: 0, y1: 1, line: { color: '#555', dash: 'dash' } }] });
+    shapes['front-target'].budget = { type: 'line', xref: 'x', yref: 'paper', x0: Math.log10(budgetMs), x1: Math.log10(budgetMs), y0: 0, y1: 1, line: { color: '#555', dash: 'dash' } };
+    drawShapes('front-target');
     state.budget = { budgetMs, bestTrue: whole < 0 ? null : columns.objective_values[whole], bestReused: reused < 0 ? null : columns.objective_values[reused] };
   }
 
