@@ -4,7 +4,6 @@ using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Prediction;
 using LatencyNas.Tests;
 using LatencyNas.Workflows;
-using Microsoft.AspNetCore.Builder;
 
 namespace LatencyNas.Web.Tests;
 
@@ -18,7 +17,7 @@ public sealed class RunningWorkbench : IAsyncLifetime
     public static readonly string[] Devices = ["pixel3", "raspi4", "eyeriss", "fpga", "gold_6226"];
 
     private readonly TempDirectory _directory = new();
-    private WebApplication? _app;
+    private ServedWorkbench? _served;
 
     public RunningWorkbench()
     {
@@ -37,21 +36,15 @@ public sealed class RunningWorkbench : IAsyncLifetime
     public StoreLocation Store { get; }
 
     /// <summary>Where the workbench listens, e.g. http://127.0.0.1:41234.</summary>
-    public Uri Address { get; private set; } = null!;
+    public Uri Address => _served!.Address;
 
-    public async Task InitializeAsync()
-    {
-        _app = Workbench.Build(new WorkbenchOptions { Store = Store, Url = "http://127.0.0.1:0" });
-        await _app.StartAsync();
-        Address = new Uri(_app.Urls.First());
-    }
+    public async Task InitializeAsync() => _served = await ServedWorkbench.StartAsync(Store);
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_served is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _served.DisposeAsync();
         }
         _directory.Dispose();
     }

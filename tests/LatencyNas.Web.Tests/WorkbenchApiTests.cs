@@ -55,9 +55,8 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
         using var directory = new TempDirectory();
         var empty = new StoreLocation(directory.File("latnas.db"));
         empty.OpenOrCreate().Dispose();
-        await using var app = Workbench.Build(new WorkbenchOptions { Store = empty, Url = "http://127.0.0.1:0" });
-        await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        await using var served = await ServedWorkbench.StartAsync(empty);
+        using var http = new HttpClient { BaseAddress = served.Address };
         using var none = await http.GetAsync("/api/monotonicity");
         Assert.Equal(HttpStatusCode.NoContent, none.StatusCode);
     }

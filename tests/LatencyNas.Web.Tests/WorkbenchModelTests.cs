@@ -24,13 +24,13 @@ public sealed class WorkbenchModelTests(WorkbenchModelTests.KernelWorkbench work
     public sealed class KernelWorkbench : IAsyncLifetime
     {
         private readonly TempDirectory _directory = new();
-        private Microsoft.AspNetCore.Builder.WebApplication? _app;
+        private ServedWorkbench? _served;
 
         public StoreLocation Store { get; private set; } = null!;
 
         public string Model { get; private set; } = null!;
 
-        public Uri Address { get; private set; } = null!;
+        public Uri Address => _served!.Address;
 
         public async Task InitializeAsync()
         {
@@ -52,17 +52,14 @@ public sealed class WorkbenchModelTests(WorkbenchModelTests.KernelWorkbench work
             Model = _directory.File("convs.onnx");
             await File.WriteAllBytesAsync(Model, OnnxExporter.Export(network, new OnnxExportOptions([3, 32, 32])));
 
-            _app = Workbench.Build(new WorkbenchOptions { Store = Store, Url = "http://127.0.0.1:0" });
-            await _app.StartAsync();
-            Address = new Uri(_app.Urls.First());
+            _served = await ServedWorkbench.StartAsync(Store);
         }
 
         public async Task DisposeAsync()
         {
-            if (_app is not null)
+            if (_served is not null)
             {
-                await _app.StopAsync();
-                await _app.DisposeAsync();
+                await _served.DisposeAsync();
             }
             _directory.Dispose();
         }
@@ -73,9 +70,7 @@ public sealed class WorkbenchModelTests(WorkbenchModelTests.KernelWorkbench work
     {
         HeadlessChromium.RequireOrSkip("the workbench page test");
         await using var chromium = await HeadlessChromium.LaunchAsync();
-        var page = await chromium.NewPageAsync(1250, 1000);
-        await page.GotoAsync(workbench.Address.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-        await page.EvaluateAsync("() => window.workbench.ready");
+        var page = await ServedWorkbench.OpenAsync(chromium, workbench.Address);
 
         await page.Locator("#model-file").SetInputFilesAsync(workbench.Model);
         await page.Locator("#model-device").SelectOptionAsync(Device);

@@ -31,9 +31,8 @@ public sealed class WorkbenchOptionsTests : IDisposable
         const string token = "a-token-of-enough-length";
         var store = new StoreLocation(_directory.File("latnas.db"));
         store.OpenOrCreate().Dispose(); // an empty store: what is asked does not matter here, only who asks
-        await using var app = Workbench.Build(new WorkbenchOptions { Store = store, Url = "http://127.0.0.1:0", Token = token });
-        await app.StartAsync();
-        var address = new Uri(app.Urls.First());
+        await using var served = await ServedWorkbench.StartAsync(store, token);
+        var address = served.Address;
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = address };
 
         using (var anonymous = await http.GetAsync("/api/devices"))
@@ -59,6 +58,5 @@ public sealed class WorkbenchOptionsTests : IDisposable
         {
             Assert.Equal(HttpStatusCode.OK, withCookie.StatusCode);
         }
-        await app.StopAsync();
     }
 }

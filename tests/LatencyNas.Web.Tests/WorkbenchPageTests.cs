@@ -25,10 +25,7 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
     {
         HeadlessChromium.RequireOrSkip("the workbench page test");
         await using var chromium = await HeadlessChromium.LaunchAsync();
-        var page = await chromium.NewPageAsync(1250, 1000);
-
-        await page.GotoAsync(workbench.Address.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-        await page.EvaluateAsync("() => window.workbench.ready");
+        var page = await ServedWorkbench.OpenAsync(chromium, workbench.Address);
 
         Assert.Equal(RunningWorkbench.Devices.Length, await page.Locator("#devices tbody tr").CountAsync());
         string[] compared = await page.EvaluateAsync<string[]>("() => window.workbench.state.matrix.devices");
@@ -113,9 +110,7 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
     {
         HeadlessChromium.RequireOrSkip("the workbench page test");
         await using var chromium = await HeadlessChromium.LaunchAsync();
-        var page = await chromium.NewPageAsync(1250, 1000);
-        await page.GotoAsync(workbench.Address.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-        await page.EvaluateAsync("() => window.workbench.ready");
+        var page = await ServedWorkbench.OpenAsync(chromium, workbench.Address);
 
         await page.Locator("#space").SelectOptionAsync("fbnet");
         await page.WaitForFunctionAsync("() => window.workbench.state.space === 'fbnet' && window.workbench.state.matrix !== null && document.getElementById('heatmap').data?.length > 0");
@@ -151,9 +146,7 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
     {
         HeadlessChromium.RequireOrSkip("the workbench page test");
         await using var chromium = await HeadlessChromium.LaunchAsync();
-        var page = await chromium.NewPageAsync(1250, 1000);
-        await page.GotoAsync(workbench.Address.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-        await page.EvaluateAsync("() => window.workbench.ready");
+        var page = await ServedWorkbench.OpenAsync(chromium, workbench.Address);
 
         await page.SelectOptionAsync("#search-target", "pixel3");
         await page.SelectOptionAsync("#search-mode", "measured");
@@ -237,19 +230,15 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         var store = new StoreLocation(directory.File("latnas.db"));
         var import = new ImportUseCase();
         import.Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["pixel3"]));
-        await using var app = Workbench.Build(new WorkbenchOptions { Store = store, Url = "http://127.0.0.1:0" });
-        await app.StartAsync();
+        await using var served = await ServedWorkbench.StartAsync(store);
         await using var chromium = await HeadlessChromium.LaunchAsync();
-        var page = await chromium.NewPageAsync(1000, 800);
-        await page.GotoAsync(app.Urls.First(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-        await page.EvaluateAsync("() => window.workbench.ready");
+        var page = await ServedWorkbench.OpenAsync(chromium, served.Address, 1000, 800);
         Assert.Equal(1, await page.Locator("#devices tbody tr").CountAsync());
 
         // Another writer of the same store (a profile in another process writes the same way: its own connection).
         import.Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["raspi4"]));
         await page.WaitForFunctionAsync("() => document.querySelector(\"#devices tr[data-device='raspi4'] td.number\")?.textContent === '15625'");
         Assert.Empty(chromium.Problems);
-        await app.StopAsync();
     }
 
     private static async Task<string> SearchId(HttpClient http)
