@@ -19,28 +19,22 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(0, Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--columns", "pixel3,fpga", "--store", store).ExitCode);
         int port = LoopbackPort.Free();
         using var serve = Process.Start(Latnas.StartInfo("serve", "--urls", $"http://127.0.0.1:{port}", "--store", store))!;
-        var stdout = serve.StandardOutput.ReadToEndAsync();
         var stderr = serve.StandardError.ReadToEndAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var waited = Stopwatch.StartNew();
-        HttpResponseMessage? devices = null;
-        while (devices is null)
+        // It says where it listens once it is ready (listening, and its first answers warmed up).
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        serve.OutputDataReceived += (_, line) =>
         {
-            if (serve.HasExited)
+            if (line.Data?.Contains($"on http://127.0.0.1:{port}", StringComparison.Ordinal) == true)
             {
-                Assert.Fail($"serve exited: {await stderr}");
+                ready.TrySetResult();
             }
-            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1), "serve did not answer within a minute");
-            try
-            {
-                devices = await http.GetAsync("/api/devices");
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        using (devices)
+        };
+        serve.BeginOutputReadLine();
+        await Task.WhenAny(ready.Task, serve.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(1)));
+        Assert.True(ready.Task.IsCompleted, serve.HasExited ? $"serve exited: {await stderr}" : "serve did not say where it listens within a minute");
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using (var devices = await http.GetAsync("/api/devices"))
         {
             Assert.Equal(HttpStatusCode.OK, devices.StatusCode);
             using var json = JsonDocument.Parse(await devices.Content.ReadAsStringAsync());
@@ -53,7 +47,6 @@ public sealed class ServeCommandTests : IDisposable
         }
         Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)), "serve did not stop within 30 s of Ctrl-C");
         Assert.True(serve.ExitCode == 0, $"exit {serve.ExitCode}: {await stderr}");
-        Assert.Contains($"on http://127.0.0.1:{port}", await stdout);
     }
 
     [Fact]

@@ -36,20 +36,20 @@ internal static class ServeCommand
             try
             {
                 await app.StartAsync(cancellation);
-                await app.WarmUpAsync(token, cancellation);
             }
             catch (IOException error)
             {
                 throw new RunFailedException($"Cannot listen on {parse.GetValue(urlsOption)}: {error.Message}");
             }
-            Console.WriteLine($"workbench of {store.Location} on {app.Urls.First()}{(token is null ? "" : " (open it with ?token=TOKEN once)")}; Ctrl-C stops it");
             try
             {
+                await app.WarmUpAsync(token, cancellation);
+                Console.WriteLine($"workbench of {store.Location} on {app.Urls.First()}{(token is null ? "" : " (open it with ?token=TOKEN once)")}; Ctrl-C stops it");
                 await Task.Delay(Timeout.Infinite, cancellation);
             }
             catch (OperationCanceledException)
             {
-                // Ctrl-C: the way a server is stopped, not a failure.
+                // Ctrl-C, even while the workbench warms up: the way a server is stopped, not a failure.
             }
             await app.StopAsync(CancellationToken.None);
             return ExitCodes.Success;
