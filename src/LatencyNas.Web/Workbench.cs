@@ -108,7 +108,7 @@ public static class Workbench
         MapSearch(app, new SearchRuns(store, app.Lifetime.ApplicationStopping));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
             detail: "The API has /api/spaces, /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +
-                    "/api/antiforgery and /api/search (with /events, /actions and /record)."));
+                    "/api/model-prediction (POST), /api/antiforgery and /api/search (with /events, /actions and /record)."));
         app.MapGet("/{**path}", (HttpContext context) =>
         {
             if (assets.Find(context.Request.Path.Value ?? "/") is not { } asset)
@@ -372,9 +372,9 @@ public static class Workbench
 
     /// <summary>
     /// Runs a use case and writes its result; bad input is a 400 naming the field: the one a parse failed on, else the
-    /// one of <paramref name="named"/> whose value the use case's message quotes, else <paramref name="field"/>.
+    /// one of <paramref name="named"/> whose value the use case's message quotes, else <paramref name="field"/>. A use case
+    /// that answers nothing (null) gets 204.
     /// </summary>
-    /// <summary>The use case's record as JSON, 204 when it has none, or a 400 naming the field a bad input came from.</summary>
     private static IResult Answer<T>(string field, Func<T?> run, params (string Field, string? Value)[] named)
     {
         try
