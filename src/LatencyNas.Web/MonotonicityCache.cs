@@ -24,25 +24,26 @@ internal sealed class MonotonicityCache(StoreLocation store)
     private readonly ConcurrentDictionary<string, (string Counts, IReadOnlyList<string> Names)> _openings = new();
 
     /// <exception cref="InvalidInputException">A device or space the store lacks.</exception>
-    public MonotonicityResult Get(MonotonicityRequest request) => Get(request, ListDevices());
+    public MonotonicityResult Get(MonotonicityRequest request) => Get(request, Counts(ListDevices()));
 
     /// <summary>The matrix of the comparison the page opens with (<see cref="DefaultComparison"/>); null when there is none.</summary>
     /// <exception cref="InvalidInputException">A space the store lacks.</exception>
     public MonotonicityResult? GetDefault(SearchSpace space, int? count)
     {
         var devices = ListDevices();
-        var names = DefaultComparison(space, devices);
-        return names.Count < 2 ? null : Get(new MonotonicityRequest(names, space, store, Count: count), devices);
+        string counts = Counts(devices);
+        var names = DefaultComparison(space, devices, counts);
+        return names.Count < 2 ? null : Get(new MonotonicityRequest(names, space, store, Count: count), counts);
     }
 
+    /// <summary>The store's measurement counts per device: a cached answer stands while they stay as they were.</summary>
     private static string Counts(IReadOnlyList<DeviceRow> devices) => string.Join(',', devices.Select(d => $"{d.Name}={d.Measured}"));
 
     private IReadOnlyList<DeviceRow> ListDevices() => new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices;
 
-    private MonotonicityResult Get(MonotonicityRequest request, IReadOnlyList<DeviceRow> devices)
+    private MonotonicityResult Get(MonotonicityRequest request, string counts)
     {
         string question = $"{string.Join(',', request.Devices)}|{request.Space.Name}|{request.Count}";
-        string counts = Counts(devices);
         (string, Lazy<MonotonicityResult>) Fresh() => (counts, new Lazy<MonotonicityResult>(() => new MonotonicityUseCase().Run(request)));
         var entry = _entries.AddOrUpdate(question, _ => Fresh(), (_, old) => old.Counts == counts ? old : Fresh());
         try
@@ -61,9 +62,8 @@ internal sealed class MonotonicityCache(StoreLocation store)
     /// holds several spaces, and not every device is measured on each); fewer than two when there is nothing to compare.
     /// Kept while the store's counts stay as they were.
     /// </summary>
-    private IReadOnlyList<string> DefaultComparison(SearchSpace space, IReadOnlyList<DeviceRow> devices)
+    private IReadOnlyList<string> DefaultComparison(SearchSpace space, IReadOnlyList<DeviceRow> devices, string counts)
     {
-        string counts = Counts(devices);
         if (_openings.TryGetValue(space.Name, out var kept) && kept.Counts == counts)
         {
             return kept.Names;
