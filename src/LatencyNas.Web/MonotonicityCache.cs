@@ -9,7 +9,7 @@ namespace LatencyNas.Web;
 /// The monotonicity matrices the page asked for, one per question, each valid while the store's measurement counts stay as
 /// they were (a running profile adds some). Requests for a matrix being computed wait for it instead of computing it again.
 /// </summary>
-internal sealed class MonotonicityCache(StoreLocation store)
+internal sealed class MonotonicityCache(StoreLocation store, DevicesCache devices)
 {
     /// <summary>
     /// The page opens comparing the first this many devices with at least <see cref="MinimumMeasured"/> measurements, in the
@@ -30,16 +30,16 @@ internal sealed class MonotonicityCache(StoreLocation store)
     /// <exception cref="InvalidInputException">A space the store lacks.</exception>
     public MonotonicityResult? GetDefault(SearchSpace space, int? count)
     {
-        var devices = ListDevices();
-        string counts = Counts(devices);
-        var names = DefaultComparison(space, devices, counts);
+        var listed = ListDevices();
+        string counts = Counts(listed);
+        var names = DefaultComparison(space, listed, counts);
         return names.Count < 2 ? null : Get(new MonotonicityRequest(names, space, store, Count: count), counts);
     }
 
     /// <summary>The store's measurement counts per device: a cached answer stands while they stay as they were.</summary>
     private static string Counts(IReadOnlyList<DeviceRow> devices) => string.Join(',', devices.Select(d => $"{d.Name}={d.Measured}"));
 
-    private IReadOnlyList<DeviceRow> ListDevices() => new DevicesListUseCase().Run(new DevicesListRequest(store)).Devices;
+    private IReadOnlyList<DeviceRow> ListDevices() => devices.List().Devices;
 
     private MonotonicityResult Get(MonotonicityRequest request, string counts)
     {
@@ -62,14 +62,14 @@ internal sealed class MonotonicityCache(StoreLocation store)
     /// holds several spaces, and not every device is measured on each); fewer than two when there is nothing to compare.
     /// Kept while the store's counts stay as they were.
     /// </summary>
-    private IReadOnlyList<string> DefaultComparison(SearchSpace space, IReadOnlyList<DeviceRow> devices, string counts)
+    private IReadOnlyList<string> DefaultComparison(SearchSpace space, IReadOnlyList<DeviceRow> listed, string counts)
     {
         if (_openings.TryGetValue(space.Name, out var kept) && kept.Counts == counts)
         {
             return kept.Names;
         }
         using var opened = store.OpenExisting();
-        var names = devices.Where(d => d.Measured >= MinimumMeasured)
+        var names = listed.Where(d => d.Measured >= MinimumMeasured)
             .Where(d => opened.Measurements.Protocols(opened.Devices.Get(d.Name), space).Values.Sum() >= MinimumMeasured)
             .Select(d => d.Name).Take(DefaultDevices).ToList();
         _openings[space.Name] = (counts, names);

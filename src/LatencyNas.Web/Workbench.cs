@@ -40,6 +40,7 @@ public static class Workbench
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(options.Url);
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(_ => new DevicesCache(options.Store)); // the container closes its connection with the application
         builder.Services.AddAntiforgery(antiforgery =>
         {
             antiforgery.HeaderName = AntiforgeryHeader;
@@ -56,12 +57,13 @@ public static class Workbench
 
         var assets = new EmbeddedAssets();
         var store = options.Store;
-        var monotonicity = new MonotonicityCache(store);
+        var devicesCache = app.Services.GetRequiredService<DevicesCache>();
+        var monotonicity = new MonotonicityCache(store, devicesCache);
         // The matrix the page opens with is computed before the server listens (28 devices: about 5 s), so the first page finds it cached.
         monotonicity.WarmDefault();
 
         app.MapGet("/api/spaces", () => Results.Json(new SpacesResult(SearchSpaces.Default.Name, SearchSpaces.All.Where(s => s is not KernelSpace).Select(s => s.Name).ToList()), ResultJson.Options));
-        app.MapGet("/api/devices", () => Answer("store", () => new DevicesListUseCase().Run(new DevicesListRequest(store))));
+        app.MapGet("/api/devices", () => Answer("store", devicesCache.List));
         // Without devices: the comparison the page opens with (MonotonicityCache.GetDefault), none (204) when the store has too few measured.
         app.MapGet("/api/monotonicity", (string? devices, string? space, int? count) => devices is null
             ? Answer("space", () => monotonicity.GetDefault(Space(space), count))

@@ -45,6 +45,12 @@ public sealed class ProfileStore : IDisposable
         return (string)command.ExecuteScalar()!;
     });
 
+    /// <summary>
+    /// A number that changes whenever another connection (any process's) commits to the store, so what was read from it
+    /// can be kept while it stays: SQLite's data_version, cheap to read. Null for PostgreSQL, which cannot tell.
+    /// </summary>
+    public long? DataVersion() => _connection.Guard(() => _connection.Backend.DataVersion(_connection));
+
     public DeviceRecords Devices { get; }
 
     public ArchitectureRecords Architectures { get; }

@@ -62,6 +62,12 @@ internal abstract partial class StoreBackend
     /// <summary>Rows per statement of a bulk insert (<see cref="StoreConnection.InsertMany"/>).</summary>
     public virtual int RowsPerStatement => 1;
 
+    /// <summary>
+    /// A number that changes whenever another connection commits to the store, read on <paramref name="connection"/>;
+    /// null where the backend cannot tell (PostgreSQL), so a caller must read again whatever it kept.
+    /// </summary>
+    public virtual long? DataVersion(StoreConnection connection) => null;
+
     /// <summary>How work that failed for a transient reason is run again (on a new connection): not at all for a file.</summary>
     public virtual ResiliencePipeline Outage => ResiliencePipeline.Empty;
 
@@ -124,6 +130,8 @@ internal sealed class SqliteBackend(string path) : StoreBackend
     public override string Translate(string ddl) => ddl;
 
     public override long ReadVersion(StoreConnection connection, DbTransaction? transaction) => connection.Count("PRAGMA user_version;", transaction);
+
+    public override long? DataVersion(StoreConnection connection) => connection.Count("PRAGMA data_version;");
 
     public override void WriteVersion(StoreConnection connection, DbTransaction transaction, int version) => connection.Execute($"PRAGMA user_version = {version};", transaction);
 

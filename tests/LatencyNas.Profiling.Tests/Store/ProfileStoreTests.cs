@@ -314,4 +314,28 @@ public sealed class ProfileStoreTests : IDisposable
         var error = Assert.Throws<ProfileStoreException>(() => store.Devices.Get("pixel9"));
         Assert.Contains("ort-cpu-1t", error.Message);
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void The_data_version_changes_when_another_connection_commits_and_only_then(string backend)
+    {
+        using var at = TestStore.Create(backend);
+        using var watcher = at.Open();
+        using var writer = at.Open();
+        var device = writer.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+        long? before = watcher.DataVersion();
+        if (backend == "postgres")
+        {
+            Assert.Null(before); // cannot tell: a caller reads again
+            return;
+        }
+        Assert.NotNull(before);
+        watcher.Devices.List(); // reading changes nothing
+        Assert.Equal(before, watcher.DataVersion());
+
+        Assert.True(writer.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("333133")), session: 1, FakeMeasurement(2.0)));
+        long? after = watcher.DataVersion();
+        Assert.NotEqual(before, after);
+        Assert.Equal(after, watcher.DataVersion());
+    }
 }
