@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Tests;
 using LatencyNas.Workflows;
@@ -196,10 +197,21 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
         Assert.Contains("<title>LatencyNas workbench</title>", html);
         Assert.DoesNotContain("https://", html); // nothing from a CDN: labs run offline
 
-        using var library = await _http.GetAsync("/lib/plotly.min.js");
+        // The chart library's entry, and every file of the bundle it imports (the WebGL scatter's code among them, loaded on demand).
+        Assert.Contains("src=\"/lib/chart-library.js\"", html);
+        using var library = await _http.GetAsync("/lib/chart-library.js");
         Assert.Equal(HttpStatusCode.OK, library.StatusCode);
-        Assert.Contains("plotly.js", await library.Content.ReadAsStringAsync());
-        using var again = new HttpRequestMessage(HttpMethod.Get, "/lib/plotly.min.js");
+        string entry = await library.Content.ReadAsStringAsync();
+        Assert.Contains("loadWebGL", entry);
+        var imported = Regex.Matches(entry, @"""\./([\w-]+\.js)""").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.True(imported.Count >= 2, $"the entry imports {imported.Count} files");
+        foreach (string file in imported)
+        {
+            using var part = await _http.GetAsync($"/lib/{file}");
+            Assert.Equal(HttpStatusCode.OK, part.StatusCode);
+            Assert.Equal("text/javascript", part.Content.Headers.ContentType!.MediaType);
+        }
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/lib/chart-library.js");
         again.Headers.IfNoneMatch.Add(library.Headers.ETag!);
         using var cached = await _http.SendAsync(again);
         Assert.Equal(HttpStatusCode.NotModified, cached.StatusCode);

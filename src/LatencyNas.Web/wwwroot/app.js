@@ -8,6 +8,9 @@ const workbench = (() => {
   const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
   const plotConfig = { displaylogo: false, responsive: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
+  // The WebGL scatter's code is loaded apart from the rest of the chart library (after the first chart); every
+  // chart drawing one waits for it.
+  const webgl = () => Plotly.loadWebGL();
 
   // The space the views show: null for the server's default (what prefetch.js asked about), else the one chosen.
   const spaced = path => state.space === null ? path : `${path}${path.includes('?') ? '&' : '?'}space=${encodeURIComponent(state.space)}`;
@@ -110,7 +113,7 @@ const workbench = (() => {
     if (proxy === target) {
       return;
     }
-    const columns = await api(spaced(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}`));
+    const [columns] = await Promise.all([api(spaced(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}`)), webgl()]);
     state.pair = { proxy, target };
     state.columns = columns;
     const x = columns.latencies_ms[proxy], y = columns.latencies_ms[target];
@@ -324,6 +327,7 @@ const workbench = (() => {
     const [columns, pareto] = await Promise.all([
       api(spaced(`/api/latencies?devices=${encodeURIComponent(proxy)},${encodeURIComponent(target)}&objective=${encodeURIComponent(objective)}`)),
       api(spaced(`/api/pareto?${query}`)),
+      webgl(),
     ]);
     const reuse = pareto.fronts[0];
     state.fronts = { proxy, target, objective, columns, reuse };
@@ -431,6 +435,7 @@ const workbench = (() => {
       max_latency_ms: Number($('search-budget').value), strategy: $('search-strategy').value, evaluations: Number($('search-evaluations').value),
       seed: Number($('search-seed').value), evaluations_per_second: Number($('search-pace').value), start_paused: $('search-paused').checked,
     });
+    await webgl();
     attach(run);
     return run;
   }
@@ -607,6 +612,7 @@ const workbench = (() => {
   async function reattach() {
     const run = await api('/api/search'); // null: no search yet
     if (run !== null) {
+      await webgl();
       attach(run);
     }
   }
@@ -694,7 +700,8 @@ const workbench = (() => {
     });
     $('space').addEventListener('change', event => switchSpace(event.target.value).catch(error => status(error.message, true)));
     wireSearch();
-    const opening = compare().catch(error => status(error.message, true)); // the first chart, drawn as soon as its answer is in
+    // The first chart, drawn as soon as its answer is in; then the WebGL scatter's code is loaded, ready for a click.
+    const opening = compare().catch(error => status(error.message, true)).then(webgl);
     const measured = await loadDevices();
     $('model-device').innerHTML = state.devices.map(d => `<option>${esc(d.name)}</option>`).join('');
     await loadSpaces();
