@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -101,8 +102,24 @@ public static class Workbench
             {
                 return BadField("batch", $"The batch size must be at least 1; {batch} was given.");
             }
+            long limit = options.ModelSizeLimit;
+            if (context.Request.ContentLength > limit)
+            {
+                return ModelTooLarge(context.Request.ContentLength.Value, limit);
+            }
+            // The limit is kept here, exactly, also for a body sent in chunks without a length (Kestrel's own is lifted for it).
+            context.Features.GetRequiredFeature<IHttpMaxRequestBodySizeFeature>().MaxRequestBodySize = null;
             using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                if (body.Length + read > limit)
+                {
+                    return ModelTooLarge(size: null, limit);
+                }
+                body.Write(buffer, 0, read);
+            }
             string model = Path.GetFileName(name ?? "") is { Length: > 0 } file ? file : "model.onnx";
             return Answer("model", () => new ModelPredictionUseCase().Run(
                 new ModelPredictionRequest(Required(device, "device"), model, store, batch ?? 1) { ModelBytes = body.ToArray() }), ("device", device));
@@ -304,6 +321,11 @@ public static class Workbench
 
     private static IResult NoSearch()
         => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No search", detail: "No search has been started; POST /api/search starts one.");
+
+    private static IResult ModelTooLarge(long? size, long limit) => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Bad model",
+        detail: $"The model{(size is { } bytes ? $" ({bytes:N0} bytes)" : "")} is larger than the workbench takes ({limit:N0} bytes); " +
+                "predict it from the command line: latnas predict --onnx FILE --device DEVICE.",
+        extensions: new Dictionary<string, object?> { ["field"] = "model" });
 
     private static IResult BadField(string field, string detail)
         => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"Bad {field}", detail: detail, extensions: new Dictionary<string, object?> { ["field"] = field });

@@ -18,6 +18,16 @@ public sealed record WorkbenchOptions
     /// Required when <see cref="Url"/> is not a loopback address; optional on loopback.</summary>
     public string? Token { get; init; }
 
+    /// <summary>The documented default of <see cref="ModelSizeLimit"/>: 256 MiB.</summary>
+    public const long DefaultModelSizeLimit = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest ONNX model, in bytes, the page may send to be predicted (<c>/api/model-prediction</c>); it is held in memory
+    /// while read. Default <see cref="DefaultModelSizeLimit"/> (the server's limit for any other request, 30 MB, is too small for
+    /// many models); a larger model is answered 413 and is predicted by <c>latnas predict --onnx</c>.
+    /// </summary>
+    public long ModelSizeLimit { get; init; } = DefaultModelSizeLimit;
+
     /// <summary>What is wrong with these options, one line each; empty when they can be used.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -33,6 +43,10 @@ public sealed record WorkbenchOptions
         if (Token is { Length: > 0 and < 16 })
         {
             problems.Add("the token must be at least 16 characters");
+        }
+        if (ModelSizeLimit < 1)
+        {
+            problems.Add($"the model size limit must be at least 1 byte (got {ModelSizeLimit})");
         }
         return problems;
     }

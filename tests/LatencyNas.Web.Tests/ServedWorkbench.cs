@@ -15,9 +15,13 @@ public sealed class ServedWorkbench : IAsyncDisposable
     /// <summary>Where it listens, e.g. http://127.0.0.1:41234.</summary>
     public Uri Address { get; }
 
-    public static async Task<ServedWorkbench> StartAsync(StoreLocation store, string? token = null)
+    public static Task<ServedWorkbench> StartAsync(StoreLocation store, string? token = null)
+        => StartAsync(new WorkbenchOptions { Store = store, Token = token });
+
+    /// <summary>Starts a workbench with <paramref name="options"/> on a free loopback port.</summary>
+    public static async Task<ServedWorkbench> StartAsync(WorkbenchOptions options)
     {
-        var app = Workbench.Build(new WorkbenchOptions { Store = store, Url = "http://127.0.0.1:0", Token = token });
+        var app = Workbench.Build(options with { Url = "http://127.0.0.1:0" });
         await app.StartAsync();
         return new ServedWorkbench(app);
     }

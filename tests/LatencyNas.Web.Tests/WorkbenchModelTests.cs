@@ -92,9 +92,7 @@ public sealed class WorkbenchModelTests(WorkbenchModelTests.KernelWorkbench work
     [Fact]
     public async Task A_corrupt_model_an_unknown_device_and_a_foreign_origin_are_refused()
     {
-        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = workbench.Address };
-        var token = JsonNode.Parse(await http.GetStringAsync("/api/antiforgery"))!;
-        http.DefaultRequestHeaders.Add(Workbench.AntiforgeryHeader, (string)token["token"]!);
+        using var http = await PostingClient(workbench.Address);
 
         async Task<(HttpStatusCode Status, string? Field)> Post(string query, byte[] body, string? origin = null)
         {
@@ -130,5 +128,53 @@ public sealed class WorkbenchModelTests(WorkbenchModelTests.KernelWorkbench work
         string answer = await predicted.Content.ReadAsStringAsync();
         Assert.True(predicted.StatusCode == HttpStatusCode.OK, answer);
         Assert.Equal("convs.onnx", (string)JsonNode.Parse(answer)!["model"]!);
+    }
+
+    [Fact]
+    public async Task A_model_over_the_size_limit_is_refused_naming_the_model_whether_its_length_is_sent_or_not()
+    {
+        byte[] model = await File.ReadAllBytesAsync(workbench.Model);
+        await using var served = await ServedWorkbench.StartAsync(new WorkbenchOptions { Store = workbench.Store, ModelSizeLimit = model.Length });
+        using var http = await PostingClient(served.Address);
+
+        async Task<(HttpStatusCode Status, JsonNode? Answer)> Post(byte[] body, bool sendLength)
+        {
+            HttpContent content = new ByteArrayContent(body);
+            if (!sendLength)
+            {
+                var pipe = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 0)); // all of it written before it is read
+                await pipe.Writer.WriteAsync(body);
+                await pipe.Writer.CompleteAsync();
+                content = new StreamContent(pipe.Reader.AsStream()); // a stream of unknown length: sent in chunks
+            }
+            using (content)
+            {
+                using var response = await http.PostAsync($"/api/model-prediction?device={Device}&name=convs.onnx", content);
+                Assert.Equal(sendLength, content.Headers.ContentLength is not null);
+                return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()));
+            }
+        }
+
+        foreach (bool sendLength in (bool[])[true, false])
+        {
+            var (status, answer) = await Post(model, sendLength); // at the limit: taken
+            Assert.True(status == HttpStatusCode.OK, $"sent {(sendLength ? "with" : "without")} its length: {status} {answer}");
+            Assert.Equal("convs.onnx", (string)answer!["model"]!);
+
+            (status, answer) = await Post([.. model, 0], sendLength); // one byte over
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+            Assert.Equal("model", (string)answer!["field"]!);
+            Assert.Contains($"({model.Length:N0} bytes)", (string)answer["detail"]!);
+            Assert.Contains("latnas predict --onnx", (string)answer["detail"]!);
+        }
+    }
+
+    /// <summary>A client that posts as the workbench's own page does: with the antiforgery token it hands out.</summary>
+    private static async Task<HttpClient> PostingClient(Uri address)
+    {
+        var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = address };
+        var token = JsonNode.Parse(await http.GetStringAsync("/api/antiforgery"))!;
+        http.DefaultRequestHeaders.Add(Workbench.AntiforgeryHeader, (string)token["token"]!);
+        return http;
     }
 }
