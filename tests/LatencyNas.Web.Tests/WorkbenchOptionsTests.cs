@@ -13,7 +13,7 @@ public sealed class WorkbenchOptionsTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public void Listening_beyond_loopback_without_a_token_or_on_a_bad_address_is_refused()
+    public void Listening_beyond_loopback_without_a_token_on_a_bad_address_or_taking_no_model_is_refused()
     {
         var store = new StoreLocation(_directory.File("latnas.db"));
         Assert.Empty(new WorkbenchOptions { Store = store }.Problems());
@@ -22,6 +22,7 @@ public sealed class WorkbenchOptionsTests : IDisposable
         Assert.Empty(new WorkbenchOptions { Store = store, Url = "http://0.0.0.0:5090", Token = "a-token-of-enough-length" }.Problems());
         Assert.Single(new WorkbenchOptions { Store = store, Url = "ftp://127.0.0.1:5090" }.Problems());
         Assert.Single(new WorkbenchOptions { Store = store, Url = "http://127.0.0.1:5090", Token = "short" }.Problems());
+        Assert.Contains("model size limit", Assert.Single(new WorkbenchOptions { Store = store, ModelSizeLimit = 0 }.Problems()));
         Assert.Throws<InvalidInputException>(() => Workbench.Build(new WorkbenchOptions { Store = store, Url = "http://0.0.0.0:5090" }));
     }
 
