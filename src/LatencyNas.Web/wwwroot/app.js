@@ -53,15 +53,30 @@ const workbench = (() => {
     element.classList.toggle('error', isError);
   }
 
-  // The devices table, read again every few seconds: a profile running in another process shows its progress here.
+  // The devices table, read again every few seconds: a profile running in another process shows its progress here —
+  // the measurements (ok and failed) a device gained since the page first saw it, and their rate up to the last one.
   const devicesRefreshMs = 3000;
+  const firstSeen = new Map(); // device → { count, at: when first seen; now: the count last read, last: when it last grew }
+  function progress(d, now) {
+    const count = d.measured + d.failed;
+    const seen = firstSeen.get(d.name) ?? { count, at: now, now: count, last: now };
+    if (count !== seen.now) {
+      seen.now = count;
+      seen.last = now;
+    }
+    firstSeen.set(d.name, seen);
+    const gained = count - seen.count, minutes = (seen.last - seen.at) / 60000;
+    return gained > 0 && minutes > 0 ? `+${gained.toLocaleString('en')}, ${fixed(gained / minutes, gained / minutes >= 10 ? 0 : 1)}/min` : '';
+  }
+
   async function showDevices() {
     const result = await api('/api/devices');
+    const now = performance.now();
     state.devices = result.devices;
     $('store').textContent = result.store;
     $('devices').tBodies[0].innerHTML = result.devices.map(d =>
       `<tr data-device="${esc(d.name)}"><td>${esc(d.name)}</td><td>${esc(d.kind)}</td><td class="number">${d.measured}</td>` +
-      `<td class="number">${d.failed}</td><td>${esc(d.runtime ?? '')}</td><td>${esc(d.dataset)} ${esc(d.input)}</td></tr>`).join('');
+      `<td class="number">${d.failed}</td><td class="progress">${progress(d, now)}</td><td>${esc(d.runtime ?? '')}</td><td>${esc(d.dataset)} ${esc(d.input)}</td></tr>`).join('');
     return result;
   }
 
