@@ -40,10 +40,12 @@ public sealed record SearchLatency(string Target, string? Proxy = null, int? Tar
 /// ranked candidates while they measure over it.</param>
 /// <param name="Margin">Search under the budget less this share of it (0 ≤ margin &lt; 1), so predictions that read low still fit.</param>
 /// <param name="VerifyCandidates">With <paramref name="Verify"/>: most candidates to measure before giving up.</param>
+/// <param name="RecordPath">Also write the search's record here (settings, actions, every evaluation, result; JSON), which
+/// <see cref="SearchUseCase.ReplayAsync"/> runs again. Written once the search has ended, also when nothing fits.</param>
 public sealed record SearchRequest(
     SearchLatency Latency, string Objective, double MaxLatencyMs, SearchSpace Space, StoreLocation Store,
     SearchStrategyKind Strategy = SearchStrategyKind.Auto, int Evaluations = SearchRequest.DefaultEvaluations, int Seed = 0, bool Verify = false,
-    double Margin = 0, int VerifyCandidates = SearchRequest.DefaultVerifyCandidates)
+    double Margin = 0, int VerifyCandidates = SearchRequest.DefaultVerifyCandidates, string? RecordPath = null)
 {
     public const int DefaultEvaluations = 1000;
 
@@ -100,28 +102,45 @@ public sealed class SearchUseCase(IDeviceRunnerFactory runners)
     /// <exception cref="InvalidInputException">A bad budget, objective, strategy, device or sample count (before anything is trained).</exception>
     public async Task<SearchResult> RunAsync(SearchRequest request, IProgress<string>? status = null, CancellationToken cancellation = default, SearchControl? control = null)
     {
+        // A record needs the control's log of what was evaluated: a search without a control of its own gets one that steers nothing.
+        if (request.RecordPath is not null)
+        {
+            control ??= new SearchControl(request.Space, request.Seed);
+        }
+        SearchResult result;
         try
         {
-            return await SearchAsync(request, status, control, cancellation);
+            result = await SearchAsync(request, status, control, cancellation);
         }
         finally
         {
             control?.Complete();
         }
+        if (request.RecordPath is { } path)
+        {
+            SearchRecord.Of(request, control!, result).Write(path);
+        }
+        return result;
     }
 
     /// <summary>
     /// Runs a recorded search again, with its settings and its actions applied at the steps they were applied at, and
     /// compares what it evaluates with the record.
     /// </summary>
+    /// <param name="recordPath">Also write the replay's own record here.</param>
     /// <exception cref="InvalidInputException">A record that cannot be replayed (a space, device or objective this store lacks, an action that cannot apply).</exception>
-    public async Task<SearchReplayResult> ReplayAsync(SearchRecord record, StoreLocation store, IProgress<string>? status = null, CancellationToken cancellation = default)
+    public async Task<SearchReplayResult> ReplayAsync(SearchRecord record, StoreLocation store, IProgress<string>? status = null, CancellationToken cancellation = default,
+        string? recordPath = null)
     {
         var space = SearchSpaces.TryGet(record.Space) ?? throw new InvalidInputException($"The record's space '{record.Space}' is not one of {string.Join(", ", SearchSpaces.All.Select(s => s.Name))}.");
         var request = record.ToRequest(space, store);
         var control = SearchControl.Replay(space, record.Seed, record.Actions);
         var result = await RunAsync(request, status, cancellation, control);
         var replayed = SearchRecord.Of(request, control, result);
+        if (recordPath is not null)
+        {
+            replayed.Write(recordPath);
+        }
         int compared = Math.Min(record.Evaluated.Count, replayed.Evaluated.Count);
         int? differs = Enumerable.Range(0, compared).Cast<int?>().FirstOrDefault(i => record.Evaluated[i!.Value] != replayed.Evaluated[i.Value])
                        ?? (record.Evaluated.Count != replayed.Evaluated.Count ? compared : null);

@@ -38,6 +38,23 @@ public sealed class SearchUseCaseTests(RealStore real) : IDisposable
     }
 
     [Fact]
+    public async Task A_search_asked_for_its_record_writes_one_that_replays_to_the_same_evaluations()
+    {
+        string record = _directory.File("run.json");
+        string replayed = _directory.File("replayed.json");
+        var request = new SearchRequest(new SearchLatency("raspi4", Mode: LatencyMode.Measured), "cifar10_test_acc", 20, RealStore.Space, real.Location,
+            SearchStrategyKind.Evolution, Evaluations: 200, Seed: 5, RecordPath: record);
+        var result = await Search().RunAsync(request);
+
+        var written = SearchRecord.Read(record);
+        Assert.Equal(result.Ops, written.Result!.Ops);
+        Assert.Equal(200, written.Evaluated.Count);
+        var replay = await Search().ReplayAsync(written, real.Location, recordPath: replayed);
+        Assert.True(replay.Identical);
+        Assert.Equal(written.Evaluated, SearchRecord.Read(replayed).Evaluated);
+    }
+
+    [Fact]
     public async Task A_predictor_the_search_must_train_is_saved_as_train_saves_it_and_used_the_next_time()
     {
         var store = real.Copy(_directory);

@@ -59,11 +59,7 @@ internal static class SearchCommands
                     throw new InvalidInputException($"--replay takes its settings from the record; leave out {given.Name}.");
                 }
                 var replay = await new SearchUseCase(DeviceRunnerFactory.Instance).ReplayAsync(
-                    SearchRecord.Read(replayPath), parse.StoreLocation(storeOption), status, cancellation);
-                if (parse.GetValue(recordOption) is { } replayRecordPath)
-                {
-                    replay.Record!.Write(replayRecordPath);
-                }
+                    SearchRecord.Read(replayPath), parse.StoreLocation(storeOption), status, cancellation, parse.GetValue(recordOption));
                 if (json)
                 {
                     Json.Write(replay);
@@ -125,13 +121,8 @@ internal static class SearchCommands
             }
             var request = new SearchRequest(latency, objective, budgets[0], space, store,
                 strategyOption.ValueIn(parse), parse.GetValue(evaluationsOption), parse.GetValue(seedOption), parse.GetValue(verifyOption),
-                parse.GetValue(marginOption), parse.GetValue(verifyCandidatesOption));
-            var control = recordPath is null ? null : new SearchControl(space, request.Seed);
-            var result = await new SearchUseCase(DeviceRunnerFactory.Instance).RunAsync(request, status, cancellation, control);
-            if (recordPath is not null)
-            {
-                SearchRecord.Of(request, control!, result).Write(recordPath);
-            }
+                parse.GetValue(marginOption), parse.GetValue(verifyCandidatesOption), recordPath);
+            var result = await new SearchUseCase(DeviceRunnerFactory.Instance).RunAsync(request, status, cancellation);
             if (!result.Found)
             {
                 Console.Error.WriteLine($"latnas: nothing fits: no architecture evaluated has a {result.LatencySource} latency within {result.MaxLatencyMs} ms " +
