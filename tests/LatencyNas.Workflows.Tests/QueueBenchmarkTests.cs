@@ -14,9 +14,12 @@ public sealed class QueueBenchmarkTests
         var result = new QueueBenchmark().Run(new BenchQueueRequest(new StoreLocation(at.Location), [1, 4], Architectures: 60, BatchSize: 5, SleepMs: 1));
 
         Assert.Equal([1, 4], result.Rows.Select(r => r.Workers));
+        // One worker takes the 60 in 12 full batches. Workers racing may take a short batch: on PostgreSQL a claim can read rows
+        // another worker claimed a moment before (its snapshot predates that commit) and keeps only the rest — never a row twice.
+        Assert.Equal(12, result.Rows[0].Claims);
+        Assert.InRange(result.Rows[1].Claims, 12, 60);
         Assert.All(result.Rows, row =>
         {
-            Assert.Equal(12, row.Claims);
             Assert.Equal(0, row.ClaimedTwice);
             Assert.InRange(row.ClaimP50Ms, 0.001, row.ClaimP99Ms);
         });
