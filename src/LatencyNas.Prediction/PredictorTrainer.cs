@@ -15,7 +15,8 @@ public sealed record PredictorChoice(ModelKind Kind, TargetTransform Target, boo
 public sealed record CandidateScore(PredictorChoice Choice, double CvWithin10, double CvSrcc, double CvMape);
 
 /// <summary>A trained predictor and, for an automatic choice, how each candidate scored.</summary>
-public sealed record TrainedPredictor(LatencyPredictor Predictor, IReadOnlyList<CandidateScore> CandidateScores);
+/// <param name="FitSeconds">Seconds spent fitting it, summed over the fits of an automatic choice (which run on several cores at once).</param>
+public sealed record TrainedPredictor(LatencyPredictor Predictor, IReadOnlyList<CandidateScore> CandidateScores, double FitSeconds = 0);
 
 /// <summary>
 /// Trains predictors on a device's measurements: a named family, or <c>auto</c>, which
@@ -73,14 +74,85 @@ public static class PredictorTrainer
     public const int DefaultFolds = 3;
 
     /// <param name="model">A family (with its <see cref="DefaultChoice"/>), or <see cref="PredictorModel.Auto"/> to choose by cross-validation.</param>
-    public static TrainedPredictor Train(PredictorModel model, LatencyData data, int seed, int folds = DefaultFolds) => model switch
+    public static TrainedPredictor Train(PredictorModel model, LatencyData data, int seed, int folds = DefaultFolds)
+        => TrainAll([data], model, seed, folds: folds)[0];
+
+    /// <summary>
+    /// Trains a predictor on each training set, all in one pool of fits over the cores there are (<see cref="FitPool"/>):
+    /// each candidate's fit on each fold of an automatic choice is one piece of work, so one set's candidates spread over
+    /// the cores and ML.NET's one-at-a-time LightGBM fits run beside the rest. A set's final fit goes ahead of the
+    /// cross-validation still queued, so predictors come out roughly in the order of the sets. Every fit depends only on
+    /// its data and seed: the predictors are those each set would get alone.
+    /// </summary>
+    /// <param name="trained">Called with a set's index and predictor as soon as that one is trained; calls may come from several threads at once.</param>
+    /// <returns>The predictors in the order of <paramref name="sets"/>.</returns>
+    /// <exception cref="InvalidInputException">An additive model for a space whose predictors see only features.</exception>
+    public static IReadOnlyList<TrainedPredictor> TrainAll(IReadOnlyList<LatencyData> sets, PredictorModel model, int seed,
+        Action<int, TrainedPredictor>? trained = null, int folds = DefaultFolds, CancellationToken cancellation = default)
     {
-        PredictorModel.Auto => FitAuto(data, seed, folds),
-        PredictorModel.Additive => new TrainedPredictor(Fit(DefaultChoice(ModelKind.Additive), data, seed), []),
-        PredictorModel.FastTree => new TrainedPredictor(Fit(DefaultChoice(ModelKind.FastTree), data, seed), []),
-        PredictorModel.LightGbm => new TrainedPredictor(Fit(DefaultChoice(ModelKind.LightGbm), data, seed), []),
+        var results = new TrainedPredictor[sets.Count];
+        var pool = new FitPool(cancellation);
+        for (int i = 0; i < sets.Count; i++)
+        {
+            int set = i;
+            var data = sets[set];
+            void AddFinalFit(PredictorChoice choice, IReadOnlyList<CandidateScore> scores, double secondsSoFar)
+                => pool.Add(() =>
+                {
+                    var (predictor, seconds) = Timed(() => Fit(choice, data, seed));
+                    var result = results[set] = new TrainedPredictor(predictor, scores, secondsSoFar + seconds);
+                    if (trained is not null)
+                    {
+                        // Apart from the fit, which may hold the LightGBM turn: what the caller does with it need not.
+                        pool.Add(() => trained(set, result), oneAtATime: false, stage: 0);
+                    }
+                }, choice.Kind == ModelKind.LightGbm, stage: 0);
+
+            if (model != PredictorModel.Auto)
+            {
+                AddFinalFit(DefaultChoice(ModelKindOf(model)), [], 0);
+            }
+            else if (data.Count < 2 * folds)
+            {
+                // Too few to cross-validate: the first candidate (the additive model, which has the fewest parameters, where there is one).
+                AddFinalFit(CandidatesFor(data.Space)[0], [], 0);
+            }
+            else
+            {
+                var choice = new AutoChoice(data, CandidatesFor(data.Space), folds, seed);
+                foreach (var (candidate, fold) in choice.Fits)
+                {
+                    pool.Add(() =>
+                    {
+                        var (predicted, seconds) = Timed(() => choice.FitFold(candidate, fold));
+                        if (choice.Done(candidate, fold, predicted, seconds))
+                        {
+                            var scores = choice.Scores();
+                            var best = scores.OrderByDescending(s => s.CvWithin10).ThenByDescending(s => s.CvSrcc).First();
+                            AddFinalFit(best.Choice, scores, choice.Seconds);
+                        }
+                    }, choice.Candidates[candidate].Kind == ModelKind.LightGbm, stage: 1);
+                }
+            }
+        }
+        pool.Run();
+        return results;
+    }
+
+    private static ModelKind ModelKindOf(PredictorModel model) => model switch
+    {
+        PredictorModel.Additive => ModelKind.Additive,
+        PredictorModel.FastTree => ModelKind.FastTree,
+        PredictorModel.LightGbm => ModelKind.LightGbm,
         _ => throw new ArgumentOutOfRangeException(nameof(model), model, null),
     };
+
+    private static (T Value, double Seconds) Timed<T>(Func<T> work)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var value = work();
+        return (value, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
 
     /// <exception cref="InvalidInputException">An additive model for a space whose predictors see only features.</exception>
     public static LatencyPredictor Fit(PredictorChoice choice, LatencyData data, int seed)
@@ -101,35 +173,71 @@ public static class PredictorTrainer
             : MlNetPredictor.Fit(choice.Kind, encoder, data.Architectures, data.LatenciesMs, choice.Target, seed, choice.OnAdditiveBase);
     }
 
-    public static TrainedPredictor FitAuto(LatencyData data, int seed, int folds = DefaultFolds)
+    /// <summary>
+    /// One set's automatic choice: every candidate fitted on all folds but one and tested on that one, folds drawn by
+    /// the seed; scored when the last fit is in.
+    /// </summary>
+    private sealed class AutoChoice
     {
-        if (data.Count < 2 * folds)
-        {
-            // Too few to cross-validate: the first candidate (the additive model, which has the fewest parameters, where there is one).
-            return new TrainedPredictor(Fit(CandidatesFor(data.Space)[0], data, seed), []);
-        }
-        // Candidates cross-validate on separate cores; each result depends only on its own seed.
-        var scores = CandidatesFor(data.Space).AsParallel().AsOrdered().Select(choice => CrossValidate(choice, data, seed, folds)).ToList();
-        var best = scores.OrderByDescending(s => s.CvWithin10).ThenByDescending(s => s.CvSrcc).First();
-        return new TrainedPredictor(Fit(best.Choice, data, seed), scores);
-    }
+        private readonly LatencyData _data;
+        private readonly int _seed;
+        private readonly int[][] _testFolds;
+        private readonly int[][] _trainFolds;
+        private readonly double[][][] _predicted;
+        private int _left;
+        private double _seconds;
 
-    public static CandidateScore CrossValidate(PredictorChoice choice, LatencyData data, int seed, int folds)
-    {
-        var order = Enumerable.Range(0, data.Count).ToArray();
-        new Random(seed).Shuffle(order);
-        var measured = new List<double>();
-        var predicted = new List<double>();
-        for (int fold = 0; fold < folds; fold++)
+        public AutoChoice(LatencyData data, IReadOnlyList<PredictorChoice> candidates, int folds, int seed)
         {
-            var test = order.Where((_, i) => i % folds == fold).ToArray();
-            var train = order.Where((_, i) => i % folds != fold).ToArray();
-            var model = Fit(choice, data.Subset(train), seed);
-            var testData = data.Subset(test);
-            measured.AddRange(testData.LatenciesMs);
-            predicted.AddRange(model.Predict(testData.Architectures));
+            _data = data;
+            _seed = seed;
+            Candidates = candidates;
+            var order = Enumerable.Range(0, data.Count).ToArray();
+            new Random(seed).Shuffle(order);
+            _testFolds = Enumerable.Range(0, folds).Select(fold => order.Where((_, i) => i % folds == fold).ToArray()).ToArray();
+            _trainFolds = Enumerable.Range(0, folds).Select(fold => order.Where((_, i) => i % folds != fold).ToArray()).ToArray();
+            _predicted = candidates.Select(_ => new double[folds][]).ToArray();
+            _left = candidates.Count * folds;
         }
-        var metrics = PredictionMetrics.Compute(measured, predicted);
-        return new CandidateScore(choice, metrics.Within10, metrics.Srcc, metrics.Mape);
+
+        public IReadOnlyList<PredictorChoice> Candidates { get; }
+
+        /// <summary>The fits to run, the dearest kinds first (trees before additive models), so that a core is not left with a long one at the end.</summary>
+        public IEnumerable<(int Candidate, int Fold)> Fits
+            => Enumerable.Range(0, Candidates.Count).OrderBy(c => Candidates[c].Kind == ModelKind.Additive ? 1 : 0)
+                .SelectMany(c => Enumerable.Range(0, _testFolds.Length).Select(fold => (c, fold)));
+
+        /// <summary>Seconds spent fitting so far.</summary>
+        public double Seconds
+        {
+            get { lock (_predicted) { return _seconds; } }
+        }
+
+        public double[] FitFold(int candidate, int fold)
+        {
+            var model = Fit(Candidates[candidate], _data.Subset(_trainFolds[fold]), _seed);
+            return model.Predict(_data.Subset(_testFolds[fold]).Architectures);
+        }
+
+        /// <returns>Whether this was the last fit.</returns>
+        public bool Done(int candidate, int fold, double[] predicted, double seconds)
+        {
+            lock (_predicted)
+            {
+                _predicted[candidate][fold] = predicted;
+                _seconds += seconds;
+                return --_left == 0;
+            }
+        }
+
+        public IReadOnlyList<CandidateScore> Scores()
+        {
+            var measured = _testFolds.SelectMany(test => test.Select(i => _data.LatenciesMs[i])).ToList();
+            return Candidates.Select((choice, c) =>
+            {
+                var metrics = PredictionMetrics.Compute(measured, _predicted[c].SelectMany(p => p).ToList());
+                return new CandidateScore(choice, metrics.Within10, metrics.Srcc, metrics.Mape);
+            }).ToList();
+        }
     }
 }

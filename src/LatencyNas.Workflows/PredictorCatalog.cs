@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Statistics;
@@ -7,6 +6,7 @@ using LatencyNas.Prediction;
 namespace LatencyNas.Workflows;
 
 /// <summary>How a predictor did on the measurements it was not trained on (one row of <c>train</c> and <c>evaluate</c>).</summary>
+/// <param name="TrainSeconds">Seconds spent fitting (summed over an automatic choice's fits, which run on several cores at once).</param>
 public sealed record PredictorEvaluation(
     string Device, string Model, int Train, int Test, double Within5, double Within10, double Srcc, double Kendall, double Mape, double Rmse, double TrainSeconds);
 
@@ -178,12 +178,16 @@ public static class PredictorCatalog
     public static (PredictorEvaluation Evaluation, TrainedPredictor Trained) TrainAndTest(LatencyData data, PredictorModel model, int trainSize, int seed)
     {
         var (train, test) = data.Split(trainSize, seed);
-        var clock = Stopwatch.StartNew();
         var trained = PredictorTrainer.Train(model, train, seed);
-        double seconds = clock.Elapsed.TotalSeconds;
+        return (Test(trained, train, test), trained);
+    }
+
+    /// <summary>How a predictor trained on <paramref name="train"/> does on <paramref name="test"/>.</summary>
+    public static PredictorEvaluation Test(TrainedPredictor trained, LatencyData train, LatencyData test)
+    {
         var metrics = PredictionMetrics.Compute(test.LatenciesMs, trained.Predictor.Predict(test.Architectures));
-        return (new PredictorEvaluation(data.Device, trained.Predictor.Description, train.Count, test.Count, metrics.Within5, metrics.Within10,
-            metrics.Srcc, metrics.KendallTau, metrics.Mape, metrics.Rmse, seconds), trained);
+        return new PredictorEvaluation(test.Device, trained.Predictor.Description, train.Count, test.Count, metrics.Within5, metrics.Within10,
+            metrics.Srcc, metrics.KendallTau, metrics.Mape, metrics.Rmse, trained.FitSeconds);
     }
 
     /// <summary>Trains, tests and saves a device's predictor where <see cref="Find"/> looks for it.</summary>

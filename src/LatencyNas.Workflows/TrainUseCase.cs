@@ -169,20 +169,18 @@ public sealed class EvaluateUseCase
                 $"Too few measurements to train on {(request.TrainSize is { } n ? n.ToString("N0") : "the default share")} and test on the rest: " +
                 string.Join(", ", tooSmall.Select(d => $"{d.Device} has {d.Count:N0}")) + ". Profile more, lower --train-size, or leave those devices out.");
         }
-        // Each device trains on one core (the models are single-threaded for determinism), so devices share the cores.
+        // One pool of fits for all devices (the models are single-threaded for determinism, so the fits share the cores).
+        var splits = devices.Select(d => d.Split(PredictorCatalog.TrainSizeFor(request.TrainSize, d.Count), request.Seed)).ToList();
         var results = new PredictorEvaluation[devices.Count];
         var reporting = new Lock();
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellation };
-        Parallel.For(0, devices.Count, options, i =>
+        PredictorTrainer.TrainAll(splits.Select(s => s.Train).ToList(), request.Model, request.Seed, (i, trained) =>
         {
-            var data = devices[i];
-            var (evaluation, _) = PredictorCatalog.TrainAndTest(data, request.Model, PredictorCatalog.TrainSizeFor(request.TrainSize, data.Count), request.Seed);
-            results[i] = evaluation;
+            var evaluation = results[i] = PredictorCatalog.Test(trained, splits[i].Train, splits[i].Test);
             lock (reporting)
             {
                 rows?.Report(evaluation);
             }
-        });
+        }, cancellation: cancellation);
         return new EvaluateResult(results);
     }
 }

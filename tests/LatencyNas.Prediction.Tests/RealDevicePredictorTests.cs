@@ -21,6 +21,29 @@ public sealed class RealDevicePredictorTests(RealDevices devices)
         Assert.Equal(PredictorTrainer.Candidates.Count, trained.CandidateScores.Count);
     }
 
+    /// <summary>
+    /// Devices trained in one pool of fits (evaluate's way) get the predictor each gets alone: the same choice, the same
+    /// cross-validated scores, the same predictions — and each is handed over once, as it is ready.
+    /// </summary>
+    [Fact]
+    public void Devices_trained_together_get_the_predictor_each_gets_alone()
+    {
+        var sets = new[] { "pixel3", "gold_6226" }.Select(d => devices.Device(d).Split(300, seed: 1)).ToList();
+        var handedOver = new System.Collections.Concurrent.ConcurrentBag<int>();
+
+        var together = PredictorTrainer.TrainAll(sets.Select(s => s.Train).ToList(), PredictorModel.Auto, seed: 1, (i, _) => handedOver.Add(i));
+
+        Assert.Equal([0, 1], handedOver.Order());
+        for (int i = 0; i < sets.Count; i++)
+        {
+            var alone = PredictorTrainer.Train(PredictorModel.Auto, sets[i].Train, seed: 1);
+            Assert.Equal(alone.Predictor.Description, together[i].Predictor.Description);
+            Assert.Equal(alone.CandidateScores, together[i].CandidateScores);
+            Assert.Equal(alone.Predictor.Predict(sets[i].Test.Architectures), together[i].Predictor.Predict(sets[i].Test.Architectures));
+            Assert.True(together[i].FitSeconds > 0);
+        }
+    }
+
     /// <summary>pixel3's pruned cells measure near 0 ms; a model fitted in ms used to predict down to −6.8 ms for some.</summary>
     [Theory]
     [InlineData(ModelKind.Additive, TargetTransform.Identity, false)]

@@ -39,7 +39,7 @@ internal static class PredictCommands
                 return ExitCodes.Success;
             }
             var e = result.Evaluation;
-            Console.WriteLine($"{e.Device}: {e.Model} trained on {e.Train} in {e.TrainSeconds:F1} s; on the other {e.Test}: " +
+            Console.WriteLine($"{e.Device}: {e.Model} trained on {e.Train} ({e.TrainSeconds:F1} s of fitting); on the other {e.Test}: " +
                               $"within ±10% {e.Within10:P1}, within ±5% {e.Within5:P1}, SRCC {e.Srcc:F4}, Kendall {e.Kendall:F4}, MAPE {e.Mape:P2}, RMSE {e.Rmse:F4} ms");
             foreach (var candidate in result.Candidates)
             {
