@@ -149,8 +149,8 @@ public sealed record EvaluateResult(IReadOnlyList<PredictorEvaluation> Rows)
 }
 
 /// <summary>
-/// Trains and tests a predictor per device, devices in parallel on the cores there are; nothing is
-/// saved. Every device is loaded and checked for enough measurements before the first is trained;
+/// Trains and tests a predictor per device, all devices' fits in one pool over the cores there are
+/// (<see cref="PredictorTrainer.TrainAll"/>); nothing is saved. Every device is loaded and checked for enough measurements before the first is trained;
 /// each row is reported as it finishes (one report at a time, in finishing order), and the result
 /// lists the devices in the order asked.
 /// </summary>

@@ -82,6 +82,21 @@ internal sealed class AgentProcess : IAsyncDisposable
         Assert.True(Output.Count(l => l.Contains(text, StringComparison.Ordinal)) >= count, $"the agent never printed '{text}' {count} times: {string.Join(" | ", Output)}");
     }
 
+    /// <summary>
+    /// Waits (at most a minute) until the agent has used <paramref name="cpu"/> more processor time than when called: a sign
+    /// that it is running a model's timed runs, where receiving a model and opening its session take a fraction of that.
+    /// </summary>
+    public async Task WaitForBusyAsync(TimeSpan cpu)
+    {
+        var start = _process!.TotalProcessorTime;
+        for (int attempt = 0; attempt < 1200 && _process.TotalProcessorTime - start < cpu; attempt++)
+        {
+            await Task.Delay(50);
+            _process.Refresh();
+        }
+        Assert.True(_process.TotalProcessorTime - start >= cpu, $"the agent used {(_process.TotalProcessorTime - start).TotalSeconds:F1} s of CPU in a minute: {string.Join(" | ", Output)}");
+    }
+
     public void Kill()
     {
         _process!.Kill(entireProcessTree: true);
