@@ -10,22 +10,31 @@ public class ProcContentionMeterTests
     {
         Skip.IfNot(File.Exists("/proc/thread-self/schedstat"), "needs Linux /proc");
         var meter = ProcContentionMeter.ForThisMachine();
-        var before = meter.ReadThread()!.Value;
-        var clock = Stopwatch.StartNew();
-        double sink = 0;
-        while (clock.ElapsedMilliseconds < 60)
+        // Time the hypervisor steals from this virtual CPU is in neither clock (a CI run saw 53.9 of 60 ms counted, another
+        // 31.8 ms on a day the host ran at half speed), so the bound asks that most of the spinning is counted in one of
+        // three tries: steal comes in bursts, and a meter that reads the wrong fields fails all three.
+        var tries = new List<(ThreadSchedule Before, ThreadSchedule After)>();
+        for (int attempt = 0; attempt < 3 && !tries.Any(t => Counted(t) >= 40_000_000); attempt++)
         {
-            sink += Math.Sqrt(clock.ElapsedTicks);
+            var before = meter.ReadThread()!.Value;
+            var clock = Stopwatch.StartNew();
+            double sink = 0;
+            while (clock.ElapsedMilliseconds < 60)
+            {
+                sink += Math.Sqrt(clock.ElapsedTicks);
+            }
+            tries.Add((before, meter.ReadThread()!.Value));
+            Assert.True(sink > 0);
         }
-        var after = meter.ReadThread()!.Value;
-        Assert.True(sink > 0);
-        // Time the hypervisor steals from this virtual CPU is in neither clock (a CI run saw 53.9 of
-        // 60 ms counted), so the bound only asserts that most of the spinning is counted.
-        Assert.True(after.RunNs - before.RunNs + (after.WaitNs - before.WaitNs) >= 40_000_000,
-            $"ran {after.RunNs - before.RunNs} ns and waited {after.WaitNs - before.WaitNs} ns in 60 ms of spinning");
-        Assert.InRange(after.WaitingSince(before)!.Value, 0, 1);
-        Assert.Null(after.WaitingSince(after)); // never ready in between
+        var (first, last) = tries.MaxBy(Counted);
+        Assert.True(Counted((first, last)) >= 40_000_000,
+            string.Join("; ", tries.Select(t => $"ran {t.After.RunNs - t.Before.RunNs} ns and waited {t.After.WaitNs - t.Before.WaitNs} ns in 60 ms of spinning")));
+        Assert.InRange(last.WaitingSince(first)!.Value, 0, 1);
+        Assert.Null(last.WaitingSince(last)); // never ready in between
     }
+
+    private static long Counted((ThreadSchedule Before, ThreadSchedule After) t)
+        => t.After.RunNs - t.Before.RunNs + (t.After.WaitNs - t.Before.WaitNs);
 
     [Fact]
     public void Waiting_is_the_share_of_ready_time_spent_waiting()
