@@ -188,6 +188,7 @@ public static class PredictorTrainer
         private readonly int[][] _testFolds;
         private readonly int[][] _trainFolds;
         private readonly double[][][] _predicted;
+        private readonly Lock _gate = new();
         private int _left;
         private double _seconds;
 
@@ -214,7 +215,7 @@ public static class PredictorTrainer
         /// <summary>Seconds spent fitting so far.</summary>
         public double Seconds
         {
-            get { lock (_predicted) { return _seconds; } }
+            get { lock (_gate) { return _seconds; } }
         }
 
         public double[] FitFold(int candidate, int fold)
@@ -226,7 +227,7 @@ public static class PredictorTrainer
         /// <returns>Whether this was the last fit.</returns>
         public bool Done(int candidate, int fold, double[] predicted, double seconds)
         {
-            lock (_predicted)
+            lock (_gate)
             {
                 _predicted[candidate][fold] = predicted;
                 _seconds += seconds;
