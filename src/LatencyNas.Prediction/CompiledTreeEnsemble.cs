@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
@@ -35,10 +36,13 @@ internal sealed class CompiledTreeEnsemble
     // Each leaf node's value (times its tree's weight); 0 for a split.
     private readonly double[] _values;
     private readonly double _bias;
+    // One more than the highest feature any split reads: a row needs at least this many.
+    private readonly int _featuresRead;
 
     private CompiledTreeEnsemble(int[] roots, int[] depths, Node[] nodes, double[] values, double bias)
     {
         (_roots, _depths, _nodes, _values, _bias) = (roots, depths, nodes, values, bias);
+        _featuresRead = nodes.Length == 0 ? 0 : nodes.Max(n => n.Feature) + 1;
     }
 
     /// <summary>The ensemble inside a trained or loaded regression model, or null for a model that is not one (or has categorical splits).</summary>
@@ -107,51 +111,70 @@ internal sealed class CompiledTreeEnsemble
     public void Score(ReadOnlySpan<float> rows, int featureCount, Span<double> scores)
     {
         int count = scores.Length;
+        if (featureCount < _featuresRead || rows.Length < count * featureCount)
+        {
+            throw new ArgumentException(
+                $"{count} rows of {featureCount} features (the trees read {_featuresRead}) need {count * featureCount} values (got {rows.Length}).", nameof(rows));
+        }
         scores.Fill(_bias);
-        var nodes = _nodes.AsSpan();
-        var values = _values.AsSpan();
+        // Every index below is in range (a node's feature is below the row length, checked above; a child is a
+        // node of the same tree; a leaf's value index is its node), so the walk reads through references
+        // without a bounds check per load.
+        ref Node nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(_values);
+        ref float first = ref MemoryMarshal.GetReference(rows);
+        ref double score = ref MemoryMarshal.GetReference(scores);
         for (int t = 0; t < _roots.Length; t++)
         {
             int root = _roots[t], depth = _depths[t];
             int r = 0;
             for (; r + 8 <= count; r += 8)
             {
-                int b = r * featureCount;
+                ref float r0 = ref Unsafe.Add(ref first, r * featureCount);
+                ref float r1 = ref Unsafe.Add(ref r0, featureCount);
+                ref float r2 = ref Unsafe.Add(ref r1, featureCount);
+                ref float r3 = ref Unsafe.Add(ref r2, featureCount);
+                ref float r4 = ref Unsafe.Add(ref r3, featureCount);
+                ref float r5 = ref Unsafe.Add(ref r4, featureCount);
+                ref float r6 = ref Unsafe.Add(ref r5, featureCount);
+                ref float r7 = ref Unsafe.Add(ref r6, featureCount);
                 int i0 = root, i1 = root, i2 = root, i3 = root, i4 = root, i5 = root, i6 = root, i7 = root;
                 for (int step = 0; step < depth; step++)
                 {
-                    i0 = Next(nodes[i0], rows, b);
-                    i1 = Next(nodes[i1], rows, b + featureCount);
-                    i2 = Next(nodes[i2], rows, b + 2 * featureCount);
-                    i3 = Next(nodes[i3], rows, b + 3 * featureCount);
-                    i4 = Next(nodes[i4], rows, b + 4 * featureCount);
-                    i5 = Next(nodes[i5], rows, b + 5 * featureCount);
-                    i6 = Next(nodes[i6], rows, b + 6 * featureCount);
-                    i7 = Next(nodes[i7], rows, b + 7 * featureCount);
+                    i0 = Next(ref Unsafe.Add(ref nodes, i0), ref r0);
+                    i1 = Next(ref Unsafe.Add(ref nodes, i1), ref r1);
+                    i2 = Next(ref Unsafe.Add(ref nodes, i2), ref r2);
+                    i3 = Next(ref Unsafe.Add(ref nodes, i3), ref r3);
+                    i4 = Next(ref Unsafe.Add(ref nodes, i4), ref r4);
+                    i5 = Next(ref Unsafe.Add(ref nodes, i5), ref r5);
+                    i6 = Next(ref Unsafe.Add(ref nodes, i6), ref r6);
+                    i7 = Next(ref Unsafe.Add(ref nodes, i7), ref r7);
                 }
-                scores[r] += values[i0];
-                scores[r + 1] += values[i1];
-                scores[r + 2] += values[i2];
-                scores[r + 3] += values[i3];
-                scores[r + 4] += values[i4];
-                scores[r + 5] += values[i5];
-                scores[r + 6] += values[i6];
-                scores[r + 7] += values[i7];
+                ref double s = ref Unsafe.Add(ref score, r);
+                s += Unsafe.Add(ref values, i0);
+                Unsafe.Add(ref s, 1) += Unsafe.Add(ref values, i1);
+                Unsafe.Add(ref s, 2) += Unsafe.Add(ref values, i2);
+                Unsafe.Add(ref s, 3) += Unsafe.Add(ref values, i3);
+                Unsafe.Add(ref s, 4) += Unsafe.Add(ref values, i4);
+                Unsafe.Add(ref s, 5) += Unsafe.Add(ref values, i5);
+                Unsafe.Add(ref s, 6) += Unsafe.Add(ref values, i6);
+                Unsafe.Add(ref s, 7) += Unsafe.Add(ref values, i7);
             }
             for (; r < count; r++)
             {
+                ref float row = ref Unsafe.Add(ref first, r * featureCount);
                 int i = root;
                 for (int step = 0; step < depth; step++)
                 {
-                    i = Next(nodes[i], rows, r * featureCount);
+                    i = Next(ref Unsafe.Add(ref nodes, i), ref row);
                 }
-                scores[r] += values[i];
+                Unsafe.Add(ref score, r) += Unsafe.Add(ref values, i);
             }
         }
     }
 
     /// <summary>The child a row goes to: the first when its feature is at most the threshold, else the second; a leaf leads to itself.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Next(in Node node, ReadOnlySpan<float> rows, int row)
-        => node.FirstChild + (rows[row + node.Feature] > node.Threshold ? 1 : 0);
+    private static int Next(ref Node node, ref float row)
+        => node.FirstChild + (Unsafe.Add(ref row, node.Feature) > node.Threshold ? 1 : 0);
 }

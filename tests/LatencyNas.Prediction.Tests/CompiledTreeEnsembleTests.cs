@@ -32,4 +32,21 @@ public sealed class CompiledTreeEnsembleTests(RealDevices devices)
         Assert.True(differing == 0, $"{differing} of {architectures.Count} scores differ, e.g. {compiled.Zip(reference).FirstOrDefault(p => p.First != p.Second)}");
         Assert.True(reference.Distinct().Count() > 100, "the model is too flat to tell the two walks apart");
     }
+
+    /// <summary>The walk reads without bounds checks, so rows narrower than the features its splits read are refused before it starts.</summary>
+    [Fact]
+    public void Rows_narrower_than_the_features_the_trees_read_are_refused()
+    {
+        var (train, _) = devices.FbnetDevice("gold_6226").Split(300, seed: 4);
+        var predictor = Assert.IsType<MlNetPredictor>(PredictorTrainer.Fit(new PredictorChoice(ModelKind.FastTree, TargetTransform.Log, false), train, seed: 4));
+        var compiled = CompiledTreeEnsemble.From(predictor.Model)!;
+        int width = predictor.Encoder.Length;
+        var rows = new float[4 * width];
+        var scores = new double[4];
+
+        compiled.Score(rows, width, scores);
+        var narrow = Assert.Throws<ArgumentException>(() => compiled.Score(rows, 1, new double[4]));
+        Assert.Contains("the trees read", narrow.Message);
+        Assert.Throws<ArgumentException>(() => compiled.Score(rows.AsSpan(0, 3 * width), width, scores));
+    }
 }
