@@ -116,6 +116,7 @@ public sealed class ProfileKernelsUseCaseTests : IDisposable
         var models = new[] { ("resnet18", 224), ("mobilenetv2", 160), ("squeezenet1.1", 64) };
         var predicted = new List<double>();
         var measured = new List<double>();
+        var costliest = new List<string>();
         foreach (var (name, resolution) in models)
         {
             string path = _directory.File($"{name}.onnx");
@@ -124,6 +125,9 @@ public sealed class ProfileKernelsUseCaseTests : IDisposable
             var result = new ModelPredictionUseCase().Run(new ModelPredictionRequest(device, path, store, Measure: true));
             predicted.Add(result.PredictedMs);
             measured.Add(MedianRunMs(bytes, resolution));
+            // Seen once in a CI run on a loaded host: resnet18 predicted at 12 ms against 70 measured; what its kernels were predicted at says why.
+            costliest.Add(string.Join(", ", result.Kernels.OrderByDescending(k => k.PredictedMs).Take(3).Select(k => $"{k.As} {k.PredictedMs:F2} ms")) +
+                $"; overhead {result.OverheadMs:F3} ms");
             // --measure times the file with the device's protocol: the same model, the same order of time.
             Assert.InRange(result.MeasuredMs!.Value / measured[^1], 1 / 3.0, 3.0);
             Assert.Equal(result.PredictedMs / result.MeasuredMs.Value - 1, result.Error!.Value, 12);
@@ -132,7 +136,7 @@ public sealed class ProfileKernelsUseCaseTests : IDisposable
         var byPrediction = Enumerable.Range(0, models.Length).OrderBy(i => predicted[i]).ToList();
         var byMeasurement = Enumerable.Range(0, models.Length).OrderBy(i => measured[i]).ToList();
         Assert.True(byPrediction.SequenceEqual(byMeasurement),
-            string.Join("; ", models.Select((m, i) => $"{m.Item1}: predicted {predicted[i]:F2} ms, measured {measured[i]:F2} ms")));
+            string.Join("; ", models.Select((m, i) => $"{m.Item1}: predicted {predicted[i]:F2} ms, measured {measured[i]:F2} ms (costliest kernels: {costliest[i]})")));
     }
 
     private static double MedianRunMs(byte[] model, int resolution)
