@@ -35,7 +35,7 @@ public sealed class MlNetPredictor : LatencyPredictor
     /// Architectures encoded together, which then walk each tree in turn: a multiple of the eight that
     /// walk a tree side by side (<see cref="CompiledTreeEnsemble"/>), and few enough that their features
     /// stay in the nearest cache (FBNet: 27 KB, within a 32 KB L1). Measured on this machine: 64 beat 128,
-    /// and 256 KB of features (300 FBNet architectures) was 15–25% slower; 32 beat 64 by 8–10% on a
+    /// and 256 KB of features (300 FBNet architectures) was 15–25% slower; 32 beat 64 by 6–12% on a
     /// million FBNet architectures once the walk lost its bounds checks, and 16 was slower again.
     /// </summary>
     private const int ScoredTogether = 32;
