@@ -17,7 +17,8 @@ namespace LatencyNas.Prediction;
 /// With a <see cref="Base"/>, the trees learn only what the additive model misses (on the log
 /// target: the log-ratio of latency to the additive prediction). Trees alone cannot extrapolate a
 /// sum of per-op costs to op combinations they rarely saw; the base does that, and the trees add
-/// the interactions (fusions, a pruned dead cell) it cannot express.
+/// the interactions (fusions, a pruned dead cell) it cannot express. A kernel space's trees learn
+/// the residual of a <see cref="WorkTrend"/> instead, for the same reason.
 /// </remarks>
 public sealed class MlNetPredictor : LatencyPredictor
 {
@@ -44,13 +45,18 @@ public sealed class MlNetPredictor : LatencyPredictor
     private readonly Lazy<CompiledTreeEnsemble?> _compiled;
 
     private MlNetPredictor(FeatureEncoder encoder, TargetTransform target, ModelKind kind, MLContext context, ITransformer model,
-        AdditivePredictor? baseModel, double floorMs)
+        AdditivePredictor? baseModel, WorkTrend? trend, double floorMs)
         : base(encoder, target, floorMs)
     {
+        if (trend is not null && (baseModel is not null || target != TargetTransform.Log))
+        {
+            throw new ArgumentException("A work trend is a log-latency base of trees without an additive one.", nameof(trend));
+        }
         Kind = kind;
         _context = context;
         Model = model;
         Base = baseModel;
+        Trend = trend;
         _compiled = new(() => CompiledTreeEnsemble.From(model));
     }
 
@@ -61,7 +67,12 @@ public sealed class MlNetPredictor : LatencyPredictor
     /// <summary>The additive model whose residual the trees learn, or null for trees alone.</summary>
     public AdditivePredictor? Base { get; }
 
-    public override string Description => Base is null ? base.Description : base.Description + " on an additive base";
+    /// <summary>The work trend whose residual (in log ms) the trees of a kernel space learn, or null (trees alone, or another space).</summary>
+    public WorkTrend? Trend { get; }
+
+    public override string Description => Base is not null ? base.Description + " on an additive base"
+        : Trend is not null ? base.Description + " on a work trend"
+        : base.Description;
 
     /// <summary>One row of the ML.NET data view: the label and the feature vector (its length is set at run time).</summary>
     internal sealed class Row
@@ -77,7 +88,11 @@ public sealed class MlNetPredictor : LatencyPredictor
         var context = new MLContext(seed);
         var baseModel = onAdditiveBase ? AdditivePredictor.Fit(encoder, architectures, latenciesMs) : null;
         double floor = LatencyFloor.Of(latenciesMs);
-        double[] offsets = baseModel is null ? new double[architectures.Count] : BaseOffsets(baseModel, target, architectures);
+        // A kernel space's trees on the log target always learn what the work trend misses: trees alone cannot extrapolate.
+        var trend = target == TargetTransform.Log && WorkTrend.Applies(encoder)
+            ? WorkTrend.Fit(encoder, architectures.Select(encoder.Full).ToList(), latenciesMs)
+            : null;
+        double[] offsets = Offsets(baseModel, trend, target, encoder, architectures) ?? new double[architectures.Count];
         var labels = latenciesMs.Select((l, i) => (float)(Transform(target, l) - offsets[i])).ToArray();
         var data = LoadRows(context, encoder, architectures, labels);
         // Small training sets (tens of rows, as in adaptation) need smaller leaves.
@@ -110,15 +125,14 @@ public sealed class MlNetPredictor : LatencyPredictor
         // thread), which a pool thread runs itself; any other thread waits for a pool thread, spinning meanwhile (28 fits
         // on two cores: 64 s with 41 s in the kernel, against 26 s on pool threads).
         var model = Thread.CurrentThread.IsThreadPoolThread ? trainer.Fit(data) : Task.Run(() => trainer.Fit(data)).GetAwaiter().GetResult();
-        return new MlNetPredictor(encoder, target, kind, context, model, baseModel, floor);
+        return new MlNetPredictor(encoder, target, kind, context, model, baseModel, trend, floor);
     }
 
     protected override double[] PredictTransformed(IReadOnlyList<Architecture> architectures)
     {
         double[] scores = IsCompiled ? CompiledScores(architectures) : TransformScores(architectures);
-        if (Base is not null)
+        if (Offsets(Base, Trend, Target, Encoder, architectures) is { } offsets)
         {
-            double[] offsets = BaseOffsets(Base, Target, architectures);
             for (int i = 0; i < scores.Length; i++)
             {
                 scores[i] += offsets[i];
@@ -189,17 +203,25 @@ public sealed class MlNetPredictor : LatencyPredictor
         compiled.Score(flat, length, scores);
         for (int i = 0; i < scores.Length; i++)
         {
-            double score = (float)scores[i];
+            double score = (float)scores[i] + (Trend?.LogMs(rows[i]) ?? 0);
             scores[i] = Target == TargetTransform.Log ? Math.Exp(score) : score;
         }
         return LatencyFloor.Apply(scores, FloorMs);
     }
 
-    /// <summary>The base's prediction on the model's scale (the base never predicts below its floor, so its log exists).</summary>
-    private static double[] BaseOffsets(AdditivePredictor baseModel, TargetTransform target, IReadOnlyList<Architecture> architectures)
+    /// <summary>
+    /// What the trees' scores are added to, on the model's scale: the additive base's prediction (it never predicts below
+    /// its floor, so its log exists) or the work trend's log latency; null for trees alone.
+    /// </summary>
+    private static double[]? Offsets(AdditivePredictor? baseModel, WorkTrend? trend, TargetTransform target, FeatureEncoder encoder,
+        IReadOnlyList<Architecture> architectures)
     {
-        double[] predictions = baseModel.Predict(architectures);
-        return target == TargetTransform.Log ? predictions.Select(p => Math.Log(p)).ToArray() : predictions;
+        if (baseModel is not null)
+        {
+            double[] predictions = baseModel.Predict(architectures);
+            return target == TargetTransform.Log ? predictions.Select(p => Math.Log(p)).ToArray() : predictions;
+        }
+        return trend is null ? null : architectures.Select(architecture => trend.LogMs(encoder.Full(architecture))).ToArray();
     }
 
     public void SaveModel(Stream stream)
@@ -208,11 +230,12 @@ public sealed class MlNetPredictor : LatencyPredictor
         _context.Model.Save(Model, schema, stream);
     }
 
-    public static MlNetPredictor LoadModel(ModelKind kind, FeatureEncoder encoder, TargetTransform target, Stream stream, AdditivePredictor? baseModel, double floorMs)
+    public static MlNetPredictor LoadModel(ModelKind kind, FeatureEncoder encoder, TargetTransform target, Stream stream, AdditivePredictor? baseModel,
+        WorkTrend? trend, double floorMs)
     {
         var context = new MLContext(0);
         var model = context.Model.Load(stream, out _);
-        return new MlNetPredictor(encoder, target, kind, context, model, baseModel, floorMs);
+        return new MlNetPredictor(encoder, target, kind, context, model, baseModel, trend, floorMs);
     }
 
     private static IDataView LoadRows(MLContext context, FeatureEncoder encoder, IReadOnlyList<Architecture> architectures, float[]? labels)

@@ -36,7 +36,8 @@ public sealed record PredictorMetadata
 
 /// <summary>
 /// Predictors on disk, next to the profile store: <c>predictors/&lt;device&gt;/&lt;model&gt;.predictor</c>,
-/// a zip holding <c>metadata.json</c> and the model (<c>weights.json</c> or ML.NET's <c>model.zip</c>).
+/// a zip holding <c>metadata.json</c> and the model (<c>weights.json</c>, or ML.NET's <c>model.zip</c> with the
+/// additive base's <c>base.json</c> or a kernel space's work trend in <c>trend.json</c>).
 /// Written to a temporary file and renamed, so a crash never leaves half a predictor.
 /// </summary>
 public static class PredictorFile
@@ -50,6 +51,8 @@ public static class PredictorFile
     };
 
     private sealed record AdditiveWeights(double[] Weights, double Bias, double Floor = 0);
+
+    private sealed record TrendCoefficients(double FixedMs, double Intercept, double PerLogMacs, double PerLogMegabytes);
 
     /// <summary>The floor of a predictor saved before floors were stored: positive, if not physical (train again for one).</summary>
     private const double FloorOfOlderFiles = 1e-6;
@@ -77,6 +80,11 @@ public static class PredictorFile
                     {
                         using var entry = zip.CreateEntry("base.json").Open();
                         JsonSerializer.Serialize(entry, new AdditiveWeights(baseModel.Weights.ToArray(), baseModel.Bias, baseModel.FloorMs), Json);
+                    }
+                    if (mlnet.Trend is { } trend)
+                    {
+                        using var entry = zip.CreateEntry("trend.json").Open();
+                        JsonSerializer.Serialize(entry, new TrendCoefficients(trend.FixedMs, trend.Intercept, trend.PerLogMacs, trend.PerLogMegabytes), Json);
                     }
                     using (var entry = zip.CreateEntry("model.zip").Open())
                     using (var buffer = new MemoryStream())
@@ -133,7 +141,14 @@ public static class PredictorFile
                     floor = metadata.FloorMs ?? (weights.Floor > 0 ? weights.Floor : FloorOfOlderFiles);
                     baseModel = new AdditivePredictor(encoder, TargetTransform.Identity, weights.Weights, weights.Bias, floor);
                 }
-                predictor = MlNetPredictor.LoadModel(kind, encoder, target, buffer, baseModel, floor);
+                // Kernel predictors saved before trends (2026-12-02) are trees alone, and stay so.
+                WorkTrend? trend = null;
+                if (zip.GetEntry("trend.json") is not null)
+                {
+                    var coefficients = Read<TrendCoefficients>(zip, "trend.json");
+                    trend = new WorkTrend(encoder, coefficients.FixedMs, coefficients.Intercept, coefficients.PerLogMacs, coefficients.PerLogMegabytes);
+                }
+                predictor = MlNetPredictor.LoadModel(kind, encoder, target, buffer, baseModel, trend, floor);
             }
             return (predictor, metadata);
         }

@@ -84,6 +84,42 @@ public sealed class ProfileKernelsUseCaseTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Convolutions of up to 20 million MACs measured, then convolutions of 5–12 times that predicted:
+    /// trees alone stop at the measured range's edge (a fifth of these latencies at most); on the
+    /// work trend, saved and loaded with the trees, they follow what the kernels cost.
+    /// </summary>
+    [Fact]
+    public async Task Convolutions_larger_than_any_measured_are_predicted_near_what_they_cost()
+    {
+        var store = new StoreLocation(_directory.File("k/latnas.db"));
+        var runner = new KnownTimesRunner(DeviceDescriptorReader.Resolve("ort-cpu-1t"), r => KnownMs(((KernelSpace)r.Space).Config(r.Architecture)));
+        var small = KernelSpace.Conv.Enumerate().Where(a => KernelSpace.Conv.Config(a).Macs is > 100_000 and <= 20_000_000)
+            .OrderBy(a => (uint)HashCode.Combine(a.Digits.GetHashCode(StringComparison.Ordinal), 7)).Take(150).ToList();
+        await new ProfileUseCase(runner).RunAsync(new ProfileRequest("ort-cpu-1t", KernelSpace.Conv, new ArchitectureSelection(Members: small), store, "known"));
+        var trained = new TrainUseCase().Run(new TrainRequest("known", KernelSpace.Conv, store));
+        double largestMeasured = small.Max(a => KnownMs(KernelSpace.Conv.Config(a)));
+
+        var (loaded, _) = PredictorCatalog.TryLoad(store, "known", KernelSpace.Conv)!.Value;
+        var predictor = Assert.IsType<LatencyNas.Prediction.MlNetPredictor>(loaded);
+        Assert.NotNull(predictor.Trend);
+        Assert.Contains("on a work trend", trained.Evaluation.Model);
+        var large = new[]
+        {
+            new KernelConfig(KernelKind.Conv, 56, 64, 64, 3, 1, 1),     // 116 million MACs
+            new KernelConfig(KernelKind.Conv, 28, 128, 256, 3, 1, 1),   // 231 million
+            new KernelConfig(KernelKind.Conv, 112, 64, 128, 1, 1, 0),   // 103 million, off the grid's channels
+        };
+        double[] predicted = predictor.PredictFeatures(large.Select(c => predictor.Encoder.Full(KernelSpace.Features(c))).ToList());
+
+        for (int i = 0; i < large.Length; i++)
+        {
+            double known = KnownMs(large[i]);
+            Assert.True(known > 4 * largestMeasured, $"{large[i]} is not beyond the measured range");
+            Assert.True(Math.Abs(predicted[i] / known - 1) < 0.25, $"{large[i]}: predicted {predicted[i]:F3} ms, costs {known:F3} ms (largest measured {largestMeasured:F3} ms)");
+        }
+    }
+
     [Fact]
     public void A_device_without_kernel_predictors_is_told_how_to_get_them()
     {
