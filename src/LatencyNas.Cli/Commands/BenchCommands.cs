@@ -186,6 +186,8 @@ internal static class BenchCommands
             }
             Console.WriteLine($"drift: {result.Controls} stored kernels, measured again beside the models, run at ×{result.Drift:F3} of their stored times " +
                               "(the machine has moved that much since profile-kernels; \"at the drift\" scales the predictions by it)");
+            Console.WriteLine($"networks: the store's NB201 and FBNet networks run at ×{result.NetworkDrift:F3} of their stored times " +
+                              "(they read their weights from memory where a kernel alone finds them in cache: a machine whose memory is busy moves them more)");
             return ExitCodes.Success;
         });
         return command;
