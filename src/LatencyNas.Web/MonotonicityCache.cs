@@ -11,15 +11,6 @@ namespace LatencyNas.Web;
 /// </summary>
 internal sealed class MonotonicityCache(StoreLocation store, DevicesCache devices)
 {
-    /// <summary>
-    /// The page opens comparing the first this many devices with at least <see cref="MinimumMeasured"/> measurements, in the
-    /// order <c>/api/devices</c> lists them, counted on the space asked for (<see cref="DefaultComparison"/>): the question
-    /// <see cref="WarmDefault"/> answers ahead for the default space.
-    /// </summary>
-    public const int DefaultDevices = 8;
-
-    public const int MinimumMeasured = 3;
-
     private readonly ConcurrentDictionary<string, (string Counts, Lazy<MonotonicityResult> Result)> _entries = new();
     private readonly ConcurrentDictionary<string, (string Counts, IReadOnlyList<string> Names)> _openings = new();
 
@@ -58,9 +49,9 @@ internal sealed class MonotonicityCache(StoreLocation store, DevicesCache device
     }
 
     /// <summary>
-    /// The devices the page opens comparing on <paramref name="space"/>, counting only that space's measurements (one store
-    /// holds several spaces, and not every device is measured on each); fewer than two when there is nothing to compare.
-    /// Kept while the store's counts stay as they were.
+    /// The devices the page opens comparing on <paramref name="space"/> (<see cref="OpeningComparison"/>); fewer than two when
+    /// there is nothing to compare. Kept while the store's counts stay as they were: <see cref="WarmDefault"/> answers the
+    /// default space's question before the server listens.
     /// </summary>
     private IReadOnlyList<string> DefaultComparison(SearchSpace space, IReadOnlyList<DeviceRow> listed, string counts)
     {
@@ -69,9 +60,7 @@ internal sealed class MonotonicityCache(StoreLocation store, DevicesCache device
             return kept.Names;
         }
         using var opened = store.OpenExisting();
-        var names = listed.Where(d => d.Measured >= MinimumMeasured)
-            .Where(d => opened.Measurements.Protocols(opened.Devices.Get(d.Name), space).Values.Sum() >= MinimumMeasured)
-            .Select(d => d.Name).Take(DefaultDevices).ToList();
+        var names = OpeningComparison.Devices(opened, space, listed.Select(d => (d.Name, d.Measured)).ToList());
         _openings[space.Name] = (counts, names);
         return names;
     }

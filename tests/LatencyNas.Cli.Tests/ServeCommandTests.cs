@@ -50,7 +50,7 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
-    public void Serve_refuses_a_missing_store_an_open_address_without_a_token_and_an_unreadable_token_file_with_exit_2()
+    public void Serve_refuses_a_missing_store_an_open_address_without_a_token_an_unreadable_token_file_and_a_demo_without_its_tables_with_exit_2()
     {
         var missing = Latnas.Run("serve", "--store", _directory.File("none.db"));
         Assert.True(missing.ExitCode == 2, missing.ToString());
@@ -62,7 +62,15 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Contains("token", open.Stderr);
         var unreadable = Latnas.Run("serve", "--token-file", _directory.File("no-token"), "--store", store);
         Assert.True(unreadable.ExitCode == 2, unreadable.ToString());
-        Assert.All(new[] { missing, open, unreadable }, run => Assert.DoesNotContain("   at ", run.Stderr));
+        string demoStore = _directory.File("demo.db");
+        var noTables = Latnas.Run("serve", "--demo", "--data", _directory.File("no-tables"), "--store", demoStore);
+        Assert.True(noTables.ExitCode == 2, noTables.ToString());
+        Assert.Contains("nb201_help_latency_ms.csv", noTables.Stderr);
+        Assert.False(File.Exists(demoStore));
+        var dataAlone = Latnas.Run("serve", "--data", SharedData.Directory, "--store", store);
+        Assert.True(dataAlone.ExitCode == 2, dataAlone.ToString());
+        Assert.Contains("--demo", dataAlone.Stderr);
+        Assert.All(new[] { missing, open, unreadable, noTables, dataAlone }, run => Assert.DoesNotContain("   at ", run.Stderr));
     }
 
     [Fact]

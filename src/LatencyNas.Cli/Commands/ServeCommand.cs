@@ -10,6 +10,12 @@ internal static class ServeCommand
 {
     public const string TokenVariable = "LATNAS_SERVE_TOKEN";
 
+    /// <summary>Where the published tables are looked for when --data is not given: beside the repository, as the tests read them.</summary>
+    public const string DataVariable = "LATNAS_SHARED_DATA";
+
+    /// <summary>The store <c>--demo</c> fills when no store is named, apart from the one <c>profile</c> writes.</summary>
+    public static readonly string DemoStore = Path.Combine("profiles", "demo.db");
+
     public static Command Create()
     {
         var urlsOption = new Option<string>("--urls")
@@ -21,16 +27,45 @@ internal static class ServeCommand
         {
             Description = $"File holding the token a browser (once, as ?token=) or an API client (as a bearer token) must present; required beyond loopback (or set {TokenVariable}).",
         };
-        var storeOption = LatnasOptions.Store();
-        var command = new Command("serve", "Serve the workbench: the store's devices, the monotonicity heatmap, a pair's scatter and fronts, and one architecture, linked, in a browser. Ctrl-C stops it.")
+        var demoOption = new Option<bool>("--demo")
         {
-            urlsOption, tokenFileOption, storeOption,
+            Description = $"First fill the store (without --store or ${Workflows.StoreLocation.EnvironmentVariable}: {DemoStore}) from the published tables — HELP's latencies of " +
+                          "NAS-Bench-201 and FBNet on 27 devices, NAS-Bench-201's CIFAR-10 accuracy — and train predictors for the devices the page opens with; " +
+                          "what is already there is not done again.",
+        };
+        var dataOption = new Option<string?>("--data")
+        {
+            Description = $"With --demo: the folder holding the published tables (default: ${DataVariable}, else ../shared/data).",
+        };
+        var storeOption = LatnasOptions.Store();
+        var command = new Command("serve",
+            "Serve the workbench in a browser: the store's devices, the monotonicity heatmap and a pair's scatter, its fronts and choice effects, " +
+            "one architecture explained, any ONNX model's kernels, and a search to start and steer — linked views. Ctrl-C stops it.")
+        {
+            urlsOption, tokenFileOption, demoOption, dataOption, storeOption,
         };
         command.SetHandler(async (parse, cancellation) =>
         {
             string? token = parse.GetValue(tokenFileOption) is { } file ? TokenFile.Read(file)
                 : Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } variable ? variable.Trim() : null;
-            var store = parse.StoreLocation(storeOption);
+            bool demo = parse.GetValue(demoOption);
+            if (parse.GetValue(dataOption) is not null && !demo)
+            {
+                throw new InvalidInputException("--data names the published tables for --demo; give --demo too.");
+            }
+            var store = demo && parse.GetValue(storeOption) is null && Environment.GetEnvironmentVariable(Workflows.StoreLocation.EnvironmentVariable) is not { Length: > 0 }
+                ? new Workflows.StoreLocation(DemoStore)
+                : parse.StoreLocation(storeOption);
+            if (demo)
+            {
+                string data = parse.GetValue(dataOption)
+                    ?? (Environment.GetEnvironmentVariable(DataVariable) is { Length: > 0 } shared ? shared : Path.Combine("..", "shared", "data"));
+                var filled = new Workflows.DemoStoreUseCase().Run(new Workflows.DemoStoreRequest(data, store),
+                    new Synchronous<string>(step => Console.Error.WriteLine($"latnas: {step}")));
+                Console.Error.WriteLine(filled.Imported.Count + filled.Trained.Count == 0
+                    ? $"latnas: {filled.Store} already holds the published tables and their predictors"
+                    : $"latnas: {filled.Store}: {filled.Imported.Count} tables imported, {filled.Trained.Count} predictors trained");
+            }
             Console.Error.WriteLine("latnas: preparing the workbench (the monotonicity matrix the page opens with)");
             await using var app = Workbench.Build(new WorkbenchOptions { Store = store, Url = parse.GetValue(urlsOption)!, Token = token });
             try
