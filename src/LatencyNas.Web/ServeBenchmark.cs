@@ -20,6 +20,7 @@ public sealed record ServeBenchmarkResult(int Devices, int Architectures, IReadO
 /// <summary>
 /// The workbench's speed as a person meets it, in a real browser: from opening the page to its first chart (the
 /// monotonicity heatmap; in a fresh browser, then again), from a click on a heatmap cell to the pair's scatter of every architecture,
+/// from releasing a brush on the scatter to the brushed architectures counted and then marked on both fronts (by the page's clock),
 /// and from moving the mouse onto a heatmap cell or a scatter point to its label — also while a search streams its
 /// evaluations onto the page. Times are wall-clock through Playwright, so they include its round trip.
 /// </summary>
@@ -113,6 +114,36 @@ public sealed class ServeBenchmark
             scatterHovers.Add(await Hover(page, (scatter!.X + (float)at[0], scatter.Y + (float)at[1]), "#scatter", null));
         }
         Report($"hover a scatter point ({points:N0} drawn) → its label", scatterHovers);
+
+        // A brush: a box dragged over the scatter → the brushed architectures counted below it, then marked on both fronts; timed
+        // by the page's own clock from the mouse's release (a listener that runs first) to when the page can tell each.
+        await page.WaitForFunctionAsync("() => window.workbench.state.fronts !== null", null, new PageWaitForFunctionOptions { PollingInterval = 5, Timeout = 120_000 });
+        var plot = await PlotArea(page, "#scatter");
+        var (counted, marked) = (new List<double>(), new List<double>());
+        int brushedMost = 0;
+        for (int b = 0; b < Math.Max(3, request.Hovers / 3); b++)
+        {
+            double x0 = 0.1 + 0.4 * random.NextDouble(), y0 = 0.1 + 0.4 * random.NextDouble(), size = 0.15 + 0.3 * random.NextDouble();
+            await page.Mouse.MoveAsync(plot.X + plot.Width * (float)x0, plot.Y + plot.Height * (float)y0);
+            await page.Mouse.DownAsync();
+            await page.Mouse.MoveAsync(plot.X + plot.Width * (float)(x0 + size), plot.Y + plot.Height * (float)(y0 + size), new MouseMoveOptions { Steps = 4 });
+            await page.EvaluateAsync("""
+                () => {
+                  window.brushedBefore = window.workbench.state.brushed;
+                  window.addEventListener('mouseup', () => { window.releasedAt = performance.now(); }, { capture: true, once: true });
+                }
+                """);
+            await page.Mouse.UpAsync();
+            var options = new PageWaitForFunctionOptions { PollingInterval = 1, Timeout = 30_000 };
+            var answered = await page.WaitForFunctionAsync("() => window.workbench.state.brushed !== window.brushedBefore && performance.now()", null, options);
+            var drawn = await page.WaitForFunctionAsync("() => window.workbench.state.brushedDrawn === window.workbench.state.brushed && performance.now()", null, options);
+            double released = await page.EvaluateAsync<double>("() => window.releasedAt");
+            counted.Add(await answered.JsonValueAsync<double>() - released);
+            marked.Add(await drawn.JsonValueAsync<double>() - released);
+            brushedMost = Math.Max(brushedMost, await page.EvaluateAsync<int>("() => window.workbench.state.brushed.size"));
+        }
+        Report($"brush the scatter → the brushed counted below it (up to {brushedMost:N0} architectures)", counted);
+        Report("brush the scatter → then marked on both fronts", marked);
 
         // A search streaming onto the page while a person hovers the heatmap.
         string target = await DeviceAt(page, 0);

@@ -90,6 +90,33 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         var hoveredShown = new ShowUseCase().Run(new ShowRequest(Nb201Space.Instance.FromDigits(hoveredOps), Nb201Space.Instance, workbench.Store));
         Assert.Equal(Math.Log10(hoveredShown.Devices.Single(d => d.Device == compared[0]).MeasuredMs!.Value), ring, 12); // a log axis: the logarithm
 
+        // A brush: a box dragged over the scatter brushes exactly the architectures inside it, and they stand out on the target's
+        // front (its selected points).
+        var area = await PlotArea(page, "#scatter");
+        var (left, top, right, bottom) = (area.Left + 0.35 * area.Width, area.Top + 0.35 * area.Height, area.Left + 0.65 * area.Width, area.Top + 0.65 * area.Height);
+        await page.Mouse.MoveAsync((float)left, (float)top);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((float)right, (float)bottom, new MouseMoveOptions { Steps = 8 });
+        await page.Mouse.UpAsync();
+        await page.WaitForFunctionAsync("() => window.workbench.state.brushed.size > 0 && window.workbench.state.brushedDrawn === window.workbench.state.brushed");
+        var brushed = await page.EvaluateAsync<int[]>("""
+            ([x0, x1, y0, y1]) => {
+              const w = window.workbench.state, c = w.columns, layout = document.getElementById('scatter')._fullLayout;
+              const at = i => [layout.xaxis.d2p(c.latencies_ms[w.pair.proxy][i]), layout.yaxis.d2p(c.latencies_ms[w.pair.target][i])];
+              const inside = c.ops.filter((o, i) => { const [x, y] = at(i); return x > x0 + 1 && x < x1 - 1 && y > y0 + 1 && y < y1 - 1; });
+              const edge = new Set(c.ops.filter((o, i) => { const [x, y] = at(i); return x >= x0 - 1 && x <= x1 + 1 && y >= y0 - 1 && y <= y1 + 1; }));
+              const f = w.fronts.columns, onFront = f.ops.filter(o => w.brushed.has(o)).sort();
+              const selected = (document.getElementById('front-target').data[0].selectedpoints ?? []).map(i => f.ops[i]).sort();
+              return [w.brushed.size, inside.filter(o => w.brushed.has(o)).length, inside.length, edge.size,
+                      [...w.brushed].filter(o => !edge.has(o)).length, selected.length, onFront.length, selected.every((o, i) => o === onFront[i]) ? 1 : 0];
+            }
+            """, new[] { left - area.Left, right - area.Left, top - area.Top, bottom - area.Top });
+        // Points within a pixel of the box's edge may fall either way; every point well inside is brushed, none well outside.
+        Assert.True(brushed[1] == brushed[2] && brushed[2] > 0 && brushed[4] == 0,
+            $"brushed {brushed[0]}; of the {brushed[2]} inside, {brushed[1]}; within the edges {brushed[3]}; outside them {brushed[4]}");
+        Assert.True(brushed[5] == brushed[6] && brushed[5] > 0 && brushed[7] == 1, $"the target's front selects {brushed[5]} of the {brushed[6]} brushed it shows; the same ones: {brushed[7] == 1}");
+        Assert.Contains($"{brushed[0]:N0} architectures brushed", await page.Locator("#brush-status").TextContentAsync());
+
         // Choice effects on the target: hovering the first edge's fourth choice shows the use case's effect.
         await page.WaitForFunctionAsync("() => window.workbench.state.effects !== null && document.querySelector('#effects-latency .nsewdrag') !== null");
         var effects = new ChoiceEffectsUseCase().Run(new ChoiceEffectsRequest([compared[1]], Nb201Space.Instance, workbench.Store));

@@ -3,11 +3,15 @@
 // The workbench page: devices, the monotonicity heatmap, a pair's scatter, its fronts and one architecture, linked by selection.
 // Every number comes from the API, which answers with the same records as the commands' --json.
 const workbench = (() => {
-  const state = { space: null, devices: [], matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, search: null, explained: null, model: null };
+  const state = { space: null, devices: [], matrix: null, pair: null, columns: null, selected: null, brushed: new Set(), brushedDrawn: null, fronts: null, budget: null, effects: null, search: null, explained: null, model: null };
   const $ = id => document.getElementById(id);
   const esc = text => String(text ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const fixed = (value, digits) => value === null || value === undefined || !Number.isFinite(Number(value)) ? '–' : Number(value).toFixed(digits);
   const plotConfig = { displaylogo: false, responsive: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
+  // The scatter and the fronts can be brushed (a box or a lasso): what is brushed on one is marked on the others.
+  const brushConfig = { displaylogo: false, responsive: false };
+  const brushedLook = { selected: { marker: { color: '#ff7f0e', opacity: 0.9 } }, unselected: { marker: { opacity: 0.12 } } };
+  const verdict = pair => pair ? (pair.monotonic ? 'monotonic: re-use the proxy' : 'not monotonic: adapt') : '';
   // The WebGL scatter's code is loaded apart from the rest of the chart library (after the first chart); every
   // chart drawing one waits for it.
   const webgl = () => Plotly.loadWebGL();
@@ -97,7 +101,7 @@ const workbench = (() => {
     }
     const pair = pairOf(matrix, proxy, target);
     return `proxy ${esc(proxy)} → target ${esc(target)}<br>SRCC ${fixed(matrix.srcc[i][j], 3)} [${fixed(pair?.ci_low, 3)}, ${fixed(pair?.ci_high, 3)}]` +
-      `<br>Kendall ${fixed(matrix.kendall[i][j], 3)}<br>${pair?.monotonic ? 'monotonic: re-use the proxy' : 'not monotonic: adapt'}`;
+      `<br>Kendall ${fixed(matrix.kendall[i][j], 3)}<br>${verdict(pair)}`;
   }
 
   // Without names, the comparison the server opens with (computed as it starts), or none when fewer than two devices are measured.
@@ -135,16 +139,18 @@ const workbench = (() => {
     const low = Math.min(...x, ...y), high = Math.max(...x, ...y);
     const pair = state.matrix ? pairOf(state.matrix, proxy, target) : null;
     shapes.scatter = {};
+    state.brushed = new Set();
+    showBrushed();
     await Plotly.react('scatter', [
-      { type: 'scattergl', mode: 'markers', name: 'architectures', x, y, text: columns.ops, marker: { size: 4, opacity: 0.6 },
+      { type: 'scattergl', mode: 'markers', name: 'architectures', x, y, text: columns.ops, marker: { size: 4, opacity: 0.6 }, ...brushedLook,
         hovertemplate: `%{text}<br>${esc(proxy)} %{x:.3f} ms<br>${esc(target)} %{y:.3f} ms<extra></extra>` },
       { type: 'scatter', mode: 'lines', name: 'y = x', x: [low, high], y: [low, high], line: { dash: 'dot', color: '#888' }, hoverinfo: 'skip' },
       ...markerTraces(),
     ], {
-      title: { text: `${esc(proxy)} vs ${esc(target)}: SRCC ${fixed(pair?.srcc, 3)}, Kendall ${fixed(pair?.kendall, 3)}`, x: 0.02, xanchor: 'left', font: { size: 14 } },
+      title: { text: `${esc(proxy)} vs ${esc(target)}: SRCC ${fixed(pair?.srcc, 3)}, Kendall ${fixed(pair?.kendall, 3)}<br>${verdict(pair)}`, x: 0.02, xanchor: 'left', font: { size: 14 } },
       xaxis: { type: 'log', title: { text: `${esc(proxy)} latency (ms)` } }, yaxis: { type: 'log', title: { text: `${esc(target)} latency (ms)` } },
-      margin: { l: 70, b: 60, t: 60, r: 10 }, showlegend: false,
-    }, plotConfig);
+      margin: { l: 70, b: 60, t: 60, r: 10 }, showlegend: false, dragmode: 'select',
+    }, brushConfig);
     linkArchitectures('scatter');
     mark(state.selected, 'selected');
     await openFronts(proxy, target).catch(error => { $('fronts-status').textContent = error.message; });
@@ -152,8 +158,9 @@ const workbench = (() => {
   }
 
   // Linked views: an architecture selected (clicked) or hovered on the scatter or a front is marked on every one of
-  // them that shows it — a star for the selected one (each chart's last trace), a ring for the hovered one. The ring is a
-  // layout shape, not a trace: moving a shape redraws no trace, where a restyle redraws a chart's 15,625 WebGL points.
+  // them that shows it — a star for the selected one (each chart's last trace), a ring for the hovered one — and those
+  // brushed on one stand out on the others (the rest dimmed). The ring is a layout shape, not a trace: moving a shape
+  // redraws no trace, where a restyle redraws a chart's 15,625 WebGL points.
   const markerTraces = () => [
     { type: 'scatter', mode: 'markers', name: 'selected', x: [], y: [], marker: { size: 14, symbol: 'star', color: '#d62728' }, hoverinfo: 'skip', showlegend: false },
   ];
@@ -198,13 +205,58 @@ const workbench = (() => {
     }
   }
 
-  // Clicking a point selects its architecture; hovering marks it on the other charts (once a frame, however fast the mouse).
+  // Brushed architectures: counted, with their latency ranges, below the scatter at once; on every chart but the one
+  // brushed (whose own selection shows them) the others are dimmed in the next task, so the page answers the brush before
+  // the charts redraw (a restyle redraws a chart's 15,625 WebGL points: about 0.1 s each in a software-rendered browser).
+  // state.brushedDrawn is the brush the charts show.
+  let brushing = null;
+  function brush(ops, from) {
+    state.brushed = new Set(ops);
+    showBrushed();
+    clearTimeout(brushing);
+    brushing = setTimeout(() => markBrushed(from), 0);
+  }
+
+  function markBrushed(from) {
+    const brushed = state.brushed;
+    for (const chart of ['scatter', 'front-proxy', 'front-target']) {
+      const columns = chart === 'scatter' ? state.columns : state.fronts?.columns;
+      if (chart === from || !$(chart).data?.length || !columns) {
+        continue; // the fronts still on their way mark what is brushed once drawn
+      }
+      const at = brushed.size ? columns.ops.map((o, i) => brushed.has(o) ? i : -1).filter(i => i >= 0) : null;
+      Plotly.restyle(chart, { selectedpoints: [at] }, [0]);
+    }
+    state.brushedDrawn = brushed;
+  }
+
+  function showBrushed() {
+    const n = state.brushed.size, c = state.columns;
+    let text = 'Brush the scatter or a front (drag a box; the lasso is in the chart\'s tools) to mark architectures on every chart.';
+    if (n > 0 && c) {
+      const rows = c.ops.map((o, i) => state.brushed.has(o) ? i : -1).filter(i => i >= 0);
+      const range = device => `${fixed(Math.min(...rows.map(i => c.latencies_ms[device][i])), 3)}–${fixed(Math.max(...rows.map(i => c.latencies_ms[device][i])), 3)} ms`;
+      text = `${n.toLocaleString('en')} architectures brushed: ${state.pair.proxy} ${range(state.pair.proxy)}, ${state.pair.target} ${range(state.pair.target)}` +
+        ' (a running search can take them in: promote).';
+    }
+    $('brush-status').textContent = text;
+    $('steer-promote').textContent = `promote selected (${new Set([...search.selected, ...state.brushed]).size})`;
+  }
+
+  // Clicking a point selects its architecture; hovering marks it on the other charts (once a frame, however fast the mouse);
+  // brushing marks what is brushed on the others.
   let hovered = { ops: null, from: null, drawing: false };
   function linkArchitectures(chart) {
     const element = $(chart);
-    for (const name of ['plotly_click', 'plotly_hover', 'plotly_unhover']) {
+    for (const name of ['plotly_click', 'plotly_hover', 'plotly_unhover', 'plotly_selected', 'plotly_deselect']) {
       element.removeAllListeners?.(name);
     }
+    element.on('plotly_selected', event => {
+      const points = (event?.points ?? []).filter(p => p.curveNumber === 0); // the architectures' trace, not the fronts or marks
+      const ops = (chart === 'scatter' ? state.columns : state.fronts.columns).ops;
+      brush(points.map(p => ops[p.pointIndex]), chart);
+    });
+    element.on('plotly_deselect', () => brush([], chart));
     const opsOf = event => event.points.find(p => typeof p.text === 'string' && p.text.length > 0)?.text ?? null;
     element.on('plotly_click', event => {
       const ops = opsOf(event);
@@ -302,7 +354,8 @@ const workbench = (() => {
 
   async function switchSpace(name) {
     state.space = name;
-    Object.assign(state, { matrix: null, pair: null, columns: null, selected: null, fronts: null, budget: null, effects: null, explained: null });
+    Object.assign(state, { matrix: null, pair: null, columns: null, selected: null, brushed: new Set(), fronts: null, budget: null, effects: null, explained: null });
+    showBrushed();
     for (const chart of ['heatmap', 'scatter', 'front-proxy', 'front-target', 'effects-latency', 'effects-objective', 'explain']) {
       Plotly.purge(chart);
       shapes[chart] &&= {};
@@ -347,25 +400,26 @@ const workbench = (() => {
     const reuse = pareto.fronts[0];
     state.fronts = { proxy, target, objective, columns, reuse };
     const all = device => ({ type: 'scattergl', mode: 'markers', name: 'architectures', x: columns.latencies_ms[device], y: columns.objective_values,
-      text: columns.ops, marker: { size: 3, color: '#9aa', opacity: 0.5 }, hovertemplate: `%{text}<br>%{x:.3f} ms<br>${esc(objective)} %{y:.4g}<extra></extra>` });
+      text: columns.ops, marker: { size: 3, color: '#9aa', opacity: 0.5 }, ...brushedLook, hovertemplate: `%{text}<br>%{x:.3f} ms<br>${esc(objective)} %{y:.4g}<extra></extra>` });
     const layout = (device, title) => ({ title: { text: title, x: 0.02, xanchor: 'left', font: { size: 14 } }, showlegend: true, legend: { x: 1, xanchor: 'right', y: 0 },
-      xaxis: { type: 'log', title: { text: `${esc(device)} latency (ms)` } }, yaxis: { title: { text: esc(objective) } }, margin: { l: 70, b: 60, t: 60, r: 10 } });
+      xaxis: { type: 'log', title: { text: `${esc(device)} latency (ms)` } }, yaxis: { title: { text: esc(objective) } }, margin: { l: 70, b: 60, t: 60, r: 10 }, dragmode: 'select' });
     const source = frontLine(reuse.source_ops, columns, proxy);
     shapes['front-proxy'] = {};
     shapes['front-target'] = {};
     await Plotly.react('front-proxy', [all(proxy),
       { type: 'scatter', mode: 'lines+markers', name: `${proxy}'s front`, ...source, line: { color: '#d62728', shape: 'hv' }, hovertemplate: '%{text}<extra></extra>' },
       ...markerTraces(),
-    ], layout(proxy, `on the proxy ${esc(proxy)}: its front, ${reuse.source_front} architectures`), plotConfig);
+    ], layout(proxy, `on the proxy ${esc(proxy)}: its front, ${reuse.source_front} architectures`), brushConfig);
     const truth = frontLine(reuse.true_ops, columns, target), reused = frontLine(reuse.reused_ops, columns, target);
     await Plotly.react('front-target', [all(target),
       { type: 'scatter', mode: 'lines', name: `${target}'s own front`, ...truth, line: { color: '#2ca02c', shape: 'hv' }, hovertemplate: '%{text}<extra></extra>' },
       { type: 'scatter', mode: 'markers', name: `${proxy}'s front re-used`, ...reused, marker: { color: '#d62728', size: 7 }, hovertemplate: '%{text}<extra></extra>' },
       ...markerTraces(),
-    ], layout(target, `on the target ${esc(target)}: hypervolume ratio ${fixed(reuse.hypervolume_ratio, 3)}`), plotConfig);
+    ], layout(target, `on the target ${esc(target)}: hypervolume ratio ${fixed(reuse.hypervolume_ratio, 3)}`), brushConfig);
     linkArchitectures('front-proxy');
     linkArchitectures('front-target');
     mark(state.selected, 'selected');
+    markBrushed('scatter');
     $('fronts-status').textContent =
       `${reuse.candidates.toLocaleString('en')} architectures; ${reuse.reused_front} of the proxy's ${reuse.source_front} front members stay on the target's front; ` +
       `${fixed(100 * reuse.recovered_share, 1)}% of the target's ${reuse.true_front} recovered; hypervolume ratio ${fixed(reuse.hypervolume_ratio, 3)}`;
@@ -601,7 +655,7 @@ const workbench = (() => {
   function markSearchSelection() {
     const chosen = search.rows.filter(r => search.selected.has(r[0]));
     Plotly.restyle('search-chart', { x: [chosen.map(r => r[1])], y: [chosen.map(r => r[2])] }, [2]);
-    $('steer-promote').textContent = `promote selected (${search.selected.size})`;
+    showBrushed();
   }
 
   function wireSearch() {
@@ -621,7 +675,7 @@ const workbench = (() => {
     $('steer-pin').onclick = () => steer({ kind: 'pin', ...at() }).catch(() => {});
     $('steer-clear').onclick = () => steer({ kind: 'clear', decision: at().decision }).catch(() => {});
     $('steer-move').onclick = () => steer({ kind: 'budget', max_latency_ms: Number($('steer-budget').value) }).catch(() => {});
-    $('steer-promote').onclick = () => steer({ kind: 'promote', architectures: [...search.selected] }).catch(() => {});
+    $('steer-promote').onclick = () => steer({ kind: 'promote', architectures: [...new Set([...search.selected, ...state.brushed])] }).catch(() => {});
   }
 
   async function reattach() {
@@ -662,7 +716,8 @@ const workbench = (() => {
     }
     if (chart === 'scatter' && state.columns) {
       const { proxy, target } = state.pair, c = state.columns;
-      return [`ops,index,${proxy},${target}`, ...c.ops.map((o, i) => `${o},${c.index[i] ?? ''},${c.latencies_ms[proxy][i]},${c.latencies_ms[target][i]}`)].join('\n');
+      return [`ops,index,${proxy},${target},brushed`,
+        ...c.ops.map((o, i) => `${o},${c.index[i] ?? ''},${c.latencies_ms[proxy][i]},${c.latencies_ms[target][i]},${state.brushed.has(o) ? 1 : 0}`)].join('\n');
     }
     return '';
   }
@@ -727,6 +782,6 @@ const workbench = (() => {
   }
 
   const ready = start().catch(error => status(error.message, true));
-  return { ready, state, switchSpace, predictModel, compare, openPair, openFronts, setBudget, openEffects, select, explain, search, startSearch, steer };
+  return { ready, state, brush, switchSpace, predictModel, compare, openPair, openFronts, setBudget, openEffects, select, explain, search, startSearch, steer };
 })();
 window.workbench = workbench;
