@@ -30,7 +30,7 @@ public static class Workbench
     public const string AntiforgeryHeader = "X-Latnas-Antiforgery";
 
     /// <exception cref="InvalidInputException">Options that cannot be used (<see cref="WorkbenchOptions.Problems"/>), or a store that is missing.</exception>
-    public static WebApplication Build(WorkbenchOptions options)
+    public static WebApplication Build(WorkbenchOptions options, Action<IWebHostBuilder>? configureHost = null)
     {
         if (options.Problems() is { Count: > 0 } problems)
         {
@@ -40,6 +40,7 @@ public static class Workbench
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(options.Url);
+        configureHost?.Invoke(builder.WebHost); // tests put an in-memory server in Kestrel's place (UseTestServer)
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(_ => new DevicesCache(options.Store)); // the container closes its connection with the application
         builder.Services.AddAntiforgery(antiforgery =>

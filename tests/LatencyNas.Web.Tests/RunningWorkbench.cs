@@ -10,7 +10,8 @@ namespace LatencyNas.Web.Tests;
 /// <summary>
 /// A real SQLite store filled from the shared data through the import use case (five HELP devices on NAS-Bench-201
 /// and on FBNet, and the benchmark's CIFAR-10 accuracy), an additive predictor for pixel3 and a tree predictor for
-/// raspi4 on NAS-Bench-201 and an additive one for pixel3 on FBNet, and the workbench serving it on a free loopback port.
+/// raspi4 on NAS-Bench-201 and an additive one for pixel3 on FBNet; the workbench serving it in memory for the API tests
+/// (<see cref="Factory"/>), and on a free loopback port for the browser, which cannot reach an in-memory server.
 /// </summary>
 public sealed class RunningWorkbench : IAsyncLifetime
 {
@@ -31,9 +32,13 @@ public sealed class RunningWorkbench : IAsyncLifetime
         new TrainUseCase().Run(new TrainRequest("pixel3", Nb201Space.Instance, Store, PredictorModel.Additive));
         new TrainUseCase().Run(new TrainRequest("raspi4", Nb201Space.Instance, Store, PredictorModel.LightGbm, TrainSize: 500));
         new TrainUseCase().Run(new TrainRequest("pixel3", FbnetSpace.Instance, Store, PredictorModel.Additive));
+        Factory = new WorkbenchFactory(Store);
     }
 
     public StoreLocation Store { get; }
+
+    /// <summary>The workbench over <see cref="Store"/> in memory (built on the first client it gives).</summary>
+    public WorkbenchFactory Factory { get; }
 
     /// <summary>Where the workbench listens, e.g. http://127.0.0.1:41234.</summary>
     public Uri Address => _served!.Address;
@@ -42,6 +47,7 @@ public sealed class RunningWorkbench : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await Factory.DisposeAsync();
         if (_served is not null)
         {
             await _served.DisposeAsync();

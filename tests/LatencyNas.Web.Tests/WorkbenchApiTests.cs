@@ -12,7 +12,7 @@ namespace LatencyNas.Web.Tests;
 [Collection(RunningWorkbenchCollection.Name)]
 public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = workbench.Address };
+    private readonly HttpClient _http = workbench.Factory.CreateClient();
 
     public void Dispose() => _http.Dispose();
 
@@ -56,8 +56,8 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
         using var directory = new TempDirectory();
         var empty = new StoreLocation(directory.File("latnas.db"));
         empty.OpenOrCreate().Dispose();
-        await using var served = await ServedWorkbench.StartAsync(empty);
-        using var http = new HttpClient { BaseAddress = served.Address };
+        await using var factory = new WorkbenchFactory(empty);
+        using var http = factory.CreateClient();
         using var none = await http.GetAsync("/api/monotonicity");
         Assert.Equal(HttpStatusCode.NoContent, none.StatusCode);
     }

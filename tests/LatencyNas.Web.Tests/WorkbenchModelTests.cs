@@ -52,6 +52,8 @@ public sealed class WorkbenchModelTests(WorkbenchModelTests.KernelWorkbench work
             Model = _directory.File("convs.onnx");
             await File.WriteAllBytesAsync(Model, OnnxExporter.Export(network, new OnnxExportOptions([3, 32, 32])));
 
+            // On a port, for the API tests here too: /api/model-prediction lifts the server's request body limit through
+            // IHttpMaxRequestBodySizeFeature, which Kestrel gives every request and the in-memory TestServer does not.
             _served = await ServedWorkbench.StartAsync(Store);
         }
 

@@ -2,6 +2,7 @@ using System.Net;
 using LatencyNas.Core;
 using LatencyNas.Tests;
 using LatencyNas.Workflows;
+using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace LatencyNas.Web.Tests;
 
@@ -32,9 +33,8 @@ public sealed class WorkbenchOptionsTests : IDisposable
         const string token = "a-token-of-enough-length";
         var store = new StoreLocation(_directory.File("latnas.db"));
         store.OpenOrCreate().Dispose(); // an empty store: what is asked does not matter here, only who asks
-        await using var served = await ServedWorkbench.StartAsync(store, token);
-        var address = served.Address;
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = address };
+        await using var factory = new WorkbenchFactory(new WorkbenchOptions { Store = store, Token = token });
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
         using (var anonymous = await http.GetAsync("/api/devices"))
         {

@@ -17,7 +17,7 @@ public sealed class WorkbenchSearchTests(RunningWorkbench workbench) : IDisposab
 {
     private const int Conv3x3 = 3;
 
-    private readonly HttpClient _http = new(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = workbench.Address };
+    private readonly HttpClient _http = workbench.Factory.CreateClient(); // keeps cookies, as a browser does: the antiforgery cookie among them
 
     public void Dispose() => _http.Dispose();
 
