@@ -1,5 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 
+using LatencyNas.Tests;
+
 namespace LatencyNas.Cli.Tests;
 
 public sealed class ExportCommandTests : IDisposable

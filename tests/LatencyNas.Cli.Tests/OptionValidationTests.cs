@@ -1,3 +1,5 @@
+using LatencyNas.Tests;
+
 namespace LatencyNas.Cli.Tests;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Text.Json;
 
+using LatencyNas.Tests;
+
 namespace LatencyNas.Cli.Tests;
 
 public class SpaceCommandTests

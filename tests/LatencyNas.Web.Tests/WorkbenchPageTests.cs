@@ -169,7 +169,7 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
     }
 
     [SkippableFact]
-    public async Task A_search_started_paused_on_the_page_steered_to_ban_an_operation_at_an_edge_and_resumed_evaluates_none_with_it_and_its_record_replays()
+    public async Task A_search_started_paused_on_the_page_steered_to_ban_an_operation_at_an_edge_and_resumed_evaluates_none_with_it_and_its_record_replays_from_the_command_line()
     {
         HeadlessChromium.RequireOrSkip("the workbench page test");
         await using var chromium = await HeadlessChromium.LaunchAsync();
@@ -206,16 +206,18 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         string folder = Environment.GetEnvironmentVariable("LATNAS_SCREENSHOTS") ?? Path.GetTempPath();
         await page.Locator("#search-view").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(folder, "workbench-search.png") });
 
-        // The record the page downloads is the run: replayed, it evaluates the identical sequence.
+        // The record the page downloads is the run: replayed from the command line, it evaluates the identical sequence.
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#search-record"));
         using var directory = new TempDirectory();
         string path = directory.File("search.json");
         await download.SaveAsAsync(path);
         var record = SearchRecord.Read(path);
         Assert.Equal(ops, record.Evaluated.Select(e => e.Ops));
-        var replay = await new SearchUseCase(Workflows.Runners.DeviceRunnerFactory.Instance).ReplayAsync(record, workbench.Store);
-        Assert.True(replay.Identical, $"differs at {replay.FirstDifference}");
-        Assert.Contains($"best {replay.Result.Ops}", status);
+        var replay = Latnas.Run("search", "--replay", path, "--store", workbench.Store.Path);
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        Assert.Contains("replay  300 evaluations, identical to the record (300 distinct, 2 actions applied)", replay.Stdout);
+        string best = status.Split("; best ")[1][..6];
+        Assert.Contains($"({best} #", replay.Stdout); // the page's best is the replay's
         Assert.Empty(chromium.Problems);
     }
 

@@ -98,7 +98,9 @@ public sealed class SearchControl
         _script = script;
         _declared = new Constraints(space);
         _inForce = new Constraints(space);
-        _repair = new Random(HashCode.Combine(seed, 0x5EED));
+        // Apart from the strategy's own draws, and the same in every process: a record is replayed by another process, and
+        // HashCode.Combine is seeded per process (it once made every command-line replay of a steered record differ).
+        _repair = new Random(unchecked(seed * 7919 + 0x5EED));
         _paused = _pausedInForce = options.StartPaused && script is null;
     }
 

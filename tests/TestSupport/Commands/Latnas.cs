@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace LatencyNas.Cli.Tests;
+namespace LatencyNas.Tests;
 
 /// <summary>Runs the real <c>latnas</c> command (built beside the tests) in a child process.</summary>
 internal static class Latnas
