@@ -38,7 +38,7 @@ public enum SteeringKind
 /// <param name="Architectures">Promote: architectures in any form the space parses.</param>
 public sealed record SteeringAction(SteeringKind Kind, int? Decision = null, int? Choice = null, double? MaxLatencyMs = null, IReadOnlyList<string>? Architectures = null);
 
-/// <summary>An action as the search applied it: before its step <paramref name="Step"/> (a batch of evaluations), after <paramref name="Evaluations"/> evaluations.</summary>
+/// <summary>An action as the search applied it: before its step <paramref name="Step"/> (one proposed architecture), after <paramref name="Evaluations"/> evaluations.</summary>
 public sealed record AppliedAction(int Step, int Evaluations, SteeringAction Action);
 
 /// <summary>How a live search is paced. Defaults: starts running, as fast as it can.</summary>
@@ -54,7 +54,7 @@ public sealed record SearchControlOptions
 /// <summary>
 /// The controls of a running search and its log. Actions are posted from any thread, checked at once
 /// (<see cref="Post"/> throws on one that cannot apply), and applied by the search before its next step
-/// — a batch of evaluations — in the order posted; each is logged with the step and the evaluation count
+/// — the next architecture it proposes — in the order posted; each is logged with the step and the evaluation count
 /// it applied at. A search replayed with that log (<see cref="Replay"/>) applies each action before the
 /// same step and so evaluates the identical sequence: steps are deterministic for a seed, the time an
 /// action arrived is not. A banned or unpinned choice in a proposed architecture is replaced by an allowed

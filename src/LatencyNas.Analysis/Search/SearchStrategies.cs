@@ -40,8 +40,8 @@ public interface ISearchStrategy
 
 /// <summary>
 /// Evaluates candidates in batches (one latency and one objective call per batch, a step of the search) and
-/// remembers them. With a <see cref="SearchControl"/>, each step first applies the actions due (a new budget,
-/// promotions, a stop) and repairs the proposed architectures to the bans and pins in force.
+/// remembers them. With a <see cref="SearchControl"/>, each proposal is a step: it first applies the actions due (a new
+/// budget, promotions, a stop) and repairs the proposed architecture to the bans and pins in force.
 /// </summary>
 internal sealed class Evaluator
 {
@@ -101,14 +101,22 @@ internal sealed class Evaluator
     }
 
     /// <summary>
-    /// One step: the candidates of <paramref name="architectures"/> (evaluated now or before), in order. Under steering, each is
-    /// first repaired to the constraints, so a candidate's architecture may differ from the one proposed.
+    /// The candidates of <paramref name="architectures"/> (evaluated now or before), in order: unsteered, one step, whose fresh
+    /// architectures the latency predictor scores in one call. Steered, every proposal is a step of its own — the actions
+    /// due apply, the proposal is repaired to the bans and pins in force (so a candidate's architecture may differ from the
+    /// one proposed), and it is evaluated — so that an action applies from the next evaluation on, and the pace and a pause
+    /// hold between any two evaluations. Without actions both evaluate the same sequence.
     /// </summary>
     public IReadOnlyList<Candidate> Evaluate(IReadOnlyList<Architecture> architectures)
     {
         _cancellation.ThrowIfCancellationRequested();
-        IReadOnlyList<Architecture> promoted = [];
-        if (_problem.Control is { } control)
+        if (_problem.Control is not { } control)
+        {
+            _step++;
+            return EvaluateStep(architectures, promoted: []);
+        }
+        var candidates = new List<Candidate>(architectures.Count);
+        foreach (var proposed in architectures)
         {
             var orders = control.BeforeStep(_step, Count, _cancellation);
             if (orders.Stop)
@@ -119,10 +127,14 @@ internal sealed class Evaluator
             {
                 MoveBudget(budget);
             }
-            promoted = orders.Promote;
-            architectures = architectures.Select(control.Repair).ToList();
+            _step++;
+            candidates.AddRange(EvaluateStep([control.Repair(proposed)], orders.Promote));
         }
-        _step++;
+        return candidates;
+    }
+
+    private IReadOnlyList<Candidate> EvaluateStep(IReadOnlyList<Architecture> architectures, IReadOnlyList<Architecture> promoted)
+    {
         var fresh = promoted.Concat(architectures).Where(a => !_seen.ContainsKey(a)).Distinct().ToList();
         if (fresh.Count > 0)
         {
@@ -183,8 +195,7 @@ public sealed class RandomSearch : ISearchStrategy
         => Evaluator.Run(Name, problem, cancellation, evaluator =>
         {
             int count = (int)Math.Min(budget, (long)Math.Min((double)problem.Space.Size, int.MaxValue));
-            // Steered, in small steps so that an action applies soon.
-            foreach (var batch in problem.Space.SampleDistinct(count, seed).Chunk(problem.Control is null ? 1_024 : 64))
+            foreach (var batch in problem.Space.SampleDistinct(count, seed).Chunk(1_024))
             {
                 evaluator.Evaluate(batch);
             }

@@ -51,30 +51,46 @@ public sealed class SearchControlTests(RealTables shared)
     }
 
     [Fact]
-    public void Pin_budget_promote_and_stop_apply_before_the_steps_a_log_names()
+    public void Pin_budget_promote_and_stop_apply_before_the_steps_a_log_names_each_from_the_next_evaluation_on()
     {
+        // A step is one proposed architecture: the population of 64 is steps 0-63, and the first 16 children evolution breeds
+        // together are steps 64-79 — the pin lands in the middle of them.
         var log = new List<AppliedAction>
         {
-            new(3, 0, new SteeringAction(SteeringKind.Pin, Decision: 0, Choice: Conv3x3)),
-            new(5, 0, new SteeringAction(SteeringKind.Budget, MaxLatencyMs: 10)),
+            new(70, 0, new SteeringAction(SteeringKind.Pin, Decision: 0, Choice: Conv3x3)),
+            new(75, 0, new SteeringAction(SteeringKind.Budget, MaxLatencyMs: 10)),
             // Every other edge 'none': a poor architecture evolution would not breed from a good population.
-            new(6, 0, new SteeringAction(SteeringKind.Promote, Architectures: ["|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"])),
-            new(12, 0, new SteeringAction(SteeringKind.Stop)),
+            new(76, 0, new SteeringAction(SteeringKind.Promote, Architectures: ["|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"])),
+            new(90, 0, new SteeringAction(SteeringKind.Stop)),
         };
         var control = SearchControl.Replay(Nb201Space.Instance, seed: 1, log);
         var outcome = new RegularizedEvolution().Search(Problem(control), budget: 5000, seed: 1);
         var evaluated = control.Evaluated();
         var applied = control.Applied;
 
-        Assert.Equal([3, 5, 6, 12], applied.Select(a => a.Step));
-        Assert.Equal(64 + 2 * 16, applied[0].Evaluations); // the population of 64, then children 16 at a time
-        Assert.All(evaluated.Skip(applied[0].Evaluations), c => Assert.Equal(Conv3x3, c.Architecture[0]));
-        Assert.Contains(evaluated.Take(applied[0].Evaluations), c => c.Architecture[0] != Conv3x3);
+        Assert.Equal([70, 75, 76, 90], applied.Select(a => a.Step));
+        Assert.Equal(70, applied[0].Evaluations); // every proposal before it was new
+        Assert.All(evaluated.Skip(70), c => Assert.Equal(Conv3x3, c.Architecture[0]));
+        Assert.Contains(evaluated.Skip(64).Take(6), c => c.Architecture[0] != Conv3x3); // the same batch of children, before the pin
         Assert.Equal("300000", evaluated[applied[2].Evaluations].Architecture.Digits); // a promotion is evaluated first in its step
         Assert.True(outcome.Stopped);
         Assert.Equal(applied[3].Evaluations, outcome.Evaluations);
         Assert.Equal(10, outcome.MaxLatencyMs);
         Assert.Equal(evaluated.Where(c => c.LatencyMs <= 10).Max(c => c.Objective), outcome.Best!.Objective);
+    }
+
+    [Fact]
+    public void Steered_without_actions_a_search_evaluates_what_it_evaluates_unsteered()
+    {
+        foreach (ISearchStrategy strategy in new ISearchStrategy[] { new RegularizedEvolution(), new RandomSearch() })
+        {
+            var unsteered = strategy.Search(Problem(null), budget: 300, seed: 4);
+            var control = new SearchControl(Nb201Space.Instance, seed: 4, new SearchControlOptions());
+            var steered = strategy.Search(Problem(control), budget: 300, seed: 4);
+            Assert.Equal(300, control.Evaluated().Count);
+            Assert.Equal(unsteered.Ranked, steered.Ranked);
+            Assert.Equal(unsteered.BestTrace, steered.BestTrace);
+        }
     }
 
     [Fact]
