@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -64,28 +65,30 @@ public static class Workbench
         // The matrix the page opens with is computed before the server listens (28 devices: about 5 s), so the first page finds it cached.
         monotonicity.WarmDefault();
 
-        app.MapGet("/api/spaces", () => Results.Json(new SpacesResult(SearchSpaces.Default.Name, SearchSpaces.All.Where(s => s is not KernelSpace).Select(s => s.Name).ToList()), ResultJson.Options));
-        app.MapGet("/api/devices", () => Answer("store", devicesCache.List));
+        // Every API route answers a query field it does not take, or a number it cannot read, with a 400 naming the field.
+        var api = app.MapGroup("/api").AddEndpointFilterFactory(RefuseUnknownQueryFields);
+        api.MapGet("/spaces", () => Results.Json(new SpacesResult(SearchSpaces.Default.Name, SearchSpaces.All.Where(s => s is not KernelSpace).Select(s => s.Name).ToList()), ResultJson.Options));
+        api.MapGet("/devices", () => Answer("store", devicesCache.List));
         // Without devices: the comparison the page opens with (MonotonicityCache.GetDefault), none (204) when the store has too few measured.
-        app.MapGet("/api/monotonicity", (string? devices, string? space, int? count) => devices is null
-            ? Answer("space", () => monotonicity.GetDefault(Space(space), count))
-            : Answer("devices", () => monotonicity.Get(new MonotonicityRequest(Names(devices, "devices"), Space(space), store, Count: count))));
-        app.MapGet("/api/latencies", (string? devices, string? space, string? objective) => Answer("devices",
+        api.MapGet("/monotonicity", (string? devices, string? space, string? count) => devices is null
+            ? Answer("space", () => monotonicity.GetDefault(Space(space), Number(count, "count")))
+            : Answer("devices", () => monotonicity.Get(new MonotonicityRequest(Names(devices, "devices"), Space(space), store, Count: Number(count, "count")))));
+        api.MapGet("/latencies", (string? devices, string? space, string? objective) => Answer("devices",
             () => new LatencyColumnsUseCase().Run(new LatencyColumnsRequest(Names(devices, "devices"), Space(space), store, objective))));
-        app.MapGet("/api/objectives", (string? space) => Answer("space", () => new ObjectivesListUseCase().Run(new ObjectivesListRequest(Space(space), store))));
-        app.MapGet("/api/pareto", (string? proxy, string? target, string? objective, string? space, int? target_samples) => Answer("objective",
+        api.MapGet("/objectives", (string? space) => Answer("space", () => new ObjectivesListUseCase().Run(new ObjectivesListRequest(Space(space), store))));
+        api.MapGet("/pareto", (string? proxy, string? target, string? objective, string? space, string? target_samples) => Answer("objective",
             () => new ParetoUseCase().Run(new ParetoRequest(
-                Required(proxy, "proxy"), Required(target, "target"), Required(objective, "objective"), Space(space), store, target_samples)),
+                Required(proxy, "proxy"), Required(target, "target"), Required(objective, "objective"), Space(space), store, Number(target_samples, "target_samples"))),
             ("proxy", proxy), ("target", target)));
-        app.MapGet("/api/effects", (string? devices, string? space, string? objective) => Answer("devices",
+        api.MapGet("/effects", (string? devices, string? space, string? objective) => Answer("devices",
             () => new ChoiceEffectsUseCase().Run(new ChoiceEffectsRequest(Names(devices, "devices"), Space(space), store, objective)), ("objective", objective)));
-        app.MapGet("/api/show", (string? arch, string? space) => Answer("arch", () =>
+        api.MapGet("/show", (string? arch, string? space) => Answer("arch", () =>
         {
             var searchSpace = Space(space);
             var architecture = Field("arch", () => searchSpace.Parse(Required(arch, "arch")));
             return new ShowUseCase().Run(new ShowRequest(architecture, searchSpace, store));
         }));
-        app.MapGet("/api/explain", (string? arch, string? devices, string? space) => Answer("devices", () =>
+        api.MapGet("/explain", (string? arch, string? devices, string? space) => Answer("devices", () =>
         {
             var searchSpace = Space(space);
             var architecture = Field("arch", () => searchSpace.Parse(Required(arch, "arch")));
@@ -93,15 +96,15 @@ public static class Workbench
         }));
         // Any ONNX model, sent as the request's body: its predicted latency on a device kernel by kernel, as `predict --onnx` gives it.
         // A POST only because a model is too large for a query; it changes nothing, and is held to the page's origin like the others.
-        app.MapPost("/api/model-prediction", async (HttpContext context, IAntiforgery antiforgery, string? device, string? name, long? batch) =>
+        api.MapPost("/model-prediction", async (HttpContext context, IAntiforgery antiforgery, string? device, string? name, string? batch) =>
         {
             if (await RefuseForgery(context, antiforgery) is { } refused)
             {
                 return refused;
             }
-            if (batch is < 1)
+            if (!long.TryParse(batch ?? "1", System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long batchSize) || batchSize < 1)
             {
-                return BadField("batch", $"The batch size must be at least 1; {batch} was given.");
+                return BadField("batch", $"The batch size must be a whole number of at least 1; '{batch}' was given.");
             }
             long limit = options.ModelSizeLimit;
             if (context.Request.ContentLength > limit)
@@ -123,9 +126,9 @@ public static class Workbench
             }
             string model = Path.GetFileName(name ?? "") is { Length: > 0 } file ? file : "model.onnx";
             return Answer("model", () => new ModelPredictionUseCase().Run(
-                new ModelPredictionRequest(Required(device, "device"), model, store, batch ?? 1) { ModelBytes = body.ToArray() }), ("device", device));
+                new ModelPredictionRequest(Required(device, "device"), model, store, batchSize) { ModelBytes = body.ToArray() }), ("device", device));
         });
-        MapSearch(app, new SearchRuns(store, app.Lifetime.ApplicationStopping));
+        MapSearch(api, new SearchRuns(store, app.Lifetime.ApplicationStopping));
         app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
             detail: "The API has /api/spaces, /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +
                     "/api/model-prediction (POST), /api/antiforgery and /api/search (with /events, /actions and /record)."));
@@ -176,15 +179,15 @@ public static class Workbench
     /// origin is refused (403), and one without the antiforgery token of <c>/api/antiforgery</c> in
     /// <see cref="AntiforgeryHeader"/> too (400) — a form another site posts can carry neither.
     /// </summary>
-    private static void MapSearch(WebApplication app, SearchRuns runs)
+    private static void MapSearch(RouteGroupBuilder api, SearchRuns runs)
     {
-        app.MapGet("/api/antiforgery", (HttpContext context, IAntiforgery antiforgery) =>
+        api.MapGet("/antiforgery", (HttpContext context, IAntiforgery antiforgery) =>
         {
             var tokens = antiforgery.GetAndStoreTokens(context);
             context.Response.Headers.CacheControl = "no-store";
             return Results.Json(new { header = AntiforgeryHeader, token = tokens.RequestToken }, ResultJson.Options);
         });
-        app.MapPost("/api/search", async (HttpContext context, IAntiforgery antiforgery) =>
+        api.MapPost("/search", async (HttpContext context, IAntiforgery antiforgery) =>
         {
             if (await RefuseForgery(context, antiforgery) is { } refused)
             {
@@ -211,8 +214,8 @@ public static class Workbench
             }
         });
         // No search yet is no error: a page asks on every load, to re-attach to a running one.
-        app.MapGet("/api/search", () => runs.Current is { } run ? Results.Json(run.State(), ResultJson.Options) : Results.NoContent());
-        app.MapGet("/api/search/record", (HttpContext context) =>
+        api.MapGet("/search", () => runs.Current is { } run ? Results.Json(run.State(), ResultJson.Options) : Results.NoContent());
+        api.MapGet("/search/record", (HttpContext context) =>
         {
             if (runs.Current is not { } run)
             {
@@ -221,7 +224,7 @@ public static class Workbench
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"search-{run.Id}.json\"";
             return Results.Json(run.Record(), ResultJson.Options);
         });
-        app.MapPost("/api/search/actions", async (HttpContext context, IAntiforgery antiforgery) =>
+        api.MapPost("/search/actions", async (HttpContext context, IAntiforgery antiforgery) =>
         {
             if (await RefuseForgery(context, antiforgery) is { } refused)
             {
@@ -255,16 +258,21 @@ public static class Workbench
                 }, error.Message);
             }
         });
-        app.MapGet("/api/search/events", async (HttpContext context, int? from) =>
+        api.MapGet("/search/events", async (HttpContext context, string? from) =>
         {
             if (runs.Current is not { } run)
             {
                 await NoSearch().ExecuteAsync(context);
                 return;
             }
+            if (!int.TryParse(from ?? "0", System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int first))
+            {
+                await BadField("from", $"The query field 'from' must be a whole number; '{from}' was given.").ExecuteAsync(context);
+                return;
+            }
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
-            await StreamEvents(context, run, Math.Max(0, from ?? 0), context.RequestAborted);
+            await StreamEvents(context, run, Math.Max(0, first), context.RequestAborted);
         });
     }
 
@@ -343,7 +351,13 @@ public static class Workbench
         return option.Success ? option.Groups[1].Value switch { "max-latency" => "max_latency_ms", var name => name.Replace('-', '_') } : null;
     }
 
-    /// <summary>A JSON body read as the API writes JSON (snake_case, kebab-case enums); unreadable: a 400 naming the field it broke at.</summary>
+    /// <summary>Bodies are read as the API writes JSON, and a field the body does not take is refused, not ignored.</summary>
+    private static readonly JsonSerializerOptions BodyJson = new(ResultJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+
+    /// <summary>
+    /// A JSON body read as the API writes JSON (snake_case, kebab-case enums); unreadable, or with a field it does not take: a
+    /// 400 naming the field.
+    /// </summary>
     private static async Task<(T? Value, IResult? Bad)> ReadBody<T>(HttpContext context) where T : class
     {
         if (context.Request.HasJsonContentType() is false)
@@ -352,8 +366,14 @@ public static class Workbench
         }
         try
         {
-            var value = await context.Request.ReadFromJsonAsync<T>(ResultJson.Options, context.RequestAborted);
+            var value = await context.Request.ReadFromJsonAsync<T>(BodyJson, context.RequestAborted);
             return value is null ? (null, BadField("body", "The body is empty.")) : (value, null);
+        }
+        catch (System.Text.Json.JsonException error) when (System.Text.RegularExpressions.Regex.Match(error.Message, "The JSON property '([^']*)' could not be mapped") is { Success: true } unmapped)
+        {
+            string unknown = unmapped.Groups[1].Value;
+            var fields = typeof(T).GetProperties().Select(p => ResultJson.Options.PropertyNamingPolicy!.ConvertName(p.Name)).Order(StringComparer.Ordinal);
+            return (null, BadField(unknown, $"The body takes no field '{unknown}'; it takes {string.Join(", ", fields)}."));
         }
         catch (System.Text.Json.JsonException error)
         {
@@ -428,6 +448,30 @@ public static class Workbench
         {
             throw new FieldException(field, error.Message);
         }
+    }
+
+    /// <summary>A whole number given in the query (null when absent).</summary>
+    private static int? Number(string? value, string field)
+        => value is null ? null
+            : int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int number) ? number
+            : throw new FieldException(field, $"The query field '{field}' must be a whole number; '{value}' was given.");
+
+    /// <summary>
+    /// Refuses a query field the route does not take (a 400 naming it and listing those it takes): a misspelt field would
+    /// otherwise be ignored and the answer given for the default. The fields a route takes are its handler's query parameters.
+    /// </summary>
+    private static EndpointFilterDelegate RefuseUnknownQueryFields(EndpointFilterFactoryContext factory, EndpointFilterDelegate next)
+    {
+        var taken = factory.MethodInfo.GetParameters()
+            .Where(p => p.ParameterType == typeof(string))
+            .Select(p => p.Name!).ToHashSet(StringComparer.Ordinal);
+        return context =>
+        {
+            var unknown = context.HttpContext.Request.Query.Keys.Where(k => !taken.Contains(k)).ToList();
+            return unknown.Count == 0 ? next(context)
+                : ValueTask.FromResult<object?>(BadField(unknown[0], $"This route takes no query field '{unknown[0]}'" +
+                    (taken.Count == 0 ? "; it takes none." : $"; it takes {string.Join(", ", taken.Order(StringComparer.Ordinal))}.")));
+        };
     }
 
     private static string Required(string? value, string field)

@@ -161,6 +161,11 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
     [InlineData("/api/show", "arch", "required")]
     [InlineData("/api/show?arch=99999x", "arch", "99999x")]
     [InlineData("/api/show?arch=123123&space=nb999", "space", "nb999")]
+    [InlineData("/api/monotonicity?devices=pixel3,raspi4&count=many", "count", "many")]
+    [InlineData("/api/pareto?proxy=pixel3&target=raspi4&objective=cifar10_test_acc&target_samples=ten", "target_samples", "ten")]
+    [InlineData("/api/show?arch=123123&spce=fbnet", "spce", "it takes arch, space")]
+    [InlineData("/api/monotonicity?device=pixel3,raspi4", "device", "it takes count, devices, space")]
+    [InlineData("/api/devices?verbose=1", "verbose", "it takes none")]
     public async Task Bad_input_is_a_400_problem_naming_the_field(string path, string field, string mentioned)
     {
         var problem = await Get(path, HttpStatusCode.BadRequest);

@@ -158,6 +158,8 @@ public sealed class WorkbenchSearchTests(RunningWorkbench workbench) : IDisposab
                      (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = -1 }, "max_latency_ms"),
                      (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 10, strategy = "annealing" }, "strategy"),
                      (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 10, space = "darts" }, "space"),
+                     (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 10, budget_ms = 5 }, "budget_ms"), // a field it does not take
+                     (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 10, target_samples = "ten" }, "target_samples"),
                  })
         {
             var (badStatus, bad) = await Post("/api/search", body);
