@@ -127,6 +127,17 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         double effect = effects.Series[0].Effects[0][3]!.Value;
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{(effect >= 0 ? "+" : "")}{effect:F3} ms on {compared[1]}"), effectLabel);
 
+        // Every device compared can be shown: the proxy's effects, switched to without asking the server again.
+        Assert.Equal(compared.Length, await page.Locator("#effects-device option").CountAsync());
+        await page.Locator("#effects-device").SelectOptionAsync(compared[0]);
+        await page.WaitForFunctionAsync("(d) => document.getElementById('effects-latency').data[0].text[0][3].includes('on ' + d)", compared[0]);
+        await page.Mouse.MoveAsync(1, 1);
+        await page.Mouse.MoveAsync((float)(cells.Left + cells.Width * 3.5 / choices), (float)(cells.Top + cells.Height * 0.5 / decisions));
+        double onProxy = new ChoiceEffectsUseCase().Run(new ChoiceEffectsRequest([compared[0]], Nb201Space.Instance, workbench.Store)).Series[0].Effects[0][3]!.Value;
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{(onProxy >= 0 ? "+" : "")}{onProxy:F3} ms on {compared[0]}"),
+            await page.Locator("#effects-latency .hovertext").First.TextContentAsync());
+
+
         string folder = Environment.GetEnvironmentVariable("LATNAS_SCREENSHOTS") ?? Path.GetTempPath();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "workbench.png"), FullPage = true });
         Assert.Empty(chromium.Problems);

@@ -458,10 +458,20 @@ const workbench = (() => {
     state.budget = { budgetMs, bestTrue: whole < 0 ? null : columns.objective_values[whole], bestReused: reused < 0 ? null : columns.objective_values[reused] };
   }
 
-  // Choice effects on the target's latency and on the objective, one heatmap each: decisions down, choices across.
+  // Choice effects on latency, per device — every device compared, the target first shown; the selector switches
+  // between them without asking again — and on the objective, one heatmap each: decisions down, choices across.
   async function openEffects(target, objective) {
-    const effects = await api(spaced(`/api/effects?devices=${encodeURIComponent(target)}` + (objective ? `&objective=${encodeURIComponent(objective)}` : '')));
+    const devices = [target, ...(state.matrix?.devices ?? []).filter(d => d !== target)];
+    const effects = await api(spaced(`/api/effects?devices=${devices.map(encodeURIComponent).join(',')}` + (objective ? `&objective=${encodeURIComponent(objective)}` : '')));
     state.effects = effects;
+    const latency = effects.series.filter(s => s.quantity === 'latency_ms');
+    const onObjective = effects.series.find(s => s.quantity !== 'latency_ms');
+    $('effects-device').innerHTML = latency.map(s => `<option>${esc(s.name)}</option>`).join('');
+    $('effects-device').onchange = () => {
+      state.effects.shown = latency.find(s => s.name === $('effects-device').value);
+      draw('effects-latency', state.effects.shown, 'ms').catch(error => status(error.message, true));
+    };
+    state.effects.shown = latency[0];
     const decisions = effects.decisions;
     const sameChoices = decisions.every(d => d.choices.join() === decisions[0].choices.join());
     const columns = sameChoices ? decisions[0].choices : decisions[0].choices.map((_, c) => `choice ${c}`);
@@ -476,9 +486,9 @@ const workbench = (() => {
         { title: { text: `effect on ${esc(series.name)}`, x: 0.02, xanchor: 'left', font: { size: 14 } }, yaxis: { autorange: 'reversed' }, margin: { l: 130, b: 110, t: 50, r: 10 } },
         plotConfig);
     };
-    await draw('effects-latency', effects.series[0], 'ms');
-    if (effects.series.length > 1) {
-      await draw('effects-objective', effects.series[1], '');
+    await draw('effects-latency', latency[0], 'ms');
+    if (onObjective) {
+      await draw('effects-objective', onObjective, '');
     }
   }
 
@@ -500,7 +510,7 @@ const workbench = (() => {
   async function startSearch() {
     const proxy = $('search-proxy').value || null, k = $('search-k').value;
     const run = await post('/api/search', {
-      space: state.space, target: $('search-target').value, proxy, target_samples: k ? Number(k) : null, mode: $('search-mode').value, objective: $('search-objective').value,
+      space: state.space, target: $('search-target').value, proxy, target_samples: k ? Number(k) : null, method: proxy ? $('search-method').value || null : null, mode: $('search-mode').value, objective: $('search-objective').value,
       max_latency_ms: Number($('search-budget').value), strategy: $('search-strategy').value, evaluations: Number($('search-evaluations').value),
       seed: Number($('search-seed').value), evaluations_per_second: Number($('search-pace').value), start_paused: $('search-paused').checked,
     });
@@ -554,7 +564,7 @@ const workbench = (() => {
     state.search = run;
     if (first) {
       // The form shows the run's settings (after a reload too), so the next start begins from them.
-      const setting = { 'search-target': run.latency.target, 'search-proxy': run.latency.proxy ?? '', 'search-k': run.latency.target_samples ?? '',
+      const setting = { 'search-target': run.latency.target, 'search-proxy': run.latency.proxy ?? '', 'search-k': run.latency.target_samples ?? '', 'search-method': run.latency.method ?? '',
         'search-mode': run.latency.mode, 'search-objective': run.objective, 'search-strategy': run.strategy, 'search-budget': run.max_latency_ms,
         'search-evaluations': run.evaluations, 'search-seed': run.seed };
       for (const [id, value] of Object.entries(setting)) {
@@ -705,7 +715,7 @@ const workbench = (() => {
       return ['proxy,' + m.devices.join(','), ...m.devices.map((d, i) => `${d},${m.srcc[i].join(',')}`)].join('\n');
     }
     if (chart.startsWith('effects-') && state.effects) {
-      const series = state.effects.series[chart === 'effects-latency' ? 0 : 1];
+      const series = chart === 'effects-latency' ? state.effects.shown : state.effects.series.find(s => s.quantity !== 'latency_ms');
       return series ? ['decision,choice,effect', ...series.effects.flatMap((row, d) => row.map((e, c) =>
         `${state.effects.decisions[d].name},${state.effects.decisions[d].choices[c]},${e ?? ''}`))].join('\n') : '';
     }
