@@ -10,9 +10,11 @@ namespace LatencyNas.Workflows;
 public sealed record DevicesListRequest(StoreLocation Store);
 
 /// <summary>A device in the store, with its setting (fingerprint) or source and its counts.</summary>
+/// <param name="Sessions">Measurement sessions its measurements belong to (a retest is a second session).</param>
+/// <param name="LastMeasuredAt">When its newest measurement was stored; null when it has none.</param>
 public sealed record DeviceRow(
     string Name, string Kind, int Measured, int Failed, string? Runtime, string? Provider, int? Threads, string? Optimization, int? Batch,
-    string Dataset, string Input, string? Cpu, int? Cores, string? Source);
+    string Dataset, string Input, string? Cpu, int? Cores, string? Source, int Sessions, string? LastMeasuredAt);
 
 public sealed record DevicesListResult(string Store, IReadOnlyList<DeviceRow> Devices);
 
@@ -27,7 +29,7 @@ public sealed class DevicesListUseCase
             var device = s.Device;
             var f = device.Fingerprint;
             return new DeviceRow(device.Name, device.Kind.ToString().ToLowerInvariant(), s.Measured, s.Failed, f?.Runtime, f?.Provider, f?.Threads,
-                f?.Optimization, f?.BatchSize, device.InputDataset.Name, device.InputDataset.Input, f?.CpuModel, f?.Cores, device.Source);
+                f?.Optimization, f?.BatchSize, device.InputDataset.Name, device.InputDataset.Input, f?.CpuModel, f?.Cores, device.Source, s.Sessions, s.LastMeasuredAt);
         }).ToList());
     }
 }

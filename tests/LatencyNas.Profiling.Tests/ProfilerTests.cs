@@ -90,9 +90,14 @@ public sealed class ProfilerTests : IDisposable
         Assert.Equal(2, summary.Measured);
         Assert.Equal(2, counting.TotalAttempts);
 
+        Assert.Equal(1, Assert.Single(store.Devices.List()).Sessions);
+
         var retest = await new Profiler(RealRunner(), store, QuickOptions with { Session = 2 }).RunAsync(Space, sample);
         Assert.Equal(4, retest.Measured);
         Assert.Equal(8, store.Measurements.Read(store.Devices.Get("ort-cpu-1t")).Count);
+        var listed = Assert.Single(store.Devices.List());
+        Assert.Equal((8, 2), (listed.Measured + listed.Failed, listed.Sessions));
+        Assert.Equal(store.Measurements.Read(listed.Device).Max(r => r.MeasuredAt), DateTimeOffset.Parse(listed.LastMeasuredAt!, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

@@ -263,7 +263,7 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
     }
 
     [SkippableFact]
-    public async Task A_device_another_process_adds_to_the_store_appears_in_the_open_page_with_its_progress_without_a_reload()
+    public async Task A_device_another_process_adds_to_the_store_appears_in_the_open_page_with_its_progress_sessions_and_last_measurement_without_a_reload()
     {
         HeadlessChromium.RequireOrSkip("the workbench page test");
         using var directory = new TempDirectory();
@@ -275,14 +275,19 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         var page = await ServedWorkbench.OpenAsync(chromium, served.Address, 1000, 800);
         Assert.Equal(1, await page.Locator("#devices tbody tr").CountAsync());
 
-        // Another writer of the same store (a profile in another process writes the same way: its own connection): a device's
-        // first 100 architectures, then all of them.
+        // Another process writing to the same store (latnas import, as a profile would): a device's first 100 architectures,
+        // then all of them.
         string firstRows = directory.File("first-100.csv");
         File.WriteAllLines(firstRows, File.ReadLines(SharedData.File("nb201_help_latency_ms.csv")).Take(101));
-        import.Run(new ImportRequest(firstRows, Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["raspi4"]));
+        var first = Latnas.Run("import", "--csv", firstRows, "--columns", "raspi4", "--store", store.Path);
+        Assert.True(first.ExitCode == 0, first.ToString());
         await page.WaitForFunctionAsync("() => document.querySelector(\"#devices tr[data-device='raspi4'] td.number\")?.textContent === '100'");
-        import.Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["raspi4"]));
+        var all = Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--columns", "raspi4", "--store", store.Path);
+        Assert.True(all.ExitCode == 0, all.ToString());
         await page.WaitForFunctionAsync("() => document.querySelector(\"#devices tr[data-device='raspi4'] td.number\")?.textContent === '15625'");
+        Assert.Equal("1", await page.Locator("#devices tr[data-device='raspi4'] td.sessions").TextContentAsync());
+        Assert.StartsWith(DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            await page.Locator("#devices tr[data-device='raspi4'] td.last-measured").TextContentAsync());
         Assert.StartsWith("+15,525, ", await page.Locator("#devices tr[data-device='raspi4'] td.progress").TextContentAsync());
         Assert.EndsWith("/min", await page.Locator("#devices tr[data-device='raspi4'] td.progress").TextContentAsync());
         Assert.Equal("", await page.Locator("#devices tr[data-device='pixel3'] td.progress").TextContentAsync()); // nothing added

@@ -138,7 +138,7 @@ internal static class StoreCommands
                 Json.Write(result);
                 return ExitCodes.Success;
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumns("device", "kind", "measured", "failed", "setting", "host / source");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("device", "kind", "measured", "failed", "sessions", "setting", "host / source");
             foreach (var d in result.Devices)
             {
                 table.AddRow(
@@ -146,6 +146,7 @@ internal static class StoreCommands
                     d.Kind,
                     d.Measured.ToString("N0", CultureInfo.InvariantCulture),
                     d.Failed.ToString("N0", CultureInfo.InvariantCulture),
+                    d.Sessions.ToString(CultureInfo.InvariantCulture),
                     Markup.Escape(d.Runtime is null ? $"{d.Dataset} {d.Input}" : $"{d.Runtime} {d.Provider} {d.Threads}t {d.Optimization} b{d.Batch} {d.Dataset} {d.Input}"),
                     Markup.Escape(d.Cpu is null ? Path.GetFileName(d.Source ?? "") : $"{d.Cpu} ({d.Cores} cores)"));
             }

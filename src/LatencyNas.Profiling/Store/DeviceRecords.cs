@@ -100,11 +100,12 @@ public sealed class DeviceRecords
     public StoredDevice Get(string name)
         => Find(name) ?? throw new ProfileStoreException($"No device '{name}' in {_connection.Location}. Known devices: {KnownNames()}.");
 
-    /// <summary>Every device with how many measurements (successful and failed) it holds, by name.</summary>
+    /// <summary>Every device with how many measurements (successful and failed) it holds, in how many sessions, and when it was last measured, by name.</summary>
     public IReadOnlyList<DeviceSummary> List() => _connection.Guard(() =>
     {
         using var command = _connection.Command($"""
-            SELECT {Columns}, coalesce(sum(CASE WHEN m.status = 'ok' THEN 1 ELSE 0 END), 0) AS measured, coalesce(sum(CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END), 0) AS failed
+            SELECT {Columns}, coalesce(sum(CASE WHEN m.status = 'ok' THEN 1 ELSE 0 END), 0) AS measured, coalesce(sum(CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END), 0) AS failed,
+                   count(DISTINCT m.session) AS sessions, max(m.measured_at) AS last_measured
             FROM devices d LEFT JOIN measurements m ON m.device_id = d.id
             GROUP BY d.id
             """);
@@ -112,7 +113,7 @@ public sealed class DeviceRecords
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            devices.Add(new DeviceSummary(Read(reader), (int)reader.Integer("measured"), (int)reader.Integer("failed")));
+            devices.Add(new DeviceSummary(Read(reader), (int)reader.Integer("measured"), (int)reader.Integer("failed"), (int)reader.Integer("sessions"), reader.NullableText("last_measured")));
         }
         // Sorted here, not by the database: SQLite and PostgreSQL collate names differently.
         return devices.OrderBy(d => d.Device.Name, StringComparer.Ordinal).ToList();

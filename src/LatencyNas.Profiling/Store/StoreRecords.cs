@@ -48,7 +48,9 @@ public sealed record StoredDevice(
 }
 
 /// <summary>A device with how much the store holds for it.</summary>
-public sealed record DeviceSummary(StoredDevice Device, int Measured, int Failed);
+/// <param name="Sessions">Measurement sessions holding the device's measurements (a retest is a second session; none when unmeasured).</param>
+/// <param name="LastMeasuredAt">When the newest measurement was stored (round-trip time text), null when none.</param>
+public sealed record DeviceSummary(StoredDevice Device, int Measured, int Failed, int Sessions = 0, string? LastMeasuredAt = null);
 
 /// <summary>One stored measurement (milliseconds). Imported tables carry only the latency.</summary>
 public sealed record StoredMeasurement(

@@ -80,7 +80,8 @@ const workbench = (() => {
     $('store').textContent = result.store;
     $('devices').tBodies[0].innerHTML = result.devices.map(d =>
       `<tr data-device="${esc(d.name)}"><td>${esc(d.name)}</td><td>${esc(d.kind)}</td><td class="number">${d.measured}</td>` +
-      `<td class="number">${d.failed}</td><td class="progress">${progress(d, now)}</td><td>${esc(d.runtime ?? '')}</td><td>${esc(d.dataset)} ${esc(d.input)}</td></tr>`).join('');
+      `<td class="number">${d.failed}</td><td class="number sessions">${d.sessions}</td><td class="last-measured">${esc(d.last_measured_at?.slice(0, 19).replace('T', ' ') ?? '')}</td>` +
+      `<td class="progress">${progress(d, now)}</td><td>${esc(d.runtime ?? '')}</td><td>${esc(d.dataset)} ${esc(d.input)}</td></tr>`).join('');
     return result;
   }
 
