@@ -33,10 +33,7 @@ public static class Workbench
     /// <exception cref="InvalidInputException">Options that cannot be used (<see cref="WorkbenchOptions.Problems"/>), or a store that is missing.</exception>
     public static WebApplication Build(WorkbenchOptions options, Action<IWebHostBuilder>? configureHost = null)
     {
-        if (options.Problems() is { Count: > 0 } problems)
-        {
-            throw new InvalidInputException($"Cannot serve the workbench: {string.Join("; ", problems)}.");
-        }
+        options.Check();
         options.Store.OpenExisting().Dispose(); // a store that is missing or cannot be used is refused now, not on the first request
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();

@@ -1,3 +1,4 @@
+using LatencyNas.Core;
 using System.Net;
 
 namespace LatencyNas.Web;
@@ -51,6 +52,15 @@ public sealed record WorkbenchOptions
         return problems;
     }
 
-    internal static bool IsLoopback(string host)
+    /// <exception cref="InvalidInputException">Options that cannot be used (<see cref="Problems"/>).</exception>
+    public void Check()
+    {
+        if (Problems() is { Count: > 0 } problems)
+        {
+            throw new InvalidInputException($"Cannot serve the workbench: {string.Join("; ", problems)}.");
+        }
+    }
+
+        internal static bool IsLoopback(string host)
         => host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 }

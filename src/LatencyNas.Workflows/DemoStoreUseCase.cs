@@ -12,8 +12,8 @@ namespace LatencyNas.Workflows;
 /// tables of NAS-Bench-201 (27 devices × 15,625) and FBNet (27 devices × 5,000), NAS-Bench-201's CIFAR-10 accuracy, and
 /// predictors for the devices each space's comparison opens with (<see cref="OpeningComparison"/>).
 /// </summary>
-/// <param name="DataDirectory">The folder holding <see cref="DemoStoreUseCase.Tables"/> (the repository's <c>../shared/data</c>).</param>
-public sealed record DemoStoreRequest(string DataDirectory, StoreLocation Store);
+/// <param name="DataDirectory">The folder holding <see cref="DemoStoreUseCase.Tables"/> (null: <see cref="DemoStoreUseCase.DefaultDataDirectory"/>).</param>
+public sealed record DemoStoreRequest(string? DataDirectory, StoreLocation Store);
 
 /// <param name="Imported">What was imported now (a table already in the store is not imported again).</param>
 /// <param name="Trained">The predictors trained now, as space/device.</param>
@@ -28,21 +28,31 @@ public sealed class DemoStoreUseCase
     /// <summary>The objective the demo's fronts and searches maximise on NAS-Bench-201.</summary>
     public const string Objective = "cifar10_test_acc";
 
-    /// <exception cref="InvalidInputException">A table missing from <see cref="DemoStoreRequest.DataDirectory"/>, or one that cannot be read.</exception>
-    public DemoStoreResult Run(DemoStoreRequest request, IProgress<string>? steps = null)
+    /// <summary>Where the published tables are looked for when no folder is named: beside the repository, as the tests read them.</summary>
+    public const string DataVariable = "LATNAS_SHARED_DATA";
+
+    /// <summary><see cref="DataVariable"/> when set, else <c>../shared/data</c>.</summary>
+    public static string DefaultDataDirectory()
+        => Environment.GetEnvironmentVariable(DataVariable) is { Length: > 0 } shared ? shared : Path.Combine("..", "shared", "data");
+
+    /// <exception cref="InvalidInputException">A table missing from the data folder, or one that cannot be read.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled between two steps (what was done stays done).</exception>
+    public DemoStoreResult Run(DemoStoreRequest request, IProgress<string>? steps = null, CancellationToken cancellation = default)
     {
-        var missing = Tables.Where(t => !File.Exists(Path.Combine(request.DataDirectory, t))).ToList();
+        string data = request.DataDirectory ?? DefaultDataDirectory();
+        var missing = Tables.Where(t => !File.Exists(Path.Combine(data, t))).ToList();
         if (missing.Count > 0)
         {
             throw new InvalidInputException(
-                $"The published tables are not in '{request.DataDirectory}' (missing {string.Join(", ", missing)}); give the folder that holds them with --data.");
+                $"The published tables are not in '{data}' (missing {string.Join(", ", missing)}); name the folder that holds them.");
         }
-        string Table(string name) => Path.Combine(request.DataDirectory, name);
+        string Table(string name) => Path.Combine(data, name);
         var imported = new List<string>();
         var import = new ImportUseCase();
         foreach (var (space, file, dataset) in new[] { (Nb201Space.Instance as SearchSpace, Tables[0], Dataset.Cifar10), (FbnetSpace.Instance, Tables[2], Dataset.Cifar100) })
         {
-            if (!MeasuredOn(request.Store, space))
+            cancellation.ThrowIfCancellationRequested();
+            if (!Holds(request.Store, space, Table(file)))
             {
                 steps?.Report($"importing {file}");
                 import.Run(new ImportRequest(Table(file), space, dataset, request.Store, ArchitectureColumn: space is FbnetSpace ? "ops" : "arch"));
@@ -67,6 +77,7 @@ public sealed class DemoStoreUseCase
             }
             foreach (string device in opening.Where(d => !saved.Contains($"{space.Name}/{d}")))
             {
+                cancellation.ThrowIfCancellationRequested();
                 steps?.Report($"training the predictor of {device} on {space.Name}");
                 new TrainUseCase().Run(new TrainRequest(device, space, request.Store, PredictorModel.Auto));
                 trained.Add($"{space.Name}/{device}");
@@ -75,14 +86,17 @@ public sealed class DemoStoreUseCase
         return new DemoStoreResult(request.Store.Location, imported, trained);
     }
 
-    private static bool MeasuredOn(StoreLocation location, SearchSpace space)
+    /// <summary>Whether every device column of the table is a device measured on the space in the store (a store that holds other devices still gets the table).</summary>
+    private static bool Holds(StoreLocation location, SearchSpace space, string table)
     {
         if (!location.IsServer && !File.Exists(location.Path))
         {
             return false;
         }
+        string[] columns = (File.ReadLines(table).FirstOrDefault() ?? "").Split(',');
         using var store = location.OpenOrCreate();
-        return store.Devices.List().Any(d => store.Measurements.Protocols(d.Device, space).Count > 0);
+        var measured = store.Devices.List().Where(d => store.Measurements.Protocols(d.Device, space).Count > 0).Select(d => d.Device.Name).ToHashSet(StringComparer.Ordinal);
+        return columns.Where(c => c is not ("index" or "id" or "arch" or "ops")).All(measured.Contains);
     }
 }
 

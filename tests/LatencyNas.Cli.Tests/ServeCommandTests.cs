@@ -67,10 +67,13 @@ public sealed class ServeCommandTests : IDisposable
         Assert.True(noTables.ExitCode == 2, noTables.ToString());
         Assert.Contains("nb201_help_latency_ms.csv", noTables.Stderr);
         Assert.False(File.Exists(demoStore));
+        var openDemo = Latnas.Run("serve", "--demo", "--data", SharedData.Directory, "--urls", "http://0.0.0.0:5099", "--store", demoStore);
+        Assert.True(openDemo.ExitCode == 2, openDemo.ToString()); // refused before a minute spent filling the store
+        Assert.False(File.Exists(demoStore));
         var dataAlone = Latnas.Run("serve", "--data", SharedData.Directory, "--store", store);
         Assert.True(dataAlone.ExitCode == 2, dataAlone.ToString());
         Assert.Contains("--demo", dataAlone.Stderr);
-        Assert.All(new[] { missing, open, unreadable, noTables, dataAlone }, run => Assert.DoesNotContain("   at ", run.Stderr));
+        Assert.All(new[] { missing, open, unreadable, noTables, openDemo, dataAlone }, run => Assert.DoesNotContain("   at ", run.Stderr));
     }
 
     [Fact]

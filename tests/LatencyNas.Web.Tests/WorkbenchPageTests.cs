@@ -282,12 +282,13 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         var first = Latnas.Run("import", "--csv", firstRows, "--columns", "raspi4", "--store", store.Path);
         Assert.True(first.ExitCode == 0, first.ToString());
         await page.WaitForFunctionAsync("() => document.querySelector(\"#devices tr[data-device='raspi4'] td.number\")?.textContent === '100'");
+        var importedFrom = DateTimeOffset.UtcNow.AddSeconds(-1);
         var all = Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--columns", "raspi4", "--store", store.Path);
         Assert.True(all.ExitCode == 0, all.ToString());
         await page.WaitForFunctionAsync("() => document.querySelector(\"#devices tr[data-device='raspi4'] td.number\")?.textContent === '15625'");
         Assert.Equal("1", await page.Locator("#devices tr[data-device='raspi4'] td.sessions").TextContentAsync());
-        Assert.StartsWith(DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-            await page.Locator("#devices tr[data-device='raspi4'] td.last-measured").TextContentAsync());
+        var lastMeasured = DateTimeOffset.Parse((await page.Locator("#devices tr[data-device='raspi4'] td.last-measured").TextContentAsync())! + "Z", CultureInfo.InvariantCulture);
+        Assert.InRange(lastMeasured, importedFrom, DateTimeOffset.UtcNow);
         Assert.StartsWith("+15,525, ", await page.Locator("#devices tr[data-device='raspi4'] td.progress").TextContentAsync());
         Assert.EndsWith("/min", await page.Locator("#devices tr[data-device='raspi4'] td.progress").TextContentAsync());
         Assert.Equal("", await page.Locator("#devices tr[data-device='pixel3'] td.progress").TextContentAsync()); // nothing added

@@ -62,6 +62,9 @@ public sealed record SearchControlOptions
 /// </summary>
 public sealed class SearchControl
 {
+    /// <summary>The most architectures one promotion names (they are evaluated together, in one step).</summary>
+    public const int MostPromoted = 64;
+
     private readonly SearchSpace _space;
     private readonly SearchControlOptions _options;
     private readonly IReadOnlyList<AppliedAction>? _script;
@@ -384,6 +387,11 @@ public sealed class SearchControl
                     if (action.Architectures is not { Count: > 0 } architectures)
                     {
                         throw new InvalidInputException("Promote names the architectures to promote; the list is empty.");
+                    }
+                    if (architectures.Count > SearchControl.MostPromoted)
+                    {
+                        throw new InvalidInputException(
+                            $"At most {SearchControl.MostPromoted} architectures are promoted at once ({architectures.Count} were named): they are evaluated together, before the next proposal.");
                     }
                     foreach (string text in architectures)
                     {

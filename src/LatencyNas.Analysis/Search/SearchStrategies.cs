@@ -208,7 +208,7 @@ public sealed class RandomSearch : ISearchStrategy
 /// parents win tournaments of <see cref="TournamentSize"/>. Fitness puts every feasible candidate
 /// above every infeasible one, feasible ones by objective, infeasible ones by how little they
 /// exceed the budget. Children are bred <see cref="BatchSize"/> at a time so the latency
-/// predictor scores them in one call, and a child already evaluated is mutated further until it is
+/// predictor scores them in one call (steered, one at a time: each is a step of its own), and a child already evaluated is mutated further until it is
 /// new. Never lists the space, so it scales to any size.
 /// </summary>
 public sealed class RegularizedEvolution : ISearchStrategy

@@ -10,9 +10,6 @@ internal static class ServeCommand
 {
     public const string TokenVariable = "LATNAS_SERVE_TOKEN";
 
-    /// <summary>Where the published tables are looked for when --data is not given: beside the repository, as the tests read them.</summary>
-    public const string DataVariable = "LATNAS_SHARED_DATA";
-
     /// <summary>The store <c>--demo</c> fills when no store is named, apart from the one <c>profile</c> writes.</summary>
     public static readonly string DemoStore = Path.Combine("profiles", "demo.db");
 
@@ -35,7 +32,7 @@ internal static class ServeCommand
         };
         var dataOption = new Option<string?>("--data")
         {
-            Description = $"With --demo: the folder holding the published tables (default: ${DataVariable}, else ../shared/data).",
+            Description = $"With --demo: the folder holding the published tables (default: ${Workflows.DemoStoreUseCase.DataVariable}, else ../shared/data).",
         };
         var storeOption = LatnasOptions.Store();
         var command = new Command("serve",
@@ -56,18 +53,18 @@ internal static class ServeCommand
             var store = demo && parse.GetValue(storeOption) is null && Environment.GetEnvironmentVariable(Workflows.StoreLocation.EnvironmentVariable) is not { Length: > 0 }
                 ? new Workflows.StoreLocation(DemoStore)
                 : parse.StoreLocation(storeOption);
+            var options = new WorkbenchOptions { Store = store, Url = parse.GetValue(urlsOption)!, Token = token };
+            options.Check(); // before a demo spends a minute filling the store
             if (demo)
             {
-                string data = parse.GetValue(dataOption)
-                    ?? (Environment.GetEnvironmentVariable(DataVariable) is { Length: > 0 } shared ? shared : Path.Combine("..", "shared", "data"));
-                var filled = new Workflows.DemoStoreUseCase().Run(new Workflows.DemoStoreRequest(data, store),
-                    new Synchronous<string>(step => Console.Error.WriteLine($"latnas: {step}")));
+                var filled = new Workflows.DemoStoreUseCase().Run(new Workflows.DemoStoreRequest(parse.GetValue(dataOption), store),
+                    new Synchronous<string>(step => Console.Error.WriteLine($"latnas: {step}")), cancellation);
                 Console.Error.WriteLine(filled.Imported.Count + filled.Trained.Count == 0
                     ? $"latnas: {filled.Store} already holds the published tables and their predictors"
                     : $"latnas: {filled.Store}: {filled.Imported.Count} tables imported, {filled.Trained.Count} predictors trained");
             }
             Console.Error.WriteLine("latnas: preparing the workbench (the monotonicity matrix the page opens with)");
-            await using var app = Workbench.Build(new WorkbenchOptions { Store = store, Url = parse.GetValue(urlsOption)!, Token = token });
+            await using var app = Workbench.Build(options);
             try
             {
                 await app.StartAsync(cancellation);

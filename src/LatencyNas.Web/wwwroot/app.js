@@ -231,6 +231,13 @@ const workbench = (() => {
     state.brushedDrawn = brushed;
   }
 
+  // What promote takes into a running search: the points selected on its chart, and those brushed on the scatter or a
+  // front when they belong to the search's space (the server takes at most 64 at once, and none with a banned choice).
+  function promotable() {
+    const sameSpace = search.run && (state.space ?? state.defaultSpace) === search.run.space;
+    return [...new Set([...search.selected, ...(sameSpace ? state.brushed : [])])];
+  }
+
   function showBrushed() {
     const n = state.brushed.size, c = state.columns;
     let text = 'Brush the scatter or a front (drag a box; the lasso is in the chart\'s tools) to mark architectures on every chart.';
@@ -241,7 +248,7 @@ const workbench = (() => {
         ' (a running search can take them in: promote).';
     }
     $('brush-status').textContent = text;
-    $('steer-promote').textContent = `promote selected (${new Set([...search.selected, ...state.brushed]).size})`;
+    $('steer-promote').textContent = `promote selected (${promotable().length})`;
   }
 
   // Clicking a point selects its architecture; hovering marks it on the other charts (once a frame, however fast the mouse);
@@ -350,12 +357,14 @@ const workbench = (() => {
   // The spaces the views can show; choosing another clears what belonged to the last one and opens its comparison.
   async function loadSpaces() {
     const result = await api('/api/spaces');
+    state.defaultSpace = result.default;
     $('space').innerHTML = result.spaces.map(n => `<option${n === result.default ? ' selected' : ''}>${esc(n)}</option>`).join('');
   }
 
   async function switchSpace(name) {
     state.space = name;
-    Object.assign(state, { matrix: null, pair: null, columns: null, selected: null, brushed: new Set(), fronts: null, budget: null, effects: null, explained: null });
+    Object.assign(state, { matrix: null, pair: null, columns: null, selected: null, brushed: new Set(), brushedDrawn: null, fronts: null, budget: null, effects: null, explained: null });
+    $('effects-device').innerHTML = '';
     showBrushed();
     for (const chart of ['heatmap', 'scatter', 'front-proxy', 'front-target', 'effects-latency', 'effects-objective', 'explain']) {
       Plotly.purge(chart);
@@ -469,6 +478,9 @@ const workbench = (() => {
     const onObjective = effects.series.find(s => s.quantity !== 'latency_ms');
     $('effects-device').innerHTML = latency.map(s => `<option>${esc(s.name)}</option>`).join('');
     $('effects-device').onchange = () => {
+      if (!state.effects) {
+        return;
+      }
       state.effects.shown = latency.find(s => s.name === $('effects-device').value);
       draw('effects-latency', state.effects.shown, 'ms').catch(error => status(error.message, true));
     };
@@ -686,7 +698,7 @@ const workbench = (() => {
     $('steer-pin').onclick = () => steer({ kind: 'pin', ...at() }).catch(() => {});
     $('steer-clear').onclick = () => steer({ kind: 'clear', decision: at().decision }).catch(() => {});
     $('steer-move').onclick = () => steer({ kind: 'budget', max_latency_ms: Number($('steer-budget').value) }).catch(() => {});
-    $('steer-promote').onclick = () => steer({ kind: 'promote', architectures: [...new Set([...search.selected, ...state.brushed])] }).catch(() => {});
+    $('steer-promote').onclick = () => steer({ kind: 'promote', architectures: promotable() }).catch(() => {});
   }
 
   async function reattach() {

@@ -135,6 +135,7 @@ public sealed class SearchControlTests(RealTables shared)
         Assert.Throws<InvalidInputException>(() => control.Post(new SteeringAction(SteeringKind.Budget, MaxLatencyMs: -1)));
         Assert.Throws<InvalidInputException>(() => control.Post(new SteeringAction(SteeringKind.Promote, Architectures: ["012345"])));
         Assert.Contains("banned or unpinned", Assert.Throws<InvalidInputException>(() => control.Post(new SteeringAction(SteeringKind.Promote, Architectures: ["010000"]))).Message);
+        Assert.Contains("At most 64", Assert.Throws<InvalidInputException>(() => control.Post(new SteeringAction(SteeringKind.Promote, Architectures: [.. Enumerable.Range(0, 65).Select(i => (i % 5).ToString() + "4" + "0000")]))).Message);
         control.Post(new SteeringAction(SteeringKind.Clear, 1));
         control.Post(new SteeringAction(SteeringKind.Promote, Architectures: ["010000"]));
 
