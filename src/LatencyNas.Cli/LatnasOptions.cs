@@ -112,8 +112,9 @@ internal static class LatnasOptions
     public static T? Given<T>(this ParseResult parse, Option<T> option) where T : struct
         => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
 
-    public static StoreLocation StoreLocation(this ParseResult parse, Option<string?> option)
-        => Workflows.StoreLocation.Resolve(parse.GetValue(option), Environment.GetEnvironmentVariable(Workflows.StoreLocation.EnvironmentVariable));
+    /// <param name="fallback">The store when neither the option nor the environment names one (null: the default store).</param>
+    public static StoreLocation StoreLocation(this ParseResult parse, Option<string?> option, string? fallback = null)
+        => Workflows.StoreLocation.Resolve(parse.GetValue(option), Environment.GetEnvironmentVariable(Workflows.StoreLocation.EnvironmentVariable), fallback);
 
     public static SearchSpace SearchSpace(this ParseResult parse, Option<string> option) => SearchSpaces.Get(parse.GetValue(option)!);
 

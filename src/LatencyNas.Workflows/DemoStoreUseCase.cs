@@ -25,6 +25,9 @@ public sealed class DemoStoreUseCase
     /// <summary>The published tables the demo needs, by file name.</summary>
     public static IReadOnlyList<string> Tables { get; } = ["nb201_help_latency_ms.csv", "nb201_accuracy.csv", "fbnet_help_latency_ms.csv"];
 
+    /// <summary>The store the demo fills when none is named, apart from the one <c>profile</c> writes.</summary>
+    public static readonly string DefaultStore = Path.Combine("profiles", "demo.db");
+
     /// <summary>The objective the demo's fronts and searches maximise on NAS-Bench-201.</summary>
     public const string Objective = "cifar10_test_acc";
 

@@ -16,9 +16,9 @@ public sealed record StoreLocation(string Path)
 
     public static StoreLocation Default { get; } = new(ProfileStore.DefaultPath);
 
-    /// <summary>The flag wins over the environment variable, which wins over the default.</summary>
-    public static StoreLocation Resolve(string? flag, string? environment)
-        => new(!string.IsNullOrWhiteSpace(flag) ? flag : !string.IsNullOrWhiteSpace(environment) ? environment : ProfileStore.DefaultPath);
+    /// <summary>The flag wins over the environment variable, which wins over the default (null: <see cref="ProfileStore.DefaultPath"/>).</summary>
+    public static StoreLocation Resolve(string? flag, string? environment, string? fallback = null)
+        => new(!string.IsNullOrWhiteSpace(flag) ? flag : !string.IsNullOrWhiteSpace(environment) ? environment : fallback ?? ProfileStore.DefaultPath);
 
     /// <summary>
     /// The folder this store's predictors are saved in and looked up from, named after the store

@@ -10,9 +10,6 @@ internal static class ServeCommand
 {
     public const string TokenVariable = "LATNAS_SERVE_TOKEN";
 
-    /// <summary>The store <c>--demo</c> fills when no store is named, apart from the one <c>profile</c> writes.</summary>
-    public static readonly string DemoStore = Path.Combine("profiles", "demo.db");
-
     public static Command Create()
     {
         var urlsOption = new Option<string>("--urls")
@@ -26,7 +23,7 @@ internal static class ServeCommand
         };
         var demoOption = new Option<bool>("--demo")
         {
-            Description = $"First fill the store (without --store or ${Workflows.StoreLocation.EnvironmentVariable}: {DemoStore}) from the published tables — HELP's latencies of " +
+            Description = $"First fill the store (without --store or ${Workflows.StoreLocation.EnvironmentVariable}: {Workflows.DemoStoreUseCase.DefaultStore}) from the published tables — HELP's latencies of " +
                           "NAS-Bench-201 and FBNet on 27 devices, NAS-Bench-201's CIFAR-10 accuracy — and train predictors for the devices the page opens with; " +
                           "what is already there is not done again.",
         };
@@ -50,9 +47,7 @@ internal static class ServeCommand
             {
                 throw new InvalidInputException("--data names the published tables for --demo; give --demo too.");
             }
-            var store = demo && parse.GetValue(storeOption) is null && Environment.GetEnvironmentVariable(Workflows.StoreLocation.EnvironmentVariable) is not { Length: > 0 }
-                ? new Workflows.StoreLocation(DemoStore)
-                : parse.StoreLocation(storeOption);
+            var store = parse.StoreLocation(storeOption, demo ? Workflows.DemoStoreUseCase.DefaultStore : null);
             var options = new WorkbenchOptions { Store = store, Url = parse.GetValue(urlsOption)!, Token = token };
             options.Check(); // before a demo spends a minute filling the store
             if (demo)
