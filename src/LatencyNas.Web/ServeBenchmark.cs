@@ -20,7 +20,8 @@ public sealed record ServeBenchmarkResult(int Devices, int Architectures, IReadO
 /// <summary>
 /// The workbench's speed as a person meets it, in a real browser: from opening the page to its first chart (the
 /// monotonicity heatmap; in a fresh browser, then again), from a click on a heatmap cell to the pair's scatter of every architecture,
-/// from releasing a brush on the scatter to the brushed architectures counted and then marked on both fronts (by the page's clock),
+/// from releasing a brush on the scatter to the frame that shows the brushed architectures counted and marked on both fronts (by the
+/// page's clock),
 /// and from moving the mouse onto a heatmap cell or a scatter point to its label — also while a search streams its
 /// evaluations onto the page. Times are wall-clock through Playwright, so they include its round trip.
 /// </summary>
@@ -115,35 +116,51 @@ public sealed class ServeBenchmark
         }
         Report($"hover a scatter point ({points:N0} drawn) → its label", scatterHovers);
 
-        // A brush: a box dragged over the scatter → the brushed architectures counted below it, then marked on both fronts; timed
-        // by the page's own clock from the mouse's release (a listener that runs first) to when the page can tell each.
+        // A brush: a box dragged over the scatter → the brushed architectures counted below it and marked on both fronts; timed
+        // by the page's own clock from the mouse's release (its event's time stamp) to the first frame that shows both.
         await page.WaitForFunctionAsync("() => window.workbench.state.fronts !== null", null, new PageWaitForFunctionOptions { PollingInterval = 5, Timeout = 120_000 });
         var plot = await PlotArea(page, "#scatter");
-        var (counted, marked) = (new List<double>(), new List<double>());
+        var brushes = new List<double>();
         int brushedMost = 0;
         for (int b = 0; b < Math.Max(3, request.Hovers / 3); b++)
         {
-            double x0 = 0.1 + 0.4 * random.NextDouble(), y0 = 0.1 + 0.4 * random.NextDouble(), size = 0.15 + 0.3 * random.NextDouble();
+            // A box around a random architecture's point (never empty: an empty brush of an empty one changes nothing to time),
+            // begun inside the plot; its far corner may leave it (Plotly clamps the box to the plot).
+            var around = await page.EvaluateAsync<double[]>("""
+                (k) => {
+                  const { proxy, target } = window.workbench.state.pair, c = window.workbench.state.columns;
+                  const i = k % c.ops.length, layout = document.getElementById('scatter')._fullLayout;
+                  return [layout.xaxis.d2p(c.latencies_ms[proxy][i]) / layout.xaxis._length, layout.yaxis.d2p(c.latencies_ms[target][i]) / layout.yaxis._length];
+                }
+                """, random.Next(points));
+            double size = 0.15 + 0.3 * random.NextDouble();
+            double x0 = Math.Max(0.01, around[0] - size * (0.2 + 0.6 * random.NextDouble())), y0 = Math.Max(0.01, around[1] - size * (0.2 + 0.6 * random.NextDouble()));
             await page.Mouse.MoveAsync(plot.X + plot.Width * (float)x0, plot.Y + plot.Height * (float)y0);
             await page.Mouse.DownAsync();
             await page.Mouse.MoveAsync(plot.X + plot.Width * (float)(x0 + size), plot.Y + plot.Height * (float)(y0 + size), new MouseMoveOptions { Steps = 4 });
             await page.EvaluateAsync("""
                 () => {
-                  window.brushedBefore = window.workbench.state.brushed;
-                  window.addEventListener('mouseup', () => { window.releasedAt = performance.now(); }, { capture: true, once: true });
+                  const times = window.brushTimes = {}, state = window.workbench.state, before = state.brushed;
+                  const status = document.getElementById('brush-status'), statusBefore = status.textContent;
+                  // The release's own time stamp: the page's listeners on it may run before this one.
+                  window.addEventListener('mouseup', event => { times.released = event.timeStamp; }, { capture: true, once: true });
+                  // A change is on screen by the first animation frame after it: the frame's callbacks run just before its paint.
+                  const answered = () => {
+                    if (state.brushed !== before && state.brushedDrawn === state.brushed && status.textContent !== statusBefore) {
+                      times.answered = performance.now();
+                    } else {
+                      requestAnimationFrame(answered);
+                    }
+                  };
+                  requestAnimationFrame(answered);
                 }
                 """);
             await page.Mouse.UpAsync();
-            var options = new PageWaitForFunctionOptions { PollingInterval = 1, Timeout = 30_000 };
-            var answered = await page.WaitForFunctionAsync("() => window.workbench.state.brushed !== window.brushedBefore && performance.now()", null, options);
-            var drawn = await page.WaitForFunctionAsync("() => window.workbench.state.brushedDrawn === window.workbench.state.brushed && performance.now()", null, options);
-            double released = await page.EvaluateAsync<double>("() => window.releasedAt");
-            counted.Add(await answered.JsonValueAsync<double>() - released);
-            marked.Add(await drawn.JsonValueAsync<double>() - released);
+            await page.WaitForFunctionAsync("() => window.brushTimes.answered !== undefined", null, new PageWaitForFunctionOptions { PollingInterval = 5, Timeout = 30_000 });
+            brushes.Add(await page.EvaluateAsync<double>("() => window.brushTimes.answered - window.brushTimes.released"));
             brushedMost = Math.Max(brushedMost, await page.EvaluateAsync<int>("() => window.workbench.state.brushed.size"));
         }
-        Report($"brush the scatter → the brushed counted below it (up to {brushedMost:N0} architectures)", counted);
-        Report("brush the scatter → then marked on both fronts", marked);
+        Report($"brush the scatter (a box) → the brushed counted below it and marked on both fronts (up to {brushedMost:N0} architectures)", brushes);
 
         // A search streaming onto the page while a person hovers the heatmap.
         string target = await DeviceAt(page, 0);

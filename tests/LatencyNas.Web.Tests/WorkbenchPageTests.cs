@@ -91,13 +91,34 @@ public sealed class WorkbenchPageTests(RunningWorkbench workbench)
         Assert.Equal(Math.Log10(hoveredShown.Devices.Single(d => d.Device == compared[0]).MeasuredMs!.Value), ring, 12); // a log axis: the logarithm
 
         // A brush: a box dragged over the scatter brushes exactly the architectures inside it, and they stand out on the target's
-        // front (its selected points).
+        // front (its selected points). The page answers a box at the mouse's release, before Plotly does: what it brushed then
+        // (seen by a listener on the release that runs after the page's) is what Plotly's own selection of the scatter holds.
         var area = await PlotArea(page, "#scatter");
+        const string ranges = "() => JSON.stringify(['xaxis', 'yaxis'].map(a => document.getElementById('scatter')._fullLayout[a].range))";
+        string rangesBefore = await page.EvaluateAsync<string>(ranges);
         var (left, top, right, bottom) = (area.Left + 0.35 * area.Width, area.Top + 0.35 * area.Height, area.Left + 0.65 * area.Width, area.Top + 0.65 * area.Height);
         await page.Mouse.MoveAsync((float)left, (float)top);
         await page.Mouse.DownAsync();
         await page.Mouse.MoveAsync((float)right, (float)bottom, new MouseMoveOptions { Steps = 8 });
+        await page.EvaluateAsync("""
+            () => {
+              const scatter = document.getElementById('scatter'), ops = window.workbench.state.columns.ops;
+              window.addEventListener('mouseup', () => { window.brushedAtRelease = [...window.workbench.state.brushed].sort(); }, { capture: true, once: true });
+              scatter.once('plotly_selected', event => { window.brushedByPlotly = event.points.filter(p => p.curveNumber === 0).map(p => ops[p.pointIndex]).sort(); });
+            }
+            """);
         await page.Mouse.UpAsync();
+        await page.WaitForFunctionAsync("() => window.brushedByPlotly !== undefined");
+        // Plotly's selection is dropped once stored (on log axes it holds pixels, and would unmark them all) and the page marks
+        // the brushed scatter itself, without moving its axes.
+        await page.WaitForFunctionAsync("() => document.getElementById('scatter').layout.selections?.length === 0 && document.getElementById('scatter').data[0].selectedpoints?.length > 0");
+        Assert.Equal(rangesBefore, await page.EvaluateAsync<string>(ranges));
+        Assert.Equal(await page.EvaluateAsync<string[]>("() => [...window.workbench.state.brushed].sort()"),
+                     await page.EvaluateAsync<string[]>("() => document.getElementById('scatter').data[0].selectedpoints.map(i => window.workbench.state.columns.ops[i]).sort()"));
+        var atRelease = await page.EvaluateAsync<string[]>("() => window.brushedAtRelease");
+        var byPlotly = await page.EvaluateAsync<string[]>("() => window.brushedByPlotly");
+        Assert.True(atRelease.Length > 0 && atRelease.SequenceEqual(byPlotly),
+            $"at the release the page brushed {atRelease.Length}, Plotly's selection holds {byPlotly.Length}, {atRelease.Intersect(byPlotly).Count()} of them the same");
         await page.WaitForFunctionAsync("() => window.workbench.state.brushed.size > 0 && window.workbench.state.brushedDrawn === window.workbench.state.brushed");
         var brushed = await page.EvaluateAsync<int[]>("""
             ([x0, x1, y0, y1]) => {

@@ -129,6 +129,13 @@ const workbench = (() => {
     status(`${matrix.devices.length} devices`);
   }
 
+  // A log axis's range (in powers of ten) over the values, padded by 4% each side. Given, not autoranged: a chart's restyle
+  // (a brush marked, an architecture selected) recomputes an autorange, which moved the scatter's view under the brush.
+  const logRange = values => {
+    const low = Math.log10(Math.min(...values)), high = Math.log10(Math.max(...values)), pad = 0.04 * Math.max(high - low, 0.1);
+    return [low - pad, high + pad];
+  };
+
   async function openPair(proxy, target) {
     if (proxy === target) {
       return;
@@ -149,7 +156,8 @@ const workbench = (() => {
       ...markerTraces(),
     ], {
       title: { text: `${esc(proxy)} vs ${esc(target)}: SRCC ${fixed(pair?.srcc, 3)}, Kendall ${fixed(pair?.kendall, 3)}<br>${verdict(pair)}`, x: 0.02, xanchor: 'left', font: { size: 14 } },
-      xaxis: { type: 'log', title: { text: `${esc(proxy)} latency (ms)` } }, yaxis: { type: 'log', title: { text: `${esc(target)} latency (ms)` } },
+      xaxis: { type: 'log', range: logRange(x), title: { text: `${esc(proxy)} latency (ms)` } },
+      yaxis: { type: 'log', range: logRange(y), title: { text: `${esc(target)} latency (ms)` } },
       margin: { l: 70, b: 60, t: 60, r: 10 }, showlegend: false, dragmode: 'select',
     }, brushConfig);
     linkArchitectures('scatter');
@@ -206,29 +214,37 @@ const workbench = (() => {
     }
   }
 
-  // Brushed architectures: counted, with their latency ranges, below the scatter at once; on every chart but the one
-  // brushed (whose own selection shows them) the others are dimmed in the next task, so the page answers the brush before
-  // the charts redraw (a restyle redraws a chart's 15,625 WebGL points: about 0.1 s each in a software-rendered browser).
-  // state.brushedDrawn is the brush the charts show.
-  let brushing = null;
+  // Brushed architectures: counted, with their latency ranges, below the scatter, and marked on every chart but the one
+  // brushed (whose own selection shows them; the others dimmed), in one go: a restyle recomputes and redraws a chart's
+  // 15,625 WebGL points (20–60 ms in a software-rendered browser), and a box answered at the mouse's release (below) is
+  // marked before Plotly's own work on the release, which would otherwise come first. state.brushedDrawn is the brush
+  // the charts show.
   function brush(ops, from) {
+    if (ops.length === state.brushed.size && ops.every(o => state.brushed.has(o))) {
+      return; // Plotly's own answer to a box the page has answered already
+    }
     state.brushed = new Set(ops);
     showBrushed();
-    clearTimeout(brushing);
-    brushing = setTimeout(() => markBrushed(from), 0);
+    markBrushed(from);
   }
 
   function markBrushed(from) {
     const brushed = state.brushed;
     for (const chart of ['scatter', 'front-proxy', 'front-target']) {
-      const columns = chart === 'scatter' ? state.columns : state.fronts?.columns;
-      if (chart === from || !$(chart).data?.length || !columns) {
-        continue; // the fronts still on their way mark what is brushed once drawn
+      if (chart !== from) {
+        markBrushedOn(chart, brushed); // the fronts still on their way mark what is brushed once drawn
       }
-      const at = brushed.size ? columns.ops.map((o, i) => brushed.has(o) ? i : -1).filter(i => i >= 0) : null;
-      Plotly.restyle(chart, { selectedpoints: [at] }, [0]);
     }
     state.brushedDrawn = brushed;
+  }
+
+  function markBrushedOn(chart, brushed) {
+    const columns = chart === 'scatter' ? state.columns : state.fronts?.columns;
+    if (!$(chart).data?.length || !columns) {
+      return;
+    }
+    const at = brushed.size ? columns.ops.map((o, i) => brushed.has(o) ? i : -1).filter(i => i >= 0) : null;
+    Plotly.restyle(chart, { selectedpoints: [at] }, [0]);
   }
 
   // What promote takes into a running search: the points selected on its chart, and those brushed on the scatter or a
@@ -251,20 +267,92 @@ const workbench = (() => {
     $('steer-promote').textContent = `promote selected (${promotable().length})`;
   }
 
+  // Plotly keeps a finished box or lasso as a layout selection and applies it again on every later change of the chart —
+  // in pixels where an axis is logarithmic (Plotly 3.7), so then no point is in it and the brushed chart loses its marks.
+  // The page drops that selection once Plotly has stored it, and marks the brushed chart as it marks the others.
+  let droppingSelection = false;
+  async function dropSelection(chart) {
+    if (!$(chart).layout.selections?.length) {
+      return;
+    }
+    droppingSelection = true;
+    try {
+      await Plotly.relayout(chart, { selections: [] });
+    } finally {
+      droppingSelection = false;
+    }
+    markBrushedOn(chart, state.brushed);
+  }
+
+  // Plotly answers a box late: after its selection's throttle (up to 100 ms after the mouse's last move) and after its
+  // own 50–60 ms of work on the release. So the page answers a plain box itself at the release, from the box's corners
+  // (in the plot's pixels, clamped to the plot, as Plotly tests points); Plotly's answer follows and changes nothing when
+  // it agrees (it did for every one of the 20 boxes of a `latnas bench serve`). A lasso, a box added with shift, or a box
+  // so thin that Plotly takes a whole strip, wait for Plotly.
+  const boxSide = 12; // below it on either side, Plotly's box is a strip
+  function brushByBox(chart) {
+    const element = $(chart);
+    if (element.brushesByBox) {
+      return;
+    }
+    element.brushesByBox = true;
+    let start = null;
+    const inPlot = event => {
+      const { xaxis, yaxis } = element._fullLayout, box = element.getBoundingClientRect();
+      const clamp = (value, length) => Math.max(0, Math.min(length, value));
+      return [clamp(event.clientX - box.left - xaxis._offset, xaxis._length), clamp(event.clientY - box.top - yaxis._offset, yaxis._length)];
+    };
+    element.addEventListener('mousedown', event => {
+      const plain = event.button === 0 && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey;
+      start = plain && element._fullLayout?.dragmode === 'select' && event.target.classList?.contains('nsewdrag') ? inPlot(event) : null;
+    }, { capture: true });
+    window.addEventListener('mouseup', event => {
+      if (!start) {
+        return;
+      }
+      const [x0, y0] = start, [x1, y1] = inPlot(event);
+      start = null;
+      const columns = chart === 'scatter' ? state.columns : state.fronts?.columns;
+      const trace = element.data?.[0];
+      if (Math.abs(x1 - x0) < boxSide || Math.abs(y1 - y0) < boxSide || !columns || !trace) {
+        return;
+      }
+      const { xaxis, yaxis } = element._fullLayout;
+      const [left, right, top, bottom] = [Math.min(x0, x1), Math.max(x0, x1), Math.min(y0, y1), Math.max(y0, y1)];
+      const ops = [];
+      for (let i = 0; i < columns.ops.length; i++) {
+        const x = xaxis.d2p(trace.x[i]), y = yaxis.d2p(trace.y[i]);
+        if (x >= left && x <= right && y >= top && y <= bottom) {
+          ops.push(columns.ops[i]);
+        }
+      }
+      brush(ops, chart);
+    }, { capture: true });
+  }
+
   // Clicking a point selects its architecture; hovering marks it on the other charts (once a frame, however fast the mouse);
   // brushing marks what is brushed on the others.
   let hovered = { ops: null, from: null, drawing: false };
   function linkArchitectures(chart) {
     const element = $(chart);
-    for (const name of ['plotly_click', 'plotly_hover', 'plotly_unhover', 'plotly_selected', 'plotly_deselect']) {
+    for (const name of ['plotly_click', 'plotly_hover', 'plotly_unhover', 'plotly_selected', 'plotly_deselect', 'plotly_relayout']) {
       element.removeAllListeners?.(name);
     }
+    element.on('plotly_relayout', change => {
+      if (change?.selections?.length && !droppingSelection) {
+        setTimeout(() => dropSelection(chart), 0);
+      }
+    });
     element.on('plotly_selected', event => {
+      if (droppingSelection) {
+        return;
+      }
       const points = (event?.points ?? []).filter(p => p.curveNumber === 0); // the architectures' trace, not the fronts or marks
       const ops = (chart === 'scatter' ? state.columns : state.fronts.columns).ops;
       brush(points.map(p => ops[p.pointIndex]), chart);
     });
-    element.on('plotly_deselect', () => brush([], chart));
+    element.on('plotly_deselect', () => droppingSelection || brush([], chart));
+    brushByBox(chart);
     const opsOf = event => event.points.find(p => typeof p.text === 'string' && p.text.length > 0)?.text ?? null;
     element.on('plotly_click', event => {
       const ops = opsOf(event);
