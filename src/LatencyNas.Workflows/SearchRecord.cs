@@ -12,16 +12,24 @@ public sealed record SearchEvaluation(string Ops, double LatencyMs, double Objec
 /// <summary>
 /// Everything needed to run a search again and check it: its settings, the actions that steered it (with the
 /// step each applied at), the architectures it evaluated in order, and its result. Written as JSON
-/// (<see cref="ResultJson"/>) by <c>latnas search --record</c> and by the workbench.
+/// (<see cref="ResultJson"/>) by <c>latnas search --record</c> and by the workbench. <paramref name="Format"/> says how
+/// the search that wrote it steps and repairs, so that a replay refuses a record it would not reproduce.
 /// </summary>
 public sealed record SearchRecord(
-    string Space, SearchLatency Latency, string Objective, double MaxLatencyMs, SearchStrategyKind Strategy, int Evaluations, int Seed, double Margin,
+    int Format, string Space, SearchLatency Latency, string Objective, double MaxLatencyMs, SearchStrategyKind Strategy, int Evaluations, int Seed, double Margin,
     IReadOnlyList<AppliedAction> Actions, IReadOnlyList<SearchEvaluation> Evaluated, SearchResult? Result)
 {
     /// <summary>The record of a search run with <paramref name="control"/> (what it applied and evaluated so far).</summary>
     public static SearchRecord Of(SearchRequest request, SearchControl control, SearchResult? result) => new(
-        request.Space.Name, request.Latency, request.Objective, request.MaxLatencyMs, request.Strategy, request.Evaluations, request.Seed, request.Margin,
+        CurrentFormat, request.Space.Name, request.Latency, request.Objective, request.MaxLatencyMs, request.Strategy, request.Evaluations, request.Seed, request.Margin,
         control.Applied, control.Evaluated().Select(c => new SearchEvaluation(c.Architecture.Digits, c.LatencyMs, c.Objective)).ToList(), result);
+
+    /// <summary>
+    /// The format this version writes and replays: 2 since 2026-12-03, when a steered search began to take each proposal as a
+    /// step of its own and to repair banned choices from a seed that is the same in every process. Records without a format
+    /// (read as 0) were written before and replay differently.
+    /// </summary>
+    public const int CurrentFormat = 2;
 
     /// <summary>The request that runs this search again (never verified: a replay measures nothing).</summary>
     public SearchRequest ToRequest(SearchSpace space, StoreLocation store)
@@ -46,6 +54,12 @@ public sealed record SearchRecord(
         if (record is null || record.Space is null || record.Latency?.Target is null || record.Objective is null || record.Actions is null || record.Evaluated is null)
         {
             throw new InvalidInputException($"'{path}' is not a search record: it lacks the space, latency.target, objective, actions or evaluated.");
+        }
+        if (record.Format != CurrentFormat)
+        {
+            throw new InvalidInputException(record.Format < CurrentFormat
+                ? $"'{path}' is a search record of format {record.Format} (written before 2026-12-03), which this latnas cannot reproduce (it steps and repairs bans as format {CurrentFormat}): run the search again to get a record it replays."
+                : $"'{path}' is a search record of format {record.Format}, newer than this latnas reads ({CurrentFormat}): replay it with the latnas that wrote it.");
         }
         return record;
     }

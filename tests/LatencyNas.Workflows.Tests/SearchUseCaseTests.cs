@@ -55,6 +55,26 @@ public sealed class SearchUseCaseTests(RealStore real) : IDisposable
     }
 
     [Fact]
+    public async Task A_record_of_another_format_is_refused_with_what_to_do_not_replayed_into_a_difference()
+    {
+        string record = _directory.File("run.json");
+        await Search().RunAsync(new SearchRequest(new SearchLatency("raspi4", Mode: LatencyMode.Measured), "cifar10_test_acc", 20, RealStore.Space, real.Location,
+            SearchStrategyKind.Random, Evaluations: 50, Seed: 1, RecordPath: record));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!.AsObject();
+        Assert.Equal(SearchRecord.CurrentFormat, (int)json["format"]!);
+
+        json.Remove("format"); // as records written before the format was
+        File.WriteAllText(record, json.ToJsonString());
+        var older = Assert.Throws<InvalidInputException>(() => SearchRecord.Read(record));
+        Assert.Contains("format 0", older.Message);
+        Assert.Contains("run the search again", older.Message);
+
+        json["format"] = SearchRecord.CurrentFormat + 1;
+        File.WriteAllText(record, json.ToJsonString());
+        Assert.Contains("newer than this latnas reads", Assert.Throws<InvalidInputException>(() => SearchRecord.Read(record)).Message);
+    }
+
+    [Fact]
     public async Task A_predictor_the_search_must_train_is_saved_as_train_saves_it_and_used_the_next_time()
     {
         var store = real.Copy(_directory);
