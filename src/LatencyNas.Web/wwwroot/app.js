@@ -129,12 +129,19 @@ const workbench = (() => {
     status(`${matrix.devices.length} devices`);
   }
 
-  // A log axis's range (in powers of ten) over the values, padded by 4% each side. Given, not autoranged: a chart's restyle
-  // (a brush marked, an architecture selected) recomputes an autorange, which moved the scatter's view under the brush.
-  const logRange = values => {
-    const low = Math.log10(Math.min(...values)), high = Math.log10(Math.max(...values)), pad = 0.04 * Math.max(high - low, 0.1);
-    return [low - pad, high + pad];
+  // An axis's range over the values, padded by 4% each side (a log axis's in powers of ten). Given, not autoranged: a
+  // chart's restyle (a brush marked, an architecture selected) recomputes an autorange, which moved the views under the brush.
+  const paddedRange = (values, scale = v => v) => {
+    const finite = values.filter(v => Number.isFinite(v) && (scale === Math.log10 ? v > 0 : true)).map(scale);
+    let low = Infinity, high = -Infinity;
+    for (const v of finite) {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+    const pad = 0.04 * Math.max(high - low, scale === Math.log10 ? 0.1 : Math.abs(high) * 0.01 || 1);
+    return finite.length ? [low - pad, high + pad] : undefined;
   };
+  const logRange = values => paddedRange(values, Math.log10);
 
   async function openPair(proxy, target) {
     if (proxy === target) {
@@ -500,7 +507,8 @@ const workbench = (() => {
     const all = device => ({ type: 'scattergl', mode: 'markers', name: 'architectures', x: columns.latencies_ms[device], y: columns.objective_values,
       text: columns.ops, marker: { size: 3, color: '#9aa', opacity: 0.5 }, ...brushedLook, hovertemplate: `%{text}<br>%{x:.3f} ms<br>${esc(objective)} %{y:.4g}<extra></extra>` });
     const layout = (device, title) => ({ title: { text: title, x: 0.02, xanchor: 'left', font: { size: 14 } }, showlegend: true, legend: { x: 1, xanchor: 'right', y: 0 },
-      xaxis: { type: 'log', title: { text: `${esc(device)} latency (ms)` } }, yaxis: { title: { text: esc(objective) } }, margin: { l: 70, b: 60, t: 60, r: 10 }, dragmode: 'select' });
+      xaxis: { type: 'log', range: logRange(columns.latencies_ms[device]), title: { text: `${esc(device)} latency (ms)` } },
+      yaxis: { range: paddedRange(columns.objective_values), title: { text: esc(objective) } }, margin: { l: 70, b: 60, t: 60, r: 10 }, dragmode: 'select' });
     const source = frontLine(reuse.source_ops, columns, proxy);
     shapes['front-proxy'] = {};
     shapes['front-target'] = {};
