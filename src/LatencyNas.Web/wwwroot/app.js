@@ -131,17 +131,19 @@ const workbench = (() => {
 
   // An axis's range over the values, padded by 4% each side (a log axis's in powers of ten). Given, not autoranged: a
   // chart's restyle (a brush marked, an architecture selected) recomputes an autorange, which moved the views under the brush.
-  const paddedRange = (values, scale = v => v) => {
-    const finite = values.filter(v => Number.isFinite(v) && (scale === Math.log10 ? v > 0 : true)).map(scale);
+  const paddedRange = (values, log = false) => {
     let low = Infinity, high = -Infinity;
-    for (const v of finite) {
-      low = Math.min(low, v);
-      high = Math.max(high, v);
+    for (const value of values) {
+      if (Number.isFinite(value) && (!log || value > 0)) {
+        const v = log ? Math.log10(value) : value;
+        low = Math.min(low, v);
+        high = Math.max(high, v);
+      }
     }
-    const pad = 0.04 * Math.max(high - low, scale === Math.log10 ? 0.1 : Math.abs(high) * 0.01 || 1);
-    return finite.length ? [low - pad, high + pad] : undefined;
+    const pad = 0.04 * Math.max(high - low, log ? 0.1 : Math.abs(high) * 0.01 || 1);
+    return low <= high ? [low - pad, high + pad] : undefined;
   };
-  const logRange = values => paddedRange(values, Math.log10);
+  const logRange = values => paddedRange(values, true);
 
   async function openPair(proxy, target) {
     if (proxy === target) {
@@ -222,7 +224,7 @@ const workbench = (() => {
   }
 
   // Brushed architectures: counted, with their latency ranges, below the scatter, and marked on every chart but the one
-  // brushed (whose own selection shows them; the others dimmed), in one go: a restyle recomputes and redraws a chart's
+  // brushed (whose own selection shows them until the page marks it too, below; the others dimmed), in one go: a restyle recomputes and redraws a chart's
   // 15,625 WebGL points (20–60 ms in a software-rendered browser), and a box answered at the mouse's release (below) is
   // marked before Plotly's own work on the release, which would otherwise come first. state.brushedDrawn is the brush
   // the charts show.
