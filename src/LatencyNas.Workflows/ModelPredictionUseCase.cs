@@ -87,8 +87,9 @@ public sealed class ModelPredictionUseCase
         var rows = kernels.Select((k, i) =>
         {
             var config = parts.First(p => p.Kernel == i).Config;
+            int groups = KernelConfigs.Groups(model, k);
             return new PredictedKernel(k.Label, k.Nodes.Select(n => n.Name).ToList(),
-                KernelSpace.For(config.Kind).Describe(config), scaled[i], scaled[i] / total);
+                KernelSpace.For(config.Kind).Describe(config) + (groups > 1 ? $", each of {groups} groups" : ""), scaled[i], scaled[i] / total);
         }).ToList();
         return new ModelPredictionResult(model.Source, estimator.Device, level.ToString().ToLowerInvariant(), total, overhead, rows);
     }
@@ -126,13 +127,18 @@ public sealed class ModelPredictionUseCase
 public static class KernelConfigs
 {
     /// <summary>
-    /// The configurations a kernel is predicted as, added up: its own (<see cref="Of"/>), and for a
+    /// The configurations a kernel is predicted as, added up: its own (<see cref="Of"/>) — a grouped convolution's once per
+    /// group, as ONNX Runtime runs it (a convolution per group, each group's channels in and out) —, and for a
     /// convolution that accumulates (an Add fused into it) one elementwise pass over its output for
     /// the value it adds in. Values in channel blocks count their padded channels.
     /// </summary>
     public static IReadOnlyList<KernelConfig> Parts(OnnxModelGraph model, Kernel kernel, int nchwcBlockSize)
     {
         var config = Of(model, kernel);
+        if (config.Kind == KernelKind.Conv && Groups(model, kernel) is > 1 and var groups)
+        {
+            return [.. Enumerable.Repeat(config, groups), .. AccumulatedPass(kernel)];
+        }
         if (kernel.Blocked && config.Kind == KernelKind.Elementwise && config.Variant is not (KernelSpace.ReorderInput or KernelSpace.ReorderOutput) && nchwcBlockSize > 1)
         {
             int padded = (config.InputChannels + nchwcBlockSize - 1) / nchwcBlockSize * nchwcBlockSize;
@@ -150,9 +156,14 @@ public static class KernelConfigs
         }
     }
 
+    /// <summary>The groups of a convolution that is neither dense nor depthwise (1 for any other kernel).</summary>
+    public static int Groups(OnnxModelGraph model, Kernel kernel)
+        => kernel.Anchor is { OpType: "Conv" } node && model.Shapes[node.Inputs[1]] is { Length: 4 } w && (int)node.Int("group", 1) is > 1 and var groups
+           && !(w[1] == 1 && groups == w[0]) ? groups : 1;
+
     /// <summary>
-    /// The configuration a kernel is predicted as: a convolution by its weights (a grouped one as a
-    /// dense one of the same MACs), a pooling by its window, Gemm by its features; every other
+    /// The configuration a kernel is predicted as: a convolution by its weights (a grouped one as one
+    /// of its groups: the group's channels in and out), a pooling by its window, Gemm by its features; every other
     /// kernel as the elementwise pass over its output that costs most like it (Add, Mul, an
     /// activation, or a copy for data movement).
     /// </summary>
@@ -179,7 +190,7 @@ public static class KernelConfigs
                 bool depthwise = groups > 1 && w[1] == 1 && groups == w[0];
                 return depthwise
                     ? new KernelConfig(KernelKind.DepthwiseConv, Resolution(input), (int)w[0], (int)w[0], (int)w[2], stride, activation)
-                    : new KernelConfig(KernelKind.Conv, Resolution(input), (int)w[1], (int)w[0], (int)w[2], stride, activation);
+                    : new KernelConfig(KernelKind.Conv, Resolution(input), (int)w[1], (int)w[0] / groups, (int)w[2], stride, activation);
             }
             case "Gemm" or "MatMul" when input.Length == 2:
                 return new KernelConfig(KernelKind.Gemm, 1, (int)input[1], (int)output[^1], 1, 1, 0);
