@@ -33,6 +33,17 @@ internal sealed class DevicesCache(StoreLocation store) : IDisposable
         }
     }
 
+    /// <summary>The store's data version (it changes with every commit by another connection); null where it cannot be watched.</summary>
+    /// <exception cref="LatencyNasException">The store cannot be read.</exception>
+    public long? DataVersion()
+    {
+        lock (_gate)
+        {
+            _watch ??= store.OpenExisting();
+            return _watch.DataVersion();
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

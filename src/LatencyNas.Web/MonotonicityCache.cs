@@ -11,7 +11,7 @@ namespace LatencyNas.Web;
 /// </summary>
 internal sealed class MonotonicityCache(StoreLocation store, DevicesCache devices)
 {
-    private readonly ConcurrentDictionary<string, (string Counts, Lazy<MonotonicityResult> Result)> _entries = new();
+    private readonly KeptAnswers<MonotonicityResult> _matrices = new();
     private readonly ConcurrentDictionary<string, (string Counts, IReadOnlyList<string> Names)> _openings = new();
 
     /// <exception cref="InvalidInputException">A device or space the store lacks.</exception>
@@ -33,20 +33,7 @@ internal sealed class MonotonicityCache(StoreLocation store, DevicesCache device
     private IReadOnlyList<DeviceRow> ListDevices() => devices.List().Devices;
 
     private MonotonicityResult Get(MonotonicityRequest request, string counts)
-    {
-        string question = $"{string.Join(',', request.Devices)}|{request.Space.Name}|{request.Count}";
-        (string, Lazy<MonotonicityResult>) Fresh() => (counts, new Lazy<MonotonicityResult>(() => new MonotonicityUseCase().Run(request)));
-        var entry = _entries.AddOrUpdate(question, _ => Fresh(), (_, old) => old.Counts == counts ? old : Fresh());
-        try
-        {
-            return entry.Result.Value;
-        }
-        catch
-        {
-            _entries.TryRemove(new KeyValuePair<string, (string, Lazy<MonotonicityResult>)>(question, entry)); // a failure is not kept
-            throw;
-        }
-    }
+        => _matrices.Get($"{string.Join(',', request.Devices)}|{request.Space.Name}|{request.Count}", counts, () => new MonotonicityUseCase().Run(request));
 
     /// <summary>
     /// The devices the page opens comparing on <paramref name="space"/> (<see cref="OpeningComparison"/>); fewer than two when

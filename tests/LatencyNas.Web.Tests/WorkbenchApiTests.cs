@@ -150,6 +150,42 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
         Assert.Equal(["e0", "e1", "e2", "e3", "e4", "e5"], effects["decisions"]!.AsArray().Select(d => ((string)d!["name"]!)[..2]));
     }
 
+    /// <summary>
+    /// The effects the page asks for on every pair it opens are kept while the store is unchanged, answered in the order asked,
+    /// and computed again once a device has more measurements.
+    /// </summary>
+    [Fact]
+    public async Task Choice_effects_kept_between_requests_follow_the_order_asked_and_a_store_that_changed()
+    {
+        using var directory = new TempDirectory();
+        var store = new StoreLocation(directory.File("latnas.db"));
+        string[] table = File.ReadAllLines(SharedData.File("nb201_help_latency_ms.csv"));
+        string Part(string name, int from, int count)
+        {
+            string path = directory.File(name);
+            File.WriteAllLines(path, [table[0], .. table.Skip(1 + from).Take(count)]);
+            return path;
+        }
+        ImportResult Import(string csv, params string[] devices)
+            => new ImportUseCase().Run(new ImportRequest(csv, Nb201Space.Instance, Core.Spaces.Dataset.Cifar10, store, ArchitectureColumn: "ops", Columns: devices));
+        Import(Part("first.csv", 0, 2_000), "pixel3", "raspi4");
+        JsonNode Expected(params string[] devices)
+            => AsCommandPrints(new ChoiceEffectsUseCase().Run(new ChoiceEffectsRequest(devices, Nb201Space.Instance, store)));
+
+        await using var factory = new WorkbenchFactory(store);
+        using var http = factory.CreateClient();
+        async Task<JsonNode> Effects(string devices) => JsonNode.Parse(await http.GetStringAsync($"/api/effects?devices={devices}"))!;
+        var first = await Effects("raspi4,pixel3");
+        Assert.True(JsonNode.DeepEquals(Expected("raspi4", "pixel3"), first));
+        Assert.True(JsonNode.DeepEquals(Expected("pixel3", "raspi4"), await Effects("pixel3,raspi4")));
+
+        Import(Part("more.csv", 2_000, 3_000), "pixel3");
+        var after = await Effects("raspi4,pixel3");
+        Assert.True(JsonNode.DeepEquals(Expected("raspi4", "pixel3"), after));
+        Assert.Equal(2_000, (int)first["series"]![1]!["architectures"]!);
+        Assert.Equal(5_000, (int)after["series"]![1]!["architectures"]!);
+    }
+
     [Theory]
     [InlineData("/api/pareto?proxy=pixel3&target=raspi4&objective=speed", "objective", "speed")]
     [InlineData("/api/pareto?proxy=pixel9&target=raspi4&objective=cifar10_test_acc", "proxy", "pixel9")]
