@@ -475,7 +475,7 @@ public static class Workbench
 
     /// <summary>
     /// Choice effects, kept while the store is unchanged (its data version: an objective imported changes them too): the page
-    /// asks for the compared devices' on every pair it opens, 0.7–0.8 s to read eight devices of 15,625 architectures. Asked
+    /// asks for the compared devices' on every pair it opens, 0.7–0.9 s to read eight devices of 15,625 architectures. Asked
     /// for the same devices in another order (the page puts the pair's target first), the kept answer is reordered.
     /// </summary>
     private static ChoiceEffectsResult Effects(ChoiceEffectsRequest request, KeptAnswers<ChoiceEffectsResult> kept, DevicesCache devices)
