@@ -19,13 +19,19 @@ public sealed class AdditivePredictor : LatencyPredictor
         {
             throw new ArgumentException($"{weights.Count} weights for {encoder.OneHotLength} one-hot features.");
         }
-        Weights = weights.ToArray();
+        _weights = weights.ToArray();
+        _decisionOffsets = encoder.OneHotLength > 0 ? [.. encoder.Offsets] : [];
         Bias = bias;
     }
 
     public override ModelKind Kind => ModelKind.Additive;
 
-    public IReadOnlyList<double> Weights { get; }
+    public IReadOnlyList<double> Weights => _weights;
+
+    private readonly double[] _weights;
+
+    // Where each decision's block of weights starts (none in a space without one-hot columns).
+    private readonly int[] _decisionOffsets;
 
     public double Bias { get; }
 
@@ -57,14 +63,16 @@ public sealed class AdditivePredictor : LatencyPredictor
 
     protected override double[] PredictTransformed(IReadOnlyList<Architecture> architectures)
     {
+        // The one-hot vector's dot product, summed over its ones only (one per decision, in column order): the same sum.
         var predictions = new double[architectures.Count];
+        int[] offsets = _decisionOffsets;
         for (int i = 0; i < architectures.Count; i++)
         {
+            var architecture = architectures[i];
             double sum = Bias;
-            double[] x = Encoder.OneHot(architectures[i]);
-            for (int j = 0; j < x.Length; j++)
+            for (int d = 0; d < offsets.Length; d++)
             {
-                sum += Weights[j] * x[j];
+                sum += _weights[offsets[d] + architecture[d]];
             }
             predictions[i] = sum;
         }

@@ -33,13 +33,12 @@ public sealed class MlNetPredictor : LatencyPredictor
     private const int PartsPerCore = 16;
 
     /// <summary>
-    /// Architectures encoded together, which then walk each tree in turn: a multiple of the eight that
-    /// walk a tree side by side (<see cref="CompiledTreeEnsemble"/>), and few enough that their features
-    /// stay in the nearest cache (FBNet: 27 KB, within a 32 KB L1). Measured on this machine: 64 beat 128,
-    /// and 256 KB of features (300 FBNet architectures) was 15–25% slower; 32 beat 64 by 6–12% on a
-    /// million FBNet architectures once the walk lost its bounds checks, and 16 was slower again.
+    /// Architectures encoded together, which then walk each tree in turn: the walk's block, whose features stay in the
+    /// nearest cache (FBNet: 27 KB, within a 32 KB L1). Measured on this machine: 64 beat 128, and 256 KB of features
+    /// (300 FBNet architectures) was 15–25% slower; 32 beat 64 by 6–12% on a million FBNet architectures once the walk
+    /// lost its bounds checks, and 16 was slower again.
     /// </summary>
-    private const int ScoredTogether = 32;
+    private const int ScoredTogether = CompiledTreeEnsemble.BlockRows;
 
     private readonly MLContext _context;
     private readonly Lazy<CompiledTreeEnsemble?> _compiled;

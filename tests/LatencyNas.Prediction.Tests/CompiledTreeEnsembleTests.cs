@@ -49,4 +49,24 @@ public sealed class CompiledTreeEnsembleTests(RealDevices devices)
         Assert.Contains("the trees read", narrow.Message);
         Assert.Throws<ArgumentException>(() => compiled.Score(rows.AsSpan(0, 3 * width), width, scores));
     }
+
+    /// <summary>The walk compares features and thresholds as integer keys, which must order every pair of floats as the floats are ordered.</summary>
+    [Fact]
+    public void Keys_order_floats_as_the_floats_are_ordered()
+    {
+        var random = new Random(4);
+        float[] special = [0f, -0f, float.Epsilon, -float.Epsilon, 1f, -1f, float.MaxValue, float.MinValue, float.PositiveInfinity, float.NegativeInfinity, 0.5f, -0.5f];
+        var values = special.Concat(Enumerable.Range(0, 2_000).Select(_ => (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-30, 30))))).ToArray();
+
+        int wrong = 0;
+        foreach (float a in values)
+        {
+            foreach (float b in values)
+            {
+                wrong += (a > b) == (CompiledTreeEnsemble.Key(a) > CompiledTreeEnsemble.Key(b)) ? 0 : 1;
+            }
+        }
+        Assert.Equal(0, wrong);
+        Assert.All(values, v => Assert.True(CompiledTreeEnsemble.Key(float.NaN) > CompiledTreeEnsemble.Key(v), "NaN goes right at every split"));
+    }
 }
