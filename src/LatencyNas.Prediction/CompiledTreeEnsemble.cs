@@ -170,7 +170,7 @@ internal sealed class CompiledTreeEnsemble
             for (; r + 8 <= count; r += 8)
             {
                 ref int lanes = ref Unsafe.Add(ref first, r);
-                int i0 = root, i1 = root, i2 = root, i3 = root, i4 = root, i5 = root, i6 = root, i7 = root;
+                nint i0 = root, i1 = root, i2 = root, i3 = root, i4 = root, i5 = root, i6 = root, i7 = root;
                 for (int step = 0; step < depth; step++)
                 {
                     i0 = Next(ref nodes, i0, ref lanes, 0);
@@ -195,7 +195,7 @@ internal sealed class CompiledTreeEnsemble
             for (; r < count; r++)
             {
                 ref int lane = ref Unsafe.Add(ref first, r);
-                int i = root;
+                nint i = root;
                 for (int step = 0; step < depth; step++)
                 {
                     i = Next(ref nodes, i, ref lane, 0);
@@ -210,12 +210,12 @@ internal sealed class CompiledTreeEnsemble
     /// feature's key is at most the threshold's, else the second; a leaf leads to itself.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Next(ref ulong nodes, int i, ref int lanes, int lane)
+    private static nint Next(ref ulong nodes, nint i, ref int lanes, int lane)
     {
         ulong node = Unsafe.Add(ref nodes, i);
         // The feature (bits 32-47) times BlockRows in one shift and mask: BlockRows is 2^5.
         nint feature = (nint)((uint)(node >> 27) & (uint)(ushort.MaxValue * BlockRows));
-        return i + (int)(node >> 48) + (Unsafe.Add(ref lanes, feature + lane) > (int)node ? 1 : 0);
+        return i + (nint)(node >> 48) + (Unsafe.Add(ref lanes, feature + lane) > (int)node ? 1 : 0);
     }
 
     /// <summary>
