@@ -76,7 +76,7 @@ public sealed record AdaptationChoice(AdaptationMethod Method, int Folds, IReadO
 /// <param name="proxyPredictor">Builds a predictor of the proxy, for architectures it was never measured on (called at most once).</param>
 public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> others, IReadOnlyCollection<Architecture>? needed, Func<ILatencyEstimator> proxyPredictor)
 {
-    /// <summary>The fewest target samples cross-validation chooses from; below it the default is <see cref="AdaptationMethod.Rescale"/>.</summary>
+    /// <summary>The fewest target samples cross-validation chooses from; below it the default mixes the store's devices where it can, else rescales.</summary>
     public const int MinimumSamplesToChoose = 6;
 
     /// <summary>Folds of the cross-validation: leave-one-out up to this many samples, this many folds above.</summary>
