@@ -20,7 +20,6 @@ public sealed class AdditivePredictor : LatencyPredictor
             throw new ArgumentException($"{weights.Count} weights for {encoder.OneHotLength} one-hot features.");
         }
         _weights = weights.ToArray();
-        _decisionOffsets = encoder.OneHotLength > 0 ? [.. encoder.Offsets] : [];
         Bias = bias;
     }
 
@@ -29,9 +28,6 @@ public sealed class AdditivePredictor : LatencyPredictor
     public IReadOnlyList<double> Weights => _weights;
 
     private readonly double[] _weights;
-
-    // Where each decision's block of weights starts (none in a space without one-hot columns).
-    private readonly int[] _decisionOffsets;
 
     public double Bias { get; }
 
@@ -63,18 +59,10 @@ public sealed class AdditivePredictor : LatencyPredictor
 
     protected override double[] PredictTransformed(IReadOnlyList<Architecture> architectures)
     {
-        // The one-hot vector's dot product, summed over its ones only (one per decision, in column order): the same sum.
         var predictions = new double[architectures.Count];
-        int[] offsets = _decisionOffsets;
         for (int i = 0; i < architectures.Count; i++)
         {
-            var architecture = architectures[i];
-            double sum = Bias;
-            for (int d = 0; d < offsets.Length; d++)
-            {
-                sum += _weights[offsets[d] + architecture[d]];
-            }
-            predictions[i] = sum;
+            predictions[i] = Encoder.SumAtOnes(architectures[i], _weights, Bias);
         }
         return predictions;
     }

@@ -28,7 +28,7 @@ namespace LatencyNas.Prediction;
 /// trees, depth 11 at most, leaves at 6.8 on average) the first three, with the batch's blocks and
 /// parts (<see cref="MlNetPredictor"/>), took prediction from 104,000 to 235,000–249,000
 /// architectures/s on this machine's two cores; the one-word nodes and integer keys took another
-/// 14–17% off the walk, the feature-by-feature rows 3–7%, and native-sized node indices (no sign extension per step)
+/// 12–17% off the walk, the feature-by-feature rows 3–7%, and native-sized node indices (no sign extension per step)
 /// 11–20% more. A NaN feature goes to the second child.
 /// </remarks>
 internal sealed class CompiledTreeEnsemble

@@ -73,6 +73,20 @@ public sealed class FeatureEncoder
         return vector;
     }
 
+    /// <summary>
+    /// <paramref name="bias"/> plus the one-hot vector's dot product with <paramref name="weights"/> (one per one-hot column),
+    /// summed over its ones only — one per decision, in column order, so the same sum as over the whole vector.
+    /// </summary>
+    public double SumAtOnes(Architecture architecture, double[] weights, double bias)
+    {
+        double sum = bias;
+        for (int d = 0; d < _offsets.Length && OneHotLength > 0; d++)
+        {
+            sum += weights[_offsets[d] + architecture[d]];
+        }
+        return sum;
+    }
+
     public float[] Full(Architecture architecture)
     {
         var vector = new float[Length];

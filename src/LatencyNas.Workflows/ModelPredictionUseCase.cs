@@ -159,7 +159,10 @@ public static class KernelConfigs
     /// <summary>The groups of a convolution that is neither dense nor depthwise (1 for any other kernel).</summary>
     public static int Groups(OnnxModelGraph model, Kernel kernel)
         => kernel.Anchor is { OpType: "Conv" } node && model.Shapes[node.Inputs[1]] is { Length: 4 } w && (int)node.Int("group", 1) is > 1 and var groups
-           && !(w[1] == 1 && groups == w[0]) ? groups : 1;
+           && !IsDepthwise(w, groups) ? groups : 1;
+
+    /// <summary>Whether a convolution of weights <paramref name="w"/> (out, in per group, kh, kw) in <paramref name="groups"/> groups is depthwise: a group per channel.</summary>
+    private static bool IsDepthwise(long[] w, int groups) => groups > 1 && w[1] == 1 && groups == w[0];
 
     /// <summary>
     /// The configuration a kernel is predicted as: a convolution by its weights (a grouped one as one
@@ -187,8 +190,7 @@ public static class KernelConfigs
                 int groups = (int)node.Int("group", 1);
                 int stride = (int)(node.Ints("strides")?[0] ?? 1);
                 int activation = kernel.Activation is null ? 0 : 1;
-                bool depthwise = groups > 1 && w[1] == 1 && groups == w[0];
-                return depthwise
+                return IsDepthwise(w, groups)
                     ? new KernelConfig(KernelKind.DepthwiseConv, Resolution(input), (int)w[0], (int)w[0], (int)w[2], stride, activation)
                     : new KernelConfig(KernelKind.Conv, Resolution(input), (int)w[1], (int)w[0] / groups, (int)w[2], stride, activation);
             }
