@@ -25,6 +25,7 @@ public sealed record ProfileFailure(Architecture Architecture, string Reason);
 /// <param name="PrecisionMet">Of the measured, those whose interval was within the precision asked for.</param>
 /// <param name="Visits">Interleaved: visits made to the measured architectures.</param>
 /// <param name="ContendedVisits">Of those, made while other work kept the machine busy.</param>
+/// <param name="Batches">The batches this run stored, in the order they were stored.</param>
 public sealed record ProfileSummary(
     string Device,
     int Requested,
@@ -39,7 +40,8 @@ public sealed record ProfileSummary(
     int ContendedVisits = 0,
     IReadOnlyList<ProfileFailure>? EarlierFailures = null,
     int GivenUp = 0,
-    int LeftToOthers = 0)
+    int LeftToOthers = 0,
+    IReadOnlyList<StoredBatch>? Batches = null)
 {
     /// <summary>Neither stored, measured, failed, nor left to another profile: for the next run.</summary>
     public int Remaining => Requested - AlreadyStored - Measured - Failures.Count - LeftToOthers;
@@ -49,3 +51,8 @@ public sealed record ProfileSummary(
     /// <summary>Finished, and every architecture asked for is measured (or its failure given up).</summary>
     public bool Succeeded => Completed && Failures.Count == 0 && (EarlierFailures?.Count ?? 0) == 0;
 }
+
+/// <summary>One batch as it was stored: the architectures measured in it, and the drift its references corrected it by.</summary>
+/// <param name="Digits">The architectures stored with a measurement (failures left out).</param>
+/// <param name="Drift">Null when the batch had no references to correct by, or stored them as the device's reference.</param>
+public sealed record StoredBatch(IReadOnlyList<string> Digits, Timing.ReferenceDrift? Drift);

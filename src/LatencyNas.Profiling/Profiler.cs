@@ -82,6 +82,7 @@ public sealed class Profiler
         var failures = new List<ProfileFailure>();
         var latencies = new List<double>();
         int precise = 0, visits = 0, contended = 0;
+        var stored = new List<StoredBatch>();
         var breaker = new FailureBreaker(_options);
         string? stopReason = null;
         var pipeline = BuildPipeline();
@@ -150,6 +151,7 @@ public sealed class Profiler
                     _store.Claims.Release(device, space, _options.Session, _owner, outcomes.Select(o => o.Request.Architecture.Digits).ToList());
                     lock (gate)
                     {
+                        stored.Add(new StoredBatch(outcomes.Where(o => o.Measurement is not null).Select(o => o.Request.Architecture.Digits).ToList(), drift));
                         foreach (var outcome in outcomes)
                         {
                             var measurement = outcome.Measurement is { } measured && drift is not null
@@ -200,7 +202,7 @@ public sealed class Profiler
         }
         return new ProfileSummary(
             device.Name, requested.Count, alreadyStored, latencies.Count, failures, stopReason, clock.Elapsed,
-            latencies.Count > 0 ? Descriptive.Median(latencies) : null, precise, visits, contended, earlierFailures, givenUp, Volatile.Read(ref leftToOthers.Value));
+            latencies.Count > 0 ? Descriptive.Median(latencies) : null, precise, visits, contended, earlierFailures, givenUp, Volatile.Read(ref leftToOthers.Value), stored);
     }
 
     /// <summary>

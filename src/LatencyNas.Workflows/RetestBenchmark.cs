@@ -46,7 +46,21 @@ public sealed record RetestRow(
     double PreciseRemeasuredWithin, double InsideInterval, int Failed, double MeanVisits, double ContendedVisits,
     double Within5Uncorrected, double Within10Uncorrected, double DriftLow, double DriftHigh);
 
-public sealed record RetestResult(string Device, string Cpu, int Architectures, double PauseSeconds, BackgroundLoad Load, IReadOnlyList<RetestRow> Protocols);
+/// <summary>
+/// One batch of the interleaved protocol's first session and how its architectures re-measured: where the
+/// store's promise breaks, it breaks by whole batches whose drift correction was off (docs/measurement.md).
+/// </summary>
+/// <param name="Architectures">Measured in both sessions.</param>
+/// <param name="Precise">Of those, stored as precision met in the first session.</param>
+/// <param name="Held">Of those, re-measured within the precision.</param>
+/// <param name="MedianRatio">The median of second ÷ first estimate, both corrected: how far the batch moved as a whole.</param>
+/// <param name="FirstDrift">The first session's correction of the batch (null: it stored the references, or had none).</param>
+/// <param name="SecondDrift">The second session's correction of the batch most of these architectures were measured in again.</param>
+public sealed record RetestBatch(int Architectures, int Precise, int Held, double MedianRatio, ReferenceDrift? FirstDrift, ReferenceDrift? SecondDrift);
+
+/// <param name="Batches">The interleaved protocol's first-session batches, in the order they were stored.</param>
+public sealed record RetestResult(string Device, string Cpu, int Architectures, double PauseSeconds, BackgroundLoad Load, IReadOnlyList<RetestRow> Protocols,
+    IReadOnlyList<RetestBatch> Batches);
 
 /// <summary>
 /// Test-retest of the two measurement protocols side by side: the same architectures profiled twice,
@@ -80,6 +94,7 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
             using var load = request.Load == BackgroundLoad.None ? null : startLoad(request.Load);
             using var store = ProfileStore.Open(request.KeepStore ?? Path.Combine(directory, "retest.db"));
             var seconds = protocols.ToDictionary(p => p.Name, _ => new List<double>());
+            var interleavedBatches = new List<IReadOnlyList<StoredBatch>>();
             for (int session = 1; session <= 2; session++)
             {
                 foreach (var (name, protocol) in protocols)
@@ -93,6 +108,10 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
                         throw new RunFailedException($"the {name} profile stopped: {summary.StopReason}");
                     }
                     seconds[name].Add(clock.Elapsed.TotalSeconds / sample.Count);
+                    if (name == MeasurementProtocols.Interleaved)
+                    {
+                        interleavedBatches.Add(summary.Batches ?? []);
+                    }
                 }
                 if (session == 1 && request.PauseSeconds > 0)
                 {
@@ -101,12 +120,38 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
                 }
             }
             var rows = protocols.Select(p => Row(store, p.Name, p.Protocol, seconds[p.Name].Average())).ToList();
-            return new RetestResult(device.Name, DeviceFingerprint.HostCpuModel(), sample.Count, request.PauseSeconds, request.Load, rows);
+            var interleavedProtocol = protocols.Single(p => p.Name == MeasurementProtocols.Interleaved).Protocol;
+            return new RetestResult(device.Name, DeviceFingerprint.HostCpuModel(), sample.Count, request.PauseSeconds, request.Load, rows,
+                Batches(store, interleavedProtocol, interleavedBatches[0], interleavedBatches[1]));
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static IReadOnlyList<RetestBatch> Batches(ProfileStore store, MeasurementProtocol protocol, IReadOnlyList<StoredBatch> first, IReadOnlyList<StoredBatch> second)
+    {
+        var measurements = store.Measurements.Read(store.Devices.Get(MeasurementProtocols.Interleaved)).Where(m => m.Ok).ToList();
+        var firstEstimates = measurements.Where(m => m.Session == 1).ToDictionary(m => m.Digits);
+        var secondEstimates = measurements.Where(m => m.Session == 2).ToDictionary(m => m.Digits);
+        var secondBatchOf = second.SelectMany(b => b.Digits.Select(d => (d, b))).ToDictionary(p => p.d, p => p.b);
+        double precision = protocol.TargetRelativePrecision ?? double.NaN;
+        var batches = new List<RetestBatch>();
+        foreach (var batch in first)
+        {
+            var both = batch.Digits.Where(d => firstEstimates.ContainsKey(d) && secondEstimates.ContainsKey(d)).ToList();
+            if (both.Count == 0)
+            {
+                continue;
+            }
+            double Ratio(string digits) => secondEstimates[digits].LatencyMs!.Value / firstEstimates[digits].LatencyMs!.Value;
+            var precise = both.Where(d => firstEstimates[d].PrecisionMet == true).ToList();
+            var measuredAgainIn = both.Where(secondBatchOf.ContainsKey).GroupBy(d => secondBatchOf[d]).MaxBy(g => g.Count())?.Key;
+            batches.Add(new RetestBatch(both.Count, precise.Count, precise.Count(d => Math.Abs(Ratio(d) - 1) <= precision),
+                Descriptive.Median(both.Select(Ratio).ToList()), batch.Drift, measuredAgainIn?.Drift));
+        }
+        return batches;
     }
 
     private static RetestRow Row(ProfileStore store, string name, MeasurementProtocol protocol, double secondsPerArchitecture)

@@ -40,4 +40,26 @@ public class RetestBenchmarkTests
         Assert.Equal(1.2, interleaved.DriftHigh, 9);
         Assert.Equal(1, interleaved.Srcc, 9);
     }
+
+    [Fact]
+    public async Task Each_interleaved_batch_reports_how_its_architectures_moved_and_the_corrections_of_both_sessions()
+    {
+        var result = await new RetestBenchmark(new SlowerSecondSession(), _ => throw new InvalidOperationException("no load asked for"))
+            .RunAsync(new RetestRequest(Count: 200, PauseSeconds: 0)); // more than one batch of 80
+
+        Assert.True(result.Batches.Count >= 3, $"{result.Batches.Count} batches");
+        Assert.Equal(200, result.Batches.Sum(b => b.Architectures));
+        Assert.All(result.Batches, b =>
+        {
+            Assert.Equal(1.0, b.MedianRatio, 9);         // corrected, nothing moved…
+            Assert.Equal(1.2, b.SecondDrift!.Factor, 9); // …because session 2's references ran 20% slower
+            Assert.Equal(0, b.SecondDrift.Spread, 9);    // all alike
+            Assert.Equal(b.Precise, b.Held);
+        });
+        Assert.True(result.Batches.Sum(b => b.Precise) > 100, "the known times are precise");
+        Assert.Null(result.Batches[0].FirstDrift);       // the first batch stored the references
+        Assert.All(result.Batches.Skip(1), b => Assert.Equal(1.0, b.FirstDrift!.Factor, 9));
+        var interleaved = result.Protocols.Single(p => p.Protocol == MeasurementProtocols.Interleaved);
+        Assert.Equal(interleaved.PrecisionMet * 200, result.Batches.Sum(b => b.Precise), 9);
+    }
 }

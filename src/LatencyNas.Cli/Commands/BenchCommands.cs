@@ -231,6 +231,17 @@ internal static class BenchCommands
                     $"{r.PreciseRemeasuredWithin:P1}", $"{r.InsideInterval:P1}", r.MeanVisits > 0 ? $"{r.MeanVisits:F1}" : "-", r.MeanVisits > 0 ? $"{r.ContendedVisits:P1}" : "-",
                     $"{r.Within5Uncorrected:P0} / {r.Within10Uncorrected:P0}", r.DriftLow == r.DriftHigh ? $"{r.DriftLow:F3}" : $"{r.DriftLow:F3}–{r.DriftHigh:F3}");
             }
+            if (result.Batches.Count > 0)
+            {
+                static string Drift(ReferenceDrift? drift) => drift is { } d ? $"×{d.Factor:F3} (references spread {d.Spread:P1})" : "-";
+                Console.WriteLine();
+                Console.WriteLine("Interleaved batches of session 1 (precise → held: their claims, and those re-measured within p):");
+                var batches = new StreamingTable(Console.Out, "batch", "architectures", "precise → held", "moved (median 2nd ÷ 1st)", "session 1 correction", "session 2 correction");
+                foreach (var (b, i) in result.Batches.Select((b, i) => (b, i + 1)))
+                {
+                    batches.Row($"{i}", $"{b.Architectures}", $"{b.Precise} → {b.Held}", $"{b.MedianRatio:F3}", Drift(b.FirstDrift), Drift(b.SecondDrift));
+                }
+            }
             return ExitCodes.Success;
         });
         return command;
