@@ -119,10 +119,11 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
                     await Task.Delay(TimeSpan.FromSeconds(request.PauseSeconds), cancellation);
                 }
             }
-            var rows = protocols.Select(p => Row(store, p.Name, p.Protocol, seconds[p.Name].Average())).ToList();
+            var measured = protocols.ToDictionary(p => p.Name, p => store.Measurements.Read(store.Devices.Get(p.Name)));
+            var rows = protocols.Select(p => Row(measured[p.Name], p.Name, p.Protocol, seconds[p.Name].Average())).ToList();
             var interleavedProtocol = protocols.Single(p => p.Name == MeasurementProtocols.Interleaved).Protocol;
             return new RetestResult(device.Name, DeviceFingerprint.HostCpuModel(), sample.Count, request.PauseSeconds, request.Load, rows,
-                Batches(store, interleavedProtocol, interleavedBatches[0], interleavedBatches[1]));
+                Batches(Pairs(measured[MeasurementProtocols.Interleaved]), interleavedProtocol, interleavedBatches[0], interleavedBatches[1]));
         }
         finally
         {
@@ -130,58 +131,68 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
         }
     }
 
-    private static IReadOnlyList<RetestBatch> Batches(ProfileStore store, MeasurementProtocol protocol, IReadOnlyList<StoredBatch> first, IReadOnlyList<StoredBatch> second)
+    /// <summary>An architecture's two estimates, one per session.</summary>
+    private sealed record Retested(StoredMeasurement First, StoredMeasurement Second)
     {
-        var measurements = store.Measurements.Read(store.Devices.Get(MeasurementProtocols.Interleaved)).Where(m => m.Ok).ToList();
-        var firstEstimates = measurements.Where(m => m.Session == 1).ToDictionary(m => m.Digits);
-        var secondEstimates = measurements.Where(m => m.Session == 2).ToDictionary(m => m.Digits);
+        /// <summary>Second ÷ first, as stored (corrected).</summary>
+        public double Ratio => Second.LatencyMs!.Value / First.LatencyMs!.Value;
+
+        /// <summary>Second ÷ first before the drift correction.</summary>
+        public double RawRatio => (Second.RawLatencyMs ?? Second.LatencyMs!.Value) / (First.RawLatencyMs ?? First.LatencyMs!.Value);
+
+        /// <summary>Whether the second estimate fell within <paramref name="precision"/> of the first.</summary>
+        public bool Within(double precision) => Math.Abs(Ratio - 1) <= precision;
+    }
+
+    /// <summary>The architectures measured in both sessions, by digits.</summary>
+    private static Dictionary<string, Retested> Pairs(IReadOnlyList<StoredMeasurement> measurements)
+    {
+        var second = measurements.Where(m => m.Session == 2 && m.Ok).ToDictionary(m => m.Digits);
+        return measurements.Where(m => m.Session == 1 && m.Ok && second.ContainsKey(m.Digits)).ToDictionary(m => m.Digits, m => new Retested(m, second[m.Digits]));
+    }
+
+    private static IReadOnlyList<RetestBatch> Batches(Dictionary<string, Retested> pairs, MeasurementProtocol protocol, IReadOnlyList<StoredBatch> first, IReadOnlyList<StoredBatch> second)
+    {
         var secondBatchOf = second.SelectMany(b => b.Digits.Select(d => (d, b))).ToDictionary(p => p.d, p => p.b);
         double precision = protocol.TargetRelativePrecision ?? double.NaN;
         var batches = new List<RetestBatch>();
         foreach (var batch in first)
         {
-            var both = batch.Digits.Where(d => firstEstimates.ContainsKey(d) && secondEstimates.ContainsKey(d)).ToList();
+            var both = batch.Digits.Where(pairs.ContainsKey).ToList();
             if (both.Count == 0)
             {
                 continue;
             }
-            double Ratio(string digits) => secondEstimates[digits].LatencyMs!.Value / firstEstimates[digits].LatencyMs!.Value;
-            var precise = both.Where(d => firstEstimates[d].PrecisionMet == true).ToList();
+            var precise = both.Where(d => pairs[d].First.PrecisionMet == true).ToList();
             var measuredAgainIn = both.Where(secondBatchOf.ContainsKey).GroupBy(d => secondBatchOf[d]).MaxBy(g => g.Count())?.Key;
-            batches.Add(new RetestBatch(both.Count, precise.Count, precise.Count(d => Math.Abs(Ratio(d) - 1) <= precision),
-                Descriptive.Median(both.Select(Ratio).ToList()), batch.Drift, measuredAgainIn?.Drift));
+            batches.Add(new RetestBatch(both.Count, precise.Count, precise.Count(d => pairs[d].Within(precision)),
+                Descriptive.Median(both.Select(d => pairs[d].Ratio).ToList()), batch.Drift, measuredAgainIn?.Drift));
         }
         return batches;
     }
 
-    private static RetestRow Row(ProfileStore store, string name, MeasurementProtocol protocol, double secondsPerArchitecture)
+    private static RetestRow Row(IReadOnlyList<StoredMeasurement> measurements, string name, MeasurementProtocol protocol, double secondsPerArchitecture)
     {
-        var measurements = store.Measurements.Read(store.Devices.Get(name));
-        var first = measurements.Where(m => m.Session == 1 && m.Ok).ToDictionary(m => m.Digits);
-        var second = measurements.Where(m => m.Session == 2 && m.Ok).ToDictionary(m => m.Digits);
-        var pairs = first.Keys.Where(second.ContainsKey).Order(StringComparer.Ordinal).Select(d => (First: first[d], Second: second[d])).ToList();
-        double Ratio((StoredMeasurement First, StoredMeasurement Second) p) => p.Second.LatencyMs!.Value / p.First.LatencyMs!.Value;
-        double RawRatio((StoredMeasurement First, StoredMeasurement Second) p)
-            => (p.Second.RawLatencyMs ?? p.Second.LatencyMs!.Value) / (p.First.RawLatencyMs ?? p.First.LatencyMs!.Value);
-        double Share(Func<(StoredMeasurement First, StoredMeasurement Second), bool> holds) => pairs.Count == 0 ? double.NaN : pairs.Count(holds) / (double)pairs.Count;
+        var pairs = Pairs(measurements).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToList();
+        double Share(Func<Retested, bool> holds) => pairs.Count == 0 ? double.NaN : pairs.Count(holds) / (double)pairs.Count;
         var precise = pairs.Where(p => p.First.PrecisionMet == true).ToList();
         var ok = measurements.Where(m => m.Ok).ToList();
         int visits = ok.Sum(m => m.Visits ?? 0);
         double precision = protocol.TargetRelativePrecision ?? double.NaN;
         var drifts = ok.Select(m => m.Drift ?? 1).DefaultIfEmpty(1).ToList();
         return new RetestRow(name, precision,
-            Share(p => Math.Abs(Ratio(p) - 1) <= 0.05),
-            Share(p => Math.Abs(Ratio(p) - 1) <= 0.10),
+            Share(p => p.Within(0.05)),
+            Share(p => p.Within(0.10)),
             RankCorrelation.Spearman(pairs.Select(p => p.First.LatencyMs!.Value).ToList(), pairs.Select(p => p.Second.LatencyMs!.Value).ToList()),
             secondsPerArchitecture,
             pairs.Count == 0 ? double.NaN : precise.Count / (double)pairs.Count,
-            precise.Count == 0 ? double.NaN : precise.Count(p => Math.Abs(Ratio(p) - 1) <= precision) / (double)precise.Count,
-            Share(p => p.First.CiHalfWidthRelative is { } width && Math.Abs(Ratio(p) - 1) <= width),
+            precise.Count == 0 ? double.NaN : precise.Count(p => p.Within(precision)) / (double)precise.Count,
+            Share(p => p.First.CiHalfWidthRelative is { } width && p.Within(width)),
             measurements.Count(m => !m.Ok),
             ok.Count == 0 ? 0 : ok.Average(m => m.Visits ?? 0),
             visits == 0 ? 0 : ok.Sum(m => m.ContendedVisits ?? 0) / (double)visits,
-            Share(p => Math.Abs(RawRatio(p) - 1) <= 0.05),
-            Share(p => Math.Abs(RawRatio(p) - 1) <= 0.10),
+            Share(p => Math.Abs(p.RawRatio - 1) <= 0.05),
+            Share(p => Math.Abs(p.RawRatio - 1) <= 0.10),
             drifts.Min(), drifts.Max());
     }
 }
