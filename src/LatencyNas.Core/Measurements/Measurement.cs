@@ -20,16 +20,22 @@ public interface IOnnxModelSource
 /// How much slower than the device's reference the batch ran; the estimate in <paramref name="Statistics"/> has been
 /// divided by it (the run statistics and visits are as measured). Null when no correction was made.
 /// </param>
-public sealed record Measurement(LatencyStatistics Statistics, double SessionCreationMs, string? Agent = null, IReadOnlyList<Visit>? Visits = null, double? Drift = null)
+/// <param name="ReferenceSpread">
+/// How far the batch's reference architectures disagreed about <paramref name="Drift"/> (largest ratio ÷ smallest − 1),
+/// which decides whether the estimate may claim its precision. Null when no correction was made.
+/// </param>
+public sealed record Measurement(LatencyStatistics Statistics, double SessionCreationMs, string? Agent = null, IReadOnlyList<Visit>? Visits = null,
+    double? Drift = null, double? ReferenceSpread = null)
 {
     /// <summary>The protocol that made it: <see cref="MeasurementProtocols.Interleaved"/> when it has visits, else <see cref="MeasurementProtocols.Burst"/>.</summary>
     public string Protocol => Visits is { Count: > 0 } ? MeasurementProtocols.Interleaved : MeasurementProtocols.Burst;
 
-    /// <summary>This measurement with its estimate divided by a batch's drift factor.</summary>
-    public Measurement CorrectedFor(double drift) => this with
+    /// <summary>This measurement with its estimate divided by a batch's drift factor, and the spread of the references that gave it.</summary>
+    public Measurement CorrectedFor(double drift, double referenceSpread) => this with
     {
         Statistics = Statistics with { LatencyMs = Statistics.LatencyMs / drift },
         Drift = drift,
+        ReferenceSpread = referenceSpread,
     };
 }
 

@@ -46,7 +46,7 @@ public sealed class MeasurementRecords
     /// transaction: those without a stored reference latency become the device's reference, and the batch's
     /// estimates are corrected by the <see cref="Timing.ReferenceDrift"/> against the stored ones (<see cref="Timing.ReferenceDrift.Apply"/>).
     /// </param>
-    /// <param name="precision">The precision the batch's measurements claim; references that disagree by more withdraw the claim.</param>
+    /// <param name="precision">The precision the batch's measurements claim; references that disagree by more than half of it withdraw the claim.</param>
     /// <param name="owner">
     /// The claim owner that measured the batch, or null. Its claims are the fence: an outcome whose claim another
     /// owner now holds (this one's lease lapsed, in a long pause or an outage, and it was taken over) is discarded,
@@ -124,9 +124,9 @@ public sealed class MeasurementRecords
         using var command = _connection.Command("""
             INSERT INTO measurements (device_id, architecture_id, session, status, latency_ms, protocol, estimator, median_ms, mean_ms, min_ms, p10_ms, p90_ms,
                                       iqr_ms, cv, runs, precision_met, ci_half_width, warmup_runs, warmup_settled, visits, contended_visits, other_busy,
-                                      session_ms, agent, measured_at, raw_latency_ms, drift)
+                                      session_ms, agent, measured_at, raw_latency_ms, drift, reference_spread)
             VALUES (@device, @arch, @session, 'ok', @latency, @protocol, @estimator, @median, @mean, @min, @p10, @p90,
-                    @iqr, @cv, @runs, @met, @ci, @warmup, @settled, @visits, @contended, @busy, @sessionMs, @agent, @at, @raw, @drift)
+                    @iqr, @cv, @runs, @met, @ci, @warmup, @settled, @visits, @contended, @busy, @sessionMs, @agent, @at, @raw, @drift, @spread)
             ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
                 status = 'ok', latency_ms = excluded.latency_ms, protocol = excluded.protocol, estimator = excluded.estimator,
                 median_ms = excluded.median_ms, mean_ms = excluded.mean_ms, min_ms = excluded.min_ms, p10_ms = excluded.p10_ms,
@@ -134,7 +134,7 @@ public sealed class MeasurementRecords
                 ci_half_width = excluded.ci_half_width, warmup_runs = excluded.warmup_runs, warmup_settled = excluded.warmup_settled,
                 visits = excluded.visits, contended_visits = excluded.contended_visits, other_busy = excluded.other_busy, session_ms = excluded.session_ms,
                 failure = NULL, given_up_at = NULL, agent = excluded.agent, measured_at = excluded.measured_at,
-                raw_latency_ms = excluded.raw_latency_ms, drift = excluded.drift
+                raw_latency_ms = excluded.raw_latency_ms, drift = excluded.drift, reference_spread = excluded.reference_spread
             WHERE measurements.status = 'failed'
             RETURNING id
             """, transaction);
@@ -164,6 +164,7 @@ public sealed class MeasurementRecords
         command.With("@at", StoreConnection.Now());
         command.With("@raw", measurement.Drift is { } drift ? s.LatencyMs * drift : s.LatencyMs);
         command.With("@drift", measurement.Drift);
+        command.With("@spread", measurement.ReferenceSpread);
         if (command.ExecuteScalar() is not long id)
         {
             return false;
@@ -284,7 +285,7 @@ public sealed class MeasurementRecords
         using var command = _connection.Command("""
             SELECT a.space, a.digits, a.arch, m.session, m.status, m.latency_ms, m.protocol, m.estimator, m.median_ms, m.mean_ms, m.min_ms, m.p10_ms,
                    m.p90_ms, m.iqr_ms, m.cv, m.runs, m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at, m.ci_half_width,
-                   m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy, m.raw_latency_ms, m.drift
+                   m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy, m.raw_latency_ms, m.drift, m.reference_spread
             FROM measurements m JOIN architectures a ON a.id = m.architecture_id
             WHERE m.device_id = @device AND (@space IS NULL OR a.space = @space) AND (@digits IS NULL OR a.digits = @digits)
             """);
@@ -326,6 +327,7 @@ public sealed class MeasurementRecords
                 OtherBusy = reader.NullableReal("other_busy"),
                 RawLatencyMs = reader.NullableReal("raw_latency_ms"),
                 Drift = reader.NullableReal("drift"),
+                ReferenceSpread = reader.NullableReal("reference_spread"),
             });
         }
         // Ordered here, not by the database: SQLite and PostgreSQL collate text differently.

@@ -25,7 +25,7 @@ public static class StoreCopy
     private static readonly string[] MeasurementColumns =
         ["session", "status", "median_ms", "mean_ms", "min_ms", "p10_ms", "p90_ms", "iqr_ms", "cv", "runs", "precision_met", "ci_half_width", "warmup_runs",
          "warmup_settled", "session_ms", "failure", "agent", "measured_at", "latency_ms", "protocol", "estimator", "visits", "contended_visits", "other_busy",
-         "given_up_at", "raw_latency_ms", "drift"];
+         "given_up_at", "raw_latency_ms", "drift", "reference_spread"];
 
     private static readonly string[] VisitColumns = ["visit", "round", "latency_ms", "runs", "other_busy", "steal", "waiting"];
 

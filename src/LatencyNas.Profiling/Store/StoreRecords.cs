@@ -96,4 +96,7 @@ public sealed record StoredMeasurement(
 
     /// <summary>How much slower than the device's reference the measurement's batch ran; <see cref="LatencyMs"/> is the raw estimate divided by it. Null: not corrected.</summary>
     public double? Drift { get; init; }
+
+    /// <summary>How far the batch's reference architectures disagreed about <see cref="Drift"/> (largest ratio ÷ smallest − 1); above half the precision asked for, the batch's estimates claim none. Null: not corrected, or measured before schema 9.</summary>
+    public double? ReferenceSpread { get; init; }
 }

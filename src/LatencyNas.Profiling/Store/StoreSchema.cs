@@ -11,14 +11,15 @@ namespace LatencyNas.Profiling.Store;
 /// and the reference latencies of a device (reference_latencies) with each measurement's drift factor and
 /// uncorrected estimate (drift, raw_latency_ms); 8 added files kept in the store (store_files: a server store's saved
 /// predictors, which an SQLite store keeps in a folder beside its file), the queue of work for workers (queue), and when
-/// each claim was taken (claims.claimed_at). Older stores are upgraded in place when opened — their measurements keep their numbers
+/// each claim was taken (claims.claimed_at); 9 added how far a batch's reference architectures disagreed about its drift
+/// factor (measurements.reference_spread), so that a withdrawn precision claim can be audited. Older stores are upgraded in place when opened — their measurements keep their numbers
 /// and are marked as made by the burst protocol (or imported) — and a newer one is refused. The tables are the same
 /// on SQLite and PostgreSQL (the column types translated by the backend); SQLite keeps the version in the file's
 /// user_version, PostgreSQL in store_info's schema_version.
 /// </summary>
 internal static class StoreSchema
 {
-    public const int Version = 8;
+    public const int Version = 9;
 
     private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info", "reference_latencies", "store_files", "queue"];
 
@@ -35,6 +36,7 @@ internal static class StoreSchema
         ("given_up_at", "TEXT"),
         ("raw_latency_ms", "REAL"),
         ("drift", "REAL"),
+        ("reference_spread", "REAL"),
     ];
 
     /// <summary>Columns of visits added after version 4, when the table was created.</summary>
@@ -199,6 +201,7 @@ internal static class StoreSchema
             given_up_at TEXT,
             raw_latency_ms REAL,
             drift REAL,
+            reference_spread REAL,
             UNIQUE (device_id, architecture_id, session)
         );
         CREATE INDEX IF NOT EXISTS measurements_by_device ON measurements (device_id, status);

@@ -261,8 +261,10 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal(2.0, stored["222222"].LatencyMs!.Value, 12);
         Assert.Equal(2.4, stored["222222"].RawLatencyMs!.Value, 12);
         Assert.Equal(1.2, stored["222222"].Drift!.Value, 12);
+        Assert.Equal(0, stored["222222"].ReferenceSpread!.Value, 12);
         Assert.Equal(2.4, stored["222222"].MedianMs!.Value, 12); // the runs stay as measured
         Assert.Null(stored["111111"].Drift);
+        Assert.Null(stored["111111"].ReferenceSpread);
         Assert.Equal(1.0, stored["111111"].RawLatencyMs!.Value, 12);
         Assert.False(stored["333333"].Ok);
         Assert.DoesNotContain("000001", stored.Keys); // references are not measurements of the profile
@@ -277,6 +279,7 @@ public sealed class ProfileStoreTests : IDisposable
         var unevenRow = store.Measurements.Read(device).Single(m => m.Digits == "123123");
         Assert.Equal(3.002 / 1.2, unevenRow.LatencyMs!.Value, 3);
         Assert.False(unevenRow.PrecisionMet);
+        Assert.Equal(1.3 / 1.1 - 1, unevenRow.ReferenceSpread!.Value, 12); // why the claim was withdrawn, kept for an audit
     }
 
     [Fact]

@@ -31,14 +31,14 @@ public sealed class StoreCopyTests : IDisposable
         var device = store.Devices.EnsureMeasured(_device, DeviceFingerprint.ForHost(_device, "1.31.1"), DeviceKind.Live);
         store.Measurements.RecordBatch(device, Space, 1, [Measured("333333", 2.0), Measured("222222", 1.5),
             ModelOutcome.Failed(_device.RequestFor(Space, Space.Parse("444444")), "timed out")], new Dictionary<string, double> { ["000001"] = 0.5 });
-        store.Measurements.RecordBatch(device, Space, 2, [Measured("333333", 2.2)]);
+        store.Measurements.RecordBatch(device, Space, 2, [Measured("333333", 2.2)], new Dictionary<string, double> { ["000001"] = 0.55 }); // drift 1.1
         store.Queue.Add("ort-cpu-1t", Space, 1, ["010101", "020202"]);
     }
 
     private static object Contents(ProfileStore store) => new
     {
         Devices = store.Devices.List().Select(d => new { d.Device.Name, d.Device.Kind, d.Device.Fingerprint, d.Device.Source, d.Device.Dataset, d.Measured, d.Failed }).ToList(),
-        Measurements = store.Devices.List().SelectMany(d => store.Measurements.Read(d.Device)).ToList(),
+        Measurements = store.Devices.List().SelectMany(d => store.Measurements.Read(d.Device)).ToList(), // with each batch's drift and reference spread
         Visits = store.Devices.List().SelectMany(d => store.Measurements.ReadVisits(d.Device)).ToList(),
         References = store.Measurements.References(store.Devices.Get("ort-cpu-1t"), Space).OrderBy(r => r.Key).ToList(),
         Objectives = store.Objectives.Get("accuracy", Space).OrderBy(o => o.Key).ToList(),

@@ -25,9 +25,10 @@ public class ReferenceDriftTests
     }
 
     [Theory]
-    [InlineData(0.08, true)] // references that agree within the claimed 10% keep the claim
+    [InlineData(0.04, true)] // references that agree within half the claimed 10% keep the claim
+    [InlineData(0.075, false)] // a retest broke the promise in a batch whose references spread 7.5%
     [InlineData(0.12, false)] // a spell that slowed some networks more than others withdraws it
-    public void A_corrected_estimate_claims_its_precision_only_while_the_references_agree_within_it(double spread, bool precise)
+    public void A_corrected_estimate_claims_its_precision_only_while_the_references_agree_within_half_of_it(double spread, bool precise)
     {
         var runs = Enumerable.Range(0, 40).Select(i => 2.0 + 0.001 * (i % 5)).ToList();
         var measurement = new Measurement(LatencyStatistics.FromSamples(runs, target: 0.1, warmupRuns: 0, warmupSettled: true), 5.0);
