@@ -41,6 +41,17 @@ public sealed record ProfileRequest(
     public const int DefaultCount = 100;
 }
 
+/// <summary>
+/// The batches of a profile whose reference architectures disagreed by more than half the precision asked for: the
+/// machine's speed moved unevenly while they were measured, so their estimates are stored without claiming it.
+/// </summary>
+/// <param name="Batches">How many batches.</param>
+/// <param name="Architectures">The architectures measured in them.</param>
+/// <param name="SmallestSpread">The smallest of their references' spreads (largest ratio ÷ smallest − 1).</param>
+/// <param name="LargestSpread">The largest.</param>
+/// <param name="Precision">The precision asked for.</param>
+public sealed record UnevenBatches(int Batches, int Architectures, double SmallestSpread, double LargestSpread, double Precision);
+
 /// <summary>One architecture a profile could not measure, and why.</summary>
 public sealed record ProfileFailureRow(string Arch, string Ops, int? Index, string Reason);
 
@@ -57,7 +68,7 @@ public sealed record ProfileFailureRow(string Arch, string Ops, int? Index, stri
 public sealed record ProfileResult(
     string Device, string Setting, string Store, string Space, int Session, int Requested, int AlreadyStored, int Measured, int Failed, int Remaining,
     double ElapsedSeconds, double? MedianLatencyMs, string? StopReason, IReadOnlyList<ProfileFailureRow> Failures, int PrecisionMet = 0, double? ContendedVisits = null,
-    IReadOnlyList<ProfileFailureRow>? EarlierFailures = null, int GivenUp = 0, int LeftToOthers = 0)
+    IReadOnlyList<ProfileFailureRow>? EarlierFailures = null, int GivenUp = 0, int LeftToOthers = 0, UnevenBatches? Uneven = null)
 {
     public bool Succeeded => StopReason is null && Failed == 0 && (EarlierFailures?.Count ?? 0) == 0;
 
@@ -113,7 +124,14 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
             summary.Device, device.Summary, store.Location, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,
             summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianLatencyMs, summary.StopReason,
             Rows(summary.Failures), summary.PrecisionMet, summary.Visits > 0 ? summary.ContendedVisits / (double)summary.Visits : null,
-            Rows(summary.EarlierFailures ?? []), summary.GivenUp, summary.LeftToOthers);
+            Rows(summary.EarlierFailures ?? []), summary.GivenUp, summary.LeftToOthers, Uneven(summary.Batches, options.Protocol.TargetRelativePrecision));
+
+        static UnevenBatches? Uneven(IReadOnlyList<StoredBatch>? batches, double? precision)
+        {
+            var uneven = (batches ?? []).Where(b => b.Drift is { } d && d.WithdrawsClaimsOf(precision)).ToList();
+            return uneven.Count == 0 ? null : new UnevenBatches(uneven.Count, uneven.Sum(b => b.Digits.Count),
+                uneven.Min(b => b.Drift!.Spread), uneven.Max(b => b.Drift!.Spread), precision!.Value);
+        }
 
         List<ProfileFailureRow> Rows(IEnumerable<ProfileFailure> failures)
             => failures.Select(f => new ProfileFailureRow(request.Space.Format(f.Architecture), f.Architecture.Digits, request.Space.IndexOf(f.Architecture), f.Reason)).ToList();

@@ -139,6 +139,12 @@ internal static class ProfileCommands
                     Console.WriteLine($"  precision met for {result.PrecisionMet} of {result.Measured}" +
                                       (result.ContendedVisits is { } c ? $"; {c:P1} of the visits were contended and set aside" : ""));
                 }
+                if (result.Uneven is { } uneven)
+                {
+                    string spreads = uneven.SmallestSpread.ToString("P1") + (uneven.Batches > 1 ? $"–{uneven.LargestSpread:P1}" : "");
+                    Console.WriteLine($"  {uneven.Architectures} estimates in {uneven.Batches} batch{(uneven.Batches > 1 ? "es" : "")} claim no precision: their reference architectures " +
+                                      $"disagreed by {spreads}, more than half the ±{uneven.Precision:P0} asked for — the machine's speed moved unevenly while they were measured");
+                }
                 foreach (var failure in result.Failures.Take(20))
                 {
                     Console.WriteLine($"  failed {failure.Arch}: {failure.Reason}");

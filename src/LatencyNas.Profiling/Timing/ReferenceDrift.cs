@@ -41,8 +41,11 @@ public sealed record ReferenceDrift(double Factor, double Spread)
     public Measurement Apply(Measurement measurement, double? precision)
     {
         var corrected = measurement.CorrectedFor(Factor, Spread);
-        return Spread > precision / 2 && corrected.Statistics.PrecisionMet
+        return WithdrawsClaimsOf(precision) && corrected.Statistics.PrecisionMet
             ? corrected with { Statistics = corrected.Statistics with { PrecisionMet = false } }
             : corrected;
     }
+
+    /// <summary>Whether the references disagree too much for the batch's estimates to claim <paramref name="precision"/> (see <see cref="Apply"/>).</summary>
+    public bool WithdrawsClaimsOf(double? precision) => Spread > precision / 2;
 }

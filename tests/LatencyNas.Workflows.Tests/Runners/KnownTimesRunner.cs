@@ -26,6 +26,9 @@ internal sealed class KnownTimesRunner(DeviceDescriptor device, Func<ModelReques
     /// <summary>Digits of every architecture measured, in order.</summary>
     public IReadOnlyList<string> Measured => _measured;
 
+    /// <summary>Batches measured so far, the one being measured included: a latency may depend on it.</summary>
+    public int Batches { get; private set; }
+
     public IDeviceRunner Create(DeviceDescriptor descriptor)
     {
         Device = descriptor;
@@ -38,6 +41,7 @@ internal sealed class KnownTimesRunner(DeviceDescriptor device, Func<ModelReques
 
     public Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
     {
+        Batches++;
         var outcomes = new List<ModelOutcome>();
         foreach (var model in batch)
         {
