@@ -55,4 +55,5 @@ public sealed record ProfileSummary(
 /// <summary>One batch as it was stored: the architectures measured in it, and the drift its references corrected it by.</summary>
 /// <param name="Digits">The architectures stored with a measurement (failures left out).</param>
 /// <param name="Drift">Null when the batch had no references to correct by, or stored them as the device's reference.</param>
-public sealed record StoredBatch(IReadOnlyList<string> Digits, Timing.ReferenceDrift? Drift);
+/// <param name="StoredTheReference">Whether its references became the device's reference (its estimates then claim no precision).</param>
+public sealed record StoredBatch(IReadOnlyList<string> Digits, Timing.ReferenceDrift? Drift, bool StoredTheReference = false);

@@ -141,22 +141,17 @@ public sealed class Profiler
                     }
                     // Outside the device-fault handling on purpose: a store that cannot write is not a device
                     // failure, and must stop the run rather than turn good measurements into failure records.
-                    var (drift, discarded) = _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references, _options.Protocol.TargetRelativePrecision, _owner);
-                    if (discarded.Count > 0)
-                    {
-                        // This run's lease lapsed and another took these over: theirs is the measurement that counts.
-                        Interlocked.Add(ref leftToOthers.Value, discarded.Count);
-                        outcomes = outcomes.Except(discarded).ToList();
-                    }
-                    _store.Claims.Release(device, space, _options.Session, _owner, outcomes.Select(o => o.Request.Architecture.Digits).ToList());
+                    var recorded = _store.Measurements.RecordBatch(device, space, _options.Session, outcomes, references, _options.Protocol.TargetRelativePrecision, _owner);
+                    // This run's lease lapsed on the discarded ones and another took them over: theirs is the measurement that counts.
+                    Interlocked.Add(ref leftToOthers.Value, recorded.Discarded.Count);
+                    _store.Claims.Release(device, space, _options.Session, _owner, recorded.Stored.Select(o => o.Request.Architecture.Digits).ToList());
                     lock (gate)
                     {
-                        stored.Add(new StoredBatch(outcomes.Where(o => o.Measurement is not null).Select(o => o.Request.Architecture.Digits).ToList(), drift));
-                        foreach (var outcome in outcomes)
+                        stored.Add(new StoredBatch(recorded.Stored.Where(o => o.Measurement is not null).Select(o => o.Request.Architecture.Digits).ToList(), recorded.Drift,
+                            recorded.StoredTheReference));
+                        foreach (var outcome in recorded.Stored) // as stored: corrected, claims withdrawn
                         {
-                            var measurement = outcome.Measurement is { } measured && drift is not null
-                                ? drift.Apply(measured, _options.Protocol.TargetRelativePrecision) // as stored
-                                : outcome.Measurement;
+                            var measurement = outcome.Measurement;
                             double? latency = measurement?.Statistics.LatencyMs;
                             if (measurement is not null)
                             {
@@ -172,7 +167,7 @@ public sealed class Profiler
                             progress?.Report(new ProfileProgress(latencies.Count + failures.Count, pending.Count, failures.Count, clock.Elapsed,
                                 outcome.Request.Architecture, latency));
                         }
-                        if (breaker.Record(outcomes.Count, outcomes.Count(o => o.Measurement is null), clock.Elapsed) && failures.Count > 0)
+                        if (breaker.Record(recorded.Stored.Count, recorded.Stored.Count(o => o.Measurement is null), clock.Elapsed) && failures.Count > 0)
                         {
                             string last = failures[^1].Reason;
                             Stop(last.StartsWith(InterleavedEngine.TooBusy, StringComparison.Ordinal)

@@ -65,10 +65,12 @@ public sealed record ProfileFailureRow(string Arch, string Ops, int? Index, stri
 /// <param name="EarlierFailures">Asked for, recorded as failed by an earlier run, and neither measured since nor given up: the run fails until they are.</param>
 /// <param name="GivenUp">Recorded failures this run gave up on.</param>
 /// <param name="LeftToOthers">Claimed or measured by another profile of the same device running at the same time.</param>
+/// <param name="Uneven">The batches whose references disagreed too much for their estimates to claim the precision asked for; null when none did.</param>
+/// <param name="InReferenceBatch">Architectures measured in the batch that stored the device's reference latencies, whose estimates claim no precision.</param>
 public sealed record ProfileResult(
     string Device, string Setting, string Store, string Space, int Session, int Requested, int AlreadyStored, int Measured, int Failed, int Remaining,
     double ElapsedSeconds, double? MedianLatencyMs, string? StopReason, IReadOnlyList<ProfileFailureRow> Failures, int PrecisionMet = 0, double? ContendedVisits = null,
-    IReadOnlyList<ProfileFailureRow>? EarlierFailures = null, int GivenUp = 0, int LeftToOthers = 0, UnevenBatches? Uneven = null)
+    IReadOnlyList<ProfileFailureRow>? EarlierFailures = null, int GivenUp = 0, int LeftToOthers = 0, UnevenBatches? Uneven = null, int InReferenceBatch = 0)
 {
     public bool Succeeded => StopReason is null && Failed == 0 && (EarlierFailures?.Count ?? 0) == 0;
 
@@ -124,7 +126,8 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
             summary.Device, device.Summary, store.Location, request.Space.Name, request.Session, summary.Requested, summary.AlreadyStored, summary.Measured,
             summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianLatencyMs, summary.StopReason,
             Rows(summary.Failures), summary.PrecisionMet, summary.Visits > 0 ? summary.ContendedVisits / (double)summary.Visits : null,
-            Rows(summary.EarlierFailures ?? []), summary.GivenUp, summary.LeftToOthers, Uneven(summary.Batches, options.Protocol.TargetRelativePrecision));
+            Rows(summary.EarlierFailures ?? []), summary.GivenUp, summary.LeftToOthers, Uneven(summary.Batches, options.Protocol.TargetRelativePrecision),
+            (summary.Batches ?? []).Where(b => b.StoredTheReference).Sum(b => b.Digits.Count));
 
         static UnevenBatches? Uneven(IReadOnlyList<StoredBatch>? batches, double? precision)
         {

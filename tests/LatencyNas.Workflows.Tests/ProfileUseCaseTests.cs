@@ -28,10 +28,18 @@ public sealed class ProfileUseCaseTests : IDisposable
         Assert.Equal(0.3, uneven.SmallestSpread, 9);
         Assert.Equal(0.3, uneven.LargestSpread, 9);
         Assert.Equal(0.1, uneven.Precision);
-        Assert.Equal(200 - uneven.Architectures, result.PrecisionMet); // the first batch, which stored the references, keeps its claims
+        Assert.Equal(200, uneven.Architectures + result.InReferenceBatch);
+        Assert.Equal(0, result.PrecisionMet); // the first batch stored the references: nothing checked its scale
         using var opened = store.OpenExisting();
         var stored = opened.Measurements.Read(opened.Devices.Get("ort-cpu-1t"));
         Assert.Equal(uneven.Architectures, stored.Count(m => m.ReferenceSpread is > 0.05 && m.PrecisionMet == false));
-        Assert.Equal(result.PrecisionMet, stored.Count(m => m.PrecisionMet == true));
+        Assert.Equal(result.InReferenceBatch, stored.Count(m => m.Drift is null && m.PrecisionMet == false));
+
+        // A second session of the same architectures on an even machine: every batch checks its scale against the stored references.
+        runner = new KnownTimesRunner(device, Known);
+        var again = await new ProfileUseCase(runner).RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, new(Count: 200, Seed: 1), store, Session: 2));
+        Assert.Null(again.Uneven);
+        Assert.Equal(0, again.InReferenceBatch);
+        Assert.Equal(200, again.PrecisionMet);
     }
 }

@@ -139,6 +139,11 @@ internal static class ProfileCommands
                     Console.WriteLine($"  precision met for {result.PrecisionMet} of {result.Measured}" +
                                       (result.ContendedVisits is { } c ? $"; {c:P1} of the visits were contended and set aside" : ""));
                 }
+                if (result.InReferenceBatch > 0)
+                {
+                    Console.WriteLine($"  {result.InReferenceBatch} estimates claim no precision: their batch stored the device's reference architectures, " +
+                                      "so nothing has checked its scale (a later session of them will)");
+                }
                 if (result.Uneven is { } uneven)
                 {
                     string spreads = uneven.SmallestSpread.ToString("P1") + (uneven.Batches > 1 ? $"–{uneven.LargestSpread:P1}" : "");

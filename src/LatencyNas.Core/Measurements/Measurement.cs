@@ -30,6 +30,9 @@ public sealed record Measurement(LatencyStatistics Statistics, double SessionCre
     /// <summary>The protocol that made it: <see cref="MeasurementProtocols.Interleaved"/> when it has visits, else <see cref="MeasurementProtocols.Burst"/>.</summary>
     public string Protocol => Visits is { Count: > 0 } ? MeasurementProtocols.Interleaved : MeasurementProtocols.Burst;
 
+    /// <summary>This measurement, its estimate claiming no precision.</summary>
+    public Measurement WithoutPrecisionClaim() => this with { Statistics = Statistics with { PrecisionMet = false } };
+
     /// <summary>This measurement with its estimate divided by a batch's drift factor, and the spread of the references that gave it.</summary>
     public Measurement CorrectedFor(double drift, double referenceSpread) => this with
     {

@@ -9,8 +9,12 @@ namespace LatencyNas.Profiling.Store;
 /// <summary>A stored visit of an interleaved measurement, with the measurement it belongs to.</summary>
 public sealed record StoredVisit(string Digits, int Session, Visit Visit);
 
-/// <summary>What a batch's commit did: the drift it was corrected by (or null), and the outcomes discarded because another run had taken their claims over.</summary>
-public sealed record RecordedBatch(Timing.ReferenceDrift? Drift, IReadOnlyList<ModelOutcome> Discarded);
+/// <summary>What a batch's commit did.</summary>
+/// <param name="Drift">The drift it was corrected by, or null.</param>
+/// <param name="StoredTheReference">Whether its reference latencies became the device's reference: nothing checked its own scale.</param>
+/// <param name="Stored">The outcomes written, their measurements as stored (corrected, and without the claims withdrawn).</param>
+/// <param name="Discarded">The outcomes discarded because another run had taken their claims over.</param>
+public sealed record RecordedBatch(Timing.ReferenceDrift? Drift, bool StoredTheReference, IReadOnlyList<ModelOutcome> Stored, IReadOnlyList<ModelOutcome> Discarded);
 
 /// <summary>
 /// The store's measurements: one row per (device, architecture, session) with its statistics, the
@@ -45,6 +49,9 @@ public sealed class MeasurementRecords
     /// Latencies the batch measured for the device's reference architectures (digits → ms), or null. In the same
     /// transaction: those without a stored reference latency become the device's reference, and the batch's
     /// estimates are corrected by the <see cref="Timing.ReferenceDrift"/> against the stored ones (<see cref="Timing.ReferenceDrift.Apply"/>).
+    /// A batch that has none to compare with stores its references as the device's, and its estimates claim no
+    /// precision: the check that lets a later batch claim it — its references agreeing with the stored ones — has
+    /// nothing to compare, and in recorded retests such first batches broke the promise most (docs/measurement.md).
     /// </param>
     /// <param name="precision">The precision the batch's measurements claim; references that disagree by more than half of it withdraw the claim.</param>
     /// <param name="owner">
@@ -64,10 +71,12 @@ public sealed class MeasurementRecords
                 _architectures.EnsureMany(space, task.Select(o => o.Request.Architecture).ToList(), task.Key, transaction); // the ids in a few statements
             }
             Timing.ReferenceDrift? drift = null;
+            bool storedTheReference = false;
             if (references is { Count: > 0 })
             {
                 var stored = ReadReferences(transaction, device, space);
                 drift = Timing.ReferenceDrift.Of(stored, references);
+                storedTheReference = drift is null;
                 using var insert = _connection.Command("""
                     INSERT INTO reference_latencies (device_id, space, digits, latency_ms, measured_at) VALUES (@device, @space, @digits, @latency, @at)
                     ON CONFLICT DO NOTHING
@@ -85,18 +94,21 @@ public sealed class MeasurementRecords
                     insert.ExecuteNonQuery();
                 }
             }
-            foreach (var outcome in outcomes)
+            var written = outcomes.Select(o => o.Measurement is { } measurement
+                ? o with { Measurement = drift is { } d ? d.Apply(measurement, precision) : storedTheReference ? measurement.WithoutPrecisionClaim() : measurement }
+                : o).ToList();
+            foreach (var outcome in written)
             {
                 if (outcome.Measurement is { } measurement)
                 {
-                    Write(transaction, device, space, outcome.Request, session, drift is { } d ? d.Apply(measurement, precision) : measurement);
+                    Write(transaction, device, space, outcome.Request, session, measurement);
                 }
                 else
                 {
                     WriteFailure(transaction, device, space, outcome.Request, session, outcome.Failure ?? "not measured", outcome.Agent);
                 }
             }
-            return new RecordedBatch(drift, discarded);
+            return new RecordedBatch(drift, storedTheReference, written, discarded);
         }, _architectures.ForgetCached);
 
     /// <summary>A device's stored reference latencies of a space: digits → ms.</summary>

@@ -41,9 +41,7 @@ public sealed record ReferenceDrift(double Factor, double Spread)
     public Measurement Apply(Measurement measurement, double? precision)
     {
         var corrected = measurement.CorrectedFor(Factor, Spread);
-        return WithdrawsClaimsOf(precision) && corrected.Statistics.PrecisionMet
-            ? corrected with { Statistics = corrected.Statistics with { PrecisionMet = false } }
-            : corrected;
+        return WithdrawsClaimsOf(precision) ? corrected.WithoutPrecisionClaim() : corrected;
     }
 
     /// <summary>Whether the references disagree too much for the batch's estimates to claim <paramref name="precision"/> (see <see cref="Apply"/>).</summary>

@@ -247,11 +247,13 @@ public sealed class ProfileStoreTests : IDisposable
         // The first batch: nothing to compare with, so no correction; its references become the device's.
         var first = store.Measurements.RecordBatch(device, Space, 1, [Outcome("111111", 1.0)], new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 });
         Assert.Null(first.Drift);
+        Assert.True(first.StoredTheReference);
         Assert.Equal(new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 }, store.Measurements.References(device, Space));
 
         // A later batch on a machine 20% slower; a third reference, new, is stored on the reference's scale.
         var second = store.Measurements.RecordBatch(device, Space, 1, [Outcome("222222", 2.4), ModelOutcome.Failed(_device.RequestFor(Space, Space.Parse("333333")), "broken")],
             new Dictionary<string, double> { ["000001"] = 0.6, ["000002"] = 2.4, ["000003"] = 1.2 });
+        Assert.False(second.StoredTheReference);
         Assert.Equal(1.2, second.Drift!.Factor, 12);
         Assert.Equal(0, second.Drift.Spread, 12);
         Assert.Equal(1.0, store.Measurements.References(device, Space)["000003"], 12);
@@ -265,6 +267,9 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal(2.4, stored["222222"].MedianMs!.Value, 12); // the runs stay as measured
         Assert.Null(stored["111111"].Drift);
         Assert.Null(stored["111111"].ReferenceSpread);
+        Assert.True(FakeMeasurement(1.0).Statistics.PrecisionMet);
+        Assert.False(stored["111111"].PrecisionMet); // its batch stored the reference: nothing checked its scale
+        Assert.True(stored["222222"].PrecisionMet);  // checked: its references agreed
         Assert.Equal(1.0, stored["111111"].RawLatencyMs!.Value, 12);
         Assert.False(stored["333333"].Ok);
         Assert.DoesNotContain("000001", stored.Keys); // references are not measurements of the profile
