@@ -12,7 +12,7 @@ public sealed record StoredVisit(string Digits, int Session, Visit Visit);
 /// <summary>What a batch's commit did.</summary>
 /// <param name="Drift">The drift it was corrected by, or null.</param>
 /// <param name="StoredTheReference">Whether its reference latencies became the device's reference: nothing checked its own scale.</param>
-/// <param name="Stored">The outcomes written, their measurements as stored (corrected, and without the claims withdrawn).</param>
+/// <param name="Stored">The outcomes written, their measurements as stored: corrected, and the precision claims the batch cannot support withdrawn.</param>
 /// <param name="Discarded">The outcomes discarded because another run had taken their claims over.</param>
 public sealed record RecordedBatch(Timing.ReferenceDrift? Drift, bool StoredTheReference, IReadOnlyList<ModelOutcome> Stored, IReadOnlyList<ModelOutcome> Discarded);
 
