@@ -138,10 +138,13 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
         public double Ratio => Second.LatencyMs!.Value / First.LatencyMs!.Value;
 
         /// <summary>Second ÷ first before the drift correction.</summary>
-        public double RawRatio => (Second.RawLatencyMs ?? Second.LatencyMs!.Value) / (First.RawLatencyMs ?? First.LatencyMs!.Value);
+        private double RawRatio => (Second.RawLatencyMs ?? Second.LatencyMs!.Value) / (First.RawLatencyMs ?? First.LatencyMs!.Value);
 
         /// <summary>Whether the second estimate fell within <paramref name="precision"/> of the first.</summary>
         public bool Within(double precision) => Math.Abs(Ratio - 1) <= precision;
+
+        /// <summary>The same before the drift correction.</summary>
+        public bool WithinUncorrected(double precision) => Math.Abs(RawRatio - 1) <= precision;
     }
 
     /// <summary>The architectures measured in both sessions, by digits.</summary>
@@ -191,8 +194,8 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
             measurements.Count(m => !m.Ok),
             ok.Count == 0 ? 0 : ok.Average(m => m.Visits ?? 0),
             visits == 0 ? 0 : ok.Sum(m => m.ContendedVisits ?? 0) / (double)visits,
-            Share(p => Math.Abs(p.RawRatio - 1) <= 0.05),
-            Share(p => Math.Abs(p.RawRatio - 1) <= 0.10),
+            Share(p => p.WithinUncorrected(0.05)),
+            Share(p => p.WithinUncorrected(0.10)),
             drifts.Min(), drifts.Max());
     }
 }
