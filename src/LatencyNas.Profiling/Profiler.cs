@@ -32,6 +32,12 @@ public sealed class Profiler
     /// <summary>Draws a space's reference architectures: fixed, so that every profile of a device measures the same ones.</summary>
     private const int ReferenceSeed = 1_201;
 
+    /// <summary>
+    /// The batches of the profile that stores a device's references over which the reference is the fastest each ran
+    /// (the first one, measured alone, and three more): a single batch's references can sit in a slow spell throughout.
+    /// </summary>
+    public const int ReferenceBatches = 4;
+
     /// <summary>How long a claim on an architecture lasts unless renewed; claims are renewed four times as often.</summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
 
@@ -80,14 +86,23 @@ public sealed class Profiler
         var batchSizes = BatchSizes(pending.Count, _options.Protocol, _options.OverlapPreparation && _runner.CanPrepareWhileMeasuring(_options.Protocol.Mode));
 
         var failures = new List<ProfileFailure>();
-        var latencies = new List<double>();
-        int precise = 0, visits = 0, contended = 0;
+        var latencies = new Dictionary<string, double>(StringComparer.Ordinal); // as stored, by digits
+        var precise = new HashSet<string>(StringComparer.Ordinal);
+        int visits = 0, contended = 0;
         var stored = new List<StoredBatch>();
         var breaker = new FailureBreaker(_options);
         string? stopReason = null;
         var pipeline = BuildPipeline();
         var referenceDigits = ReferenceArchitectures(space);
         using var referenceModels = new PreparedReferences(_runner, space, referenceDigits, _options.WeightSeed);
+        // While this run is establishing the device's references: its first batches, as measured, and where they are in `stored`.
+        List<(int Index, ReferenceBatch Batch)>? establishing = referenceDigits.Count > 0 && _store.Measurements.References(device, space).Count == 0 ? [] : null;
+        var establishingGate = new Lock();
+        // The batch that stores the device's references sets its scale: it is measured with nothing prepared beside it on
+        // this machine (a remote device is not disturbed by what this machine prepares).
+        var referenceMeasured = establishing is not null && _runner.Device.Runtime != DeviceRuntime.Remote
+            ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+            : null;
         var gate = new Lock();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
@@ -106,7 +121,7 @@ public sealed class Profiler
         var renewal = RenewClaimsAsync(renewing.Token);
         try
         {
-            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSizes, referenceModels, leftToOthers, stop.Token), parallel, async (batch, _) =>
+            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSizes, referenceModels, referenceMeasured?.Task, leftToOthers, stop.Token), parallel, async (batch, _) =>
             {
                 try
                 {
@@ -145,8 +160,10 @@ public sealed class Profiler
                     // This run's lease lapsed on the discarded ones and another took them over: theirs is the measurement that counts.
                     Interlocked.Add(ref leftToOthers.Value, recorded.Discarded.Count);
                     _store.Claims.Release(device, space, _options.Session, _owner, recorded.Stored.Select(o => o.Request.Architecture.Digits).ToList());
+                    int index;
                     lock (gate)
                     {
+                        index = stored.Count;
                         stored.Add(new StoredBatch(recorded.Stored.Where(o => o.Measurement is not null).Select(o => o.Request.Architecture.Digits).ToList(), recorded.Drift,
                             recorded.StoredTheReference));
                         foreach (var outcome in recorded.Stored) // as stored: corrected, claims withdrawn
@@ -155,8 +172,11 @@ public sealed class Profiler
                             double? latency = measurement?.Statistics.LatencyMs;
                             if (measurement is not null)
                             {
-                                latencies.Add(latency!.Value);
-                                precise += measurement.Statistics.PrecisionMet ? 1 : 0;
+                                latencies[outcome.Request.Architecture.Digits] = latency!.Value;
+                                if (measurement.Statistics.PrecisionMet)
+                                {
+                                    precise.Add(outcome.Request.Architecture.Digits);
+                                }
                                 visits += measurement.Statistics.Visits;
                                 contended += measurement.Statistics.ContendedVisits;
                             }
@@ -175,12 +195,64 @@ public sealed class Profiler
                                 : $"stopped because the device kept failing; last failure: {last}");
                         }
                     }
+                    if (references is not null)
+                    {
+                        lock (establishingGate) // batches of several agents finish in any order
+                        {
+                            Reestablish(index, outcomes, recorded, references);
+                        }
+                    }
                 }
                 finally
                 {
+                    referenceMeasured?.TrySetResult();
                     Dispose(batch);
                 }
             });
+
+            // The reference is the fastest each reference architecture ran over this run's first batches; every time a
+            // batch lowers it, those batches are corrected again together (MeasurementRecords.Rebase).
+            void Reestablish(int index, IReadOnlyList<ModelOutcome> measured, RecordedBatch recorded, IReadOnlyDictionary<string, double> references)
+            {
+                if (establishing is null)
+                {
+                    return;
+                }
+                if (establishing.Count == 0 && !recorded.StoredTheReference)
+                {
+                    establishing = null; // another profile of the device stored the references first: they are its to establish
+                    return;
+                }
+                var storedRequests = recorded.Stored.Where(o => o.Measurement is not null).Select(o => o.Request).ToList();
+                var claimed = measured.Where(o => o.Measurement?.Statistics.PrecisionMet == true).Select(o => o.Request.Architecture.Digits).ToHashSet(StringComparer.Ordinal);
+                establishing.Add((index, new ReferenceBatch(storedRequests, claimed, references, recorded.StoredTheReference)));
+                var batches = establishing;
+                if (batches.Count >= ReferenceBatches)
+                {
+                    establishing = null;
+                }
+                if (_store.Measurements.Rebase(device, space, _options.Session, batches.Select(e => e.Batch).ToList(), _options.Protocol.TargetRelativePrecision) is not { } rebased)
+                {
+                    return;
+                }
+                lock (gate)
+                {
+                    foreach (var ((at, batch), again) in batches.Zip(rebased))
+                    {
+                        stored[at] = stored[at] with { Drift = again.Drift };
+                        foreach (var request in batch.Measured)
+                        {
+                            string digits = request.Architecture.Digits;
+                            precise.Remove(digits);
+                            if (again.LatenciesMs.TryGetValue(digits, out double latency))
+                            {
+                                latencies[digits] = latency;
+                            }
+                        }
+                        precise.UnionWith(again.Precise);
+                    }
+                }
+            }
         }
         finally
         {
@@ -197,7 +269,7 @@ public sealed class Profiler
         }
         return new ProfileSummary(
             device.Name, requested.Count, alreadyStored, latencies.Count, failures, stopReason, clock.Elapsed,
-            latencies.Count > 0 ? Descriptive.Median(latencies) : null, precise, visits, contended, earlierFailures, givenUp, Volatile.Read(ref leftToOthers.Value), stored);
+            latencies.Count > 0 ? Descriptive.Median(latencies.Values.ToList()) : null, precise.Count, visits, contended, earlierFailures, givenUp, Volatile.Read(ref leftToOthers.Value), stored);
     }
 
     /// <summary>
@@ -287,8 +359,14 @@ public sealed class Profiler
     /// each batch is prepared on all cores just before it is measured, and the other cores stay quiet
     /// while it is.
     /// </summary>
+    /// <param name="firstMeasured">
+    /// When not null, the background thread prepares nothing more after the first batch until this completes (the
+    /// first batch has been measured). Preparing the next batch slows the one measured beside it, some networks
+    /// more than others (profiles without load, 2026-12-03: the largest reference 1.41–1.56 ms beside it, 1.29–1.36 ms
+    /// without), and the batch that stores a device's references sets the device's scale.
+    /// </param>
     private async IAsyncEnumerable<PreparedBatch> PrepareAsync(StoredDevice device, SearchSpace space, IReadOnlyList<Architecture> pending, IReadOnlyList<int> batchSizes,
-        PreparedReferences references, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
+        PreparedReferences references, Task? firstMeasured, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
     {
         // Each batch is claimed just before it is prepared: what another profile of the same device holds, or has measured since, is left to it.
         var batches = Chunks(pending, batchSizes)
@@ -340,6 +418,18 @@ public sealed class Profiler
                     }
                     while (!stop.IsCancellationRequested && preparation.PrepareNext())
                     {
+                    }
+                    if (firstMeasured is not null)
+                    {
+                        try
+                        {
+                            await firstMeasured.WaitAsync(stop.Token);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            break;
+                        }
+                        firstMeasured = null;
                     }
                 }
             }

@@ -131,7 +131,8 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
 
         static UnevenBatches? Uneven(IReadOnlyList<StoredBatch>? batches, double? precision)
         {
-            var uneven = (batches ?? []).Where(b => b.Drift is { } d && d.WithdrawsClaimsOf(precision)).ToList();
+            // The batch that stored the reference claims nothing anyway and is counted apart.
+            var uneven = (batches ?? []).Where(b => !b.StoredTheReference && b.Drift is { } d && d.WithdrawsClaimsOf(precision)).ToList();
             return uneven.Count == 0 ? null : new UnevenBatches(uneven.Count, uneven.Sum(b => b.Digits.Count),
                 uneven.Min(b => b.Drift!.Spread), uneven.Max(b => b.Drift!.Spread), precision!.Value);
         }

@@ -42,4 +42,29 @@ public sealed class ProfileUseCaseTests : IDisposable
         Assert.Equal(0, again.InReferenceBatch);
         Assert.Equal(200, again.PrecisionMet);
     }
+
+    [Fact]
+    public async Task A_first_batch_that_ran_in_a_slow_spell_does_not_set_the_devices_scale()
+    {
+        var store = new StoreLocation(_directory.File("latnas.db"));
+        var device = DeviceDescriptorReader.Resolve("ort-cpu-1t");
+        double Known(Core.Measurements.ModelRequest r) => 0.2 + RealStore.Space.Features(r.Architecture, r.Dataset).Macs / 5e7;
+        KnownTimesRunner runner = null!;
+        // Everything the first batch measures, its references included, runs 30% slower; later batches run as they should.
+        runner = new KnownTimesRunner(device, r => runner.Batches == 1 ? 1.3 * Known(r) : Known(r));
+
+        var result = await new ProfileUseCase(runner).RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, new(Count: 200, Seed: 2), store));
+
+        Assert.Equal(200, result.Measured);
+        Assert.True(runner.Batches >= 2);
+        using var opened = store.OpenExisting();
+        var stored = opened.Devices.Get("ort-cpu-1t");
+        // The reference is what the later batches measured, and every batch, the slow first one too, is on its scale.
+        Assert.All(opened.Measurements.References(stored, RealStore.Space),
+            r => Assert.Equal(Known(device.RequestFor(RealStore.Space, RealStore.Space.Parse(r.Key))), r.Value, 9));
+        Assert.All(opened.Measurements.Read(stored),
+            m => Assert.Equal(Known(device.RequestFor(RealStore.Space, RealStore.Space.Parse(m.Digits))), m.LatencyMs!.Value, 9));
+        Assert.Null(result.Uneven);
+        Assert.Equal(200 - result.InReferenceBatch, result.PrecisionMet); // only the batch that stored the reference claims nothing
+    }
 }

@@ -18,6 +18,7 @@ public sealed class OrtRunner(DeviceDescriptor device, IOnnxModelSource models, 
     /// without marking them contended (the meter counts this process's CPU as its own), but the
     /// interleaved estimate is the fastest visit, and measured both ways (docs/measurement.md) the
     /// overlap cost no reproducibility while it saved a quarter of the time. A GPU measurement leaves the CPU free.
+    /// (The profiler still measures the batch that stores a device's reference latencies with nothing prepared beside it.)
     /// </summary>
     public bool CanPrepareWhileMeasuring(MeasurementMode mode)
         => Device.Provider == ExecutionProvider.Cuda || Device.Threads < Environment.ProcessorCount;

@@ -16,6 +16,16 @@ public sealed record StoredVisit(string Digits, int Session, Visit Visit);
 /// <param name="Discarded">The outcomes discarded because another run had taken their claims over.</param>
 public sealed record RecordedBatch(Timing.ReferenceDrift? Drift, bool StoredTheReference, IReadOnlyList<ModelOutcome> Stored, IReadOnlyList<ModelOutcome> Discarded);
 
+/// <summary>A batch of the profile that stored a device's references, as it was measured (see <see cref="MeasurementRecords.Rebase"/>).</summary>
+/// <param name="Measured">The architectures it stored a measurement of.</param>
+/// <param name="Claimed">Those whose own visits met the precision (before any withdrawal by the references).</param>
+/// <param name="References">The latencies it measured for the reference architectures: digits → ms.</param>
+/// <param name="StoredTheReference">Whether it was the batch that first stored the references; its estimates claim no precision.</param>
+public sealed record ReferenceBatch(IReadOnlyList<ModelRequest> Measured, IReadOnlySet<string> Claimed, IReadOnlyDictionary<string, double> References, bool StoredTheReference);
+
+/// <summary>A batch as <see cref="MeasurementRecords.Rebase"/> stored it again: its drift against the lowered reference, its latencies (digits → ms) and the architectures that claim precision.</summary>
+public sealed record RebasedBatch(Timing.ReferenceDrift Drift, IReadOnlyDictionary<string, double> LatenciesMs, IReadOnlyList<string> Precise);
+
 /// <summary>
 /// The store's measurements: one row per (device, architecture, session) with its statistics, the
 /// protocol and estimator that made it, and (interleaved) its visits. A measurement is committed on
@@ -109,6 +119,87 @@ public sealed class MeasurementRecords
                 }
             }
             return new RecordedBatch(drift, storedTheReference, written, discarded);
+        }, _architectures.ForgetCached);
+
+    /// <summary>
+    /// Lowers the device's reference latencies to the fastest that <paramref name="batches"/> measured for each, and
+    /// corrects those batches' stored measurements against the lowered reference, in one transaction. For the
+    /// profile that stored the reference, while its first batches run: one batch's references can sit in a slow
+    /// spell from start to end (recorded: a reference 20–46% slower than in every later batch), and a reference
+    /// stored from it would misplace every batch of the device. Contention only adds time, so the fastest is the
+    /// device's own; the batches re-corrected together stay on one scale.
+    /// </summary>
+    /// <param name="batches">The batches the reference is taken over, as measured: their own claims, and the latencies they measured for the references.</param>
+    /// <param name="precision">The precision their measurements claim (<see cref="Timing.ReferenceDrift.WithdrawsClaimsOf"/>).</param>
+    /// <returns>Each batch as stored now, in order; null when no reference was lowered (nothing written).</returns>
+    public IReadOnlyList<RebasedBatch>? Rebase(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ReferenceBatch> batches, double? precision)
+        => _connection.InTransaction(transaction =>
+        {
+            var stored = ReadReferences(transaction, device, space);
+            var fastest = new Dictionary<string, double>(stored, StringComparer.Ordinal);
+            foreach (var (digits, latency) in batches.SelectMany(b => b.References))
+            {
+                if (latency > 0 && fastest.TryGetValue(digits, out double known) && latency < known)
+                {
+                    fastest[digits] = latency;
+                }
+            }
+            if (fastest.All(f => f.Value == stored[f.Key]))
+            {
+                return null;
+            }
+            using (var update = _connection.Command(
+                       "UPDATE reference_latencies SET latency_ms = @latency, measured_at = @at WHERE device_id = @device AND space = @space AND digits = @digits", transaction))
+            {
+                update.With("@device", device.Id);
+                update.With("@space", space.Name);
+                update.With("@at", StoreConnection.Now());
+                update.Declare("@digits", DbType.String);
+                update.Declare("@latency", DbType.Double);
+                foreach (var (digits, latency) in fastest.Where(f => f.Value != stored[f.Key]))
+                {
+                    update.Parameters["@digits"].Value = digits;
+                    update.Parameters["@latency"].Value = latency;
+                    update.ExecuteNonQuery();
+                }
+            }
+            using var correct = _connection.Command("""
+                UPDATE measurements SET latency_ms = raw_latency_ms / @drift, drift = @drift, reference_spread = @spread, precision_met = @met
+                WHERE device_id = @device AND architecture_id = @arch AND session = @session AND status = 'ok'
+                RETURNING latency_ms
+                """, transaction);
+            correct.With("@device", device.Id);
+            correct.With("@session", session);
+            correct.Declare("@drift", DbType.Double);
+            correct.Declare("@spread", DbType.Double);
+            correct.Declare("@met", DbType.Int64); // precision_met is an integer flag, as Write stores it
+            correct.Declare("@arch", DbType.Int64);
+            var rebased = new List<RebasedBatch>(batches.Count);
+            foreach (var batch in batches)
+            {
+                var drift = Timing.ReferenceDrift.Of(fastest, batch.References)
+                            ?? throw new ArgumentException("A batch of the reference measured none of the device's references.", nameof(batches));
+                var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
+                var precise = new List<string>();
+                foreach (var request in batch.Measured)
+                {
+                    bool met = batch.Claimed.Contains(request.Architecture.Digits) && !batch.StoredTheReference && !drift.WithdrawsClaimsOf(precision);
+                    correct.Parameters["@drift"].Value = drift.Factor;
+                    correct.Parameters["@spread"].Value = drift.Spread;
+                    correct.Parameters["@met"].Value = met ? 1L : 0L;
+                    correct.Parameters["@arch"].Value = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction);
+                    if (correct.ExecuteScalar() is double latency)
+                    {
+                        latencies[request.Architecture.Digits] = latency;
+                        if (met)
+                        {
+                            precise.Add(request.Architecture.Digits);
+                        }
+                    }
+                }
+                rebased.Add(new RebasedBatch(drift, latencies, precise));
+            }
+            return rebased;
         }, _architectures.ForgetCached);
 
     /// <summary>A device's stored reference latencies of a space: digits → ms.</summary>

@@ -287,6 +287,49 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal(1.3 / 1.1 - 1, unevenRow.ReferenceSpread!.Value, 12); // why the claim was withdrawn, kept for an audit
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void A_reference_measured_faster_by_a_later_batch_is_lowered_and_the_batches_are_corrected_again_together(string backend)
+    {
+        using var at = TestStore.Create(backend);
+        using var store = at.Open();
+        var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+        ModelRequest Request(string digits) => _device.RequestFor(Space, Space.Parse(digits));
+        ModelOutcome Outcome(string digits, double ms) => ModelOutcome.Measured(Request(digits), FakeMeasurement(ms));
+
+        // The first batch ran in a slow spell that slowed its second reference by 1.5× and its own network by 1.2×.
+        var slow = new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 3.0 };
+        var fast = new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 };
+        store.Measurements.RecordBatch(device, Space, 1, [Outcome("111111", 1.2)], slow, precision: 0.1);
+        var second = store.Measurements.RecordBatch(device, Space, 1, [Outcome("222222", 2.0), Outcome("333333", 4.0)], fast, precision: 0.1);
+        Assert.Equal(0.5, second.Drift!.Spread, 9); // against the slow reference the two disagree by 1.5×
+        Assert.False(store.Measurements.Read(device).Single(m => m.Digits == "222222").PrecisionMet);
+        ReferenceBatch[] batches =
+        [
+            new([Request("111111")], new HashSet<string> { "111111" }, slow, StoredTheReference: true),
+            new([Request("222222"), Request("333333")], new HashSet<string> { "222222", "333333" }, fast, StoredTheReference: false),
+        ];
+
+        var rebased = store.Measurements.Rebase(device, Space, 1, batches, precision: 0.1);
+
+        Assert.NotNull(rebased);
+        Assert.Equal(fast, store.Measurements.References(device, Space));
+        var rows = store.Measurements.Read(device).ToDictionary(m => m.Digits);
+        Assert.Equal(1.25, rows["111111"].Drift!.Value, 12); // the median of 1 and 1.5
+        Assert.Equal(1.2 / 1.25, rows["111111"].LatencyMs!.Value, 12);
+        Assert.Equal(1.2, rows["111111"].RawLatencyMs!.Value, 12);
+        Assert.False(rows["111111"].PrecisionMet); // still the batch that stored the reference
+        Assert.Equal(1.0, rows["222222"].Drift!.Value, 12);
+        Assert.Equal(0, rows["222222"].ReferenceSpread!.Value, 12);
+        Assert.Equal(2.0, rows["222222"].LatencyMs!.Value, 12);
+        Assert.True(rows["222222"].PrecisionMet); // its references agree with the lowered reference: the claim is back
+        Assert.Equal(["222222", "333333"], rebased[1].Precise.Order());
+        Assert.Equal(1.2 / 1.25, rebased[0].LatenciesMs["111111"], 12);
+
+        // Nothing faster measured: nothing written.
+        Assert.Null(store.Measurements.Rebase(device, Space, 1, batches, precision: 0.1));
+    }
+
     [Fact]
     public void A_store_keeps_its_identity_when_copied_and_a_store_created_anew_has_another()
     {
