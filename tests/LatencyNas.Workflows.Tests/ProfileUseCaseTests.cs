@@ -10,12 +10,18 @@ public sealed class ProfileUseCaseTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
+    private static readonly DeviceDescriptor Device = DeviceDescriptorReader.Resolve("ort-cpu-1t");
+
+    /// <summary>A latency for every architecture, growing with its work, as a device without noise would run it.</summary>
+    private static double Known(Core.Measurements.ModelRequest r) => 0.2 + RealStore.Space.Features(r.Architecture, r.Dataset).Macs / 5e7;
+
+    private StoreLocation Store => new(_directory.File("latnas.db"));
+
     [Fact]
     public async Task Batches_whose_references_disagree_store_their_estimates_without_claiming_precision_and_the_result_says_why()
     {
-        var store = new StoreLocation(_directory.File("latnas.db"));
-        var device = DeviceDescriptorReader.Resolve("ort-cpu-1t");
-        double Known(Core.Measurements.ModelRequest r) => 0.2 + RealStore.Space.Features(r.Architecture, r.Dataset).Macs / 5e7;
+        var store = Store;
+        var device = Device;
         KnownTimesRunner runner = null!;
         // From the second batch on, the networks without a 3×3 convolution run 30% slower and the others do not: no single
         // factor corrects that, and the four references (NB201's: 042000, 200211, 001321, 433020) disagree by 30%.
@@ -46,9 +52,8 @@ public sealed class ProfileUseCaseTests : IDisposable
     [Fact]
     public async Task A_first_batch_that_ran_in_a_slow_spell_does_not_set_the_devices_scale()
     {
-        var store = new StoreLocation(_directory.File("latnas.db"));
-        var device = DeviceDescriptorReader.Resolve("ort-cpu-1t");
-        double Known(Core.Measurements.ModelRequest r) => 0.2 + RealStore.Space.Features(r.Architecture, r.Dataset).Macs / 5e7;
+        var store = Store;
+        var device = Device;
         KnownTimesRunner runner = null!;
         // Everything the first batch measures, its references included, runs 30% slower; later batches run as they should.
         runner = new KnownTimesRunner(device, r => runner.Batches == 1 ? 1.3 * Known(r) : Known(r));

@@ -23,6 +23,9 @@ public sealed class ProfileStoreTests : IDisposable
     internal static Measurement FakeMeasurement(double median) => new(
         LatencyStatistics.FromSamples([median * 0.99, median, median * 1.01], target: 0.02, warmupRuns: 4, warmupSettled: true), SessionCreationMs: 12.5);
 
+    /// <summary>An architecture of the space measured at <paramref name="ms"/> (<see cref="FakeMeasurement"/>).</summary>
+    private ModelOutcome MeasuredOutcome(string digits, double ms) => ModelOutcome.Measured(_device.RequestFor(Space, Space.Parse(digits)), FakeMeasurement(ms));
+
     /// <summary>Runs SQL on a closed store's file, outside the store: how the upgrade tests turn a store back into an older one.</summary>
     private static void Downgrade(string path, string sql)
     {
@@ -242,16 +245,15 @@ public sealed class ProfileStoreTests : IDisposable
         using var at = TestStore.Create(backend);
         using var store = at.Open();
         var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
-        ModelOutcome Outcome(string digits, double ms) => ModelOutcome.Measured(_device.RequestFor(Space, Space.Parse(digits)), FakeMeasurement(ms));
 
         // The first batch: nothing to compare with, so no correction; its references become the device's.
-        var first = store.Measurements.RecordBatch(device, Space, 1, [Outcome("111111", 1.0)], new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 });
+        var first = store.Measurements.RecordBatch(device, Space, 1, [MeasuredOutcome("111111", 1.0)], new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 });
         Assert.Null(first.Drift);
         Assert.True(first.StoredTheReference);
         Assert.Equal(new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 }, store.Measurements.References(device, Space));
 
         // A later batch on a machine 20% slower; a third reference, new, is stored on the reference's scale.
-        var second = store.Measurements.RecordBatch(device, Space, 1, [Outcome("222222", 2.4), ModelOutcome.Failed(_device.RequestFor(Space, Space.Parse("333333")), "broken")],
+        var second = store.Measurements.RecordBatch(device, Space, 1, [MeasuredOutcome("222222", 2.4), ModelOutcome.Failed(_device.RequestFor(Space, Space.Parse("333333")), "broken")],
             new Dictionary<string, double> { ["000001"] = 0.6, ["000002"] = 2.4, ["000003"] = 1.2 });
         Assert.False(second.StoredTheReference);
         Assert.Equal(1.2, second.Drift!.Factor, 12);
@@ -295,13 +297,12 @@ public sealed class ProfileStoreTests : IDisposable
         using var store = at.Open();
         var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
         ModelRequest Request(string digits) => _device.RequestFor(Space, Space.Parse(digits));
-        ModelOutcome Outcome(string digits, double ms) => ModelOutcome.Measured(Request(digits), FakeMeasurement(ms));
 
         // The first batch ran in a slow spell that slowed its second reference by 1.5× and its own network by 1.2×.
         var slow = new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 3.0 };
         var fast = new Dictionary<string, double> { ["000001"] = 0.5, ["000002"] = 2.0 };
-        store.Measurements.RecordBatch(device, Space, 1, [Outcome("111111", 1.2)], slow, precision: 0.1);
-        var second = store.Measurements.RecordBatch(device, Space, 1, [Outcome("222222", 2.0), Outcome("333333", 4.0)], fast, precision: 0.1);
+        store.Measurements.RecordBatch(device, Space, 1, [MeasuredOutcome("111111", 1.2)], slow, precision: 0.1);
+        var second = store.Measurements.RecordBatch(device, Space, 1, [MeasuredOutcome("222222", 2.0), MeasuredOutcome("333333", 4.0)], fast, precision: 0.1);
         Assert.Equal(0.5, second.Drift!.Spread, 9); // against the slow reference the two disagree by 1.5×
         Assert.False(store.Measurements.Read(device).Single(m => m.Digits == "222222").PrecisionMet);
         ReferenceBatch[] batches =
