@@ -58,7 +58,7 @@ public sealed class MeasurementRecords
     /// <param name="references">
     /// Latencies the batch measured for the device's reference architectures (digits → ms), or null. In the same
     /// transaction: those without a stored reference latency become the device's reference, and the batch's
-    /// estimates are corrected by the <see cref="Timing.ReferenceDrift"/> against the stored ones (<see cref="Timing.ReferenceDrift.Apply"/>).
+    /// estimates are corrected by the <see cref="Timing.ReferenceDrift"/> against the stored ones (<see cref="Timing.ReferenceDrift.AsStored"/>).
     /// A batch that has none to compare with stores its references as the device's, and its estimates claim no
     /// precision: the check that lets a later batch claim it — its references agreeing with the stored ones — has
     /// nothing to compare, and in recorded retests such first batches broke the promise most (docs/measurement.md).
@@ -105,7 +105,7 @@ public sealed class MeasurementRecords
                 }
             }
             var written = outcomes.Select(o => o.Measurement is { } measurement
-                ? o with { Measurement = drift is { } d ? d.Apply(measurement, precision) : storedTheReference ? measurement.WithoutPrecisionClaim() : measurement }
+                ? o with { Measurement = Timing.ReferenceDrift.AsStored(measurement, drift, storedTheReference, precision) }
                 : o).ToList();
             foreach (var outcome in written)
             {
@@ -130,7 +130,7 @@ public sealed class MeasurementRecords
     /// device's own; the batches re-corrected together stay on one scale.
     /// </summary>
     /// <param name="batches">The batches the reference is taken over, as measured: their own claims, and the latencies they measured for the references.</param>
-    /// <param name="precision">The precision their measurements claim (<see cref="Timing.ReferenceDrift.WithdrawsClaimsOf"/>).</param>
+    /// <param name="precision">The precision their measurements claim (<see cref="Timing.ReferenceDrift.ClaimStands"/>).</param>
     /// <returns>Each batch as stored now, in order; null when no reference was lowered (nothing written).</returns>
     public IReadOnlyList<RebasedBatch>? Rebase(StoredDevice device, SearchSpace space, int session, IReadOnlyList<ReferenceBatch> batches, double? precision)
         => _connection.InTransaction(transaction =>
@@ -183,7 +183,7 @@ public sealed class MeasurementRecords
                 var precise = new List<string>();
                 foreach (var request in batch.Measured)
                 {
-                    bool met = batch.Claimed.Contains(request.Architecture.Digits) && !batch.StoredTheReference && !drift.WithdrawsClaimsOf(precision);
+                    bool met = batch.Claimed.Contains(request.Architecture.Digits) && Timing.ReferenceDrift.ClaimStands(drift, batch.StoredTheReference, precision);
                     correct.Parameters["@drift"].Value = drift.Factor;
                     correct.Parameters["@spread"].Value = drift.Spread;
                     correct.Parameters["@met"].Value = met ? 1L : 0L;

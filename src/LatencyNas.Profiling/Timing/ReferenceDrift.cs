@@ -31,19 +31,29 @@ public sealed record ReferenceDrift(double Factor, double Spread)
     }
 
     /// <summary>
-    /// A measurement of the batch as it is stored: its estimate divided by <see cref="Factor"/>; and, when the
-    /// references disagree by more than half the precision it claims (<paramref name="precision"/>), no longer
-    /// precise. A network's own slowdown can lie anywhere in the references' range, so the correction of each of two
-    /// sessions may be off by about half its spread, and a retest compares two corrected estimates: references
-    /// spread by half the precision use up half of it, and the estimate's own error needs the other half. Retests
-    /// whose batches' references spread 6.4–7.5% broke the 10% promise (docs/measurement.md).
+    /// A measurement of a batch as it is stored: its estimate divided by the batch's factor, if it has one; and its
+    /// precision claim kept only while <see cref="ClaimStands"/>.
     /// </summary>
-    public Measurement Apply(Measurement measurement, double? precision)
+    public static Measurement AsStored(Measurement measurement, ReferenceDrift? drift, bool storedTheReference, double? precision)
     {
-        var corrected = measurement.CorrectedFor(Factor, Spread);
-        return WithdrawsClaimsOf(precision) ? corrected.WithoutPrecisionClaim() : corrected;
+        var corrected = drift is null ? measurement : measurement.CorrectedFor(drift.Factor, drift.Spread);
+        return ClaimStands(drift, storedTheReference, precision) ? corrected : corrected.WithoutPrecisionClaim();
     }
 
-    /// <summary>Whether the references disagree too much for the batch's estimates to claim <paramref name="precision"/> (see <see cref="Apply"/>).</summary>
+    /// <summary>
+    /// Whether an estimate whose own visits met <paramref name="precision"/> still claims it as stored: not when its batch
+    /// stored the device's reference (nothing has checked that batch's scale; in recorded retests such batches broke the
+    /// promise most), nor when its references disagree (<see cref="WithdrawsClaimsOf"/>).
+    /// </summary>
+    public static bool ClaimStands(ReferenceDrift? drift, bool storedTheReference, double? precision)
+        => !storedTheReference && drift?.WithdrawsClaimsOf(precision) != true;
+
+    /// <summary>
+    /// Whether the references disagree by more than half the precision the batch's estimates claim. A network's own
+    /// slowdown can lie anywhere in the references' range, so the correction of each of two sessions may be off by
+    /// about half its spread, and a retest compares two corrected estimates: references spread by half the precision
+    /// use up half of it, and the estimate's own error needs the other half. Retests whose batches' references spread
+    /// 6.4–7.5% broke the 10% promise (docs/measurement.md).
+    /// </summary>
     public bool WithdrawsClaimsOf(double? precision) => Spread > precision / 2;
 }

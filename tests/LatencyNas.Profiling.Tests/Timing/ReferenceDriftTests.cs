@@ -34,7 +34,7 @@ public class ReferenceDriftTests
         var measurement = new Measurement(LatencyStatistics.FromSamples(runs, target: 0.1, warmupRuns: 0, warmupSettled: true), 5.0);
         Assert.True(measurement.Statistics.PrecisionMet);
 
-        var stored = new ReferenceDrift(1.25, spread).Apply(measurement, precision: 0.1);
+        var stored = ReferenceDrift.AsStored(measurement, new ReferenceDrift(1.25, spread), storedTheReference: false, precision: 0.1);
 
         Assert.Equal(measurement.Statistics.LatencyMs / 1.25, stored.Statistics.LatencyMs, 12);
         Assert.Equal(1.25, stored.Drift);
