@@ -73,10 +73,11 @@ public sealed record MeasurementProtocol
     public double ContendedAbove { get; init; } = 0.1;
 
     /// <summary>
-    /// Interleaved: a round that took less than this is followed by a pause for the rest, so that even a
-    /// small batch's visits sample moments spread over seconds: this machine's slow spells last that long.
-    /// Default 0.1 s: a round over 80 NB201 networks on one thread takes longer, so a full batch never pauses;
-    /// at 0.25 s such batches spent a third of their time pausing.
+    /// Interleaved: in a batch whose first round took less than this, every round is followed by a pause for the rest,
+    /// so that even a small batch's visits sample moments spread over seconds: this machine's slow spells last that long.
+    /// A batch whose first round took longer never pauses, not even when few of its architectures are left.
+    /// Default 0.1 s: a round over 80 NB201 networks on one thread takes longer; at 0.25 s such batches spent a third
+    /// of their time pausing.
     /// </summary>
     public TimeSpan MinRoundTime { get; init; } = TimeSpan.FromMilliseconds(100);
 

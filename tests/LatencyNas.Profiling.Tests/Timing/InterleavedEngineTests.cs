@@ -127,4 +127,24 @@ public class InterleavedEngineTests
         double warmup = Protocol.WarmupRunsPerArchitecture * 1.0;
         Assert.Equal(warmup + visits * Protocol.MinRoundTime.TotalMilliseconds, machine.NowMs, 6);
     }
+
+    [Fact]
+    public void A_batch_whose_first_round_is_long_enough_never_pauses_even_when_few_architectures_are_left()
+    {
+        double[] truth = Latencies(40, seed: 8); // a first round of 40 × 3 runs, far above the minimum round time
+        var machine = new SyntheticMachine(truth, busyShare: 0.3, seed: 80);
+        var paused = TimeSpan.Zero;
+        var engine = new InterleavedEngine(machine, pause =>
+        {
+            paused += pause;
+            machine.Pause(pause);
+        });
+        var measured = engine.Measure(truth.Select((_, i) => machine.Architecture(i)).ToList(), Protocol, seed: 80);
+        // The architectures visited in the last round (those with the most visits) took less than the minimum
+        // round time together, even slowed by a burst (at most 2×): a round the old rule would have stretched.
+        int mostVisits = measured.Max(v => v.Visits.Count);
+        double lastRoundAtMostMs = truth.Where((_, i) => measured[i].Visits.Count == mostVisits).Sum(ms => 2 * ms * Protocol.RunsPerVisit);
+        Assert.True(lastRoundAtMostMs < Protocol.MinRoundTime.TotalMilliseconds, $"the last round could take {lastRoundAtMostMs:F1} ms");
+        Assert.Equal(TimeSpan.Zero, paused);
+    }
 }
