@@ -228,7 +228,7 @@ internal static class BenchCommands
             foreach (var r in result.Protocols)
             {
                 table.Row(r.Protocol, $"{r.Within5:P1}", $"{r.Within10:P1}", $"{r.Srcc:F4}", $"{r.SecondsPerArchitecture:F3}", $"{r.PrecisionMet:P1} (p = {r.Precision:P0})",
-                    $"{r.PreciseRemeasuredWithin:P1}", $"{r.InsideInterval:P1}", r.MeanVisits > 0 ? $"{r.MeanVisits:F1}" : "-", r.MeanVisits > 0 ? $"{r.ContendedVisits:P1}" : "-",
+                    double.IsNaN(r.PreciseRemeasuredWithin) ? "-" : $"{r.PreciseRemeasuredWithin:P1}", $"{r.InsideInterval:P1}", r.MeanVisits > 0 ? $"{r.MeanVisits:F1}" : "-", r.MeanVisits > 0 ? $"{r.ContendedVisits:P1}" : "-",
                     $"{r.Within5Uncorrected:P0} / {r.Within10Uncorrected:P0}", r.DriftLow == r.DriftHigh ? $"{r.DriftLow:F3}" : $"{r.DriftLow:F3}–{r.DriftHigh:F3}");
             }
             if (result.Batches.Count > 0)
