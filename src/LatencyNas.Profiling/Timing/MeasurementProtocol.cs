@@ -43,21 +43,22 @@ public sealed record MeasurementProtocol
 
     /// <summary>
     /// Interleaved: runs per visit; the first is not kept (the other architectures have just evicted this one from the caches).
-    /// Default 3: two kept runs per visit. With one, a retest on a noisy machine re-measured 59% of architectures within ±5%
-    /// (docs/measurement.md): the fastest of fewer runs sits further from the device's own latency.
+    /// Default 2: one kept run per visit. An estimate is the fastest kept run of its quiet visits, so what makes it reproduce
+    /// is how many separate moments it samples: in six retests under a bursty load, 40–50 visits of one kept run (about 97 runs)
+    /// re-measured 81.5–95% of architectures within ±5%; in three alternating with them, 30–40 visits of two (about 110 runs)
+    /// 62–89% (docs/measurement.md).
     /// </summary>
-    public int RunsPerVisit { get; init; } = 3;
+    public int RunsPerVisit { get; init; } = 2;
 
     /// <summary>
     /// Interleaved: quiet visits before an architecture may stop because its estimate is precise; fewer never claim precision.
-    /// Default 30: on the development machine the fastest of 10 visits re-measured within ±5% for 59% of architectures, of 20 for 84%;
-    /// under a bursty load, stopping from the 20th visit re-measured 87–96.5% within ±10% in three retests where stopping from the 30th
-    /// re-measured 95–100% (docs/measurement.md).
+    /// Default 40: more visits is what made every recorded retest reproduce better; replaying four retests with the stop allowed
+    /// from the 30th visit instead of the 40th, 81–93% of architectures re-measured within ±5% instead of 88.5–95% (docs/measurement.md).
     /// </summary>
-    public int MinRounds { get; init; } = 30;
+    public int MinRounds { get; init; } = 40;
 
-    /// <summary>Interleaved: rounds at most for an architecture with enough quiet visits. Default 40.</summary>
-    public int MaxRounds { get; init; } = 40;
+    /// <summary>Interleaved: rounds at most for an architecture with enough quiet visits. Default 50.</summary>
+    public int MaxRounds { get; init; } = 50;
 
     /// <summary>Interleaved: further rounds, at most, for an architecture short of quiet visits (re-measuring contended ones). Default 20.</summary>
     public int ExtraRounds { get; init; } = 20;

@@ -123,7 +123,7 @@ public class InterleavedEngineTests
         var machine = new SyntheticMachine(truth, busyShare: 0, seed: 7, jitter: 0);
         var result = Assert.Single(machine.Engine().Measure([machine.Architecture(0)], Protocol, seed: 7));
         int visits = result.Statistics!.Visits;
-        // Each round of one visit (three 1 ms runs) is followed by a pause up to the minimum round time.
+        // Each round of one visit (a few 1 ms runs) is followed by a pause up to the minimum round time.
         double warmup = Protocol.WarmupRunsPerArchitecture * 1.0;
         Assert.Equal(warmup + visits * Protocol.MinRoundTime.TotalMilliseconds, machine.NowMs, 6);
     }
@@ -131,7 +131,7 @@ public class InterleavedEngineTests
     [Fact]
     public void A_batch_whose_first_round_is_long_enough_never_pauses_even_when_few_architectures_are_left()
     {
-        double[] truth = Latencies(40, seed: 8); // a first round of 40 × 3 runs, far above the minimum round time
+        double[] truth = Latencies(40, seed: 8); // a first round of 40 visits, far above the minimum round time
         var machine = new SyntheticMachine(truth, busyShare: 0.3, seed: 80);
         var paused = TimeSpan.Zero;
         var engine = new InterleavedEngine(machine, pause =>
