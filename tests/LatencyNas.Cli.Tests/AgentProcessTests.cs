@@ -44,8 +44,9 @@ public sealed class AgentProcessTests : IDisposable
 
         foreach (string name in new[] { "edge", "ort-cpu-1t" })
         {
+            // The quick protocol's visits: at least min_rounds (3), one kept run each.
             Assert.Equal(4, Scalar($"SELECT count(*) FROM measurements m JOIN devices d ON d.id = m.device_id WHERE d.name = '{name}' AND m.status = 'ok' " +
-                                   "AND m.median_ms > 0 AND m.mean_ms > 0 AND m.p10_ms > 0 AND m.p90_ms > 0 AND m.iqr_ms >= 0 AND m.cv >= 0 AND m.runs >= 5 " +
+                                   "AND m.median_ms > 0 AND m.mean_ms > 0 AND m.p10_ms > 0 AND m.p90_ms > 0 AND m.iqr_ms >= 0 AND m.cv >= 0 AND m.visits >= 3 AND m.runs = m.visits " +
                                    "AND m.precision_met IS NOT NULL AND m.session_ms > 0"));
         }
         Assert.Equal(4, Scalar("SELECT count(*) FROM measurements WHERE agent = 'agent-a'"));
