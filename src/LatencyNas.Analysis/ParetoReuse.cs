@@ -15,7 +15,7 @@ public sealed record BudgetComparison(int Percentile, double BudgetMs, double Be
 /// <param name="ReusedFrontSize">Of those, the ones still non-dominated on the target's true latency.</param>
 /// <param name="TrueFrontSize">The target's true front.</param>
 /// <param name="HypervolumeRatio">Hypervolume of the re-used front over the true front's (reference: worst target latency, worst objective).</param>
-/// <param name="RecoveredShare">Share of the true front's members that the re-used front contains.</param>
+/// <param name="RecoveredShare">Share of the true front's points (distinct latency and objective: twins are one point) that the re-used front reaches.</param>
 /// <param name="SourceFront">The front chosen on the source latency (<paramref name="SourceFrontSize"/> members).</param>
 public sealed record ParetoReuseResult(
     string Source, int Candidates, int SourceFrontSize, int ReusedFrontSize, int TrueFrontSize, double HypervolumeRatio, double RecoveredShare,
@@ -45,8 +45,9 @@ public static class ParetoReuse
         double referenceLatency = targetLatency.Max(), referenceObjective = objective.Min();
         double trueVolume = Pareto.Hypervolume(trueFront, referenceLatency, referenceObjective);
         double reusedVolume = Pareto.Hypervolume(reused, referenceLatency, referenceObjective);
-        var trueIndices = trueFront.Select(p => p.Index).ToHashSet();
-        double recovered = reused.Count(p => trueIndices.Contains(p.Index)) / (double)trueFront.Count;
+        // Counted by position: twins (equal latency and objective) are one point of the front, reached by either.
+        var truePositions = trueFront.Select(p => (p.Latency, p.Objective)).ToHashSet();
+        double recovered = reused.Select(p => (p.Latency, p.Objective)).Where(truePositions.Contains).Distinct().Count() / (double)truePositions.Count;
 
         var sortedLatency = targetLatency.Order().ToArray();
         var budgets = BudgetPercentiles.Select(percentile =>

@@ -21,6 +21,21 @@ public sealed class ParetoReuseTests(RealTables shared)
     }
 
     [Fact]
+    public void Twins_on_the_target_front_are_one_point_reached_by_either()
+    {
+        var architectures = Nb201Space.Instance.SampleDistinct(4, 5);
+        // On the target, 1 and 2 are twins (same latency and objective) and 3 is the other end of the front;
+        // the proxy's front holds 0, 1 and 3 and not 2, and 0 is dominated on the target.
+        double[] target = [3, 1, 1, 2];
+        double[] proxy = [0.5, 1, 1.5, 2];
+        double[] objective = [0.5, 0.6, 0.6, 0.9];
+        var result = ParetoReuse.Evaluate("proxy", architectures, proxy, target, objective);
+        Assert.Equal(3, result.TrueFrontSize);
+        Assert.Equal(1.0, result.RecoveredShare);
+        Assert.Equal(1.0, result.HypervolumeRatio, 12);
+    }
+
+    [Fact]
     public void A_reversed_proxy_loses_most_of_the_front()
     {
         var architectures = Nb201Space.Instance.SampleDistinct(300, 3);

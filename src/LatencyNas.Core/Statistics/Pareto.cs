@@ -6,16 +6,19 @@ public readonly record struct ParetoPoint(int Index, double Latency, double Obje
 /// <summary>Pareto fronts for (latency ↓, objective ↑) and their 2-D hypervolume against a reference point.</summary>
 public static class Pareto
 {
-    /// <summary>The non-dominated points, sorted by latency ascending (and so by objective ascending).</summary>
+    /// <summary>
+    /// The non-dominated points, sorted by latency ascending (and so by objective ascending). Exact twins — equal
+    /// latency and objective, common in tables of whole milliseconds — do not dominate each other: both are on the front.
+    /// </summary>
     public static IReadOnlyList<ParetoPoint> Front(IEnumerable<ParetoPoint> points)
     {
-        var sorted = points.OrderBy(p => p.Latency).ThenByDescending(p => p.Objective).ToList();
+        var sorted = points.OrderBy(p => p.Latency).ThenByDescending(p => p.Objective).ThenBy(p => p.Index).ToList();
         var front = new List<ParetoPoint>();
         double bestObjective = double.NegativeInfinity;
         foreach (var point in sorted)
         {
             // Sorted by latency, a point is non-dominated when it beats every faster point's objective.
-            if (point.Objective > bestObjective)
+            if (point.Objective > bestObjective || (front.Count > 0 && point.Latency == front[^1].Latency && point.Objective == front[^1].Objective))
             {
                 front.Add(point);
                 bestObjective = point.Objective;

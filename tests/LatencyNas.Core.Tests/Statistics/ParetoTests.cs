@@ -15,6 +15,14 @@ public class ParetoTests
     }
 
     [Fact]
+    public void Twins_with_equal_latency_and_objective_are_both_on_the_front()
+    {
+        var points = new[] { P(0, 1, 50), P(1, 2, 70), P(2, 2, 70), P(3, 2, 60), P(4, 3, 70), P(5, 1, 50) };
+        Assert.Equal([0, 5, 1, 2], Pareto.Front(points).Select(p => p.Index));
+        Assert.Equal(Pareto.Hypervolume(points.Take(2), 4, 40), Pareto.Hypervolume(points, 4, 40), 12);
+    }
+
+    [Fact]
     public void Hypervolume_of_a_hand_computed_front()
     {
         // Front (1, 50), (2, 70), (4, 90); reference (latency 5, objective 40):
