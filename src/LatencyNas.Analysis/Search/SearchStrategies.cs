@@ -25,7 +25,7 @@ public sealed record SearchOutcome(
     string Strategy, Candidate? Best, int Evaluations, TimeSpan Elapsed, IReadOnlyList<(int Evaluations, double Objective)> BestTrace, IReadOnlyList<Candidate> Ranked,
     double MaxLatencyMs = double.PositiveInfinity, bool Stopped = false)
 {
-    /// <summary>Evaluations spent until the final best was first seen.</summary>
+    /// <summary>Evaluations spent until the final best objective was first reached.</summary>
     public int EvaluationsToBest => BestTrace.Count > 0 ? BestTrace[^1].Evaluations : Evaluations;
 }
 
@@ -145,10 +145,14 @@ internal sealed class Evaluator
             {
                 var candidate = candidates[i] = new Candidate(fresh[i], latencies[i], objectives[i]);
                 _seen[fresh[i]] = candidate;
-                if (candidate.Fits(MaxLatencyMs) && (Best is null || candidate.Objective > Best.Objective))
+                // Ties on the objective go to the faster, as in Ranked().
+                if (candidate.Fits(MaxLatencyMs) && (Best is null || candidate.Objective > Best.Objective || (candidate.Objective == Best.Objective && candidate.LatencyMs < Best.LatencyMs)))
                 {
+                    if (Best is null || candidate.Objective > Best.Objective)
+                    {
+                        _trace.Add((_seen.Count, candidate.Objective));
+                    }
                     Best = candidate;
-                    _trace.Add((_seen.Count, candidate.Objective));
                 }
             }
             _problem.Control?.Record(candidates);

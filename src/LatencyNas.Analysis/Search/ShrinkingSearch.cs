@@ -71,7 +71,7 @@ public sealed class ShrinkingSearch : ISearchStrategy
             {
                     var better = EvaluateWithin(evaluator, Neighbours(space, current.Architecture, cost, cheaperOnly: false).ToList(), budget, random).Values
                     .Where(c => c.Fits(evaluator.MaxLatencyMs) && c.Objective > current.Objective)
-                    .OrderByDescending(c => c.Objective).FirstOrDefault();
+                    .OrderByDescending(c => c.Objective).ThenBy(c => c.LatencyMs).FirstOrDefault();
                 if (better is null)
                 {
                     break;

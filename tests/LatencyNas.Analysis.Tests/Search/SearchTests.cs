@@ -47,6 +47,19 @@ public sealed class SearchTests(RealTables shared)
     }
 
     [Fact]
+    public void Of_architectures_tied_on_the_objective_the_search_returns_the_fastest_as_its_ranking_does()
+    {
+        // The objective counts only decision a; within a, the latency falls as b rises, so the last one evaluated of a tie is the fastest.
+        var space = new TinySpace();
+        var latency = new FunctionLatency(a => 10 + a[0] - 0.1 * a[1] - 0.01 * a[2]);
+        var objective = new ComputedObjective("score", archs => archs.Select(a => (double)a[0]).ToArray());
+        var result = new ExhaustiveSearch().Search(new SearchProblem(space, latency, objective, MaxLatencyMs: 100), budget: 0, seed: 0);
+        Assert.Equal("221", result.Best!.Architecture.Digits);
+        Assert.Same(result.Ranked[0], result.Best);
+        Assert.Single(result.BestTrace, t => t.Objective == 2); // a tie broken by latency is not an improvement of the objective
+    }
+
+    [Fact]
     public void Nothing_fits_a_budget_below_every_latency()
     {
         var space = new TinySpace();
