@@ -36,12 +36,16 @@ public sealed record ImportResult(string Store, string Csv, string Imported, IRe
 /// <summary>Reads and checks the whole table first, then writes it in one transaction: a bad table creates no store and changes none.</summary>
 public sealed class ImportUseCase
 {
-    /// <exception cref="InvalidInputException">A missing or malformed table, an unknown column, both devices and objectives asked for.</exception>
+    /// <exception cref="InvalidInputException">A missing or malformed table, an unknown column or one named twice, both devices and objectives asked for.</exception>
     public ImportResult Run(ImportRequest request)
     {
         if (request.Objectives is not null && request.Columns is not null)
         {
             throw new InvalidInputException("Give --columns (devices) or --objectives, not both.");
+        }
+        if ((request.Objectives ?? request.Columns)?.GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new InvalidInputException($"Column '{twice.Key}' is named twice in {(request.Objectives is not null ? "--objectives" : "--columns")}.");
         }
         if (!File.Exists(request.Csv))
         {

@@ -65,6 +65,44 @@ public sealed class PredictorCatalogTests : IDisposable
         Assert.Single(predicted.Predictions);
     }
 
+    [Fact]
+    public void Re_importing_the_device_from_another_table_replaces_its_source_and_refuses_the_old_predictor()
+    {
+        var store = ImportRaspi4(_directory.File("profiles/latnas.db"));
+        new TrainUseCase().Run(new TrainRequest("raspi4", Nb201Space.Instance, store, PredictorModel.Additive, TrainSize: 200));
+        var again = new ImportUseCase().Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["raspi4"]));
+        Assert.Null(again.Columns[0].ReplacedSource); // the same table again: nothing changes, the predictor stays valid
+        Assert.Equal("raspi4", PredictSession.Open("raspi4", Nb201Space.Instance, store).Device);
+
+        // raspi4's column with pixel3's values, as another file
+        string other = _directory.File("other.csv");
+        var lines = File.ReadAllLines(SharedData.File("nb201_help_latency_ms.csv"));
+        int pixel3 = Array.IndexOf(lines[0].Split(','), "pixel3");
+        File.WriteAllLines(other, lines.Take(200).Select((line, i) =>
+        {
+            var cells = line.Split(',');
+            return $"{cells[1]},{(i == 0 ? "raspi4" : cells[pixel3])}";
+        }));
+        var replaced = new ImportUseCase().Run(new ImportRequest(other, Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["raspi4"]));
+        Assert.Equal(SharedData.File("nb201_help_latency_ms.csv"), replaced.Columns[0].ReplacedSource);
+        using (var open = store.OpenExisting())
+        {
+            Assert.Equal(Path.GetFullPath(other), open.Devices.Get("raspi4").Source);
+        }
+        var error = Assert.Throws<InvalidInputException>(() => PredictSession.Open("raspi4", Nb201Space.Instance, store));
+        Assert.Contains("now has table " + Path.GetFullPath(other), error.Message);
+    }
+
+    [Fact]
+    public void A_column_named_twice_refuses_the_import()
+    {
+        var store = new StoreLocation(_directory.File("twice.db"));
+        var error = Assert.Throws<InvalidInputException>(() => new ImportUseCase().Run(new ImportRequest(
+            SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["pixel3", "raspi4", "pixel3"])));
+        Assert.Equal("Column 'pixel3' is named twice in --columns.", error.Message);
+        Assert.False(File.Exists(store.Path));
+    }
+
     private static void RewriteMetadata(string path, Action<JsonObject> change)
     {
         using var zip = ZipFile.Open(path, ZipArchiveMode.Update);

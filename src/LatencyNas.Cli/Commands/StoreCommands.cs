@@ -45,6 +45,10 @@ internal static class StoreCommands
             foreach (var column in result.Columns)
             {
                 Console.WriteLine($"{column.Name,-28} {column.Values,7:N0} values{(column.Empty > 0 ? $" ({column.Empty:N0} empty cells skipped)" : "")}");
+                if (column.ReplacedSource is { } replaced)
+                {
+                    Console.WriteLine($"  its values imported from {replaced} are replaced where this table has one; train its predictors again");
+                }
             }
             Console.WriteLine($"imported {result.Columns.Count} {(result.Columns.Count == 1 ? result.Imported.TrimEnd('s') : result.Imported)} from {result.Csv} into {result.Store}");
             if (result.Skipped is { Count: > 0 } skipped)

@@ -6,7 +6,8 @@ using System.Data.Common;
 namespace LatencyNas.Profiling.Store;
 
 /// <summary>One column written by an import: the name it is stored under, how many values it got and how many cells were empty.</summary>
-public sealed record ImportedColumn(string Name, string Column, int Values, int Empty);
+/// <param name="ReplacedSource">The source a table device had before this import replaced its values from another one (null otherwise).</param>
+public sealed record ImportedColumn(string Name, string Column, int Values, int Empty, string? ReplacedSource = null);
 
 /// <summary>
 /// Writes a parsed table into the store in one transaction: each value column becomes a device of
@@ -40,7 +41,7 @@ public sealed class BulkImport
             var imported = new List<ImportedColumn>();
             foreach (var column in table.Columns)
             {
-                var device = _devices.EnsureTable(prefix + column.Name, source ?? table.Source, dataset, transaction);
+                var (device, replaced) = _devices.EnsureTable(prefix + column.Name, source ?? table.Source, dataset, transaction);
                 var rows = Enumerable.Range(0, ids.Length)
                     .Where(r => column.Values[r] is not null)
                     .Select(r => new object?[] { device.Id, ids[r], 1L, "ok", column.Values[r]!.Value * toMilliseconds, column.Values[r]!.Value * toMilliseconds, "table", "table", now });
@@ -49,7 +50,7 @@ public sealed class BulkImport
                     ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
                         latency_ms = excluded.latency_ms, median_ms = excluded.median_ms, protocol = 'table', estimator = 'table', status = 'ok', measured_at = excluded.measured_at
                     """);
-                imported.Add(new ImportedColumn(device.Name, column.Name, column.Count, ids.Length - column.Count));
+                imported.Add(new ImportedColumn(device.Name, column.Name, column.Count, ids.Length - column.Count, replaced));
             }
             return imported;
         }, _architectures.ForgetCached);

@@ -66,14 +66,29 @@ public sealed class DeviceRecords
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Registers (or finds) a device imported from a table, inside an import's transaction.</summary>
-    internal StoredDevice EnsureTable(string name, string source, Dataset dataset, DbTransaction transaction)
+    /// <summary>
+    /// Registers (or finds) a device imported from a table, inside an import's transaction. A table device imported
+    /// before from another source takes the new one: its values are being replaced, and the predictors trained on the
+    /// old ones no longer match its setting.
+    /// </summary>
+    /// <returns>The device, and the source it had when that differed.</returns>
+    internal (StoredDevice Device, string? ReplacedSource) EnsureTable(string name, string source, Dataset dataset, DbTransaction transaction)
     {
         if (Find(name, transaction) is { } existing)
         {
-            return existing.Kind == DeviceKind.Table
-                ? existing
-                : throw new ProfileStoreException($"The store already has a {Text(existing.Kind)} device named '{name}'; import under another --prefix.");
+            if (existing.Kind != DeviceKind.Table)
+            {
+                throw new ProfileStoreException($"The store already has a {Text(existing.Kind)} device named '{name}'; import under another --prefix.");
+            }
+            if (existing.Source == source)
+            {
+                return (existing, null);
+            }
+            using var update = _connection.Command("UPDATE devices SET source = @source WHERE id = @id", transaction);
+            update.With("@source", source);
+            update.With("@id", existing.Id);
+            update.ExecuteNonQuery();
+            return (Find(name, transaction)!, existing.Source);
         }
         using var command = _connection.Command(
             "INSERT INTO devices (name, kind, source, dataset, resolution, created_at) VALUES (@name, 'table', @source, @dataset, @resolution, @created)", transaction);
@@ -83,7 +98,7 @@ public sealed class DeviceRecords
         command.With("@resolution", dataset.Height);
         command.With("@created", StoreConnection.Now());
         command.ExecuteNonQuery();
-        return Find(name, transaction)!;
+        return (Find(name, transaction)!, null);
     }
 
     public StoredDevice? Find(string name) => Find(name, transaction: null);
