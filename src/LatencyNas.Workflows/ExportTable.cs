@@ -68,7 +68,7 @@ internal abstract class ExportColumn<TRow>(string name)
 
     public static ExportColumn<TRow> Integer(string name, Func<TRow, int?> value) => new ValueColumn<int>(name, value, v => v.ToString(CultureInfo.InvariantCulture));
 
-    public static ExportColumn<TRow> Real(string name, Func<TRow, double?> value) => new ValueColumn<double>(name, value, v => v.ToString("G9", CultureInfo.InvariantCulture));
+    public static ExportColumn<TRow> Real(string name, Func<TRow, double?> value) => new ValueColumn<double>(name, value, v => v.ToString("R", CultureInfo.InvariantCulture));
 
     public static ExportColumn<TRow> Flag(string name, Func<TRow, bool?> value) => new ValueColumn<bool>(name, value, v => v ? "true" : "false");
 

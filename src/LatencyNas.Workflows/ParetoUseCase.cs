@@ -80,10 +80,14 @@ public sealed class RecommendUseCase
     {
         using var store = request.Store.OpenExisting();
         var target = StoredLatencies.Load(store, request.Target, request.Space);
-        if (request.TargetSamples is { } k && k < target.Count)
+        if (request.TargetSamples is { } k && k > target.Count)
         {
-            StoredAdaptation.RequireSamples(target, k);
-            target = target.Split(k, request.Seed).Train;
+            throw new InvalidInputException($"Device '{target.Device}' has {target.Count:N0} measured {target.Space.Name} architectures; --target-samples {k} asks for more. Ask for at most {target.Count:N0}.");
+        }
+        if (request.TargetSamples is { } samples && samples < target.Count)
+        {
+            StoredAdaptation.RequireSamples(target, samples);
+            target = target.Split(samples, request.Seed).Train;
         }
         var ranking = ProxyRecommender.Rank(target, StoredLatencies.LoadAll(store, request.Space), request.Threshold, request.Seed, request.Bootstrap);
         if (ranking.Count == 0)

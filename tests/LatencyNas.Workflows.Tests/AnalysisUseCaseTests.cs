@@ -123,6 +123,9 @@ public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
         Assert.Equal("pixel3", result.Proxies[0].Device);
         var adapt = result.Proxies.First(p => p.Advice == ProxyAdvice.Adapt);
         Assert.Equal($"latnas adapt --proxy {adapt.Device} --targets raspi4 --store {real.Location.Path}", adapt.Next);
+
+        var error = Assert.Throws<InvalidInputException>(() => new RecommendUseCase().Run(new RecommendRequest("raspi4", RealStore.Space, real.Location, TargetSamples: 20_000)));
+        Assert.Contains("--target-samples 20000 asks for more", error.Message);
     }
 
     [Fact]
