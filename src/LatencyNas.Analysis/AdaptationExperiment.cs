@@ -30,6 +30,12 @@ public enum TargetSampling
 
     /// <summary>Spread over the proxy's latency: the target's architectures the proxy has measured, in K equal strata of the proxy's latency, one at random from each.</summary>
     Spread,
+
+    /// <summary>
+    /// Where the other known devices disagree most: among the target's architectures every other device has measured,
+    /// farthest-point samples in the leading principal components of their standardised log latencies.
+    /// </summary>
+    Diverse,
 }
 
 /// <summary>
@@ -48,9 +54,12 @@ public static class AdaptationExperiment
             throw new InvalidInputException($"The proxy is measured on {proxy.Space.Name}, the target on {target.Space.Name}.");
         }
         var proxyMeasured = new MeasuredLatencies(proxy);
-        var (known, test) = sampling == TargetSampling.Spread
-            ? target.SplitAcross(samples, a => proxyMeasured.Covers(a) ? proxyMeasured.Predict([a])[0] : null, seed)
-            : target.Split(samples, seed);
+        var (known, test) = sampling switch
+        {
+            TargetSampling.Spread => target.SplitAcross(samples, a => proxyMeasured.Covers(a) ? proxyMeasured.Predict([a])[0] : null, seed),
+            TargetSampling.Diverse => target.SplitAt(DiverseIndices(target, others ?? [], samples, seed)),
+            _ => target.Split(samples, seed),
+        };
         var adapter = new ProxyAdapter(proxy, others ?? [], test.Architectures,
             () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
 
@@ -72,5 +81,26 @@ public static class AdaptationExperiment
         }
         var choice = adapter.Choose(known, outcomes.Select(o => o.Method).ToList());
         return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes, choice);
+    }
+
+    /// <summary>How many principal components <see cref="TargetSampling.Diverse"/> spreads the samples in (replayed with 2, 3 and 5; 3 was steadiest).</summary>
+    public const int DiverseComponents = 3;
+
+    private static int[] DiverseIndices(LatencyData target, IReadOnlyList<LatencyData> others, int samples, int seed)
+    {
+        var lookups = others.Where(o => o.Device != target.Device)
+            .Select(o => o.Architectures.Zip(o.LatenciesMs).ToDictionary(p => p.First, p => p.Second)).ToList();
+        if (lookups.Count == 0)
+        {
+            throw new InvalidInputException("Diverse sampling needs other devices in the store: it picks the samples where they disagree.");
+        }
+        var candidates = Enumerable.Range(0, target.Count).Where(i => lookups.All(l => l.ContainsKey(target.Architectures[i]))).ToArray();
+        if (candidates.Length <= samples)
+        {
+            throw new InvalidInputException(
+                $"Only {candidates.Length} of device '{target.Device}''s architectures are measured on every other device; diverse sampling needs more than {samples}.");
+        }
+        var columns = lookups.Select(l => (IReadOnlyList<double>)candidates.Select(i => l[target.Architectures[i]]).ToArray()).ToList();
+        return DiverseSamples.Choose(columns, samples, DiverseComponents, seed).Select(c => candidates[c]).ToArray();
     }
 }

@@ -66,6 +66,14 @@ public sealed record LatencyData(string Device, SearchSpace Space, Dataset Datas
         return (Subset(train), Subset(Enumerable.Range(0, Count).Where(i => !drawn.Contains(i)).ToArray()));
     }
 
+    /// <summary>The architectures at <paramref name="train"/> for training, the rest for testing.</summary>
+    public (LatencyData Train, LatencyData Test) SplitAt(IReadOnlyCollection<int> train)
+    {
+        RequireTestLeft(train.Count);
+        var drawn = train.ToHashSet();
+        return (Subset(drawn.Order().ToArray()), Subset(Enumerable.Range(0, Count).Where(i => !drawn.Contains(i)).ToArray()));
+    }
+
     public LatencyData Subset(IReadOnlyList<int> indices)
         => this with { Architectures = indices.Select(i => Architectures[i]).ToArray(), LatenciesMs = indices.Select(i => LatenciesMs[i]).ToArray() };
 

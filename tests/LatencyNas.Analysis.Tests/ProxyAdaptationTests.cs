@@ -2,6 +2,7 @@ using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Core.Statistics;
 using LatencyNas.Prediction;
+using LatencyNas.Tests;
 
 namespace LatencyNas.Analysis.Tests;
 
@@ -70,6 +71,31 @@ public sealed class ProxyAdaptationTests(RealTables shared)
         var mix = report.Outcomes.Single(o => o.Method == AdaptationMethod.DeviceMix);
         Assert.Contains("mix of", mix.Description);
         Assert.True(mix.Metrics.Srcc > report.SrccProxyMeasured, $"mix {mix.Metrics.Srcc:F4} vs proxy {report.SrccProxyMeasured:F4}");
+    }
+
+    [Fact]
+    public void Five_samples_where_the_devices_disagree_mix_eyeriss_better_than_the_proxy_ranks_it_where_random_ones_may_not()
+    {
+        // Every device of the two tables, as `adapt --targets all` mixes them.
+        var names = File.ReadLines(SharedData.File("nb201_help_latency_ms.csv")).First().Split(',').Skip(3).Append("desktop_cpu_i7_7820x_fp32");
+        var others = names.Select(shared.Device).ToList();
+        AdaptationReport Run(int seed, TargetSampling sampling) => AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 5, seed,
+            [AdaptationMethod.DeviceMix], others, sampling);
+        double Mixed(AdaptationReport report) => report.Outcomes.Single().Metrics.Srcc;
+
+        var diverse = Enumerable.Range(0, 3).Select(seed => Run(seed, TargetSampling.Diverse)).ToList();
+        var random = Enumerable.Range(0, 3).Select(seed => Run(seed, TargetSampling.Random)).ToList();
+        Assert.All(diverse, r => Assert.True(Mixed(r) > r.SrccProxyMeasured + 0.1, $"diverse mix {Mixed(r):F4} against the proxy's {r.SrccProxyMeasured:F4}"));
+        Assert.True(diverse.Min(Mixed) > random.Min(Mixed), $"worst diverse {diverse.Min(Mixed):F4}, worst random {random.Min(Mixed):F4}");
+        Assert.Contains(random, r => Mixed(r) < r.SrccProxyMeasured); // seed 1 draws five the mix cannot use
+    }
+
+    [Fact]
+    public void Diverse_samples_need_other_devices()
+    {
+        var error = Assert.Throws<Core.InvalidInputException>(() => AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 5, seed: 0,
+            [AdaptationMethod.Rescale], [shared.Device("eyeriss")], TargetSampling.Diverse));
+        Assert.Contains("needs other devices", error.Message);
     }
 
     [Fact]

@@ -58,8 +58,9 @@ internal static class AnalysisCommands
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
         var methodOption = LatnasOptions.Choices("--method", "Adaptation methods to compare.", LatnasOptions.AdaptationMethods);
         var samplingOption = LatnasOptions.Choice("--sampling",
-            "How each target's K samples are drawn: at random, or spread over the proxy's latency (one from each of K equal strata).",
-            TargetSampling.Random, ("random", TargetSampling.Random), ("spread", TargetSampling.Spread));
+            "How each target's K samples are drawn: at random, spread over the proxy's latency (one from each of K equal strata), " +
+            "or diverse (where the store's other devices disagree most: farthest apart in the leading principal components of their log latencies).",
+            TargetSampling.Random, ("random", TargetSampling.Random), ("spread", TargetSampling.Spread), ("diverse", TargetSampling.Diverse));
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
@@ -76,13 +77,19 @@ internal static class AnalysisCommands
             bool json = parse.GetValue(jsonOption);
             var table = new StreamingTable(json ? Console.Error : Console.Out,
                 ["target", "before (proxy)", .. methods.Select(m => $"{ProxyAdaptation.Name(m)} SRCC"), "chosen by cross-validation"]);
-            var rows = new Synchronous<AdaptationReport>(r => table.Row([r.Target, $"{r.SrccProxyMeasured:F4}",
-                .. methods.Select(m => r.Outcomes.FirstOrDefault(o => o.Method == m) is { } o ? $"{o.Metrics.Srcc:F4}" : "n/a"),
-                $"{r.Chosen.Metrics.Srcc:F4} ({ProxyAdaptation.Name(r.Choice.Method)})"]));
-            if (!json)
+            // Introduced with the first row, so that a refused request prints nothing but its error.
+            bool introduced = json;
+            var rows = new Synchronous<AdaptationReport>(r =>
             {
-                Console.WriteLine($"proxy {request.Proxy}, K = {request.TargetSamples} target samples (seed {request.Seed}{(request.Sampling == TargetSampling.Spread ? ", spread over the proxy's latency" : "")}); SRCC on each target's other measured architectures");
-            }
+                if (!introduced)
+                {
+                    Console.WriteLine($"proxy {request.Proxy}, K = {request.TargetSamples} target samples (seed {request.Seed}{request.Sampling switch { TargetSampling.Spread => ", spread over the proxy's latency", TargetSampling.Diverse => ", where the other devices disagree most", _ => "" }}); SRCC on each target's other measured architectures");
+                    introduced = true;
+                }
+                table.Row([r.Target, $"{r.SrccProxyMeasured:F4}",
+                    .. methods.Select(m => r.Outcomes.FirstOrDefault(o => o.Method == m) is { } o ? $"{o.Metrics.Srcc:F4}" : "n/a"),
+                    $"{r.Chosen.Metrics.Srcc:F4} ({ProxyAdaptation.Name(r.Choice.Method)})"]);
+            });
             var result = new AdaptUseCase().Run(request, rows);
             if (json)
             {
