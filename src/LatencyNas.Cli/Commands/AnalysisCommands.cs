@@ -83,7 +83,7 @@ internal static class AnalysisCommands
             {
                 if (!introduced)
                 {
-                    Console.WriteLine($"proxy {request.Proxy}, K = {request.TargetSamples} target samples (seed {request.Seed}{request.Sampling switch { TargetSampling.Spread => ", spread over the proxy's latency", TargetSampling.Diverse => ", where the other devices disagree most", _ => "" }}); SRCC on each target's other measured architectures");
+                    Console.WriteLine($"proxy {request.Proxy}, K = {request.TargetSamples} target samples (seed {request.Seed}{request.Sampling switch { TargetSampling.Spread => ", spread over the proxy's latency", TargetSampling.Diverse => ", where the other devices disagree most", _ => "" }}); SRCC on each target's other measured architectures (before: on those of them the proxy measured too)");
                     introduced = true;
                 }
                 table.Row([r.Target, $"{r.SrccProxyMeasured:F4}",
