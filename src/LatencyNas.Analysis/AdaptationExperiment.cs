@@ -83,24 +83,11 @@ public static class AdaptationExperiment
         return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes, choice);
     }
 
-    /// <summary>How many principal components <see cref="TargetSampling.Diverse"/> spreads the samples in (replayed with 2, 3 and 5; 3 was steadiest).</summary>
-    public const int DiverseComponents = 3;
-
     private static int[] DiverseIndices(LatencyData target, IReadOnlyList<LatencyData> others, int samples, int seed)
     {
-        var lookups = others.Where(o => o.Device != target.Device)
-            .Select(o => o.Architectures.Zip(o.LatenciesMs).ToDictionary(p => p.First, p => p.Second)).ToList();
-        if (lookups.Count == 0)
-        {
-            throw new InvalidInputException("Diverse sampling needs other devices in the store: it picks the samples where they disagree.");
-        }
-        var candidates = Enumerable.Range(0, target.Count).Where(i => lookups.All(l => l.ContainsKey(target.Architectures[i]))).ToArray();
-        if (candidates.Length <= samples)
-        {
-            throw new InvalidInputException(
-                $"Only {candidates.Length} of device '{target.Device}''s architectures are measured on every other device; diverse sampling needs more than {samples}.");
-        }
-        var columns = lookups.Select(l => (IReadOnlyList<double>)candidates.Select(i => l[target.Architectures[i]]).ToArray()).ToList();
-        return DiverseSamples.Choose(columns, samples, DiverseComponents, seed).Select(c => candidates[c]).ToArray();
+        var position = target.Architectures.Select((a, i) => (a, i)).ToDictionary(p => p.a, p => p.i);
+        var chosen = DisagreementSamples.Choose(others.Where(o => o.Device != target.Device).ToList(), target.Architectures, samples, seed,
+            $"of device '{target.Device}''s architectures");
+        return chosen.Select(a => position[a]).ToArray();
     }
 }

@@ -129,6 +129,27 @@ public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
     }
 
     [Fact]
+    public void A_diverse_sample_is_drawn_among_what_every_device_measured_and_a_random_one_needs_no_store()
+    {
+        string[] named = ["pixel3", "raspi4", "eyeriss", "fpga", "gold_6226"];
+        var diverse = new SampleUseCase().Run(new SampleRequest(RealStore.Space, 5, Seed: 1, TargetSampling.Diverse, named, real.Location));
+        Assert.Equal(named, diverse.Devices);
+        Assert.Equal(5, diverse.Architectures.Distinct().Count());
+        Assert.Equal(diverse.Architectures, new SampleUseCase().Run(new SampleRequest(RealStore.Space, 5, Seed: 1, TargetSampling.Diverse, named, real.Location)).Architectures);
+
+        // All the store's devices include "tiny": only its 20 architectures are measured on every one.
+        var all = new SampleUseCase().Run(new SampleRequest(RealStore.Space, 5, Seed: 1, TargetSampling.Diverse, Store: real.Location));
+        Assert.Contains("tiny", all.Devices);
+        var tiny = RealStore.Space.SampleDistinct(20, seed: 99).ToHashSet();
+        Assert.All(all.Architectures, a => Assert.Contains(a, tiny));
+        Assert.Throws<InvalidInputException>(() => new SampleUseCase().Run(new SampleRequest(RealStore.Space, 20, Seed: 1, TargetSampling.Diverse, Store: real.Location)));
+
+        Assert.Equal(RealStore.Space.SampleDistinct(5, 1), new SampleUseCase().Run(new SampleRequest(RealStore.Space, 5, Seed: 1)).Architectures);
+        var one = Assert.Throws<InvalidInputException>(() => new SampleUseCase().Run(new SampleRequest(RealStore.Space, 5, Seed: 1, TargetSampling.Diverse, ["pixel3"], real.Location)));
+        Assert.Contains("needs at least two", one.Message);
+    }
+
+    [Fact]
     public void Report_writes_whole_plots_and_refuses_a_file_as_its_folder()
     {
         string folder = _directory.File("report");

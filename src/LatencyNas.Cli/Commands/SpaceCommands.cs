@@ -1,10 +1,11 @@
 using System.CommandLine;
+using LatencyNas.Analysis;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Workflows;
 
 namespace LatencyNas.Cli.Commands;
 
-/// <summary>space describe, space sample: read-only looks at a search space (the Core library answers them directly).</summary>
+/// <summary>space describe, space sample: read-only looks at a search space (and, for a diverse sample, at the store's devices).</summary>
 internal static class SpaceCommands
 {
     public static Command Create()
@@ -67,23 +68,33 @@ internal static class SpaceCommands
         var spaceOption = LatnasOptions.Space();
         var countOption = LatnasOptions.Count(10);
         var seedOption = LatnasOptions.Seed();
+        var samplingOption = LatnasOptions.Choice("--sampling",
+            "How they are drawn: random (uniformly), or diverse (where the store's devices disagree most: farthest apart in the leading principal components " +
+            "of their log latencies, among the architectures all of them measured) — what to measure first on a new device, so that a few measurements " +
+            "tell which known devices it resembles.",
+            TargetSampling.Random, ("random", TargetSampling.Random), ("diverse", TargetSampling.Diverse));
+        var devicesOption = LatnasOptions.Devices("--devices", "With --sampling diverse: the devices whose disagreement counts [default: all of the store's on the space].");
+        devicesOption.Required = false;
+        var storeOption = LatnasOptions.Store();
         var formatOption = LatnasOptions.Choice("--format", "How to print each architecture: arch (the space's text form) or ops (digits).", "arch", ("arch", "arch"), ("ops", "ops"));
         var jsonOption = LatnasOptions.Json();
-        var command = new Command("sample", "Print distinct architectures drawn uniformly at random, one a line (reproducible for a seed).")
+        var command = new Command("sample", "Print distinct architectures, one a line (reproducible for a seed): drawn uniformly at random, or where the store's devices disagree most.")
         {
-            spaceOption, countOption, seedOption, formatOption, jsonOption,
+            spaceOption, countOption, seedOption, samplingOption, devicesOption, storeOption, formatOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
             var space = parse.SearchSpace(spaceOption);
-            var sample = space.SampleDistinct(parse.GetValue(countOption), parse.GetValue(seedOption));
+            var sampling = samplingOption.ValueIn(parse);
+            var result = new SampleUseCase().Run(new SampleRequest(space, parse.GetValue(countOption), parse.GetValue(seedOption), sampling, parse.GetValue(devicesOption) is { Length: > 0 } devices ? devices : null,
+                sampling == TargetSampling.Diverse ? parse.StoreLocation(storeOption) : null));
             if (parse.GetValue(jsonOption))
             {
-                Json.Write(sample.Select(a => new SampledArchitecture(space.Format(a), a.Digits, space.IndexOf(a))));
+                Json.Write(result.Architectures.Select(a => new SampledArchitecture(space.Format(a), a.Digits, space.IndexOf(a))));
                 return ExitCodes.Success;
             }
             bool digits = formatOption.ValueIn(parse) == "ops";
-            foreach (var architecture in sample)
+            foreach (var architecture in result.Architectures)
             {
                 Console.WriteLine(digits ? architecture.Digits : space.Format(architecture));
             }

@@ -1,0 +1,38 @@
+using LatencyNas.Core;
+using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Statistics;
+using LatencyNas.Prediction;
+
+namespace LatencyNas.Analysis;
+
+/// <summary>
+/// The architectures where known devices disagree most: among candidates every one of them has measured,
+/// farthest-point samples in the leading principal components of their standardised log latencies
+/// (<see cref="DiverseSamples"/>). What to measure first on a new device, so that a few measurements tell
+/// which known devices it resembles.
+/// </summary>
+public static class DisagreementSamples
+{
+    /// <summary>Principal components the samples are spread in (2, 3 and 5 were replayed on the HELP tables; 3 was steadiest).</summary>
+    public const int Components = 3;
+
+    /// <param name="candidates">The architectures to choose among, in a stable order (the seed picks the first by position).</param>
+    /// <param name="candidatesAre">How an error names the candidates, e.g. "of device 'x''s architectures".</param>
+    /// <exception cref="InvalidInputException">No device, or no more candidates measured on every device than asked for.</exception>
+    public static IReadOnlyList<Architecture> Choose(IReadOnlyList<LatencyData> devices, IReadOnlyList<Architecture> candidates, int count, int seed, string candidatesAre)
+    {
+        if (devices.Count == 0)
+        {
+            throw new InvalidInputException("Diverse sampling needs other devices in the store: it picks the samples where they disagree.");
+        }
+        var lookups = devices.Select(d => d.Architectures.Zip(d.LatenciesMs).ToDictionary(p => p.First, p => p.Second)).ToList();
+        var covered = candidates.Where(a => lookups.All(l => l.ContainsKey(a))).ToList();
+        if (covered.Count <= count)
+        {
+            throw new InvalidInputException(
+                $"Only {covered.Count:N0} {candidatesAre} are measured on every one of the {devices.Count} devices; diverse sampling needs more than {count}.");
+        }
+        var columns = lookups.Select(l => (IReadOnlyList<double>)covered.Select(a => l[a]).ToArray()).ToList();
+        return DiverseSamples.Choose(columns, count, Components, seed).Select(i => covered[i]).ToList();
+    }
+}
