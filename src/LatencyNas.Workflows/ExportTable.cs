@@ -25,19 +25,26 @@ internal sealed class ExportTable<TRow>(params ExportColumn<TRow>[] columns)
 {
     public string Header => string.Join(',', columns.Select(c => c.Name));
 
-    public void Write(string path, IReadOnlyList<TRow> rows, ExportFormat format)
+    public void Write(string path, IReadOnlyList<TRow> rows, ExportFormat format) => AtomicFile.WriteAtomically(path, Writer(rows, format));
+
+    /// <summary>What writes the table to a stream, for <see cref="AtomicFile.WriteTogether"/>.</summary>
+    public Action<Stream> Writer(IReadOnlyList<TRow> rows, ExportFormat format)
     {
         if (format == ExportFormat.Csv)
         {
-            var csv = new StringBuilder(Header).Append('\n');
-            foreach (var row in rows)
+            return stream =>
             {
-                csv.AppendJoin(',', columns.Select(c => c.Cell(row))).Append('\n');
-            }
-            AtomicFile.WriteAllText(path, csv.ToString());
-            return;
+                using var writer = new StreamWriter(stream, leaveOpen: true);
+                writer.Write(Header);
+                writer.Write('\n');
+                foreach (var row in rows)
+                {
+                    writer.Write(string.Join(',', columns.Select(c => c.Cell(row))));
+                    writer.Write('\n');
+                }
+            };
         }
-        AtomicFile.WriteAtomically(path, stream => WriteParquetAsync(stream, rows).GetAwaiter().GetResult());
+        return stream => WriteParquetAsync(stream, rows).GetAwaiter().GetResult();
     }
 
     private async Task WriteParquetAsync(Stream stream, IReadOnlyList<TRow> rows)

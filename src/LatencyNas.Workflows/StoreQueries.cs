@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using LatencyNas.Core;
 using LatencyNas.Core.IO;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Tables;
@@ -114,17 +115,22 @@ public sealed class ProfilesExportUseCase
         using var store = request.Store.OpenExisting();
         var device = store.Devices.Get(request.Device);
         var measurements = store.Measurements.Read(device, request.Space?.Name);
-        Measurements.Write(request.Out, measurements, request.Format);
         if (request.Visits is not { } visitsPath)
         {
+            Measurements.Write(request.Out, measurements, request.Format);
             return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok));
+        }
+        if (Path.GetFullPath(visitsPath) == Path.GetFullPath(request.Out))
+        {
+            throw new InvalidInputException($"--out and --visits both name '{request.Out}'; the measurements and their visits are two tables: give two files.");
         }
         // Numbered from 1 within each measurement, in visit order.
         var visits = store.Measurements.ReadVisits(device, request.Space?.Name)
             .GroupBy(v => (v.Digits, v.Session))
             .SelectMany(group => group.Select((v, i) => (v, i + 1)))
             .ToList();
-        Visits.Write(visitsPath, visits, request.Format);
+        // Both or neither: a visits file that cannot be written leaves no measurements file behind.
+        AtomicFile.WriteTogether([(request.Out, Measurements.Writer(measurements, request.Format)), (visitsPath, Visits.Writer(visits, request.Format))]);
         return new ProfilesExportResult(device.Name, request.Out, measurements.Count, measurements.Count(m => !m.Ok), visitsPath, visits.Count);
     }
 

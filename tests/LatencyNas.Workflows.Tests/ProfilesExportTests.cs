@@ -1,5 +1,6 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using LatencyNas.Core;
 using LatencyNas.Core.Tables;
 using LatencyNas.Profiling;
 using LatencyNas.Profiling.Devices;
@@ -37,6 +38,30 @@ public sealed class ProfilesExportTests : IDisposable
         Assert.True(written.Visits > 6);
         AssertSameTable(csv, parquet, "ops, session");
         AssertSameTable(csvVisits, parquetVisits, "ops, session, visit");
+    }
+
+    [Fact]
+    public async Task Measurements_and_visits_are_written_both_or_neither_and_never_to_one_file()
+    {
+        var store = new StoreLocation(_directory.File("both.db"));
+        var runner = new KnownTimesRunner(DeviceDescriptorReader.Resolve("ort-cpu-1t"), r => 1 + r.Architecture.Digits.Count(c => c == '3'));
+        await new ProfileUseCase(runner).RunAsync(new ProfileRequest("ort-cpu-1t", RealStore.Space, new(Count: 3, Seed: 1), store, DeviceName: "box"));
+
+        string csv = _directory.File("box.csv");
+        var same = Assert.Throws<InvalidInputException>(() => new ProfilesExportUseCase().Run(new ProfilesExportRequest("box", csv, store, Visits: csv)));
+        Assert.Contains("--out and --visits both name", same.Message);
+        Assert.False(File.Exists(csv));
+
+        string folder = _directory.File("a-folder");
+        Directory.CreateDirectory(folder);
+        Assert.Throws<InvalidInputException>(() => new ProfilesExportUseCase().Run(new ProfilesExportRequest("box", csv, store, Visits: folder)));
+        Assert.False(File.Exists(csv));
+        Assert.Empty(Directory.GetFiles(_directory.Path, "*.tmp"));
+
+        string visits = _directory.File("visits.csv");
+        var written = new ProfilesExportUseCase().Run(new ProfilesExportRequest("box", csv, store, Visits: visits));
+        Assert.Equal(4, File.ReadAllLines(csv).Length); // the header and three measurements
+        Assert.Equal(written.Visits + 1, File.ReadAllLines(visits).Length);
     }
 
     /// <summary>Every cell: text equal, numbers exactly equal (the CSV writes each in its round-trip form), an empty CSV cell a Parquet null.</summary>

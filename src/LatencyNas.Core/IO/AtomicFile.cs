@@ -5,45 +5,70 @@ public static class AtomicFile
 {
     /// <exception cref="InvalidInputException">The path cannot be written (missing permission, a directory, a read-only place).</exception>
     /// <exception cref="RunFailedException">The disk filled up; nothing is left behind, an older file at the path is kept.</exception>
-    public static void WriteAtomically(string path, Action<Stream> write)
+    public static void WriteAtomically(string path, Action<Stream> write) => WriteTogether([(path, write)]);
+
+    /// <summary>
+    /// Several files whole or none of them: each is written to its temporary file first, and only when all are
+    /// written are they renamed over their targets (one after another: a crash between two renames can leave the
+    /// first new and the second old, but never a file half-written).
+    /// </summary>
+    /// <exception cref="InvalidInputException">A path cannot be written, or two name the same file.</exception>
+    /// <exception cref="RunFailedException">The disk filled up; nothing is left behind, older files at the paths are kept.</exception>
+    public static void WriteTogether(IReadOnlyList<(string Path, Action<Stream> Write)> files)
     {
-        string fullPath;
-        try
+        var targets = new List<(string Path, string Full, string Temporary, Action<Stream> Write)>();
+        foreach (var (path, write) in files)
         {
-            fullPath = Path.GetFullPath(path);
-        }
-        catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new InvalidInputException($"'{path}' is not a valid output path: {error.Message}");
-        }
-        if (Directory.Exists(fullPath))
-        {
-            throw new InvalidInputException($"cannot write '{path}': it is a directory.");
-        }
-        string temporary = fullPath + $".{Environment.ProcessId}.tmp";
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            string fullPath;
+            try
             {
-                write(stream);
+                fullPath = Path.GetFullPath(path);
+            }
+            catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                throw new InvalidInputException($"'{path}' is not a valid output path: {error.Message}");
+            }
+            if (Directory.Exists(fullPath))
+            {
+                throw new InvalidInputException($"cannot write '{path}': it is a directory.");
+            }
+            if (targets.Any(t => t.Full == fullPath))
+            {
+                throw new InvalidInputException($"cannot write two outputs to one file, '{path}'.");
+            }
+            targets.Add((path, fullPath, fullPath + $".{Environment.ProcessId}.tmp", write));
+        }
+        string current = targets.Count > 0 ? targets[0].Path : "";
+        try
+        {
+            foreach (var target in targets)
+            {
+                current = target.Path;
+                Directory.CreateDirectory(Path.GetDirectoryName(target.Full)!);
+                using var stream = new FileStream(target.Temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+                target.Write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temporary, fullPath, overwrite: true);
+            foreach (var target in targets)
+            {
+                current = target.Path;
+                File.Move(target.Temporary, target.Full, overwrite: true);
+            }
         }
         catch (IOException error) when (IsDiskFull(error))
         {
-            TryDelete(temporary);
-            throw new RunFailedException($"cannot write '{path}': the disk is full; free some space and run again.", error);
+            targets.ForEach(t => TryDelete(t.Temporary));
+            throw new RunFailedException($"cannot write '{current}': the disk is full; free some space and run again.", error);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temporary);
-            throw new InvalidInputException($"cannot write '{path}': {error.Message.Replace(temporary, fullPath)}");
+            targets.ForEach(t => TryDelete(t.Temporary));
+            string message = targets.Aggregate(error.Message, (m, t) => m.Replace(t.Temporary, t.Full));
+            throw new InvalidInputException($"cannot write '{current}': {message}");
         }
         catch
         {
-            TryDelete(temporary);
+            targets.ForEach(t => TryDelete(t.Temporary));
             throw;
         }
     }
