@@ -276,6 +276,20 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
     }
 
     [Fact]
+    public void A_sweep_without_budgets_takes_the_default_percentiles_and_one_search_without_a_budget_asks_for_one()
+    {
+        string csv = Path.Combine(fixture.Directory, "default-front.csv");
+        var sweep = Latnas.Run("search", "--target", "pixel3", "--latency", "measured", "--sweep",
+            "--objective", "cifar10_test_acc", "--strategy", "exhaustive", "--out", csv, "--store", Store);
+        Assert.True(sweep.ExitCode == 0, sweep.ToString());
+        Assert.True(File.ReadAllLines(csv).Length > 2, File.ReadAllText(csv));
+
+        var one = Latnas.Run("search", "--target", "pixel3", "--latency", "measured", "--objective", "cifar10_test_acc", "--store", Store);
+        Assert.Equal(2, one.ExitCode);
+        Assert.Equal("latnas: Give --max-latency MS (or --sweep).", one.Stderr.Trim());
+    }
+
+    [Fact]
     public void A_recorded_search_replays_to_the_identical_sequence_and_an_edited_record_is_reported_with_exit_1()
     {
         string record = Path.Combine(fixture.Directory, "search-record.json");

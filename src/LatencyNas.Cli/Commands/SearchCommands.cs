@@ -84,7 +84,7 @@ internal static class SearchCommands
                 latencyOption.ValueIn(parse));
             var space = parse.SearchSpace(spaceOption);
             var store = parse.StoreLocation(storeOption);
-            double[]? budgets = parse.GetValue(maxLatencyOption);
+            double[]? budgets = parse.GetValue(maxLatencyOption) is { Length: > 0 } listed ? listed : null; // an absent list option reads as empty
             string? recordPath = parse.GetValue(recordOption);
             if (parse.GetValue(sweepOption))
             {
