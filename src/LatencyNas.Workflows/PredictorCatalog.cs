@@ -40,11 +40,17 @@ public static class PredictorCatalog
 
     /// <summary>The predictor file to use: the named model, else auto, else the newest trained for the device and space.</summary>
     /// <exception cref="InvalidInputException">No such predictor; the message says how to train one.</exception>
+    /// <exception cref="ProfileStoreException">No store at the location, or no such device in it.</exception>
     public static string Find(StoreLocation store, string device, SearchSpace space, PredictorModel? model)
     {
         if (TryFind(store, device, space, model) is { } found)
         {
             return found;
+        }
+        // Why there is none: no store there, no such device, or a device not trained yet.
+        using (var opened = store.OpenExisting())
+        {
+            opened.Devices.Get(device);
         }
         string which = model is { } named ? $" --model {Name(named)}" : "";
         throw new InvalidInputException(
@@ -147,6 +153,10 @@ public static class PredictorCatalog
     /// <summary>Every predictor the store can use — its own, then any an earlier version left in the shared folder — by device then model.</summary>
     public static IReadOnlyList<SavedPredictor> List(StoreLocation store)
     {
+        // The store must be there: its predictors live beside it, and a mistyped path would list none without a word.
+        using (store.OpenExisting())
+        {
+        }
         PredictorMirror.Pull(store);
         var saved = new List<SavedPredictor>();
         var paths = new[] { store.PredictorFolder, store.SharedPredictorFolder }

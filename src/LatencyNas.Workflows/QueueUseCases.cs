@@ -42,6 +42,12 @@ public sealed class QueueCancelUseCase
     public QueueCancelResult Run(QueueCancelRequest request)
     {
         using var store = request.Store.OpenExisting();
+        var queued = store.Queue.Counts().Select(c => c.Device).Distinct().ToList();
+        if (!queued.Contains(request.Device) && store.Devices.Find(request.Device) is null)
+        {
+            throw new Core.InvalidInputException(
+                $"Nothing was ever queued for '{request.Device}' in {store.Location}, and it has no such device. Queued devices: {(queued.Count > 0 ? string.Join(", ", queued) : "none")}.");
+        }
         return new QueueCancelResult(request.Device, store.Location, store.Queue.Cancel(request.Device, request.Space?.Name));
     }
 }
@@ -132,7 +138,8 @@ public sealed class WorkerUseCase(IDeviceRunnerFactory runners)
         string owner = Profiling.Store.ClaimRecords.Owner();
         int measured = 0, failed = 0, others = 0, chunks = 0;
         // One connection for the worker's life: an unreachable server fails the start, and once started the worker rides out an outage.
-        using var store = request.Store.OpenOrCreate();
+        // A worker serves a queue someone filled: a store that is not there is a wrong path, not a new store.
+        using var store = request.Store.OpenExisting();
         string location = store.Location;
         // Registered before the first claim: an absent device or a foreign fingerprint claims nothing, and workers
         // starting together on a new device claim from the queue, not from rows taken unclaimed.

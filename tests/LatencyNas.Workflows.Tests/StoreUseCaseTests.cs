@@ -139,6 +139,32 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_or_empty_store_is_refused_by_what_only_reads_or_serves_it_and_stays_as_it_was()
+    {
+        string empty = _directory.File("empty.db"), missing = _directory.File("missing.db");
+        File.WriteAllBytes(empty, []);
+        foreach (string path in new[] { empty, missing })
+        {
+            var store = new StoreLocation(path);
+            var listing = Assert.Throws<ProfileStoreException>(() => new DevicesListUseCase().Run(new DevicesListRequest(store)));
+            Assert.StartsWith("No profile store at", listing.Message);
+            Assert.Throws<ProfileStoreException>(() => PredictorCatalog.List(store));
+            await Assert.ThrowsAsync<ProfileStoreException>(() => new WorkerUseCase(DeviceRunnerFactory.Instance).RunAsync(new WorkerRequest("ort-cpu-1t", store)));
+        }
+        Assert.Equal(0, new FileInfo(empty).Length);
+        Assert.False(File.Exists(missing));
+    }
+
+    [Fact]
+    public void Cancelling_the_queue_of_a_device_nothing_was_queued_for_nor_measured_is_refused()
+    {
+        var store = real.Copy(_directory);
+        var error = Assert.Throws<InvalidInputException>(() => new QueueCancelUseCase().Run(new QueueCancelRequest("nosuch", store)));
+        Assert.Contains("Nothing was ever queued for 'nosuch'", error.Message);
+        Assert.Equal(0, new QueueCancelUseCase().Run(new QueueCancelRequest("pixel3", store)).Removed); // a known device with nothing queued
+    }
+
+    [Fact]
     public void Train_saves_a_predictor_that_predict_and_predictors_list_then_find()
     {
         var store = real.Copy(_directory);

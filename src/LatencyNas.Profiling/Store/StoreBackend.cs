@@ -89,7 +89,8 @@ internal sealed class SqliteBackend(string path) : StoreBackend
 
     public override DbConnection Connect(bool createIfMissing)
     {
-        if (!createIfMissing && !File.Exists(_fullPath))
+        // An empty file is no store either; opening it would turn it into one, though nothing asked to create it.
+        if (!createIfMissing && (!File.Exists(_fullPath) || new FileInfo(_fullPath).Length == 0))
         {
             throw new ProfileStoreException($"No profile store at '{path}'. Profile or import a device first, or pass --store (or set LATNAS_STORE).");
         }
