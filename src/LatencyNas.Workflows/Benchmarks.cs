@@ -375,6 +375,10 @@ public sealed class BenchRemoteUseCase(IDeviceRunnerFactory runners)
 {
     public async Task<BenchRemoteResult> RunAsync(BenchRemoteRequest request, CancellationToken cancellation = default)
     {
+        if (request.Agent is { Length: > 0 } given && !(Uri.TryCreate(given, UriKind.Absolute, out var agentUri) && agentUri.Scheme is "http" or "https"))
+        {
+            throw new InvalidInputException($"--agent '{given}' is not an agent's address; give one like http://192.168.1.20:8080.");
+        }
         var space = SearchSpaces.Get("nb201");
         var local = DeviceDescriptorReader.Resolve("ort-cpu-1t");
         using var agentStop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

@@ -83,6 +83,10 @@ public sealed class BudgetSearchBenchmark
         {
             throw new InvalidInputException("The budget-search benchmark needs at least 10 evaluations and 1 repeat.");
         }
+        if (request.Out is { } folder)
+        {
+            AtomicFile.CheckFolder(folder, "--out");
+        }
         var space = request.Space;
         using var store = request.Store.OpenExisting();
         var devices = StoredLatencies.Resolve(store, request.Devices, space);

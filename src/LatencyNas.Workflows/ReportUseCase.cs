@@ -2,6 +2,7 @@ using System.Reflection;
 using LatencyNas.Analysis;
 using LatencyNas.Analysis.Reports;
 using LatencyNas.Core;
+using LatencyNas.Core.IO;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Statistics;
 using LatencyNas.Prediction;
@@ -34,13 +35,10 @@ public sealed class ReportUseCase
         ?? typeof(ReportUseCase).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     /// <exception cref="InvalidInputException">Fewer than two devices, an unknown device or objective, an objective none of the shared architectures has,
-    /// fewer than 3 shared architectures, or an output that is a file.</exception>
+    /// fewer than 3 shared architectures, or an output that cannot be a folder.</exception>
     public ReportResult Run(ReportRequest request)
     {
-        if (File.Exists(request.Out))
-        {
-            throw new InvalidInputException($"--out '{request.Out}' is a file; a report is a folder.");
-        }
+        AtomicFile.CheckFolder(request.Out, "--out");
         using var store = request.Store.OpenExisting();
         var names = StoredLatencies.Resolve(store, request.Devices, request.Space);
         if (names.Count < 2)

@@ -73,6 +73,48 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Checks before any work that <paramref name="path"/> is, or can become, a folder this process writes into, and
+    /// leaves nothing behind: a long run should not end by finding its output folder under a file or read-only.
+    /// </summary>
+    /// <param name="option">How the user gave the path, e.g. "--out".</param>
+    /// <exception cref="InvalidInputException">The path is a file, lies under one, or no folder can be written there.</exception>
+    public static void CheckFolder(string path, string option)
+    {
+        string fullPath;
+        try
+        {
+            fullPath = Path.GetFullPath(path);
+        }
+        catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InvalidInputException($"{option} '{path}' is not a valid folder: {error.Message}");
+        }
+        if (File.Exists(fullPath))
+        {
+            throw new InvalidInputException($"{option} '{path}' is a file; a folder is needed.");
+        }
+        string existing = fullPath;
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                throw new InvalidInputException($"{option} '{path}' lies under the file '{existing}'; a folder is needed.");
+            }
+            existing = Path.GetDirectoryName(existing) ?? throw new InvalidInputException($"{option} '{path}' has no existing folder above it.");
+        }
+        string probe = Path.Combine(existing, $".latnas-{Environment.ProcessId}.probe");
+        try
+        {
+            Directory.CreateDirectory(probe);
+            Directory.Delete(probe);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"{option} '{path}': cannot write into '{existing}': {error.Message.Replace(probe, existing)}");
+        }
+    }
+
     public static void WriteAllBytes(string path, byte[] bytes) => WriteAtomically(path, stream => stream.Write(bytes));
 
     public static void WriteAllText(string path, string text)
