@@ -44,7 +44,9 @@ if (Console.IsOutputRedirected)
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    // One line: the first problem is the one to fix; `--help` on the verb shows the rest of the contract.
-    return CommandActions.Fail(ExitCodes.BadInput, parse.Errors[0].Message + " (see --help)");
+    // One line: the first problem is the one to fix; `--help` on the verb shows the rest of the contract. A mistyped
+    // verb also leaves "Required command was not provided"; the unrecognized word is what the user needs to see.
+    var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized command", StringComparison.Ordinal)) ?? parse.Errors[0];
+    return CommandActions.Fail(ExitCodes.BadInput, first.Message + " (see --help)");
 }
 return await parse.InvokeAsync();

@@ -78,6 +78,8 @@ public static class StoredLatencies
                 names.Add(store.Devices.Get(pattern).Name);
             }
         }
-        return names.Count > 0 ? names.Distinct().ToList() : throw new InvalidInputException("No device was named.");
+        return names.Count > 0 ? names.Distinct().ToList()
+            : patterns.Contains("all") ? throw new ProfileStoreException($"No device in {store.Location} is measured on {space.Name}, so 'all' names none. Profile or import one first.")
+            : throw new InvalidInputException("No device was named.");
     }
 }

@@ -54,6 +54,11 @@ internal static class ProfileCommands
             {
                 Console.Error.WriteLine($"latnas: profile-kernels {stop}; run the same command again to continue.");
             }
+            else if (!result.Succeeded)
+            {
+                var missing = result.Spaces.Where(s => !s.Profile.Succeeded || s.Predictor is null).Select(s => $"{s.Space} ({s.Profile.Failed} failed)");
+                Console.Error.WriteLine($"latnas: profile-kernels has no predictor for {string.Join(", ", missing)}; run the same command again to retry what failed.");
+            }
             return result.Succeeded ? ExitCodes.Success : ExitCodes.RunFailed;
         });
         return command;
