@@ -82,6 +82,10 @@ public sealed class OnnxModelGraph
     /// <exception cref="InvalidInputException">Not a file, not an ONNX model, external data, an unsupported operator or opset, or a shape it cannot infer.</exception>
     public static OnnxModelGraph Read(string path, long batch = 1)
     {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidInputException($"Cannot read the model '{path}': it is a folder; give the .onnx file.");
+        }
         byte[] bytes;
         try
         {

@@ -17,8 +17,11 @@ public sealed record StoreLocation(string Path)
     public static StoreLocation Default { get; } = new(ProfileStore.DefaultPath);
 
     /// <summary>The flag wins over the environment variable, which wins over the default (null: <see cref="ProfileStore.DefaultPath"/>).</summary>
+    /// <exception cref="Core.InvalidInputException">The flag was given empty (an unset variable in a script, most likely).</exception>
     public static StoreLocation Resolve(string? flag, string? environment, string? fallback = null)
-        => new(!string.IsNullOrWhiteSpace(flag) ? flag : !string.IsNullOrWhiteSpace(environment) ? environment : fallback ?? ProfileStore.DefaultPath);
+        => flag is not null && string.IsNullOrWhiteSpace(flag)
+            ? throw new Core.InvalidInputException("--store was given empty; give the store's path or address, or leave the option out.")
+            : new(!string.IsNullOrWhiteSpace(flag) ? flag : !string.IsNullOrWhiteSpace(environment) ? environment : fallback ?? ProfileStore.DefaultPath);
 
     /// <summary>
     /// The folder this store's predictors are saved in and looked up from, named after the store

@@ -26,6 +26,7 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         Assert.Equal("a.db", StoreLocation.Resolve("a.db", "b.db").Path);
         Assert.Equal("b.db", StoreLocation.Resolve(null, "b.db").Path);
         Assert.Equal(ProfileStore.DefaultPath, StoreLocation.Resolve(null, " ").Path);
+        Assert.Contains("--store was given empty", Assert.Throws<InvalidInputException>(() => StoreLocation.Resolve("", "b.db")).Message);
         Assert.Equal("", StoreLocation.Default.Suggestion);
         Assert.Equal(" --store 'my store.db'", new StoreLocation("my store.db").Suggestion);
     }

@@ -404,10 +404,11 @@ internal static class BenchCommands
     private static Command Search()
     {
         var proxyOption = LatnasOptions.Text("--proxy", "Proxy device.", "pixel3");
+        string[] defaultTargets = ["raspi4", "eyeriss", "fpga"];
         var targetsOption = new Option<string[]>("--targets")
         {
-            Description = "Target devices, comma-separated.",
-            DefaultValueFactory = _ => ["raspi4", "eyeriss", "fpga"],
+            // Not a DefaultValueFactory: help would print the list joined with '|'.
+            Description = $"Target devices, comma-separated [default: {string.Join(',', defaultTargets)}].",
             CustomParser = result => result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
         };
         var objectiveOption = LatnasOptions.Text("--objective", "Objective in the store.", "cifar10_test_acc");
@@ -430,7 +431,7 @@ internal static class BenchCommands
             var rows = new Synchronous<BudgetOutcome>(r => table.Row(r.Target, $"p{r.Percentile} {r.BudgetMs:F3}", $"{r.Optimum:F2}", Outcome(r.OwnPredictor),
                 Outcome(r.Rescaled), r.DeviceMix is { } mix ? Outcome(mix) : "n/a", Outcome(r.RawProxy),
                 $"{(r.EvolutionEvaluations is { } e ? $"{e:F0}" : "—")} ({r.EvolutionReached}/{r.EvolutionRuns} reached; exhaustive 15,625)"));
-            var result = new BenchSearchUseCase().Run(new BenchSearchRequest(parse.GetValue(proxyOption)!, parse.GetValue(targetsOption)!, parse.GetValue(objectiveOption)!,
+            var result = new BenchSearchUseCase().Run(new BenchSearchRequest(parse.GetValue(proxyOption)!, parse.GetValue(targetsOption) is { Length: > 0 } targets ? targets : defaultTargets, parse.GetValue(objectiveOption)!,
                 parse.StoreLocation(storeOption), k, parse.GetValue(trainSizeOption), parse.GetValue(repeatsOption)), rows, cancellation);
             if (json)
             {

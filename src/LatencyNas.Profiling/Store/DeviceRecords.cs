@@ -31,7 +31,7 @@ public sealed class DeviceRecords
         if (existing.Fingerprint is { } stored && stored.Hash != fingerprint.Hash)
         {
             throw new ProfileStoreException(
-                $"Device '{device.Name}' in {_connection.Location} was measured with a different fingerprint ({Describe(stored)}) than now ({Describe(fingerprint)}); " +
+                $"Device '{device.Name}' in {_connection.Location} was measured with a different fingerprint ({Difference(stored, fingerprint)}); " +
                 "use another store, or another device name (--device-name).");
         }
         return existing;
@@ -152,6 +152,20 @@ public sealed class DeviceRecords
         reader.Timestamp("created_at"));
 
     private static string Text(DeviceKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>The fields that differ, "then → now"; every field when none visibly does.</summary>
+    private static string Difference(DeviceFingerprint then, DeviceFingerprint now)
+    {
+        var fields = new (string Name, object Then, object Now)[]
+        {
+            ("CPU", then.CpuModel, now.CpuModel), ("cores", then.Cores, now.Cores), ("OS", then.OperatingSystem, now.OperatingSystem),
+            ("runtime", then.Runtime, now.Runtime), ("runtime version", then.RuntimeVersion, now.RuntimeVersion), ("provider", then.Provider, now.Provider),
+            ("threads", then.Threads, now.Threads), ("optimization", then.Optimization, now.Optimization), ("batch", then.BatchSize, now.BatchSize),
+            ("resolution", then.Resolution, now.Resolution), ("dataset", then.Dataset, now.Dataset), ("spinning", then.Spinning, now.Spinning),
+        };
+        var differing = fields.Where(f => !Equals(f.Then, f.Now)).Select(f => $"{f.Name} {f.Then} then, {f.Now} now").ToList();
+        return differing.Count > 0 ? string.Join("; ", differing) : $"{Describe(then)} then, {Describe(now)} now";
+    }
 
     private static string Describe(DeviceFingerprint f)
         => $"{f.CpuModel}, {f.Cores} cores, {f.Runtime} {f.RuntimeVersion}, {f.Provider}, {f.Threads} threads, {f.Optimization}, batch {f.BatchSize}, {f.Resolution}px";

@@ -39,10 +39,11 @@ public sealed class ObjectiveRecords
         var values = ValuesOf(name, space);
         if (values.Count == 0)
         {
-            var known = List().Select(o => o.Name).Where(n => !n.StartsWith("zerocost:", StringComparison.Ordinal)).ToList();
+            var known = List().Select(o => o.Name).Where(n => !n.StartsWith("zerocost:", StringComparison.Ordinal) && Has(n, space)).ToList();
+            bool elsewhere = List().Any(o => o.Name == name);
             throw new ProfileStoreException(
-                $"No objective '{name}' for {space.Name} in {_connection.Location}. " +
-                (known.Count > 0 ? $"Known objectives: {string.Join(", ", known)}." : "Import one with `latnas import --csv FILE --objectives COLUMN`."));
+                $"No objective '{name}' for {space.Name} in {_connection.Location}{(elsewhere ? " (it holds one of that name for another space)" : "")}. " +
+                (known.Count > 0 ? $"Objectives for {space.Name}: {string.Join(", ", known)}." : $"Import one for {space.Name} with `latnas import --csv FILE --objectives COLUMN`."));
         }
         return values;
     }

@@ -86,6 +86,7 @@ public class DeviceDescriptorReaderTests
     [InlineData("{ \"name\": \"x\", \"runtime\": \"torchsharp\", \"optimization\": \"all\" }")]
     [InlineData("{ \"name\": \"x\", \"runtime\": \"remote\" }")]
     [InlineData("{ \"name\": \"x\", \"runtime\": \"remote\", \"remote\": { \"endpoints\": [\"ftp://a\"] } }")]
+    [InlineData("{ \"name\": \"x13\", \"name\": \"x14\", \"runtime\": \"onnxruntime\" }")]
     public void Rejects_malformed_descriptors(string json)
         => Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(json, "x.json"));
 

@@ -85,7 +85,7 @@ public sealed class ProfileStoreTests : IDisposable
         using var store = at.Open();
         store.Devices.EnsureMeasured(_device, Fingerprint(threads: 1), DeviceKind.Live);
         var error = Assert.Throws<ProfileStoreException>(() => store.Devices.EnsureMeasured(_device, Fingerprint(threads: 2), DeviceKind.Live));
-        Assert.Contains("different fingerprint", error.Message);
+        Assert.Contains("different fingerprint (threads 1 then, 2 now)", error.Message); // only what differs
         Assert.Contains("--device-name", error.Message);
     }
 
