@@ -67,11 +67,31 @@ public sealed class ImportUseCase
             }
         }
         string source = Path.GetFullPath(request.Csv);
-        using var store = request.Store.OpenOrCreate();
-        var columns = objectives
-            ? store.Import.Objectives(table, request.Space, request.Dataset, request.Prefix, source)
-            : store.Import.Devices(table, request.Space, request.Dataset, request.Prefix, ToMilliseconds(request.Unit), source);
-        return new ImportResult(store.Location, request.Csv, objectives ? "objectives" : "devices", columns, table.Skipped);
+        bool created = !request.Store.IsServer && !File.Exists(request.Store.Path);
+        try
+        {
+            using var store = request.Store.OpenOrCreate();
+            var columns = objectives
+                ? store.Import.Objectives(table, request.Space, request.Dataset, request.Prefix, source)
+                : store.Import.Devices(table, request.Space, request.Dataset, request.Prefix, ToMilliseconds(request.Unit), source);
+            return new ImportResult(store.Location, request.Csv, objectives ? "objectives" : "devices", columns, table.Skipped);
+        }
+        catch when (created)
+        {
+            // A store this import created and could not fill (a full disk) is not left behind as an empty file.
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (string file in new[] { request.Store.Path, request.Store.Path + "-wal", request.Store.Path + "-shm", request.Store.Path + "-journal" })
+            {
+                try
+                {
+                    File.Delete(file);
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+            throw;
+        }
     }
 
     private static double ToMilliseconds(LatencyUnit unit) => unit switch
