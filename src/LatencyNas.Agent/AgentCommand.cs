@@ -22,13 +22,13 @@ public static class AgentCommand
         };
         var tokenFileOption = new Option<string?>("--token-file") { Description = $"File holding the bearer token clients must send (or set {TokenVariable})." };
         var insecureOption = new Option<bool>("--insecure") { Description = "Accept requests without a token (only on loopback addresses)." };
-        var maxModelOption = new Option<int>("--max-model-mb") { Description = "Largest model accepted, MiB.", DefaultValueFactory = _ => 64 };
-        var maxBatchModelsOption = new Option<int>("--max-batch-models") { Description = "Most models one batch request may hold.", DefaultValueFactory = _ => 64 };
-        var maxBatchOption = new Option<int>("--max-batch-mb") { Description = "Largest batch request, MiB.", DefaultValueFactory = _ => 256 };
-        var maxRunsOption = new Option<int>("--max-runs") { Description = "Most runs (timed and warm-up) a request may ask of one model.", DefaultValueFactory = _ => 20_000 };
-        var maxSecondsOption = new Option<int>("--max-seconds") { Description = "Most seconds a request may spend on one model; a longer one is stopped.", DefaultValueFactory = _ => 60 };
-        var maxElementsOption = new Option<long>("--max-input-elements") { Description = "Most elements one model input may have.", DefaultValueFactory = _ => 16L * 1024 * 1024 };
-        var queueOption = new Option<int>("--queue") { Description = "Requests that may wait while one is measured.", DefaultValueFactory = _ => 4 };
+        var maxModelOption = Whole<int>("--max-model-mb", "Largest model accepted, MiB.", 64);
+        var maxBatchModelsOption = Whole<int>("--max-batch-models", "Most models one batch request may hold.", 64);
+        var maxBatchOption = Whole<int>("--max-batch-mb", "Largest batch request, MiB.", 256);
+        var maxRunsOption = Whole<int>("--max-runs", "Most runs (timed and warm-up) a request may ask of one model.", 20_000);
+        var maxSecondsOption = Whole<int>("--max-seconds", "Most seconds a request may spend on one model; a longer one is stopped.", 60);
+        var maxElementsOption = Whole<long>("--max-input-elements", "Most elements one model input may have.", 16L * 1024 * 1024);
+        var queueOption = Whole<int>("--queue", "Requests that may wait while one is measured.", 4);
         var nameOption = new Option<string?>("--name") { Description = "Name reported with each measurement [default: host:port]." };
         foreach (var option in new Option[] { urlsOption, tokenFileOption, insecureOption, maxModelOption, maxBatchModelsOption, maxBatchOption, maxRunsOption, maxSecondsOption, maxElementsOption, queueOption, nameOption })
         {
@@ -78,4 +78,21 @@ public static class AgentCommand
         });
         return command;
     }
+
+    /// <summary>A whole-number option whose parse error names the option and the value, not a .NET type.</summary>
+    private static Option<T> Whole<T>(string name, string description, T defaultValue) where T : struct, System.Numerics.IBinaryInteger<T> => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (T.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+            result.AddError($"{name}: '{text}' is not a whole number.");
+            return defaultValue;
+        },
+    };
 }

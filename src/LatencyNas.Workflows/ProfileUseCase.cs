@@ -158,6 +158,13 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
         {
             device = device with { Name = DeviceName.Check(rename, "--device-name") };
         }
+        // The part after '@' names the task the device measures; a name that claims another would be listed as one task and hold another's latencies.
+        if (device.Name.IndexOf('@') is int at and >= 0 && device.Name[(at + 1)..] != device.Dataset.Name)
+        {
+            throw new InvalidInputException(
+                $"Device name '{device.Name}' says task {device.Name[(at + 1)..]}, but the device measures {device.Dataset.Name}; " +
+                $"drop the '@{device.Name[(at + 1)..]}' or give --dataset {device.Name[(at + 1)..]}.");
+        }
         return space is null || space.CanBuildFor(device.Dataset)
             ? device
             : throw new InvalidInputException(

@@ -61,6 +61,12 @@ public sealed record SearchRecord(
                 ? $"'{path}' is a search record of format {record.Format} (written before 2026-12-03), which this latnas cannot reproduce (it steps and repairs bans as format {CurrentFormat}): run the search again to get a record it replays."
                 : $"'{path}' is a search record of format {record.Format}, newer than this latnas reads ({CurrentFormat}): replay it with the latnas that wrote it.");
         }
+        // The settings the command line would have refused are refused here too (with the exit code of bad input).
+        if (record.Seed < 0 || record.Evaluations < 1 || !(record.MaxLatencyMs > 0 && double.IsFinite(record.MaxLatencyMs)) || !(record.Margin is >= 0 and < 1))
+        {
+            throw new InvalidInputException(
+                $"'{path}' holds settings no search runs with (seed {record.Seed}, evaluations {record.Evaluations}, max latency {record.MaxLatencyMs} ms, margin {record.Margin}): was it edited?");
+        }
         return record;
     }
 

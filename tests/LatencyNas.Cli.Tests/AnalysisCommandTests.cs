@@ -321,6 +321,12 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         var mixed = Latnas.Run("search", "--replay", record, "--target", "pixel3", "--store", Store);
         Assert.Equal(2, mixed.ExitCode);
         Assert.Contains("leave out --target", mixed.Stderr);
+        node["evaluated"]![41]!["ops"] = recorded;
+        node["seed"] = -1;
+        File.WriteAllText(edited, node.ToJsonString());
+        var unrunnable = Latnas.Run("search", "--replay", edited, "--store", Store);
+        Assert.True(unrunnable.ExitCode == 2, unrunnable.ToString());
+        Assert.Contains("holds settings no search runs with (seed -1", unrunnable.Stderr);
         File.WriteAllText(edited, "{\"space\": \"nb201\"");
         var broken = Latnas.Run("search", "--replay", edited, "--store", Store);
         Assert.Equal(2, broken.ExitCode);

@@ -84,6 +84,7 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("space describe --arch 333333 --input 3x5000x5000", "input height 5000 is out of range: give 1 to 1,024")]
     [InlineData("space describe --arch 333333 --dataset imagenet", "nb201 is not defined for dataset 'imagenet'")]
     [InlineData("export --arch 333333 --out x.onnx --input 1x99999999999x2", "input height 99999999999 is out of range")]
+    [InlineData("profile --device-name box@cifar100", "Device name 'box@cifar100' says task cifar100, but the device measures cifar10")]
     [InlineData("nonexistentverb", "Unrecognized command or argument 'nonexistentverb'")]
     [InlineData("space sample --sampling spread", "--sampling: 'spread' is not one of random, diverse")]
     [InlineData("profile --retry-failed --give-up-failed", "Invalid profile options: retrying the failed architectures and giving up on them exclude each other")]

@@ -19,15 +19,7 @@ public static class AtomicFile
         var targets = new List<(string Path, string Full, string Temporary, Action<Stream> Write)>();
         foreach (var (path, write) in files)
         {
-            string fullPath;
-            try
-            {
-                fullPath = Path.GetFullPath(path);
-            }
-            catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
-            {
-                throw new InvalidInputException($"'{path}' is not a valid output path: {error.Message}");
-            }
+            string fullPath = FullPath(path, $"'{path}' is not a valid output path");
             if (Directory.Exists(fullPath))
             {
                 throw new InvalidInputException($"cannot write '{path}': it is a directory.");
@@ -81,15 +73,7 @@ public static class AtomicFile
     /// <exception cref="InvalidInputException">The path is a file, lies under one, or no folder can be written there.</exception>
     public static void CheckFolder(string path, string option)
     {
-        string fullPath;
-        try
-        {
-            fullPath = Path.GetFullPath(path);
-        }
-        catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new InvalidInputException($"{option} '{path}' is not a valid folder: {error.Message}");
-        }
+        string fullPath = FullPath(path, $"{option} '{path}' is not a valid folder");
         if (File.Exists(fullPath))
         {
             throw new InvalidInputException($"{option} '{path}' is a file; a folder is needed.");
@@ -126,6 +110,18 @@ public static class AtomicFile
 
     /// <summary>No space left or quota exceeded: ENOSPC or EDQUOT on Linux (the errno is the HResult), ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL on Windows.</summary>
     public static bool IsDiskFull(IOException error) => error.HResult is 28 or 122 or unchecked((int)0x80070070) or unchecked((int)0x80070027);
+
+    private static string FullPath(string path, string invalid)
+    {
+        try
+        {
+            return Path.GetFullPath(path);
+        }
+        catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InvalidInputException($"{invalid}: {error.Message}");
+        }
+    }
 
     private static void TryDelete(string path)
     {
