@@ -2,8 +2,9 @@ namespace LatencyNas.Core.Statistics;
 
 /// <summary>
 /// Rows of a matrix chosen to differ as much as possible: the columns (one per device, a latency per row) are
-/// log-transformed and standardised, the rows projected on the leading principal components — the directions in
-/// which the devices disagree most — and the rows picked by farthest-point sampling there, from a seeded random start.
+/// log-transformed and standardised, the rows projected on the leading principal components — the main ways the rows
+/// differ across the devices: their common size first, then the ways the devices rank them differently — and the rows
+/// picked by farthest-point sampling there, from a seeded random start.
 /// </summary>
 public static class DiverseSamples
 {
