@@ -79,7 +79,7 @@ public static class AdaptationExperiment
                 outcomes.Add(new AdaptationOutcome(method, adapted.Description, adapted.Lambda, metrics));
             }
         }
-        var choice = adapter.Choose(known, outcomes.Select(o => o.Method).ToList());
+        var choice = adapter.Choose(known, outcomes.Select(o => o.Method).ToList(), drawnAtRandom: sampling != TargetSampling.Diverse);
         return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes, choice);
     }
 

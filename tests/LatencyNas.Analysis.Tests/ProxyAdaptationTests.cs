@@ -91,6 +91,19 @@ public sealed class ProxyAdaptationTests(RealTables shared)
     }
 
     [Fact]
+    public void Ten_diverse_samples_are_mixed_without_cross_validating_ten_random_ones_are_cross_validated()
+    {
+        var others = new[] { "pixel3", "raspi4", "gold_6226", "titan_rtx_1", "samsung_a50", "fpga" }.Select(shared.Device).ToList();
+        AdaptationMethod[] all = [AdaptationMethod.None, AdaptationMethod.Rescale, AdaptationMethod.ProxyFeature, AdaptationMethod.DeviceMix];
+        var diverse = AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 10, seed: 0, all, others, TargetSampling.Diverse);
+        Assert.Equal(AdaptationMethod.DeviceMix, diverse.Choice.Method);
+        Assert.Equal(0, diverse.Choice.Folds);
+        Assert.Contains("not at random", diverse.Choice.Reason);
+        var random = AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 10, seed: 0, all, others);
+        Assert.Equal(10, random.Choice.Folds);
+    }
+
+    [Fact]
     public void Diverse_samples_need_other_devices()
     {
         var error = Assert.Throws<Core.InvalidInputException>(() => AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 5, seed: 0,

@@ -59,7 +59,8 @@ internal static class AnalysisCommands
         var methodOption = LatnasOptions.Choices("--method", "Adaptation methods to compare.", LatnasOptions.AdaptationMethods);
         var samplingOption = LatnasOptions.Choice("--sampling",
             "How each target's K samples are drawn: at random, spread over the proxy's latency (one from each of K equal strata), " +
-            "or diverse (where the store's other devices disagree most: farthest apart in the leading principal components of their log latencies).",
+            "or diverse (where the store's other devices disagree most: farthest apart in the leading principal components of their log latencies; " +
+            "such samples are mixed, not cross-validated).",
             TargetSampling.Random, ("random", TargetSampling.Random), ("spread", TargetSampling.Spread), ("diverse", TargetSampling.Diverse));
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
