@@ -102,9 +102,10 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
 
     /// <summary>Adapts with the method <see cref="Choose"/> picks; the estimator carries the choice and its reason.</summary>
     /// <param name="candidates">The methods to choose from (null: all four, "none" included).</param>
-    public AdaptedEstimator AdaptChosen(LatencyData samples, IReadOnlyList<AdaptationMethod>? candidates = null)
+    /// <param name="drawnAtRandom">See <see cref="Choose"/>.</param>
+    public AdaptedEstimator AdaptChosen(LatencyData samples, IReadOnlyList<AdaptationMethod>? candidates = null, bool drawnAtRandom = true)
     {
-        var choice = Choose(samples, candidates ?? Enum.GetValues<AdaptationMethod>());
+        var choice = Choose(samples, candidates ?? Enum.GetValues<AdaptationMethod>(), drawnAtRandom);
         return Adapt(choice.Method, samples)!.WithChoice(choice);
     }
 

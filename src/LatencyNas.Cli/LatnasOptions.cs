@@ -78,6 +78,12 @@ internal static class LatnasOptions
         CustomParser = result => result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
     };
 
+    /// <summary>How the K target samples of an adapted proxy are drawn from the target's measurements (search, pareto).</summary>
+    public static ChoiceOption<Analysis.TargetSampling> TargetSampling() => Choice("--sampling",
+        "How the K target samples are drawn from the target's measurements: random, or diverse (where the store's other devices disagree most); " +
+        "diverse samples are mixed, not cross-validated. Give diverse also when the target holds just the K that `space sample --sampling diverse` chose.",
+        Analysis.TargetSampling.Random, ("random", Analysis.TargetSampling.Random), ("diverse", Analysis.TargetSampling.Diverse));
+
     public static Option<string> Objective(string description, bool required = true) => new("--objective") { Description = description, Required = required };
 
     public static Option<string> Out(string description, bool required = true) => new("--out") { Description = description, Required = required };

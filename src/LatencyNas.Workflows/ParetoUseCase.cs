@@ -9,7 +9,8 @@ namespace LatencyNas.Workflows;
 /// <param name="TargetSamples">Also re-use the front of the proxy adapted with this many target measurements (K).</param>
 /// <param name="Method">The adaptation for <paramref name="TargetSamples"/> (null: the method cross-validation on the K samples chooses).</param>
 public sealed record ParetoRequest(
-    string Proxy, string Target, string Objective, SearchSpace Space, StoreLocation Store, int? TargetSamples = null, AdaptationMethod? Method = null, int Seed = 0);
+    string Proxy, string Target, string Objective, SearchSpace Space, StoreLocation Store, int? TargetSamples = null, AdaptationMethod? Method = null, int Seed = 0,
+    TargetSampling Sampling = TargetSampling.Random);
 
 /// <summary>How a front chosen on one latency source serves the target (see <see cref="ParetoReuseResult"/>); fronts as ops digits.</summary>
 public sealed record FrontReuse(
@@ -53,8 +54,8 @@ public sealed class ParetoUseCase
         };
         if (request.TargetSamples is { } k)
         {
-            var adapted = StoredAdaptation.Adapt(store, request.Space, proxy, target.Split(k, request.Seed).Train, request.Method, candidates,
-                () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, request.Seed));
+            var adapted = StoredAdaptation.Adapt(store, request.Space, proxy, StoredAdaptation.Samples(store, request.Space, target, k, request.Seed, request.Sampling),
+                request.Method, candidates, () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, request.Seed), request.Sampling);
             fronts.Add(FrontReuse.From(ParetoReuse.Evaluate(
                 $"{proxy.Device} adapted with K = {k} ({adapted.Description})", candidates, adapted.Predict(candidates), targetLatency, objectives)));
         }

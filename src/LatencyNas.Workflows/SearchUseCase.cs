@@ -31,7 +31,9 @@ public enum LatencyMode
 /// <param name="TargetSamples">Adapt the proxy with this many of the target's measurements (K).</param>
 /// <param name="Method">The adaptation (null: the method cross-validation on the K samples chooses).</param>
 /// <param name="Mode">Without a proxy: predicted or measured.</param>
-public sealed record SearchLatency(string Target, string? Proxy = null, int? TargetSamples = null, AdaptationMethod? Method = null, LatencyMode Mode = LatencyMode.Predicted);
+/// <param name="Sampling">How the <paramref name="TargetSamples"/> are drawn from the target's measurements (and so how they may be judged).</param>
+public sealed record SearchLatency(string Target, string? Proxy = null, int? TargetSamples = null, AdaptationMethod? Method = null, LatencyMode Mode = LatencyMode.Predicted,
+    TargetSampling Sampling = TargetSampling.Random);
 
 /// <param name="Objective">What to maximise: an objective in the store, or params, macs, synflow, zico.</param>
 /// <param name="MaxLatencyMs">The latency budget on the target.</param>
@@ -408,8 +410,8 @@ internal sealed class SearchSetup
         {
             return SavedOrTrained(_proxy);
         }
-        var samples = k == Target.Count ? Target : Target.Split(k, _seed).Train;
-        return StoredAdaptation.Adapt(_store, _space, _proxy, samples, _request.Method, needed: null, () => SavedOrTrained(_proxy));
+        var samples = StoredAdaptation.Samples(_store, _space, Target, k, _seed, _request.Sampling);
+        return StoredAdaptation.Adapt(_store, _space, _proxy, samples, _request.Method, needed: null, () => SavedOrTrained(_proxy), _request.Sampling);
     }
 
     /// <summary>The device's saved predictor, or one trained, tested and saved now exactly as <c>latnas train</c> would.</summary>

@@ -129,6 +129,17 @@ public sealed class AnalysisUseCaseTests(RealStore real) : IDisposable
     }
 
     [Fact]
+    public void Diverse_target_samples_are_drawn_where_the_other_devices_disagree_and_mixed()
+    {
+        var diverse = new ParetoUseCase().Run(new ParetoRequest("pixel3", "eyeriss", "cifar10_test_acc", RealStore.Space, real.Location, TargetSamples: 10, Seed: 0,
+            Sampling: TargetSampling.Diverse));
+        Assert.Contains("not at random", diverse.Fronts[1].Source);
+        Assert.Contains("mix of", diverse.Fronts[1].Source);
+        var random = new ParetoUseCase().Run(new ParetoRequest("pixel3", "eyeriss", "cifar10_test_acc", RealStore.Space, real.Location, TargetSamples: 10, Seed: 0));
+        Assert.Contains("cross-validation on the 10 target samples", random.Fronts[1].Source);
+    }
+
+    [Fact]
     public void A_diverse_sample_is_drawn_among_what_every_device_measured_and_a_random_one_needs_no_store()
     {
         string[] named = ["pixel3", "raspi4", "eyeriss", "fpga", "gold_6226"];

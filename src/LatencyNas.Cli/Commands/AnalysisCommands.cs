@@ -117,17 +117,19 @@ internal static class AnalysisCommands
         var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Also re-use the front of the proxy adapted with K target measurements.", 3, 1_000_000);
         var methodOption = LatnasOptions.Method();
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
+        var samplingOption = LatnasOptions.TargetSampling();
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();
         var command = new Command("pareto", "Pareto-front re-use: the proxy's front (and the adapted proxy's) judged on the target's measured latency.")
         {
-            proxyOption, targetOption, objectiveOption, samplesOption, methodOption, seedOption, spaceOption, storeOption, jsonOption,
+            proxyOption, targetOption, objectiveOption, samplesOption, methodOption, seedOption, samplingOption, spaceOption, storeOption, jsonOption,
         };
         command.SetHandler(parse =>
         {
             var result = new ParetoUseCase().Run(new ParetoRequest(parse.GetValue(proxyOption)!, parse.GetValue(targetOption)!, parse.GetValue(objectiveOption)!,
-                parse.SearchSpace(spaceOption), parse.StoreLocation(storeOption), parse.GetValue(samplesOption), methodOption.ValueIn(parse), parse.GetValue(seedOption)));
+                parse.SearchSpace(spaceOption), parse.StoreLocation(storeOption), parse.GetValue(samplesOption), methodOption.ValueIn(parse), parse.GetValue(seedOption),
+                samplingOption.ValueIn(parse)));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);

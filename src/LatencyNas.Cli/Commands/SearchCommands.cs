@@ -16,6 +16,7 @@ internal static class SearchCommands
         var proxyOption = new Option<string?>("--proxy") { Description = "Predict latency with this device's predictor instead (as is, or adapted with --target-samples)." };
         var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Adapt the proxy with K of the target's measurements.", 3, 1_000_000);
         var methodOption = LatnasOptions.Method();
+        var samplingOption = LatnasOptions.TargetSampling();
         var latencyOption = LatnasOptions.Latency();
         var maxLatencyOption = LatnasOptions.Numbers("--max-latency",
             "Latency budget on the target, in ms; with --sweep, a comma-separated list [default with --sweep: the 10th…90th percentiles of the predicted latency].", 0, 1e7, minimumExclusive: true);
@@ -43,7 +44,7 @@ internal static class SearchCommands
         var jsonOption = LatnasOptions.Json();
         var command = new Command("search", "Find the best architecture (by an objective) whose latency on a target stays under a budget.")
         {
-            spaceOption, targetOption, proxyOption, samplesOption, methodOption, latencyOption, maxLatencyOption, objectiveOption, strategyOption,
+            spaceOption, targetOption, proxyOption, samplesOption, methodOption, samplingOption, latencyOption, maxLatencyOption, objectiveOption, strategyOption,
             evaluationsOption, seedOption, verifyOption, verifyCandidatesOption, marginOption, sweepOption, outOption, recordOption, replayOption, storeOption, jsonOption,
         };
         command.SetHandler(async (parse, cancellation) =>
@@ -52,7 +53,7 @@ internal static class SearchCommands
             var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
             if (parse.GetValue(replayOption) is { } replayPath)
             {
-                Option[] settings = [spaceOption, targetOption, proxyOption, samplesOption, methodOption, latencyOption, maxLatencyOption, objectiveOption,
+                Option[] settings = [spaceOption, targetOption, proxyOption, samplesOption, methodOption, samplingOption, latencyOption, maxLatencyOption, objectiveOption,
                     strategyOption, evaluationsOption, seedOption, verifyOption, verifyCandidatesOption, marginOption, sweepOption, outOption];
                 if (settings.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
                 {
@@ -81,7 +82,7 @@ internal static class SearchCommands
             }
             string objective = parse.GetValue(objectiveOption) ?? throw new InvalidInputException("Give --objective NAME (or --replay RECORD.json).");
             var latency = new SearchLatency(parse.GetValue(targetOption) ?? throw new InvalidInputException("Give --target DEVICE (or --replay RECORD.json)."), parse.GetValue(proxyOption), parse.GetValue(samplesOption), methodOption.ValueIn(parse),
-                latencyOption.ValueIn(parse));
+                latencyOption.ValueIn(parse), samplingOption.ValueIn(parse));
             var space = parse.SearchSpace(spaceOption);
             var store = parse.StoreLocation(storeOption);
             double[]? budgets = parse.GetValue(maxLatencyOption) is { Length: > 0 } listed ? listed : null; // an absent list option reads as empty
