@@ -57,7 +57,7 @@ public static class AdaptationExperiment
         var (known, test) = sampling switch
         {
             TargetSampling.Spread => target.SplitAcross(samples, a => proxyMeasured.Covers(a) ? proxyMeasured.Predict([a])[0] : null, seed),
-            TargetSampling.Diverse => target.SplitAt(DiverseIndices(target, others ?? [], samples, seed)),
+            TargetSampling.Diverse => DisagreementSamples.Split(target, others ?? [], samples, seed),
             _ => target.Split(samples, seed),
         };
         var adapter = new ProxyAdapter(proxy, others ?? [], test.Architectures,
@@ -81,13 +81,5 @@ public static class AdaptationExperiment
         }
         var choice = adapter.Choose(known, outcomes.Select(o => o.Method).ToList(), drawnAtRandom: sampling != TargetSampling.Diverse);
         return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes, choice);
-    }
-
-    private static int[] DiverseIndices(LatencyData target, IReadOnlyList<LatencyData> others, int samples, int seed)
-    {
-        var position = target.Architectures.Select((a, i) => (a, i)).ToDictionary(p => p.a, p => p.i);
-        var chosen = DisagreementSamples.Choose(others.Where(o => o.Device != target.Device).ToList(), target.Architectures, samples, seed,
-            $"of device '{target.Device}''s architectures");
-        return chosen.Select(a => position[a]).ToArray();
     }
 }

@@ -35,4 +35,17 @@ public static class DisagreementSamples
         var columns = lookups.Select(l => (IReadOnlyList<double>)covered.Select(a => l[a]).ToArray()).ToList();
         return DiverseSamples.Choose(columns, count, Components, seed).Select(i => covered[i]).ToList();
     }
+
+    /// <summary>
+    /// The target's <paramref name="count"/> architectures where the other devices disagree most, to adapt from, and
+    /// the rest of its measurements.
+    /// </summary>
+    /// <param name="devices">Known devices; the target itself among them is left out.</param>
+    /// <exception cref="InvalidInputException">No other device, or too few of the target's architectures every one of them measured.</exception>
+    public static (LatencyData Known, LatencyData Others) Split(LatencyData target, IReadOnlyList<LatencyData> devices, int count, int seed)
+    {
+        var position = target.Architectures.Select((a, i) => (a, i)).ToDictionary(p => p.a, p => p.i);
+        var chosen = Choose(devices.Where(d => d.Device != target.Device).ToList(), target.Architectures, count, seed, $"of device '{target.Device}''s architectures");
+        return target.SplitAt(chosen.Select(a => position[a]).ToArray());
+    }
 }

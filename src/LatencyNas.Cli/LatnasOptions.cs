@@ -79,10 +79,17 @@ internal static class LatnasOptions
     };
 
     /// <summary>How the K target samples of an adapted proxy are drawn from the target's measurements (search, pareto).</summary>
-    public static ChoiceOption<Analysis.TargetSampling> TargetSampling() => Choice("--sampling",
+    public static ChoiceOption<TargetSampling> TargetSampling() => Sampling(
         "How the K target samples are drawn from the target's measurements: random, or diverse (where the store's other devices disagree most); " +
-        "diverse samples are mixed, not cross-validated. Give diverse also when the target holds just the K that `space sample --sampling diverse` chose.",
-        Analysis.TargetSampling.Random, ("random", Analysis.TargetSampling.Random), ("diverse", Analysis.TargetSampling.Diverse));
+        "diverse samples are mixed, not cross-validated. Give diverse also when the target holds just the K that `space sample --sampling diverse` chose.");
+
+    /// <summary>--sampling: random or diverse, and spread where a proxy's latency can order the draw (adapt).</summary>
+    public static ChoiceOption<TargetSampling> Sampling(string description, bool spread = false) => Choice("--sampling", description, Analysis.TargetSampling.Random,
+        [("random", Analysis.TargetSampling.Random), .. spread ? [("spread", Analysis.TargetSampling.Spread)] : Array.Empty<(string, TargetSampling)>(),
+         ("diverse", Analysis.TargetSampling.Diverse)]);
+
+    /// <summary>A list option's values, or null when it was not given (System.CommandLine reads an absent list option as an empty one).</summary>
+    public static T[]? ListOrNull<T>(this ParseResult parse, Option<T[]> option) => parse.GetValue(option) is { Length: > 0 } values ? values : null;
 
     public static Option<string> Objective(string description, bool required = true) => new("--objective") { Description = description, Required = required };
 

@@ -54,8 +54,8 @@ public sealed class ParetoUseCase
         };
         if (request.TargetSamples is { } k)
         {
-            var adapted = StoredAdaptation.Adapt(store, request.Space, proxy, StoredAdaptation.Samples(store, request.Space, target, k, request.Seed, request.Sampling),
-                request.Method, candidates, () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, request.Seed), request.Sampling);
+            var adapted = StoredAdaptation.Adapt(store, request.Space, proxy, target, k, request.Seed, request.Sampling, request.Method, candidates,
+                () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, request.Seed));
             fronts.Add(FrontReuse.From(ParetoReuse.Evaluate(
                 $"{proxy.Device} adapted with K = {k} ({adapted.Description})", candidates, adapted.Predict(candidates), targetLatency, objectives)));
         }

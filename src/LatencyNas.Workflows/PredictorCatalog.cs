@@ -154,8 +154,12 @@ public static class PredictorCatalog
     public static IReadOnlyList<SavedPredictor> List(StoreLocation store)
     {
         // The store must be there: its predictors live beside it, and a mistyped path would list none without a word.
-        using (store.OpenExisting())
+        // (A server store is opened, and so checked, by the mirror's pull.)
+        if (!store.IsServer)
         {
+            using (store.OpenExisting())
+            {
+            }
         }
         PredictorMirror.Pull(store);
         var saved = new List<SavedPredictor>();

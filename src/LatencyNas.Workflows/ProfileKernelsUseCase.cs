@@ -24,7 +24,10 @@ public sealed record KernelSpaceProfile(string Space, ProfileResult Profile, Tra
 
 public sealed record ProfileKernelsResult(string Device, string Store, IReadOnlyList<KernelSpaceProfile> Spaces, double ElapsedSeconds)
 {
-    public bool Succeeded => Spaces.All(s => s.Profile.Succeeded && s.Predictor is not null);
+    public bool Succeeded => !Unfinished.Any();
+
+    /// <summary>The spaces whose profile failed somewhere or that got no predictor.</summary>
+    public IEnumerable<KernelSpaceProfile> Unfinished => Spaces.Where(s => !s.Profile.Succeeded || s.Predictor is null);
 
     /// <summary>Why the run stopped before the last space (it stops at the first space whose profile stops), or null.</summary>
     public string? StopReason => Spaces.LastOrDefault()?.Profile.StopReason;

@@ -410,8 +410,7 @@ internal sealed class SearchSetup
         {
             return SavedOrTrained(_proxy);
         }
-        var samples = StoredAdaptation.Samples(_store, _space, Target, k, _seed, _request.Sampling);
-        return StoredAdaptation.Adapt(_store, _space, _proxy, samples, _request.Method, needed: null, () => SavedOrTrained(_proxy), _request.Sampling);
+        return StoredAdaptation.Adapt(_store, _space, _proxy, Target, k, _seed, _request.Sampling, _request.Method, needed: null, () => SavedOrTrained(_proxy));
     }
 
     /// <summary>The device's saved predictor, or one trained, tested and saved now exactly as <c>latnas train</c> would.</summary>

@@ -57,11 +57,10 @@ internal static class AnalysisCommands
         var samplesOption = LatnasOptions.TargetSamples("Target measurements each adaptation may use (K).");
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
         var methodOption = LatnasOptions.Choices("--method", "Adaptation methods to compare.", LatnasOptions.AdaptationMethods);
-        var samplingOption = LatnasOptions.Choice("--sampling",
+        var samplingOption = LatnasOptions.Sampling(
             "How each target's K samples are drawn: at random, spread over the proxy's latency (one from each of K equal strata), " +
             "or diverse (where the store's other devices disagree most: farthest apart in the leading principal components of their log latencies; " +
-            "such samples are mixed, not cross-validated).",
-            TargetSampling.Random, ("random", TargetSampling.Random), ("spread", TargetSampling.Spread), ("diverse", TargetSampling.Diverse));
+            "such samples are mixed, not cross-validated).", spread: true);
         var spaceOption = LatnasOptions.Space();
         var storeOption = LatnasOptions.Store();
         var jsonOption = LatnasOptions.Json();

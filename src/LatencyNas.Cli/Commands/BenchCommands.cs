@@ -128,7 +128,7 @@ internal static class BenchCommands
         };
         command.SetHandler((parse, cancellation) =>
         {
-            IReadOnlyList<int> workers = parse.GetValue(workersOption) is { Length: > 0 } given ? given.Select(w => (int)w).ToArray() : BenchQueueRequest.DefaultWorkers;
+            IReadOnlyList<int> workers = parse.ListOrNull(workersOption)?.Select(w => (int)w).ToArray() ?? BenchQueueRequest.DefaultWorkers;
             bool json = parse.GetValue(jsonOption);
             var request = new BenchQueueRequest(parse.StoreLocation(storeOption), workers, parse.GetValue(countOption), parse.GetValue(batchOption), parse.GetValue(sleepOption));
             var result = new QueueBenchmark().Run(request, new Synchronous<BenchQueueRow>(row =>
@@ -431,7 +431,7 @@ internal static class BenchCommands
             var rows = new Synchronous<BudgetOutcome>(r => table.Row(r.Target, $"p{r.Percentile} {r.BudgetMs:F3}", $"{r.Optimum:F2}", Outcome(r.OwnPredictor),
                 Outcome(r.Rescaled), r.DeviceMix is { } mix ? Outcome(mix) : "n/a", Outcome(r.RawProxy),
                 $"{(r.EvolutionEvaluations is { } e ? $"{e:F0}" : "—")} ({r.EvolutionReached}/{r.EvolutionRuns} reached; exhaustive 15,625)"));
-            var result = new BenchSearchUseCase().Run(new BenchSearchRequest(parse.GetValue(proxyOption)!, parse.GetValue(targetsOption) is { Length: > 0 } targets ? targets : defaultTargets, parse.GetValue(objectiveOption)!,
+            var result = new BenchSearchUseCase().Run(new BenchSearchRequest(parse.GetValue(proxyOption)!, parse.ListOrNull(targetsOption) ?? defaultTargets, parse.GetValue(objectiveOption)!,
                 parse.StoreLocation(storeOption), k, parse.GetValue(trainSizeOption), parse.GetValue(repeatsOption)), rows, cancellation);
             if (json)
             {

@@ -56,7 +56,7 @@ internal static class ProfileCommands
             }
             else if (!result.Succeeded)
             {
-                var missing = result.Spaces.Where(s => !s.Profile.Succeeded || s.Predictor is null).Select(s => $"{s.Space} ({s.Profile.Failed} failed)");
+                var missing = result.Unfinished.Select(s => $"{s.Space} ({s.Profile.Failed} failed)");
                 Console.Error.WriteLine($"latnas: profile-kernels has no predictor for {string.Join(", ", missing)}; run the same command again to retry what failed.");
             }
             return result.Succeeded ? ExitCodes.Success : ExitCodes.RunFailed;

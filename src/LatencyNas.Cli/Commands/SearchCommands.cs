@@ -85,7 +85,7 @@ internal static class SearchCommands
                 latencyOption.ValueIn(parse), samplingOption.ValueIn(parse));
             var space = parse.SearchSpace(spaceOption);
             var store = parse.StoreLocation(storeOption);
-            double[]? budgets = parse.GetValue(maxLatencyOption) is { Length: > 0 } listed ? listed : null; // an absent list option reads as empty
+            double[]? budgets = parse.ListOrNull(maxLatencyOption);
             string? recordPath = parse.GetValue(recordOption);
             if (parse.GetValue(sweepOption))
             {

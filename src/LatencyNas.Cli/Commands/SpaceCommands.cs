@@ -68,11 +68,10 @@ internal static class SpaceCommands
         var spaceOption = LatnasOptions.Space();
         var countOption = LatnasOptions.Count(10);
         var seedOption = LatnasOptions.Seed();
-        var samplingOption = LatnasOptions.Choice("--sampling",
+        var samplingOption = LatnasOptions.Sampling(
             "How they are drawn: random (uniformly), or diverse (where the store's devices disagree most: farthest apart in the leading principal components " +
             "of their log latencies, among the architectures all of them measured) — what to measure first on a new device, so that a few measurements " +
-            "tell which known devices it resembles.",
-            TargetSampling.Random, ("random", TargetSampling.Random), ("diverse", TargetSampling.Diverse));
+            "tell which known devices it resembles.");
         var devicesOption = LatnasOptions.Devices("--devices", "With --sampling diverse: the devices whose disagreement counts [default: all of the store's on the space].");
         devicesOption.Required = false;
         var storeOption = LatnasOptions.Store();
@@ -86,7 +85,7 @@ internal static class SpaceCommands
         {
             var space = parse.SearchSpace(spaceOption);
             var sampling = samplingOption.ValueIn(parse);
-            var result = new SampleUseCase().Run(new SampleRequest(space, parse.GetValue(countOption), parse.GetValue(seedOption), sampling, parse.GetValue(devicesOption) is { Length: > 0 } devices ? devices : null,
+            var result = new SampleUseCase().Run(new SampleRequest(space, parse.GetValue(countOption), parse.GetValue(seedOption), sampling, parse.ListOrNull(devicesOption),
                 sampling == TargetSampling.Diverse ? parse.StoreLocation(storeOption) : null));
             if (parse.GetValue(jsonOption))
             {
