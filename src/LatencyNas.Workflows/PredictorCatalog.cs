@@ -83,7 +83,7 @@ public static class PredictorCatalog
     public static (LatencyPredictor Predictor, PredictorMetadata Metadata) Load(StoreLocation store, string device, SearchSpace space, PredictorModel? model = null)
         => Read(store, device, space, Find(store, device, space, model));
 
-    /// <exception cref="InvalidInputException">The file is corrupt, or it was trained on another store or on the device measured otherwise.</exception>
+    /// <exception cref="InvalidInputException">The file is corrupt, or it was trained for another device, on another store or on the device measured otherwise.</exception>
     private static (LatencyPredictor Predictor, PredictorMetadata Metadata) Read(StoreLocation store, string device, SearchSpace space, string path)
     {
         string retrain = $"Train it again: `latnas train --device {device}{SearchSpaces.Suggestion(space)}{store.Suggestion}`.";
@@ -96,7 +96,13 @@ public static class PredictorCatalog
         {
             throw new InvalidInputException($"{error.Message} {retrain}", error);
         }
-        var (storeId, setting) = OriginOf(store, device);
+        var (storeId, name, setting) = OriginOf(store, device);
+        if (loaded.Metadata.Device != name)
+        {
+            // A file copied by hand into another device's folder would otherwise predict that device with the wrong numbers.
+            throw new InvalidInputException(
+                $"The predictor '{path}' was trained for '{loaded.Metadata.Device}', not '{name}'. {retrain}");
+        }
         if (loaded.Metadata.StoreId is { } trainedOn && trainedOn != storeId)
         {
             throw new InvalidInputException(
@@ -110,11 +116,12 @@ public static class PredictorCatalog
         return loaded;
     }
 
-    /// <summary>The store's identity and the device's setting there (null when the store does not know the device).</summary>
-    private static (string StoreId, string? DeviceSetting) OriginOf(StoreLocation location, string device)
+    /// <summary>The store's identity, the device's name as the store spells it, and its setting there (null when the store does not know the device).</summary>
+    private static (string StoreId, string Device, string? DeviceSetting) OriginOf(StoreLocation location, string device)
     {
         using var store = location.OpenExisting();
-        return (store.Id, store.Devices.Find(device)?.Setting);
+        var known = store.Devices.Find(device);
+        return (store.Id, known?.Name ?? device, known?.Setting);
     }
 
     private static string FolderFor(StoreLocation store, string device, SearchSpace space)
@@ -209,7 +216,7 @@ public static class PredictorCatalog
     public static (PredictorEvaluation Evaluation, string Path, TrainedPredictor Trained) TrainAndSave(
         StoreLocation store, LatencyData data, PredictorModel model, int trainSize, int seed)
     {
-        var (storeId, setting) = OriginOf(store, data.Device);
+        var (storeId, _, setting) = OriginOf(store, data.Device);
         var (evaluation, trained) = TrainAndTest(data, model, trainSize, seed);
         string path = PathFor(store, data.Device, data.Space, model);
         PredictorFile.Save(path, trained.Predictor, new PredictorMetadata

@@ -92,7 +92,8 @@ public sealed class ReportUseCase
         var now = DateTimeOffset.UtcNow;
         var created = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
         var provenance = new ReportProvenance(request.CommandLine, Version, store.Location, created);
-        var files = ReportWriter.Write(request.Out, new ReportContent(matrix, fronts, scatter, reuse, provenance));
+        var content = new ReportContent(matrix, fronts, scatter, reuse, provenance);
+        var files = AtomicFile.WriteFolder(request.Out, staging => ReportWriter.Write(staging, content));
         return new ReportResult(Path.GetFullPath(request.Out), files, names, shared.Count, proxy, target, Version, created);
     }
 }

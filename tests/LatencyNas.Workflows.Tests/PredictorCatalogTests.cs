@@ -46,6 +46,21 @@ public sealed class PredictorCatalogTests : IDisposable
     }
 
     [Fact]
+    public void A_predictor_copied_into_another_devices_folder_is_refused()
+    {
+        var store = new StoreLocation(_directory.File("profiles/latnas.db"));
+        new ImportUseCase().Run(new ImportRequest(SharedData.File("nb201_help_latency_ms.csv"), Nb201Space.Instance, Dataset.Cifar10, store, Columns: ["raspi4", "pixel3"]));
+        var trained = new TrainUseCase().Run(new TrainRequest("raspi4", Nb201Space.Instance, store, PredictorModel.Additive, TrainSize: 200));
+        string copy = trained.PredictorPath.Replace($"{Path.DirectorySeparatorChar}raspi4{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}pixel3{Path.DirectorySeparatorChar}");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.Copy(trained.PredictorPath, copy);
+
+        var error = Assert.Throws<InvalidInputException>(() => PredictSession.Open("pixel3", Nb201Space.Instance, store));
+        Assert.Contains("trained for 'raspi4', not 'pixel3'", error.Message);
+        Assert.Equal("raspi4", PredictSession.Open("raspi4", Nb201Space.Instance, store).Device);
+    }
+
+    [Fact]
     public void A_predictor_of_the_device_measured_otherwise_is_refused_and_one_saved_before_stores_had_ids_is_accepted()
     {
         var store = ImportRaspi4(_directory.File("profiles/latnas.db"));

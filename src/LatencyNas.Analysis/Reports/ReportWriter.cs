@@ -29,10 +29,10 @@ public sealed record ScatterPoint(string Arch, string Ops, double ProxyMs, doubl
 
 public sealed record ScatterContent(string Proxy, string Target, IReadOnlyList<ScatterPoint> Points);
 
-/// <summary>What made a report: the command line (null when called from code), the LatencyNas version, the store's full path and the time (UTC).</summary>
 /// <summary>One curve of <see cref="ReportWriter.WriteProgress"/>: values at increasing counts.</summary>
 public sealed record ProgressSeries(string Label, IReadOnlyList<double> Counts, IReadOnlyList<double> Values);
 
+/// <summary>What made a report: the command line (null when called from code), the LatencyNas version, the store's full path and the time (UTC).</summary>
 public sealed record ReportProvenance(string? CommandLine, string Version, string StorePath, DateTimeOffset CreatedUtc);
 
 /// <summary>What one report shows; no fronts without an objective.</summary>

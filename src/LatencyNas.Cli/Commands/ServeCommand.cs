@@ -58,8 +58,8 @@ internal static class ServeCommand
                     ? $"latnas: {filled.Store} already holds the published tables and their predictors"
                     : $"latnas: {filled.Store}: {filled.Imported.Count} tables imported, {filled.Trained.Count} predictors trained");
             }
+            await using var app = Workbench.Build(options); // opens the store: a missing or damaged one is refused before any progress line
             Console.Error.WriteLine("latnas: preparing the workbench (the monotonicity matrix the page opens with)");
-            await using var app = Workbench.Build(options);
             try
             {
                 await app.StartAsync(cancellation);

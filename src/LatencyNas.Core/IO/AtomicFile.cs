@@ -16,7 +16,7 @@ public static class AtomicFile
     /// <exception cref="RunFailedException">The disk filled up; nothing is left behind, older files at the paths are kept.</exception>
     public static void WriteTogether(IReadOnlyList<(string Path, Action<Stream> Write)> files)
     {
-        var targets = new List<(string Path, string Full, string Temporary, Action<Stream> Write)>();
+        var targets = new List<(string Path, string Full, string? Temporary, Action<Stream> Write)>();
         foreach (var (path, write) in files)
         {
             string fullPath = FullPath(path, $"'{path}' is not a valid output path");
@@ -28,40 +28,119 @@ public static class AtomicFile
             {
                 throw new InvalidInputException($"cannot write two outputs to one file, '{path}'.");
             }
-            targets.Add((path, fullPath, fullPath + $".{Environment.ProcessId}.tmp", write));
+            targets.Add((path, fullPath, IsSpecial(fullPath) ? null : fullPath + $".{Environment.ProcessId}.tmp", write));
         }
         string current = targets.Count > 0 ? targets[0].Path : "";
         try
         {
-            foreach (var target in targets)
+            foreach (var target in targets.Where(t => t.Temporary is not null))
             {
                 current = target.Path;
                 Directory.CreateDirectory(Path.GetDirectoryName(target.Full)!);
-                using var stream = new FileStream(target.Temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+                using var stream = new FileStream(target.Temporary!, FileMode.Create, FileAccess.Write, FileShare.None);
                 target.Write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            foreach (var target in targets)
+            foreach (var target in targets.Where(t => t.Temporary is null))
             {
                 current = target.Path;
-                File.Move(target.Temporary, target.Full, overwrite: true);
+                using var stream = new FileStream(target.Full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                target.Write(stream);
+                stream.Flush();
+            }
+            foreach (var target in targets.Where(t => t.Temporary is not null))
+            {
+                current = target.Path;
+                File.Move(target.Temporary!, target.Full, overwrite: true);
             }
         }
         catch (IOException error) when (IsDiskFull(error))
         {
-            targets.ForEach(t => TryDelete(t.Temporary));
+            DeleteTemporaries(targets);
             throw new RunFailedException($"cannot write '{current}': the disk is full; free some space and run again.", error);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            targets.ForEach(t => TryDelete(t.Temporary));
-            string message = targets.Aggregate(error.Message, (m, t) => m.Replace(t.Temporary, t.Full));
+            DeleteTemporaries(targets);
+            string message = targets.Where(t => t.Temporary is not null).Aggregate(error.Message, (m, t) => m.Replace(t.Temporary!, t.Full));
             throw new InvalidInputException($"cannot write '{current}': {message}");
         }
         catch
         {
-            targets.ForEach(t => TryDelete(t.Temporary));
+            DeleteTemporaries(targets);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A folder of several files whole or not at all: <paramref name="write"/> writes them into a temporary folder
+    /// beside <paramref name="directory"/>, and only then are they moved into it (over older files of the same names;
+    /// other files there are left alone). On failure nothing is left behind, and a folder that did not exist is not created.
+    /// </summary>
+    /// <param name="write">Writes into the folder it is given and returns the files written.</param>
+    /// <returns>The files, where they now are.</returns>
+    /// <exception cref="InvalidInputException">The folder cannot be written.</exception>
+    /// <exception cref="RunFailedException">The disk filled up.</exception>
+    public static IReadOnlyList<string> WriteFolder(string directory, Func<string, IReadOnlyList<string>> write)
+    {
+        string fullPath = FullPath(directory, $"'{directory}' is not a valid folder").TrimEnd(Path.DirectorySeparatorChar);
+        string staging = fullPath + $".{Environment.ProcessId}.tmp";
+        try
+        {
+            TryDeleteFolder(staging);
+            Directory.CreateDirectory(staging);
+            var written = write(staging);
+            Directory.CreateDirectory(fullPath);
+            var moved = new List<string>();
+            foreach (string file in written)
+            {
+                string destination = Path.Combine(fullPath, Path.GetRelativePath(staging, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                File.Move(file, destination, overwrite: true);
+                moved.Add(destination);
+            }
+            return moved;
+        }
+        catch (IOException error) when (IsDiskFull(error))
+        {
+            throw new RunFailedException($"cannot write into '{directory}': the disk is full; free some space and run again.", error);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"cannot write into '{directory}': {error.Message.Replace(staging, fullPath)}");
+        }
+        catch (RunFailedException error) when (error.InnerException is IOException inner && IsDiskFull(inner))
+        {
+            throw new RunFailedException($"cannot write into '{directory}': the disk is full; free some space and run again.", inner);
+        }
+        catch (InvalidInputException error) when (error.Message.Contains(staging, StringComparison.Ordinal))
+        {
+            throw new InvalidInputException(error.Message.Replace(staging, fullPath), error);
+        }
+        finally
+        {
+            TryDeleteFolder(staging);
+        }
+    }
+
+    /// <summary>
+    /// Whether the path is a device node or one of the process's own streams (<c>/dev/null</c>, <c>/dev/stdout</c>):
+    /// such a file is written in place, since a rename over it would replace the node with a regular file.
+    /// </summary>
+    private static bool IsSpecial(string fullPath)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(fullPath))
+        {
+            return false;
+        }
+        static bool UnderSpecialFolder(string path) => path.StartsWith("/dev/", StringComparison.Ordinal) || path.StartsWith("/proc/", StringComparison.Ordinal);
+        try
+        {
+            return UnderSpecialFolder(fullPath) || UnderSpecialFolder(File.ResolveLinkTarget(fullPath, returnFinalTarget: true)?.FullName ?? fullPath);
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 
@@ -120,6 +199,32 @@ public static class AtomicFile
         catch (Exception error) when (error is ArgumentException or NotSupportedException or PathTooLongException)
         {
             throw new InvalidInputException($"{invalid}: {error.Message}");
+        }
+    }
+
+    private static void DeleteTemporaries(IEnumerable<(string Path, string Full, string? Temporary, Action<Stream> Write)> targets)
+    {
+        foreach (var target in targets)
+        {
+            if (target.Temporary is { } temporary)
+            {
+                TryDelete(temporary);
+            }
+        }
+    }
+
+    private static void TryDeleteFolder(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // As for a temporary file: left behind rather than failing a run that has its output.
         }
     }
 
