@@ -32,6 +32,12 @@ public enum AdaptationMethod
     /// uses more than the one proxy, so it needs those devices' latencies on the architectures asked for.
     /// </summary>
     DeviceMix,
+
+    /// <summary>
+    /// The target's own additive model, its weights drawn toward what the known devices' additive models look like
+    /// (<see cref="Analysis.DevicePrior"/>), blended 0.7 : 0.3 with the device mix where the store can mix.
+    /// </summary>
+    DevicePrior,
 }
 
 /// <summary>An adapted latency model for the target; like a trained predictor, it never predicts below the floor of its samples.</summary>
@@ -85,6 +91,7 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
     private readonly Lazy<AdditivePredictor> _additive = new(() => ProxyAdaptation.FitProxy(proxy));
     private readonly Lazy<MeasuredOrPredicted> _proxy = new(() => new MeasuredOrPredicted(proxy, proxyPredictor));
     private readonly Dictionary<string, IReadOnlyList<MeasuredLatencies>> _mixable = [];
+    private readonly Lazy<DevicePrior> _prior = new(() => new DevicePrior(proxy.Space, proxy.Dataset, [proxy, .. others.Where(o => o.Device != proxy.Device)]));
 
     /// <summary>The proxy's additive predictor, the one <see cref="AdaptationMethod.Rescale"/> rescales.</summary>
     public AdditivePredictor ProxyAdditive => _additive.Value;
@@ -97,11 +104,12 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
         AdaptationMethod.Rescale => ProxyAdaptation.Rescale(_additive.Value, samples),
         AdaptationMethod.ProxyFeature => ProxyAdaptation.ProxyFeature(_proxy.Value, new FeatureEncoder(samples.Space, samples.Dataset), samples),
         AdaptationMethod.DeviceMix => Mixable(samples) is { Count: > 0 } usable ? ProxyAdaptation.DeviceMix(usable, samples) : null,
+        AdaptationMethod.DevicePrior => ProxyAdaptation.DevicePrior(_prior.Value, Mixable(samples) is { Count: > 0 } mixable ? ProxyAdaptation.DeviceMix(mixable, samples) : null, samples),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 
     /// <summary>Adapts with the method <see cref="Choose"/> picks; the estimator carries the choice and its reason.</summary>
-    /// <param name="candidates">The methods to choose from (null: all four, "none" included).</param>
+    /// <param name="candidates">The methods to choose from (null: all of them, "none" included).</param>
     /// <param name="drawnAtRandom">See <see cref="Choose"/>.</param>
     public AdaptedEstimator AdaptChosen(LatencyData samples, IReadOnlyList<AdaptationMethod>? candidates = null, bool drawnAtRandom = true)
     {
@@ -113,19 +121,20 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
     /// The method whose held-out predictions of the K samples are closest (mean absolute percentage
     /// error), in a k-fold cross-validation on the samples themselves (leave-one-out up to 10
     /// samples, 10 folds above); ties go to the better held-out ranking (SRCC), then to the method
-    /// with fewer free parameters (none, rescale, proxy-feature, device-mix). "None" — the proxy as it
+    /// with fewer free parameters (none, rescale, proxy-feature, device-mix, device-prior). "None" — the proxy as it
     /// is — is a candidate like the others, so adapting must beat leaving the proxy alone on the samples. The error, not the ranking,
     /// decides: a rank correlation of ten held-out points is too coarse to tell methods apart, and
     /// on the 27 reference targets choosing by error was as good or better (README, "Adaptation"). A method that cannot adapt (device mixing with no device measured
-    /// on what is needed) is not a candidate. Below 6 samples the held-out errors say little:
+    /// on what is needed, a device prior with fewer than two known devices) is not a candidate. Below 6 samples the held-out errors say little:
     /// device mixing is used where it can mix (over three proxies and K = 3–5 it kept a mean SRCC of
     /// 0.91–0.96 where rescaling gave 0.74–0.87), else rescaling, which fits the fewest free parameters.
     /// </summary>
     /// <param name="drawnAtRandom">
     /// False for samples chosen where the known devices disagree (<see cref="DisagreementSamples"/>): leave-one-out
-    /// assumes each held-out sample is drawn like the others, and an extreme one is not, so device mixing is used where
-    /// it can mix (over three proxies × seeds 0–2 it ranked the 27 targets at 0.957–0.960 mean SRCC, worst 0.760–0.772,
-    /// with ten such samples, where the cross-validated choice gave 0.947–0.957 and 0.687–0.765).
+    /// assumes each held-out sample is drawn like the others, and an extreme one is not, so the known devices' prior is
+    /// used where it can be (seeds 0–2, the 27 targets other than pixel3: 0.968–0.969 mean SRCC, worst 0.807–0.829, from ten
+    /// such samples, where mixing devices gave 0.957–0.959 and 0.760–0.772, and the cross-validated choice 0.947–0.957 and
+    /// 0.687–0.765), else device mixing.
     /// </param>
     public AdaptationChoice Choose(LatencyData samples, IReadOnlyList<AdaptationMethod> candidates, bool drawnAtRandom = true)
     {
@@ -134,24 +143,32 @@ public sealed class ProxyAdapter(LatencyData proxy, IReadOnlyList<LatencyData> o
         {
             ordered.Remove(AdaptationMethod.DeviceMix);
         }
+        if (ordered.Contains(AdaptationMethod.DevicePrior) && _prior.Value.Devices.Count(d => d != samples.Device) < 2)
+        {
+            ordered.Remove(AdaptationMethod.DevicePrior);
+        }
         if (ordered.Count == 0)
         {
             throw new InvalidInputException("No other device in the store is measured on every architecture needed; device mixing has nothing to mix. Use --method rescale or proxy-feature.");
         }
-        if (samples.Count < MinimumSamplesToChoose || ordered.Count == 1 || (!drawnAtRandom && ordered.Contains(AdaptationMethod.DeviceMix)))
+        bool usesKnownDevices = ordered.Contains(AdaptationMethod.DeviceMix) || ordered.Contains(AdaptationMethod.DevicePrior);
+        if (ordered.Count == 1 || (!drawnAtRandom && usesKnownDevices))
         {
-            var only = ordered.Count == 1 ? ordered[0]
-                : ordered.Contains(AdaptationMethod.DeviceMix) ? AdaptationMethod.DeviceMix
-                : ordered.Contains(AdaptationMethod.Rescale) ? AdaptationMethod.Rescale : ordered[0];
+            var only = ordered.Count == 1 ? ordered[0] : ordered.Contains(AdaptationMethod.DevicePrior) ? AdaptationMethod.DevicePrior : AdaptationMethod.DeviceMix;
             return new AdaptationChoice(only, 0, [], ordered.Count == 1
                 ? $"{ProxyAdaptation.Name(only)}: the only method that can adapt here"
-                : samples.Count >= MinimumSamplesToChoose
-                ? $"{ProxyAdaptation.Name(only)}: the {samples.Count} target samples were chosen where the known devices disagree, not at random, " +
-                  "so cross-validation on them cannot compare the methods; mixing known devices is what such samples are for (README, \"Adaptation\")"
-                : $"{ProxyAdaptation.Name(only)}: {samples.Count} target samples are too few to cross-validate (at least {MinimumSamplesToChoose}); " +
-                  (only == AdaptationMethod.DeviceMix
-                      ? "mixing known devices needs the fewest samples to be right (README, \"Adaptation\")"
-                      : "it fits the fewest free parameters"));
+                : $"{ProxyAdaptation.Name(only)}: the {samples.Count} target samples were chosen where the known devices disagree, not at random, " +
+                  "so cross-validation on them cannot compare the methods; the known devices are what such samples are for (README, \"Adaptation\")");
+        }
+        if (samples.Count < MinimumSamplesToChoose)
+        {
+            var only = ordered.Contains(AdaptationMethod.DeviceMix) ? AdaptationMethod.DeviceMix
+                : ordered.Contains(AdaptationMethod.Rescale) ? AdaptationMethod.Rescale : ordered[0];
+            return new AdaptationChoice(only, 0, [],
+                $"{ProxyAdaptation.Name(only)}: {samples.Count} target samples are too few to cross-validate (at least {MinimumSamplesToChoose}); " +
+                (only == AdaptationMethod.DeviceMix
+                    ? "mixing known devices needs the fewest samples to be right (README, \"Adaptation\")"
+                    : "it fits the fewest free parameters"));
         }
         int folds = Math.Min(samples.Count, MaximumFolds);
         var scores = new List<CrossValidationScore>();
@@ -208,6 +225,7 @@ public static class ProxyAdaptation
         AdaptationMethod.Rescale => "rescale",
         AdaptationMethod.ProxyFeature => "proxy-feature",
         AdaptationMethod.DeviceMix => "device-mix",
+        AdaptationMethod.DevicePrior => "device-prior",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 
@@ -315,6 +333,37 @@ public static class ProxyAdaptation
                     for (int i = 0; i < result.Length; i++)
                     {
                         result[i] += weight * values[i];
+                    }
+                }
+                return result;
+            },
+            lambda: null, LatencyFloor.Of(samples.LatenciesMs));
+    }
+
+    /// <summary>The blend weight of <see cref="AdaptationMethod.DevicePrior"/>'s own model against the device mix.</summary>
+    public const double PriorShare = 0.7;
+
+    /// <summary>The target's additive model under the known devices' prior, blended with <paramref name="mix"/> when there is one.</summary>
+    /// <returns>Null when fewer than two known devices can inform the prior.</returns>
+    public static AdaptedEstimator? DevicePrior(DevicePrior prior, AdaptedEstimator? mix, LatencyData samples)
+    {
+        RequireSamples(samples, 2);
+        if (prior.Adapt(samples) is not { } own)
+        {
+            return null;
+        }
+        string description = $"{samples.Space.Name} additive model under a prior of {prior.Devices.Count(d => d != samples.Device)} known devices' models, fitted on {samples.Count} target samples";
+        return new AdaptedEstimator(AdaptationMethod.DevicePrior,
+            mix is null ? description : $"{description}, {PriorShare:0.0} : {1 - PriorShare:0.0} with the {mix.Description}",
+            architectures =>
+            {
+                double[] result = own(architectures);
+                if (mix is not null)
+                {
+                    double[] mixed = mix.Predict(architectures);
+                    for (int i = 0; i < result.Length; i++)
+                    {
+                        result[i] = PriorShare * result[i] + (1 - PriorShare) * mixed[i];
                     }
                 }
                 return result;

@@ -6,7 +6,7 @@ namespace LatencyNas.Workflows;
 
 /// <param name="Targets">Names, <c>all</c>, or <c>prefix*</c>; the proxy itself is left out.</param>
 /// <param name="TargetSamples">Target measurements the adaptation may use (K); the rest are the test set.</param>
-/// <param name="Methods">The methods to compare (null: all four, "none" included).</param>
+/// <param name="Methods">The methods to compare (null: all of them, "none" included).</param>
 /// <param name="Sampling">How each target's K samples are drawn.</param>
 public sealed record AdaptRequest(
     string Proxy, IReadOnlyList<string> Targets, SearchSpace Space, StoreLocation Store, int TargetSamples = 10, IReadOnlyList<AdaptationMethod>? Methods = null, int Seed = 0,
@@ -14,7 +14,7 @@ public sealed record AdaptRequest(
 {
     public static IReadOnlyList<AdaptationMethod> AllMethods { get; } = Enum.GetValues<AdaptationMethod>();
 
-    /// <summary>The methods named, each once, or all four.</summary>
+    /// <summary>The methods named, each once, or all of them.</summary>
     public IReadOnlyList<AdaptationMethod> MethodsToRun => Methods is { Count: > 0 } named ? named.Distinct().ToList() : AllMethods;
 }
 
@@ -69,7 +69,7 @@ public sealed class AdaptUseCase
         {
             StoredAdaptation.RequireSamples(target, request.TargetSamples);
         }
-        var others = methods.Contains(AdaptationMethod.DeviceMix) ? StoredLatencies.LoadAll(store, request.Space) : [];
+        var others = methods.Contains(AdaptationMethod.DeviceMix) || methods.Contains(AdaptationMethod.DevicePrior) ? StoredLatencies.LoadAll(store, request.Space) : [];
         var reports = new List<AdaptationReport>();
         foreach (var target in targets)
         {

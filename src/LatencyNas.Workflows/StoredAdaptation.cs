@@ -24,7 +24,7 @@ internal static class StoredAdaptation
         {
             throw new InvalidInputException("Spread sampling is for `latnas adapt`; here the target samples are drawn at random or diverse.");
         }
-        bool mixes = method is null or AdaptationMethod.DeviceMix;
+        bool mixes = method is null or AdaptationMethod.DeviceMix or AdaptationMethod.DevicePrior;
         // Read once: both the diverse draw and device mixing need every device of the store.
         var devices = mixes || sampling == TargetSampling.Diverse ? StoredLatencies.LoadAll(store, space) : [];
         var known = samples >= target.Count ? target
@@ -33,7 +33,9 @@ internal static class StoredAdaptation
         var adapter = new ProxyAdapter(proxy, mixes ? devices : [], needed, proxyPredictor);
         return method is { } named
             ? adapter.Adapt(named, known)
-              ?? throw new InvalidInputException("No other device in the store is measured on every architecture needed; device mixing has nothing to mix. Use --method rescale or proxy-feature.")
+              ?? throw new InvalidInputException(named == AdaptationMethod.DevicePrior
+                  ? $"A device prior needs at least two known devices with {DevicePrior.MeasurementsPerWeight} measurements per weight of the additive model; the store has fewer. Use --method rescale or proxy-feature."
+                  : "No other device in the store is measured on every architecture needed; device mixing has nothing to mix. Use --method rescale or proxy-feature.")
             : adapter.AdaptChosen(known, drawnAtRandom: sampling != TargetSampling.Diverse);
     }
 

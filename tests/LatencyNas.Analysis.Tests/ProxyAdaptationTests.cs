@@ -76,9 +76,7 @@ public sealed class ProxyAdaptationTests(RealTables shared)
     [Fact]
     public void Five_samples_where_the_devices_disagree_mix_eyeriss_better_than_the_proxy_ranks_it_where_random_ones_may_not()
     {
-        // Every device of the two tables, as `adapt --targets all` mixes them.
-        var names = File.ReadLines(SharedData.File("nb201_help_latency_ms.csv")).First().Split(',').Skip(3).Append("desktop_cpu_i7_7820x_fp32");
-        var others = names.Select(shared.Device).ToList();
+        var others = EveryDevice(); // as `adapt --targets all` mixes them
         AdaptationReport Run(int seed, TargetSampling sampling) => AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 5, seed,
             [AdaptationMethod.DeviceMix], others, sampling);
         double Mixed(AdaptationReport report) => report.Outcomes.Single().Metrics.Srcc;
@@ -90,15 +88,50 @@ public sealed class ProxyAdaptationTests(RealTables shared)
         Assert.Contains(random, r => Mixed(r) < r.SrccProxyMeasured); // seed 1 draws five the mix cannot use
     }
 
+    private IReadOnlyList<LatencyData> EveryDevice()
+        => File.ReadLines(SharedData.File("nb201_help_latency_ms.csv")).First().Split(',').Skip(3).Append("desktop_cpu_i7_7820x_fp32").Select(shared.Device).ToList();
+
     [Fact]
-    public void Ten_diverse_samples_are_mixed_without_cross_validating_ten_random_ones_are_cross_validated()
+    public void The_known_devices_models_as_a_prior_rank_eyeriss_from_ten_samples_where_no_mix_of_devices_does()
+    {
+        var report = AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 10, seed: 0,
+            [AdaptationMethod.DeviceMix, AdaptationMethod.DevicePrior], EveryDevice());
+        double mix = report.Outcomes.Single(o => o.Method == AdaptationMethod.DeviceMix).Metrics.Srcc;
+        var prior = report.Outcomes.Single(o => o.Method == AdaptationMethod.DevicePrior);
+        Assert.True(prior.Metrics.Srcc > 0.97 && prior.Metrics.Srcc > mix + 0.05, $"prior {prior.Metrics.Srcc:F4}, mix {mix:F4}");
+        Assert.Contains("prior of 27 known devices' models", prior.Description);
+        Assert.Contains("0.7 : 0.3 with the non-negative mix", prior.Description);
+    }
+
+    [Fact]
+    public void The_device_prior_never_learns_from_the_target_itself_and_needs_two_other_devices()
+    {
+        var target = shared.Device("eyeriss");
+        var samples = target.Split(10, seed: 2).Train;
+        var known = new[] { "pixel3", "raspi4", "fpga", "gold_6226" }.Select(shared.Device).ToList();
+        var architectures = target.Architectures.Take(500).ToList();
+        var without = new DevicePrior(Nb201Space.Instance, Dataset.Cifar10, known).Adapt(samples)!(architectures);
+        var with = new DevicePrior(Nb201Space.Instance, Dataset.Cifar10, [.. known, target]).Adapt(samples)!(architectures);
+        Assert.Equal(without, with);
+
+        var one = new DevicePrior(Nb201Space.Instance, Dataset.Cifar10, [shared.Device("pixel3"), target]);
+        Assert.Null(one.Adapt(samples));
+        var adapter = new ProxyAdapter(shared.Device("pixel3"), [target], needed: null, () => throw new InvalidOperationException());
+        Assert.DoesNotContain(adapter.Choose(samples, Enum.GetValues<AdaptationMethod>()).Scores, s => s.Method == AdaptationMethod.DevicePrior);
+    }
+
+    [Fact]
+    public void Ten_diverse_samples_go_to_the_known_devices_without_cross_validating_ten_random_ones_are_cross_validated()
     {
         var others = new[] { "pixel3", "raspi4", "gold_6226", "titan_rtx_1", "samsung_a50", "fpga" }.Select(shared.Device).ToList();
-        AdaptationMethod[] all = [AdaptationMethod.None, AdaptationMethod.Rescale, AdaptationMethod.ProxyFeature, AdaptationMethod.DeviceMix];
+        var all = Enum.GetValues<AdaptationMethod>();
         var diverse = AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 10, seed: 0, all, others, TargetSampling.Diverse);
-        Assert.Equal(AdaptationMethod.DeviceMix, diverse.Choice.Method);
+        Assert.Equal(AdaptationMethod.DevicePrior, diverse.Choice.Method);
         Assert.Equal(0, diverse.Choice.Folds);
         Assert.Contains("not at random", diverse.Choice.Reason);
+        var withoutPrior = AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 10, seed: 0, all.Where(m => m != AdaptationMethod.DevicePrior).ToList(),
+            others, TargetSampling.Diverse);
+        Assert.Equal(AdaptationMethod.DeviceMix, withoutPrior.Choice.Method);
         var random = AdaptationExperiment.Run(shared.Device("pixel3"), shared.Device("eyeriss"), samples: 10, seed: 0, all, others);
         Assert.Equal(10, random.Choice.Folds);
     }
@@ -179,7 +212,7 @@ public sealed class ProxyAdaptationTests(RealTables shared)
         var chosen = adapter.AdaptChosen(samples);
 
         Assert.Equal(AdaptationMethod.None, chosen.Method);
-        Assert.Equal(4, chosen.Choice!.Scores.Count); // every method was a candidate
+        Assert.Equal(Enum.GetValues<AdaptationMethod>().Length, chosen.Choice!.Scores.Count); // every method was a candidate
         double asIsError = chosen.Choice.Scores.Single(s => s.Method == AdaptationMethod.None).Mape;
         Assert.True(asIsError < 1e-9, $"held-out error of the proxy as it is: {asIsError}");
         Assert.All(chosen.Choice.Scores, s => Assert.True(s.Mape >= asIsError, $"{s.Method} {s.Mape}"));

@@ -172,11 +172,11 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         using var adaptJson = JsonDocument.Parse(adapt.Stdout);
         var target = adaptJson.RootElement.GetProperty("targets")[0];
         var outcomes = target.GetProperty("outcomes").EnumerateArray().ToList();
-        Assert.Equal(["none", "rescale", "proxy-feature", "device-mix"], outcomes.Select(o => o.GetProperty("method").GetString()));
+        Assert.Equal(["none", "rescale", "proxy-feature", "device-mix", "device-prior"], outcomes.Select(o => o.GetProperty("method").GetString()));
         Assert.True(outcomes.Max(o => o.GetProperty("metrics").GetProperty("srcc").GetDouble()) > target.GetProperty("srcc_proxy_measured").GetDouble());
         var choice = target.GetProperty("choice");
         Assert.Equal(10, choice.GetProperty("folds").GetInt32());
-        Assert.Equal(4, choice.GetProperty("scores").GetArrayLength()); // "none" is a candidate
+        Assert.Equal(5, choice.GetProperty("scores").GetArrayLength()); // "none" is a candidate
         Assert.Contains(choice.GetProperty("method").GetString(), outcomes.Select(o => o.GetProperty("method").GetString()));
 
         var pareto = Latnas.Run("pareto", "--proxy", "pixel3", "--target", "raspi4", "--objective", "cifar10_test_acc", "--target-samples", "20", "--json", "--store", Store);

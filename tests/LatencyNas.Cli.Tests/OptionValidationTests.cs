@@ -71,7 +71,7 @@ public sealed class OptionValidationTests : IDisposable
     [InlineData("search --target t --objective o --max-latency 5 --strategy greedy", "--strategy: 'greedy' is not one of auto, exhaustive, random, evolution")]
     [InlineData("search --target t --objective o --max-latency 5 --latency guessed", "--latency: 'guessed' is not one of predicted, measured")]
     [InlineData("train --device d --model xgboost", "--model: 'xgboost' is not one of auto, additive, fasttree, lightgbm")]
-    [InlineData("adapt --proxy p --targets t --method magic", "--method: 'magic' is not one of none, rescale, proxy-feature, device-mix or all")]
+    [InlineData("adapt --proxy p --targets t --method magic", "--method: 'magic' is not one of none, rescale, proxy-feature, device-mix, device-prior or all")]
     [InlineData("adapt --proxy p --targets t --sampling sorted", "--sampling: 'sorted' is not one of random, spread")]
     [InlineData("import --csv x.csv --unit h", "--unit: 'h' is not one of ms, s, us")]
     [InlineData("profile --device-name a/small", "--device-name: device name 'a/small' must be lower-case letters")]

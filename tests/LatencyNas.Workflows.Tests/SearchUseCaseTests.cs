@@ -140,7 +140,7 @@ public sealed class SearchUseCaseTests(RealStore real) : IDisposable
             RealStore.Space, real.Location, SearchStrategyKind.Exhaustive, Verify: true));
         Assert.Contains(described, result.LatencySource);
         // The method used is named whether it was asked for or chosen.
-        Assert.Contains(result.Method!, new[] { "none", "rescale", "proxy-feature", "device-mix" });
+        Assert.Contains(result.Method!, new[] { "none", "rescale", "proxy-feature", "device-mix", "device-prior" });
         if (method is not null)
         {
             Assert.Equal(ProxyAdaptation.Name(method.Value), result.Method);

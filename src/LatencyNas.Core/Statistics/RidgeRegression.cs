@@ -105,7 +105,7 @@ public static class RidgeRegression
 
     /// <summary>The lower-triangular L with A = L Lᵀ.</summary>
     /// <exception cref="ArgumentException">A is singular (a pivot at or below 1e-12 of the largest diagonal entry).</exception>
-    private static double[,] Cholesky(double[,] a)
+    public static double[,] Cholesky(double[,] a)
     {
         int n = a.GetLength(0);
         var l = new double[n, n];
@@ -140,7 +140,8 @@ public static class RidgeRegression
         return l;
     }
 
-    private static double[] SolveWithCholesky(double[,] l, double[] b)
+    /// <summary>Solves L Lᵀ x = b for the factor L of <see cref="Cholesky"/>.</summary>
+    public static double[] SolveWithCholesky(double[,] l, double[] b)
     {
         int n = b.Length;
         var y = new double[n];
