@@ -101,73 +101,78 @@ public sealed class DevicePrior
             }
         }
 
+        // In weight space, so that the cost grows with K only through XᵀX (a search may adapt from thousands of samples):
+        // with S = diag(v₀, a·C) the prior covariance of the weights (v₀ the intercept's), noise σ², and A = S⁻¹ + XᵀX/σ²,
+        // the posterior mean is μ + A⁻¹Xᵀr/σ² and the log marginal likelihood −½(rᵀr/σ² − bᵀA⁻¹b) − ½(log|A| + log|S| + K log σ²), b = Xᵀr/σ².
         int k = samples.Count;
         double scale = samples.LatenciesMs.Average();
-        var x = samples.Architectures.Select(Features).ToArray();
-        var residual = new double[k];
+        var gram = new double[p, p];
+        var projected = new double[p];
+        double residualSquares = 0;
         for (int i = 0; i < k; i++)
         {
-            residual[i] = samples.LatenciesMs[i] / scale - Dot(x[i], mean);
-        }
-        // C Xᵀ (q × k) over the weights, then X C Xᵀ (k × k): the samples' covariance before scale and noise.
-        var cxt = new double[q, k];
-        for (int a = 0; a < q; a++)
-        {
-            for (int i = 0; i < k; i++)
+            double[] x = Features(samples.Architectures[i]);
+            double residual = samples.LatenciesMs[i] / scale - Dot(x, mean);
+            residualSquares += residual * residual;
+            for (int a = 0; a < p; a++)
             {
-                double sum = 0;
-                for (int b = 0; b < q; b++)
+                projected[a] += x[a] * residual;
+                for (int b = 0; b <= a; b++)
                 {
-                    sum += covariance[a, b] * x[i][b + 1];
+                    gram[a, b] += x[a] * x[b];
                 }
-                cxt[a, i] = sum;
             }
         }
-        var weightsPart = new double[k, k];
-        for (int i = 0; i < k; i++)
+        double[,] covarianceFactor;
+        try
         {
-            for (int j = 0; j < k; j++)
-            {
-                double sum = 0;
-                for (int a = 0; a < q; a++)
-                {
-                    sum += x[i][a + 1] * cxt[a, j];
-                }
-                weightsPart[i, j] = sum;
-            }
+            covarianceFactor = RidgeRegression.Cholesky(covariance);
+        }
+        catch (ArgumentException)
+        {
+            return null; // the known devices' weights do not vary: no prior to speak of
+        }
+        var precision = Inverse(covarianceFactor);
+        double logDeterminantCovariance = 0;
+        for (int i = 0; i < q; i++)
+        {
+            logDeterminantCovariance += 2 * Math.Log(covarianceFactor[i, i]);
         }
         double noiseUnit = Descriptive.Median(prior.Select(e => e.ResidualVariance).ToList());
-        (double LogLikelihood, double Scale, double[,] Factor)? best = null;
+        (double LogLikelihood, double[] Deviation)? best = null;
         foreach (double priorScale in ScaleGrid)
         {
-            foreach (double noise in NoiseGrid)
+            foreach (double noise in NoiseGrid.Select(n => n * noiseUnit))
             {
-                var marginal = new double[k, k];
-                for (int i = 0; i < k; i++)
+                var posterior = new double[p, p];
+                for (int a = 0; a < p; a++)
                 {
-                    for (int j = 0; j < k; j++)
+                    for (int b = 0; b <= a; b++)
                     {
-                        marginal[i, j] = priorScale * weightsPart[i, j] + InterceptVariance + (i == j ? noise * noiseUnit : 0);
+                        double priorPrecision = a == 0 || b == 0 ? (a == b ? 1 / InterceptVariance : 0) : precision[a - 1, b - 1] / priorScale;
+                        posterior[a, b] = posterior[b, a] = priorPrecision + gram[a, b] / noise;
                     }
                 }
                 double[,] factor;
                 try
                 {
-                    factor = RidgeRegression.Cholesky(marginal);
+                    factor = RidgeRegression.Cholesky(posterior);
                 }
                 catch (ArgumentException)
                 {
                     continue;
                 }
-                double[] z = ForwardSolve(factor, residual);
-                double logLikelihood = -0.5 * z.Sum(v => v * v);
-                for (int i = 0; i < k; i++)
+                double[] right = projected.Select(v => v / noise).ToArray();
+                double[] deviation = RidgeRegression.SolveWithCholesky(factor, right);
+                double logDeterminant = Math.Log(InterceptVariance) + q * Math.Log(priorScale) + logDeterminantCovariance + k * Math.Log(noise);
+                for (int a = 0; a < p; a++)
                 {
-                    logLikelihood -= Math.Log(factor[i, i]);
+                    logDeterminant += 2 * Math.Log(factor[a, a]);
                 }
+                double logLikelihood = -0.5 * (residualSquares / noise - Dot(right, deviation)) - 0.5 * logDeterminant;
                 if (best is null || logLikelihood > best.Value.LogLikelihood)
                 {
-                    best = (logLikelihood, priorScale, factor);
+                    best = (logLikelihood, deviation);
                 }
             }
         }
@@ -175,18 +180,7 @@ public sealed class DevicePrior
         {
             return null;
         }
-        double[] beta = RidgeRegression.SolveWithCholesky(chosen.Factor, residual);
-        var weights = (double[])mean.Clone();
-        weights[0] = InterceptVariance * beta.Sum();
-        for (int a = 0; a < q; a++)
-        {
-            double sum = 0;
-            for (int i = 0; i < k; i++)
-            {
-                sum += cxt[a, i] * beta[i];
-            }
-            weights[a + 1] += chosen.Scale * sum;
-        }
+        var weights = mean.Zip(chosen.Deviation, (m, d) => m + d).ToArray();
         return architectures => architectures.Select(a => scale * Dot(Features(a), weights)).ToArray();
     }
 
@@ -226,19 +220,22 @@ public sealed class DevicePrior
         return (device.Device, weights, residualVariance);
     }
 
-    private static double[] ForwardSolve(double[,] lower, double[] b)
+    /// <summary>The inverse of L Lᵀ from its Cholesky factor L.</summary>
+    private static double[,] Inverse(double[,] factor)
     {
-        var y = new double[b.Length];
-        for (int i = 0; i < b.Length; i++)
+        int n = factor.GetLength(0);
+        var inverse = new double[n, n];
+        for (int column = 0; column < n; column++)
         {
-            double sum = b[i];
-            for (int j = 0; j < i; j++)
+            var unit = new double[n];
+            unit[column] = 1;
+            double[] solved = RidgeRegression.SolveWithCholesky(factor, unit);
+            for (int row = 0; row < n; row++)
             {
-                sum -= lower[i, j] * y[j];
+                inverse[row, column] = solved[row];
             }
-            y[i] = sum / lower[i, i];
         }
-        return y;
+        return inverse;
     }
 
     private static double Dot(double[] row, double[] weights)
