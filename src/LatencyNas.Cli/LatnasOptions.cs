@@ -104,7 +104,7 @@ internal static class LatnasOptions
 
     /// <summary>--method for a verb that uses one adapted model; "default" lets cross-validation on the K samples choose.</summary>
     public static ChoiceOption<AdaptationMethod?> Method() => Choice<AdaptationMethod?>("--method",
-        "How the proxy is adapted with the target samples; default: the method whose held-out predictions of the K samples err least (cross-validation; below 6 samples device-mix where the store can mix, else rescale).", null,
+        "How the proxy is adapted with the target samples; default: the method whose held-out predictions of the K samples err least (cross-validation; below 6 samples device-mix where the store can mix, else rescale; diverse samples device-prior).", null,
         [("default", null), .. AdaptationMethods.Select(m => (m.Name, (AdaptationMethod?)m.Value))]);
 
     /// <summary>Every adaptation method by the name the command line spells it, in the order they are tried.</summary>
