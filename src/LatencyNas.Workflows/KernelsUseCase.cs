@@ -2,8 +2,8 @@ using LatencyNas.Onnx;
 
 namespace LatencyNas.Workflows;
 
-/// <param name="Batch">The batch size a symbolic batch dimension is taken as.</param>
-public sealed record KernelsRequest(string ModelPath, long Batch = 1, GraphOptimization Optimization = GraphOptimization.All);
+/// <param name="Batch">The batch size a symbolic batch dimension is taken as (null: 1); one that differs from the model's fixed batch is refused.</param>
+public sealed record KernelsRequest(string ModelPath, long? Batch = null, GraphOptimization Optimization = GraphOptimization.All);
 
 /// <summary>One kernel as <c>kernels</c> lists it.</summary>
 /// <param name="Label">The operator with what is fused into it (see <see cref="Kernel.Label"/>).</param>
@@ -12,6 +12,7 @@ public sealed record KernelsRequest(string ModelPath, long Batch = 1, GraphOptim
 public sealed record KernelRow(string Operator, string? Activation, bool Accumulates, string Label, IReadOnlyList<string> Nodes, long[] Input, long[] Output, long Flops);
 
 /// <summary>A model's kernels, their operators counted, and the model's totals.</summary>
+/// <param name="Batch">The batch the model runs at: its fixed batch dimension, or the batch asked for a symbolic one.</param>
 /// <param name="Nodes">Nodes in the model file.</param>
 public sealed record KernelsResult(string Model, int Opset, long Batch, string Optimization, int Nodes, IReadOnlyList<KernelRow> Kernels,
     IReadOnlyDictionary<string, int> Operators, long Flops);
@@ -27,7 +28,7 @@ public sealed class KernelsUseCase
         var rows = kernels.Select(k => new KernelRow(k.Operator, k.Activation, k.Accumulates, k.Label, k.Nodes.Select(n => n.Name).ToList(), k.InputShape, k.OutputShape, k.Flops)).ToList();
         var operators = rows.GroupBy(r => r.Operator).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        return new KernelsResult(model.Source, model.Opset, request.Batch, request.Optimization.ToString().ToLowerInvariant(), model.Nodes.Count, rows, operators,
+        return new KernelsResult(model.Source, model.Opset, model.Batch, request.Optimization.ToString().ToLowerInvariant(), model.Nodes.Count, rows, operators,
             rows.Sum(r => r.Flops));
     }
 }
