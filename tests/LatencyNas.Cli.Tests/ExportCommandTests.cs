@@ -67,6 +67,7 @@ public sealed class ExportCommandTests : IDisposable
         Assert.True(listed.ExitCode == 0, listed.ToString());
         using var json = System.Text.Json.JsonDocument.Parse(listed.Stdout);
         Assert.Equal(4, json.RootElement.GetProperty("batch").GetInt64());
+        Assert.Equal(json.RootElement.GetProperty("kernels").EnumerateArray().Sum(k => k.GetProperty("operations").GetInt64()), json.RootElement.GetProperty("operations").GetInt64());
         var text = Latnas.Run("kernels", "--onnx", path, "--batch", "4");
         Assert.True(text.ExitCode == 0, text.ToString());
         Assert.Contains("batch 4, optimization all", text.Stdout);
