@@ -570,6 +570,10 @@ public sealed class OnnxModelGraph
             {
                 throw new InconsistentNodeException($"{name} has {values.Length} values where an input of {spatial} spatial dims needs {length}");
             }
+            if (name != "pads" && node.Ints(name) is { } steps && steps.Any(v => v < 1))
+            {
+                throw new InconsistentNodeException($"{name} [{string.Join(", ", steps)}] are not all positive");
+            }
         }
         long group = node.Int("group", 1);
         long channels = x[1];

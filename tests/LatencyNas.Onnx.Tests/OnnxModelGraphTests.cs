@@ -142,6 +142,8 @@ public sealed class OnnxModelGraphTests
             "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: group 2 does not divide the weights' 7 output channels" },
         { "a kernel_shape that is not the weights'", [1, 3, 8, 8], g => g.Node("Conv", ["x", Floats(g, "w", 8, 3, 3, 3)], "c", Attribute("kernel_shape", [5L, 5])),
             "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: kernel_shape [5, 5] is not the weights' spatial size [3, 3]" },
+        { "strides of 0", [1, 3, 8, 8], g => g.Node("Conv", ["x", Floats(g, "w", 8, 3, 3, 3)], "c", Attribute("strides", [0L, 0])),
+            "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: strides [0, 0] are not all positive" },
         { "Gemm of 10 columns by 9 rows", [3, 10], g => g.Node("Gemm", ["x", Floats(g, "w", 4, 9)], "g", Attribute("transB", 1L)),
             "node 'g/Gemm' (Gemm) does not fit its inputs, and ONNX Runtime refuses such a model: A [3, 10] has 10 columns where B [4, 9] has 9 rows (transposed)" },
         { "MatMul of 7 columns by 6 rows", [2, 5, 7], g => g.Node("MatMul", ["x", Floats(g, "w", 6, 3)], "m"),
