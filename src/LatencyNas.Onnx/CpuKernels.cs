@@ -22,8 +22,8 @@ public enum GraphOptimization
 /// </summary>
 /// <param name="Operator">The operator it runs as, domain-qualified outside <c>ai.onnx</c> (e.g. <c>com.microsoft:FusedConv</c>).</param>
 /// <param name="Activation">The fused activation (e.g. Relu), or null.</param>
-/// <param name="Flops">Multiply-accumulates for convolutions and matrix products, else one per output element.</param>
-public sealed record Kernel(string Operator, IReadOnlyList<OnnxNode> Nodes, string? Activation, long[] InputShape, long[] OutputShape, long Flops)
+/// <param name="Operations">Its work: a multiply-accumulate (MAC) each for convolutions and matrix products, else one per output element.</param>
+public sealed record Kernel(string Operator, IReadOnlyList<OnnxNode> Nodes, string? Activation, long[] InputShape, long[] OutputShape, long Operations)
 {
     /// <summary>The node the kernel is anchored on (the convolution of a fused group; for a reorder, the node whose value it reorders).</summary>
     public OnnxNode Anchor => Nodes[0];
@@ -195,7 +195,7 @@ public static class CpuKernels
             long[] inputShape = model.Shapes.TryGetValue(input, out var shape) ? shape : [];
             // A Split writes all of its input; the others what their last node writes.
             long[] outputShape = op == "Split" ? inputShape : model.Shapes[group[^1].Outputs[0]];
-            kernels.Add(new Kernel(op, group, activation, inputShape, outputShape, Flops(model, node, outputShape)));
+            kernels.Add(new Kernel(op, group, activation, inputShape, outputShape, Operations(model, node, outputShape)));
         }
         return kernels;
     }
@@ -269,7 +269,8 @@ public static class CpuKernels
         return false;
     }
 
-    internal static long Flops(OnnxModelGraph model, OnnxNode node, long[] output)
+    /// <summary>A kernel's operations: its MACs for a convolution or matrix product (as <c>space describe</c> counts a network's), else one per output element.</summary>
+    internal static long Operations(OnnxModelGraph model, OnnxNode node, long[] output)
     {
         long elements = output.Aggregate(1L, (p, d) => p * d);
         switch (node.OpType)

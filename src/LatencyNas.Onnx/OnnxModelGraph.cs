@@ -26,7 +26,7 @@ public sealed record OnnxNode(string Name, string OpType, string Domain, IReadOn
 /// <summary>
 /// An ONNX model read for analysis: its nodes in an order where every node follows its inputs, and
 /// the static shape of every value, inferred from the graph inputs (a symbolic batch dimension
-/// taken as the batch asked for) through the operators listed in <see cref="SupportedOperators"/>.
+/// taken as the batch asked for; a fixed one is the model's) through the operators listed in <see cref="SupportedOperators"/>.
 /// Small integer and float tensors computed from constants (shapes, axes, scales) are folded, so
 /// that exports computing a Reshape's target with Shape, Gather and Concat are read too.
 /// </summary>
@@ -70,6 +70,9 @@ public sealed class OnnxModelGraph
 
     public IReadOnlyList<string> Outputs { get; }
 
+    /// <summary>The batch the model runs at: its inputs' fixed batch dimension, or the batch asked for a symbolic one (1 when none was asked for).</summary>
+    public long Batch { get; private set; } = 1;
+
     /// <summary>The static shape of every value (graph inputs, initializers, node outputs).</summary>
     public IReadOnlyDictionary<string, long[]> Shapes => _shapes;
 
@@ -79,8 +82,10 @@ public sealed class OnnxModelGraph
     /// <summary>The values of a small constant, or null when it is not one.</summary>
     public double[]? ConstantValues(string value) => _constants.TryGetValue(value, out var values) ? values : null;
 
-    /// <exception cref="InvalidInputException">Not a file, not an ONNX model, external data, an unsupported operator or opset, or a shape it cannot infer.</exception>
-    public static OnnxModelGraph Read(string path, long batch = 1)
+    /// <param name="batch">The batch a symbolic batch dimension is taken as (null: 1); one that differs from a fixed batch dimension is refused.</param>
+    /// <exception cref="InvalidInputException">Not a file, not an ONNX model, external data or an initializer whose data does not fit its dimensions,
+    /// an unsupported operator or opset, a shape it cannot infer or that contradicts a node's weights, or a batch asked for that the model's fixed one is not.</exception>
+    public static OnnxModelGraph Read(string path, long? batch = null)
     {
         if (Directory.Exists(path))
         {
@@ -99,9 +104,9 @@ public sealed class OnnxModelGraph
     }
 
     /// <exception cref="InvalidInputException">See <see cref="Read(string, long)"/>.</exception>
-    public static OnnxModelGraph Read(byte[] bytes, string source, long batch = 1)
+    public static OnnxModelGraph Read(byte[] bytes, string source, long? batch = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch ?? 1, 1);
         ModelProto model;
         try
         {
@@ -127,6 +132,7 @@ public sealed class OnnxModelGraph
             {
                 throw new InvalidInputException($"'{source}' keeps initializer '{tensor.Name}' in external data; save the model with its weights inside (onnx.save(..., save_as_external_data=False)).");
             }
+            CheckData(tensor, $"'{source}': initializer '{tensor.Name}'");
         }
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(i => i.Name).ToList();
@@ -163,7 +169,55 @@ public sealed class OnnxModelGraph
         return sorted;
     }
 
-    private void InferShapes(GraphProto graph, long batch)
+    /// <summary>Bytes per element of the types whose data is checked against the dimensions (null: another type, not checked).</summary>
+    private static int? ElementSize(int type) => type switch
+    {
+        2 or 3 or 9 => 1, // uint8, int8, bool
+        4 or 5 or 10 or 16 => 2, // uint16, int16, float16, bfloat16
+        1 or 6 or 12 => 4, // float, int32, uint32
+        7 or 11 or 13 or 14 => 8, // int64, double, uint64, complex64
+        15 => 16, // complex128
+        _ => null,
+    };
+
+    /// <summary>Refuses a tensor whose data holds more or fewer elements than its dimensions say (ONNX Runtime refuses such a model).</summary>
+    private static void CheckData(TensorProto tensor, string what)
+    {
+        if (tensor.Dims.Any(d => d < 0))
+        {
+            throw new InvalidInputException($"{what} has a negative dimension in [{string.Join(", ", tensor.Dims)}].");
+        }
+        if (ElementSize(tensor.DataType) is not { } size)
+        {
+            return;
+        }
+        long count = tensor.Dims.Aggregate(1L, (p, d) => p * d);
+        string dims = $"[{string.Join(", ", tensor.Dims)}]";
+        if (tensor.HasRawData)
+        {
+            if (tensor.RawData.Length != count * size)
+            {
+                throw new InvalidInputException($"{what} holds {tensor.RawData.Length:N0} bytes of data where its dimensions {dims} need {count * size:N0}.");
+            }
+            return;
+        }
+        // Without raw data the values are in the field of the type: float_data (two per complex64), int32_data (the small types), int64_data, double_data.
+        long? held = (TensorProto.Types.DataType)tensor.DataType switch
+        {
+            TensorProto.Types.DataType.Float => tensor.FloatData.Count,
+            (TensorProto.Types.DataType)14 => tensor.FloatData.Count / 2,
+            TensorProto.Types.DataType.Int64 => tensor.Int64Data.Count,
+            TensorProto.Types.DataType.Double => tensor.DoubleData.Count,
+            (TensorProto.Types.DataType)12 or (TensorProto.Types.DataType)13 or (TensorProto.Types.DataType)15 => null, // uint64_data, not read
+            _ => tensor.Int32Data.Count,
+        };
+        if (held is { } values && values != count)
+        {
+            throw new InvalidInputException($"{what} holds {values:N0} values where its dimensions {dims} need {count:N0}.");
+        }
+    }
+
+    private void InferShapes(GraphProto graph, long? batch)
     {
         foreach (var (name, tensor) in Initializers)
         {
@@ -177,13 +231,20 @@ public sealed class OnnxModelGraph
         {
             var dims = input.Type?.TensorType?.Shape?.Dim
                 ?? throw new InvalidInputException($"'{Source}': input '{input.Name}' has no declared shape.");
-            _shapes[input.Name] = dims.Select((d, axis) => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0
-                ? d.DimValue
+            _shapes[input.Name] = dims.Select((d, axis) => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+                ? d.DimValue > 0
+                    ? axis > 0 || batch is null || d.DimValue == batch
+                        ? d.DimValue
+                        : throw new InvalidInputException(
+                            $"'{Source}': input '{input.Name}' has a fixed batch dimension of {d.DimValue}, so it cannot run at batch {batch}; leave the batch out, or export the model with a symbolic batch dimension.")
+                    : throw new InvalidInputException(
+                        $"'{Source}': input '{input.Name}' has an invalid dimension {axis} ({d.DimValue}); a dimension is a positive size or a symbol.")
                 : axis == 0
-                    ? batch
+                    ? batch ?? 1
                     : throw new InvalidInputException(
                         $"'{Source}': input '{input.Name}' has a dynamic dimension {axis} ('{d.DimParam}'); only the batch dimension may be symbolic. Export the model with a fixed input size.")).ToArray();
         }
+        Batch = Inputs.Select(i => _shapes[i]).FirstOrDefault(s => s.Length > 0)?[0] ?? batch ?? 1;
         foreach (var node in Nodes)
         {
             if (node.Domain is not ("" or "ai.onnx") || !SupportedOperators.Contains(node.OpType))
@@ -195,6 +256,10 @@ public sealed class OnnxModelGraph
             {
                 Infer(node);
             }
+            catch (InconsistentNodeException error)
+            {
+                throw new InvalidInputException($"'{Source}': {node} does not fit its inputs, and ONNX Runtime refuses such a model: {error.Message}.");
+            }
             catch (Exception error) when (error is IndexOutOfRangeException or ArgumentException or InvalidOperationException or KeyNotFoundException or DivideByZeroException)
             {
                 throw new InvalidInputException($"'{Source}': cannot infer the output shape of {node}: {error.Message}");
@@ -205,6 +270,9 @@ public sealed class OnnxModelGraph
             }
         }
     }
+
+    /// <summary>A node whose inputs disagree with each other or with its attributes (ONNX Runtime refuses to load or run it).</summary>
+    private sealed class InconsistentNodeException(string message) : ArgumentException(message);
 
     private long[] Shape(string value) => _shapes.TryGetValue(value, out var shape)
         ? shape
@@ -236,12 +304,14 @@ public sealed class OnnxModelGraph
             case "Conv":
             {
                 long[] w = Shape(node.Inputs[1]);
+                CheckConvolution(node, x, w, isTransposed: false);
                 Set(output, [x[0], w[0], .. Spatial(node, x, w[2..], isTransposed: false)]);
                 break;
             }
             case "ConvTranspose":
             {
                 long[] w = Shape(node.Inputs[1]);
+                CheckConvolution(node, x, w, isTransposed: true);
                 long channels = w[1] * node.Int("group", 1);
                 long[]? given = node.Ints("output_shape");
                 Set(output, [x[0], channels, .. given ?? Spatial(node, x, w[2..], isTransposed: true)]);
@@ -259,8 +329,17 @@ public sealed class OnnxModelGraph
             case "Gemm":
             {
                 long[] b = Shape(node.Inputs[1]);
+                if (x.Length != 2 || b.Length != 2)
+                {
+                    throw new InconsistentNodeException($"Gemm multiplies matrices; A is [{string.Join(", ", x)}] and B [{string.Join(", ", b)}]");
+                }
                 long m = node.Int("transA", 0) == 1 ? x[1] : x[0];
                 long n = node.Int("transB", 0) == 1 ? b[0] : b[1];
+                long ka = node.Int("transA", 0) == 1 ? x[0] : x[1], kb = node.Int("transB", 0) == 1 ? b[1] : b[0];
+                if (ka != kb)
+                {
+                    throw new InconsistentNodeException($"A [{string.Join(", ", x)}] has {ka} columns{(node.Int("transA", 0) == 1 ? " (transposed)" : "")} where B [{string.Join(", ", b)}] has {kb} rows{(node.Int("transB", 0) == 1 ? " (transposed)" : "")}");
+                }
                 Set(output, [m, n]);
                 break;
             }
@@ -430,6 +509,7 @@ public sealed class OnnxModelGraph
                 var tensor = node.Attributes.TryGetValue("value", out var attribute) ? attribute.T : null;
                 if (tensor is not null)
                 {
+                    CheckData(tensor, $"'{Source}': {node}'s value");
                     Set(output, [.. tensor.Dims], Values(tensor));
                 }
                 else if (node.Attributes.TryGetValue("value_ints", out var ints))
@@ -467,10 +547,61 @@ public sealed class OnnxModelGraph
         }
     }
 
+    /// <summary>
+    /// Refuses a convolution whose input and weights disagree, as ONNX Runtime does: the weights' rank is the input's (batch,
+    /// channels and as many spatial dims as the kernel has), the groups divide the channels in and out, and the input's channels
+    /// are the weights' (per group) times the groups — for ConvTranspose, the weights' first dimension.
+    /// </summary>
+    private static void CheckConvolution(OnnxNode node, long[] x, long[] w, bool isTransposed)
+    {
+        string Dims(long[] shape) => $"[{string.Join(", ", shape)}]";
+        if (x.Length < 3 || w.Length != x.Length)
+        {
+            throw new InconsistentNodeException($"input {Dims(x)} and weights {Dims(w)} differ in rank; a convolution of {Math.Max(0, w.Length - 2)} spatial dims takes an input of rank {w.Length}");
+        }
+        if (node.Ints("kernel_shape") is { } kernel && !kernel.SequenceEqual(w[2..]))
+        {
+            throw new InconsistentNodeException($"kernel_shape [{string.Join(", ", kernel)}] is not the weights' spatial size {Dims(w[2..])}");
+        }
+        int spatial = x.Length - 2;
+        foreach (var (name, length) in new[] { ("strides", spatial), ("dilations", spatial), ("pads", 2 * spatial) })
+        {
+            if (node.Ints(name) is { } values && values.Length != length)
+            {
+                throw new InconsistentNodeException($"{name} has {values.Length} values where an input of {spatial} spatial dims needs {length}");
+            }
+            if (name != "pads" && node.Ints(name) is { } steps && steps.Any(v => v < 1))
+            {
+                throw new InconsistentNodeException($"{name} [{string.Join(", ", steps)}] are not all positive");
+            }
+        }
+        long group = node.Int("group", 1);
+        long channels = x[1];
+        long expected = isTransposed ? w[0] : w[1] * group;
+        if (group < 1 || channels % group != 0)
+        {
+            throw new InconsistentNodeException($"group {group} does not divide the input's {channels} channels");
+        }
+        if (!isTransposed && w[0] % group != 0)
+        {
+            throw new InconsistentNodeException($"group {group} does not divide the weights' {w[0]} output channels {Dims(w)}");
+        }
+        if (channels != expected)
+        {
+            throw new InconsistentNodeException(isTransposed
+                ? $"the input has {channels} channels where the weights {Dims(w)} take {expected}"
+                : $"the input has {channels} channels where the weights {Dims(w)} take {w[1]} per group × {group} group{(group == 1 ? "" : "s")} = {expected}");
+        }
+    }
+
     /// <summary>Output spatial sizes of a convolution or pooling over the input's spatial dims.</summary>
     private static long[] Spatial(OnnxNode node, long[] x, long[] kernel, bool isTransposed)
     {
         int dims = x.Length - 2;
+        if (dims < 1 || kernel.Length != dims)
+        {
+            throw new InconsistentNodeException($"a kernel of {kernel.Length} spatial dims [{string.Join(", ", kernel)}] over an input [{string.Join(", ", x)}] of {Math.Max(0, dims)}");
+        }
         long[] strides = node.Ints("strides") ?? Enumerable.Repeat(1L, dims).ToArray();
         long[] dilations = node.Ints("dilations") ?? Enumerable.Repeat(1L, dims).ToArray();
         long[] pads = node.Ints("pads") ?? new long[2 * dims];
@@ -507,7 +638,7 @@ public sealed class OnnxModelGraph
         long[] left = vectorA ? [1, a[0]] : a, right = vectorB ? [b[0], 1] : b;
         if (left[^1] != right[^2])
         {
-            throw new ArgumentException($"[{string.Join(", ", a)}] × [{string.Join(", ", b)}]: inner dimensions differ");
+            throw new InconsistentNodeException($"[{string.Join(", ", a)}] × [{string.Join(", ", b)}]: inner dimensions differ");
         }
         long[] batch = Broadcast(left[..^2], right[..^2]);
         var shape = new List<long>(batch);
@@ -525,7 +656,7 @@ public sealed class OnnxModelGraph
         {
             long da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
             long db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
-            shape[i] = da == db || db == 1 ? da : da == 1 ? db : throw new ArgumentException($"[{string.Join(", ", a)}] and [{string.Join(", ", b)}] do not broadcast");
+            shape[i] = da == db || db == 1 ? da : da == 1 ? db : throw new InconsistentNodeException($"[{string.Join(", ", a)}] and [{string.Join(", ", b)}] do not broadcast");
         }
         return shape;
     }

@@ -101,9 +101,14 @@ public static class Workbench
             {
                 return refused;
             }
-            if (!long.TryParse(batch ?? "1", System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long batchSize) || batchSize < 1)
+            long? batchSize = null;
+            if (batch is not null)
             {
-                return BadField("batch", $"The batch size must be a whole number of at least 1; '{batch}' was given.");
+                if (!long.TryParse(batch, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long given) || given < 1)
+                {
+                    return BadField("batch", $"The batch size must be a whole number of at least 1; '{batch}' was given.");
+                }
+                batchSize = given;
             }
             long limit = options.ModelSizeLimit;
             if (context.Request.ContentLength > limit)

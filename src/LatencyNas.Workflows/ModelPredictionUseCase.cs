@@ -9,10 +9,10 @@ using LatencyNas.Profiling.Timing;
 
 namespace LatencyNas.Workflows;
 
-/// <param name="Batch">The batch size a symbolic batch dimension is taken as.</param>
+/// <param name="Batch">The batch size a symbolic batch dimension is taken as (null: 1); one that differs from the model's fixed batch is refused.</param>
 /// <param name="Optimization">ONNX Runtime's rewrites to follow; null: the device's level.</param>
 /// <param name="Measure">Also measure the model on the device (a descriptor of an ONNX Runtime device of this machine), with its protocol.</param>
-public sealed record ModelPredictionRequest(string Device, string ModelPath, StoreLocation Store, long Batch = 1, GraphOptimization? Optimization = null, bool Measure = false)
+public sealed record ModelPredictionRequest(string Device, string ModelPath, StoreLocation Store, long? Batch = null, GraphOptimization? Optimization = null, bool Measure = false)
 {
     /// <summary>The model itself, when it comes as bytes (an upload) rather than a file: <see cref="ModelPath"/> then only names it.</summary>
     public byte[]? ModelBytes { get; init; }
@@ -28,9 +28,10 @@ public sealed record ModelPredictionRequest(string Device, string ModelPath, Sto
 public sealed record PredictedKernel(string Operator, IReadOnlyList<string> Nodes, string As, double PredictedMs, double Share);
 
 /// <summary>A model's predicted latency, kernel by kernel.</summary>
+/// <param name="Batch">The batch the model was predicted at (its fixed batch dimension, or the batch asked for a symbolic one).</param>
 /// <param name="OverheadMs">The fixed cost of one run, counted once (each single-kernel measurement included it).</param>
 /// <param name="MeasuredMs">The model's latency measured on the device, when asked for.</param>
-public sealed record ModelPredictionResult(string Model, string Device, string Optimization, double PredictedMs, double OverheadMs, IReadOnlyList<PredictedKernel> Kernels,
+public sealed record ModelPredictionResult(string Model, string Device, string Optimization, long Batch, double PredictedMs, double OverheadMs, IReadOnlyList<PredictedKernel> Kernels,
     double? MeasuredMs = null)
 {
     /// <summary>The prediction's relative error against the measurement (predicted ÷ measured − 1).</summary>
@@ -54,18 +55,18 @@ public sealed class ModelPredictionUseCase
         string name = descriptor?.Name ?? request.Device;
         var (level, block) = DeviceLayout(request.Store, name);
         var result = Predict(model, KernelEstimator.Load(request.Store, name), request.Optimization ?? level, block);
-        return descriptor is null ? result : result with { MeasuredMs = MeasureMs(descriptor, request, cancellation) };
+        return descriptor is null ? result : result with { MeasuredMs = MeasureMs(descriptor, request, model.Batch, cancellation) };
     }
 
     /// <exception cref="InvalidInputException">The device is no ONNX Runtime device of this machine.</exception>
     /// <exception cref="Profiling.DeviceException">The model failed to run.</exception>
-    private static double MeasureMs(DeviceDescriptor device, ModelPredictionRequest request, CancellationToken cancellation)
+    private static double MeasureMs(DeviceDescriptor device, ModelPredictionRequest request, long batch, CancellationToken cancellation)
     {
         if (device.Runtime != DeviceRuntime.OnnxRuntime)
         {
             throw new InvalidInputException($"--measure runs the model with ONNX Runtime in this process; device '{device.Name}' runs on {device.RuntimeName}.");
         }
-        var settings = OrtSettings.From(device) with { BatchSize = (int)request.Batch };
+        var settings = OrtSettings.From(device) with { BatchSize = (int)batch };
         var measured = OrtTimedSession.MeasureBatch([request.ReadModelBytes()], settings, device.Protocol ?? MeasurementProtocol.Default,
             InterleavedEngine.ForThisMachine(), seed: 0, cancellation)[0];
         return measured.Measurement?.Statistics.LatencyMs
@@ -91,7 +92,7 @@ public sealed class ModelPredictionUseCase
             return new PredictedKernel(k.Label, k.Nodes.Select(n => n.Name).ToList(),
                 KernelSpace.For(config.Kind).Describe(config) + (groups > 1 ? $", each of {groups} groups" : ""), scaled[i], scaled[i] / total);
         }).ToList();
-        return new ModelPredictionResult(model.Source, estimator.Device, level.ToString().ToLowerInvariant(), total, overhead, rows);
+        return new ModelPredictionResult(model.Source, estimator.Device, level.ToString().ToLowerInvariant(), model.Batch, total, overhead, rows);
     }
 
     /// <summary>

@@ -56,6 +56,52 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Equal(2, Latnas.Run("kernels", "--onnx", Path.Combine(_directory, "missing.onnx")).ExitCode);
     }
 
+    /// <summary>A model exported at batch 4 runs at batch 4: kernels and predict --onnx say so, and refuse another --batch rather than compute at 4 and label it 8.</summary>
+    [Fact]
+    public void A_model_of_a_fixed_batch_is_read_at_its_batch_and_another_batch_asked_for_is_refused()
+    {
+        string path = Path.Combine(_directory, "m4.onnx");
+        Assert.Equal(0, Latnas.Run("export", "--arch", "333133", "--batch", "4", "--out", path).ExitCode);
+
+        var listed = Latnas.Run("kernels", "--onnx", path, "--json");
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(listed.Stdout);
+        Assert.Equal(4, json.RootElement.GetProperty("batch").GetInt64());
+        Assert.Equal(json.RootElement.GetProperty("kernels").EnumerateArray().Sum(k => k.GetProperty("operations").GetInt64()), json.RootElement.GetProperty("operations").GetInt64());
+        var text = Latnas.Run("kernels", "--onnx", path, "--batch", "4");
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains("batch 4, optimization all", text.Stdout);
+
+        string store = Path.Combine(_directory, "none", "latnas.db");
+        foreach (var refused in new[] { Latnas.Run("kernels", "--onnx", path, "--batch", "8"), Latnas.Run("predict", "--device", "any", "--onnx", path, "--batch", "8", "--store", store) })
+        {
+            Assert.True(refused.ExitCode == 2, refused.ToString());
+            Assert.Contains("input 'input' has a fixed batch dimension of 4, so it cannot run at batch 8", refused.Stderr);
+            Assert.Single(refused.Stderr.Trim().Split('\n'));
+        }
+    }
+
+    /// <summary>A convolution whose weights take 5 channels from an input of 3: ONNX Runtime refuses it, so kernels and predict --onnx do too.</summary>
+    [Fact]
+    public void A_model_whose_weights_disagree_with_its_input_is_refused_naming_the_node()
+    {
+        var graph = new LatencyNas.Onnx.OnnxGraph("mismatch");
+        graph.Input("x", LatencyNas.Onnx.Proto.TensorProto.Types.DataType.Float, 1, 3, 8, 8);
+        graph.Rename(graph.Node("Conv", ["x", graph.Initializer("w", new float[8 * 5 * 3 * 3], 8, 5, 3, 3)], "conv"), "y");
+        graph.UnshapedOutput("y", LatencyNas.Onnx.Proto.TensorProto.Types.DataType.Float);
+        string path = Path.Combine(_directory, "mismatch.onnx");
+        File.WriteAllBytes(path, graph.ToModel(8, new Dictionary<string, int> { [""] = 17 }, "test"));
+
+        string store = Path.Combine(_directory, "none", "latnas.db");
+        foreach (var refused in new[] { Latnas.Run("kernels", "--onnx", path), Latnas.Run("predict", "--device", "any", "--onnx", path, "--store", store) })
+        {
+            Assert.True(refused.ExitCode == 2, refused.ToString());
+            Assert.Contains("node 'conv/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: the input has 3 channels where the weights [8, 5, 3, 3] take 5", refused.Stderr);
+            Assert.Single(refused.Stderr.Trim().Split('\n'));
+            Assert.Empty(refused.Stdout);
+        }
+    }
+
     [Fact]
     public void Predicting_a_model_on_a_device_without_kernel_predictors_says_how_to_get_them()
     {

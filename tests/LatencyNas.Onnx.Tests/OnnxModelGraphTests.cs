@@ -129,6 +129,107 @@ public sealed class OnnxModelGraphTests
         Assert.Contains(message, error.Message);
     }
 
+    /// <summary>A model ONNX Runtime refuses: a float input "x" of the given shape, nodes written by the builder, which returns the output value.</summary>
+    public static TheoryData<string, long[], Func<OnnxGraph, string>, string> InconsistentModels() => new()
+    {
+        { "Conv weights of 5 channels on an input of 3", [1, 3, 8, 8], g => g.Node("Conv", ["x", Floats(g, "w", 8, 5, 3, 3)], "c"),
+            "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: the input has 3 channels where the weights [8, 5, 3, 3] take 5 per group × 1 group = 5" },
+        { "a 2-D Conv on a 1-D input", [1, 3, 32], g => g.Node("Conv", ["x", Floats(g, "w", 8, 3, 3, 3)], "c", Attribute("pads", [1L, 1, 1, 1])),
+            "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: input [1, 3, 32] and weights [8, 3, 3, 3] differ in rank" },
+        { "2 groups on 3 channels", [1, 3, 8, 8], g => g.Node("Conv", ["x", Floats(g, "w", 8, 3, 3, 3)], "c", Attribute("group", 2L)),
+            "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: group 2 does not divide the input's 3 channels" },
+        { "2 groups on 4 channels and 7 outputs", [1, 4, 8, 8], g => g.Node("Conv", ["x", Floats(g, "w", 7, 2, 3, 3)], "c", Attribute("group", 2L)),
+            "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: group 2 does not divide the weights' 7 output channels" },
+        { "a kernel_shape that is not the weights'", [1, 3, 8, 8], g => g.Node("Conv", ["x", Floats(g, "w", 8, 3, 3, 3)], "c", Attribute("kernel_shape", [5L, 5])),
+            "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: kernel_shape [5, 5] is not the weights' spatial size [3, 3]" },
+        { "strides of 0", [1, 3, 8, 8], g => g.Node("Conv", ["x", Floats(g, "w", 8, 3, 3, 3)], "c", Attribute("strides", [0L, 0])),
+            "node 'c/Conv' (Conv) does not fit its inputs, and ONNX Runtime refuses such a model: strides [0, 0] are not all positive" },
+        { "Gemm of 10 columns by 9 rows", [3, 10], g => g.Node("Gemm", ["x", Floats(g, "w", 4, 9)], "g", Attribute("transB", 1L)),
+            "node 'g/Gemm' (Gemm) does not fit its inputs, and ONNX Runtime refuses such a model: A [3, 10] has 10 columns where B [4, 9] has 9 rows (transposed)" },
+        { "MatMul of 7 columns by 6 rows", [2, 5, 7], g => g.Node("MatMul", ["x", Floats(g, "w", 6, 3)], "m"),
+            "node 'm/MatMul' (MatMul) does not fit its inputs, and ONNX Runtime refuses such a model: [2, 5, 7] × [6, 3]: inner dimensions differ" },
+        { "weights of 10 bytes where 864 are needed", [1, 3, 8, 8], g =>
+            {
+                string w = Floats(g, "w", 8, 3, 3, 3);
+                g.Proto.Initializer.Single(t => t.Name == w).RawData = Google.Protobuf.ByteString.CopyFrom(new byte[10]);
+                return g.Node("Conv", ["x", w], "c");
+            },
+            "initializer 'w' holds 10 bytes of data where its dimensions [8, 3, 3, 3] need 864" },
+        { "weights of 2 values where 4 are needed", [1, 4], g =>
+            {
+                var w = new TensorProto { Name = "w", DataType = (int)DataType.Float, Dims = { 4, 1 }, FloatData = { 1f, 2f } };
+                g.Proto.Initializer.Add(w);
+                return g.Node("MatMul", ["x", "w"], "m");
+            },
+            "initializer 'w' holds 2 values where its dimensions [4, 1] need 4" },
+    };
+
+    /// <summary>Each of these ONNX Runtime refuses to load or run; reading it is bad input naming the node (or initializer) and what disagrees.</summary>
+    [Theory]
+    [MemberData(nameof(InconsistentModels))]
+    public void A_model_onnx_runtime_refuses_is_bad_input_naming_what_disagrees(string what, long[] shape, Func<OnnxGraph, string> build, string message)
+    {
+        var graph = new OnnxGraph(what);
+        graph.Input("x", DataType.Float, [.. shape.Cast<object>()]);
+        graph.Rename(build(graph), "y");
+        graph.UnshapedOutput("y", DataType.Float);
+        byte[] model = graph.ToModel(8, new Dictionary<string, int> { [""] = 17 }, "t");
+
+        Assert.ThrowsAny<OnnxRuntimeException>(() =>
+        {
+            using var session = new InferenceSession(model);
+            var input = new DenseTensor<float>(new float[shape.Aggregate(1L, (p, d) => p * d)], shape.Select(d => (int)d).ToArray());
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor("x", input)]);
+        });
+        var error = Assert.Throws<InvalidInputException>(() => OnnxModelGraph.Read(model, "m.onnx"));
+        Assert.Contains(message, error.Message);
+        Assert.StartsWith("'m.onnx': ", error.Message);
+    }
+
+    [Fact]
+    public void A_fixed_batch_is_the_models_own_and_a_different_one_asked_for_is_refused()
+    {
+        byte[] Model(object batch)
+        {
+            var graph = new OnnxGraph("g");
+            graph.Input("x", DataType.Float, batch, 3, 8, 8);
+            graph.Rename(graph.Node("Conv", ["x", Floats(graph, "w", 4, 3, 3, 3)], "c"), "y");
+            graph.UnshapedOutput("y", DataType.Float);
+            return graph.ToModel(8, new Dictionary<string, int> { [""] = 17 }, "t");
+        }
+
+        var fixedBatch = OnnxModelGraph.Read(Model(4), "m4.onnx");
+        Assert.Equal(4, fixedBatch.Batch);
+        Assert.Equal([4L, 4, 6, 6], fixedBatch.Shapes["y"]);
+        Assert.Equal(4, OnnxModelGraph.Read(Model(4), "m4.onnx", batch: 4).Batch);
+        var error = Assert.Throws<InvalidInputException>(() => OnnxModelGraph.Read(Model(4), "m4.onnx", batch: 8));
+        Assert.Contains("input 'x' has a fixed batch dimension of 4, so it cannot run at batch 8", error.Message);
+
+        Assert.Equal(1, OnnxModelGraph.Read(Model("N"), "m.onnx").Batch);
+        var symbolic = OnnxModelGraph.Read(Model("N"), "m.onnx", batch: 8);
+        Assert.Equal(8, symbolic.Batch);
+        Assert.Equal([8L, 4, 6, 6], symbolic.Shapes["y"]);
+    }
+
+    [Theory]
+    [InlineData(2, 0)]
+    [InlineData(2, -5)]
+    [InlineData(0, 0)]
+    public void An_input_dimension_of_zero_or_less_is_invalid_not_dynamic(int axis, long size)
+    {
+        object[] shape = [1L, 3L, 32L, 32L];
+        shape[axis] = size;
+        var graph = new OnnxGraph("g");
+        graph.Input("x", DataType.Float, shape);
+        graph.Rename(graph.Node("Relu", ["x"], "r"), "y");
+        graph.UnshapedOutput("y", DataType.Float);
+
+        var error = Assert.Throws<InvalidInputException>(() => OnnxModelGraph.Read(graph.ToModel(8, new Dictionary<string, int> { [""] = 17 }, "t"), "m.onnx"));
+
+        Assert.Contains($"input 'x' has an invalid dimension {axis} ({size}); a dimension is a positive size or a symbol", error.Message);
+        Assert.DoesNotContain("dynamic", error.Message);
+    }
+
     [Fact]
     public void A_dynamic_spatial_size_external_weights_and_a_file_that_is_no_model_are_bad_input()
     {

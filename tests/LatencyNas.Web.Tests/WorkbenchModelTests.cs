@@ -121,6 +121,19 @@ public sealed class WorkbenchModelTests(WorkbenchModelTests.KernelWorkbench work
             Assert.Contains("kernel-pool", (string)problem["detail"]!);
         }
         Assert.Equal((HttpStatusCode.BadRequest, "model"), await Post($"?device={Device}&name=broken.onnx", [1, 2, 3, 4, 5]));
+        // A model ONNX Runtime refuses (Conv weights of 5 channels on an input of 3) is no prediction but a 400 naming the node.
+        var mismatch = new LatencyNas.Onnx.OnnxGraph("mismatch");
+        mismatch.Input("x", LatencyNas.Onnx.Proto.TensorProto.Types.DataType.Float, 1, 3, 8, 8);
+        mismatch.Rename(mismatch.Node("Conv", ["x", mismatch.Initializer("w", new float[8 * 5 * 3 * 3], 8, 5, 3, 3)], "conv"), "y");
+        mismatch.UnshapedOutput("y", LatencyNas.Onnx.Proto.TensorProto.Types.DataType.Float);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/api/model-prediction?device={Device}&name=mismatch.onnx")
+               { Content = new ByteArrayContent(mismatch.ToModel(8, new Dictionary<string, int> { [""] = 17 }, "test")) })
+        {
+            using var response = await http.SendAsync(request);
+            var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.Equal((HttpStatusCode.BadRequest, "model"), (response.StatusCode, (string?)problem["field"]));
+            Assert.Contains("node 'conv/Conv' (Conv) does not fit its inputs", (string)problem["detail"]!);
+        }
         Assert.Equal((HttpStatusCode.BadRequest, "device"), await Post("?device=no-such-device&name=convs.onnx", model));
         Assert.Equal((HttpStatusCode.BadRequest, "device"), await Post("?name=convs.onnx", model));
         Assert.Equal((HttpStatusCode.BadRequest, "batch"), await Post($"?device={Device}&batch=0", model));

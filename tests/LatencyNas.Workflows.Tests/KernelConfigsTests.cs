@@ -33,7 +33,7 @@ public sealed class KernelConfigsTests : IDisposable
             var convolutions = KernelConfigs.Parts(model, kernel, block).Where(c => c.Kind == KernelKind.Conv).ToList();
             Assert.Equal(groups, convolutions.Count);
             Assert.All(convolutions, c => Assert.Equal((16, 16), (c.InputChannels, c.OutputChannels)));
-            Assert.Equal(kernel.Flops, convolutions.Sum(c => c.Macs), (double)kernel.Flops * 1e-9);
+            Assert.Equal(kernel.Operations, convolutions.Sum(c => c.Macs), (double)kernel.Operations * 1e-9);
         }
         var dense = kernels.First(k => k.Anchor.OpType == "Conv" && KernelConfigs.Groups(model, k) == 1);
         Assert.Single(KernelConfigs.Parts(model, dense, block), c => c.Kind == KernelKind.Conv);

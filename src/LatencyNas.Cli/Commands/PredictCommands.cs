@@ -69,7 +69,7 @@ internal static class PredictCommands
         {
             Description = "Predict any ONNX model from its kernels, with the predictors `profile-kernels` trained for the device (prints the kernels that cost most).",
         };
-        var batchOption = LatnasOptions.Integer("--batch", "With --onnx: the batch size a symbolic batch dimension is taken as.", 1, 1, 4096);
+        var batchOption = LatnasOptions.Integer("--batch", "With --onnx: the batch size a symbolic batch dimension is taken as (a model with a fixed batch runs at its own; another given is refused).", 1, 1, 4096);
         var measureOption = new Option<bool>("--measure")
         {
             Description = "With --onnx: also measure the model on the device (an ONNX Runtime device of this machine, with its protocol) and print the prediction's error.",
@@ -91,7 +91,7 @@ internal static class PredictCommands
             }
             if (onnx is not null)
             {
-                return PredictModel(new ModelPredictionRequest(parse.GetValue(deviceOption)!, onnx, parse.StoreLocation(storeOption), parse.GetValue(batchOption),
+                return PredictModel(new ModelPredictionRequest(parse.GetValue(deviceOption)!, onnx, parse.StoreLocation(storeOption), parse.Given(batchOption),
                     Measure: parse.GetValue(measureOption)), parse.GetValue(jsonOption));
             }
             if (parse.GetValue(measureOption))
@@ -129,7 +129,7 @@ internal static class PredictCommands
             return ExitCodes.Success;
         }
         Console.WriteLine($"{result.PredictedMs.ToString("F3", CultureInfo.InvariantCulture)} ms predicted for {result.Model} on {result.Device} " +
-                          $"({result.Kernels.Count} kernels at optimization {result.Optimization}, one run's overhead {result.OverheadMs:F3} ms)");
+                          $"({result.Kernels.Count} kernels at optimization {result.Optimization}, batch {result.Batch}, one run's overhead {result.OverheadMs:F3} ms)");
         var table = new Table().Border(TableBorder.Simple).AddColumns("kernel", "nodes", "predicted as", "ms", "share");
         foreach (var kernel in result.Kernels.OrderByDescending(k => k.PredictedMs).Take(10))
         {

@@ -428,7 +428,7 @@ const workbench = (() => {
   const modelKernelsShown = 15;
   async function predictModel(file, device, batch) {
     $('model-status').textContent = 'predicting…';
-    const result = await post(`/api/model-prediction?device=${encodeURIComponent(device)}&name=${encodeURIComponent(file.name)}&batch=${batch}`, file);
+    const result = await post(`/api/model-prediction?device=${encodeURIComponent(device)}&name=${encodeURIComponent(file.name)}${batch ? `&batch=${batch}` : ''}`, file);
     state.model = result;
     const kernels = result.kernels.map((k, i) => ({ ...k, i }));
     const costliest = new Set([...kernels].sort((a, b) => b.predicted_ms - a.predicted_ms).slice(0, modelKernelsShown).map(k => k.i));
@@ -447,7 +447,7 @@ const workbench = (() => {
       yaxis: { title: { text: 'ms' } }, margin: { l: 60, b: 120, t: 50, r: 10 },
     }, plotConfig);
     $('model-status').textContent = `${result.model} on ${result.device}: ${fixed(result.predicted_ms, 3)} ms predicted from ${result.kernels.length} kernels ` +
-      `(${result.optimization} rewrites)`;
+      `(${result.optimization} rewrites, batch ${result.batch})`;
     return result;
   }
 
@@ -887,7 +887,7 @@ const workbench = (() => {
         $('model-status').textContent = 'choose an ONNX model file first';
         return;
       }
-      predictModel(file, $('model-device').value, Number($('model-batch').value) || 1).catch(error => { $('model-status').textContent = error.message; });
+      predictModel(file, $('model-device').value, Number($('model-batch').value) || null).catch(error => { $('model-status').textContent = error.message; });
     });
     $('space').addEventListener('change', event => switchSpace(event.target.value).catch(error => status(error.message, true)));
     wireSearch();
