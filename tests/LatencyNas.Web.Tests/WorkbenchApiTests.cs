@@ -212,6 +212,20 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
     }
 
     [Fact]
+    public async Task An_undefined_interval_is_null_as_the_command_prints_it()
+    {
+        var answer = await Get("/api/monotonicity?devices=pixel3,raspi4&count=3");
+        Assert.True(JsonNode.DeepEquals(
+            AsCommandPrints(new MonotonicityUseCase().Run(new MonotonicityRequest(["pixel3", "raspi4"], Nb201Space.Instance, workbench.Store, Count: 3))), answer));
+        var pair = answer["pairs"]![0]!;
+        Assert.Null(pair["ci_low"]);
+        Assert.Null(pair["ci_high"]);
+        Assert.Contains("at least 4 architectures", (string)pair["note"]!);
+        Assert.Equal("null", JsonSerializer.Serialize(double.NaN, ResultJson.Options));
+        Assert.True(double.IsNaN(JsonSerializer.Deserialize<double>("\"NaN\"", ResultJson.Options))); // records written before read back
+    }
+
+    [Fact]
     public async Task An_unknown_route_is_a_404_and_a_foreign_host_name_is_refused()
     {
         var missing = await Get("/api/no-such-thing", HttpStatusCode.NotFound);

@@ -40,11 +40,12 @@ internal static class AnalysisCommands
             WriteMatrix("SRCC", result.Devices, result.Srcc);
             WriteMatrix("Kendall tau-b", result.Devices, result.Kendall);
             var pairs = new Table().Border(TableBorder.Markdown).AddColumns("proxy", "target", "SRCC", "95% CI", "Kendall", "verdict");
-            foreach (var p in result.Pairs.OrderByDescending(p => p.Srcc))
+            foreach (var p in result.Pairs.OrderByDescending(p => double.IsNaN(p.Srcc) ? double.NegativeInfinity : p.Srcc))
             {
-                pairs.AddRow(Markup.Escape(p.First), Markup.Escape(p.Second), $"{p.Srcc:F4}", double.IsNaN(p.CiLow) ? "" : $"{p.CiLow:F3}–{p.CiHigh:F3}", $"{p.Kendall:F4}", p.Verdict);
+                pairs.AddRow(Markup.Escape(p.First), Markup.Escape(p.Second), NumberText.Of(p.Srcc, "F4"), NumberText.Interval(p.CiLow, p.CiHigh), NumberText.Of(p.Kendall, "F4"), p.Verdict);
             }
             AnsiConsole.Write(pairs);
+            WriteNotes(result.Pairs.Select(p => p.Note));
             return ExitCodes.Success;
         });
         return command;
@@ -137,13 +138,17 @@ internal static class AnalysisCommands
             foreach (var r in result.Fronts)
             {
                 Console.WriteLine($"{r.Source}: front of {r.SourceFront} → {r.ReusedFront} non-dominated on {result.Target} (true front {r.TrueFront}); " +
-                                  $"hypervolume ratio {r.HypervolumeRatio:F4}, true front recovered {r.RecoveredShare:P1} ({r.Candidates:N0} candidates)");
+                                  $"hypervolume ratio {NumberText.Of(r.HypervolumeRatio, "F4")}, true front recovered {r.RecoveredShare:P1} ({r.Candidates:N0} candidates)");
                 var table = new Table().Border(TableBorder.Markdown).AddColumns("budget", "ms", "best re-used", "true best", "gap");
                 foreach (var b in r.Budgets)
                 {
                     table.AddRow($"p{b.Percentile}", $"{b.BudgetMs:F3}", ObjectiveText.Of(b.BestReused), ObjectiveText.Of(b.BestTrue), ObjectiveText.Of(b.Gap));
                 }
                 AnsiConsole.Write(table);
+                if (r.Budgets.Any(b => double.IsNaN(b.BestReused)))
+                {
+                    Console.WriteLine($"{NumberText.None}: no member of the re-used front fits that budget on {result.Target} (null in --json)");
+                }
             }
             return ExitCodes.Success;
         });
@@ -181,11 +186,13 @@ internal static class AnalysisCommands
                 {
                     ProxyAdvice.Reuse => "re-use its Pareto front",
                     ProxyAdvice.ProbablyReuse => "probably re-usable; measure more target architectures to be sure",
+                    ProxyAdvice.Undefined => "undefined: no ranking to compare",
                     _ => $"adapt it ({c.Next})",
                 };
-                table.AddRow(Markup.Escape(c.Device), $"{c.EstimatedSrcc:F3}", $"{c.CiLow:F3}–{c.CiHigh:F3}", $"{c.Shared}", Markup.Escape(advice));
+                table.AddRow(Markup.Escape(c.Device), NumberText.Of(c.EstimatedSrcc, "F3"), NumberText.Interval(c.CiLow, c.CiHigh), $"{c.Shared}", Markup.Escape(advice));
             }
             AnsiConsole.Write(table);
+            WriteNotes(result.Proxies.Select(p => p.Note));
             return ExitCodes.Success;
         });
         return command;
@@ -226,6 +233,15 @@ internal static class AnalysisCommands
         return command;
     }
 
+    /// <summary>Why some numbers are undefined: each reason once, below the table.</summary>
+    private static void WriteNotes(IEnumerable<string?> notes)
+    {
+        foreach (string note in notes.OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            Console.WriteLine($"{NumberText.Undefined}: {note}");
+        }
+    }
+
     private static void WriteMatrix(string title, IReadOnlyList<string> devices, double[][] values)
     {
         var table = new Table().Border(TableBorder.Markdown).Title(title).AddColumn("");
@@ -235,7 +251,7 @@ internal static class AnalysisCommands
         }
         for (int i = 0; i < devices.Count; i++)
         {
-            table.AddRow([Markup.Escape(devices[i]), .. values[i].Select(v => $"{v:F3}")]);
+            table.AddRow([Markup.Escape(devices[i]), .. values[i].Select(v => NumberText.Of(v, "F3"))]);
         }
         AnsiConsole.Write(table);
     }
