@@ -14,7 +14,7 @@ internal static class AnalysisCommands
         var devicesOption = LatnasOptions.Devices("--devices", "Devices to compare (at least two).");
         var archsOption = LatnasOptions.Archs("Only these architectures (a file, one a line).");
         var countOption = LatnasOptions.OptionalInteger("--count",
-            "Only this many architectures, drawn from those all devices share (with --predicted: drawn from the space) [default: all shared; with --predicted 1000].", 3, 10_000_000);
+            "Only this many architectures, drawn from those all devices share (with --predicted: drawn from the space) [default: all shared; with --predicted 1000].", InputLimits.ComparedCount);
         var seedOption = LatnasOptions.Seed("Seed of --count and of the bootstrap.");
         var predictedOption = new Option<bool>("--predicted") { Description = "Compare the devices' saved predictors' predictions instead of measurements." };
         var thresholdOption = LatnasOptions.Threshold("SRCC at which a pair counts as monotonic (its front can be re-used).");
@@ -114,7 +114,7 @@ internal static class AnalysisCommands
         var proxyOption = new Option<string>("--proxy") { Description = "Device whose latency chooses the front.", Required = true };
         var targetOption = new Option<string>("--target") { Description = "Device the front is re-used on (its measurements are the truth).", Required = true };
         var objectiveOption = LatnasOptions.Objective("Objective (higher is better): one in the store, e.g. cifar10_test_acc (latnas import --csv nb201_accuracy.csv --objectives cifar10_test_acc), or params, macs, synflow, zico.");
-        var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Also re-use the front of the proxy adapted with K target measurements.", 3, 1_000_000);
+        var samplesOption = LatnasOptions.OptionalTargetSamples("Also re-use the front of the proxy adapted with K target measurements.");
         var methodOption = LatnasOptions.Method();
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
         var samplingOption = LatnasOptions.TargetSampling();
@@ -158,7 +158,7 @@ internal static class AnalysisCommands
     public static Command Recommend()
     {
         var targetOption = new Option<string>("--target") { Description = "The new device (a few measurements in the store).", Required = true };
-        var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Use only K of the target's measurements, as if that were all it had [default: all].", 3, 1_000_000);
+        var samplesOption = LatnasOptions.OptionalTargetSamples("Use only K of the target's measurements, as if that were all it had [default: all].");
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn and of the bootstrap.");
         var thresholdOption = LatnasOptions.Threshold("SRCC needed to re-use a proxy's front.");
         var bootstrapOption = LatnasOptions.Bootstrap();
