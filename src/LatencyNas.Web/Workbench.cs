@@ -344,6 +344,8 @@ public static class Workbench
             ("target_samples", start.TargetSamples is { } k ? InputLimits.TargetSamples.Problem("target_samples", k) : null),
             ("evaluations", InputLimits.Evaluations.Problem("evaluations", start.Evaluations)),
             ("seed", InputLimits.Seed.Problem("seed", start.Seed)),
+            ("evaluations_per_second", start.EvaluationsPerSecond is { } pace && !(pace > 0 && double.IsFinite(pace))
+                ? $"evaluations_per_second must be a positive number of evaluations per second (got {pace.ToString(System.Globalization.CultureInfo.InvariantCulture)})." : null),
         };
         return problems.FirstOrDefault(p => p.Problem is not null) is { Problem: { } problem } first ? BadField(first.Field, problem) : null;
     }

@@ -169,6 +169,7 @@ public sealed class WorkbenchSearchTests(RunningWorkbench workbench) : IDisposab
                      (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 20_000_000 }, "max_latency_ms"),
                      (new { target = "pixel3", proxy = "raspi4", target_samples = -1, objective = "cifar10_test_acc", max_latency_ms = 5 }, "target_samples"),
                      (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 5, seed = -1 }, "seed"),
+                     (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 5, evaluations_per_second = 0 }, "evaluations_per_second"),
                      (new { objective = "cifar10_test_acc", max_latency_ms = 5 }, "target"),
                  })
         {
