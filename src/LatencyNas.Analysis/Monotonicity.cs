@@ -10,9 +10,12 @@ public sealed record DeviceLatencies(string Device, IReadOnlyList<double> Latenc
 /// <param name="CiLow">Lower end of the 95% interval of the SRCC (see <see cref="Monotonicity.Interval"/>).</param>
 /// <param name="CiHigh">Upper end of the 95% interval of the SRCC.</param>
 /// <param name="Monotonic">SRCC at or above the threshold: the proxy's ranking (and front) can be re-used.</param>
-public sealed record DevicePair(string First, string Second, double Srcc, double Kendall, double CiLow, double CiHigh, bool Monotonic)
+/// <param name="Note">Why a number of the pair is undefined (NaN, written as null), if one is: a device whose latencies are all equal
+/// has no ranking, and the analytic interval needs at least 4 architectures.</param>
+public sealed record DevicePair(string First, string Second, double Srcc, double Kendall, double CiLow, double CiHigh, bool Monotonic, string? Note = null)
 {
-    public string Verdict => Monotonic ? "re-use" : "adapt";
+    /// <summary>re-use, adapt, or undefined when there is no SRCC to judge by (never a confident "adapt" for a ranking that does not exist).</summary>
+    public string Verdict => double.IsNaN(Srcc) ? "undefined" : Monotonic ? "re-use" : "adapt";
 }
 
 /// <summary>SRCC and Kendall matrices over the architectures all devices share.</summary>
@@ -50,13 +53,36 @@ public static class Monotonicity
             srcc[i, j] = srcc[j, i] = s;
             kendall[i, j] = kendall[j, i] = k;
             var (low, high) = Interval(devices[i].LatenciesMs, devices[j].LatenciesMs, s, bootstrap, PairSeed(seed, devices[i].Device, devices[j].Device));
-            pairs[p] = new DevicePair(devices[i].Device, devices[j].Device, s, k, low, high, s >= threshold);
+            pairs[p] = new DevicePair(devices[i].Device, devices[j].Device, s, k, low, high, s >= threshold,
+                Undefined(devices[i], devices[j], s, low, bootstrap));
         });
         for (int i = 0; i < n; i++)
         {
             srcc[i, i] = kendall[i, i] = 1;
         }
         return new MonotonicityMatrix(devices.Select(d => d.Device).ToArray(), srcc, kendall, pairs, architectureCount, threshold);
+    }
+
+    /// <summary>Why a pair's SRCC or interval is undefined, or null when both are defined.</summary>
+    public static string? Undefined(DeviceLatencies first, DeviceLatencies second, double srcc, double ciLow, int bootstrap)
+    {
+        if (double.IsNaN(srcc))
+        {
+            var flat = new[] { first, second }.Where(d => d.LatenciesMs.Distinct().Count() <= 1).Select(d => d.Device).ToList();
+            return flat.Count switch
+            {
+                1 => $"all latencies of {flat[0]} are equal: no ranking",
+                2 => $"all latencies of {flat[0]} and of {flat[1]} are equal: no ranking",
+                _ => "the latencies hold no number to rank",
+            };
+        }
+        if (double.IsNaN(ciLow))
+        {
+            return bootstrap > 0
+                ? "no bootstrap resample had an SRCC: no interval"
+                : $"an analytic interval (Fisher's z) needs at least 4 architectures, {first.LatenciesMs.Count} were compared";
+        }
+        return null;
     }
 
     /// <summary>A seed for one pair that is the same whichever of the two comes first (FNV-1a over the sorted names).</summary>

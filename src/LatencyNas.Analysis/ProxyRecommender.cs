@@ -14,12 +14,16 @@ public enum ProxyAdvice
 
     /// <summary>The SRCC is below the threshold: adapt the proxy's predictor with target samples.</summary>
     Adapt,
+
+    /// <summary>No SRCC to judge by: the device's or the target's latencies are all equal, so one of them has no ranking.</summary>
+    Undefined,
 }
 
 /// <summary>A known device judged as a proxy for the target.</summary>
 /// <param name="EstimatedSrcc">SRCC between the device and the target on the target's measured architectures.</param>
 /// <param name="Shared">How many of the target's measurements the device also has.</param>
-public sealed record ProxyCandidate(string Device, double EstimatedSrcc, double CiLow, double CiHigh, int Shared, ProxyAdvice Advice);
+/// <param name="Note">Why the SRCC or its interval is undefined (NaN, written as null), if one is.</param>
+public sealed record ProxyCandidate(string Device, double EstimatedSrcc, double CiLow, double CiHigh, int Shared, ProxyAdvice Advice, string? Note = null);
 
 /// <summary>
 /// Ranks known devices as proxies for a target that has only a few measurements: the SRCC on
@@ -43,8 +47,9 @@ public static class ProxyRecommender
             double[] proxy = measured.Predict(targetShared.Architectures);
             double srcc = RankCorrelation.Spearman(proxy, targetShared.LatenciesMs);
             var (low, high) = Monotonicity.Interval(proxy, targetShared.LatenciesMs, srcc, bootstrap, Monotonicity.PairSeed(seed, device.Device, target.Device));
-            var advice = low >= threshold ? ProxyAdvice.Reuse : srcc >= threshold ? ProxyAdvice.ProbablyReuse : ProxyAdvice.Adapt;
-            candidates.Add(new ProxyCandidate(device.Device, srcc, low, high, shared.Length, advice));
+            var advice = double.IsNaN(srcc) ? ProxyAdvice.Undefined : low >= threshold ? ProxyAdvice.Reuse : srcc >= threshold ? ProxyAdvice.ProbablyReuse : ProxyAdvice.Adapt;
+            string? note = Monotonicity.Undefined(new DeviceLatencies(device.Device, proxy), new DeviceLatencies(target.Device, targetShared.LatenciesMs), srcc, low, bootstrap);
+            candidates.Add(new ProxyCandidate(device.Device, srcc, low, high, shared.Length, advice, note));
         }
         return candidates.OrderByDescending(c => double.IsNaN(c.EstimatedSrcc) ? double.NegativeInfinity : c.EstimatedSrcc).ToList();
     }

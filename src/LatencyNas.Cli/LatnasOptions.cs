@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
-using System.Numerics;
 using LatencyNas.Analysis;
 using LatencyNas.Analysis.Search;
 using LatencyNas.Core.Spaces;
@@ -20,27 +18,30 @@ internal static class LatnasOptions
 {
     // Names used by more than one verb.
     public static Option<int> Count(int defaultValue, string description = "Architectures to draw (distinct, uniformly at random).")
-        => Integer("--count", description, defaultValue, 1, 10_000_000);
+        => Integer("--count", description, defaultValue, InputLimits.Count);
 
-    public static Option<int> Seed(string description = "Random seed.") => Integer("--seed", description, 0, 0, int.MaxValue);
+    public static Option<int> Seed(string description = "Random seed.") => Integer("--seed", description, 0, InputLimits.Seed);
 
-    public static Option<int> TargetSamples(string description) => Integer("--target-samples", description, 10, 3, 1_000_000);
+    public static Option<int> TargetSamples(string description) => Integer("--target-samples", description, 10, InputLimits.TargetSamples);
+
+    /// <summary>--target-samples where it is optional (no K: no adaptation, or all the target has).</summary>
+    public static Option<int?> OptionalTargetSamples(string description) => OptionalInteger("--target-samples", description, InputLimits.TargetSamples);
 
     public static Option<int> TrainSize() => Integer("--train-size",
         "Measured architectures to train on; the rest are the test set (a device with fewer than 1,250 measurements trains on 80%).",
-        PredictorCatalog.DefaultTrainSize, 2, 10_000_000);
+        PredictorCatalog.DefaultTrainSize, InputLimits.TrainSize);
 
-    public static Option<double> MaxLatency() => Number("--max-latency", "Latency budget on the target, in ms.", null, 0, 1e7, minimumExclusive: true);
+    public static Option<double> MaxLatency() => Number("--max-latency", "Latency budget on the target, in ms.", null, InputLimits.MaxLatencyMs);
 
-    public static Option<int> Evaluations() => Integer("--evaluations", "Most architectures a search evaluates (random, evolution, shrink).", SearchRequest.DefaultEvaluations, 1, 100_000_000);
+    public static Option<int> Evaluations() => Integer("--evaluations", "Most architectures a search evaluates (random, evolution, shrink).", SearchRequest.DefaultEvaluations, InputLimits.Evaluations);
 
-    public static Option<int> Bootstrap() => Integer("--bootstrap", "Bootstrap resamples for each SRCC 95% interval; 0 gives the analytic interval (Fisher's z with the Bonett–Wright variance), instant.", Monotonicity.DefaultBootstrap, 0, 100_000);
+    public static Option<int> Bootstrap() => Integer("--bootstrap", "Bootstrap resamples for each SRCC 95% interval; 0 gives the analytic interval (Fisher's z with the Bonett–Wright variance), instant.", Monotonicity.DefaultBootstrap, InputLimits.Bootstrap);
 
-    public static Option<double> Threshold(string description) => Number("--threshold", description, Monotonicity.DefaultThreshold, 0, 1);
+    public static Option<double> Threshold(string description) => Number("--threshold", description, Monotonicity.DefaultThreshold, InputLimits.Threshold);
 
-    public static Option<int> Batch() => Integer("--batch", "Batch size of the network input.", 1, 1, 4096);
+    public static Option<int> Batch(string description = "Batch size of the network input.") => Integer("--batch", description, 1, InputLimits.Batch);
 
-    public static Option<int> Repeats(int defaultValue, string description) => Integer("--repeats", description, defaultValue, 1, 1000);
+    public static Option<int> Repeats(int defaultValue, string description) => Integer("--repeats", description, defaultValue, InputLimits.Repeats);
 
     public static Option<string> Space() => Text("--space", $"Search space ({string.Join(", ", SearchSpaces.All.Select(s => s.Name))}).", SearchSpaces.Default.Name);
 
@@ -132,25 +133,41 @@ internal static class LatnasOptions
     public static SearchSpace SearchSpace(this ParseResult parse, Option<string> option) => SearchSpaces.Get(parse.GetValue(option)!);
 
     public static Option<int> Integer(string name, string description, int defaultValue, int minimum, int maximum)
+        => Integer(name, description, defaultValue, new IntegerRange(minimum, maximum));
+
+    /// <summary>An integer in a range the API checks too (<see cref="InputLimits"/>).</summary>
+    public static Option<int> Integer(string name, string description, int defaultValue, IntegerRange range)
     {
-        var option = IntegerOption(name, description, minimum, maximum);
+        var option = new Option<int>(name)
+        {
+            Description = description,
+            CustomParser = result => ParseInteger(result, name, range) ?? range.Minimum,
+        };
         option.DefaultValueFactory = _ => defaultValue;
         return option;
     }
 
     /// <summary>An integer with no default: null when not given.</summary>
-    public static Option<int?> OptionalInteger(string name, string description, int minimum, int maximum) => new(name)
+    public static Option<int?> OptionalInteger(string name, string description, int minimum, int maximum)
+        => OptionalInteger(name, description, new IntegerRange(minimum, maximum));
+
+    /// <summary>An integer with no default, in a range the API checks too: null when not given.</summary>
+    public static Option<int?> OptionalInteger(string name, string description, IntegerRange range) => new(name)
     {
         Description = description,
-        CustomParser = result => ParseInteger(result, name, minimum, maximum),
+        CustomParser = result => ParseInteger(result, name, range),
     };
 
     public static Option<double> Number(string name, string description, double? defaultValue, double minimum, double maximum, bool minimumExclusive = false)
+        => Number(name, description, defaultValue, new NumberRange(minimum, maximum, minimumExclusive));
+
+    /// <summary>A number in a range the API checks too (<see cref="InputLimits"/>).</summary>
+    public static Option<double> Number(string name, string description, double? defaultValue, NumberRange range)
     {
         var option = new Option<double>(name)
         {
             Description = description,
-            CustomParser = result => ParseNumber(result, name, minimum, maximum, minimumExclusive) ?? 0,
+            CustomParser = result => Check(result, name, result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "", range) ?? 0,
         };
         if (defaultValue is { } value)
         {
@@ -160,7 +177,11 @@ internal static class LatnasOptions
     }
 
     /// <summary>Numbers given as one comma-separated list (or the option repeated).</summary>
-    public static Option<double[]> Numbers(string name, string description, double minimum, double maximum, bool minimumExclusive) => new(name)
+    public static Option<double[]> Numbers(string name, string description, double minimum, double maximum, bool minimumExclusive)
+        => Numbers(name, description, new NumberRange(minimum, maximum, minimumExclusive));
+
+    /// <summary>Numbers given as one comma-separated list (or the option repeated), each in a range the API checks too.</summary>
+    public static Option<double[]> Numbers(string name, string description, NumberRange range) => new(name)
     {
         Description = description,
         CustomParser = result =>
@@ -168,7 +189,7 @@ internal static class LatnasOptions
             var values = new List<double>();
             foreach (string item in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
             {
-                if (Check(result, name, item, minimum, maximum, minimumExclusive) is not { } value)
+                if (Check(result, name, item, range) is not { } value)
                 {
                     return [];
                 }
@@ -210,48 +231,23 @@ internal static class LatnasOptions
         },
     };
 
-    private static Option<int> IntegerOption(string name, string description, int minimum, int maximum) => new(name)
+    /// <summary>The option's value, or null with the range's one line as the parse error.</summary>
+    private static int? ParseInteger(ArgumentResult result, string name, IntegerRange range)
     {
-        Description = description,
-        CustomParser = result => ParseInteger(result, name, minimum, maximum) ?? minimum,
-    };
-
-    private static int? ParseInteger(ArgumentResult result, string name, int minimum, int maximum)
-    {
-        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
-        if (!BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        var (value, problem) = range.Check(name, result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "");
+        if (problem is not null)
         {
-            result.AddError($"{name}: '{text}' is not a whole number.");
-            return null;
+            result.AddError(problem);
         }
-        if (value < minimum || value > maximum)
-        {
-            result.AddError($"{name} must be between {minimum:N0} and {maximum:N0} (got {text}).");
-            return null;
-        }
-        return (int)value;
+        return value;
     }
 
-    private static double? ParseNumber(ArgumentResult result, string name, double minimum, double maximum, bool minimumExclusive)
-        => Check(result, name, result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "", minimum, maximum, minimumExclusive);
-
-    private static double? Check(ArgumentResult result, string name, string text, double minimum, double maximum, bool minimumExclusive)
+    private static double? Check(ArgumentResult result, string name, string text, NumberRange range)
     {
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+        var (value, problem) = range.Check(name, text);
+        if (problem is not null)
         {
-            result.AddError($"{name}: '{text}' is not a number.");
-            return null;
-        }
-        if (!double.IsFinite(value))
-        {
-            result.AddError($"{name}: '{text}' is not a finite number.");
-            return null;
-        }
-        if (value > maximum || (minimumExclusive ? value <= minimum : value < minimum))
-        {
-            result.AddError($"{name} must be {(minimumExclusive ? "more than" : "at least")} {minimum.ToString(CultureInfo.InvariantCulture)} " +
-                            $"and at most {maximum.ToString("N0", CultureInfo.InvariantCulture)} (got {text}).");
-            return null;
+            result.AddError(problem);
         }
         return value;
     }

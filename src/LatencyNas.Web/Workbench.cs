@@ -69,15 +69,16 @@ public static class Workbench
         api.MapGet("/devices", () => Answer("store", devicesCache.List));
         // Without devices: the comparison the page opens with (MonotonicityCache.GetDefault), none (204) when the store has too few measured.
         api.MapGet("/monotonicity", (string? devices, string? space, string? count) => devices is null
-            ? Answer("space", () => monotonicity.GetDefault(Space(space), Number(count, "count")))
-            : Answer("devices", () => monotonicity.Get(new MonotonicityRequest(Names(devices, "devices"), Space(space), store, Count: Number(count, "count")))));
+            ? Answer("space", () => monotonicity.GetDefault(Space(space), Number(count, "count", InputLimits.ComparedCount)))
+            : Answer("devices", () => monotonicity.Get(new MonotonicityRequest(Names(devices, "devices"), Space(space), store, Count: Number(count, "count", InputLimits.ComparedCount)))));
         api.MapGet("/latencies", (string? devices, string? space, string? objective) => Answer("devices",
-            () => new LatencyColumnsUseCase().Run(new LatencyColumnsRequest(Names(devices, "devices"), Space(space), store, objective))));
+            () => new LatencyColumnsUseCase().Run(new LatencyColumnsRequest(Names(devices, "devices"), Space(space), store, objective)), ("objective", objective)));
         api.MapGet("/objectives", (string? space) => Answer("space", () => new ObjectivesListUseCase().Run(new ObjectivesListRequest(Space(space), store))));
         api.MapGet("/pareto", (string? proxy, string? target, string? objective, string? space, string? target_samples) => Answer("objective",
             () => new ParetoUseCase().Run(new ParetoRequest(
-                Required(proxy, "proxy"), Required(target, "target"), Required(objective, "objective"), Space(space), store, Number(target_samples, "target_samples"))),
-            ("proxy", proxy), ("target", target)));
+                Required(proxy, "proxy"), Required(target, "target"), Required(objective, "objective"), Space(space), store,
+                Number(target_samples, "target_samples", InputLimits.TargetSamples))),
+            ("target_samples", target_samples), ("proxy", proxy), ("target", target)));
         var effects = new KeptAnswers<ChoiceEffectsResult>();
         api.MapGet("/effects", (string? devices, string? space, string? objective) => Answer("devices",
             () => Effects(new ChoiceEffectsRequest(Names(devices, "devices"), Space(space), store, objective), effects, devicesCache), ("objective", objective)));
@@ -101,14 +102,14 @@ public static class Workbench
             {
                 return refused;
             }
-            long? batchSize = null;
-            if (batch is not null)
+            int? batchSize; // null: a symbolic batch dimension is taken as 1, a fixed one as it is
+            try
             {
-                if (!long.TryParse(batch, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long given) || given < 1)
-                {
-                    return BadField("batch", $"The batch size must be a whole number of at least 1; '{batch}' was given.");
-                }
-                batchSize = given;
+                batchSize = Number(batch, "batch", InputLimits.Batch); // the range `--batch` has
+            }
+            catch (FieldException error)
+            {
+                return BadField(error.Field, error.Message);
             }
             long limit = options.ModelSizeLimit;
             if (context.Request.ContentLength > limit)
@@ -133,9 +134,11 @@ public static class Workbench
                 new ModelPredictionRequest(Required(device, "device"), model, store, batchSize) { ModelBytes = body.ToArray() }), ("device", device));
         });
         MapSearch(api, new SearchRuns(store, app.Lifetime.ApplicationStopping));
-        app.Map("/api/{**rest}", () => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
-            detail: "The API has /api/spaces, /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +
-                    "/api/model-prediction (POST), /api/antiforgery and /api/search (with /events, /actions and /record)."));
+        app.Map("/api/{**rest}", (HttpContext context, EndpointDataSource endpoints) => OtherMethods(endpoints, context.Request.Path) is { Count: > 0 } allowed
+            ? MethodNotAllowed(context, allowed)
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such API route",
+                detail: "The API has /api/spaces, /api/devices, /api/objectives, /api/monotonicity, /api/latencies, /api/pareto, /api/effects, /api/show, /api/explain, " +
+                        "/api/model-prediction (POST), /api/antiforgery and /api/search (with /events, /actions and /record)."));
         app.MapGet("/{**path}", (HttpContext context) =>
         {
             if (assets.Find(context.Request.Path.Value ?? "/") is not { } asset)
@@ -198,9 +201,9 @@ public static class Workbench
                 return refused;
             }
             var (start, bad) = await ReadBody<SearchStart>(context);
-            if (bad is not null)
+            if ((bad ?? OutOfRange(start!)) is { } unusable)
             {
-                return bad;
+                return unusable;
             }
             try
             {
@@ -332,6 +335,39 @@ public static class Workbench
 
     private static readonly System.Text.Json.JsonSerializerOptions EventJson = new(ResultJson.Options) { WriteIndented = false };
 
+    /// <summary>A search's numbers held to the ranges the command line's options have (<see cref="InputLimits"/>), named by their body field.</summary>
+    private static IResult? OutOfRange(SearchStart start)
+    {
+        var problems = new (string Field, string? Problem)[]
+        {
+            ("max_latency_ms", start.MaxLatencyMs is { } budget ? InputLimits.MaxLatencyMs.Problem("max_latency_ms", budget) : null),
+            ("target_samples", start.TargetSamples is { } k ? InputLimits.TargetSamples.Problem("target_samples", k) : null),
+            ("evaluations", InputLimits.Evaluations.Problem("evaluations", start.Evaluations)),
+            ("seed", InputLimits.Seed.Problem("seed", start.Seed)),
+            ("evaluations_per_second", start.EvaluationsPerSecond is { } pace && !(pace > 0 && double.IsFinite(pace))
+                ? $"evaluations_per_second must be a positive number of evaluations per second (got {pace.ToString(System.Globalization.CultureInfo.InvariantCulture)})." : null),
+        };
+        return problems.FirstOrDefault(p => p.Problem is not null) is { Problem: { } problem } first ? BadField(first.Field, problem) : null;
+    }
+
+    /// <summary>The methods the API takes on <paramref name="path"/> when it has the route, but not for the method asked.</summary>
+    private static List<string> OtherMethods(EndpointDataSource endpoints, PathString path)
+    {
+        string asked = path.Value?.TrimEnd('/') ?? "";
+        return endpoints.Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.Parameters.Count == 0 && string.Equals(e.RoutePattern.RawText?.TrimEnd('/'), asked, StringComparison.OrdinalIgnoreCase))
+            .SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>A route the API has, asked with a method it does not take: 405 with the methods it takes in Allow.</summary>
+    private static IResult MethodNotAllowed(HttpContext context, List<string> allowed)
+    {
+        context.Response.Headers.Allow = string.Join(", ", allowed);
+        return Results.Problem(statusCode: StatusCodes.Status405MethodNotAllowed, title: "Method not allowed",
+            detail: $"{context.Request.Path} takes {string.Join(" and ", allowed)}, not {context.Request.Method}.");
+    }
+
     private static IResult NoSearch()
         => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No search", detail: "No search has been started; POST /api/search starts one.");
 
@@ -355,8 +391,15 @@ public static class Workbench
         return option.Success ? option.Groups[1].Value switch { "max-latency" => "max_latency_ms", var name => name.Replace('-', '_') } : null;
     }
 
-    /// <summary>Bodies are read as the API writes JSON, and a field the body does not take is refused, not ignored.</summary>
-    private static readonly JsonSerializerOptions BodyJson = new(ResultJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+    /// <summary>
+    /// Bodies are read as the API writes JSON, a field the body does not take is refused, not ignored, and a field without a
+    /// default is required (a steering action without its kind is no ban).
+    /// </summary>
+    private static readonly JsonSerializerOptions BodyJson = new(ResultJson.Options)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+    };
 
     /// <summary>
     /// A JSON body read as the API writes JSON (snake_case, kebab-case enums); unreadable, or with a field it does not take: a
@@ -368,15 +411,29 @@ public static class Workbench
         {
             return (null, BadField("body", "Send the body as JSON (Content-Type: application/json)."));
         }
+        var fields = typeof(T).GetProperties().Select(p => ResultJson.Options.PropertyNamingPolicy!.ConvertName(p.Name)).Order(StringComparer.Ordinal).ToList();
         try
         {
             var value = await context.Request.ReadFromJsonAsync<T>(BodyJson, context.RequestAborted);
             return value is null ? (null, BadField("body", "The body is empty.")) : (value, null);
         }
+        catch (System.Text.Json.JsonException error) when (System.Text.RegularExpressions.Regex.Match(error.Message, "missing required properties including: '([^']*)'") is { Success: true } missing)
+        {
+            string field = missing.Groups[1].Value;
+            var type = typeof(T).GetProperties().FirstOrDefault(p => ResultJson.Options.PropertyNamingPolicy!.ConvertName(p.Name) == field)?.PropertyType;
+            type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+            return (null, BadField(field, type is { IsEnum: true }
+                ? $"The field '{field}' is required: one of {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.KebabCaseLower.ConvertName))}."
+                : $"The field '{field}' is required."));
+        }
+        catch (System.Text.Json.JsonException error) when (error.Path is "$" && error.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            // A list, a string or a number where the body's object should be: said without the type's .NET name.
+            return (null, BadField("body", $"The body must be a JSON object, with the fields {string.Join(", ", fields)}."));
+        }
         catch (System.Text.Json.JsonException error) when (System.Text.RegularExpressions.Regex.Match(error.Message, "The JSON property '([^']*)' could not be mapped") is { Success: true } unmapped)
         {
             string unknown = unmapped.Groups[1].Value;
-            var fields = typeof(T).GetProperties().Select(p => ResultJson.Options.PropertyNamingPolicy!.ConvertName(p.Name)).Order(StringComparer.Ordinal);
             return (null, BadField(unknown, $"The body takes no field '{unknown}'; it takes {string.Join(", ", fields)}."));
         }
         catch (System.Text.Json.JsonException error)
@@ -433,14 +490,26 @@ public static class Workbench
         }
         catch (InvalidInputException error)
         {
-            return BadField(Culprit(error, field, named), error.Message);
+            return BadField(Culprit(error, field, named), InFieldNames(error.Message, named));
         }
+    }
+
+    /// <summary>The option a use case's message names (<c>--target-samples 20</c>) as the query field it came from (<c>target_samples=20</c>).</summary>
+    private static string InFieldNames(string message, (string Field, string? Value)[] named)
+    {
+        foreach (var (field, _) in named)
+        {
+            string option = "--" + field.Replace('_', '-');
+            message = System.Text.RegularExpressions.Regex.Replace(message, $@"{option}(?![a-z-])( (?=\d)(\S+))?", m => m.Groups[2].Success ? $"{field}={m.Groups[2].Value}" : field);
+        }
+        return message;
     }
 
     /// <summary>The field a bad input came from: the one a parse failed on, else the one of <paramref name="named"/> whose value the message quotes, else <paramref name="fallback"/>.</summary>
     private static string Culprit(InvalidInputException error, string fallback, params (string Field, string? Value)[] named)
         => error is FieldException fieldError ? fieldError.Field
-            : named.FirstOrDefault(n => n.Value is { Length: > 0 } value && error.Message.Contains($"'{value}'", StringComparison.Ordinal)).Field ?? fallback;
+            : named.FirstOrDefault(n => n.Value is { Length: > 0 } && System.Text.RegularExpressions.Regex.IsMatch(error.Message, $"--{n.Field.Replace('_', '-')}(?![a-z-])")).Field
+              ?? named.FirstOrDefault(n => n.Value is { Length: > 0 } value && error.Message.Contains($"'{value}'", StringComparison.Ordinal)).Field ?? fallback;
 
     private static T Field<T>(string field, Func<T> parse)
     {
@@ -454,11 +523,13 @@ public static class Workbench
         }
     }
 
-    /// <summary>A whole number given in the query (null when absent).</summary>
-    private static int? Number(string? value, string field)
+    /// <summary>A whole number given in the query (null when absent), in the range the command line's option has.</summary>
+    private static int? Number(string? value, string field, IntegerRange range)
         => value is null ? null
-            : int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int number) ? number
-            : throw new FieldException(field, $"The query field '{field}' must be a whole number; '{value}' was given.");
+            : !long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long number)
+                ? throw new FieldException(field, $"The query field '{field}' must be a whole number; '{value}' was given.")
+            : range.Problem(field, number) is { } problem ? throw new FieldException(field, problem)
+            : (int)number;
 
     /// <summary>
     /// Refuses a query field the route does not take (a 400 naming it and listing those it takes): a misspelt field would

@@ -69,7 +69,8 @@ public sealed record RecommendRequest(
     double Threshold = Monotonicity.DefaultThreshold, int Bootstrap = Monotonicity.DefaultBootstrap);
 
 /// <summary>A known device judged as a proxy, with the command to run next when there is one.</summary>
-public sealed record ProxyRecommendation(string Device, double EstimatedSrcc, double CiLow, double CiHigh, int Shared, ProxyAdvice Advice, string? Next);
+/// <param name="Note">Why the SRCC or its interval is undefined (written as null), if one is.</param>
+public sealed record ProxyRecommendation(string Device, double EstimatedSrcc, double CiLow, double CiHigh, int Shared, ProxyAdvice Advice, string? Next, string? Note = null);
 
 public sealed record RecommendResult(string Target, int TargetMeasurements, double Threshold, IReadOnlyList<ProxyRecommendation> Proxies);
 
@@ -97,6 +98,7 @@ public sealed class RecommendUseCase
         }
         return new RecommendResult(target.Device, target.Count, request.Threshold, ranking.Select(c => new ProxyRecommendation(
             c.Device, c.EstimatedSrcc, c.CiLow, c.CiHigh, c.Shared, c.Advice,
-            c.Advice == ProxyAdvice.Adapt ? $"latnas adapt --proxy {c.Device} --targets {target.Device}{SearchSpaces.Suggestion(request.Space)}{request.Store.Suggestion}" : null)).ToList());
+            c.Advice == ProxyAdvice.Adapt ? $"latnas adapt --proxy {c.Device} --targets {target.Device}{SearchSpaces.Suggestion(request.Space)}{request.Store.Suggestion}" : null,
+            c.Note)).ToList());
     }
 }

@@ -6,7 +6,7 @@ namespace LatencyNas.Workflows;
 
 /// <summary>
 /// How a result record is written as JSON, by the commands' <c>--json</c> and by the workbench's API alike:
-/// snake_case keys, enums as their option names, non-finite numbers as strings.
+/// snake_case keys, enums as their option names, an undefined number (NaN, infinite) as <c>null</c>.
 /// </summary>
 public static class ResultJson
 {
@@ -15,7 +15,61 @@ public static class ResultJson
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // '+' and '|' in arch strings stay readable
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower), new FiniteDouble(), new FiniteSingle() },
     };
+
+    /// <summary>
+    /// A double as a JSON number, and one that is no number (an SRCC of a device whose latencies are all equal, an interval
+    /// of too few pairs) as <c>null</c>, which is what JSON has for an absent value ("NaN" as a string would read as text).
+    /// Read back: a number, null as NaN, and the named literals ("NaN") records written before 2026-12-04 hold.
+    /// </summary>
+    private sealed class FiniteDouble : JsonConverter<double>
+    {
+        public override bool HandleNull => true;
+
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+        {
+            JsonTokenType.Number => reader.GetDouble(),
+            JsonTokenType.Null => double.NaN,
+            JsonTokenType.String when reader.GetString() is "NaN" or "Infinity" or "-Infinity" => double.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            _ => throw new JsonException("A number is expected."),
+        };
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value))
+            {
+                writer.WriteNumberValue(value);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }
+    }
+
+    private sealed class FiniteSingle : JsonConverter<float>
+    {
+        public override bool HandleNull => true;
+
+        public override float Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+        {
+            JsonTokenType.Number => reader.GetSingle(),
+            JsonTokenType.Null => float.NaN,
+            JsonTokenType.String when reader.GetString() is "NaN" or "Infinity" or "-Infinity" => float.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            _ => throw new JsonException("A number is expected."),
+        };
+
+        public override void Write(Utf8JsonWriter writer, float value, JsonSerializerOptions options)
+        {
+            if (float.IsFinite(value))
+            {
+                writer.WriteNumberValue(value);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }
+    }
 }

@@ -26,6 +26,34 @@ public sealed class MonotonicityTests(RealTables shared)
     }
 
     [Fact]
+    public void A_device_whose_latencies_are_all_equal_has_no_ranking_an_undefined_verdict_and_the_reason()
+    {
+        var devices = new[]
+        {
+            new DeviceLatencies("flat", [5, 5, 5, 5, 5]),
+            new DeviceLatencies("real", [1, 3, 2, 5, 4]),
+        };
+        var pair = Monotonicity.Compute(devices, 5).Pairs.Single();
+        Assert.True(double.IsNaN(pair.Srcc));
+        Assert.True(double.IsNaN(pair.CiLow));
+        Assert.Equal("undefined", pair.Verdict); // not a confident "adapt"
+        Assert.Equal("all latencies of flat are equal: no ranking", pair.Note);
+    }
+
+    [Fact]
+    public void The_analytic_interval_of_three_architectures_is_undefined_and_says_why()
+    {
+        var pair = Monotonicity.Compute([new DeviceLatencies("a", [1, 2, 3]), new DeviceLatencies("b", [2, 3, 4])], 3).Pairs.Single();
+        Assert.Equal(1.0, pair.Srcc, 12);
+        Assert.Equal("re-use", pair.Verdict);
+        Assert.True(double.IsNaN(pair.CiLow) && double.IsNaN(pair.CiHigh));
+        Assert.Contains("at least 4 architectures", pair.Note);
+
+        var defined = Monotonicity.Compute([new DeviceLatencies("a", [1, 2, 3, 4, 5]), new DeviceLatencies("b", [2, 1, 3, 4, 5])], 5).Pairs.Single();
+        Assert.Null(defined.Note);
+    }
+
+    [Fact]
     public void Bootstrap_interval_brackets_the_estimate_and_narrows_with_more_data()
     {
         var random = new Random(3);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using LatencyNas.Tests;
 using Microsoft.Data.Sqlite;
 
@@ -162,6 +163,88 @@ public sealed class AnalysisCommandTests(AnalysisStore fixture) : IClassFixture<
         var pixelRaspi = pairs.Single(p => p.GetProperty("second").GetString() == "raspi4" && p.GetProperty("first").GetString() == "pixel3");
         Assert.Equal("re-use", pixelRaspi.GetProperty("verdict").GetString());
         Assert.True(pixelRaspi.GetProperty("ci_low").GetDouble() <= pixelRaspi.GetProperty("srcc").GetDouble());
+    }
+
+    [Fact]
+    public void An_interval_of_three_architectures_is_null_in_json_and_said_so_in_text()
+    {
+        var json = Latnas.Run("monotonicity", "--devices", "pixel3,raspi4", "--count", "3", "--json", "--store", Store);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.DoesNotContain("NaN", json.Stdout);
+        using var document = JsonDocument.Parse(json.Stdout);
+        var pair = document.RootElement.GetProperty("pairs")[0];
+        Assert.Equal(JsonValueKind.Null, pair.GetProperty("ci_low").ValueKind);
+        Assert.Equal(JsonValueKind.Null, pair.GetProperty("ci_high").ValueKind);
+        Assert.Contains("at least 4 architectures", pair.GetProperty("note").GetString());
+
+        var text = Latnas.Run("monotonicity", "--devices", "pixel3,raspi4", "--count", "3", "--store", Store);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.DoesNotContain("NaN", text.Stdout);
+        Assert.Contains("undefined: an analytic interval (Fisher's z) needs at least 4 architectures", text.Stdout);
+    }
+
+    [Fact]
+    public void A_device_of_equal_latencies_is_undefined_never_NaN_nor_a_verdict_in_every_verb()
+    {
+        using var directory = new TempDirectory();
+        string store = directory.File("flat.db");
+        // 300 NB201 architectures: "flat" measured 5.0 ms on every one, "real" as pixel3 measured them.
+        var rows = SharedData.ReadCsv("nb201_help_latency_ms.csv").Take(300).Select(r => $"{r["ops"]},5.0,{r["pixel3"]}");
+        File.WriteAllLines(directory.File("flat.csv"), ["ops,flat,real", .. rows]);
+        foreach (string[] import in (string[][])[
+                     ["import", "--csv", directory.File("flat.csv"), "--arch-column", "ops", "--store", store],
+                     ["import", "--csv", SharedData.File("nb201_accuracy.csv"), "--objectives", "cifar10_test_acc", "--store", store]])
+        {
+            var imported = Latnas.Run(import);
+            Assert.True(imported.ExitCode == 0, imported.ToString());
+        }
+
+        var monotonicity = Latnas.Run("monotonicity", "--devices", "flat,real", "--store", store);
+        Assert.True(monotonicity.ExitCode == 0, monotonicity.ToString());
+        Assert.Matches(@"\| flat +\| real +\| undefined +\| – +\| undefined +\| undefined +\|", monotonicity.Stdout);
+        Assert.Single(Regex.Matches(monotonicity.Stdout, "all latencies of flat are equal: no ranking"));
+        var monotonicityJson = Latnas.Run("monotonicity", "--devices", "flat,real", "--json", "--store", store);
+        using (var document = JsonDocument.Parse(monotonicityJson.Stdout))
+        {
+            var pair = document.RootElement.GetProperty("pairs")[0];
+            Assert.Equal(JsonValueKind.Null, pair.GetProperty("srcc").ValueKind);
+            Assert.Equal(JsonValueKind.Null, pair.GetProperty("kendall").ValueKind);
+            Assert.Equal("undefined", pair.GetProperty("verdict").GetString());
+        }
+
+        var recommend = Latnas.Run("recommend", "--target", "real", "--store", store);
+        Assert.True(recommend.ExitCode == 0, recommend.ToString());
+        Assert.Matches(@"\| flat +\| undefined +\| – +\| 300 +\| undefined: no ranking to compare", recommend.Stdout);
+        var recommendJson = Latnas.Run("recommend", "--target", "real", "--json", "--store", store);
+        using (var document = JsonDocument.Parse(recommendJson.Stdout))
+        {
+            var flat = document.RootElement.GetProperty("proxies").EnumerateArray().Single(p => p.GetProperty("device").GetString() == "flat");
+            Assert.Equal(JsonValueKind.Null, flat.GetProperty("estimated_srcc").ValueKind);
+            Assert.Equal("undefined", flat.GetProperty("advice").GetString());
+            Assert.Equal(JsonValueKind.Null, flat.GetProperty("next").ValueKind);
+        }
+
+        // The flat front is one architecture, slower on real than the low budgets: nothing of it fits them.
+        var pareto = Latnas.Run("pareto", "--proxy", "flat", "--target", "real", "--objective", "cifar10_test_acc", "--store", store);
+        Assert.True(pareto.ExitCode == 0, pareto.ToString());
+        Assert.Contains("–: no member of the re-used front fits that budget on real", pareto.Stdout);
+        var paretoJson = Latnas.Run("pareto", "--proxy", "flat", "--target", "real", "--objective", "cifar10_test_acc", "--json", "--store", store);
+        using (var document = JsonDocument.Parse(paretoJson.Stdout))
+        {
+            var p10 = document.RootElement.GetProperty("fronts")[0].GetProperty("budgets")[0];
+            Assert.Equal(JsonValueKind.Null, p10.GetProperty("best_reused").ValueKind);
+            Assert.Equal(JsonValueKind.Null, p10.GetProperty("gap").ValueKind);
+        }
+
+        var report = Latnas.Run("report", "--devices", "flat,real", "--out", directory.File("report"), "--store", store);
+        Assert.True(report.ExitCode == 0, report.ToString());
+        Assert.Equal("device,flat,real\nflat,1,\nreal,,1\n", File.ReadAllText(directory.File("report/srcc-heatmap.csv")));
+        Assert.Contains("undefined: all latencies of flat are equal: no ranking", File.ReadAllText(directory.File("report/index.html")));
+
+        foreach (var run in new[] { monotonicity, monotonicityJson, recommend, recommendJson, pareto, paretoJson })
+        {
+            Assert.DoesNotContain("NaN", run.Stdout);
+        }
     }
 
     [Fact]

@@ -202,6 +202,13 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
     [InlineData("/api/show?arch=123123&spce=fbnet", "spce", "it takes arch, space")]
     [InlineData("/api/monotonicity?device=pixel3,raspi4", "device", "it takes count, devices, space")]
     [InlineData("/api/devices?verbose=1", "verbose", "it takes none")]
+    // The ranges and the fields the command line's options have: --count of monotonicity, --target-samples.
+    [InlineData("/api/monotonicity?devices=pixel3,raspi4&count=-5", "count", "count must be between 3 and 10,000,000 (got -5)")]
+    [InlineData("/api/monotonicity?devices=pixel3,raspi4&count=0", "count", "count must be between 3 and 10,000,000 (got 0)")]
+    [InlineData("/api/monotonicity?count=2", "count", "count must be between 3")]
+    [InlineData("/api/pareto?proxy=pixel3&target=raspi4&objective=cifar10_test_acc&target_samples=-1", "target_samples", "target_samples must be between 3 and 1,000,000 (got -1)")]
+    [InlineData("/api/pareto?proxy=pixel3&target=raspi4&objective=cifar10_test_acc&target_samples=20000", "target_samples", "target_samples=20000")]
+    [InlineData("/api/latencies?devices=pixel3&objective=bogus", "objective", "bogus")]
     public async Task Bad_input_is_a_400_problem_naming_the_field(string path, string field, string mentioned)
     {
         var problem = await Get(path, HttpStatusCode.BadRequest);
@@ -209,6 +216,34 @@ public sealed class WorkbenchApiTests(RunningWorkbench workbench) : IDisposable
         Assert.Equal(400, (int)problem["status"]!);
         Assert.Equal(field, (string)problem["field"]!);
         Assert.Contains(mentioned, (string)problem["detail"]!, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("--", (string)problem["detail"]!); // a query field, not the command line's option
+    }
+
+    [Fact]
+    public async Task An_undefined_interval_is_null_as_the_command_prints_it()
+    {
+        var answer = await Get("/api/monotonicity?devices=pixel3,raspi4&count=3");
+        Assert.True(JsonNode.DeepEquals(
+            AsCommandPrints(new MonotonicityUseCase().Run(new MonotonicityRequest(["pixel3", "raspi4"], Nb201Space.Instance, workbench.Store, Count: 3))), answer));
+        var pair = answer["pairs"]![0]!;
+        Assert.Null(pair["ci_low"]);
+        Assert.Null(pair["ci_high"]);
+        Assert.Contains("at least 4 architectures", (string)pair["note"]!);
+        Assert.Equal("null", JsonSerializer.Serialize(double.NaN, ResultJson.Options));
+        Assert.True(double.IsNaN(JsonSerializer.Deserialize<double>("\"NaN\"", ResultJson.Options))); // records written before read back
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/devices", "GET")]
+    [InlineData("DELETE", "/api/search", "GET, POST")]
+    [InlineData("GET", "/api/model-prediction", "POST")]
+    public async Task A_route_asked_with_a_method_it_does_not_take_is_a_405_with_the_methods_it_takes(string method, string path, string allowed)
+    {
+        using var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.MethodNotAllowed, $"{method} {path}: {(int)response.StatusCode} {body}");
+        Assert.Equal(allowed, string.Join(", ", response.Content.Headers.Allow));
+        Assert.Equal(405, (int)JsonNode.Parse(body)!["status"]!);
     }
 
     [Fact]

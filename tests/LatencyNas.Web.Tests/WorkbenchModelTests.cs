@@ -137,6 +137,8 @@ public sealed class WorkbenchModelTests(WorkbenchModelTests.KernelWorkbench work
         Assert.Equal((HttpStatusCode.BadRequest, "device"), await Post("?device=no-such-device&name=convs.onnx", model));
         Assert.Equal((HttpStatusCode.BadRequest, "device"), await Post("?name=convs.onnx", model));
         Assert.Equal((HttpStatusCode.BadRequest, "batch"), await Post($"?device={Device}&batch=0", model));
+        Assert.Equal((HttpStatusCode.BadRequest, "batch"), await Post($"?device={Device}&batch=100000000", model)); // --batch's range: 1 to 4,096
+        Assert.Equal((HttpStatusCode.BadRequest, "batch"), await Post($"?device={Device}&batch=many", model));
         Assert.Equal(HttpStatusCode.Forbidden, (await Post($"?device={Device}", model, origin: "http://attacker.example")).Status);
         using var content = new ByteArrayContent(model);
         using var predicted = await http.PostAsync($"/api/model-prediction?device={Device}&name=convs.onnx", content);

@@ -90,6 +90,9 @@ public sealed class WorkbenchSearchTests(RunningWorkbench workbench) : IDisposab
 
         var (badStatus, bad) = await Post("/api/search/actions", new { kind = "ban", decision = 6, choice = Conv3x3 });
         Assert.Equal((HttpStatusCode.BadRequest, "decision"), (badStatus, (string)bad["field"]!));
+        var (noKindStatus, noKind) = await Post("/api/search/actions", new { }); // no kind is no ban
+        Assert.Equal((HttpStatusCode.BadRequest, "kind"), (noKindStatus, (string)noKind["field"]!));
+        Assert.Equal("The field 'kind' is required: one of ban, pin, clear, budget, promote, pause, resume, stop.", (string)noKind["detail"]!);
         Assert.Equal(HttpStatusCode.Accepted, (await Post("/api/search/actions", new { kind = "ban", decision = 2, choice = Conv3x3 })).Status);
         Assert.Equal(HttpStatusCode.Accepted, (await Post("/api/search/actions", new { kind = "resume" })).Status);
 
@@ -160,10 +163,27 @@ public sealed class WorkbenchSearchTests(RunningWorkbench workbench) : IDisposab
                      (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 10, space = "darts" }, "space"),
                      (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 10, budget_ms = 5 }, "budget_ms"), // a field it does not take
                      (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 10, target_samples = "ten" }, "target_samples"),
+                     // The ranges the command line's options have, named by the body's field.
+                     (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 5, evaluations = 2_000_000_000 }, "evaluations"),
+                     (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 5, evaluations = 0 }, "evaluations"),
+                     (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 20_000_000 }, "max_latency_ms"),
+                     (new { target = "pixel3", proxy = "raspi4", target_samples = -1, objective = "cifar10_test_acc", max_latency_ms = 5 }, "target_samples"),
+                     (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 5, seed = -1 }, "seed"),
+                     (new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 5, evaluations_per_second = 0 }, "evaluations_per_second"),
+                     (new { objective = "cifar10_test_acc", max_latency_ms = 5 }, "target"),
                  })
         {
             var (badStatus, bad) = await Post("/api/search", body);
             Assert.True(badStatus == HttpStatusCode.BadRequest && (string)bad["field"]! == field, $"{JsonSerializer.Serialize(body)}: {bad.ToJsonString()}");
+            Assert.DoesNotContain("LatencyNas.", (string)bad["detail"]!);
         }
+        var (_, evaluations) = await Post("/api/search", new { target = "pixel3", objective = "cifar10_test_acc", max_latency_ms = 5, evaluations = 2_000_000_000 });
+        Assert.Equal("evaluations must be between 1 and 100,000,000 (got 2000000000).", (string)evaluations["detail"]!); // as --evaluations says it
+
+        // A list where the object should be: said so, without the type's .NET name.
+        var (listStatus, list) = await Post("/api/search", Array.Empty<int>());
+        Assert.Equal((HttpStatusCode.BadRequest, "body"), (listStatus, (string)list["field"]!));
+        Assert.StartsWith("The body must be a JSON object, with the fields ", (string)list["detail"]!);
+        Assert.DoesNotContain("LatencyNas.", (string)list["detail"]!);
     }
 }

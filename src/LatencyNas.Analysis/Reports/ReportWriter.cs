@@ -137,7 +137,7 @@ public static class ReportWriter
             for (int j = 0; j < n; j++)
             {
                 // Heatmap rows run top to bottom: row i is drawn at y = n − 1 − i.
-                var text = plot.Add.Text(matrix.Srcc[i, j].ToString("F2", CultureInfo.InvariantCulture), j, n - 1 - i);
+                var text = plot.Add.Text(double.IsFinite(matrix.Srcc[i, j]) ? matrix.Srcc[i, j].ToString("F2", CultureInfo.InvariantCulture) : NumberText.None, j, n - 1 - i);
                 text.LabelFontSize = cellFontSize;
                 text.LabelAlignment = Alignment.MiddleCenter;
                 text.LabelFontColor = CellTextColor(SrccColor(matrix.Srcc[i, j]));
@@ -383,7 +383,7 @@ public static class ReportWriter
             csv.Append(CsvTable.Escape(matrix.Devices[i]));
             for (int j = 0; j < matrix.Devices.Count; j++)
             {
-                csv.Append(',').Append(Number(matrix.Srcc[i, j]));
+                csv.Append(',').Append(double.IsFinite(matrix.Srcc[i, j]) ? Number(matrix.Srcc[i, j]) : ""); // undefined: an empty cell, not "NaN"
             }
             csv.Append('\n');
         }
@@ -459,16 +459,21 @@ public static class ReportWriter
             html.Append($"<tr><td>{E(matrix.Devices[i])}</td>");
             for (int j = 0; j < matrix.Devices.Count; j++)
             {
-                html.Append($"<td>{matrix.Srcc[i, j]:F3}</td>");
+                html.Append($"<td>{NumberText.Of(matrix.Srcc[i, j], "F3")}</td>");
             }
             html.Append("</tr>");
         }
         html.Append("</table><table><tr><th>proxy</th><th>target</th><th>SRCC</th><th>95% CI</th><th>Kendall</th><th>verdict</th></tr>");
-        foreach (var pair in matrix.Pairs.OrderByDescending(p => p.Srcc))
+        foreach (var pair in matrix.Pairs.OrderByDescending(p => double.IsNaN(p.Srcc) ? double.NegativeInfinity : p.Srcc))
         {
-            html.Append($"<tr><td>{E(pair.First)}</td><td>{E(pair.Second)}</td><td>{pair.Srcc:F4}</td><td>{pair.CiLow:F3}–{pair.CiHigh:F3}</td><td>{pair.Kendall:F4}</td><td>{pair.Verdict}</td></tr>");
+            html.Append($"<tr><td>{E(pair.First)}</td><td>{E(pair.Second)}</td><td>{NumberText.Of(pair.Srcc, "F4")}</td><td>{NumberText.Interval(pair.CiLow, pair.CiHigh)}</td>" +
+                        $"<td>{NumberText.Of(pair.Kendall, "F4")}</td><td>{pair.Verdict}</td></tr>");
         }
         html.Append("</table>");
+        foreach (string note in matrix.Pairs.Select(p => p.Note).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            html.Append($"<p>{NumberText.Undefined}: {E(note)}</p>");
+        }
 
         if (content.Fronts is { } fronts)
         {

@@ -14,7 +14,7 @@ internal static class AnalysisCommands
         var devicesOption = LatnasOptions.Devices("--devices", "Devices to compare (at least two).");
         var archsOption = LatnasOptions.Archs("Only these architectures (a file, one a line).");
         var countOption = LatnasOptions.OptionalInteger("--count",
-            "Only this many architectures, drawn from those all devices share (with --predicted: drawn from the space) [default: all shared; with --predicted 1000].", 3, 10_000_000);
+            "Only this many architectures, drawn from those all devices share (with --predicted: drawn from the space) [default: all shared; with --predicted 1000].", InputLimits.ComparedCount);
         var seedOption = LatnasOptions.Seed("Seed of --count and of the bootstrap.");
         var predictedOption = new Option<bool>("--predicted") { Description = "Compare the devices' saved predictors' predictions instead of measurements." };
         var thresholdOption = LatnasOptions.Threshold("SRCC at which a pair counts as monotonic (its front can be re-used).");
@@ -40,11 +40,12 @@ internal static class AnalysisCommands
             WriteMatrix("SRCC", result.Devices, result.Srcc);
             WriteMatrix("Kendall tau-b", result.Devices, result.Kendall);
             var pairs = new Table().Border(TableBorder.Markdown).AddColumns("proxy", "target", "SRCC", "95% CI", "Kendall", "verdict");
-            foreach (var p in result.Pairs.OrderByDescending(p => p.Srcc))
+            foreach (var p in result.Pairs.OrderByDescending(p => double.IsNaN(p.Srcc) ? double.NegativeInfinity : p.Srcc))
             {
-                pairs.AddRow(Markup.Escape(p.First), Markup.Escape(p.Second), $"{p.Srcc:F4}", double.IsNaN(p.CiLow) ? "" : $"{p.CiLow:F3}–{p.CiHigh:F3}", $"{p.Kendall:F4}", p.Verdict);
+                pairs.AddRow(Markup.Escape(p.First), Markup.Escape(p.Second), NumberText.Of(p.Srcc, "F4"), NumberText.Interval(p.CiLow, p.CiHigh), NumberText.Of(p.Kendall, "F4"), p.Verdict);
             }
             AnsiConsole.Write(pairs);
+            WriteNotes(result.Pairs.Select(p => p.Note));
             return ExitCodes.Success;
         });
         return command;
@@ -113,7 +114,7 @@ internal static class AnalysisCommands
         var proxyOption = new Option<string>("--proxy") { Description = "Device whose latency chooses the front.", Required = true };
         var targetOption = new Option<string>("--target") { Description = "Device the front is re-used on (its measurements are the truth).", Required = true };
         var objectiveOption = LatnasOptions.Objective("Objective (higher is better): one in the store, e.g. cifar10_test_acc (latnas import --csv nb201_accuracy.csv --objectives cifar10_test_acc), or params, macs, synflow, zico.");
-        var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Also re-use the front of the proxy adapted with K target measurements.", 3, 1_000_000);
+        var samplesOption = LatnasOptions.OptionalTargetSamples("Also re-use the front of the proxy adapted with K target measurements.");
         var methodOption = LatnasOptions.Method();
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn.");
         var samplingOption = LatnasOptions.TargetSampling();
@@ -137,13 +138,17 @@ internal static class AnalysisCommands
             foreach (var r in result.Fronts)
             {
                 Console.WriteLine($"{r.Source}: front of {r.SourceFront} → {r.ReusedFront} non-dominated on {result.Target} (true front {r.TrueFront}); " +
-                                  $"hypervolume ratio {r.HypervolumeRatio:F4}, true front recovered {r.RecoveredShare:P1} ({r.Candidates:N0} candidates)");
+                                  $"hypervolume ratio {NumberText.Of(r.HypervolumeRatio, "F4")}, true front recovered {r.RecoveredShare:P1} ({r.Candidates:N0} candidates)");
                 var table = new Table().Border(TableBorder.Markdown).AddColumns("budget", "ms", "best re-used", "true best", "gap");
                 foreach (var b in r.Budgets)
                 {
                     table.AddRow($"p{b.Percentile}", $"{b.BudgetMs:F3}", ObjectiveText.Of(b.BestReused), ObjectiveText.Of(b.BestTrue), ObjectiveText.Of(b.Gap));
                 }
                 AnsiConsole.Write(table);
+                if (r.Budgets.Any(b => double.IsNaN(b.BestReused)))
+                {
+                    Console.WriteLine($"{NumberText.None}: no member of the re-used front fits that budget on {result.Target} (null in --json)");
+                }
             }
             return ExitCodes.Success;
         });
@@ -153,7 +158,7 @@ internal static class AnalysisCommands
     public static Command Recommend()
     {
         var targetOption = new Option<string>("--target") { Description = "The new device (a few measurements in the store).", Required = true };
-        var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Use only K of the target's measurements, as if that were all it had [default: all].", 3, 1_000_000);
+        var samplesOption = LatnasOptions.OptionalTargetSamples("Use only K of the target's measurements, as if that were all it had [default: all].");
         var seedOption = LatnasOptions.Seed("Seed of the K samples drawn and of the bootstrap.");
         var thresholdOption = LatnasOptions.Threshold("SRCC needed to re-use a proxy's front.");
         var bootstrapOption = LatnasOptions.Bootstrap();
@@ -181,11 +186,13 @@ internal static class AnalysisCommands
                 {
                     ProxyAdvice.Reuse => "re-use its Pareto front",
                     ProxyAdvice.ProbablyReuse => "probably re-usable; measure more target architectures to be sure",
+                    ProxyAdvice.Undefined => "undefined: no ranking to compare",
                     _ => $"adapt it ({c.Next})",
                 };
-                table.AddRow(Markup.Escape(c.Device), $"{c.EstimatedSrcc:F3}", $"{c.CiLow:F3}–{c.CiHigh:F3}", $"{c.Shared}", Markup.Escape(advice));
+                table.AddRow(Markup.Escape(c.Device), NumberText.Of(c.EstimatedSrcc, "F3"), NumberText.Interval(c.CiLow, c.CiHigh), $"{c.Shared}", Markup.Escape(advice));
             }
             AnsiConsole.Write(table);
+            WriteNotes(result.Proxies.Select(p => p.Note));
             return ExitCodes.Success;
         });
         return command;
@@ -226,6 +233,15 @@ internal static class AnalysisCommands
         return command;
     }
 
+    /// <summary>Why some numbers are undefined: each reason once, below the table.</summary>
+    private static void WriteNotes(IEnumerable<string?> notes)
+    {
+        foreach (string note in notes.OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            Console.WriteLine($"{NumberText.Undefined}: {note}");
+        }
+    }
+
     private static void WriteMatrix(string title, IReadOnlyList<string> devices, double[][] values)
     {
         var table = new Table().Border(TableBorder.Markdown).Title(title).AddColumn("");
@@ -235,7 +251,7 @@ internal static class AnalysisCommands
         }
         for (int i = 0; i < devices.Count; i++)
         {
-            table.AddRow([Markup.Escape(devices[i]), .. values[i].Select(v => $"{v:F3}")]);
+            table.AddRow([Markup.Escape(devices[i]), .. values[i].Select(v => NumberText.Of(v, "F3"))]);
         }
         AnsiConsole.Write(table);
     }

@@ -12,7 +12,7 @@ internal static class ModelCommands
     public static Command Kernels()
     {
         var onnxOption = new Option<string>("--onnx") { Description = "The ONNX model to read (weights inside the file; fixed input size; the batch may be symbolic).", Required = true };
-        var batchOption = LatnasOptions.Integer("--batch", "The batch size a symbolic batch dimension is taken as (a model with a fixed batch runs at its own; another given is refused).", 1, 1, 4096);
+        var batchOption = LatnasOptions.Batch("The batch size a symbolic batch dimension is taken as (a model with a fixed batch runs at its own; another given is refused).");
         var optimizationOption = LatnasOptions.Choice("--optimization",
             "ONNX Runtime's graph optimization level to follow (all: with this machine's NCHWc channel blocks, as ORT's default level runs here).",
             GraphOptimization.All, ("disabled", GraphOptimization.Disabled), ("basic", GraphOptimization.Basic), ("extended", GraphOptimization.Extended), ("all", GraphOptimization.All));

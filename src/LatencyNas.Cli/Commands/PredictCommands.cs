@@ -69,7 +69,7 @@ internal static class PredictCommands
         {
             Description = "Predict any ONNX model from its kernels, with the predictors `profile-kernels` trained for the device (prints the kernels that cost most).",
         };
-        var batchOption = LatnasOptions.Integer("--batch", "With --onnx: the batch size a symbolic batch dimension is taken as (a model with a fixed batch runs at its own; another given is refused).", 1, 1, 4096);
+        var batchOption = LatnasOptions.Batch("With --onnx: the batch size a symbolic batch dimension is taken as (a model with a fixed batch runs at its own; another given is refused).");
         var measureOption = new Option<bool>("--measure")
         {
             Description = "With --onnx: also measure the model on the device (an ONNX Runtime device of this machine, with its protocol) and print the prediction's error.",

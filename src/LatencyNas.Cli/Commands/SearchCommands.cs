@@ -14,12 +14,12 @@ internal static class SearchCommands
         var spaceOption = LatnasOptions.Space();
         var targetOption = new Option<string?>("--target") { Description = "The device the budget applies to (a device in the store); required but with --replay." };
         var proxyOption = new Option<string?>("--proxy") { Description = "Predict latency with this device's predictor instead (as is, or adapted with --target-samples)." };
-        var samplesOption = LatnasOptions.OptionalInteger("--target-samples", "Adapt the proxy with K of the target's measurements.", 3, 1_000_000);
+        var samplesOption = LatnasOptions.OptionalTargetSamples("Adapt the proxy with K of the target's measurements.");
         var methodOption = LatnasOptions.Method();
         var samplingOption = LatnasOptions.TargetSampling();
         var latencyOption = LatnasOptions.Latency();
         var maxLatencyOption = LatnasOptions.Numbers("--max-latency",
-            "Latency budget on the target, in ms; with --sweep, a comma-separated list [default with --sweep: the 10th…90th percentiles of the predicted latency].", 0, 1e7, minimumExclusive: true);
+            "Latency budget on the target, in ms; with --sweep, a comma-separated list [default with --sweep: the 10th…90th percentiles of the predicted latency].", InputLimits.MaxLatencyMs);
         var objectiveOption = LatnasOptions.Objective(
             "What to maximise: an objective in the store (e.g. cifar10_test_acc), or a training-free proxy: params, macs, synflow, zico; required but with --replay.", required: false);
         var strategyOption = LatnasOptions.Strategy();

@@ -11,7 +11,8 @@ const workbench = (() => {
   // The scatter and the fronts can be brushed (a box or a lasso): what is brushed on one is marked on the others.
   const brushConfig = { displaylogo: false, responsive: false };
   const brushedLook = { selected: { marker: { color: '#ff7f0e', opacity: 0.9 } }, unselected: { marker: { opacity: 0.12 } } };
-  const verdict = pair => pair ? (pair.monotonic ? 'monotonic: re-use the proxy' : 'not monotonic: adapt') : '';
+  const verdict = pair => !pair ? '' : pair.verdict === 'undefined' ? `undefined: ${esc(pair.note ?? 'no SRCC')}`
+    : (pair.monotonic ? 'monotonic: re-use the proxy' : 'not monotonic: adapt') + (pair.note ? ` (${esc(pair.note)})` : '');
   // The WebGL scatter's code is loaded apart from the rest of the chart library (after the first chart); every
   // chart drawing one waits for it.
   const webgl = () => Plotly.loadWebGL();
