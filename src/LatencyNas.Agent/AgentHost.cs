@@ -20,6 +20,8 @@ public static class AgentHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        // A start that fails (an address in use) is reported by the verb in one line; the host would log it first with its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.UseUrls([.. options.Urls]);
         // The largest body any endpoint takes; each endpoint lowers it to its own limit.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBatchBytes);
@@ -116,7 +118,7 @@ public static class AgentHost
         }
         catch (JsonException error)
         {
-            await Error(context, StatusCodes.Status400BadRequest, $"settings are not valid JSON: {error.Message}");
+            await Error(context, StatusCodes.Status400BadRequest, SettingsProblem(error));
             return null;
         }
         if (settings?.Runtime is null || settings.Protocol is null)
@@ -135,6 +137,33 @@ public static class AgentHost
             await Error(context, StatusCodes.Status413PayloadTooLarge, $"the body exceeds the agent's limit of {limit:N0} bytes ({option})");
             return null;
         }
+    }
+
+    /// <summary>
+    /// What is wrong with the settings, in the contract's terms: the field as the client sent it and
+    /// what it takes (the allowed values of a choice), never a .NET type name.
+    /// </summary>
+    private static string SettingsProblem(JsonException error)
+    {
+        string field = error.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "";
+        Type? type = typeof(MeasureSettings);
+        foreach (string name in field.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var property = type?.GetProperties().FirstOrDefault(p => AgentContract.Json.PropertyNamingPolicy!.ConvertName(p.Name) == name);
+            type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        }
+        string? expected = field.Length == 0 || type is null ? null
+            : type.IsEnum ? $"one of {string.Join("|", Enum.GetNames(type).Select(JsonNamingPolicy.SnakeCaseLower.ConvertName))}"
+            : type == typeof(TimeSpan) ? "a duration such as \"00:00:05\" (hh:mm:ss)"
+            : type == typeof(int) || type == typeof(long) ? "a whole number"
+            : type == typeof(double) ? "a number"
+            : type == typeof(bool) ? "true or false"
+            : type == typeof(string) ? "a string"
+            : type.IsClass ? "an object"
+            : null;
+        return expected is null
+            ? $"settings are not valid JSON: {error.Message.Split(" Path:", 2)[0]}{(field.Length > 0 ? $" (at {field})" : "")}"
+            : $"settings: {field} must be {expected}";
     }
 
     /// <summary>Answers with the measurement, a refusal's status and line, nothing to a client that went away, and one line (500) to anything unforeseen.</summary>

@@ -108,10 +108,14 @@ public sealed class AgentService(AgentOptions options, Action<string> log)
             return $"a batch holds 1 to {options.MaxBatchModels} models (got {models.Count}; --max-batch-models)";
         }
         var protocol = settings.Protocol;
-        var problems = protocol.Problems();
+        var problems = protocol.Problems(asJson: true);
         if (problems.Count > 0)
         {
             return $"invalid protocol: {string.Join("; ", problems)}";
+        }
+        if (settings.Runtime.OptimizationProblem() is { } optimization)
+        {
+            return optimization;
         }
         if (settings.Runtime.Threads < 1 || settings.Runtime.Threads > Environment.ProcessorCount)
         {
@@ -121,14 +125,12 @@ public sealed class AgentService(AgentOptions options, Action<string> log)
         {
             return $"the batch size must be between 1 and {options.MaxInputElements:N0} (got {settings.Runtime.BatchSize}; --max-input-elements)";
         }
-        long runs = protocol.Mode == MeasurementMode.Burst
-            ? (long)protocol.WarmupMaxRuns + protocol.MaxRuns
-            : protocol.WarmupRunsPerArchitecture + (long)(protocol.MaxRounds + protocol.ExtraRounds) * protocol.RunsPerVisit;
+        long runs = protocol.RunsPerModel();
         if (runs > options.MaxRunsPerModel)
         {
             return $"the protocol asks up to {runs:N0} runs of a model, over the agent's limit of {options.MaxRunsPerModel:N0} (--max-runs)";
         }
-        var seconds = protocol.Mode == MeasurementMode.Burst ? protocol.WarmupMaxTime + protocol.MaxTime : protocol.MinRoundTime * (protocol.MaxRounds + protocol.ExtraRounds);
+        var seconds = protocol.TimePerModel();
         if (seconds.TotalSeconds > options.MaxSecondsPerModel)
         {
             return $"the protocol asks up to {seconds.TotalSeconds:0.#} s for a model, over the agent's limit of {options.MaxSecondsPerModel} s (--max-seconds)";
@@ -185,6 +187,10 @@ public sealed class AgentService(AgentOptions options, Action<string> log)
             }
         }
         catch (DeviceUnavailableException error)
+        {
+            throw new AgentRefusal(400, error.Message);
+        }
+        catch (Core.InvalidInputException error)
         {
             throw new AgentRefusal(400, error.Message);
         }

@@ -401,6 +401,7 @@ public sealed class BenchRemoteUseCase(IDeviceRunnerFactory runners)
             await using var localRunner = runners.Create(local);
             await using var remoteRunner = runners.Create(remote);
             await remoteRunner.ProbeAsync(cancellation);
+            remoteRunner.CheckProtocol(MeasurementProtocol.Default);
             var ratios = new List<double>();
             var wallRatios = new List<double>();
             foreach (var architecture in space.SampleDistinct(request.Count, request.Seed))

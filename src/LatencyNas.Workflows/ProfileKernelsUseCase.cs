@@ -67,6 +67,9 @@ public sealed class ProfileKernelsUseCase(IDeviceRunnerFactory runners)
     /// <summary>Fewer measured kernels than this and a space gets no predictor (there would be nothing to test it on).</summary>
     public const int MinimumToTrain = 10;
 
+    /// <summary>The smallest scale, in hundredths, that draws at least <see cref="MinimumToTrain"/> kernels of every kind.</summary>
+    public static double MinimumScale { get; } = Math.Ceiling(100.0 * MinimumToTrain / SampleSizes.Values.Min()) / 100;
+
     /// <exception cref="InvalidInputException">A bad device, store or scale.</exception>
     public async Task<ProfileKernelsResult> RunAsync(ProfileKernelsRequest request, IProgress<ProfileProgress>? progress = null, CancellationToken cancellation = default)
     {

@@ -119,6 +119,7 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
 
         await using var runner = runners.Create(device);
         await runner.ProbeAsync(cancellation);
+        runner.CheckProtocol(options.Protocol);
         using var opened = openStore is null ? request.Store.OpenOrCreate() : null;
         var store = openStore ?? opened!;
         var summary = await new Profiler(runner, store, options).RunAsync(request.Space, architectures, progress, cancellation);

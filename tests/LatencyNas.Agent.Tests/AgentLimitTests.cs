@@ -19,11 +19,18 @@ public sealed class AgentLimitTests
 {
     private static readonly byte[] Model = NetworkFactory.ExportOnnx(Nb201Space.Instance, Nb201Space.Instance.Parse("123401"), Dataset.Cifar10);
 
-    private static HttpRequestMessage Request(string endpoint, byte[] body, MeasurementProtocol? protocol = null, int threads = 1, int batchSize = 1, string? key = null)
+    private static HttpRequestMessage Request(string endpoint, byte[] body, MeasurementProtocol? protocol = null, int threads = 1, int batchSize = 1, string? key = null,
+        string optimization = "all")
     {
-        var settings = new MeasureSettings(new OrtSettings(ExecutionProvider.Cpu, threads, "all", false, batchSize), protocol ?? TestProtocols.Quick);
+        var settings = new MeasureSettings(new OrtSettings(ExecutionProvider.Cpu, threads, optimization, false, batchSize), protocol ?? TestProtocols.Quick);
+        return Request(endpoint, JsonSerializer.Serialize(settings, AgentContract.Json), body, key: key);
+    }
+
+    /// <summary>A request with the settings as a client wrote them, right or wrong.</summary>
+    private static HttpRequestMessage Request(string endpoint, string settings, byte[] body, string path = AgentContract.MeasurePath, string? key = null)
+    {
         var request = new HttpRequestMessage(HttpMethod.Post,
-            $"{endpoint}{AgentContract.MeasurePath}?{AgentContract.SettingsParameter}={Uri.EscapeDataString(JsonSerializer.Serialize(settings, AgentContract.Json))}")
+            $"{endpoint}{path}?{AgentContract.SettingsParameter}={Uri.EscapeDataString(settings)}")
         {
             Content = new ByteArrayContent(body),
         };
@@ -66,6 +73,40 @@ public sealed class AgentLimitTests
 
         var fine = await Send(Request(agent.Endpoint, Model));
         Assert.Equal(HttpStatusCode.OK, fine.Status); // the agent is not blocked by what it refused
+    }
+
+    /// <summary>An unknown optimization level used to be measured as "all" and answered 200.</summary>
+    [Fact]
+    public async Task An_unknown_optimization_level_is_400_naming_the_levels_and_is_not_measured()
+    {
+        await using var agent = await RunningAgent.StartAsync();
+
+        var bogus = await Send(Request(agent.Endpoint, Model, optimization: "bogus"));
+
+        Assert.Equal((HttpStatusCode.BadRequest, "optimization 'bogus' is not one of disabled|basic|extended|all"), bogus);
+        Assert.DoesNotContain(agent.Log, line => line.Contains("measured"));
+        // The library refuses it too, rather than falling back to another level.
+        var settings = new OrtSettings(ExecutionProvider.Cpu, 1, "bogus", false, 1);
+        Assert.Contains("disabled|basic|extended|all", Assert.Throws<Core.InvalidInputException>(() => OrtTimedSession.CreateSessionOptions(settings)).Message);
+        Assert.Equal(HttpStatusCode.OK, (await Send(Request(agent.Endpoint, Model, optimization: "basic"))).Status);
+    }
+
+    /// <summary>Refusals used to name a descriptor's field the client never sent (max_seconds), a .NET type, or a length "0 of 0 left".</summary>
+    [Fact]
+    public async Task Bad_settings_and_an_empty_model_are_400_in_the_clients_own_terms()
+    {
+        await using var agent = await RunningAgent.StartAsync();
+        const string Runtime = """{"provider":"cpu","threads":1,"optimization":"all","batch_size":1}""";
+
+        var negative = await Send(Request(agent.Endpoint, $$$"""{"runtime":{{{Runtime}}},"protocol":{"mode":"burst","max_runs":30,"max_time":"-00:00:01","warmup_max_runs":5}}""", Model));
+        var mode = await Send(Request(agent.Endpoint, $$$"""{"runtime":{{{Runtime}}},"protocol":{"mode":"bogus","max_runs":30}}""", Model));
+        var empty = await Send(Request(agent.Endpoint, $$$"""{"runtime":{{{Runtime}}},"protocol":{"mode":"burst","max_runs":30}}""",
+            BatchFraming.Write([Model, []]), path: AgentContract.MeasureBatchPath));
+
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid protocol: max_time must be > 0 (got -1 s)"), negative);
+        Assert.Equal((HttpStatusCode.BadRequest, "settings: protocol.mode must be one of interleaved|burst"), mode);
+        Assert.Equal(HttpStatusCode.BadRequest, empty.Status);
+        Assert.EndsWith("model 2 is empty (its length is 0); an empty model is not allowed", empty.Error);
     }
 
     /// <summary>

@@ -83,6 +83,45 @@ public sealed class AgentProcessTests : IDisposable
         Assert.Contains("token", result.Stderr);
     }
 
+    /// <summary>A profile asking more runs than the agent allows used to store every architecture as failed and exit 1.</summary>
+    [Fact]
+    public void A_protocol_over_the_agents_limits_is_refused_before_anything_is_measured_or_stored()
+    {
+        int port = LoopbackPort.Free();
+        var agent = StartAgent(port, "agent-a", "--max-runs", "100");
+        string device = Path.Combine(_directory, "edge.json");
+        File.WriteAllText(device, $$"""
+            { "name": "edge", "runtime": "remote", "threads": 1, "protocol": { "max_rounds": 50, "extra_rounds": 20, "runs_per_visit": 2 },
+              "remote": { "endpoints": ["http://127.0.0.1:{{port}}"], "token_file": "{{TokenFile}}", "timeout_seconds": 30 } }
+            """);
+
+        var result = Latnas.Run(["profile", "--device", device, "--count", "2", "--store", Store]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.Contains("asks up to 143 runs of a model", result.Stderr);
+        Assert.Contains("over the limit of 100", result.Stderr);
+        Assert.Contains("--max-runs 143", result.Stderr);
+        Assert.False(File.Exists(Store), "a refused profile created the store");
+        Assert.False(agent.HasExited);
+    }
+
+    /// <summary>The host used to log its failure to start, with a stack trace, before the verb's one line.</summary>
+    [Fact]
+    public void An_agent_on_a_port_in_use_says_so_in_one_line_and_exits_1()
+    {
+        int port = LoopbackPort.Free();
+        StartAgent(port, "agent-a");
+
+        var second = Latnas.Run(["agent", "--urls", $"http://127.0.0.1:{port}", "--insecure"]);
+
+        Assert.True(second.ExitCode == 1, second.ToString());
+        Assert.Equal("", second.Stdout.Trim());
+        Assert.Single(second.Stderr.Trim().Split('\n'));
+        Assert.Contains("cannot listen", second.Stderr);
+        Assert.DoesNotContain("   at ", second.ToString());
+    }
+
     [Fact]
     public void Agent_killed_mid_profile_and_restarted_the_profile_completes_with_each_architecture_once()
     {
@@ -183,9 +222,9 @@ public sealed class AgentProcessTests : IDisposable
         return path;
     }
 
-    private Process StartAgent(int port, string name)
+    private Process StartAgent(int port, string name, params string[] options)
     {
-        var agent = StartLatnas(["agent", "--urls", $"http://127.0.0.1:{port}", "--token-file", TokenFile, "--name", name]);
+        var agent = StartLatnas(["agent", "--urls", $"http://127.0.0.1:{port}", "--token-file", TokenFile, "--name", name, .. options]);
         using var http = new HttpClient();
         WaitFor(() =>
         {

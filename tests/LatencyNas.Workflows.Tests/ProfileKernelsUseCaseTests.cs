@@ -24,6 +24,15 @@ public sealed class ProfileKernelsUseCaseTests : IDisposable
     /// <summary>A device whose kernels take 10 µs plus 1 ms per 10⁸ MACs plus 1 ms per 10⁸ elements read and written.</summary>
     private static double KnownMs(KernelConfig c) => Overhead + c.Macs / 1e8 + (c.InputElements + c.OutputElements) / 1e8;
 
+    /// <summary>The scale profile-kernels names when a kind got too few kernels: the smallest that draws enough of every kind.</summary>
+    [Fact]
+    public void The_minimum_scale_draws_enough_kernels_of_every_kind_and_a_hundredth_less_does_not()
+    {
+        Assert.Equal(0.14, ProfileKernelsUseCase.MinimumScale);
+        Assert.All(ProfileKernelsUseCase.SampleSizes.Values, n => Assert.True(Math.Round(n * ProfileKernelsUseCase.MinimumScale) >= ProfileKernelsUseCase.MinimumToTrain));
+        Assert.Contains(ProfileKernelsUseCase.SampleSizes.Values, n => Math.Round(n * (ProfileKernelsUseCase.MinimumScale - 0.01)) < ProfileKernelsUseCase.MinimumToTrain);
+    }
+
     [Fact]
     public async Task Every_kernel_space_is_profiled_and_trained_and_a_second_run_measures_nothing_new()
     {

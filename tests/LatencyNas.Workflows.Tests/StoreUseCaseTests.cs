@@ -288,6 +288,20 @@ public sealed class StoreUseCaseTests(RealStore real) : IDisposable
         Assert.Equal(2.5, reopened.Measurements.Latencies(reopened.Devices.Get("new_device"), RealStore.Space)["333333"], 12);
     }
 
+    /// <summary>A header without rows used to import an empty device and exit 0.</summary>
+    [Fact]
+    public void A_table_with_a_header_and_no_rows_is_refused_and_creates_no_store()
+    {
+        var store = new StoreLocation(_directory.File("new/latnas.db"));
+        string csv = _directory.File("h.csv");
+        File.WriteAllText(csv, "arch,d1\n");
+
+        var error = Assert.Throws<InvalidInputException>(() => new ImportUseCase().Run(new ImportRequest(csv, RealStore.Space, Dataset.Cifar10, store, Columns: ["d1"])));
+
+        Assert.Equal($"{csv} has no rows; a table needs a row per architecture below its header.", error.Message);
+        Assert.False(Directory.Exists(_directory.File("new")));
+    }
+
     /// <summary>A column with one word among numbers used to be dropped without a word, and the import exited 0.</summary>
     [Fact]
     public void A_bad_cell_among_numbers_refuses_the_import_naming_column_line_and_value_unless_skipped()

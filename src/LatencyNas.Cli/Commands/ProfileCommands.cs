@@ -56,8 +56,19 @@ internal static class ProfileCommands
             }
             else if (!result.Succeeded)
             {
-                var missing = result.Unfinished.Select(s => $"{s.Space} ({s.Profile.Failed} failed)");
-                Console.Error.WriteLine($"latnas: profile-kernels has no predictor for {string.Join(", ", missing)}; run the same command again to retry what failed.");
+                // A space can lack a predictor because measurements failed (a re-run retries them) or because the scale drew too few kernels.
+                var failed = result.Unfinished.Where(s => s.Profile.Failed > 0 || !s.Profile.Succeeded).ToList();
+                var few = result.Unfinished.Except(failed).ToList();
+                if (failed.Count > 0)
+                {
+                    Console.Error.WriteLine($"latnas: profile-kernels has no predictor for {string.Join(", ", failed.Select(s => $"{s.Space} ({s.Profile.Failed} failed)"))}; " +
+                                            "run the same command again to retry what failed.");
+                }
+                if (few.Count > 0)
+                {
+                    Console.Error.WriteLine($"latnas: profile-kernels has no predictor for {string.Join(", ", few.Select(s => $"{s.Space} ({s.Kernels} kernels)"))}: " +
+                                            $"a predictor needs at least {ProfileKernelsUseCase.MinimumToTrain} kernels of its kind; give --scale {ProfileKernelsUseCase.MinimumScale:0.##} or more.");
+                }
             }
             return result.Succeeded ? ExitCodes.Success : ExitCodes.RunFailed;
         });

@@ -58,12 +58,16 @@ public sealed class ArchitectureTable
 
     public IReadOnlyList<ArchitectureColumn> Columns { get; }
 
-    /// <exception cref="InvalidInputException">A missing file or column, an architecture that does not parse or repeats, a value that is not a number.</exception>
+    /// <exception cref="InvalidInputException">A missing file or column, a table without rows, an architecture that does not parse or repeats, a value that is not a number.</exception>
     public static ArchitectureTable Read(string path, SearchSpace space, ArchitectureTableOptions? options = null)
         => From(CsvTable.Read(path), space, options ?? new ArchitectureTableOptions());
 
     public static ArchitectureTable From(CsvTable table, SearchSpace space, ArchitectureTableOptions options)
     {
+        if (table.Rows.Count == 0)
+        {
+            throw new InvalidInputException($"{table.Source} has no rows; a table needs a row per architecture below its header.");
+        }
         int archIndex = table.ColumnIndex(options.ArchitectureColumn);
         var architectures = new Architecture[table.Rows.Count];
         var firstLine = new Dictionary<Architecture, int>();

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
+using LatencyNas.Profiling.Runners;
 using LatencyNas.Profiling.Timing;
 
 namespace LatencyNas.Profiling.Devices;
@@ -19,8 +20,6 @@ public static partial class DeviceDescriptorReader
         "name", "description", "runtime", "provider", "threads", "optimization", "spinning", "batch",
         "dataset", "resolution", "device_index", "protocol", "remote", "sleep",
     ];
-
-    private static readonly string[] OrtOptimizations = ["disabled", "basic", "extended", "all"];
 
     /// <summary>Names of the descriptors shipped inside the binary (the repository's devices/*.json).</summary>
     public static IReadOnlyList<string> EmbeddedNames { get; } = typeof(DeviceDescriptorReader).Assembly
@@ -106,9 +105,9 @@ public static partial class DeviceDescriptorReader
             {
                 problems.Add($"optimization '{optimization}' does not apply to torchsharp; use eager");
             }
-            else if (runtime is DeviceRuntime.OnnxRuntime or DeviceRuntime.Remote && !OrtOptimizations.Contains(optimization))
+            else if (runtime is DeviceRuntime.OnnxRuntime or DeviceRuntime.Remote && !OrtSettings.Optimizations.Contains(optimization))
             {
-                problems.Add($"optimization '{optimization}' is not one of {string.Join(", ", OrtOptimizations)}");
+                problems.Add($"optimization '{optimization}' is not one of {string.Join(", ", OrtSettings.Optimizations)}");
             }
             bool spinning = fields.Boolean("spinning", false);
             int batch = fields.Integer("batch", 1, minimum: 1, maximum: 65_536);

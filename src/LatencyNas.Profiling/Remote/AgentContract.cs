@@ -82,7 +82,11 @@ public static class BatchFraming
                 throw new FormatException($"{body.Length - offset} stray bytes at the end of the batch");
             }
             long length = BitConverter.ToInt64(body, (int)offset);
-            if (length < 1 || length > body.Length - offset - 8)
+            if (length == 0)
+            {
+                throw new FormatException($"model {models.Count + 1} is empty (its length is 0); an empty model is not allowed");
+            }
+            if (length < 0 || length > body.Length - offset - 8)
             {
                 throw new FormatException($"model {models.Count + 1} claims {length:N0} bytes, but {body.Length - offset - 8:N0} are left");
             }

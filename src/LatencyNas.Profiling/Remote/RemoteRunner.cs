@@ -1,3 +1,4 @@
+using LatencyNas.Core;
 using LatencyNas.Core.Measurements;
 using System.Net;
 using System.Net.Http.Headers;
@@ -80,6 +81,43 @@ public sealed class RemoteRunner : IDeviceRunner
         }
         return new DeviceFingerprint(first.CpuModel, first.Cores, first.OperatingSystem, "remote", $"onnxruntime {first.RuntimeVersion}",
             Device.Provider.ToString().ToLowerInvariant(), Device.Threads, Device.Optimization, Device.BatchSize, Device.Dataset.Height, Device.Dataset.Name, Device.Spinning);
+    }
+
+    /// <summary>
+    /// Checks what <paramref name="protocol"/> asks of one model against the limits each agent stated when
+    /// <see cref="ProbeAsync"/> asked (<c>/v1/info</c>): an agent refuses every request over them, and a
+    /// profile would store each architecture as failed.
+    /// </summary>
+    /// <exception cref="InvalidInputException">A setting exceeds an agent's limit; the message names both and what to change.</exception>
+    public void CheckProtocol(MeasurementProtocol protocol)
+    {
+        foreach (var agent in _agents)
+        {
+            if (agent.Info is not { } info)
+            {
+                continue;
+            }
+            string which = $"agent {info.Agent} at {agent.Endpoint}";
+            if (Device.Threads > info.Cores)
+            {
+                throw new InvalidInputException(
+                    $"Device '{Device.Name}' asks for {Device.Threads} threads, but {which} has {info.Cores} cores; set the descriptor's threads to at most {info.Cores}.");
+            }
+            long runs = protocol.RunsPerModel();
+            if (info.MaxRunsPerModel > 0 && runs > info.MaxRunsPerModel)
+            {
+                throw new InvalidInputException(
+                    $"Device '{Device.Name}': its protocol asks up to {runs:N0} runs of a model ({protocol.RunsPerModelTerms()}), over the limit of {info.MaxRunsPerModel:N0} " +
+                    $"of {which}; lower these in the descriptor's protocol to at most {info.MaxRunsPerModel:N0} runs, or start the agent with --max-runs {runs} or more.");
+            }
+            double seconds = protocol.TimePerModel().TotalSeconds;
+            if (info.MaxSecondsPerModel > 0 && seconds > info.MaxSecondsPerModel)
+            {
+                throw new InvalidInputException(
+                    $"Device '{Device.Name}': its protocol asks up to {seconds:0.#} s for a model ({protocol.TimePerModelTerms()}), over the limit of {info.MaxSecondsPerModel} s " +
+                    $"of {which}; lower these in the descriptor's protocol to at most {info.MaxSecondsPerModel} s, or start the agent with --max-seconds {Math.Ceiling(seconds)} or more.");
+            }
+        }
     }
 
     public IPreparedModel Prepare(ModelRequest request) => new RemoteModel(request, _models.Export(request), Guid.NewGuid().ToString("N"));

@@ -39,6 +39,15 @@ public interface IDeviceRunner : IAsyncDisposable
     /// <exception cref="DeviceUnavailableException">The device or its provider is absent.</exception>
     Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation);
 
+    /// <summary>
+    /// Checks, after <see cref="ProbeAsync"/>, that the device will measure with <paramref name="protocol"/> at all (a remote
+    /// agent's limits), so that a profile it would refuse stops before it measures or records anything. Nothing to check locally.
+    /// </summary>
+    /// <exception cref="Core.InvalidInputException">A setting of the protocol exceeds a limit of the device; the message says which and what to change.</exception>
+    void CheckProtocol(MeasurementProtocol protocol)
+    {
+    }
+
     /// <summary>Builds what <see cref="MeasureAsync"/> needs. Thread-safe.</summary>
     IPreparedModel Prepare(ModelRequest request);
 

@@ -10,8 +10,15 @@ namespace LatencyNas.Profiling.Runners;
 /// <summary>ONNX Runtime settings a measurement needs; taken from a device descriptor, or sent to an agent.</summary>
 public sealed record OrtSettings(ExecutionProvider Provider, int Threads, string Optimization, bool Spinning, int BatchSize, int DeviceIndex = 0)
 {
+    /// <summary>The graph optimization levels, as a descriptor and the agent contract name them.</summary>
+    public static IReadOnlyList<string> Optimizations { get; } = ["disabled", "basic", "extended", "all"];
+
     public static OrtSettings From(DeviceDescriptor device)
         => new(device.Provider, device.Threads, device.Optimization, device.Spinning, device.BatchSize, device.DeviceIndex);
+
+    /// <summary>Why <see cref="Optimization"/> is not a level ONNX Runtime knows, or null.</summary>
+    public string? OptimizationProblem()
+        => Optimizations.Contains(Optimization) ? null : $"optimization '{Optimization}' is not one of {string.Join("|", Optimizations)}";
 }
 
 /// <summary>
@@ -157,6 +164,7 @@ public sealed class OrtTimedSession : ITimedModel
         }
     }
 
+    /// <exception cref="Core.InvalidInputException">The optimization level is not one ONNX Runtime knows.</exception>
     public static SessionOptions CreateSessionOptions(OrtSettings settings)
     {
         var options = new SessionOptions
@@ -164,12 +172,14 @@ public sealed class OrtTimedSession : ITimedModel
             IntraOpNumThreads = settings.Threads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            // An unknown level is refused, never measured as another: a measurement stored under 'bogus' would be one at 'all'.
             GraphOptimizationLevel = settings.Optimization switch
             {
                 "disabled" => GraphOptimizationLevel.ORT_DISABLE_ALL,
                 "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
                 "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+                "all" => GraphOptimizationLevel.ORT_ENABLE_ALL,
+                _ => throw new Core.InvalidInputException($"ONNX Runtime {settings.OptimizationProblem()}."),
             },
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };

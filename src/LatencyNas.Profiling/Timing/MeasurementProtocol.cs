@@ -137,19 +137,49 @@ public sealed record MeasurementProtocol
         TargetRelativePrecision = null,
     };
 
+    /// <summary>The most runs of one model this protocol may make, warm-up included: what an agent's <c>--max-runs</c> bounds.</summary>
+    public long RunsPerModel() => Mode == MeasurementMode.Burst
+        ? (long)WarmupMaxRuns + MaxRuns
+        : WarmupRunsPerArchitecture + (long)(MaxRounds + ExtraRounds) * RunsPerVisit;
+
+    /// <summary>How <see cref="RunsPerModel"/> is made of the settings, with their values, as a device descriptor names them.</summary>
+    public string RunsPerModelTerms() => Mode == MeasurementMode.Burst
+        ? $"warmup_max_runs {WarmupMaxRuns:N0} + max_runs {MaxRuns:N0}"
+        : $"warmup_runs_per_architecture {WarmupRunsPerArchitecture} + (max_rounds {MaxRounds} + extra_rounds {ExtraRounds}) × runs_per_visit {RunsPerVisit}";
+
+    /// <summary>The longest this protocol may ask to spend on one model: what an agent's <c>--max-seconds</c> bounds.</summary>
+    public TimeSpan TimePerModel() => Mode == MeasurementMode.Burst ? WarmupMaxTime + MaxTime : MinRoundTime * (MaxRounds + ExtraRounds);
+
+    /// <summary>How <see cref="TimePerModel"/> is made of the settings, with their values, as a device descriptor names them.</summary>
+    public string TimePerModelTerms() => Mode == MeasurementMode.Burst
+        ? $"warmup_max_seconds {WarmupMaxTime.TotalSeconds:0.###} + max_seconds {MaxTime.TotalSeconds:0.###}"
+        : $"min_round_seconds {MinRoundTime.TotalSeconds:0.###} × (max_rounds {MaxRounds} + extra_rounds {ExtraRounds})";
+
+    /// <summary>The settings a device descriptor names otherwise than the agent contract's JSON (<c>max_seconds</c>, sent as <c>max_time</c>).</summary>
+    private static readonly Dictionary<string, string> JsonNames = new(StringComparer.Ordinal)
+    {
+        ["warmup_min_seconds"] = "warmup_min_time",
+        ["warmup_max_seconds"] = "warmup_max_time",
+        ["warmup_settle"] = "warmup_settle_tolerance",
+        ["max_seconds"] = "max_time",
+        ["min_round_seconds"] = "min_round_time",
+        ["target_precision"] = "target_relative_precision",
+    };
+
     /// <summary>Every invalid setting, each described in a short phrase; empty when valid.</summary>
-    public IReadOnlyList<string> Problems()
+    /// <param name="asJson">Name the settings as the agent contract's JSON does (<c>max_time</c>), not as a device descriptor (<c>max_seconds</c>).</param>
+    public IReadOnlyList<string> Problems(bool asJson = false)
     {
         var problems = new List<string>();
         if (WarmupMinRuns < 0) problems.Add($"warmup_min_runs must be ≥ 0 (got {WarmupMinRuns})");
         if (WarmupMaxRuns < WarmupMinRuns) problems.Add($"warmup_max_runs must be ≥ warmup_min_runs (got {WarmupMaxRuns} < {WarmupMinRuns})");
-        if (WarmupMinTime < TimeSpan.Zero) problems.Add("warmup_min_seconds must be ≥ 0");
-        if (WarmupMaxTime < WarmupMinTime) problems.Add("warmup_max_seconds must be ≥ warmup_min_seconds");
+        if (WarmupMinTime < TimeSpan.Zero) problems.Add($"warmup_min_seconds must be ≥ 0 (got {WarmupMinTime.TotalSeconds:0.###} s)");
+        if (WarmupMaxTime < WarmupMinTime) problems.Add($"warmup_max_seconds must be ≥ warmup_min_seconds (got {WarmupMaxTime.TotalSeconds:0.###} s < {WarmupMinTime.TotalSeconds:0.###} s)");
         if (WarmupWindow < 1) problems.Add($"warmup_window must be ≥ 1 (got {WarmupWindow})");
         if (!(WarmupSettleTolerance > 0)) problems.Add($"warmup_settle must be > 0 (got {WarmupSettleTolerance})");
         if (MinRuns < 1) problems.Add($"min_runs must be ≥ 1 (got {MinRuns})");
         if (MaxRuns < MinRuns) problems.Add($"max_runs must be ≥ min_runs (got {MaxRuns} < {MinRuns})");
-        if (MaxTime <= TimeSpan.Zero) problems.Add("max_seconds must be > 0");
+        if (MaxTime <= TimeSpan.Zero) problems.Add($"max_seconds must be > 0 (got {MaxTime.TotalSeconds:0.###} s)");
         if (ArchitecturesPerBatch < 1) problems.Add($"architectures_per_batch must be ≥ 1 (got {ArchitecturesPerBatch})");
         if (ReferenceArchitectures is < 0 or > 32) problems.Add($"reference_architectures must be between 0 and 32 (got {ReferenceArchitectures})");
         if (WarmupRunsPerArchitecture < 0) problems.Add($"warmup_runs_per_architecture must be ≥ 0 (got {WarmupRunsPerArchitecture})");
@@ -159,12 +189,14 @@ public sealed record MeasurementProtocol
         if (ExtraRounds < 0) problems.Add($"extra_rounds must be ≥ 0 (got {ExtraRounds})");
         if (MinQuietVisits < 2 || MinQuietVisits > MaxRounds) problems.Add($"min_quiet_visits must be between 2 and max_rounds (got {MinQuietVisits})");
         if (!(ContendedAbove > 0 && ContendedAbove <= 1)) problems.Add($"contended_above must be in (0, 1] (got {ContendedAbove})");
-        if (MinRoundTime < TimeSpan.Zero || MinRoundTime > TimeSpan.FromMinutes(10)) problems.Add("min_round_seconds must be between 0 and 600");
+        if (MinRoundTime < TimeSpan.Zero || MinRoundTime > TimeSpan.FromMinutes(10)) problems.Add($"min_round_seconds must be between 0 and 600 (got {MinRoundTime.TotalSeconds:0.###} s)");
         if (TargetRelativePrecision is { } target && !(target > 0 && target < 1))
         {
             problems.Add($"target_precision must be between 0 and 1 (got {target})");
         }
-        return problems;
+        return asJson
+            ? problems.Select(p => System.Text.RegularExpressions.Regex.Replace(p, @"\b[a-z_]+\b", m => JsonNames.GetValueOrDefault(m.Value, m.Value))).ToList()
+            : problems;
     }
 
     /// <exception cref="Core.InvalidInputException">Some setting is invalid; the message lists them all.</exception>
