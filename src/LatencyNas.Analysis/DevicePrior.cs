@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
@@ -36,7 +37,12 @@ public sealed class DevicePrior
     private readonly FeatureEncoder _encoder;
     private readonly int[] _choiceColumns;
     private readonly int[] _decisionOfColumn;
-    private readonly IReadOnlyList<(string Device, double[] Weights, double ResidualVariance)> _known;
+    private readonly IReadOnlyList<KnownFit> _known;
+
+    /// <summary>A known device's additive fit; kept with its measurements, since an adaptation run adapts to each target from the same devices.</summary>
+    private sealed record KnownFit(string Device, double[] Weights, double ResidualVariance);
+
+    private static readonly ConditionalWeakTable<LatencyData, KnownFit> Fits = [];
 
     /// <param name="known">Known devices; those with fewer than <see cref="MeasurementsPerWeight"/> measurements per weight are left out.</param>
     public DevicePrior(SearchSpace space, Dataset dataset, IReadOnlyList<LatencyData> known)
@@ -48,7 +54,7 @@ public sealed class DevicePrior
         Length = 1 + _choiceColumns.Length * (space is Nb201Space ? 2 : 1);
         _known = known
             .Where(d => d.Space.Name == space.Name && d.Count >= MeasurementsPerWeight * Length)
-            .Select(d => Fit(d))
+            .Select(d => Fits.GetValue(d, Fit))
             .ToList();
     }
 
@@ -205,7 +211,7 @@ public sealed class DevicePrior
         return row;
     }
 
-    private (string Device, double[] Weights, double ResidualVariance) Fit(LatencyData device)
+    private KnownFit Fit(LatencyData device)
     {
         // Disconnected NB201 cells compute nothing on some devices and cost a full network's setup on others:
         // no additive form fits both, and they would pull every weight of the fit. Fitted on connected cells only.
@@ -217,7 +223,7 @@ public sealed class DevicePrior
         var targets = connected.Select(i => device.LatenciesMs[i] / scale).ToArray();
         double[] weights = RidgeRegression.Fit(rows, targets, Enumerable.Repeat(1e-6, Length).ToArray());
         double residualVariance = rows.Select((r, i) => Math.Pow(targets[i] - Dot(r, weights), 2)).Average();
-        return (device.Device, weights, residualVariance);
+        return new KnownFit(device.Device, weights, residualVariance);
     }
 
     /// <summary>The inverse of L Lᵀ from its Cholesky factor L.</summary>
