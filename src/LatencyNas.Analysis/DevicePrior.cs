@@ -44,6 +44,11 @@ public sealed class DevicePrior
 
     private static readonly ConditionalWeakTable<LatencyData, KnownFit> Fits = [];
 
+    /// <summary>The known weights' mean (intercept 0), the inverse and log-determinant of their shrunk covariance, and the noise unit.</summary>
+    private sealed record PriorMoments(double[] Mean, double[,] Precision, double LogDeterminantCovariance, double NoiseUnit);
+
+    private readonly Dictionary<string, PriorMoments?> _priors = [];
+
     /// <param name="known">Known devices; those with fewer than <see cref="MeasurementsPerWeight"/> measurements per weight are left out.</param>
     public DevicePrior(SearchSpace space, Dataset dataset, IReadOnlyList<LatencyData> known)
     {
@@ -68,44 +73,12 @@ public sealed class DevicePrior
     /// <returns>Latency in ms of each architecture asked for, or null when fewer than two known devices are left.</returns>
     public Func<IReadOnlyList<Architecture>, double[]>? Adapt(LatencyData samples)
     {
-        var prior = _known.Where(k => k.Device != samples.Device).ToList();
-        if (prior.Count < 2 || samples.Count < 2)
+        if (samples.Count < 2 || PriorWithout(samples.Device) is not { } prior)
         {
             return null;
         }
         int p = Length, q = p - 1;
-        var mean = new double[p];
-        foreach (var (_, w, _) in prior)
-        {
-            for (int j = 1; j < p; j++)
-            {
-                mean[j] += w[j] / prior.Count;
-            }
-        }
-        var covariance = new double[q, q];
-        foreach (var (_, w, _) in prior)
-        {
-            for (int i = 0; i < q; i++)
-            {
-                for (int j = 0; j <= i; j++)
-                {
-                    covariance[i, j] += (w[i + 1] - mean[i + 1]) * (w[j + 1] - mean[j + 1]) / (prior.Count - 1);
-                }
-            }
-        }
-        double trace = 0;
-        for (int i = 0; i < q; i++)
-        {
-            trace += covariance[i, i];
-        }
-        for (int i = 0; i < q; i++)
-        {
-            for (int j = 0; j <= i; j++)
-            {
-                covariance[i, j] = (1 - Shrinkage) * covariance[i, j] + (i == j ? Shrinkage * trace / q : 0);
-                covariance[j, i] = covariance[i, j];
-            }
-        }
+        var (mean, precision, logDeterminantCovariance, noiseUnit) = prior;
 
         // In weight space, so that the cost grows with K only through XᵀX (a search may adapt from thousands of samples):
         // with S = diag(v₀, a·C) the prior covariance of the weights (v₀ the intercept's), noise σ², and A = S⁻¹ + XᵀX/σ²,
@@ -129,22 +102,6 @@ public sealed class DevicePrior
                 }
             }
         }
-        double[,] covarianceFactor;
-        try
-        {
-            covarianceFactor = RidgeRegression.Cholesky(covariance);
-        }
-        catch (ArgumentException)
-        {
-            return null; // the known devices' weights do not vary: no prior to speak of
-        }
-        var precision = Inverse(covarianceFactor);
-        double logDeterminantCovariance = 0;
-        for (int i = 0; i < q; i++)
-        {
-            logDeterminantCovariance += 2 * Math.Log(covarianceFactor[i, i]);
-        }
-        double noiseUnit = Descriptive.Median(prior.Select(e => e.ResidualVariance).ToList());
         (double LogLikelihood, double[] Deviation)? best = null;
         foreach (double priorScale in ScaleGrid)
         {
@@ -188,6 +145,72 @@ public sealed class DevicePrior
         }
         var weights = mean.Zip(chosen.Deviation, (m, d) => m + d).ToArray();
         return architectures => architectures.Select(a => scale * Dot(Features(a), weights)).ToArray();
+    }
+
+    /// <summary>The prior of every known device but <paramref name="device"/>, built once per target however often it is adapted to (the folds of a cross-validation).</summary>
+    private PriorMoments? PriorWithout(string device)
+    {
+        if (_priors.TryGetValue(device, out var cached))
+        {
+            return cached;
+        }
+        var prior = _known.Where(k => k.Device != device).ToList();
+        if (prior.Count < 2)
+        {
+            return null;
+        }
+        int p = Length, q = p - 1;
+        var mean = new double[p];
+        foreach (var (_, w, _) in prior)
+        {
+            for (int j = 1; j < p; j++)
+            {
+                mean[j] += w[j] / prior.Count;
+            }
+        }
+        var covariance = new double[q, q];
+        foreach (var (_, w, _) in prior)
+        {
+            for (int i = 0; i < q; i++)
+            {
+                for (int j = 0; j <= i; j++)
+                {
+                    covariance[i, j] += (w[i + 1] - mean[i + 1]) * (w[j + 1] - mean[j + 1]) / (prior.Count - 1);
+                }
+            }
+        }
+        double trace = 0;
+        for (int i = 0; i < q; i++)
+        {
+            trace += covariance[i, i];
+        }
+        for (int i = 0; i < q; i++)
+        {
+            for (int j = 0; j <= i; j++)
+            {
+                covariance[i, j] = (1 - Shrinkage) * covariance[i, j] + (i == j ? Shrinkage * trace / q : 0);
+                covariance[j, i] = covariance[i, j];
+            }
+        }
+
+        double[,] covarianceFactor;
+        try
+        {
+            covarianceFactor = RidgeRegression.Cholesky(covariance);
+        }
+        catch (ArgumentException)
+        {
+            return null; // the known devices' weights do not vary: no prior to speak of
+        }
+        var precision = Inverse(covarianceFactor);
+        double logDeterminantCovariance = 0;
+        for (int i = 0; i < q; i++)
+        {
+            logDeterminantCovariance += 2 * Math.Log(covarianceFactor[i, i]);
+        }
+        var moments = new PriorMoments(mean, precision, logDeterminantCovariance, Descriptive.Median(prior.Select(e => e.ResidualVariance).ToList()));
+        _priors[device] = moments;
+        return moments;
     }
 
     /// <summary>The intercept's 1, each non-reference choice's one-hot, and in NB201 the same again on live edges only.</summary>

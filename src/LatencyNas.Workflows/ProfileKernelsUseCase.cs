@@ -29,6 +29,12 @@ public sealed record ProfileKernelsResult(string Device, string Store, IReadOnly
     /// <summary>The spaces whose profile failed somewhere or that got no predictor.</summary>
     public IEnumerable<KernelSpaceProfile> Unfinished => Spaces.Where(s => !s.Profile.Succeeded || s.Predictor is null);
 
+    /// <summary>Unfinished because measurements failed: a re-run retries them.</summary>
+    public IEnumerable<KernelSpaceProfile> Failed => Unfinished.Where(s => s.Profile.Failed > 0 || !s.Profile.Succeeded);
+
+    /// <summary>Unfinished only because the scale drew fewer kernels than a predictor needs: a re-run at a larger scale helps.</summary>
+    public IEnumerable<KernelSpaceProfile> TooFewKernels => Unfinished.Except(Failed);
+
     /// <summary>Why the run stopped before the last space (it stops at the first space whose profile stops), or null.</summary>
     public string? StopReason => Spaces.LastOrDefault()?.Profile.StopReason;
 }

@@ -27,49 +27,43 @@ public static class ResultJson
     {
         public override bool HandleNull => true;
 
-        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
-        {
-            JsonTokenType.Number => reader.GetDouble(),
-            JsonTokenType.Null => double.NaN,
-            JsonTokenType.String when reader.GetString() is "NaN" or "Infinity" or "-Infinity" => double.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-            _ => throw new JsonException("A number is expected."),
-        };
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadNumber(ref reader);
 
         public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
         {
             if (double.IsFinite(value))
             {
                 writer.WriteNumberValue(value);
+                return;
             }
-            else
-            {
-                writer.WriteNullValue();
-            }
+            writer.WriteNullValue();
         }
     }
 
+    /// <summary>As <see cref="FiniteDouble"/>, for a float (written in its own shortest form, not widened).</summary>
     private sealed class FiniteSingle : JsonConverter<float>
     {
         public override bool HandleNull => true;
 
-        public override float Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
-        {
-            JsonTokenType.Number => reader.GetSingle(),
-            JsonTokenType.Null => float.NaN,
-            JsonTokenType.String when reader.GetString() is "NaN" or "Infinity" or "-Infinity" => float.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-            _ => throw new JsonException("A number is expected."),
-        };
+        public override float Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => (float)ReadNumber(ref reader);
 
         public override void Write(Utf8JsonWriter writer, float value, JsonSerializerOptions options)
         {
             if (float.IsFinite(value))
             {
                 writer.WriteNumberValue(value);
+                return;
             }
-            else
-            {
-                writer.WriteNullValue();
-            }
+            writer.WriteNullValue();
         }
     }
+
+    /// <summary>A number, null as NaN, or one of the named literals older records hold.</summary>
+    private static double ReadNumber(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.Number => reader.GetDouble(),
+        JsonTokenType.Null => double.NaN,
+        JsonTokenType.String when reader.GetString() is "NaN" or "Infinity" or "-Infinity" => double.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new JsonException("A number is expected."),
+    };
 }

@@ -56,9 +56,8 @@ internal static class ProfileCommands
             }
             else if (!result.Succeeded)
             {
-                // A space can lack a predictor because measurements failed (a re-run retries them) or because the scale drew too few kernels.
-                var failed = result.Unfinished.Where(s => s.Profile.Failed > 0 || !s.Profile.Succeeded).ToList();
-                var few = result.Unfinished.Except(failed).ToList();
+                var failed = result.Failed.ToList();
+                var few = result.TooFewKernels.ToList();
                 if (failed.Count > 0)
                 {
                     Console.Error.WriteLine($"latnas: profile-kernels has no predictor for {string.Join(", ", failed.Select(s => $"{s.Space} ({s.Profile.Failed} failed)"))}; " +
