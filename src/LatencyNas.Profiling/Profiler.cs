@@ -72,6 +72,7 @@ public sealed class Profiler
         var clock = Stopwatch.StartNew();
         var leftToOthers = new StrongBox<int>(); // counted by the preparation, which may run on another thread
         var device = await RegisterAsync(_runner, _store, cancellation);
+        RefuseAnotherEstimator(device, space);
         var settled = _store.Measurements.Settled(device, space, _options.Session, includeFailed: !_options.RetryFailed);
         var requested = architectures.Distinct().ToList();
         var outstanding = _store.Measurements.OutstandingFailures(device, space, _options.Session);
@@ -351,6 +352,29 @@ public sealed class Profiler
     /// reference architectures measured beside it (not recorded as measurements of the profile).
     /// </summary>
     private sealed record PreparedBatch(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures, IReadOnlyList<IPreparedModel> ReferenceModels);
+
+    /// <summary>
+    /// A device's interleaved measurements and its reference latencies are one estimator's: warm visits read lower than
+    /// single runs where the caches matter, so a device measured one way is not continued the other.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The device holds interleaved measurements made with another estimator.</exception>
+    private void RefuseAnotherEstimator(StoredDevice device, SearchSpace space)
+    {
+        if (_options.Protocol.Mode != MeasurementMode.Interleaved)
+        {
+            return;
+        }
+        string wanted = _options.Protocol.Estimator;
+        var other = _store.Measurements.Estimators(device, space, MeasurementProtocols.Interleaved).Where(e => e.Key != wanted).ToList();
+        if (other.Count > 0)
+        {
+            string otherRuns = other[0].Key == LatencyStatistics.FastestColdVisit ? "1" : "2";
+            throw new InvalidInputException(
+                $"Device '{device.Name}' holds {other.Sum(e => e.Value):N0} {space.Name} measurements estimated as {string.Join(", ", other.Select(e => e.Key))}, " +
+                $"and this protocol's estimate is {wanted} (runs_per_visit {_options.Protocol.RunsPerVisit}); the two read differently where the caches matter, so one device never mixes them. " +
+                $"Set \"runs_per_visit\": {otherRuns} in the descriptor's protocol block to continue as it was measured, or profile under another device name or into another store.");
+        }
+    }
 
     /// <summary>
     /// The prepared batches in order. When the runner allows it in this mode, a background thread

@@ -50,7 +50,7 @@ public sealed class AgentHostTests
         var result = (await response.Content.ReadFromJsonAsync<MeasureResponse>(AgentContract.Json))!;
         Assert.Equal("test-agent", result.Agent);
         Assert.InRange(result.Statistics.Visits, Quick.MinRounds, Quick.MaxRounds);
-        Assert.Equal(result.Statistics.Visits * (Quick.RunsPerVisit - 1), result.Statistics.Runs);
+        Assert.Equal(result.Statistics.Visits * Quick.KeptRunsPerVisit, result.Statistics.Runs);
         Assert.InRange(result.Statistics.MedianMs, 0.01, 100);
         Assert.True(result.SessionMs > 0);
     }
@@ -148,7 +148,7 @@ public sealed class AgentHostTests
             var outcome = Assert.Single(await runner.MeasureAsync([model], Quick, CancellationToken.None));
             var measurement = outcome.Measurement!;
             Assert.Equal("test-agent", measurement.Agent);
-            Assert.Equal(measurement.Statistics.Visits * (Quick.RunsPerVisit - 1), measurement.Statistics.Runs);
+            Assert.Equal(measurement.Statistics.Visits * Quick.KeptRunsPerVisit, measurement.Statistics.Runs);
 
             File.WriteAllText(tokenFile, "a-wrong-token-of-some-length");
             await using var wrong = new RemoteRunner(device, Torch.Networks.TorchOnnxModelSource.Instance);
@@ -177,7 +177,7 @@ public sealed class AgentHostTests
         foreach (var item in new[] { batch.Items[0], batch.Items[2] })
         {
             Assert.Null(item.Failure);
-            Assert.Equal("fastest-visit", item.Statistics!.Estimator);
+            Assert.Equal("fastest-cold-visit", item.Statistics!.Estimator);
             Assert.InRange(item.Visits!.Count, Quick.MinRounds, Quick.MaxRounds);
             Assert.Equal(item.Visits.Min(v => v.LatencyMs), item.Statistics.LatencyMs, 12);
         }

@@ -129,7 +129,7 @@ public sealed class ProfileCommandTests : IDisposable
         string[] lines = File.ReadAllLines(csv);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("space,arch,ops,index,session,status,latency_ms,protocol,estimator", lines[0]);
-        Assert.All(lines.Skip(1), l => Assert.Contains(",interleaved,fastest-visit,", l));
+        Assert.All(lines.Skip(1), l => Assert.Contains(",interleaved,fastest-cold-visit,", l));
         Assert.Contains(lines, l => l.Contains(",111111,1835,1,ok,"));
         Assert.Contains(lines, l => l.Contains(",333333,1462,1,ok,"));
 

@@ -1,4 +1,5 @@
 using LatencyNas.Tests;
+using LatencyNas.Core;
 using LatencyNas.Core.Measurements;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
@@ -53,9 +54,9 @@ public sealed class ProfilerTests : IDisposable
             Assert.InRange(r.LatencyMs!.Value, 0.01, 100);
             Assert.True(r.MinMs <= r.P10Ms && r.P10Ms <= r.MedianMs && r.MedianMs <= r.P90Ms, $"{r.MinMs} {r.P10Ms} {r.MedianMs} {r.P90Ms}");
             Assert.InRange(r.LatencyMs!.Value, r.MinMs!.Value, r.P90Ms!.Value);
-            Assert.Equal(("interleaved", "fastest-visit"), (r.Protocol, r.Estimator));
+            Assert.Equal(("interleaved", "fastest-cold-visit"), (r.Protocol, r.Estimator));
             Assert.InRange(r.Visits!.Value, QuickProtocol.MinRounds, QuickProtocol.MaxRounds);
-            Assert.Equal(r.Visits * (QuickProtocol.RunsPerVisit - 1), r.Runs);
+            Assert.Equal(r.Visits * QuickProtocol.KeptRunsPerVisit, r.Runs);
             Assert.NotNull(r.IqrMs);
             Assert.NotNull(r.Cv);
             Assert.NotNull(r.PrecisionMet);
@@ -98,6 +99,28 @@ public sealed class ProfilerTests : IDisposable
         var listed = Assert.Single(store.Devices.List());
         Assert.Equal((8, 2), (listed.Measured + listed.Failed, listed.Sessions));
         Assert.Equal(store.Measurements.Read(listed.Device).Max(r => r.MeasuredAt), DateTimeOffset.Parse(listed.LastMeasuredAt!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_device_measured_with_warm_visits_is_not_continued_with_single_runs_nor_the_reverse()
+    {
+        var sample = Space.SampleDistinct(3, seed: 12);
+        var warm = QuickOptions with { Protocol = QuickProtocol with { RunsPerVisit = 2 } };
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        await new Profiler(RealRunner(), store, warm).RunAsync(Space, sample.Take(2).ToList());
+        var device = store.Devices.Get("ort-cpu-1t");
+        Assert.All(store.Measurements.Read(device), r => Assert.Equal("fastest-visit", r.Estimator));
+
+        var counting = new FaultInjectingRunner(RealRunner());
+        var refused = await Assert.ThrowsAsync<InvalidInputException>(() => new Profiler(counting, store, QuickOptions).RunAsync(Space, sample));
+        Assert.Contains("holds 2 nb201 measurements estimated as fastest-visit", refused.Message);
+        Assert.Contains("\"runs_per_visit\": 2", refused.Message);
+        Assert.Equal(0, counting.TotalAttempts);
+        Assert.Equal(2, store.Measurements.Read(device).Count);
+
+        // Continued as it was measured, it goes on; a retest session of another estimator is refused too.
+        Assert.Equal(1, (await new Profiler(RealRunner(), store, warm).RunAsync(Space, sample)).Measured);
+        await Assert.ThrowsAsync<InvalidInputException>(() => new Profiler(RealRunner(), store, QuickOptions with { Session = 2 }).RunAsync(Space, sample));
     }
 
     [Fact]

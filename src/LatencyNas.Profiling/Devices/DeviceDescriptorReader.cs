@@ -198,7 +198,7 @@ public static partial class DeviceDescriptorReader
             ArchitecturesPerBatch = fields.Integer("architectures_per_batch", defaults.ArchitecturesPerBatch, 1, 10_000),
             WarmupRunsPerArchitecture = fields.Integer("warmup_runs_per_architecture", defaults.WarmupRunsPerArchitecture, 0, 1_000),
             ReferenceArchitectures = fields.Integer("reference_architectures", defaults.ReferenceArchitectures, 0, 32),
-            RunsPerVisit = fields.Integer("runs_per_visit", defaults.RunsPerVisit, 2, 1_000),
+            RunsPerVisit = fields.Integer("runs_per_visit", defaults.RunsPerVisit, 1, 1_000),
             MinRounds = fields.Integer("min_rounds", defaults.MinRounds, 2, 10_000),
             MaxRounds = fields.Integer("max_rounds", defaults.MaxRounds, 2, 10_000),
             ExtraRounds = fields.Integer("extra_rounds", defaults.ExtraRounds, 0, 10_000),

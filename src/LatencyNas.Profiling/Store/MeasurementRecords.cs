@@ -478,6 +478,26 @@ public sealed class MeasurementRecords
         return counts;
     });
 
+    /// <summary>How many successful measurements of a space on a device each estimator made, among those of one protocol.</summary>
+    public IReadOnlyDictionary<string, int> Estimators(StoredDevice device, SearchSpace space, string protocol) => _connection.Guard(() =>
+    {
+        using var command = _connection.Command("""
+            SELECT m.estimator AS estimator, count(*) AS held FROM measurements m JOIN architectures a ON a.id = m.architecture_id
+            WHERE m.device_id = @device AND a.space = @space AND m.status = 'ok' AND m.protocol = @protocol AND m.estimator IS NOT NULL
+            GROUP BY 1
+            """);
+        command.With("@device", device.Id);
+        command.With("@space", space.Name);
+        command.With("@protocol", protocol);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            counts[reader.Text("estimator")] = (int)reader.Integer("held");
+        }
+        return counts;
+    });
+
     /// <summary>
     /// The latency (ms) of each successfully measured architecture of a space on a device, by digits:
     /// the estimate of one session, or the mean of the sessions' estimates when it was profiled more than once.

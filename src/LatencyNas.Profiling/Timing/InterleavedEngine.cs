@@ -11,8 +11,8 @@ public sealed record VisitedLatency(LatencyStatistics? Statistics, IReadOnlyList
 /// <summary>
 /// Runs <see cref="MeasurementMode.Interleaved"/> over a batch (docs/measurement.md): a few untimed
 /// runs of each architecture, then rounds in a shuffled order, each giving every architecture still
-/// measured one visit of <see cref="MeasurementProtocol.RunsPerVisit"/> runs (the first not kept; the
-/// visit is its fastest kept run). A visit during which the measuring thread waited for a CPU more than
+/// measured one visit of <see cref="MeasurementProtocol.RunsPerVisit"/> runs (of more than one, the first not kept;
+/// the visit is its fastest kept run). A visit during which the measuring thread waited for a CPU more than
 /// <see cref="MeasurementProtocol.ContendedAbove"/> of its ready time is contended; the others are quiet.
 /// The estimate is the fastest quiet visit. Once it has
 /// <see cref="MeasurementProtocol.MinRounds"/> quiet visits, an architecture stops when the retest interval
@@ -52,7 +52,8 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
         }
 
         var roundVisits = new List<(int Index, double LatencyMs, int Runs, double? Waiting)>(n);
-        var kept = new double[protocol.RunsPerVisit - 1];
+        var kept = new double[protocol.KeptRunsPerVisit];
+        bool discardFirst = protocol.RunsPerVisit > 1;
         // Only a batch whose first round is short is stretched: the last few architectures of a full batch already
         // have visits spread over seconds, and padding their rounds took 2–19% of the timed runs' time in retests.
         bool stretch = false;
@@ -65,7 +66,10 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
             foreach (int i in Shuffled(active, random))
             {
                 cancellation.ThrowIfCancellationRequested();
-                roundMs += timeOneRunMs[i](); // not kept: the caches hold the other architectures
+                if (discardFirst)
+                {
+                    roundMs += timeOneRunMs[i](); // not kept: the caches hold the other architectures
+                }
                 for (int r = 0; r < kept.Length; r++)
                 {
                     kept[r] = timeOneRunMs[i]();
@@ -126,7 +130,7 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
                 $"{contended} of {visits.Count} visits were contended (above {protocol.ContendedAbove * 100:F0}%), and {protocol.MinQuietVisits} quiet ones are needed");
         }
         var statistics = LatencyStatistics.FromVisits(visits, quiet, runs, protocol.TargetRelativePrecision, protocol.WarmupRunsPerArchitecture, contended,
-            minimumForPrecision: protocol.MinRounds);
+            minimumForPrecision: protocol.MinRounds, protocol.Estimator);
         return new VisitedLatency(statistics, visits, null);
     }
 

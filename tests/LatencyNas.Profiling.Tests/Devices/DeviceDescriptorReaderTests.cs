@@ -72,7 +72,7 @@ public class DeviceDescriptorReaderTests
         Assert.Equal((MeasurementMode.Burst, 40, 0.02), (burst.Mode, burst.MaxRuns, burst.TargetRelativePrecision));
 
         var error = Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(
-            """{ "name": "x", "runtime": "onnxruntime", "protocol": { "mode": "sometimes", "runs_per_visit": 1, "min_rounds": 9, "max_rounds": 5 } }""", "x.json"));
+            """{ "name": "x", "runtime": "onnxruntime", "protocol": { "mode": "sometimes", "runs_per_visit": 0, "min_rounds": 9, "max_rounds": 5 } }""", "x.json"));
         foreach (string field in new[] { "protocol.mode", "protocol.runs_per_visit", "max_rounds" })
         {
             Assert.Contains(field, error.Message);

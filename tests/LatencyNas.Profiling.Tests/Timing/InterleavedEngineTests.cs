@@ -46,8 +46,8 @@ public class InterleavedEngineTests
             Assert.Equal(truth[i], statistics.LatencyMs, truth[i] * 0.01);
             Assert.True(statistics.PrecisionMet);
             Assert.Equal(Protocol.MinRounds, statistics.Visits);
-            Assert.Equal(LatencyStatistics.FastestVisit, statistics.Estimator);
-            Assert.Equal(Protocol.MinRounds * (Protocol.RunsPerVisit - 1), statistics.Runs);
+            Assert.Equal(LatencyStatistics.FastestColdVisit, statistics.Estimator);
+            Assert.Equal(Protocol.MinRounds * Protocol.KeptRunsPerVisit, statistics.Runs);
         }
     }
 
@@ -82,6 +82,44 @@ public class InterleavedEngineTests
         var precise = first.Zip(second).Where(p => p.First.PrecisionMet).ToList();
         Assert.True(precise.Count >= 100, $"only {precise.Count} of 200 precise");
         Assert.True(precise.Count(p => Math.Abs(p.Second.LatencyMs / p.First.LatencyMs - 1) <= Protocol.TargetRelativePrecision) >= 0.9 * precise.Count);
+    }
+
+    [Theory]
+    [InlineData(1)] // the default: the visit is its one run, evicted caches and all
+    [InlineData(2)] // the first run warms the caches and is not kept
+    public void A_visit_keeps_its_one_run_or_all_but_the_first_of_more(int runsPerVisit)
+    {
+        // A device whose run of an architecture is 30% slower when another architecture ran just before.
+        double[] warm = [1.0, 2.0, 3.0];
+        int last = -1, runs = 0;
+        Func<double> Architecture(int index) => () =>
+        {
+            runs++;
+            double ms = index == last ? warm[index] : warm[index] * 1.3;
+            last = index;
+            return ms;
+        };
+        var protocol = Protocol with { RunsPerVisit = runsPerVisit, MinRoundTime = TimeSpan.Zero, MinRounds = 5, MaxRounds = 5, MinQuietVisits = 3 };
+        var machine = new SyntheticMachine(warm, busyShare: 0, seed: 9, jitter: 0);
+        var measured = machine.Engine().Measure(warm.Select((_, i) => Architecture(i)).ToList(), protocol, seed: 9);
+
+        Assert.Equal(warm.Length * (protocol.WarmupRunsPerArchitecture + 5 * runsPerVisit), runs);
+        for (int i = 0; i < warm.Length; i++)
+        {
+            var statistics = measured[i].Statistics!;
+            Assert.Equal(5 * protocol.KeptRunsPerVisit, statistics.Runs);
+            var values = measured[i].Visits.Select(v => Math.Round(v.LatencyMs / warm[i], 9)).ToList();
+            if (runsPerVisit == 1)
+            {
+                // Kept as it ran: slow after another architecture (at least every other round), warm only after itself.
+                Assert.All(values, v => Assert.Contains(v, new[] { 1.0, 1.3 }));
+                Assert.True(values.Count(v => v == 1.3) >= 2, string.Join(", ", values));
+            }
+            else
+            {
+                Assert.All(values, v => Assert.Equal(1.0, v));
+            }
+        }
     }
 
     [Fact]
@@ -131,7 +169,7 @@ public class InterleavedEngineTests
     [Fact]
     public void A_batch_whose_first_round_is_long_enough_never_pauses_even_when_few_architectures_are_left()
     {
-        double[] truth = Latencies(40, seed: 8); // a first round of 40 visits, far above the minimum round time
+        double[] truth = Latencies(80, seed: 8); // a first round of 80 one-run visits, well above the minimum round time
         var machine = new SyntheticMachine(truth, busyShare: 0.3, seed: 80);
         var paused = TimeSpan.Zero;
         var engine = new InterleavedEngine(machine, pause =>

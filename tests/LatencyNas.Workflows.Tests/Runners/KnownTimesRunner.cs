@@ -49,10 +49,10 @@ internal sealed class KnownTimesRunner(DeviceDescriptor device, Func<ModelReques
             _measured.Add(model.Request.Architecture.Digits);
             if (protocol.Mode == MeasurementMode.Interleaved)
             {
-                var visits = Enumerable.Range(1, protocol.MinRounds).Select(round => new Visit(round, ms, protocol.RunsPerVisit - 1)).ToList();
+                var visits = Enumerable.Range(1, protocol.MinRounds).Select(round => new Visit(round, ms, protocol.KeptRunsPerVisit)).ToList();
                 var runs = Enumerable.Repeat(ms, visits.Sum(v => v.Runs)).ToList();
                 var statistics = LatencyStatistics.FromVisits(visits, visits, runs, protocol.TargetRelativePrecision, protocol.WarmupRunsPerArchitecture,
-                    contendedVisits: 0, minimumForPrecision: protocol.MinRounds);
+                    contendedVisits: 0, minimumForPrecision: protocol.MinRounds, estimator: protocol.Estimator);
                 outcomes.Add(ModelOutcome.Measured(model.Request, new Measurement(statistics, SessionCreationMs: 1, Visits: visits)));
             }
             else
