@@ -113,6 +113,25 @@ public sealed class ProfileCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_device_measured_with_warm_visits_is_not_continued_with_cold_ones_and_says_how_to_continue()
+    {
+        string cold = TestDevices.Local(_directory);
+        string warm = Path.Combine(_directory, "warm", "ort-cpu-1t.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(warm)!);
+        File.WriteAllText(warm, File.ReadAllText(cold).Replace("\"min_rounds\": 3", "\"runs_per_visit\": 2, \"min_rounds\": 3"));
+        var first = Latnas.Run(["profile", "--device", warm, "--count", "2", "--seed", "4", "--store", Store]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var refused = Latnas.Run(["profile", "--device", cold, "--count", "3", "--seed", "4", "--store", Store]);
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Single(refused.Stderr.Trim().Split('\n'));
+        Assert.Contains("holds 2 nb201 measurements estimated as fastest-visit", refused.Stderr);
+        Assert.Contains("\"runs_per_visit\": 2", refused.Stderr);
+        Assert.Equal(2, Count(Store, "SELECT count(*) FROM measurements"));
+        Assert.Equal(2, Count(Store, "SELECT count(*) FROM measurements WHERE estimator = 'fastest-visit'"));
+    }
+
+    [Fact]
     public void Profile_from_an_architecture_file_then_export_and_list()
     {
         string archs = Path.Combine(_directory, "archs.txt");

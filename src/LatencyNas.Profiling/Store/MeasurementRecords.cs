@@ -460,40 +460,31 @@ public sealed class MeasurementRecords
     });
 
     /// <summary>How many successful measurements of a space a device holds per protocol.</summary>
-    public IReadOnlyDictionary<string, int> Protocols(StoredDevice device, SearchSpace space) => _connection.Guard(() =>
-    {
-        using var command = _connection.Command("""
-            SELECT coalesce(m.protocol, 'burst') AS protocol, count(*) AS held FROM measurements m JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = @device AND a.space = @space AND m.status = 'ok'
-            GROUP BY 1
-            """);
-        command.With("@device", device.Id);
-        command.With("@space", space.Name);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            counts[reader.Text("protocol")] = (int)reader.Integer("held");
-        }
-        return counts;
-    });
+    public IReadOnlyDictionary<string, int> Protocols(StoredDevice device, SearchSpace space)
+        => CountBy("coalesce(m.protocol, 'burst')", device, space, protocol: null);
 
     /// <summary>How many successful measurements of a space on a device each estimator made, among those of one protocol.</summary>
-    public IReadOnlyDictionary<string, int> Estimators(StoredDevice device, SearchSpace space, string protocol) => _connection.Guard(() =>
+    public IReadOnlyDictionary<string, int> Estimators(StoredDevice device, SearchSpace space, string protocol)
+        => CountBy("m.estimator", device, space, protocol);
+
+    private IReadOnlyDictionary<string, int> CountBy(string key, StoredDevice device, SearchSpace space, string? protocol) => _connection.Guard(() =>
     {
-        using var command = _connection.Command("""
-            SELECT m.estimator AS estimator, count(*) AS held FROM measurements m JOIN architectures a ON a.id = m.architecture_id
-            WHERE m.device_id = @device AND a.space = @space AND m.status = 'ok' AND m.protocol = @protocol AND m.estimator IS NOT NULL
+        using var command = _connection.Command($"""
+            SELECT {key} AS counted, count(*) AS held FROM measurements m JOIN architectures a ON a.id = m.architecture_id
+            WHERE m.device_id = @device AND a.space = @space AND m.status = 'ok' AND {key} IS NOT NULL{(protocol is null ? "" : " AND m.protocol = @protocol")}
             GROUP BY 1
             """);
         command.With("@device", device.Id);
         command.With("@space", space.Name);
-        command.With("@protocol", protocol);
+        if (protocol is not null)
+        {
+            command.With("@protocol", protocol);
+        }
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            counts[reader.Text("estimator")] = (int)reader.Integer("held");
+            counts[reader.Text("counted")] = (int)reader.Integer("held");
         }
         return counts;
     });
