@@ -96,7 +96,7 @@ public sealed record LatencyStatistics(
     /// <param name="minimumForPrecision">Quiet visits below which no precision is claimed, however close they are: a few agree by chance.</param>
     /// <param name="estimator">The name stored with the estimate: <see cref="FastestVisit"/> or <see cref="FastestColdVisit"/>, after what a visit is.</param>
     public static LatencyStatistics FromVisits(IReadOnlyList<Visit> visits, IReadOnlyList<Visit> estimateFrom, IReadOnlyList<double> runs, double? target,
-        int warmupRuns, int contendedVisits, int minimumForPrecision, string estimator = FastestVisit)
+        int warmupRuns, int contendedVisits, int minimumForPrecision, string estimator)
     {
         if (estimateFrom.Count == 0)
         {

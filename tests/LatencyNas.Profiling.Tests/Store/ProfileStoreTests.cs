@@ -213,7 +213,7 @@ public sealed class ProfileStoreTests : IDisposable
         using (var store = ProfileStore.Open(path))
         {
             var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
-            var statistics = LatencyStatistics.FromVisits(visits, visits, [1.0, 1.1], target: 0.1, warmupRuns: 3, contendedVisits: 0, minimumForPrecision: 2);
+            var statistics = LatencyStatistics.FromVisits(visits, visits, [1.0, 1.1], target: 0.1, warmupRuns: 3, contendedVisits: 0, minimumForPrecision: 2, estimator: LatencyStatistics.FastestVisit);
             store.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("111111")), 1, new Measurement(statistics, 10, Visits: visits));
         }
         Downgrade(path, """
@@ -232,7 +232,7 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Empty(upgraded.Measurements.References(device6, Space));
 
         Visit[] measuredNow = [new(1, 2.0, 2, 0.5, 0, Waiting: 0.25), new(2, 2.1, 2, 0.5, 0, Waiting: 0.01), new(3, 2.0, 2, Waiting: 0), new(4, 2.2, 2, Waiting: 0)];
-        var now = LatencyStatistics.FromVisits(measuredNow, measuredNow, [2.0], target: 0.1, warmupRuns: 3, contendedVisits: 1, minimumForPrecision: 2);
+        var now = LatencyStatistics.FromVisits(measuredNow, measuredNow, [2.0], target: 0.1, warmupRuns: 3, contendedVisits: 1, minimumForPrecision: 2, estimator: LatencyStatistics.FastestVisit);
         upgraded.Measurements.Record(device6, Space, _device.RequestFor(Space, Space.Parse("222222")), 1, new Measurement(now, 10, Visits: measuredNow));
         var read = upgraded.Measurements.ReadVisits(device6).Where(v => v.Digits == "222222").Select(v => v.Visit.Waiting).ToList();
         Assert.Equal([0.25, 0.01, 0.0, 0.0], read);
