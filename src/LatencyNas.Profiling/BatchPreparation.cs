@@ -8,22 +8,28 @@ namespace LatencyNas.Profiling;
 /// background thread that prepares ahead, and the measuring thread when it would otherwise wait for the
 /// batch. Nothing is measured while the measuring thread prepares, so its help disturbs nothing, and a
 /// profile whose preparation is slower than its measurement (a loaded second core) waits half as long.
+/// The batch's reference architectures are prepared with it, after its own models: a reference measures the
+/// machine's drift only if it is in the state of the models it is compared with (docs/measurement.md).
 /// </summary>
 internal sealed class BatchPreparation
 {
     private readonly Func<ModelRequest, PreparedModel> _prepare;
+    private readonly ModelRequest[] _all;
     private readonly PreparedModel[] _prepared;
     private readonly TaskCompletionSource _complete = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _taken = -1;
     private int _finished;
 
+    /// <param name="requests">The batch's own models.</param>
+    /// <param name="references">The reference architectures measured beside them (not among <paramref name="requests"/>).</param>
     /// <param name="prepare">Prepares one model; a failure is returned, not thrown. Called concurrently.</param>
-    public BatchPreparation(IReadOnlyList<ModelRequest> requests, Func<ModelRequest, PreparedModel> prepare)
+    public BatchPreparation(IReadOnlyList<ModelRequest> requests, IReadOnlyList<ModelRequest> references, Func<ModelRequest, PreparedModel> prepare)
     {
         Requests = requests;
         _prepare = prepare;
-        _prepared = new PreparedModel[requests.Count];
-        if (requests.Count == 0)
+        _all = [.. requests, .. references];
+        _prepared = new PreparedModel[_all.Length];
+        if (_all.Length == 0)
         {
             _complete.SetResult();
         }
@@ -39,7 +45,7 @@ internal sealed class BatchPreparation
         {
             return false;
         }
-        _prepared[index] = _prepare(Requests[index]);
+        _prepared[index] = _prepare(_all[index]);
         if (Interlocked.Increment(ref _finished) == _prepared.Length)
         {
             _complete.SetResult();
@@ -47,14 +53,19 @@ internal sealed class BatchPreparation
         return true;
     }
 
-    /// <summary>Prepares models until none is left to take, then waits for those other threads are still preparing.</summary>
-    public async Task<(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures)> CompleteAsync()
+    /// <summary>
+    /// Prepares models until none is left to take, then waits for those other threads are still preparing. A reference
+    /// that cannot be prepared is left out, not failed: it only leaves the batch with fewer references.
+    /// </summary>
+    public async Task<PreparedModels> CompleteAsync()
     {
         while (PrepareNext())
         {
         }
         await _complete.Task;
-        return (_prepared.Select(p => p.Model).OfType<IPreparedModel>().ToList(), _prepared.Select(p => p.Failure).OfType<ModelOutcome>().ToList());
+        var own = _prepared.AsSpan(0, Requests.Count).ToArray();
+        return new PreparedModels(own.Select(p => p.Model).OfType<IPreparedModel>().ToList(), own.Select(p => p.Failure).OfType<ModelOutcome>().ToList(),
+            _prepared.Skip(Requests.Count).Select(p => p.Model).OfType<IPreparedModel>().ToList());
     }
 
     /// <summary>Frees what was prepared of a batch that will not be measured. Only once no thread prepares any more.</summary>
@@ -67,6 +78,9 @@ internal sealed class BatchPreparation
         }
     }
 }
+
+/// <summary>A prepared batch: its models, outcomes for those whose preparation failed, and its reference architectures' models.</summary>
+internal sealed record PreparedModels(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures, IReadOnlyList<IPreparedModel> References);
 
 /// <summary>One request's prepared model, or the outcome that records why it could not be prepared.</summary>
 internal readonly record struct PreparedModel(IPreparedModel? Model, ModelOutcome? Failure);

@@ -95,7 +95,7 @@ public sealed class Profiler
         string? stopReason = null;
         var pipeline = BuildPipeline();
         var referenceDigits = ReferenceArchitectures(space);
-        using var referenceModels = new PreparedReferences(_runner, space, referenceDigits, _options.WeightSeed);
+        var referenceRequests = referenceDigits.Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed)).ToList();
         // While this run is establishing the device's references: its first batches, as measured, and where they are in `stored`.
         List<(int Index, ReferenceBatch Batch)>? establishing = referenceDigits.Count > 0 && _store.Measurements.References(device, space).Count == 0 ? [] : null;
         var establishingGate = new Lock();
@@ -122,7 +122,7 @@ public sealed class Profiler
         var renewal = RenewClaimsAsync(renewing.Token);
         try
         {
-            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSizes, referenceModels, referenceMeasured?.Task, leftToOthers, stop.Token), parallel, async (batch, _) =>
+            await Parallel.ForEachAsync(PrepareAsync(device, space, pending, batchSizes, referenceRequests, referenceMeasured?.Task, leftToOthers, stop.Token), parallel, async (batch, _) =>
             {
                 try
                 {
@@ -390,7 +390,7 @@ public sealed class Profiler
     /// without), and the batch that stores a device's references sets the device's scale.
     /// </param>
     private async IAsyncEnumerable<PreparedBatch> PrepareAsync(StoredDevice device, SearchSpace space, IReadOnlyList<Architecture> pending, IReadOnlyList<int> batchSizes,
-        PreparedReferences references, Task? firstMeasured, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
+        IReadOnlyList<ModelRequest> references, Task? firstMeasured, StrongBox<int> leftToOthers, [EnumeratorCancellation] CancellationToken cancellation)
     {
         // Each batch is claimed just before it is prepared: what another profile of the same device holds, or has measured since, is left to it.
         var batches = Chunks(pending, batchSizes)
@@ -402,7 +402,14 @@ public sealed class Profiler
                 return chunk.Where(a => claimed.Contains(a.Digits)).Select(a => _runner.Device.RequestFor(space, a, _options.WeightSeed)).ToList();
             })
             .Where(requests => requests.Count > 0)
-            .Select(requests => new BatchPreparation(requests, TryPrepare));
+            .Select(requests => new BatchPreparation(requests, Beside(requests), TryPrepare));
+
+        // The references measured beside a batch: those not among its own architectures.
+        IReadOnlyList<ModelRequest> Beside(IReadOnlyList<ModelRequest> requests)
+        {
+            var own = requests.Select(r => r.Architecture.Digits).ToHashSet(StringComparer.Ordinal);
+            return references.Where(r => !own.Contains(r.Architecture.Digits)).ToList();
+        }
         if (!_options.OverlapPreparation || !_runner.CanPrepareWhileMeasuring(_options.Protocol.Mode))
         {
             foreach (var preparation in batches)
@@ -417,7 +424,7 @@ public sealed class Profiler
                     {
                     }
                 });
-                yield return await CompleteAsync(preparation, references);
+                yield return await CompleteAsync(preparation);
             }
             yield break;
         }
@@ -466,7 +473,7 @@ public sealed class Profiler
         {
             await foreach (var preparation in channel.Reader.ReadAllAsync(CancellationToken.None))
             {
-                yield return await CompleteAsync(preparation, references);
+                yield return await CompleteAsync(preparation);
             }
         }
         finally
@@ -481,10 +488,10 @@ public sealed class Profiler
         }
     }
 
-    private static async Task<PreparedBatch> CompleteAsync(BatchPreparation preparation, PreparedReferences references)
+    private static async Task<PreparedBatch> CompleteAsync(BatchPreparation preparation)
     {
-        var (models, failures) = await preparation.CompleteAsync();
-        return new PreparedBatch(models, failures, references.Beside(preparation.Requests));
+        var prepared = await preparation.CompleteAsync();
+        return new PreparedBatch(prepared.Models, prepared.Failures, prepared.References);
     }
 
     private PreparedModel TryPrepare(ModelRequest request)
@@ -539,51 +546,9 @@ public sealed class Profiler
 
     private static void Dispose(PreparedBatch batch)
     {
-        foreach (var model in batch.Models)
+        foreach (var model in batch.Models.Concat(batch.ReferenceModels))
         {
             model.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// The reference architectures' models, prepared once, by the first batch's preparation, and measured
-    /// with every batch: built again for every batch, they took as much preparation as four more architectures.
-    /// </summary>
-    private sealed class PreparedReferences(IDeviceRunner runner, SearchSpace space, IReadOnlyList<Architecture> architectures, int weightSeed) : IDisposable
-    {
-        private IReadOnlyList<IPreparedModel>? _models;
-
-        private readonly Lock _gate = new();
-
-        /// <summary>The references to measure beside a batch: those not among its own architectures.</summary>
-        public IReadOnlyList<IPreparedModel> Beside(IReadOnlyList<ModelRequest> requests)
-        {
-            lock (_gate)
-            {
-                _models ??= architectures.Select(TryPrepare).OfType<IPreparedModel>().ToList();
-            }
-            var own = requests.Select(r => r.Architecture.Digits).ToHashSet(StringComparer.Ordinal);
-            return _models.Where(m => !own.Contains(m.Request.Architecture.Digits)).ToList();
-        }
-
-        private IPreparedModel? TryPrepare(Architecture architecture)
-        {
-            try
-            {
-                return runner.Prepare(runner.Device.RequestFor(space, architecture, weightSeed));
-            }
-            catch (Exception)
-            {
-                return null; // a reference that cannot be built only leaves the batches with fewer references
-            }
-        }
-
-        public void Dispose()
-        {
-            foreach (var model in _models ?? [])
-            {
-                model.Dispose();
-            }
         }
     }
 

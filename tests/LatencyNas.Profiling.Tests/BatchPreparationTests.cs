@@ -19,7 +19,7 @@ public class BatchPreparationTests
     {
         var requests = Requests(40);
         var preparedBy = new ConcurrentDictionary<ModelRequest, int>();
-        var preparation = new BatchPreparation(requests, request =>
+        var preparation = new BatchPreparation(requests, [], request =>
         {
             preparedBy.AddOrUpdate(request, 1, (_, n) => n + 1);
             Thread.Sleep(2); // long enough that the helpers interleave
@@ -32,7 +32,7 @@ public class BatchPreparationTests
             }
         });
 
-        var (models, failures) = await preparation.CompleteAsync();
+        var (models, failures, _) = await preparation.CompleteAsync();
         await helper;
 
         Assert.Equal(requests, models.Select(m => m.Request));
@@ -47,7 +47,7 @@ public class BatchPreparationTests
         var requests = Requests(2);
         using var started = new SemaphoreSlim(0);
         using var release = new SemaphoreSlim(0);
-        var preparation = new BatchPreparation(requests, request =>
+        var preparation = new BatchPreparation(requests, [], request =>
         {
             if (request == requests[0])
             {
@@ -65,7 +65,7 @@ public class BatchPreparationTests
         await Task.Delay(50);
         Assert.False(completing.IsCompleted); // the first model is still being prepared
         release.Release();
-        var (models, failures) = await completing;
+        var (models, failures, _) = await completing;
 
         Assert.True(await slow);
         Assert.Equal([requests[0]], models.Select(m => m.Request));
@@ -73,9 +73,32 @@ public class BatchPreparationTests
     }
 
     [Fact]
+    public async Task The_batch_prepares_its_references_with_it_and_a_reference_that_fails_is_left_out_not_failed()
+    {
+        var requests = Requests(5);
+        var (own, references) = (requests[..3], requests[3..]);
+        var prepared = new ConcurrentBag<ModelRequest>();
+        var preparation = new BatchPreparation(own, references, request =>
+        {
+            prepared.Add(request);
+            return request == references[1]
+                ? new PreparedModel(null, ModelOutcome.Failed(request, "model preparation failed: no"))
+                : new PreparedModel(new OnnxModel(request, []), null);
+        });
+
+        var (models, failures, referenceModels) = await preparation.CompleteAsync();
+
+        Assert.Equal(own, models.Select(m => m.Request));
+        Assert.Empty(failures);
+        Assert.Equal([references[0]], referenceModels.Select(m => m.Request));
+        Assert.Equal(requests.ToHashSet(), prepared.ToHashSet());
+        Assert.Equal(own, preparation.Requests);
+    }
+
+    [Fact]
     public async Task An_empty_batch_is_complete_at_once()
     {
-        var (models, failures) = await new BatchPreparation([], _ => throw new InvalidOperationException("nothing to prepare")).CompleteAsync();
+        var (models, failures, _) = await new BatchPreparation([], [], _ => throw new InvalidOperationException("nothing to prepare")).CompleteAsync();
         Assert.Empty(models);
         Assert.Empty(failures);
     }
