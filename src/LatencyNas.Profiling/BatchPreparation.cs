@@ -57,14 +57,14 @@ internal sealed class BatchPreparation
     /// Prepares models until none is left to take, then waits for those other threads are still preparing. A reference
     /// that cannot be prepared is left out, not failed: it only leaves the batch with fewer references.
     /// </summary>
-    public async Task<PreparedModels> CompleteAsync()
+    public async Task<PreparedBatch> CompleteAsync()
     {
         while (PrepareNext())
         {
         }
         await _complete.Task;
-        var own = _prepared.AsSpan(0, Requests.Count).ToArray();
-        return new PreparedModels(own.Select(p => p.Model).OfType<IPreparedModel>().ToList(), own.Select(p => p.Failure).OfType<ModelOutcome>().ToList(),
+        var own = _prepared.Take(Requests.Count).ToList();
+        return new PreparedBatch(own.Select(p => p.Model).OfType<IPreparedModel>().ToList(), own.Select(p => p.Failure).OfType<ModelOutcome>().ToList(),
             _prepared.Skip(Requests.Count).Select(p => p.Model).OfType<IPreparedModel>().ToList());
     }
 
@@ -79,8 +79,20 @@ internal sealed class BatchPreparation
     }
 }
 
-/// <summary>A prepared batch: its models, outcomes for those whose preparation failed, and its reference architectures' models.</summary>
-internal sealed record PreparedModels(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures, IReadOnlyList<IPreparedModel> References);
+/// <summary>
+/// A batch ready to measure: its prepared models, outcomes for those whose preparation failed, and the
+/// reference architectures measured beside it (not recorded as measurements of the profile).
+/// </summary>
+internal sealed record PreparedBatch(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures, IReadOnlyList<IPreparedModel> ReferenceModels)
+{
+    public void Dispose()
+    {
+        foreach (var model in Models.Concat(ReferenceModels))
+        {
+            model.Dispose();
+        }
+    }
+}
 
 /// <summary>One request's prepared model, or the outcome that records why it could not be prepared.</summary>
 internal readonly record struct PreparedModel(IPreparedModel? Model, ModelOutcome? Failure);

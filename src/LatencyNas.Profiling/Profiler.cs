@@ -207,7 +207,7 @@ public sealed class Profiler
                 finally
                 {
                     referenceMeasured?.TrySetResult();
-                    Dispose(batch);
+                    batch.Dispose();
                 }
             });
 
@@ -348,12 +348,6 @@ public sealed class Profiler
     }
 
     /// <summary>
-    /// A batch ready to measure: its prepared models, outcomes for those whose preparation failed, and the
-    /// reference architectures measured beside it (not recorded as measurements of the profile).
-    /// </summary>
-    private sealed record PreparedBatch(IReadOnlyList<IPreparedModel> Models, IReadOnlyList<ModelOutcome> Failures, IReadOnlyList<IPreparedModel> ReferenceModels);
-
-    /// <summary>
     /// A device's interleaved measurements and its reference latencies are one estimator's: warm visits read lower than
     /// single runs where the caches matter, so a device measured one way is not continued the other.
     /// </summary>
@@ -410,6 +404,7 @@ public sealed class Profiler
             var own = requests.Select(r => r.Architecture.Digits).ToHashSet(StringComparer.Ordinal);
             return references.Where(r => !own.Contains(r.Architecture.Digits)).ToList();
         }
+
         if (!_options.OverlapPreparation || !_runner.CanPrepareWhileMeasuring(_options.Protocol.Mode))
         {
             foreach (var preparation in batches)
@@ -424,7 +419,7 @@ public sealed class Profiler
                     {
                     }
                 });
-                yield return await CompleteAsync(preparation);
+                yield return await preparation.CompleteAsync();
             }
             yield break;
         }
@@ -473,7 +468,7 @@ public sealed class Profiler
         {
             await foreach (var preparation in channel.Reader.ReadAllAsync(CancellationToken.None))
             {
-                yield return await CompleteAsync(preparation);
+                yield return await preparation.CompleteAsync();
             }
         }
         finally
@@ -486,12 +481,6 @@ public sealed class Profiler
                 leftover.Abandon();
             }
         }
-    }
-
-    private static async Task<PreparedBatch> CompleteAsync(BatchPreparation preparation)
-    {
-        var prepared = await preparation.CompleteAsync();
-        return new PreparedBatch(prepared.Models, prepared.Failures, prepared.References);
     }
 
     private PreparedModel TryPrepare(ModelRequest request)
@@ -541,14 +530,6 @@ public sealed class Profiler
         {
             yield return pending.Skip(start).Take(size).ToArray();
             start += size;
-        }
-    }
-
-    private static void Dispose(PreparedBatch batch)
-    {
-        foreach (var model in batch.Models.Concat(batch.ReferenceModels))
-        {
-            model.Dispose();
         }
     }
 
