@@ -34,9 +34,10 @@ public sealed record MeasurementProtocol
     /// device and space, drawn with a fixed seed). The first batch that measures them on a device stores their
     /// latencies as the device's reference; every later batch's estimates are divided by how much slower
     /// than that its references ran (the median ratio), which takes out a change of the whole machine between
-    /// batches and sessions. Default 4; 0 turns the correction off (docs/measurement.md).
+    /// batches and sessions. Default 8 (four left a batch's correction off by up to 6% under a bursty load); 0 turns
+    /// the correction off (docs/measurement.md).
     /// </summary>
-    public int ReferenceArchitectures { get; init; } = 4;
+    public int ReferenceArchitectures { get; init; } = 8;
 
     /// <summary>Interleaved: untimed runs of each architecture before the first round. Default 3.</summary>
     public int WarmupRunsPerArchitecture { get; init; } = 3;
