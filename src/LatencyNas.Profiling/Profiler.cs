@@ -290,7 +290,7 @@ public sealed class Profiler
                 break;
             }
             // Prepared afresh: a remote model carries an idempotency key, and the agent would answer with the disturbed result again.
-            var fresh = disturbed.Select(i => _runner.Prepare(outcomes[i].Request)).ToList();
+            var fresh = disturbed.Select(i => _runner.Prepare(outcomes[i].Request, _options.Protocol.Instances)).ToList();
             Dictionary<ModelRequest, ModelOutcome> remeasured;
             try
             {
@@ -362,11 +362,14 @@ public sealed class Profiler
         var other = _store.Measurements.Estimators(device, space, MeasurementProtocols.Interleaved).Where(e => e.Key != wanted).ToList();
         if (other.Count > 0)
         {
-            string otherRuns = other[0].Key == LatencyStatistics.FastestColdVisit ? "1" : "2";
+            string otherRuns = other[0].Key.EndsWith(LatencyStatistics.FastestColdVisit, StringComparison.Ordinal) ? "1" : "2";
+            int otherInstances = LatencyStatistics.InstancesOf(other[0].Key);
             throw new InvalidInputException(
                 $"Device '{device.Name}' holds {other.Sum(e => e.Value):N0} {space.Name} measurements estimated as {string.Join(", ", other.Select(e => e.Key))}, " +
-                $"and this protocol's estimate is {wanted} (runs_per_visit {_options.Protocol.RunsPerVisit}); the two read differently where the caches matter, so one device never mixes them. " +
-                $"Set \"runs_per_visit\": {otherRuns} in the descriptor's protocol block to continue as it was measured, or profile under another device name or into another store.");
+                $"and this protocol's estimate is {wanted} (runs_per_visit {_options.Protocol.RunsPerVisit}, instances_per_architecture {_options.Protocol.InstancesPerArchitecture}); " +
+                "the two read differently, so one device never mixes them. " +
+                $"Set \"runs_per_visit\": {otherRuns}, \"instances_per_architecture\": {otherInstances} in the descriptor's protocol block to continue as it was measured, " +
+                "or profile under another device name or into another store.");
         }
     }
 
@@ -487,7 +490,7 @@ public sealed class Profiler
     {
         try
         {
-            return new PreparedModel(_runner.Prepare(request), null);
+            return new PreparedModel(_runner.Prepare(request, _options.Protocol.Instances), null);
         }
         catch (Exception error)
         {

@@ -103,7 +103,8 @@ public sealed class ProfilesExportUseCase
         ExportColumn<(StoredVisit Visit, int Number)>.Integer("runs", v => v.Visit.Visit.Runs),
         ExportColumn<(StoredVisit Visit, int Number)>.Real("other_busy", v => v.Visit.Visit.OtherBusy),
         ExportColumn<(StoredVisit Visit, int Number)>.Real("steal", v => v.Visit.Visit.Steal),
-        ExportColumn<(StoredVisit Visit, int Number)>.Real("waiting", v => v.Visit.Visit.Waiting));
+        ExportColumn<(StoredVisit Visit, int Number)>.Real("waiting", v => v.Visit.Visit.Waiting),
+        ExportColumn<(StoredVisit Visit, int Number)>.Integer("instance", v => v.Visit.Visit.Instance));
 
     /// <summary>The measurements' columns, in order (the CSV header).</summary>
     public static string Header => Measurements.Header;

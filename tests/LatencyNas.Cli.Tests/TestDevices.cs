@@ -9,7 +9,7 @@ namespace LatencyNas.Cli.Tests;
 internal static class TestDevices
 {
     public const string QuickProtocol =
-        """{ "architectures_per_batch": BATCH, "min_rounds": 3, "max_rounds": 4, "extra_rounds": 0, "min_quiet_visits": 3, "contended_above": 1, "min_round_seconds": 0 }""";
+        """{ "architectures_per_batch": BATCH, "min_rounds": 3, "max_rounds": 4, "extra_rounds": 0, "min_quiet_visits": 3, "contended_above": 1, "min_round_seconds": 0, "instances_per_architecture": 1 }""";
 
     /// <summary>The shipped ort-cpu-1t setting under <paramref name="name"/>, with the quick protocol.</summary>
     public static string Local(string directory, string name = "ort-cpu-1t", int batch = 3)

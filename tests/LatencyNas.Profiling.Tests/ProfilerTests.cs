@@ -305,6 +305,28 @@ public sealed class ProfilerTests : IDisposable
         Assert.Equal(all.Count, all.Distinct(ReferenceEqualityComparer.Instance).Count()); // no model measured in two batches
     }
 
+    [Fact]
+    public async Task Each_architecture_is_measured_on_separately_created_sessions_in_turn_and_stored_as_the_median_of_their_fastest_visits()
+    {
+        var protocol = QuickProtocol with { InstancesPerArchitecture = 3, MinRounds = 6, MaxRounds = 6, MinQuietVisits = 6 };
+        var sample = Space.SampleDistinct(4, seed: 37);
+        using var store = ProfileStore.Open(_directory.File("p.db"));
+        var runner = new BatchRecordingRunner(RealRunner());
+
+        var summary = await new Profiler(runner, store, QuickOptions with { Protocol = protocol }).RunAsync(Space, sample);
+
+        Assert.Equal(4, summary.Measured);
+        var device = store.Devices.Get("ort-cpu-1t");
+        var visits = store.Measurements.ReadVisits(device).ToLookup(v => v.Digits, v => v.Visit);
+        foreach (var row in store.Measurements.Read(device))
+        {
+            Assert.Equal("median-of-3-instances-fastest-cold-visit", row.Estimator);
+            var mine = visits[row.Digits].ToList();
+            Assert.Equal([0, 1, 2, 0, 1, 2], mine.Select(v => v.Instance));
+            Assert.Equal(LatencyStatistics.FastestOfInstances(mine), row.LatencyMs!.Value, 12);
+        }
+    }
+
     /// <summary>Records the models of every batch it measures.</summary>
     private sealed class BatchRecordingRunner(IDeviceRunner inner) : IDeviceRunner
     {
@@ -318,7 +340,7 @@ public sealed class ProfilerTests : IDisposable
 
         public void CheckProtocol(MeasurementProtocol protocol) => inner.CheckProtocol(protocol);
 
-        public IPreparedModel Prepare(ModelRequest request) => inner.Prepare(request);
+        public IPreparedModel Prepare(ModelRequest request, int instances = 1) => inner.Prepare(request, instances);
 
         public Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
         {

@@ -78,7 +78,7 @@ public sealed class WorkerUseCaseTests : IDisposable
 
             public Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation) => Task.FromResult(DeviceFingerprint.ForHost(device, "recording 1.0"));
 
-            public IPreparedModel Prepare(ModelRequest request) => new OnnxModel(request, []);
+            public IPreparedModel Prepare(ModelRequest request, int instances = 1) => new OnnxModel(request, []);
 
             public async Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
             {

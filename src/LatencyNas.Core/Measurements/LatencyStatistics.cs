@@ -12,7 +12,8 @@ namespace LatencyNas.Core.Measurements;
 /// <param name="OtherBusy">Share of the CPU time this process left unused that other work used during the visit's round (0–1); null where unknown.</param>
 /// <param name="Steal">Share of the CPU time the hypervisor gave to other guests during the round; null where unknown.</param>
 /// <param name="Waiting">Share of the visit's ready time the measuring thread spent waiting for a CPU (0–1): what decides whether the visit was contended; null where unknown.</param>
-public sealed record Visit(int Round, double LatencyMs, int Runs, double? OtherBusy = null, double? Steal = null, double? Waiting = null);
+/// <param name="Instance">Which of the architecture's separately created sessions ran (from 0; always 0 with one session per architecture).</param>
+public sealed record Visit(int Round, double LatencyMs, int Runs, double? OtherBusy = null, double? Steal = null, double? Waiting = null, int Instance = 0);
 
 /// <summary>What one architecture's timed runs came to (milliseconds).</summary>
 /// <param name="LatencyMs">The latency estimate the analyses use (see <paramref name="Estimator"/>).</param>
@@ -73,6 +74,17 @@ public sealed record LatencyStatistics(
     /// </summary>
     public const string FastestColdVisit = "fastest-cold-visit";
 
+    /// <summary>
+    /// The name of the estimate over <paramref name="instances"/> separately created sessions of each architecture: the median of
+    /// the instances' fastest visits (<paramref name="visitEstimator"/>), e.g. <c>median-of-3-instances-fastest-cold-visit</c>; with one, the visit estimator itself.
+    /// </summary>
+    public static string OfInstances(int instances, string visitEstimator) => instances == 1 ? visitEstimator : $"median-of-{instances}-instances-{visitEstimator}";
+
+    /// <summary>The sessions per architecture an estimator name says were measured (1 for a name without instances).</summary>
+    public static int InstancesOf(string estimator)
+        => estimator.StartsWith("median-of-", StringComparison.Ordinal) && estimator.IndexOf("-instances-", StringComparison.Ordinal) is > 10 and var end
+           && int.TryParse(estimator.AsSpan(10, end - 10), out int instances) ? instances : 1;
+
     /// <summary>The quantile of the visits whose distance from the fastest is the retest interval.</summary>
     public const double SpreadQuantile = 0.3;
 
@@ -90,7 +102,8 @@ public sealed record LatencyStatistics(
 
     /// <summary>
     /// Summarises an interleaved measurement: the estimate is the fastest of <paramref name="estimateFrom"/>
-    /// (the quiet visits, in the order they were made), its interval <see cref="RetestHalfWidth"/> over the
+    /// (the quiet visits, in the order they were made) — of visits to several instances of the architecture, the median of each
+    /// instance's fastest (<see cref="FastestOfInstances"/>) — its interval <see cref="RetestHalfWidth"/> over the
     /// same visits; the run statistics describe every kept run.
     /// </summary>
     /// <param name="minimumForPrecision">Quiet visits below which no precision is claimed, however close they are: a few agree by chance.</param>
@@ -103,13 +116,21 @@ public sealed record LatencyStatistics(
             throw new ArgumentException("No visits to estimate from.", nameof(estimateFrom));
         }
         var (median, mean, min, p10, p90, iqr, cv, _) = Describe(runs);
-        double estimate = estimateFrom.Min(v => v.LatencyMs);
+        double estimate = FastestOfInstances(estimateFrom);
         double halfWidth = RetestHalfWidth(estimateFrom) / estimate;
         var busy = visits.Where(v => v.OtherBusy is not null).Select(v => v.OtherBusy!.Value).ToList();
         return new LatencyStatistics(estimate, estimator, median, mean, min, p10, p90, iqr, cv, runs.Count,
             halfWidth, target is { } t && halfWidth <= t && estimateFrom.Count >= minimumForPrecision, warmupRuns, WarmupSettled: true,
             visits.Count, contendedVisits, busy.Count > 0 ? busy.Average() : null);
     }
+
+    /// <summary>
+    /// The median over the instances visited of each one's fastest visit; the fastest visit when all are of one instance.
+    /// A session's memory lands differently every time it is created, and on some machines that alone moves an architecture's
+    /// fastest visit by several percent; the median of a few sessions does not depend on one placement (docs/measurement.md).
+    /// </summary>
+    public static double FastestOfInstances(IReadOnlyList<Visit> visits)
+        => Descriptive.Median(visits.GroupBy(v => v.Instance).Select(g => g.Min(v => v.LatencyMs)).ToList());
 
     /// <summary>
     /// Half the width of the interval around the fastest visit that a later measurement's fastest visit

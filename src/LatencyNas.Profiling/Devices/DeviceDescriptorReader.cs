@@ -183,7 +183,7 @@ public static partial class DeviceDescriptorReader
         var defaults = mode == MeasurementMode.Burst ? MeasurementProtocol.Burst : MeasurementProtocol.Default; // the burst's own precision (2%)
         string[] known =
         [
-            "mode", "architectures_per_batch", "warmup_runs_per_architecture", "runs_per_visit", "min_rounds", "max_rounds", "extra_rounds", "min_quiet_visits",
+            "mode", "architectures_per_batch", "warmup_runs_per_architecture", "runs_per_visit", "instances_per_architecture", "min_rounds", "max_rounds", "extra_rounds", "min_quiet_visits",
             "contended_above", "min_round_seconds", "reference_architectures",
             "warmup_min_runs", "warmup_max_runs", "warmup_min_seconds", "warmup_max_seconds", "warmup_window", "warmup_settle", "min_runs", "max_runs", "max_seconds",
             "target_precision",
@@ -199,6 +199,7 @@ public static partial class DeviceDescriptorReader
             WarmupRunsPerArchitecture = fields.Integer("warmup_runs_per_architecture", defaults.WarmupRunsPerArchitecture, 0, 1_000),
             ReferenceArchitectures = fields.Integer("reference_architectures", defaults.ReferenceArchitectures, 0, 32),
             RunsPerVisit = fields.Integer("runs_per_visit", defaults.RunsPerVisit, 1, 1_000),
+            InstancesPerArchitecture = fields.Integer("instances_per_architecture", defaults.InstancesPerArchitecture, 1, 8),
             MinRounds = fields.Integer("min_rounds", defaults.MinRounds, 2, 10_000),
             MaxRounds = fields.Integer("max_rounds", defaults.MaxRounds, 2, 10_000),
             ExtraRounds = fields.Integer("extra_rounds", defaults.ExtraRounds, 0, 10_000),

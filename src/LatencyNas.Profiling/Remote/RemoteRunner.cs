@@ -120,7 +120,7 @@ public sealed class RemoteRunner : IDeviceRunner
         }
     }
 
-    public IPreparedModel Prepare(ModelRequest request) => new RemoteModel(request, _models.Export(request), Guid.NewGuid().ToString("N"));
+    public IPreparedModel Prepare(ModelRequest request, int instances = 1) => new RemoteModel(request, _models.Export(request), Guid.NewGuid().ToString("N"));
 
     /// <summary>
     /// Sends the batch to one idle agent, in as many requests as its limits need; the agent measures

@@ -31,39 +31,47 @@ public sealed record ModelOutcome(ModelRequest Request, Measurement? Measurement
 public sealed record MeasuredModel(Measurement? Measurement, string? Failure);
 
 /// <summary>
-/// Measures a batch of models on this machine with the protocol's mode: every model is loaded first
-/// (one the runtime refuses fails alone), then timed in interleaved visits across the batch, or one
+/// Measures a batch of models on this machine with the protocol's mode: every model is loaded first, as many
+/// times as the protocol has instances (one the runtime refuses fails alone), then timed in interleaved visits across the batch, or one
 /// burst after another. Shared by the local runners and the edge agent.
 /// </summary>
 public static class BatchMeasurement
 {
+    /// <param name="load">Loads a model once; called <see cref="MeasurementProtocol.Instances"/> times per model, each call a session of its own.</param>
     /// <param name="seed">Seeds the order of the rounds.</param>
     /// <exception cref="DeviceException">A transient fault, or the runtime failed in the middle of the batch.</exception>
     public static IReadOnlyList<MeasuredModel> Measure<T>(IReadOnlyList<T> batch, Func<T, ITimedModel> load, MeasurementProtocol protocol,
         InterleavedEngine engine, int seed, CancellationToken cancellation)
     {
         var outcomes = new MeasuredModel?[batch.Count];
-        var loaded = new List<(int Index, ITimedModel Model)>(batch.Count);
+        var loaded = new List<(int Index, ITimedModel Model, ITimedModel[] Instances)>(batch.Count);
+        var everyInstance = new List<ITimedModel>();
         try
         {
             for (int i = 0; i < batch.Count; i++)
             {
                 cancellation.ThrowIfCancellationRequested();
+                var instances = new List<ITimedModel>(protocol.Instances);
                 try
                 {
-                    loaded.Add((i, load(batch[i])));
+                    while (instances.Count < protocol.Instances)
+                    {
+                        instances.Add(load(batch[i]));
+                        everyInstance.Add(instances[^1]);
+                    }
+                    loaded.Add((i, instances[0], [.. instances]));
                 }
                 catch (DeviceException error) when (!error.IsTransient)
                 {
                     outcomes[i] = new MeasuredModel(null, error.Message.Split('\n', 2)[0]);
                 }
             }
-            var stops = loaded.Select(l => l.Model.StopRunsOn(cancellation)).ToList();
+            var stops = everyInstance.Select(m => m.StopRunsOn(cancellation)).ToList();
             try
             {
                 if (protocol.Mode == MeasurementMode.Burst)
                 {
-                    foreach (var (index, model) in loaded)
+                    foreach (var (index, model, _) in loaded)
                     {
                         var statistics = MeasurementEngine.Measure(model.TimeOneRunMs, protocol, cancellation);
                         outcomes[index] = new MeasuredModel(new Measurement(statistics, model.SessionCreationMs), null);
@@ -71,10 +79,11 @@ public static class BatchMeasurement
                 }
                 else if (loaded.Count > 0)
                 {
-                    var visited = engine.Measure(loaded.Select(l => (Func<double>)l.Model.TimeOneRunMs).ToList(), protocol, seed, cancellation);
+                    var visited = engine.Measure(loaded.Select(l => (IReadOnlyList<Func<double>>)l.Instances.Select(m => (Func<double>)m.TimeOneRunMs).ToList()).ToList(),
+                        protocol, seed, cancellation);
                     for (int k = 0; k < loaded.Count; k++)
                     {
-                        var (index, model) = loaded[k];
+                        var (index, model, _) = loaded[k];
                         var result = visited[k];
                         outcomes[index] = result.Statistics is { } statistics
                             ? new MeasuredModel(new Measurement(statistics, model.SessionCreationMs, Visits: result.Visits), null)
@@ -92,7 +101,7 @@ public static class BatchMeasurement
         }
         finally
         {
-            foreach (var (_, model) in loaded)
+            foreach (var model in everyInstance)
             {
                 model.Dispose();
             }

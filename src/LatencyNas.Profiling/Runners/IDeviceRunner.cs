@@ -49,7 +49,8 @@ public interface IDeviceRunner : IAsyncDisposable
     }
 
     /// <summary>Builds what <see cref="MeasureAsync"/> needs. Thread-safe.</summary>
-    IPreparedModel Prepare(ModelRequest request);
+    /// <param name="instances">Sessions the measurement will load the model in (<see cref="MeasurementProtocol.Instances"/>): a runner that loads ahead loads that many.</param>
+    IPreparedModel Prepare(ModelRequest request, int instances = 1);
 
     /// <summary>
     /// Measures a batch of prepared models with the protocol's mode: interleaved visits across the

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LatencyNas.Core.Measurements;
 using LatencyNas.Profiling.Devices;
 using LatencyNas.Profiling.Timing;
@@ -29,7 +30,7 @@ public sealed class OrtRunner(DeviceDescriptor device, IOnnxModelSource models, 
         return Task.FromResult(DeviceFingerprint.ForHost(Device, OrtTimedSession.Version));
     }
 
-    public IPreparedModel Prepare(ModelRequest request) => new PreparedOrtSession(request, models.Export(request), OrtSettings.From(Device));
+    public IPreparedModel Prepare(ModelRequest request, int instances = 1) => new PreparedOrtSession(request, models.Export(request), OrtSettings.From(Device), instances);
 
     public Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
     {
@@ -43,9 +44,9 @@ public sealed class OrtRunner(DeviceDescriptor device, IOnnxModelSource models, 
 }
 
 /// <summary>
-/// A request's ONNX bytes with the session the preparation created for them, so that when the
+/// A request's ONNX bytes with the sessions the preparation created for them, so that when the
 /// preparation runs on another core the measuring thread only runs (creating a session took about
-/// 12 ms of every NB201 architecture's 80 ms on the measuring thread). The session goes to the first
+/// 12 ms of every NB201 architecture's 80 ms on the measuring thread). Each session goes to the first
 /// measurement that takes it; a later attempt (a retried batch) loads the bytes afresh.
 /// </summary>
 public sealed class PreparedOrtSession : IPreparedModel
@@ -53,16 +54,20 @@ public sealed class PreparedOrtSession : IPreparedModel
     private readonly byte[] _bytes;
     private readonly OrtSettings _settings;
     private readonly DeviceException? _refused;
-    private OrtTimedSession? _session;
+    private readonly ConcurrentQueue<OrtTimedSession> _sessions = new();
 
-    public PreparedOrtSession(ModelRequest request, byte[] bytes, OrtSettings settings)
+    /// <param name="instances">Sessions to create now, each on memory of its own.</param>
+    public PreparedOrtSession(ModelRequest request, byte[] bytes, OrtSettings settings, int instances = 1)
     {
         Request = request;
         _bytes = bytes;
         _settings = settings;
         try
         {
-            _session = OrtTimedSession.Create(bytes, settings);
+            for (int i = 0; i < instances; i++)
+            {
+                _sessions.Enqueue(OrtTimedSession.Create(bytes, settings));
+            }
         }
         catch (DeviceException error) when (!error.IsTransient)
         {
@@ -72,11 +77,21 @@ public sealed class PreparedOrtSession : IPreparedModel
 
     public ModelRequest Request { get; }
 
-    /// <summary>The session, which the caller then owns.</summary>
+    /// <summary>Sessions created with the model and not taken yet.</summary>
+    public int SessionsReady => _sessions.Count;
+
+    /// <summary>A session, which the caller then owns: one created ahead while any is left, else a new one.</summary>
     /// <exception cref="DeviceException">The runtime refused the model (not transient).</exception>
     public ITimedModel Take()
-        => Interlocked.Exchange(ref _session, null)
-           ?? (_refused is null ? OrtTimedSession.Create(_bytes, _settings) : throw new DeviceException(_refused.Message, isTransient: false, _refused));
+        => _refused is not null ? throw new DeviceException(_refused.Message, isTransient: false, _refused)
+           : _sessions.TryDequeue(out var session) ? session
+           : OrtTimedSession.Create(_bytes, _settings);
 
-    public void Dispose() => Interlocked.Exchange(ref _session, null)?.Dispose();
+    public void Dispose()
+    {
+        while (_sessions.TryDequeue(out var session))
+        {
+            session.Dispose();
+        }
+    }
 }

@@ -45,7 +45,7 @@ public sealed class SleepRunner : IDeviceRunner
         return Task.FromResult(DeviceFingerprint.ForHost(Device, sleep) with { CpuModel = "none (load generator)", Cores = 0, OperatingSystem = "any", Provider = "none" });
     }
 
-    public IPreparedModel Prepare(ModelRequest request) => new SleepModel(request);
+    public IPreparedModel Prepare(ModelRequest request, int instances = 1) => new SleepModel(request);
 
     public async Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
     {

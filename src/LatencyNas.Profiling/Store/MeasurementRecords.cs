@@ -275,14 +275,14 @@ public sealed class MeasurementRecords
         if (measurement.Visits is { Count: > 0 } visits)
         {
             using var insert = _connection.Command("""
-                INSERT INTO visits (measurement_id, visit, round, latency_ms, runs, other_busy, steal, waiting)
-                VALUES (@id, @visit, @round, @latency, @runs, @busy, @steal, @waiting)
+                INSERT INTO visits (measurement_id, visit, round, latency_ms, runs, other_busy, steal, waiting, instance)
+                VALUES (@id, @visit, @round, @latency, @runs, @busy, @steal, @waiting, @instance)
                 ON CONFLICT (measurement_id, visit) DO UPDATE SET round = excluded.round, latency_ms = excluded.latency_ms, runs = excluded.runs,
-                    other_busy = excluded.other_busy, steal = excluded.steal, waiting = excluded.waiting
+                    other_busy = excluded.other_busy, steal = excluded.steal, waiting = excluded.waiting, instance = excluded.instance
                 """, transaction);
             insert.With("@id", id);
             foreach (var (parameter, type) in new[] { ("@visit", DbType.Int64), ("@round", DbType.Int64), ("@latency", DbType.Double),
-                         ("@runs", DbType.Int64), ("@busy", DbType.Double), ("@steal", DbType.Double), ("@waiting", DbType.Double) })
+                         ("@runs", DbType.Int64), ("@busy", DbType.Double), ("@steal", DbType.Double), ("@waiting", DbType.Double), ("@instance", DbType.Int64) })
             {
                 insert.Declare(parameter, type);
             }
@@ -295,6 +295,7 @@ public sealed class MeasurementRecords
                 insert.Parameters["@busy"].Value = (object?)visits[v].OtherBusy ?? DBNull.Value;
                 insert.Parameters["@steal"].Value = (object?)visits[v].Steal ?? DBNull.Value;
                 insert.Parameters["@waiting"].Value = (object?)visits[v].Waiting ?? DBNull.Value;
+                insert.Parameters["@instance"].Value = visits[v].Instance;
                 insert.ExecuteNonQuery();
             }
         }
@@ -441,7 +442,7 @@ public sealed class MeasurementRecords
     public IReadOnlyList<StoredVisit> ReadVisits(StoredDevice device, string? space = null) => _connection.Guard(() =>
     {
         using var command = _connection.Command("""
-            SELECT a.digits, m.session, v.round, v.latency_ms, v.runs, v.other_busy, v.steal, v.waiting
+            SELECT a.digits, m.session, v.round, v.latency_ms, v.runs, v.other_busy, v.steal, v.waiting, v.instance
             FROM visits v JOIN measurements m ON m.id = v.measurement_id JOIN architectures a ON a.id = m.architecture_id
             WHERE m.device_id = @device AND (@space IS NULL OR a.space = @space)
             ORDER BY v.visit
@@ -454,7 +455,7 @@ public sealed class MeasurementRecords
         {
             visits.Add(new StoredVisit(reader.Text("digits"), (int)reader.Integer("session"), new Visit(
                 (int)reader.Integer("round"), reader.Real("latency_ms"), (int)reader.Integer("runs"), reader.NullableReal("other_busy"), reader.NullableReal("steal"),
-                reader.NullableReal("waiting"))));
+                reader.NullableReal("waiting"), reader.NullableInt("instance") ?? 0)));
         }
         return visits.OrderBy(v => v.Digits, StringComparer.Ordinal).ThenBy(v => v.Session).ToList();
     });

@@ -19,7 +19,7 @@ namespace LatencyNas.Profiling.Store;
 /// </summary>
 internal static class StoreSchema
 {
-    public const int Version = 9;
+    public const int Version = 10;
 
     private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info", "reference_latencies", "store_files", "queue"];
 
@@ -43,6 +43,7 @@ internal static class StoreSchema
     private static readonly (string Name, string Type)[] AddedVisitColumns =
     [
         ("waiting", "REAL"),
+        ("instance", "INTEGER"),
     ];
 
     /// <summary>Columns of claims added after version 5, when the table was created.</summary>
@@ -214,6 +215,7 @@ internal static class StoreSchema
             other_busy REAL,
             steal REAL,
             waiting REAL,
+            instance INTEGER,
             PRIMARY KEY (measurement_id, visit)
         );
         CREATE TABLE IF NOT EXISTS claims (

@@ -12,9 +12,10 @@ public sealed record VisitedLatency(LatencyStatistics? Statistics, IReadOnlyList
 /// Runs <see cref="MeasurementMode.Interleaved"/> over a batch (docs/measurement.md): a few untimed
 /// runs of each architecture, then rounds in a shuffled order, each giving every architecture still
 /// measured one visit of <see cref="MeasurementProtocol.RunsPerVisit"/> runs (of more than one, the first not kept;
-/// the visit is its fastest kept run). A visit during which the measuring thread waited for a CPU more than
+/// the visit is its fastest kept run). An architecture given several instances (separately created sessions) visits them in
+/// turn, instance r mod n in round r, and its estimate is the median of the instances' fastest quiet visits. A visit during which the measuring thread waited for a CPU more than
 /// <see cref="MeasurementProtocol.ContendedAbove"/> of its ready time is contended; the others are quiet.
-/// The estimate is the fastest quiet visit. Once it has
+/// The estimate is the fastest quiet visit (of several instances, the median of theirs). Once it has
 /// <see cref="MeasurementProtocol.MinRounds"/> quiet visits, an architecture stops when the retest interval
 /// of its quiet visits (<see cref="LatencyStatistics.RetestHalfWidth"/>) is within the precision,
 /// or at <see cref="MeasurementProtocol.MaxRounds"/>. Short of that many quiet visits, it goes on for up to
@@ -34,9 +35,18 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
     /// <param name="timeOneRunMs">Per architecture: performs one run and returns its duration in milliseconds.</param>
     /// <param name="seed">Seeds the order of the rounds.</param>
     public IReadOnlyList<VisitedLatency> Measure(IReadOnlyList<Func<double>> timeOneRunMs, MeasurementProtocol protocol, int seed, CancellationToken cancellation = default)
+        => Measure(timeOneRunMs.Select(run => (IReadOnlyList<Func<double>>)[run]).ToList(), protocol, seed, cancellation);
+
+    /// <param name="instances">Per architecture, per instance: performs one run and returns its duration in milliseconds.</param>
+    /// <param name="seed">Seeds the order of the rounds.</param>
+    public IReadOnlyList<VisitedLatency> Measure(IReadOnlyList<IReadOnlyList<Func<double>>> instances, MeasurementProtocol protocol, int seed, CancellationToken cancellation = default)
     {
         protocol = protocol.Validated();
-        int n = timeOneRunMs.Count;
+        if (instances.Any(i => i.Count == 0))
+        {
+            throw new ArgumentException("Every architecture needs at least one instance.", nameof(instances));
+        }
+        int n = instances.Count;
         var random = new Random(seed);
         var visits = Enumerable.Range(0, n).Select(_ => new List<Visit>()).ToArray();
         var runs = Enumerable.Range(0, n).Select(_ => new List<double>()).ToArray();
@@ -47,11 +57,11 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
             for (int w = 0; w < protocol.WarmupRunsPerArchitecture; w++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                timeOneRunMs[i]();
+                instances[i][w % instances[i].Count]();
             }
         }
 
-        var roundVisits = new List<(int Index, double LatencyMs, int Runs, double? Waiting)>(n);
+        var roundVisits = new List<(int Index, int Instance, double LatencyMs, int Runs, double? Waiting)>(n);
         var kept = new double[protocol.KeptRunsPerVisit];
         bool discardFirst = protocol.RunsPerVisit > 1;
         // Only a batch whose first round is short is stretched: the last few architectures of a full batch already
@@ -66,18 +76,20 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
             foreach (int i in Shuffled(active, random))
             {
                 cancellation.ThrowIfCancellationRequested();
+                int instance = (round - 1) % instances[i].Count;
+                var timeOneRunMs = instances[i][instance];
                 if (discardFirst)
                 {
-                    roundMs += timeOneRunMs[i](); // not kept: the caches hold the other architectures
+                    roundMs += timeOneRunMs(); // not kept: the caches hold the other architectures
                 }
                 for (int r = 0; r < kept.Length; r++)
                 {
-                    kept[r] = timeOneRunMs[i]();
+                    kept[r] = timeOneRunMs();
                     roundMs += kept[r];
                 }
                 var now = meter.ReadThread();
                 runs[i].AddRange(kept);
-                roundVisits.Add((i, kept.Min(), kept.Length, now is { } end && mark is { } begin ? end.WaitingSince(begin) : null));
+                roundVisits.Add((i, instance, kept.Min(), kept.Length, now is { } end && mark is { } begin ? end.WaitingSince(begin) : null));
                 mark = now;
             }
             if (round == 1)
@@ -89,14 +101,14 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
                 pause(TimeSpan.FromMilliseconds(protocol.MinRoundTime.TotalMilliseconds - roundMs));
             }
             var window = meter.Stop();
-            foreach (var (index, latency, count, waiting) in roundVisits)
+            foreach (var (index, instance, latency, count, waiting) in roundVisits)
             {
-                visits[index].Add(new Visit(round, latency, count, window.OtherBusy, window.Steal, waiting));
+                visits[index].Add(new Visit(round, latency, count, window.OtherBusy, window.Steal, waiting, instance));
             }
             active.RemoveAll(i => Done(visits[i], round, protocol));
         }
 
-        return Enumerable.Range(0, n).Select(i => Summarise(visits[i], runs[i], protocol)).ToList();
+        return Enumerable.Range(0, n).Select(i => Summarise(visits[i], runs[i], protocol with { InstancesPerArchitecture = instances[i].Count })).ToList();
     }
 
     /// <summary>Visits during which the measuring thread waited for a CPU at most <see cref="MeasurementProtocol.ContendedAbove"/> of its ready time (or while that is unknown).</summary>
@@ -114,7 +126,7 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
         {
             return round >= protocol.MaxRounds;
         }
-        double fastest = quiet.Min(v => v.LatencyMs);
+        double fastest = LatencyStatistics.FastestOfInstances(quiet);
         return fastest > 0 && LatencyStatistics.RetestHalfWidth(quiet) / fastest <= target;
     }
 

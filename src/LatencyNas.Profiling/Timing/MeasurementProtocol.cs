@@ -53,13 +53,26 @@ public sealed record MeasurementProtocol
     /// </summary>
     public int RunsPerVisit { get; init; } = 1;
 
+    /// <summary>
+    /// Interleaved: sessions created for each architecture, each on memory of its own; an architecture's visits go to them in turn
+    /// (round r to session r mod n), and its estimate is the median of the sessions' fastest quiet visits. Default 3: where a session's
+    /// memory lands moves its fastest visit by several percent on some machines, and a visit estimate cannot average that out of one
+    /// session; two sessions of the same architecture measured side by side agreed within ±5% for only 55–98% of 60 NB201 networks, and
+    /// with a perfect correction of the whole machine's drift, the median of three sessions of 17–20 visits re-measured 97% within ±5%
+    /// against 54–59% for one session of 50–60 visits, at the same number of runs (docs/measurement.md).
+    /// </summary>
+    public int InstancesPerArchitecture { get; init; } = 3;
+
     /// <summary>The runs of a visit that count: all of one, all but the first of more.</summary>
     public int KeptRunsPerVisit => RunsPerVisit == 1 ? 1 : RunsPerVisit - 1;
 
     /// <summary>The name of the estimate this protocol stores; a device's measurements of one protocol share it.</summary>
     public string Estimator => Mode == MeasurementMode.Burst ? Core.Measurements.LatencyStatistics.MedianOfRuns
-        : RunsPerVisit == 1 ? Core.Measurements.LatencyStatistics.FastestColdVisit
-        : Core.Measurements.LatencyStatistics.FastestVisit;
+        : Core.Measurements.LatencyStatistics.OfInstances(InstancesPerArchitecture,
+            RunsPerVisit == 1 ? Core.Measurements.LatencyStatistics.FastestColdVisit : Core.Measurements.LatencyStatistics.FastestVisit);
+
+    /// <summary>Sessions this protocol measures each architecture on: <see cref="InstancesPerArchitecture"/> interleaved, one in a burst.</summary>
+    public int Instances => Mode == MeasurementMode.Interleaved ? InstancesPerArchitecture : 1;
 
     /// <summary>
     /// Interleaved: quiet visits before an architecture may stop because its estimate is precise; fewer never claim precision.
@@ -196,6 +209,7 @@ public sealed record MeasurementProtocol
         if (ReferenceArchitectures is < 0 or > 32) problems.Add($"reference_architectures must be between 0 and 32 (got {ReferenceArchitectures})");
         if (WarmupRunsPerArchitecture < 0) problems.Add($"warmup_runs_per_architecture must be ≥ 0 (got {WarmupRunsPerArchitecture})");
         if (RunsPerVisit < 1) problems.Add($"runs_per_visit must be ≥ 1 (got {RunsPerVisit})");
+        if (InstancesPerArchitecture is < 1 or > 8) problems.Add($"instances_per_architecture must be between 1 and 8 (got {InstancesPerArchitecture})");
         if (MinRounds < 2) problems.Add($"min_rounds must be ≥ 2 (got {MinRounds})");
         if (MaxRounds < MinRounds) problems.Add($"max_rounds must be ≥ min_rounds (got {MaxRounds} < {MinRounds})");
         if (ExtraRounds < 0) problems.Add($"extra_rounds must be ≥ 0 (got {ExtraRounds})");

@@ -51,7 +51,7 @@ public sealed class TorchEagerRunner : IDeviceRunner
         return Task.FromResult(DeviceFingerprint.ForHost(Device, $"TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}, libtorch {torch.__version__}"));
     }
 
-    public IPreparedModel Prepare(ModelRequest request)
+    public IPreparedModel Prepare(ModelRequest request, int instances = 1)
     {
         long start = Stopwatch.GetTimestamp();
         var network = NetworkFactory.Create(request.Space, request.Architecture, request.Dataset, request.Seed);

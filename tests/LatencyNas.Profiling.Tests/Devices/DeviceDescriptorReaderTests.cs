@@ -62,18 +62,20 @@ public class DeviceDescriptorReaderTests
         var interleaved = DeviceDescriptorReader.Parse("""
             { "name": "i", "runtime": "onnxruntime",
               "protocol": { "architectures_per_batch": 40, "runs_per_visit": 4, "min_rounds": 6, "max_rounds": 12, "extra_rounds": 0,
-                            "min_quiet_visits": 3, "contended_above": 0.8, "min_round_seconds": 0, "reference_architectures": 2 } }
+                            "min_quiet_visits": 3, "contended_above": 0.8, "min_round_seconds": 0, "reference_architectures": 2,
+                            "instances_per_architecture": 2 } }
             """, "i.json").Protocol!;
-        Assert.Equal((MeasurementMode.Interleaved, 40, 4, 6, 12, 0, 3, 0.8, TimeSpan.Zero, 0.10, 2),
+        Assert.Equal((MeasurementMode.Interleaved, 40, 4, 6, 12, 0, 3, 0.8, TimeSpan.Zero, 0.10, 2, 2),
             (interleaved.Mode, interleaved.ArchitecturesPerBatch, interleaved.RunsPerVisit, interleaved.MinRounds, interleaved.MaxRounds,
              interleaved.ExtraRounds, interleaved.MinQuietVisits, interleaved.ContendedAbove, interleaved.MinRoundTime, interleaved.TargetRelativePrecision,
-             interleaved.ReferenceArchitectures));
+             interleaved.ReferenceArchitectures, interleaved.InstancesPerArchitecture));
+        Assert.Equal("median-of-2-instances-fastest-visit", interleaved.Estimator);
         var burst = DeviceDescriptorReader.Parse("""{ "name": "b", "runtime": "onnxruntime", "protocol": { "mode": "burst", "max_runs": 40 } }""", "b.json").Protocol!;
         Assert.Equal((MeasurementMode.Burst, 40, 0.02), (burst.Mode, burst.MaxRuns, burst.TargetRelativePrecision));
 
         var error = Assert.Throws<DeviceDescriptorException>(() => DeviceDescriptorReader.Parse(
-            """{ "name": "x", "runtime": "onnxruntime", "protocol": { "mode": "sometimes", "runs_per_visit": 0, "min_rounds": 9, "max_rounds": 5 } }""", "x.json"));
-        foreach (string field in new[] { "protocol.mode", "protocol.runs_per_visit", "max_rounds" })
+            """{ "name": "x", "runtime": "onnxruntime", "protocol": { "mode": "sometimes", "runs_per_visit": 0, "min_rounds": 9, "max_rounds": 5, "instances_per_architecture": 9 } }""", "x.json"));
+        foreach (string field in new[] { "protocol.mode", "protocol.runs_per_visit", "max_rounds", "protocol.instances_per_architecture" })
         {
             Assert.Contains(field, error.Message);
         }

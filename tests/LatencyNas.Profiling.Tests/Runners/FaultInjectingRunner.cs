@@ -41,7 +41,7 @@ internal sealed class FaultInjectingRunner(IDeviceRunner inner) : IDeviceRunner
 
     public Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation) => inner.ProbeAsync(cancellation);
 
-    public IPreparedModel Prepare(ModelRequest request) => inner.Prepare(request);
+    public IPreparedModel Prepare(ModelRequest request, int instances = 1) => inner.Prepare(request, instances);
 
     /// <summary>
     /// A transient fault or a stall of any architecture fails or stalls its whole batch (as a dropped

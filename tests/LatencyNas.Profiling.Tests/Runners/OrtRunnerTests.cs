@@ -35,6 +35,21 @@ public class OrtRunnerTests
     }
 
     [Fact]
+    public async Task A_model_prepared_for_three_instances_has_three_sessions_ready_and_the_measurement_takes_them_all()
+    {
+        await using var runner = new OrtRunner(_device, TorchOnnxModelSource.Instance);
+        using var prepared = (PreparedOrtSession)runner.Prepare(_device.RequestFor(Space, Space.Parse("123123"), 0), instances: 3);
+        Assert.Equal(3, prepared.SessionsReady);
+
+        var outcome = Assert.Single(await runner.MeasureAsync([prepared], TestProtocols.Quick with { InstancesPerArchitecture = 3, MinRounds = 3, MaxRounds = 3 },
+            CancellationToken.None));
+
+        Assert.Equal(0, prepared.SessionsReady);
+        Assert.Equal([0, 1, 2], outcome.Measurement!.Visits!.Select(v => v.Instance));
+        Assert.Equal("median-of-3-instances-fastest-cold-visit", outcome.Measurement.Statistics.Estimator);
+    }
+
+    [Fact]
     public async Task A_model_the_runtime_refuses_when_it_is_prepared_fails_alone_in_its_batch()
     {
         var broken = Space.Parse("000000");

@@ -26,7 +26,7 @@ internal sealed class PreparationWatchingRunner(IDeviceRunner inner, TimeSpan wa
 
     public Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation) => inner.ProbeAsync(cancellation);
 
-    public IPreparedModel Prepare(ModelRequest request)
+    public IPreparedModel Prepare(ModelRequest request, int instances = 1)
     {
         lock (_gate)
         {
@@ -36,7 +36,7 @@ internal sealed class PreparationWatchingRunner(IDeviceRunner inner, TimeSpan wa
                 _prepared.Release();
             }
         }
-        return inner.Prepare(request);
+        return inner.Prepare(request, instances);
     }
 
     public async Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)

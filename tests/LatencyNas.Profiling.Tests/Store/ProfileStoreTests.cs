@@ -238,6 +238,38 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal([0.25, 0.01, 0.0, 0.0], read);
     }
 
+    [Fact]
+    public void Visits_keep_the_instance_they_ran_on_and_a_schema_9_stores_visits_read_as_one_instance()
+    {
+        string path = _directory.File("nine.db");
+        Visit[] single = [new(1, 1.10, 1), new(2, 1.00, 1), new(3, 1.05, 1), new(4, 1.02, 1)];
+        using (var store = ProfileStore.Open(path))
+        {
+            var device = store.Devices.EnsureMeasured(_device, Fingerprint(), DeviceKind.Live);
+            var statistics = LatencyStatistics.FromVisits(single, single, [1.0], target: 0.1, warmupRuns: 3, contendedVisits: 0, minimumForPrecision: 2, estimator: LatencyStatistics.FastestColdVisit);
+            store.Measurements.Record(device, Space, _device.RequestFor(Space, Space.Parse("111111")), 1, new Measurement(statistics, 10, Visits: single));
+        }
+        Downgrade(path, """
+            ALTER TABLE visits DROP COLUMN instance;
+            PRAGMA user_version = 9;
+            """);
+        using var upgraded = ProfileStore.Open(path);
+        var device9 = upgraded.Devices.Get("ort-cpu-1t");
+        Assert.All(upgraded.Measurements.ReadVisits(device9), v => Assert.Equal(0, v.Visit.Instance));
+
+        // Instance 0 runs at 2.0 ms, 1 at 2.1, 2 at 2.2 (and a little slower each round): the median of their fastest is 2.1 ms and a bit.
+        Visit[] inTurn = [.. Enumerable.Range(1, 6).Select(round => new Visit(round, 2.0 + (round - 1) % 3 * 0.1 + round * 0.001, 1, Instance: (round - 1) % 3))];
+        var estimator = LatencyStatistics.OfInstances(3, LatencyStatistics.FastestColdVisit);
+        var now = LatencyStatistics.FromVisits(inTurn, inTurn, [2.0], target: 0.1, warmupRuns: 3, contendedVisits: 0, minimumForPrecision: 2, estimator);
+        Assert.Equal(2.102, now.LatencyMs, 9);
+        upgraded.Measurements.Record(device9, Space, _device.RequestFor(Space, Space.Parse("222222")), 1, new Measurement(now, 10, Visits: inTurn));
+        var read = upgraded.Measurements.ReadVisits(device9).Where(v => v.Digits == "222222").Select(v => v.Visit).ToList();
+        Assert.Equal(inTurn, read);
+        Assert.Equal(now.LatencyMs, LatencyStatistics.FastestOfInstances(read)); // the estimate is recomputed from what the store holds
+        var stored = Assert.Single(upgraded.Measurements.Read(device9), m => m.Digits == "222222");
+        Assert.Equal(3, LatencyStatistics.InstancesOf(stored.Estimator!));
+    }
+
     [SkippableTheory]
     [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
     public void A_batch_with_references_sets_the_devices_reference_once_and_later_batches_are_divided_by_their_drift(string backend)

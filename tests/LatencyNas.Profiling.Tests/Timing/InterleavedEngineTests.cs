@@ -185,4 +185,52 @@ public class InterleavedEngineTests
         Assert.True(lastRoundAtMostMs < Protocol.MinRoundTime.TotalMilliseconds, $"the last round could take {lastRoundAtMostMs:F1} ms");
         Assert.Equal(TimeSpan.Zero, paused);
     }
+
+    /// <summary>Architecture i's instances j on one machine: baseMs[i] × placement[i][j].</summary>
+    private static IReadOnlyList<VisitedLatency> InInstances(double[] truth, double[][] placement, MeasurementProtocol protocol, int seed, out SyntheticMachine machine)
+    {
+        int k = placement[0].Length;
+        machine = new SyntheticMachine(truth.SelectMany((t, i) => placement[i].Select(p => t * p)).ToArray(), busyShare: 0, seed, jitter: 0.003);
+        var on = machine;
+        return on.Engine().Measure(truth.Select((_, i) => (IReadOnlyList<Func<double>>)Enumerable.Range(0, k).Select(j => on.Architecture(i * k + j)).ToList()).ToList(),
+            protocol, seed);
+    }
+
+    [Fact]
+    public void Several_instances_are_visited_in_turn_and_the_estimate_is_the_median_of_their_fastest_visits()
+    {
+        double[] truth = [0.5, 1.5, 4.0];
+        double[][] placement = [[1.00, 1.08, 0.95], [1.10, 0.90, 1.00], [0.97, 1.00, 1.20]];
+        var protocol = Protocol with { MinRoundTime = TimeSpan.Zero, TargetRelativePrecision = null, MinRounds = 12, MaxRounds = 12 };
+        var measured = InInstances(truth, placement, protocol, seed: 5, out var machine);
+
+        Assert.Equal(truth.Length * (protocol.WarmupRunsPerArchitecture + 12), machine.Runs);
+        for (int i = 0; i < truth.Length; i++)
+        {
+            var statistics = measured[i].Statistics!;
+            Assert.Equal("median-of-3-instances-fastest-cold-visit", statistics.Estimator);
+            Assert.All(measured[i].Visits, v => Assert.Equal((v.Round - 1) % 3, v.Instance));
+            Assert.Equal(truth[i] * placement[i].Order().ElementAt(1), statistics.LatencyMs, truth[i] * 0.01);
+            Assert.Equal(LatencyStatistics.FastestOfInstances(measured[i].Visits), statistics.LatencyMs); // recomputable from the stored visits
+        }
+    }
+
+    [Fact]
+    public void Where_each_session_lands_moves_its_latency_and_the_median_of_three_sessions_reproduces_where_one_does_not()
+    {
+        // Every session created lands somewhere in memory that makes it 0–10% slower than the best placement, drawn anew each time.
+        double[] truth = Latencies(200, seed: 31);
+        double[][] Placements(int k, int seed)
+        {
+            var random = new Random(seed);
+            return truth.Select(_ => Enumerable.Range(0, k).Select(_ => 1 + 0.10 * random.NextDouble()).ToArray()).ToArray();
+        }
+        double[] Session(int k, int seed) => InInstances(truth, Placements(k, seed), Protocol with { InstancesPerArchitecture = k }, seed, out _)
+            .Select(v => v.Statistics!.LatencyMs).ToArray();
+
+        double one = ShareWithin(Session(1, 40), Session(1, 41), 0.05);
+        double three = ShareWithin(Session(3, 40), Session(3, 41), 0.05);
+        Assert.True(one < 0.82, $"one session per architecture: {one:P0} within ±5% between two profiles");
+        Assert.True(three >= 0.85, $"three sessions per architecture: {three:P0} within ±5% between two profiles (one session: {one:P0})");
+    }
 }

@@ -37,7 +37,7 @@ internal sealed class KnownTimesRunner(DeviceDescriptor device, Func<ModelReques
 
     public Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation) => Task.FromResult(DeviceFingerprint.ForHost(Device, "known times 1.0"));
 
-    public IPreparedModel Prepare(ModelRequest request) => new OnnxModel(request, []);
+    public IPreparedModel Prepare(ModelRequest request, int instances = 1) => new OnnxModel(request, []);
 
     public Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
     {

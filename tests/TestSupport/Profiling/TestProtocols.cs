@@ -9,7 +9,8 @@ public static class TestProtocols
     /// The interleaved protocol, short enough for tests; the statistics are still those of real runs. No
     /// visit counts as contended: these tests check bookkeeping while other test processes keep the
     /// machine busy; contention is tested on a synthetic machine (InterleavedEngineTests). No reference
-    /// architectures: they would add four models to every small batch; their own tests turn them on.
+    /// architectures: they would add eight models to every small batch; one instance per architecture: three
+    /// would triple the sessions every test creates. Their own tests turn them on.
     /// </summary>
     public static readonly MeasurementProtocol Quick = MeasurementProtocol.Default with
     {
@@ -20,5 +21,6 @@ public static class TestProtocols
         ContendedAbove = 1,
         MinRoundTime = TimeSpan.Zero,
         ReferenceArchitectures = 0,
+        InstancesPerArchitecture = 1,
     };
 }
