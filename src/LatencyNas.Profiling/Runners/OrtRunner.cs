@@ -15,14 +15,21 @@ public sealed class OrtRunner(DeviceDescriptor device, IOnnxModelSource models, 
         : throw new ArgumentException($"Device '{device.Name}' is not an onnxruntime device.", nameof(device));
 
     /// <summary>
-    /// The next models' export and session creation may run on a core the measurement leaves free. It slows some visits
-    /// without marking them contended (the meter counts this process's CPU as its own), but the
-    /// interleaved estimate is the fastest visit, and measured both ways (docs/measurement.md) the
-    /// overlap cost no reproducibility while it saved a quarter of the time. A GPU measurement leaves the CPU free.
+    /// The next models' export and session creation may run beside the measurement only where that leaves a core for the
+    /// preparation and another for the machine's other work (<see cref="LeavesCoresToPrepareOn"/>); a GPU measurement leaves the CPU free.
     /// (The profiler still measures the batch that stores a device's reference latencies with nothing prepared beside it.)
     /// </summary>
     public bool CanPrepareWhileMeasuring(MeasurementMode mode)
-        => Device.Provider == ExecutionProvider.Cuda || Device.Threads < Environment.ProcessorCount;
+        => Device.Provider == ExecutionProvider.Cuda || LeavesCoresToPrepareOn(Device.Threads, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Whether a CPU measurement on <paramref name="threads"/> threads leaves two of <paramref name="cores"/> free: one for preparing
+    /// beside it and one for other work. With one free core, preparing beside the measurement shares that core with whatever else
+    /// runs, and the scheduler moves one of them onto the measuring core: in six retests on two cores with a load on the other
+    /// (docs/measurement.md), 7–8% of visits were contended with the preparation beside and 0.3% without, and the batches'
+    /// references stopped agreeing with their own architectures — 42.5–47.5% re-measured within ±5% against 87–90.5%.
+    /// </summary>
+    public static bool LeavesCoresToPrepareOn(int threads, int cores) => threads + 2 <= cores;
 
     public Task<DeviceFingerprint> ProbeAsync(CancellationToken cancellation)
     {

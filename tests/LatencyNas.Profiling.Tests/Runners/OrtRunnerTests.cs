@@ -34,6 +34,15 @@ public class OrtRunnerTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 2, false)] // this machine: the one free core is the load's too
+    [InlineData(1, 4, true)]
+    [InlineData(2, 4, true)]
+    [InlineData(3, 4, false)]
+    [InlineData(4, 4, false)]
+    public void The_next_batch_is_prepared_beside_a_measurement_only_where_two_cores_are_left(int threads, int cores, bool beside)
+        => Assert.Equal(beside, OrtRunner.LeavesCoresToPrepareOn(threads, cores));
+
     [Fact]
     public async Task A_model_prepared_for_three_instances_has_three_sessions_ready_and_the_measurement_takes_them_all()
     {
