@@ -231,4 +231,40 @@ public sealed class AgentHostTests
             File.Delete(tokenFile);
         }
     }
+
+    [Fact]
+    public async Task An_agent_measures_the_protocols_instances_and_one_from_before_instances_is_named()
+    {
+        await using var agent = await RunningAgent.StartAsync(new AgentOptions { Token = RunningAgent.Token, Name = "small" });
+        await using var older = await OlderAgent.StartAsync(measuresBatchesOnOneSession: true);
+        string tokenFile = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(tokenFile, RunningAgent.Token);
+            var device = DeviceDescriptorReader.Parse($$"""
+                { "name": "edge", "runtime": "remote", "remote": { "endpoints": ["{{agent.Endpoint}}"], "token_file": "{{tokenFile}}", "timeout_seconds": 30 } }
+                """, "edge.json");
+            var protocol = Quick with { InstancesPerArchitecture = 3, MinRounds = 3, MaxRounds = 3 };
+            await using var runner = new RemoteRunner(device, TorchOnnxModelSource.Instance);
+            await runner.ProbeAsync(CancellationToken.None);
+            var models = new[] { "111111", "222222" }.Select(d => runner.Prepare(device.RequestFor(Nb201Space.Instance, Nb201Space.Instance.Parse(d)), protocol.Instances)).ToList();
+            var outcomes = await runner.MeasureAsync(models, protocol, CancellationToken.None);
+            Assert.All(outcomes, o =>
+            {
+                Assert.Equal("median-of-3-instances-fastest-cold-visit", o.Measurement!.Statistics.Estimator);
+                Assert.Equal([0, 1, 2], o.Measurement.Visits!.Select(v => v.Instance));
+            });
+
+            var oldDevice = device with { Remote = device.Remote! with { Endpoints = [new Uri(older.Endpoint)] } };
+            await using var oldRunner = new RemoteRunner(oldDevice, TorchOnnxModelSource.Instance);
+            await oldRunner.ProbeAsync(CancellationToken.None);
+            var error = await Assert.ThrowsAsync<Profiling.DeviceUnavailableException>(() => oldRunner.MeasureAsync([models[0]], protocol, CancellationToken.None));
+            Assert.Contains("older latnas agent", error.Message);
+            Assert.Contains("\"instances_per_architecture\": 1", error.Message);
+        }
+        finally
+        {
+            File.Delete(tokenFile);
+        }
+    }
 }

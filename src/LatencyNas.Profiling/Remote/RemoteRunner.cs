@@ -126,7 +126,7 @@ public sealed class RemoteRunner : IDeviceRunner
     /// Sends the batch to one idle agent, in as many requests as its limits need; the agent measures
     /// each request's models as a batch of its own (interleaved visits across them, or bursts).
     /// </summary>
-    /// <exception cref="DeviceUnavailableException">The agent is an older one that measures no batches.</exception>
+    /// <exception cref="DeviceUnavailableException">The agent is an older one that measures no batches, or not with this protocol's estimate.</exception>
     public async Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
     {
         var models = batch.Select(m => m as RemoteModel ?? throw new ArgumentException("The remote runner measures models it prepared.", nameof(batch))).ToList();
@@ -147,6 +147,14 @@ public sealed class RemoteRunner : IDeviceRunner
                 if (response.Items.Count != request.Count)
                 {
                     throw new DeviceException($"agent {agent.Endpoint} answered for {response.Items.Count} models of {request.Count}", isTransient: true, agent: agent.Endpoint.Authority);
+                }
+                if (response.Items.FirstOrDefault(i => i.Statistics is not null && i.Statistics.Estimator != protocol.Estimator)?.Statistics is { } other)
+                {
+                    // An agent from before instances_per_architecture reads the protocol without it and measures one session.
+                    throw new DeviceUnavailableException(
+                        $"The agent at {agent.Endpoint} estimated latencies as {other.Estimator} where this profile's protocol asks for {protocol.Estimator}: " +
+                        $"it is an older latnas agent; update it to this version, or set \"instances_per_architecture\": {LatencyStatistics.InstancesOf(other.Estimator)} " +
+                        "in the descriptor's protocol block.");
                 }
                 outcomes.AddRange(request.Zip(response.Items, (model, item) => item.Statistics is { } statistics
                     ? ModelOutcome.Measured(model.Request, new Measurement(statistics, item.SessionMs, response.Agent, item.Visits))
