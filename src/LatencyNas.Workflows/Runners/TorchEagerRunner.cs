@@ -51,12 +51,18 @@ public sealed class TorchEagerRunner : IDeviceRunner
         return Task.FromResult(DeviceFingerprint.ForHost(Device, $"TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}, libtorch {torch.__version__}"));
     }
 
+    /// <param name="instances">Networks to build, each on memory of its own (the same weights: the same seed).</param>
     public IPreparedModel Prepare(ModelRequest request, int instances = 1)
     {
         long start = Stopwatch.GetTimestamp();
-        var network = NetworkFactory.Create(request.Space, request.Architecture, request.Dataset, request.Seed);
-        network.to(TorchDevice);
-        return new TorchModel(request, network, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        var networks = new List<nn.Module<Tensor, Tensor>>(instances);
+        for (int i = 0; i < Math.Max(1, instances); i++)
+        {
+            var network = NetworkFactory.Create(request.Space, request.Architecture, request.Dataset, request.Seed);
+            network.to(TorchDevice);
+            networks.Add(network);
+        }
+        return new TorchModel(request, networks, Stopwatch.GetElapsedTime(start).TotalMilliseconds / networks.Count);
     }
 
     public Task<IReadOnlyList<ModelOutcome>> MeasureAsync(IReadOnlyList<IPreparedModel> batch, MeasurementProtocol protocol, CancellationToken cancellation)
@@ -66,7 +72,7 @@ public sealed class TorchEagerRunner : IDeviceRunner
         try
         {
             using var _ = no_grad();
-            var measured = BatchMeasurement.Measure(models, model => new TimedNetwork(model, TorchDevice, Device.Provider == ExecutionProvider.Cuda),
+            var measured = BatchMeasurement.Measure(models, model => new TimedNetwork(model, model.NextNetwork(), TorchDevice, Device.Provider == ExecutionProvider.Cuda),
                 protocol, _engine, BatchMeasurement.Seed(requests), cancellation);
             return Task.FromResult<IReadOnlyList<ModelOutcome>>(requests.Zip(measured, ModelOutcome.From).ToList());
         }
@@ -78,22 +84,39 @@ public sealed class TorchEagerRunner : IDeviceRunner
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private sealed record TorchModel(ModelRequest Request, nn.Module<Tensor, Tensor> Network, double BuildMs) : IPreparedModel
+    /// <summary>A request's networks, built when it was prepared; a measurement loading it more times than that measures them again in turn.</summary>
+    private sealed class TorchModel(ModelRequest request, IReadOnlyList<nn.Module<Tensor, Tensor>> networks, double buildMs) : IPreparedModel
     {
-        public void Dispose() => Network.Dispose();
+        private int _taken;
+
+        public ModelRequest Request { get; } = request;
+
+        public double BuildMs { get; } = buildMs;
+
+        public nn.Module<Tensor, Tensor> NextNetwork() => networks[_taken++ % networks.Count];
+
+        public void Dispose()
+        {
+            foreach (var network in networks)
+            {
+                network.Dispose();
+            }
+        }
     }
 
     /// <summary>A built network and its input, timed one <c>forward</c> at a time (synchronised on CUDA).</summary>
     private sealed class TimedNetwork : ITimedModel
     {
         private readonly TorchModel _model;
+        private readonly nn.Module<Tensor, Tensor> _network;
         private readonly Tensor _input;
         private readonly Device _device;
         private readonly bool _cuda;
 
-        public TimedNetwork(TorchModel model, Device device, bool cuda)
+        public TimedNetwork(TorchModel model, nn.Module<Tensor, Tensor> network, Device device, bool cuda)
         {
             _model = model;
+            _network = network;
             _device = device;
             _cuda = cuda;
             var dataset = model.Request.Dataset;
@@ -108,7 +131,7 @@ public sealed class TorchEagerRunner : IDeviceRunner
         public double TimeOneRunMs()
         {
             long before = Stopwatch.GetTimestamp();
-            var output = _model.Network.forward(_input);
+            var output = _network.forward(_input);
             if (_cuda)
             {
                 torch.cuda.synchronize(_device);
