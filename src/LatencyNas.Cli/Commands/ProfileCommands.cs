@@ -92,7 +92,7 @@ internal static class ProfileCommands
         };
         var protocol = MeasurementProtocol.Default;
         var modeOption = LatnasOptions.Choice("--protocol",
-            "interleaved: every architecture of a batch visited in many short shuffled rounds, its latency the fastest of its quiet visits; " +
+            "interleaved: every architecture of a batch visited in many short shuffled rounds on three sessions in turn, its latency the median of their fastest quiet visits; " +
             "burst: one block of runs per architecture, their median (the protocol before schema 4). Overrides the device descriptor's.",
             MeasurementMode.Interleaved, ("interleaved", MeasurementMode.Interleaved), ("burst", MeasurementMode.Burst));
         var precisionOption = LatnasOptions.Number("--precision",
