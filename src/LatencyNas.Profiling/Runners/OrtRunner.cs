@@ -26,7 +26,7 @@ public sealed class OrtRunner(DeviceDescriptor device, IOnnxModelSource models, 
     /// Whether a CPU measurement on <paramref name="threads"/> threads leaves two of <paramref name="cores"/> free: one for preparing
     /// beside it and one for other work. With one free core, preparing beside the measurement shares that core with whatever else
     /// runs, and the scheduler moves one of them onto the measuring core: in six retests on two cores with a load on the other
-    /// (docs/measurement.md), 7–8% of visits were contended with the preparation beside and 0.3% without, and the batches'
+    /// (docs/measurement.md), 5–8% of visits were contended with the preparation beside and 0.3% without, and the batches'
     /// references stopped agreeing with their own architectures — 42.5–47.5% re-measured within ±5% against 87–90.5%.
     /// </summary>
     public static bool LeavesCoresToPrepareOn(int threads, int cores) => threads + 2 <= cores;
