@@ -44,7 +44,7 @@ public static class BatchMeasurement
         InterleavedEngine engine, int seed, CancellationToken cancellation)
     {
         var outcomes = new MeasuredModel?[batch.Count];
-        var loaded = new List<(int Index, ITimedModel Model, ITimedModel[] Instances)>(batch.Count);
+        var loaded = new List<(int Index, ITimedModel[] Instances)>(batch.Count);
         var everyInstance = new List<ITimedModel>();
         try
         {
@@ -59,7 +59,7 @@ public static class BatchMeasurement
                         instances.Add(load(batch[i]));
                         everyInstance.Add(instances[^1]);
                     }
-                    loaded.Add((i, instances[0], [.. instances]));
+                    loaded.Add((i, [.. instances]));
                 }
                 catch (DeviceException error) when (!error.IsTransient)
                 {
@@ -71,10 +71,10 @@ public static class BatchMeasurement
             {
                 if (protocol.Mode == MeasurementMode.Burst)
                 {
-                    foreach (var (index, model, _) in loaded)
+                    foreach (var (index, instances) in loaded)
                     {
-                        var statistics = MeasurementEngine.Measure(model.TimeOneRunMs, protocol, cancellation);
-                        outcomes[index] = new MeasuredModel(new Measurement(statistics, model.SessionCreationMs), null);
+                        var statistics = MeasurementEngine.Measure(instances[0].TimeOneRunMs, protocol, cancellation);
+                        outcomes[index] = new MeasuredModel(new Measurement(statistics, instances[0].SessionCreationMs), null);
                     }
                 }
                 else if (loaded.Count > 0)
@@ -83,10 +83,10 @@ public static class BatchMeasurement
                         protocol, seed, cancellation);
                     for (int k = 0; k < loaded.Count; k++)
                     {
-                        var (index, model, _) = loaded[k];
+                        var (index, instances) = loaded[k];
                         var result = visited[k];
                         outcomes[index] = result.Statistics is { } statistics
-                            ? new MeasuredModel(new Measurement(statistics, model.SessionCreationMs, Visits: result.Visits), null)
+                            ? new MeasuredModel(new Measurement(statistics, instances[0].SessionCreationMs, Visits: result.Visits), null)
                             : new MeasuredModel(null, result.TooBusy);
                     }
                 }

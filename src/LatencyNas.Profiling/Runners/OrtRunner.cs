@@ -78,7 +78,13 @@ public sealed class PreparedOrtSession : IPreparedModel
         }
         catch (DeviceException error) when (!error.IsTransient)
         {
+            Dispose(); // the sessions created before the refusal
             _refused = error; // reported by the measurement, where a refused model fails alone
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 

@@ -13,7 +13,7 @@ public sealed record VisitedLatency(LatencyStatistics? Statistics, IReadOnlyList
 /// runs of each architecture, then rounds in a shuffled order, each giving every architecture still
 /// measured one visit of <see cref="MeasurementProtocol.RunsPerVisit"/> runs (of more than one, the first not kept;
 /// the visit is its fastest kept run). An architecture given several instances (separately created sessions) visits them in
-/// turn, instance r mod n in round r, and its estimate is the median of the instances' fastest quiet visits. A visit during which the measuring thread waited for a CPU more than
+/// turn, instance (r − 1) mod n in round r (from 1), and its estimate is the median of the instances' fastest quiet visits. A visit during which the measuring thread waited for a CPU more than
 /// <see cref="MeasurementProtocol.ContendedAbove"/> of its ready time is contended; the others are quiet.
 /// The estimate is the fastest quiet visit (of several instances, the median of theirs). Once it has
 /// <see cref="MeasurementProtocol.MinRounds"/> quiet visits, an architecture stops when the retest interval

@@ -55,7 +55,7 @@ public sealed record MeasurementProtocol
 
     /// <summary>
     /// Interleaved: sessions created for each architecture, each on memory of its own; an architecture's visits go to them in turn
-    /// (round r to session r mod n), and its estimate is the median of the sessions' fastest quiet visits. Default 3: where a session's
+    /// (round r, from 1, to session (r − 1) mod n), and its estimate is the median of the sessions' fastest quiet visits. Default 3: where a session's
     /// memory lands moves its fastest visit by several percent on some machines, and a visit estimate cannot average that out of one
     /// session; two sessions of the same architecture measured side by side agreed within ±5% for only 55–98% of 60 NB201 networks, and
     /// with a perfect correction of the whole machine's drift, the median of three sessions of 17–20 visits re-measured 97% within ±5%
