@@ -16,18 +16,8 @@ internal static class ConsoleProgress
     /// What native libraries print meanwhile (libtorch's NNPACK warning, once per convolution built on some CPUs) is
     /// kept out of the progress and summed up in one line at the end: a profile builds thousands of networks.
     /// </remarks>
-    public static async Task<T> RunAsync<T>(string title, Func<IProgress<ProfileProgress>, Task<T>> work, bool toStandardError = false)
-    {
-        var native = NativeStandardError.Capture();
-        try
-        {
-            return await ShowAsync(title, work, toStandardError);
-        }
-        finally
-        {
-            native.EndAndReport("libtorch");
-        }
-    }
+    public static Task<T> RunAsync<T>(string title, Func<IProgress<ProfileProgress>, Task<T>> work, bool toStandardError = false)
+        => NativeStandardError.AsideAsync("libtorch", () => ShowAsync(title, work, toStandardError));
 
     private static async Task<T> ShowAsync<T>(string title, Func<IProgress<ProfileProgress>, Task<T>> work, bool toStandardError)
     {

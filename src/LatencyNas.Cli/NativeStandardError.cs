@@ -62,6 +62,23 @@ internal sealed class NativeStandardError : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a verb's work with native standard error captured, then says in one line what the library printed meanwhile:
+    /// building a network calibrates its BatchNorm with a forward pass, and on some CPUs libtorch warns once per convolution.
+    /// </summary>
+    public static async Task<T> AsideAsync<T>(string library, Func<Task<T>> work)
+    {
+        var native = Capture();
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            native.EndAndReport(library);
+        }
+    }
+
     /// <summary>Ends the capture and, when anything was captured, says so in one line on standard error.</summary>
     public void EndAndReport(string library)
     {

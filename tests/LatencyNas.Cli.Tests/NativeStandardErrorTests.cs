@@ -33,4 +33,27 @@ public sealed class NativeStandardErrorTests
         Assert.DoesNotContain(native.Lines, l => l.Contains("the verb's own progress"));
         Assert.StartsWith("libtorch wrote 2 lines of its own to standard error (1 distinct), e.g. \"[W NNPACK.cpp:64]", native.Summary("libtorch"));
     }
+
+    [SkippableFact]
+    public async Task A_verbs_work_runs_with_native_output_set_aside_and_descriptor_2_comes_back_even_when_the_work_fails()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "descriptor 2 is captured on Linux and macOS only");
+        var outer = NativeStandardError.Capture(); // stands for the terminal: what reaches descriptor 2 after the verb
+        try
+        {
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => NativeStandardError.AsideAsync<int>("libtorch", () =>
+            {
+                WriteNatively("written while the work ran\n");
+                throw new InvalidOperationException("the work failed");
+            }));
+            Assert.Equal("the work failed", failure.Message);
+            WriteNatively("written after the work\n");
+        }
+        finally
+        {
+            outer.Dispose();
+        }
+        Assert.Contains("written after the work", outer.Lines);
+        Assert.DoesNotContain("written while the work ran", outer.Lines);
+    }
 }

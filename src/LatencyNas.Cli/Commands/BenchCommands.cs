@@ -172,8 +172,8 @@ internal static class BenchCommands
             bool json = parse.GetValue(jsonOption);
             var output = json ? Console.Error : Console.Out;
             var rows = new Synchronous<KernelPredictionRow>(r => output.WriteLine($"{r.Family,-16} {r.Model,-24} measured {r.MeasuredMs,9:F3} ms  predicted {r.PredictedMs,9:F3} ms  {r.Error,7:+0.0%;-0.0%}"));
-            var result = await new KernelBenchmark().RunAsync(new BenchKernelsRequest(parse.GetValue(deviceOption)!, parse.StoreLocation(storeOption),
-                parse.GetValue(deviceNameOption), parse.GetValue(countOption), Seed: parse.GetValue(seedOption)), rows, cancellation);
+            var result = await NativeStandardError.AsideAsync("libtorch", () => new KernelBenchmark().RunAsync(new BenchKernelsRequest(parse.GetValue(deviceOption)!,
+                parse.StoreLocation(storeOption), parse.GetValue(deviceNameOption), parse.GetValue(countOption), Seed: parse.GetValue(seedOption)), rows, cancellation));
             if (json)
             {
                 Json.Write(result);
@@ -215,8 +215,8 @@ internal static class BenchCommands
         {
             var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
             var benchmark = new RetestBenchmark(DeviceRunnerFactory.Instance, load => LoadProcess.Start(Environment.ProcessPath!, [.. SelfArguments(), "bench", "load"]));
-            var result = await benchmark.RunAsync(new RetestRequest(parse.GetValue(deviceOption)!, parse.GetValue(countOption), parse.GetValue(seedOption),
-                parse.GetValue(pauseOption), loadOption.ValueIn(parse), parse.Given(precisionOption), parse.GetValue(outOption)), status, cancellation);
+            var result = await NativeStandardError.AsideAsync("libtorch", () => benchmark.RunAsync(new RetestRequest(parse.GetValue(deviceOption)!, parse.GetValue(countOption),
+                parse.GetValue(seedOption), parse.GetValue(pauseOption), loadOption.ValueIn(parse), parse.Given(precisionOption), parse.GetValue(outOption)), status, cancellation));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
@@ -275,21 +275,21 @@ internal static class BenchCommands
             spaceOption, countOption, seedOption, jsonOption,
         };
         datasetOptions.AddTo(command);
-        command.SetHandler((parse, cancellation) =>
+        command.SetHandler(async (parse, cancellation) =>
         {
             var space = parse.SearchSpace(spaceOption);
-            var result = new BenchExportUseCase().Run(new BenchExportRequest(space, datasetOptions.Parse(parse, space)!,
-                parse.GetValue(countOption), parse.GetValue(seedOption)), cancellation);
+            var result = await NativeStandardError.AsideAsync("libtorch", () => Task.FromResult(new BenchExportUseCase().Run(new BenchExportRequest(space,
+                datasetOptions.Parse(parse, space)!, parse.GetValue(countOption), parse.GetValue(seedOption)), cancellation)));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
-                return Task.FromResult(ExitCodes.Success);
+                return ExitCodes.Success;
             }
             Console.WriteLine($"{result.Architectures} {result.Space} architectures on {result.Dataset}, {result.Cores} cores");
             Console.WriteLine($"build (TorchSharp, incl. BatchNorm calibration): {Summary(result.Build)}");
             Console.WriteLine($"export (module walk + protobuf):                  {Summary(result.Export)}");
             Console.WriteLine($"mean model size: {result.MeanModelKiB:F0} KiB");
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -313,8 +313,8 @@ internal static class BenchCommands
             var table = new StreamingTable(json ? Console.Error : Console.Out, "arch", "nodes ours / pytorch", "ours ms", "pytorch ms", "ratio", "fastest ratio", "control", "max |Δ|");
             var rows = new Synchronous<ExportComparisonRow>(r => table.Row(r.Ops, $"{r.OurNodes} / {r.PytorchNodes}", $"{r.OursMs:F3}", $"{r.PytorchMs:F3}",
                 $"{r.Ratio:F3}", $"{r.FastestRatio:F3}", $"{r.ControlRatio:F3}", $"{r.MaxAbsDifference:0.0e0}"));
-            var result = await new PytorchExportBenchmark().RunAsync(new BenchPytorchExportRequest(parse.GetValue(deviceOption)!, parse.GetValue(countOption),
-                parse.GetValue(seedOption), parse.GetValue(repeatsOption)), status, rows, cancellation);
+            var result = await NativeStandardError.AsideAsync("libtorch", () => new PytorchExportBenchmark().RunAsync(new BenchPytorchExportRequest(parse.GetValue(deviceOption)!,
+                parse.GetValue(countOption), parse.GetValue(seedOption), parse.GetValue(repeatsOption)), status, rows, cancellation));
             if (json)
             {
                 Json.Write(result);
@@ -350,8 +350,8 @@ internal static class BenchCommands
         command.SetHandler(async (parse, cancellation) =>
         {
             var status = new Synchronous<string>(message => Console.Error.WriteLine($"latnas: {message}"));
-            var result = await new BenchProfileUseCase(DeviceRunnerFactory.Instance).RunAsync(new BenchProfileRequest(parse.GetValue(deviceOption)!,
-                parse.GetValue(countOption), parse.GetValue(seedOption), parse.GetValue(overheadOption), parse.GetValue(skipFixedOption)), status, cancellation);
+            var result = await NativeStandardError.AsideAsync("libtorch", () => new BenchProfileUseCase(DeviceRunnerFactory.Instance).RunAsync(new BenchProfileRequest(
+                parse.GetValue(deviceOption)!, parse.GetValue(countOption), parse.GetValue(seedOption), parse.GetValue(overheadOption), parse.GetValue(skipFixedOption)), status, cancellation));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
@@ -549,8 +549,8 @@ internal static class BenchCommands
         };
         command.SetHandler(async (parse, cancellation) =>
         {
-            var result = await new BenchRemoteUseCase(DeviceRunnerFactory.Instance).RunAsync(new BenchRemoteRequest(parse.GetValue(agentOption), parse.GetValue(tokenFileOption),
-                parse.GetValue(countOption), parse.GetValue(seedOption)), cancellation);
+            var result = await NativeStandardError.AsideAsync("libtorch", () => new BenchRemoteUseCase(DeviceRunnerFactory.Instance).RunAsync(new BenchRemoteRequest(
+                parse.GetValue(agentOption), parse.GetValue(tokenFileOption), parse.GetValue(countOption), parse.GetValue(seedOption)), cancellation));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);

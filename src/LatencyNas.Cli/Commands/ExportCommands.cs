@@ -22,12 +22,12 @@ internal static class ExportCommands
             spaceOption, archOption, batchOption, seedOption, outOption, jsonOption,
         };
         datasetOptions.AddTo(command);
-        command.SetHandler(parse =>
+        command.SetHandler(async (parse, _) =>
         {
             var space = parse.SearchSpace(spaceOption);
-            var result = new ExportUseCase().Run(new ExportRequest(
+            var result = await NativeStandardError.AsideAsync("libtorch", () => Task.FromResult(new ExportUseCase().Run(new ExportRequest(
                 space, space.Parse(parse.GetValue(archOption)!), datasetOptions.Parse(parse, space)!, parse.GetValue(outOption)!,
-                parse.GetValue(batchOption), parse.GetValue(seedOption)));
+                parse.GetValue(batchOption), parse.GetValue(seedOption)))));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
@@ -56,7 +56,7 @@ internal static class ExportCommands
             spaceOption, countOption, seedOption, batchOption, toleranceOption, jsonOption,
         };
         datasetOptions.AddTo(command);
-        command.SetHandler(parse =>
+        command.SetHandler(async (parse, _) =>
         {
             var space = parse.SearchSpace(spaceOption);
             IReadOnlyList<Dataset>? datasets = datasetOptions.Parse(parse, space) is { } dataset ? [dataset] : null;
@@ -67,8 +67,8 @@ internal static class ExportCommands
                 string line = $"[{++done}/{count}] {row.Ops} {row.Dataset,-14} max|Δ| {row.MaxAbsDifference:0.00e0}{(row.WithinTolerance ? "" : "  FAIL")}";
                 (json ? Console.Error : Console.Out).WriteLine(line);
             });
-            var result = new CheckExportUseCase().Run(new CheckExportRequest(space, count, parse.GetValue(seedOption), datasets,
-                parse.GetValue(batchOption), parse.GetValue(toleranceOption)), progress);
+            var result = await NativeStandardError.AsideAsync("libtorch", () => Task.FromResult(new CheckExportUseCase().Run(new CheckExportRequest(space, count,
+                parse.GetValue(seedOption), datasets, parse.GetValue(batchOption), parse.GetValue(toleranceOption)), progress)));
             if (json)
             {
                 Json.Write(result);

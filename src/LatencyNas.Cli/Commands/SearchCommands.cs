@@ -180,7 +180,7 @@ internal static class SearchCommands
             spaceOption, countOption, seedOption, objectiveOption, storeOption, jsonOption,
         };
         datasetOptions.AddTo(command);
-        command.SetHandler(parse =>
+        command.SetHandler(async (parse, _) =>
         {
             var space = parse.SearchSpace(spaceOption);
             var rows = new Synchronous<ZeroCostRow>(r => Console.Error.WriteLine($"{r.Proxy}: {r.SecondsPerArchitecture * 1000:F1} ms per architecture"));
@@ -191,17 +191,9 @@ internal static class SearchCommands
                     Console.Error.WriteLine($"{p.Proxy}: {p.Done}/{p.Total} architectures scored");
                 }
             });
-            ZeroCostResult result;
-            var native = NativeStandardError.Capture();
-            try
-            {
-                result = new ZeroCostUseCase().Run(new ZeroCostRequest(space, datasetOptions.Parse(parse, space)!, parse.StoreLocation(storeOption),
-                    parse.GetValue(countOption), parse.GetValue(seedOption), parse.GetValue(objectiveOption)), rows, progress);
-            }
-            finally
-            {
-                native.EndAndReport("libtorch");
-            }
+            var result = await NativeStandardError.AsideAsync("libtorch", () => Task.FromResult(new ZeroCostUseCase().Run(new ZeroCostRequest(space,
+                datasetOptions.Parse(parse, space)!, parse.StoreLocation(storeOption), parse.GetValue(countOption), parse.GetValue(seedOption),
+                parse.GetValue(objectiveOption)), rows, progress)));
             if (parse.GetValue(jsonOption))
             {
                 Json.Write(result);
