@@ -76,17 +76,17 @@ public sealed record MeasurementProtocol
 
     /// <summary>
     /// Interleaved: quiet visits before an architecture may stop because its estimate is precise; fewer never claim precision.
-    /// Default 50: more visits is what made every recorded retest reproduce better; replaying two retests with the stop allowed
-    /// from the 40th visit instead of the 50th, 84.5% and 99% of architectures re-measured within ±5% instead of 92% and 99.5%
-    /// (docs/measurement.md).
+    /// Default 30, ten on each of three instances. With one session per architecture, more visits made every recorded retest
+    /// reproduce better (50 from 2026-12-04); with three, replaying five retests of 50–60 visits from their first 30 rounds
+    /// re-measured within 3 points as many architectures within ±5% as all of them did, at 40% fewer runs (docs/measurement.md).
     /// </summary>
-    public int MinRounds { get; init; } = 50;
+    public int MinRounds { get; init; } = 30;
 
-    /// <summary>Interleaved: rounds at most for an architecture with enough quiet visits. Default 60.</summary>
-    public int MaxRounds { get; init; } = 60;
+    /// <summary>Interleaved: rounds at most for an architecture with enough quiet visits. Default 36, twelve per instance.</summary>
+    public int MaxRounds { get; init; } = 36;
 
-    /// <summary>Interleaved: further rounds, at most, for an architecture short of quiet visits (re-measuring contended ones). Default 20.</summary>
-    public int ExtraRounds { get; init; } = 20;
+    /// <summary>Interleaved: further rounds, at most, for an architecture short of quiet visits (re-measuring contended ones). Default 12.</summary>
+    public int ExtraRounds { get; init; } = 12;
 
     /// <summary>Interleaved: quiet visits an estimate needs; with fewer after every round, the architecture fails as "too busy to measure". Default 10.</summary>
     public int MinQuietVisits { get; init; } = 10;
@@ -102,10 +102,10 @@ public sealed record MeasurementProtocol
     /// Interleaved: in a batch whose first round took less than this, every round is followed by a pause for the rest,
     /// so that even a small batch's visits sample moments spread over seconds: this machine's slow spells last that long.
     /// A batch whose first round took longer never pauses, not even when few of its architectures are left.
-    /// Default 0.1 s: a round over 80 NB201 networks on one thread takes longer; at 0.25 s such batches spent a third
-    /// of their time pausing.
+    /// Default 0.05 s (0.1 s until 2026-12-05): on a fast host a round over 75 NB201 networks on one thread takes about 60 ms,
+    /// and 0.1 s spent 40% of its measuring time pausing.
     /// </summary>
-    public TimeSpan MinRoundTime { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan MinRoundTime { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Warm-up runs at least this many times. Default 3.</summary>
     public int WarmupMinRuns { get; init; } = 3;
