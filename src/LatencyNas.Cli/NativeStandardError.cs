@@ -92,7 +92,14 @@ internal sealed class NativeStandardError : IDisposable
     /// <summary>One line for the end of a verb's output, or null when nothing was captured.</summary>
     public string? Summary(string library) => Lines.Count == 0
         ? null
-        : $"{library} wrote {Lines.Count} line{(Lines.Count == 1 ? "" : "s")} of its own to standard error ({Lines.Distinct().Count()} distinct), e.g. \"{Lines[0].Trim()}\"";
+        : $"{library} wrote {Lines.Count} line{(Lines.Count == 1 ? "" : "s")} of its own to standard error ({Lines.Select(Message).Distinct().Count()} distinct), e.g. \"{Lines[0].Trim()}\"";
+
+    /// <summary>A line without its bracketed prefix: libtorch stamps each warning with the time ("[W1205 01:08:48.931176553 NNPACK.cpp:56] ..."), so no two lines are equal.</summary>
+    private static string Message(string line)
+    {
+        int end = line.StartsWith('[') ? line.IndexOf("] ", StringComparison.Ordinal) : -1;
+        return (end > 0 ? line[(end + 2)..] : line).Trim();
+    }
 
     // O_WRONLY; the file exists (GetTempFileName created it).
     private const int OpenWriteOnly = 1;
