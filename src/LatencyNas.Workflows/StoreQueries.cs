@@ -92,7 +92,8 @@ public sealed class ProfilesExportUseCase
         ExportColumn<StoredMeasurement>.Text("measured_at", m => m.MeasuredAt.ToString("O", CultureInfo.InvariantCulture)),
         ExportColumn<StoredMeasurement>.Real("raw_latency_ms", m => m.RawLatencyMs),
         ExportColumn<StoredMeasurement>.Real("drift", m => m.Drift),
-        ExportColumn<StoredMeasurement>.Real("reference_spread", m => m.ReferenceSpread));
+        ExportColumn<StoredMeasurement>.Real("reference_spread", m => m.ReferenceSpread),
+        ExportColumn<StoredMeasurement>.Text("batch_id", m => m.BatchId));
 
     private static readonly ExportTable<(StoredVisit Visit, int Number)> Visits = new(
         ExportColumn<(StoredVisit Visit, int Number)>.Text("ops", v => v.Visit.Digits),

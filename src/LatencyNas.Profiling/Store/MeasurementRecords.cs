@@ -82,8 +82,10 @@ public sealed class MeasurementRecords
             }
             Timing.ReferenceDrift? drift = null;
             bool storedTheReference = false;
+            string batchId = Guid.NewGuid().ToString("N");
             if (references is { Count: > 0 })
             {
+                WriteBatchReferences(transaction, batchId, device, space, references);
                 var stored = ReadReferences(transaction, device, space);
                 drift = Timing.ReferenceDrift.Of(stored, references);
                 storedTheReference = drift is null;
@@ -111,11 +113,11 @@ public sealed class MeasurementRecords
             {
                 if (outcome.Measurement is { } measurement)
                 {
-                    Write(transaction, device, space, outcome.Request, session, measurement);
+                    Write(transaction, device, space, outcome.Request, session, measurement, batchId);
                 }
                 else
                 {
-                    WriteFailure(transaction, device, space, outcome.Request, session, outcome.Failure ?? "not measured", outcome.Agent);
+                    WriteFailure(transaction, device, space, outcome.Request, session, outcome.Failure ?? "not measured", outcome.Agent, batchId);
                 }
             }
             return new RecordedBatch(drift, storedTheReference, written, discarded);
@@ -220,16 +222,36 @@ public sealed class MeasurementRecords
         return references;
     }
 
-    private bool Write(DbTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, Measurement measurement)
+    /// <param name="batchId">The batch the measurement was recorded with (<see cref="RecordBatch"/>), or null.</param>
+    /// <summary>What a batch measured for the device's reference architectures, kept beside its measurements (batch_id): with the device's reference latencies they give its drift factor and spread again.</summary>
+    private void WriteBatchReferences(DbTransaction transaction, string batchId, StoredDevice device, SearchSpace space, IReadOnlyDictionary<string, double> references)
+    {
+        using var insert = _connection.Command("""
+            INSERT INTO batch_references (batch_id, device_id, space, digits, latency_ms) VALUES (@batch, @device, @space, @digits, @latency)
+            """, transaction);
+        insert.With("@batch", batchId);
+        insert.With("@device", device.Id);
+        insert.With("@space", space.Name);
+        insert.Declare("@digits", DbType.String);
+        insert.Declare("@latency", DbType.Double);
+        foreach (var (digits, latency) in references)
+        {
+            insert.Parameters["@digits"].Value = digits;
+            insert.Parameters["@latency"].Value = latency;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    private bool Write(DbTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, Measurement measurement, string? batchId = null)
     {
         long architectureId = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction);
         var s = measurement.Statistics;
         using var command = _connection.Command("""
             INSERT INTO measurements (device_id, architecture_id, session, status, latency_ms, protocol, estimator, median_ms, mean_ms, min_ms, p10_ms, p90_ms,
                                       iqr_ms, cv, runs, precision_met, ci_half_width, warmup_runs, warmup_settled, visits, contended_visits, other_busy,
-                                      session_ms, agent, measured_at, raw_latency_ms, drift, reference_spread)
+                                      session_ms, agent, measured_at, raw_latency_ms, drift, reference_spread, batch_id)
             VALUES (@device, @arch, @session, 'ok', @latency, @protocol, @estimator, @median, @mean, @min, @p10, @p90,
-                    @iqr, @cv, @runs, @met, @ci, @warmup, @settled, @visits, @contended, @busy, @sessionMs, @agent, @at, @raw, @drift, @spread)
+                    @iqr, @cv, @runs, @met, @ci, @warmup, @settled, @visits, @contended, @busy, @sessionMs, @agent, @at, @raw, @drift, @spread, @batch)
             ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET
                 status = 'ok', latency_ms = excluded.latency_ms, protocol = excluded.protocol, estimator = excluded.estimator,
                 median_ms = excluded.median_ms, mean_ms = excluded.mean_ms, min_ms = excluded.min_ms, p10_ms = excluded.p10_ms,
@@ -237,7 +259,8 @@ public sealed class MeasurementRecords
                 ci_half_width = excluded.ci_half_width, warmup_runs = excluded.warmup_runs, warmup_settled = excluded.warmup_settled,
                 visits = excluded.visits, contended_visits = excluded.contended_visits, other_busy = excluded.other_busy, session_ms = excluded.session_ms,
                 failure = NULL, given_up_at = NULL, agent = excluded.agent, measured_at = excluded.measured_at,
-                raw_latency_ms = excluded.raw_latency_ms, drift = excluded.drift, reference_spread = excluded.reference_spread
+                raw_latency_ms = excluded.raw_latency_ms, drift = excluded.drift, reference_spread = excluded.reference_spread,
+                batch_id = excluded.batch_id
             WHERE measurements.status = 'failed'
             RETURNING id
             """, transaction);
@@ -268,6 +291,7 @@ public sealed class MeasurementRecords
         command.With("@raw", measurement.Drift is { } drift ? s.LatencyMs * drift : s.LatencyMs);
         command.With("@drift", measurement.Drift);
         command.With("@spread", measurement.ReferenceSpread);
+        command.With("@batch", batchId);
         if (command.ExecuteScalar() is not long id)
         {
             return false;
@@ -302,13 +326,15 @@ public sealed class MeasurementRecords
         return true;
     }
 
-    private int WriteFailure(DbTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, string reason, string? agent)
+    private int WriteFailure(DbTransaction transaction, StoredDevice device, SearchSpace space, ModelRequest request, int session, string reason, string? agent,
+        string? batchId = null)
     {
         long architectureId = _architectures.Ensure(space, request.Architecture, request.Dataset, transaction);
         using var command = _connection.Command("""
-            INSERT INTO measurements (device_id, architecture_id, session, status, failure, agent, measured_at)
-            VALUES (@device, @arch, @session, 'failed', @failure, @agent, @at)
-            ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET failure = excluded.failure, measured_at = excluded.measured_at, given_up_at = NULL
+            INSERT INTO measurements (device_id, architecture_id, session, status, failure, agent, measured_at, batch_id)
+            VALUES (@device, @arch, @session, 'failed', @failure, @agent, @at, @batch)
+            ON CONFLICT (device_id, architecture_id, session) DO UPDATE SET failure = excluded.failure, measured_at = excluded.measured_at, given_up_at = NULL,
+                batch_id = excluded.batch_id
             WHERE measurements.status = 'failed'
             """, transaction);
         command.With("@device", device.Id);
@@ -317,6 +343,7 @@ public sealed class MeasurementRecords
         command.With("@failure", reason);
         command.With("@agent", agent);
         command.With("@at", StoreConnection.Now());
+        command.With("@batch", batchId);
         return command.ExecuteNonQuery();
     }
 
@@ -383,13 +410,31 @@ public sealed class MeasurementRecords
             return marked;
         });
 
+    /// <summary>
+    /// What a batch measured for the device's reference architectures (digits → ms, as measured), empty for a batch
+    /// recorded without references or before schema 11. With <see cref="References"/> it gives the batch's
+    /// <see cref="Timing.ReferenceDrift"/> again: the factor and spread its measurements were stored with.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> BatchReferences(string batchId) => _connection.Guard(() =>
+    {
+        using var command = _connection.Command("SELECT digits, latency_ms FROM batch_references WHERE batch_id = @batch");
+        command.With("@batch", batchId);
+        var references = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            references[reader.Text("digits")] = reader.Real("latency_ms");
+        }
+        return references;
+    });
+
     /// <summary>Every stored measurement of a device (optionally of one space, or of one architecture of it), in architecture order.</summary>
     public IReadOnlyList<StoredMeasurement> Read(StoredDevice device, string? space = null, string? digits = null) => _connection.Guard(() =>
     {
         using var command = _connection.Command("""
             SELECT a.space, a.digits, a.arch, m.session, m.status, m.latency_ms, m.protocol, m.estimator, m.median_ms, m.mean_ms, m.min_ms, m.p10_ms,
                    m.p90_ms, m.iqr_ms, m.cv, m.runs, m.precision_met, m.session_ms, m.failure, m.agent, m.measured_at, m.ci_half_width,
-                   m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy, m.raw_latency_ms, m.drift, m.reference_spread
+                   m.warmup_runs, m.warmup_settled, m.visits, m.contended_visits, m.other_busy, m.raw_latency_ms, m.drift, m.reference_spread, m.batch_id
             FROM measurements m JOIN architectures a ON a.id = m.architecture_id
             WHERE m.device_id = @device AND (@space IS NULL OR a.space = @space) AND (@digits IS NULL OR a.digits = @digits)
             """);
@@ -432,6 +477,7 @@ public sealed class MeasurementRecords
                 RawLatencyMs = reader.NullableReal("raw_latency_ms"),
                 Drift = reader.NullableReal("drift"),
                 ReferenceSpread = reader.NullableReal("reference_spread"),
+                BatchId = reader.NullableText("batch_id"),
             });
         }
         // Ordered here, not by the database: SQLite and PostgreSQL collate text differently.

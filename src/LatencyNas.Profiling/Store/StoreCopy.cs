@@ -10,7 +10,7 @@ public sealed record StoreCopySummary(int Devices, int Measurements, int Already
 
 /// <summary>
 /// Copies everything one store holds into another, between any two backends (SQLite ⇄ PostgreSQL): devices
-/// with their fingerprints, architectures and features, measurements with their visits, reference latencies,
+/// with their fingerprints, architectures and features, measurements with their visits, reference latencies (the device's, and each batch's),
 /// objectives and queued work. Each device lands in one transaction, so a copy that is stopped is simply run
 /// again: what the target holds is kept, never duplicated (the tables' keys), and a device the target holds
 /// under the same name with another setting refuses the copy. Claims (of running profiles) are not copied,
@@ -25,9 +25,9 @@ public static class StoreCopy
     private static readonly string[] MeasurementColumns =
         ["session", "status", "median_ms", "mean_ms", "min_ms", "p10_ms", "p90_ms", "iqr_ms", "cv", "runs", "precision_met", "ci_half_width", "warmup_runs",
          "warmup_settled", "session_ms", "failure", "agent", "measured_at", "latency_ms", "protocol", "estimator", "visits", "contended_visits", "other_busy",
-         "given_up_at", "raw_latency_ms", "drift", "reference_spread"];
+         "given_up_at", "raw_latency_ms", "drift", "reference_spread", "batch_id"];
 
-    private static readonly string[] VisitColumns = ["visit", "round", "latency_ms", "runs", "other_busy", "steal", "waiting"];
+    private static readonly string[] VisitColumns = ["visit", "round", "latency_ms", "runs", "other_busy", "steal", "waiting", "instance"];
 
     /// <param name="progress">Told each device's name once it is copied.</param>
     /// <exception cref="ProfileStoreException">The target holds a device of the same name measured with another setting, or the two are one store.</exception>
@@ -55,6 +55,7 @@ public static class StoreCopy
                 FROM visits v JOIN measurements m ON m.id = v.measurement_id WHERE m.device_id = @device
                 """, ("@device", device["id"]));
             var references = source.Rows("SELECT space, digits, latency_ms, measured_at FROM reference_latencies WHERE device_id = @device", ("@device", device["id"]));
+            var batchReferences = source.Rows("SELECT batch_id, space, digits, latency_ms FROM batch_references WHERE device_id = @device", ("@device", device["id"]));
             var architectures = source.Rows("""
                 SELECT DISTINCT a.id, a.space, a.digits, a.arch, a.disconnected, a.op_counts
                 FROM architectures a JOIN measurements m ON m.architecture_id = a.id WHERE m.device_id = @device
@@ -80,6 +81,8 @@ public static class StoreCopy
                     "ON CONFLICT DO NOTHING");
                 target.InsertMany(transaction, "reference_latencies", ["device_id", "space", "digits", "latency_ms", "measured_at"],
                     references.Select(r => new object?[] { id, r["space"], r["digits"], r["latency_ms"], r["measured_at"] }), "ON CONFLICT DO NOTHING");
+                target.InsertMany(transaction, "batch_references", ["batch_id", "device_id", "space", "digits", "latency_ms"],
+                    batchReferences.Select(r => new object?[] { r["batch_id"], id, r["space"], r["digits"], r["latency_ms"] }), "ON CONFLICT DO NOTHING");
                 return (Measurements: after.Count - before.Count, AlreadyThere: deviceMeasurements.Count - (after.Count - before.Count), Visits: copiedVisits.Count);
             });
             devices++;

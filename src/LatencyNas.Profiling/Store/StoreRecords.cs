@@ -99,4 +99,7 @@ public sealed record StoredMeasurement(
 
     /// <summary>How far the batch's reference architectures disagreed about <see cref="Drift"/> (largest ratio ÷ smallest − 1); above half the precision asked for, the batch's estimates claim none. Null: not corrected, or measured before schema 9.</summary>
     public double? ReferenceSpread { get; init; }
+
+    /// <summary>The batch it was recorded with (from schema 11): its measurements share it, and <see cref="MeasurementRecords.BatchReferences"/> gives what the batch measured for the device's references. Null: recorded alone, or before schema 11.</summary>
+    public string? BatchId { get; init; }
 }

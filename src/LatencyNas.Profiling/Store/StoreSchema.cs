@@ -12,16 +12,19 @@ namespace LatencyNas.Profiling.Store;
 /// uncorrected estimate (drift, raw_latency_ms); 8 added files kept in the store (store_files: a server store's saved
 /// predictors, which an SQLite store keeps in a folder beside its file), the queue of work for workers (queue), and when
 /// each claim was taken (claims.claimed_at); 9 added how far a batch's reference architectures disagreed about its drift
-/// factor (measurements.reference_spread), so that a withdrawn precision claim can be audited. Older stores are upgraded in place when opened — their measurements keep their numbers
+/// factor (measurements.reference_spread), so that a withdrawn precision claim can be audited; 10 added which of an
+/// architecture's sessions each visit was made on (visits.instance); 11 added the batch each measurement was recorded
+/// with (measurements.batch_id) and what each batch measured for the device's reference architectures (batch_references),
+/// so that a batch's drift factor and spread can be recomputed. Older stores are upgraded in place when opened — their measurements keep their numbers
 /// and are marked as made by the burst protocol (or imported) — and a newer one is refused. The tables are the same
 /// on SQLite and PostgreSQL (the column types translated by the backend); SQLite keeps the version in the file's
 /// user_version, PostgreSQL in store_info's schema_version.
 /// </summary>
 internal static class StoreSchema
 {
-    public const int Version = 10;
+    public const int Version = 11;
 
-    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info", "reference_latencies", "store_files", "queue"];
+    private static readonly string[] Tables = ["devices", "architectures", "architecture_features", "measurements", "objectives", "visits", "claims", "store_info", "reference_latencies", "store_files", "queue", "batch_references"];
 
     /// <summary>Columns of measurements added after version 1, with their types; added to an older store when it is opened.</summary>
     private static readonly (string Name, string Type)[] AddedMeasurementColumns =
@@ -37,6 +40,7 @@ internal static class StoreSchema
         ("raw_latency_ms", "REAL"),
         ("drift", "REAL"),
         ("reference_spread", "REAL"),
+        ("batch_id", "TEXT"),
     ];
 
     /// <summary>Columns of visits added after version 4, when the table was created.</summary>
@@ -203,6 +207,7 @@ internal static class StoreSchema
             raw_latency_ms REAL,
             drift REAL,
             reference_spread REAL,
+            batch_id TEXT,
             UNIQUE (device_id, architecture_id, session)
         );
         CREATE INDEX IF NOT EXISTS measurements_by_device ON measurements (device_id, status);
@@ -243,6 +248,14 @@ internal static class StoreSchema
             latency_ms REAL NOT NULL,
             measured_at TEXT NOT NULL,
             PRIMARY KEY (device_id, space, digits)
+        );
+        CREATE TABLE IF NOT EXISTS batch_references (
+            batch_id TEXT NOT NULL,
+            device_id INTEGER NOT NULL REFERENCES devices (id),
+            space TEXT NOT NULL,
+            digits TEXT NOT NULL,
+            latency_ms REAL NOT NULL,
+            PRIMARY KEY (batch_id, digits)
         );
         CREATE TABLE IF NOT EXISTS store_files (
             name TEXT PRIMARY KEY,

@@ -251,11 +251,16 @@ public sealed class ProfileStoreTests : IDisposable
         }
         Downgrade(path, """
             ALTER TABLE visits DROP COLUMN instance;
+            ALTER TABLE measurements DROP COLUMN batch_id;
+            DROP TABLE batch_references;
             PRAGMA user_version = 9;
             """);
         using var upgraded = ProfileStore.Open(path);
         var device9 = upgraded.Devices.Get("ort-cpu-1t");
         Assert.All(upgraded.Measurements.ReadVisits(device9), v => Assert.Equal(0, v.Visit.Instance));
+        Assert.Null(Assert.Single(upgraded.Measurements.Read(device9)).BatchId); // schema 11's columns and table are added, empty
+        upgraded.Measurements.RecordBatch(device9, Space, 2, [MeasuredOutcome("111111", 1.0)], new Dictionary<string, double> { ["000001"] = 0.5 });
+        Assert.Equal(0.5, upgraded.Measurements.BatchReferences(upgraded.Measurements.Read(device9).Single(m => m.Session == 2).BatchId!)["000001"]);
 
         // Instance 0 runs at 2.0 ms, 1 at 2.1, 2 at 2.2 (and a little slower each round): the median of their fastest is 2.1 ms and a bit.
         Visit[] inTurn = [.. Enumerable.Range(1, 6).Select(round => new Visit(round, 2.0 + (round - 1) % 3 * 0.1 + round * 0.001, 1, Instance: (round - 1) % 3))];
@@ -319,6 +324,15 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.Equal(3.002 / 1.2, unevenRow.LatencyMs!.Value, 3);
         Assert.False(unevenRow.PrecisionMet);
         Assert.Equal(1.3 / 1.1 - 1, unevenRow.ReferenceSpread!.Value, 12); // why the claim was withdrawn, kept for an audit
+
+        // Each batch's measurements share its id, and what it measured for the references gives its factor and spread again.
+        var rows = store.Measurements.Read(device).ToDictionary(m => m.Digits);
+        Assert.Equal(rows["222222"].BatchId, rows["333333"].BatchId); // the failure too
+        Assert.Equal(3, new[] { rows["111111"].BatchId, rows["222222"].BatchId, rows["123123"].BatchId }.Distinct().Count());
+        Assert.Equal(new Dictionary<string, double> { ["000001"] = 0.6, ["000002"] = 2.4, ["000003"] = 1.2 }, store.Measurements.BatchReferences(rows["222222"].BatchId!));
+        var audit = ReferenceDrift.Of(store.Measurements.References(device, Space), store.Measurements.BatchReferences(rows["123123"].BatchId!))!;
+        Assert.Equal((unevenRow.Drift!.Value, unevenRow.ReferenceSpread!.Value), (audit.Factor, audit.Spread));
+        Assert.Empty(store.Measurements.BatchReferences("no such batch"));
     }
 
     [SkippableTheory]
@@ -358,6 +372,14 @@ public sealed class ProfileStoreTests : IDisposable
         Assert.True(rows["222222"].PrecisionMet); // its references agree with the lowered reference: the claim is back
         Assert.Equal(["222222", "333333"], rebased[1].Precise.Order());
         Assert.Equal(1.2 / 1.25, rebased[0].LatenciesMs["111111"], 12);
+        // The store keeps what each batch measured for the references: every factor, lowered or not, can be recomputed from it.
+        Assert.Equal(slow, store.Measurements.BatchReferences(rows["111111"].BatchId!));
+        foreach (var row in rows.Values)
+        {
+            var recomputed = ReferenceDrift.Of(store.Measurements.References(device, Space), store.Measurements.BatchReferences(row.BatchId!))!;
+            Assert.Equal(row.Drift!.Value, recomputed.Factor, 12);
+            Assert.Equal(row.RawLatencyMs!.Value / recomputed.Factor, row.LatencyMs!.Value, 12);
+        }
 
         // Nothing faster measured: nothing written.
         Assert.Null(store.Measurements.Rebase(device, Space, 1, batches, precision: 0.1));

@@ -19,7 +19,7 @@ public sealed class StoreCopyTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     private ModelOutcome Measured(string digits, double ms) => ModelOutcome.Measured(_device.RequestFor(Space, Space.Parse(digits)),
-        ProfileStoreTests.FakeMeasurement(ms) with { Visits = [new Visit(1, ms * 1.1, 3, 0.1, null, 0.02), new Visit(2, ms, 3, 0.0, 0.01, 0.0)] });
+        ProfileStoreTests.FakeMeasurement(ms) with { Visits = [new Visit(1, ms * 1.1, 3, 0.1, null, 0.02, Instance: 0), new Visit(2, ms, 3, 0.0, 0.01, 0.0, Instance: 1)] });
 
     /// <summary>A store with an imported table, a measured device (visits, a failure, reference latencies), an objective and queued work.</summary>
     private void Fill(ProfileStore store)
@@ -41,6 +41,8 @@ public sealed class StoreCopyTests : IDisposable
         Measurements = store.Devices.List().SelectMany(d => store.Measurements.Read(d.Device)).ToList(), // with each batch's drift and reference spread
         Visits = store.Devices.List().SelectMany(d => store.Measurements.ReadVisits(d.Device)).ToList(),
         References = store.Measurements.References(store.Devices.Get("ort-cpu-1t"), Space).OrderBy(r => r.Key).ToList(),
+        BatchReferences = store.Devices.List().SelectMany(d => store.Measurements.Read(d.Device)).Where(m => m.BatchId is not null)
+            .Select(m => store.Measurements.BatchReferences(m.BatchId!).OrderBy(r => r.Key).ToList()).ToList(),
         Objectives = store.Objectives.Get("accuracy", Space).OrderBy(o => o.Key).ToList(),
         Queue = store.Queue.Unsettled("ort-cpu-1t"),
     };
@@ -68,6 +70,9 @@ public sealed class StoreCopyTests : IDisposable
         string expected = System.Text.Json.JsonSerializer.Serialize(Contents(source));
         Assert.Contains("\"LatencyMs\":2.2", expected); // the comparison sees the numbers
         Assert.Contains("\"Waiting\":0.02", expected);
+        Assert.Contains("\"Instance\":1", expected);
+        Assert.Contains("\"Value\":0.55", expected); // what the second batch measured for its reference
+        Assert.Contains("\"BatchId\":\"", expected);
         Assert.Equal(expected, System.Text.Json.JsonSerializer.Serialize(Contents(middle)));
         Assert.Equal(expected, System.Text.Json.JsonSerializer.Serialize(Contents(end)));
     }
