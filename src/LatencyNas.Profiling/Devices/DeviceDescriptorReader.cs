@@ -184,7 +184,7 @@ public static partial class DeviceDescriptorReader
         string[] known =
         [
             "mode", "architectures_per_batch", "warmup_runs_per_architecture", "runs_per_visit", "instances_per_architecture", "min_rounds", "max_rounds", "extra_rounds", "min_quiet_visits",
-            "contended_above", "min_round_seconds", "reference_architectures",
+            "contended_above", "min_round_seconds", "reference_architectures", "rotate_cpus",
             "warmup_min_runs", "warmup_max_runs", "warmup_min_seconds", "warmup_max_seconds", "warmup_window", "warmup_settle", "min_runs", "max_runs", "max_seconds",
             "target_precision",
         ];
@@ -206,6 +206,7 @@ public static partial class DeviceDescriptorReader
             MinQuietVisits = fields.Integer("min_quiet_visits", defaults.MinQuietVisits, 2, 10_000),
             ContendedAbove = fields.Number("contended_above", defaults.ContendedAbove, 1e-6, 1),
             MinRoundTime = TimeSpan.FromSeconds(fields.Number("min_round_seconds", defaults.MinRoundTime.TotalSeconds, 0, 600)),
+            RotateCpus = fields.Boolean("rotate_cpus", defaults.RotateCpus),
             WarmupMinRuns = fields.Integer("warmup_min_runs", defaults.WarmupMinRuns, 0, 1_000_000),
             WarmupMaxRuns = fields.Integer("warmup_max_runs", defaults.WarmupMaxRuns, 0, int.MaxValue),
             WarmupMinTime = TimeSpan.FromSeconds(fields.Number("warmup_min_seconds", defaults.WarmupMinTime.TotalSeconds, 0, 3_600)),

@@ -33,7 +33,7 @@ public sealed record MeasuredModel(Measurement? Measurement, string? Failure);
 /// <summary>
 /// Measures a batch of models on this machine with the protocol's mode: every model is loaded first, as many
 /// times as the protocol has instances (one the runtime refuses fails alone), then timed in interleaved visits across the batch, or one
-/// burst after another. Shared by the local runners and the edge agent.
+/// burst after another; interleaved rounds visit the CPUs in turn (<see cref="MeasurementProtocol.RotateCpus"/>). Shared by the local runners and the edge agent.
 /// </summary>
 public static class BatchMeasurement
 {
@@ -67,6 +67,8 @@ public static class BatchMeasurement
                 }
             }
             var stops = everyInstance.Select(m => m.StopRunsOn(cancellation)).ToList();
+            // A CPU for as many rounds as an architecture has instances, so that each instance is visited on every CPU.
+            using var rotation = protocol.Mode == MeasurementMode.Interleaved && protocol.RotateCpus ? ThreadPinning.RotateCurrentThread() : null;
             try
             {
                 if (protocol.Mode == MeasurementMode.Burst)
@@ -80,7 +82,7 @@ public static class BatchMeasurement
                 else if (loaded.Count > 0)
                 {
                     var visited = engine.Measure(loaded.Select(l => (IReadOnlyList<Func<double>>)l.Instances.Select(m => (Func<double>)m.TimeOneRunMs).ToList()).ToList(),
-                        protocol, seed, cancellation);
+                        protocol, seed, cancellation, rotation is null ? null : round => rotation.Place((round - 1) / protocol.Instances + 1));
                     for (int k = 0; k < loaded.Count; k++)
                     {
                         var (index, instances) = loaded[k];

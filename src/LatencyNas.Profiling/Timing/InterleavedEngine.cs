@@ -39,7 +39,9 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
 
     /// <param name="instances">Per architecture, per instance: performs one run and returns its duration in milliseconds.</param>
     /// <param name="seed">Seeds the order of the rounds.</param>
-    public IReadOnlyList<VisitedLatency> Measure(IReadOnlyList<IReadOnlyList<Func<double>>> instances, MeasurementProtocol protocol, int seed, CancellationToken cancellation = default)
+    /// <param name="beforeRound">Called with each round's number (from 1) before its first visit: where the rounds place the measuring thread.</param>
+    public IReadOnlyList<VisitedLatency> Measure(IReadOnlyList<IReadOnlyList<Func<double>>> instances, MeasurementProtocol protocol, int seed, CancellationToken cancellation = default,
+        Action<int>? beforeRound = null)
     {
         protocol = protocol.Validated();
         if (instances.Any(i => i.Count == 0))
@@ -71,6 +73,7 @@ public sealed class InterleavedEngine(IContentionMeter meter, Action<TimeSpan> p
         {
             roundVisits.Clear();
             double roundMs = 0;
+            beforeRound?.Invoke(round);
             meter.Start();
             var mark = meter.ReadThread();
             foreach (int i in Shuffled(active, random))

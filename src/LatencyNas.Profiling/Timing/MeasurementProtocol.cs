@@ -107,6 +107,14 @@ public sealed record MeasurementProtocol
     /// </summary>
     public TimeSpan MinRoundTime { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Interleaved: the rounds run on the CPUs the process may use in turn, <see cref="Instances"/> rounds on each (<see cref="ThreadPinning"/>;
+    /// Linux), so every instance of every architecture is timed on each CPU and the fast end of its visits is the faster CPU's. Default true: on a two-core VM
+    /// the CPUs ran NB201 networks 16–31% apart, each network by its own amount, which one was faster changed within the hour,
+    /// and a thread left where the scheduler put it measured whole batches about 1.2× slower than others (docs/measurement.md).
+    /// </summary>
+    public bool RotateCpus { get; init; } = true;
+
     /// <summary>Warm-up runs at least this many times. Default 3.</summary>
     public int WarmupMinRuns { get; init; } = 3;
 
