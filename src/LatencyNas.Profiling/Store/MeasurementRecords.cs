@@ -213,13 +213,7 @@ public sealed class MeasurementRecords
         using var command = _connection.Command("SELECT digits, latency_ms FROM reference_latencies WHERE device_id = @device AND space = @space", transaction);
         command.With("@device", device.Id);
         command.With("@space", space.Name);
-        var references = new Dictionary<string, double>(StringComparer.Ordinal);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            references[reader.Text("digits")] = reader.Real("latency_ms");
-        }
-        return references;
+        return LatenciesByDigits(command, "latency_ms");
     }
 
     /// <param name="batchId">The batch the measurement was recorded with (<see cref="RecordBatch"/>), or null.</param>
@@ -419,13 +413,7 @@ public sealed class MeasurementRecords
     {
         using var command = _connection.Command("SELECT digits, latency_ms FROM batch_references WHERE batch_id = @batch");
         command.With("@batch", batchId);
-        var references = new Dictionary<string, double>(StringComparer.Ordinal);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            references[reader.Text("digits")] = reader.Real("latency_ms");
-        }
-        return references;
+        return LatenciesByDigits(command, "latency_ms");
     });
 
     /// <summary>Every stored measurement of a device (optionally of one space, or of one architecture of it), in architecture order.</summary>
@@ -551,12 +539,18 @@ public sealed class MeasurementRecords
         command.With("@device", device.Id);
         command.With("@space", space.Name);
         command.With("@protocol", protocol);
+        return LatenciesByDigits(command, "latency");
+    });
+
+    /// <summary>Reads a query's rows as digits → the latency in <paramref name="latencyColumn"/>.</summary>
+    private static Dictionary<string, double> LatenciesByDigits(DbCommand command, string latencyColumn)
+    {
         var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            latencies[reader.Text("digits")] = reader.Real("latency");
+            latencies[reader.Text("digits")] = reader.Real(latencyColumn);
         }
         return latencies;
-    });
+    }
 }

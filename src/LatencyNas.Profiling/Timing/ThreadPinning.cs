@@ -20,24 +20,20 @@ public static class ThreadPinning
     /// dispose it on the same thread. Null where the mask cannot be read or set (not Linux, a restricted container).
     /// </summary>
     public static CpuRotation? RotateCurrentThread()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-        var before = new byte[MaskBytes];
-        return GetAffinity(0, MaskBytes, before) == 0 && Cpus(before) is { Count: > 0 } cpus ? new CpuRotation(before, cpus) : null;
-    }
+        => ReadMask() is { } before && Cpus(before) is { Count: > 0 } cpus ? new CpuRotation(before, cpus) : null;
 
     /// <summary>The CPUs the calling thread may run on (Linux; empty elsewhere or when unreadable).</summary>
-    public static IReadOnlyList<int> AllowedCpus()
-    {
-        var mask = new byte[MaskBytes];
-        return OperatingSystem.IsLinux() && GetAffinity(0, MaskBytes, mask) == 0 ? Cpus(mask) : [];
-    }
+    public static IReadOnlyList<int> AllowedCpus() => ReadMask() is { } mask ? Cpus(mask) : [];
 
     /// <summary>The CPU the calling thread runs on now; null where unknown.</summary>
     public static int? CurrentCpu() => OperatingSystem.IsLinux() && GetCpu() is var cpu and >= 0 ? cpu : null;
+
+    /// <summary>The calling thread's affinity mask; null where it cannot be read.</summary>
+    private static byte[]? ReadMask()
+    {
+        var mask = new byte[MaskBytes];
+        return OperatingSystem.IsLinux() && GetAffinity(0, MaskBytes, mask) == 0 ? mask : null;
+    }
 
     private static List<int> Cpus(byte[] mask) => [.. Enumerable.Range(0, mask.Length * 8).Where(cpu => (mask[cpu / 8] & (1 << (cpu % 8))) != 0)];
 
