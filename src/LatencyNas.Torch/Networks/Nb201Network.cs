@@ -85,9 +85,11 @@ public sealed class Nb201CellModule : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ModuleList<Module<Tensor, Tensor>> edges;
     private readonly Nb201Op[] _ops;
+    private readonly Architecture _architecture;
 
     public Nb201CellModule(Architecture architecture, int channels) : base("Nb201Cell")
     {
+        _architecture = architecture;
         _ops = Enumerable.Range(0, Nb201Cell.EdgeCount).Select(e => Nb201Cell.Op(architecture, e)).ToArray();
         edges = new ModuleList<Module<Tensor, Tensor>>(_ops.Select(op => CreateOp(op, channels)).ToArray());
         RegisterComponents();
@@ -140,13 +142,7 @@ public sealed class Nb201CellModule : Module<Tensor, Tensor>, IOnnxExportable
     /// </summary>
     string IOnnxExportable.ExportOnnx(OnnxGraphBuilder graph, string input)
     {
-        var needed = new bool[Nb201Cell.NodeCount];
-        needed[^1] = true;
-        for (int e = Nb201Cell.EdgeCount - 1; e >= 0; e--)
-        {
-            var (from, to) = Nb201Cell.Edges[e];
-            needed[from] |= needed[to] && _ops[e] != Nb201Op.None;
-        }
+        bool[] needed = Nb201Cell.NodesReachingOutput(_architecture);
         var values = new string?[Nb201Cell.NodeCount];
         values[0] = input;
         for (int node = 1; node < Nb201Cell.NodeCount; node++)

@@ -128,6 +128,31 @@ public class Nb201SpaceTests
     }
 
     [Fact]
+    public void The_computed_cell_counts_edges_on_zero_nodes_that_live_counts_leave_out()
+    {
+        // 200033: node2 has no input, so it is zero; e5's conv3x3 of it still runs (its BatchNorm shift reaches the output).
+        var features = Space.Features(Space.Parse("200033"), Dataset.Cifar10).Extra.ToDictionary();
+        Assert.Equal(1, features["live_nor_conv_3x3"]);
+        Assert.Equal(2, features["computed_nor_conv_3x3"]);
+        Assert.Equal(1, features["computed_nor_conv_1x1"]);
+        Assert.Equal(3, features["computed_relus"]);      // of node0, node1 and the zero node2
+        Assert.Equal(1, features["computed_additions"]);  // node3 = conv(node1) + conv(node2)
+        Assert.Equal(1, features["zero_nodes"]);
+        Assert.Equal(1, features["ops_on_zero_nodes"]);
+
+        // 041241: node1 is zero; node2 = pool(node0) + node1, node3 = conv1x1(node0) + pool(node1) + node2.
+        Assert.Equal(new ComputedCell(Convolutions1x1: 1, Convolutions3x3: 0, Pools: 2, Relus: 1, Additions: 3, ZeroNodes: 1, OpsOnZeroNodes: 1),
+            Nb201Cell.Computed(Space.Parse("041241")));
+
+        // 414141: pool(node0) feeds node1, node2 and node3 but is computed once; node2 = pool(node0) + node1 is node3's first sum too.
+        Assert.Equal(new ComputedCell(0, 0, Pools: 2, Relus: 0, Additions: 2, ZeroNodes: 0, OpsOnZeroNodes: 0),
+            Nb201Cell.Computed(Space.Parse("414141")));
+
+        // 300000: node1's convolution feeds nothing the output depends on, so the cell computes only its zero output.
+        Assert.Equal(new ComputedCell(0, 0, 0, 0, 0, ZeroNodes: 1, OpsOnZeroNodes: 0), Nb201Cell.Computed(Space.Parse("300000")));
+    }
+
+    [Fact]
     public void Sampling_is_reproducible_distinct_and_covers_the_space()
     {
         var first = Space.SampleDistinct(500, seed: 42);

@@ -159,6 +159,25 @@ public class OnnxExporterTests
         Assert.DoesNotContain(dead.Graph.Node, n => n.Name.StartsWith("cells.0.edges.0"));
     }
 
+    /// <summary>The predictors' <c>computed_*</c> and <c>zero_nodes</c> features count what the export writes.</summary>
+    [Fact]
+    public void The_computed_cell_counts_the_nodes_the_export_writes()
+    {
+        foreach (var architecture in Space.SampleDistinct(60, seed: 21).Concat(new[] { "041241", "414141", "200033", "000000" }.Select(Space.Parse)))
+        {
+            var computed = Nb201Cell.Computed(architecture);
+            var model = ModelProto.Parser.ParseFrom(NetworkFactory.ExportOnnx(Space, architecture, Dataset.Cifar10));
+            int Count(string opType) => model.Graph.Node.Count(n => n.OpType == opType);
+            // 15 cells, beside the stem's convolution, the two residual blocks' three convolutions, two ReLUs,
+            // pool and sum, and the ReLU before the classifier.
+            Assert.Equal(1 + 2 * 3 + 15 * (computed.Convolutions1x1 + computed.Convolutions3x3), Count("Conv"));
+            Assert.Equal(2 + 15 * computed.Pools, Count("AveragePool"));
+            Assert.Equal(2 * 2 + 1 + 15 * computed.Relus, Count("Relu"));
+            Assert.Equal(2 + 15 * computed.Additions, Count("Add"));
+            Assert.Equal(15 * computed.ZeroNodes, Count("Mul"));
+        }
+    }
+
     [Fact]
     public void Refuses_a_module_in_training_mode()
     {

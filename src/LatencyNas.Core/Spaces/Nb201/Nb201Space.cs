@@ -179,12 +179,28 @@ public sealed class Nb201Space : SearchSpace
         {
             opCounts[op] = new(Nb201Cell.OpNames[op], counts[op]);
         }
-        var extra = new KeyValuePair<string, double>[LiveFeatureNames.Length + 1];
+        // What the exported network runs, beside what influences the output: on ONNX Runtime a
+        // convolution of a zero node costs as much as any, and the ReLUs, additions and zero nodes cost too.
+        var computed = Nb201Cell.Computed(architecture);
+        var extra = new List<KeyValuePair<string, double>>(LiveFeatureNames.Length + 13);
         for (int op = 1; op < counts.Length; op++)
         {
-            extra[op - 1] = new(LiveFeatureNames[op - 1], liveCounts[op]);
+            extra.Add(new(LiveFeatureNames[op - 1], liveCounts[op]));
         }
-        extra[^1] = new("longest_conv_path", Nb201Cell.LongestConvolutionPath(architecture));
+        extra.Add(new("longest_conv_path", Nb201Cell.LongestConvolutionPath(architecture)));
+        extra.Add(new("computed_nor_conv_1x1", computed.Convolutions1x1));
+        extra.Add(new("computed_nor_conv_3x3", computed.Convolutions3x3));
+        extra.Add(new("computed_avg_pool_3x3", computed.Pools));
+        extra.Add(new("computed_relus", computed.Relus));
+        extra.Add(new("computed_additions", computed.Additions));
+        extra.Add(new("zero_nodes", computed.ZeroNodes));
+        extra.Add(new("ops_on_zero_nodes", computed.OpsOnZeroNodes));
+        var kernels = Nb201RuntimeKernels.Count(architecture);
+        extra.Add(new("ort_reorder_inputs", kernels.ReorderInputs));
+        extra.Add(new("ort_reorder_outputs", kernels.ReorderOutputs));
+        extra.Add(new("ort_plain_kernels", kernels.PlainKernels));
+        extra.Add(new("ort_blocked_elementwise", kernels.BlockedElementwise));
+        extra.Add(new("ort_fused_additions", kernels.FusedAdditions));
         return new ArchitectureFeatures(parameters, macs, opCounts, Nb201Cell.IsDisconnected(architecture), extra);
     }
 
