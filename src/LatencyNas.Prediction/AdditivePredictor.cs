@@ -6,20 +6,30 @@ namespace LatencyNas.Prediction;
 /// <summary>
 /// The op-wise additive predictor: latency ≈ Σ wᵢ·onehotᵢ(arch) + bias, fitted by least squares
 /// with a small ridge. Each weight is the cost of one op on one edge, which makes it the
-/// predictor that proxy adaptation rescales.
+/// predictor that proxy adaptation rescales. With features, the space's analytic features (what
+/// the network computes, e.g. NB201's computed ReLUs and ONNX Runtime's reorders) are terms of the sum too:
+/// a cost that does not belong to one edge's choice, but to how the choices combine.
 /// </summary>
 public sealed class AdditivePredictor : LatencyPredictor
 {
     /// <summary>Default ridge: small, it only steadies weights of choices the training set rarely shows.</summary>
     public const double DefaultLambda = 1e-3;
 
-    public AdditivePredictor(FeatureEncoder encoder, TargetTransform target, IReadOnlyList<double> weights, double bias, double floorMs) : base(encoder, target, floorMs)
+    /// <param name="featureWeights">One weight per analytic feature, or null for the op-wise sum alone.</param>
+    /// <exception cref="FeatureCountMismatchException">The feature weights are not one per analytic feature of the encoder's space.</exception>
+    public AdditivePredictor(FeatureEncoder encoder, TargetTransform target, IReadOnlyList<double> weights, double bias, double floorMs,
+        IReadOnlyList<double>? featureWeights = null) : base(encoder, target, floorMs)
     {
         if (weights.Count != encoder.OneHotLength)
         {
             throw new ArgumentException($"{weights.Count} weights for {encoder.OneHotLength} one-hot features.");
         }
+        if (featureWeights is not null && featureWeights.Count != encoder.Length - encoder.OneHotLength)
+        {
+            throw new FeatureCountMismatchException(encoder.OneHotLength + featureWeights.Count, encoder.Length);
+        }
         _weights = weights.ToArray();
+        _featureWeights = featureWeights?.ToArray();
         Bias = bias;
     }
 
@@ -29,7 +39,15 @@ public sealed class AdditivePredictor : LatencyPredictor
 
     private readonly double[] _weights;
 
+    /// <summary>The analytic features' weights, in the encoder's order; null for the op-wise sum alone.</summary>
+    public IReadOnlyList<double>? FeatureWeights => _featureWeights;
+
+    private readonly double[]? _featureWeights;
+
     public double Bias { get; }
+
+    public override string Description => _featureWeights is null ? base.Description
+        : $"additive with features{(Target == TargetTransform.Log ? " (log target)" : "")}";
 
     /// <summary>
     /// Fits the weights with each decision's first choice (NB201: <c>none</c>) as the reference
@@ -37,32 +55,45 @@ public sealed class AdditivePredictor : LatencyPredictor
     /// rescaling weights (proxy adaptation) means something. Without a reference the split of
     /// cost between bias and weights would be arbitrary.
     /// </summary>
+    /// <param name="withFeatures">Whether the space's analytic features are terms of the sum too.</param>
     public static AdditivePredictor Fit(FeatureEncoder encoder, IReadOnlyList<Architecture> architectures, IReadOnlyList<double> latenciesMs,
-        TargetTransform target = TargetTransform.Identity, double lambda = DefaultLambda)
+        TargetTransform target = TargetTransform.Identity, double lambda = DefaultLambda, bool withFeatures = false)
     {
         int[] free = Enumerable.Range(0, encoder.OneHotLength).Where(j => !encoder.IsReferenceLevel(j)).ToArray();
+        int features = withFeatures ? encoder.Length - encoder.OneHotLength : 0;
         var rows = architectures.Select(a =>
         {
-            double[] x = encoder.OneHot(a);
-            return free.Select(j => x[j]).Append(1.0).ToArray();
+            float[] x = encoder.Full(a);
+            return free.Select(j => (double)x[j]).Concat(x.Skip(encoder.OneHotLength).Take(features).Select(v => (double)v)).Append(1.0).ToArray();
         }).ToList();
         var targets = latenciesMs.Select(l => Transform(target, l)).ToList();
-        var penalties = Enumerable.Repeat(lambda, free.Length).Append(0.0).ToArray(); // the bias is free
+        var penalties = Enumerable.Repeat(lambda, free.Length + features).Append(0.0).ToArray(); // the bias is free
         double[] solution = RidgeRegression.Fit(rows, targets, penalties);
         var weights = new double[encoder.OneHotLength];
         for (int k = 0; k < free.Length; k++)
         {
             weights[free[k]] = solution[k];
         }
-        return new AdditivePredictor(encoder, target, weights, solution[^1], LatencyFloor.Of(latenciesMs));
+        return new AdditivePredictor(encoder, target, weights, solution[^1], LatencyFloor.Of(latenciesMs),
+            withFeatures ? solution[free.Length..^1] : null);
     }
 
     protected override double[] PredictTransformed(IReadOnlyList<Architecture> architectures)
     {
         var predictions = new double[architectures.Count];
+        var vector = _featureWeights is null ? [] : new float[Encoder.Length];
         for (int i = 0; i < architectures.Count; i++)
         {
             predictions[i] = Encoder.SumAtOnes(architectures[i], _weights, Bias);
+            if (_featureWeights is not null)
+            {
+                Array.Clear(vector);
+                Encoder.Write(architectures[i], vector);
+                for (int f = 0; f < _featureWeights.Length; f++)
+                {
+                    predictions[i] += _featureWeights[f] * vector[Encoder.OneHotLength + f];
+                }
+            }
         }
         return predictions;
     }

@@ -26,7 +26,7 @@ public enum AnalyticFeatureForm
 /// </summary>
 internal sealed class AnalyticFeatures
 {
-    /// <summary>The most members a space may have to be tabulated (NB201's 15,625 × 12 features take 0.75 MB).</summary>
+    /// <summary>The most members a space may have to be tabulated (NB201's 15,625 × 25 features take 1.6 MB).</summary>
     public const int TabulatedSize = 100_000;
 
     /// <summary>Drawn members on which a sum over decisions must reproduce the space's own features.</summary>

@@ -7,7 +7,8 @@ namespace LatencyNas.Prediction;
 /// a one-hot block per decision (NB201: 6 edges × 5 ops = 30; none where the space does not
 /// <see cref="SearchSpace.EncodesChoices">encode choices</see>), then the analytic features of the
 /// architecture on the device's dataset — parameters and MACs (in millions), per-op counts, the
-/// disconnected flag and the space's extra features (NB201: live op counts, longest convolution path).
+/// disconnected flag and the space's extra features (NB201: live op counts, longest convolution path,
+/// what the exported network computes, and the kernels ONNX Runtime's CPU provider adds to it).
 /// </summary>
 public sealed class FeatureEncoder
 {

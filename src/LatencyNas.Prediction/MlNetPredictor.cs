@@ -229,11 +229,16 @@ public sealed class MlNetPredictor : LatencyPredictor
         _context.Model.Save(Model, schema, stream);
     }
 
+    /// <exception cref="FeatureCountMismatchException">The model was trained on feature vectors of another length than the encoder writes.</exception>
     public static MlNetPredictor LoadModel(ModelKind kind, FeatureEncoder encoder, TargetTransform target, Stream stream, AdditivePredictor? baseModel,
         WorkTrend? trend, double floorMs)
     {
         var context = new MLContext(0);
-        var model = context.Model.Load(stream, out _);
+        var model = context.Model.Load(stream, out var inputSchema);
+        if (inputSchema.GetColumnOrNull(nameof(Row.Features))?.Type is VectorDataViewType { Size: var trainedOn } && trainedOn != encoder.Length)
+        {
+            throw new FeatureCountMismatchException(trainedOn, encoder.Length);
+        }
         return new MlNetPredictor(encoder, target, kind, context, model, baseModel, trend, floorMs);
     }
 
@@ -248,4 +253,13 @@ public sealed class MlNetPredictor : LatencyPredictor
         schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, encoder.Length);
         return context.Data.LoadFromEnumerable(rows, schema);
     }
+}
+
+/// <summary>A saved model expects feature vectors of another length than this build computes for its space (features were added since it was trained).</summary>
+public sealed class FeatureCountMismatchException(int trainedOn, int computed)
+    : Exception($"it was trained on {trainedOn} features of each architecture, and this LatencyNas computes {computed}")
+{
+    public int TrainedOn { get; } = trainedOn;
+
+    public int Computed { get; } = computed;
 }

@@ -22,6 +22,9 @@ public sealed record PredictorMetadata
     public required int Seed { get; init; }
     public string? Requested { get; init; }
 
+    /// <summary>The predictor's description (e.g. "additive with features", "lightgbm (log target) on an additive base"); absent in older files.</summary>
+    public string? Description { get; init; }
+
     /// <summary>The lowest latency the predictor returns (<see cref="LatencyFloor"/>); absent in files saved before floors.</summary>
     public double? FloorMs { get; init; }
     /// <summary>The identity of the store whose measurements trained it; absent in files saved before stores had one.</summary>
@@ -50,7 +53,8 @@ public static class PredictorFile
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private sealed record AdditiveWeights(double[] Weights, double Bias, double Floor = 0);
+    /// <param name="FeatureWeights">The analytic features' weights of an additive model with features; absent otherwise.</param>
+    private sealed record AdditiveWeights(double[] Weights, double Bias, double Floor = 0, double[]? FeatureWeights = null);
 
     private sealed record TrendCoefficients(double FixedMs, double Intercept, double PerLogMacs, double PerLogMegabytes);
 
@@ -61,7 +65,7 @@ public static class PredictorFile
     public static void Save(string path, LatencyPredictor predictor, PredictorMetadata metadata)
         => AtomicFile.WriteAtomically(path, file =>
         {
-            metadata = metadata with { FloorMs = predictor.FloorMs };
+            metadata = metadata with { FloorMs = predictor.FloorMs, Description = predictor.Description };
             using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
             using (var entry = zip.CreateEntry("metadata.json").Open())
             {
@@ -72,7 +76,7 @@ public static class PredictorFile
                 case AdditivePredictor additive:
                     using (var entry = zip.CreateEntry("weights.json").Open())
                     {
-                        JsonSerializer.Serialize(entry, new AdditiveWeights(additive.Weights.ToArray(), additive.Bias), Json);
+                        JsonSerializer.Serialize(entry, new AdditiveWeights(additive.Weights.ToArray(), additive.Bias, FeatureWeights: additive.FeatureWeights?.ToArray()), Json);
                     }
                     break;
                 case MlNetPredictor mlnet:
@@ -124,7 +128,7 @@ public static class PredictorFile
             if (kind == ModelKind.Additive)
             {
                 var weights = Read<AdditiveWeights>(zip, "weights.json");
-                predictor = new AdditivePredictor(encoder, target, weights.Weights, weights.Bias, floor);
+                predictor = new AdditivePredictor(encoder, target, weights.Weights, weights.Bias, floor, weights.FeatureWeights);
             }
             else
             {
@@ -155,6 +159,10 @@ public static class PredictorFile
         catch (InvalidInputException)
         {
             throw;
+        }
+        catch (FeatureCountMismatchException mismatch)
+        {
+            throw new InvalidInputException($"Cannot use predictor '{path}': {mismatch.Message}. Train it again (latnas train).");
         }
         catch (Exception error) when (error is InvalidDataException or JsonException or IOException or ArgumentException or FormatException
                                           or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)

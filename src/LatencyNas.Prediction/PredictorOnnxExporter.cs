@@ -39,6 +39,8 @@ public static class PredictorOnnxExporter
     public static string? WhyNotExportable(LatencyPredictor predictor) => predictor switch
     {
         _ when !predictor.Space.EncodesChoices => $"a {predictor.Space.Name} predictor takes kernel configurations, not architectures",
+        AdditivePredictor { FeatureWeights: not null, Encoder.AnalyticForm: AnalyticFeatureForm.Direct } additive
+            => $"the {additive.Space.Name} space's analytic features neither fit a table nor add up over decisions",
         AdditivePredictor => null,
         MlNetPredictor { } trees when CompiledTreeEnsemble.EnsembleOf(trees.Model) is null
             => "its ML.NET model is not a regression tree ensemble without categorical splits",
@@ -99,6 +101,12 @@ public static class PredictorOnnxExporter
         string weights = graph.Initializer(hint + ".weights", additive.Weights.ToArray(), additive.Weights.Count);
         string perDecision = graph.Node("Gather", [weights, columns], hint);
         string sum = graph.Node("ReduceSum", [perDecision, graph.Int64Constant([1])], hint, Attribute("keepdims", 0L));
+        if (additive.FeatureWeights is { } featureWeights)
+        {
+            string features = AnalyticFeatures(graph, additive.Encoder, columns);
+            string featureSum = graph.Node("MatMul", [features, graph.Initializer(hint + ".feature_weights", featureWeights.ToArray(), featureWeights.Count)], hint);
+            sum = graph.Node("Add", [sum, featureSum], hint);
+        }
         return graph.Node("Add", [sum, Scalar(graph, hint + ".bias", additive.Bias)], hint);
     }
 

@@ -6,9 +6,11 @@ namespace LatencyNas.Prediction;
 
 /// <summary>A model family with the target it is fitted to.</summary>
 /// <param name="OnAdditiveBase">For tree models: learn the residual of an additive model (see <see cref="MlNetPredictor"/>).</param>
-public sealed record PredictorChoice(ModelKind Kind, TargetTransform Target, bool OnAdditiveBase = false)
+/// <param name="WithFeatures">For the additive model: the space's analytic features are terms of the sum too (see <see cref="AdditivePredictor"/>).</param>
+public sealed record PredictorChoice(ModelKind Kind, TargetTransform Target, bool OnAdditiveBase = false, bool WithFeatures = false)
 {
-    public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}{(Target == TargetTransform.Log ? "/log" : "")}{(OnAdditiveBase ? "+base" : "")}";
+    public override string ToString()
+        => $"{Kind.ToString().ToLowerInvariant()}{(WithFeatures ? "+features" : "")}{(Target == TargetTransform.Log ? "/log" : "")}{(OnAdditiveBase ? "+base" : "")}";
 }
 
 /// <summary>The cross-validated score of one candidate in an automatic choice.</summary>
@@ -44,6 +46,7 @@ public static class PredictorTrainer
     [
         new(ModelKind.Additive, TargetTransform.Identity),
         new(ModelKind.Additive, TargetTransform.Log),
+        new(ModelKind.Additive, TargetTransform.Identity, WithFeatures: true),
         new(ModelKind.FastTree, TargetTransform.Log, OnAdditiveBase: true),
         new(ModelKind.LightGbm, TargetTransform.Log, OnAdditiveBase: true),
         new(ModelKind.LightGbm, TargetTransform.Log),
@@ -173,7 +176,7 @@ public static class PredictorTrainer
         }
         var encoder = new FeatureEncoder(data.Space, data.Dataset);
         return choice.Kind == ModelKind.Additive
-            ? AdditivePredictor.Fit(encoder, data.Architectures, data.LatenciesMs, choice.Target)
+            ? AdditivePredictor.Fit(encoder, data.Architectures, data.LatenciesMs, choice.Target, withFeatures: choice.WithFeatures)
             : MlNetPredictor.Fit(choice.Kind, encoder, data.Architectures, data.LatenciesMs, choice.Target, seed, choice.OnAdditiveBase);
     }
 

@@ -188,7 +188,8 @@ public static class PredictorCatalog
                 continue;
             }
             saved.Add(new SavedPredictor(
-                metadata.Device, metadata.Requested ?? Path.GetFileNameWithoutExtension(path), $"{metadata.Kind.ToLowerInvariant()}{(metadata.Target == "Log" ? " (log target)" : "")}",
+                metadata.Device, metadata.Requested ?? Path.GetFileNameWithoutExtension(path),
+                metadata.Description ?? $"{metadata.Kind.ToLowerInvariant()}{(metadata.Target == "Log" ? " (log target)" : "")}",
                 metadata.Space, metadata.Dataset, metadata.TrainedOn, metadata.TestMetrics, metadata.CreatedAt, path));
         }
         return saved.OrderBy(p => p.Device, StringComparer.Ordinal).ThenBy(p => p.Model, StringComparer.Ordinal).ToList();

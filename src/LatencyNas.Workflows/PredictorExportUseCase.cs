@@ -47,7 +47,7 @@ public sealed class PredictorExportUseCase
         var (predictor, saved) = PredictorCatalog.Load(request.Store, request.Device, request.Space, request.Model);
         if (PredictorOnnxExporter.WhyNotExportable(predictor) is { } reason)
         {
-            // An additive model always exports, except in a space whose predictors see no choices (kernels), which has none.
+            // An op-wise additive model always exports, except in a space whose predictors see no choices (kernels), which has none.
             string remedy = request.Space.EncodesChoices
                 ? $" Train an additive one: `latnas train --device {request.Device}{SearchSpaces.Suggestion(request.Space)} --model additive{request.Store.Suggestion}`."
                 : " Kernel predictors serve `latnas predict --onnx`.";

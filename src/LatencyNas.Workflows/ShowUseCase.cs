@@ -53,7 +53,7 @@ public sealed class ShowUseCase
             (double? predicted, string? family) = (null, null);
             if (PredictorCatalog.TryLoad(request.Store, device.Name, space) is { } saved)
             {
-                (predicted, family) = (saved.Predictor.Predict(architecture), saved.Metadata.Kind.ToLowerInvariant());
+                (predicted, family) = (saved.Predictor.Predict(architecture), saved.Predictor.Description);
             }
             devices.Add(new DeviceView(device.Name, device.Kind.ToString().ToLowerInvariant(), MeasuredMean(store, device, space, rows),
                 rows.Count(m => m.Ok), failures.Count, failures.MaxBy(m => m.MeasuredAt)?.Failure, predicted, family));

@@ -16,20 +16,22 @@ public sealed class PredictorOnnxExporterTests(RealDevices devices)
 
     /// <summary>Every family and target the trainer offers, in both spaces: 10,000 architectures (all 15,625 of NB201) within 1e-5 relative.</summary>
     [Theory]
-    [InlineData("nb201", "pixel3", ModelKind.Additive, TargetTransform.Identity, false)]
-    [InlineData("nb201", "gold_6226", ModelKind.Additive, TargetTransform.Log, false)]
-    [InlineData("nb201", "gold_6226", ModelKind.FastTree, TargetTransform.Log, true)]
-    [InlineData("nb201", "pixel3", ModelKind.LightGbm, TargetTransform.Log, false)]
-    [InlineData("nb201", "titan_rtx_1", ModelKind.LightGbm, TargetTransform.Identity, true)]
-    [InlineData("fbnet", "raspi4", ModelKind.Additive, TargetTransform.Identity, false)]
-    [InlineData("fbnet", "silver_4114", ModelKind.LightGbm, TargetTransform.Log, true)]
-    [InlineData("fbnet", "gold_6226", ModelKind.FastTree, TargetTransform.Log, true)]
-    [InlineData("fbnet", "raspi4", ModelKind.LightGbm, TargetTransform.Log, false)]
-    public void The_exported_predictor_predicts_what_the_native_one_does(string space, string device, ModelKind kind, TargetTransform target, bool onBase)
+    [InlineData("nb201", "pixel3", ModelKind.Additive, TargetTransform.Identity, false, false)]
+    [InlineData("nb201", "gold_6226", ModelKind.Additive, TargetTransform.Log, false, false)]
+    [InlineData("nb201", "gold_6226", ModelKind.FastTree, TargetTransform.Log, true, false)]
+    [InlineData("nb201", "pixel3", ModelKind.LightGbm, TargetTransform.Log, false, false)]
+    [InlineData("nb201", "titan_rtx_1", ModelKind.LightGbm, TargetTransform.Identity, true, false)]
+    [InlineData("fbnet", "raspi4", ModelKind.Additive, TargetTransform.Identity, false, false)]
+    [InlineData("fbnet", "silver_4114", ModelKind.LightGbm, TargetTransform.Log, true, false)]
+    [InlineData("fbnet", "gold_6226", ModelKind.FastTree, TargetTransform.Log, true, false)]
+    [InlineData("fbnet", "raspi4", ModelKind.LightGbm, TargetTransform.Log, false, false)]
+    [InlineData("nb201", "pixel3", ModelKind.Additive, TargetTransform.Identity, false, true)]
+    [InlineData("fbnet", "raspi4", ModelKind.Additive, TargetTransform.Identity, false, true)]
+    public void The_exported_predictor_predicts_what_the_native_one_does(string space, string device, ModelKind kind, TargetTransform target, bool onBase, bool withFeatures)
     {
         var data = space == "nb201" ? devices.Device(device) : devices.FbnetDevice(device);
         var (train, _) = data.Split(space == "nb201" ? 1_000 : 600, seed: 5);
-        var predictor = PredictorTrainer.Fit(new PredictorChoice(kind, target, onBase), train, seed: 5);
+        var predictor = PredictorTrainer.Fit(new PredictorChoice(kind, target, onBase, withFeatures), train, seed: 5);
         IReadOnlyList<Architecture> architectures = space == "nb201"
             ? Nb201Space.Instance.Enumerate().ToList()
             : FbnetSpace.Instance.SampleDistinct(10_000, seed: 5);
@@ -87,6 +89,7 @@ public sealed class PredictorOnnxExporterTests(RealDevices devices)
                      ("nb201", new PredictorChoice(ModelKind.FastTree, TargetTransform.Log, OnAdditiveBase: true)),
                      ("fbnet", new PredictorChoice(ModelKind.LightGbm, TargetTransform.Log, OnAdditiveBase: true)),
                      ("fbnet", new PredictorChoice(ModelKind.Additive, TargetTransform.Log)),
+                     ("nb201", new PredictorChoice(ModelKind.Additive, TargetTransform.Identity, WithFeatures: true)),
                  })
         {
             var data = space == "nb201" ? devices.Device("raspi4") : devices.FbnetDevice("raspi4");

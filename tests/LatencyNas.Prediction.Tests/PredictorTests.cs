@@ -1,4 +1,5 @@
 using LatencyNas.Core;
+using LatencyNas.Core.Spaces.Fbnet;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Core.Statistics;
 using LatencyNas.Prediction;
@@ -11,13 +12,14 @@ public sealed class PredictorTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    public static TheoryData<ModelKind, TargetTransform, bool> Families() => new()
+    public static TheoryData<ModelKind, TargetTransform, bool, bool> Families() => new()
     {
-        { ModelKind.Additive, TargetTransform.Identity, false },
-        { ModelKind.Additive, TargetTransform.Log, false },
-        { ModelKind.FastTree, TargetTransform.Log, true },
-        { ModelKind.LightGbm, TargetTransform.Log, false },
-        { ModelKind.LightGbm, TargetTransform.Identity, true },
+        { ModelKind.Additive, TargetTransform.Identity, false, false },
+        { ModelKind.Additive, TargetTransform.Log, false, false },
+        { ModelKind.Additive, TargetTransform.Identity, false, true },
+        { ModelKind.FastTree, TargetTransform.Log, true, false },
+        { ModelKind.LightGbm, TargetTransform.Log, false, false },
+        { ModelKind.LightGbm, TargetTransform.Identity, true, false },
     };
 
     /// <summary>Each family with the target it would use for an additive device.</summary>
@@ -52,18 +54,21 @@ public sealed class PredictorTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void Saved_and_loaded_predictors_predict_identically(ModelKind kind, TargetTransform target, bool onAdditiveBase)
+    public void Saved_and_loaded_predictors_predict_identically(ModelKind kind, TargetTransform target, bool onAdditiveBase, bool withFeatures)
     {
-        var data = SyntheticDevice.All();
+        var data = SyntheticDevice.AllOnARuntime();
         var (train, test) = data.Split(400, seed: 3);
-        var predictor = PredictorTrainer.Fit(new PredictorChoice(kind, target, onAdditiveBase), train, seed: 3);
-        string path = Path.Combine(_directory, $"{kind}-{target}-{onAdditiveBase}.predictor");
+        var predictor = PredictorTrainer.Fit(new PredictorChoice(kind, target, onAdditiveBase, withFeatures), train, seed: 3);
+        string path = Path.Combine(_directory, $"{kind}-{target}-{onAdditiveBase}-{withFeatures}.predictor");
         PredictorFile.Save(path, predictor, Metadata(predictor, train));
 
         var (loaded, metadata) = PredictorFile.Load(path);
         Assert.Equal(kind, loaded.Kind);
         Assert.Equal(target, loaded.Target);
         Assert.Equal(onAdditiveBase, (loaded as MlNetPredictor)?.Base is not null);
+        Assert.Equal(withFeatures, (loaded as AdditivePredictor)?.FeatureWeights is not null);
+        Assert.Equal(predictor.Description, loaded.Description);
+        Assert.Equal(predictor.Description, metadata.Description);
         Assert.Equal(400, metadata.TrainedOn);
         Assert.Equal(predictor.FloorMs, loaded.FloorMs);
         Assert.Equal(predictor.FloorMs, metadata.FloorMs);
@@ -72,6 +77,29 @@ public sealed class PredictorTests : IDisposable
         {
             Assert.True(trees.IsCompiled, "a loaded tree model predicts through ML.NET instead of its flattened ensemble");
         }
+    }
+
+    /// <summary>
+    /// Where the runtime adds costs that belong to how the choices combine (reorders, plain kernels), the op-wise sum
+    /// cannot follow; with the space's analytic features as terms it can, and auto cross-validation picks it.
+    /// </summary>
+    [Fact]
+    public void The_additive_model_with_features_learns_what_the_runtime_adds_and_auto_chooses_it()
+    {
+        var (train, test) = SyntheticDevice.AllOnARuntime().Split(1_000, seed: 8);
+        var opWise = PredictorTrainer.Fit(new PredictorChoice(ModelKind.Additive, TargetTransform.Identity), train, seed: 8);
+        var withFeatures = PredictorTrainer.Fit(new PredictorChoice(ModelKind.Additive, TargetTransform.Identity, WithFeatures: true), train, seed: 8);
+
+        var opWiseMetrics = PredictionMetrics.Compute(test.LatenciesMs, opWise.Predict(test.Architectures));
+        var withFeaturesMetrics = PredictionMetrics.Compute(test.LatenciesMs, withFeatures.Predict(test.Architectures));
+        Assert.True(opWiseMetrics.Within5 < 0.9, $"the op-wise sum put {opWiseMetrics.Within5:P1} within ±5%");
+        Assert.Equal(1.0, withFeaturesMetrics.Within5);
+        Assert.True(withFeaturesMetrics.Mape < 0.001, $"MAPE {withFeaturesMetrics.Mape:P3}");
+        Assert.Equal("additive with features", withFeatures.Description);
+
+        var auto = PredictorTrainer.Train(PredictorModel.Auto, train, seed: 8);
+        Assert.Equal("additive with features", auto.Predictor.Description);
+        Assert.Contains(auto.CandidateScores, s => s.Choice.WithFeatures && s.Choice.ToString() == "additive+features");
     }
 
     [Fact]
@@ -112,6 +140,21 @@ public sealed class PredictorTests : IDisposable
         Assert.Throws<InvalidInputException>(() => PredictorFile.Load(truncated));
 
         Assert.Throws<InvalidInputException>(() => PredictorFile.Load(Path.Combine(_directory, "absent.predictor")));
+    }
+
+    /// <summary>A tree model saved before its space gained features cannot score the longer vectors: the load says so instead of failing at the first prediction.</summary>
+    [Fact]
+    public void A_tree_model_trained_on_other_features_than_its_space_computes_is_refused_at_load()
+    {
+        var train = SyntheticDevice.All().Split(200, 7).Train;
+        var predictor = PredictorTrainer.Fit(new PredictorChoice(ModelKind.LightGbm, TargetTransform.Log), train, 7);
+        string path = Path.Combine(_directory, "other-features.predictor");
+        PredictorFile.Save(path, predictor, Metadata(predictor, train) with { Space = FbnetSpace.Instance.Name });
+
+        var error = Assert.Throws<InvalidInputException>(() => PredictorFile.Load(path));
+        int computed = new FeatureEncoder(FbnetSpace.Instance, train.Dataset).Length;
+        Assert.Contains($"trained on {predictor.Encoder.Length} features of each architecture, and this LatencyNas computes {computed}", error.Message);
+        Assert.Contains("Train it again", error.Message);
     }
 
     [Fact]

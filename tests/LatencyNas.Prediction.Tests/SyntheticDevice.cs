@@ -28,6 +28,22 @@ internal static class SyntheticDevice
         return new LatencyData("synthetic", Nb201Space.Instance, Dataset.Cifar10, architectures, architectures.Select(Latency).ToArray());
     }
 
+    /// <summary>
+    /// The additive latency plus what ONNX Runtime adds on top of the ops, as on a CPU: each reorder between
+    /// layouts, each kernel left in the plain layout. Not additive over the edges' choices.
+    /// </summary>
+    public static double RuntimeLatency(Architecture architecture)
+    {
+        var kernels = Nb201RuntimeKernels.Count(architecture);
+        return Latency(architecture) + 0.031 * kernels.ReorderInputs + 0.017 * kernels.ReorderOutputs + 0.012 * kernels.PlainKernels;
+    }
+
+    public static LatencyData AllOnARuntime()
+    {
+        var architectures = Nb201Space.Instance.Enumerate().ToArray();
+        return new LatencyData("synthetic-runtime", Nb201Space.Instance, Dataset.Cifar10, architectures, architectures.Select(RuntimeLatency).ToArray());
+    }
+
     private static double[,] BuildCosts()
     {
         var costs = new double[6, 5];
