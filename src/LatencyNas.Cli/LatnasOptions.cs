@@ -96,7 +96,7 @@ internal static class LatnasOptions
 
     public static Option<string> Out(string description, bool required = true) => new("--out") { Description = description, Required = required };
 
-    public static ChoiceOption<PredictorModel> Model(PredictorModel defaultValue = PredictorModel.Auto) => Choice("--model", "Predictor family (auto cross-validates the others and keeps the best).", defaultValue,
+    public static ChoiceOption<PredictorModel> Model(PredictorModel defaultValue = PredictorModel.Auto) => Choice("--model", "Predictor family (auto cross-validates variants of the others, the additive model with features among them, and keeps the best).", defaultValue,
         ("auto", PredictorModel.Auto), ("additive", PredictorModel.Additive), ("fasttree", PredictorModel.FastTree), ("lightgbm", PredictorModel.LightGbm));
 
     /// <summary>--model for a verb that uses a saved predictor.</summary>

@@ -234,10 +234,15 @@ public sealed class BenchPredictUseCase
         var onnxBatch = batch.Take(OnnxBatch).ToList();
         var singles = batch.Take(SingleCalls).ToList();
         var results = new List<PredictThroughput>();
-        foreach (var kind in new[] { ModelKind.Additive, ModelKind.FastTree, ModelKind.LightGbm })
+        PredictorChoice[] choices =
+        [
+            .. new[] { ModelKind.Additive, ModelKind.FastTree, ModelKind.LightGbm }.Select(PredictorTrainer.DefaultChoice),
+            new(ModelKind.Additive, TargetTransform.Identity, WithFeatures: true),
+        ];
+        foreach (var choice in choices)
         {
             var trainClock = Stopwatch.StartNew();
-            var predictor = PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(kind), train, 0);
+            var predictor = PredictorTrainer.Fit(choice, train, 0);
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
             using var session = new InferenceSession(PredictorOnnxExporter.Export(predictor, new Dictionary<string, string>()));
             (string Path, int Batch, double Seconds)[] timings =

@@ -30,7 +30,7 @@ public static class Nb201Cell
     public static bool IsConvolution(Nb201Op op) => op is Nb201Op.Conv1x1 or Nb201Op.Conv3x3;
 
     /// <summary>True when no chain of non-<c>none</c> edges leads from node0 to node3 (341 of the 15,625 cells).</summary>
-    public static bool IsDisconnected(Architecture architecture) => !ReachableFromInput(architecture)[NodeCount - 1];
+    public static bool IsDisconnected(Architecture architecture) => !NodesReachedFromInput(architecture)[NodeCount - 1];
 
     /// <summary>
     /// Edges that lie on some node0 → node3 path of non-<c>none</c> edges: only these influence the
@@ -38,7 +38,7 @@ public static class Nb201Cell
     /// </summary>
     public static bool[] LiveEdges(Architecture architecture)
     {
-        bool[] fromInput = ReachableFromInput(architecture);
+        bool[] fromInput = NodesReachedFromInput(architecture);
         bool[] toOutput = NodesReachingOutput(architecture);
         var live = new bool[EdgeCount];
         for (int e = 0; e < EdgeCount; e++)
@@ -93,72 +93,21 @@ public static class Nb201Cell
     /// </summary>
     public static ComputedCell Computed(Architecture architecture)
     {
-        bool[] fromInput = ReachableFromInput(architecture);
-        bool[] toOutput = NodesReachingOutput(architecture);
-        var written = new HashSet<string>();
-        int conv1x1 = 0, conv3x3 = 0, pools = 0, relus = 0, additions = 0, zeroNodes = 0, opsOnZeroNodes = 0;
-        // A value is named by the computation that makes it, so two identical computations share a name
-        // (each convolution has its own weights, so it is never shared).
-        bool Write(string computation) => written.Add(computation);
-
-        var values = new string[NodeCount];
-        values[0] = "input";
-        for (int node = 1; node < NodeCount; node++)
-        {
-            if (!toOutput[node])
-            {
-                continue;
-            }
-            string? sum = null;
-            for (int e = 0; e < EdgeCount; e++)
-            {
-                var (from, to) = Edges[e];
-                Nb201Op op = Op(architecture, e);
-                if (to != node || op == Nb201Op.None)
-                {
-                    continue;
-                }
-                string source = values[from];
-                string term = source;
-                bool onZero = !fromInput[from];
-                if (op == Nb201Op.AvgPool3x3)
-                {
-                    term = $"pool({source})";
-                    if (Write(term))
-                    {
-                        pools++;
-                        opsOnZeroNodes += onZero ? 1 : 0;
-                    }
-                }
-                else if (IsConvolution(op))
-                {
-                    relus += Write($"relu({source})") ? 1 : 0;
-                    term = $"conv{e}(relu({source}))";
-                    (conv1x1, conv3x3) = op == Nb201Op.Conv1x1 ? (conv1x1 + 1, conv3x3) : (conv1x1, conv3x3 + 1);
-                    opsOnZeroNodes += onZero ? 1 : 0;
-                }
-                if (sum is null)
-                {
-                    sum = term;
-                }
-                else
-                {
-                    string added = $"add({sum},{term})";
-                    additions += Write(added) ? 1 : 0;
-                    sum = added;
-                }
-            }
-            if (sum is null)
-            {
-                sum = "zero(input)";
-                zeroNodes += Write(sum) ? 1 : 0;
-            }
-            values[node] = sum;
-        }
-        return new ComputedCell(conv1x1, conv3x3, pools, relus, additions, zeroNodes, opsOnZeroNodes);
+        var graph = new Nb201ExportedGraph();
+        graph.Cell(architecture, Nb201ExportedGraph.Input);
+        var nodes = graph.Nodes;
+        return new ComputedCell(
+            Convolutions1x1: nodes.Count(n => n.EdgeOp == Nb201Op.Conv1x1),
+            Convolutions3x3: nodes.Count(n => n.EdgeOp == Nb201Op.Conv3x3),
+            Pools: nodes.Count(n => n.EdgeOp == Nb201Op.AvgPool3x3),
+            Relus: nodes.Count(n => n.Op == "Relu"),
+            Additions: nodes.Count(n => n.Op == "Add"),
+            ZeroNodes: nodes.Count(n => n.Op == "Mul"),
+            OpsOnZeroNodes: nodes.Count(n => n.OnZeroNode));
     }
 
-    private static bool[] ReachableFromInput(Architecture architecture)
+    /// <summary>Node0 and every node a chain of non-<c>none</c> edges from it reaches.</summary>
+    public static bool[] NodesReachedFromInput(Architecture architecture)
     {
         var reachable = new bool[NodeCount];
         reachable[0] = true;

@@ -23,8 +23,6 @@ namespace LatencyNas.Core.Spaces.Nb201;
 /// </summary>
 public static class Nb201RuntimeKernels
 {
-    private const string Input = "input";
-
     /// <summary>The kernels, by their label (<c>com.microsoft.nchwc:Conv+Add+Relu</c>, <c>Mul</c>, ...), as <c>CpuKernels</c> labels them.</summary>
     public static IReadOnlyDictionary<string, int> Labels(Architecture architecture)
         => Detect(architecture).GroupBy(k => k.Label).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
@@ -45,9 +43,7 @@ public static class Nb201RuntimeKernels
     private const string Nchwc = "com.microsoft.nchwc:";
     private const string BlockedConv = Nchwc + "Conv", ReorderInput = Nchwc + "ReorderInput", ReorderOutput = Nchwc + "ReorderOutput";
 
-    private sealed record Node(string Op, IReadOnlyList<string> Inputs, string Output, bool ReadsConstant);
-
-    private sealed record RuntimeKernel(string Operator, IReadOnlyList<Node> Nodes, string? Activation = null, bool Accumulates = false, bool Blocked = false)
+    private sealed record RuntimeKernel(string Operator, IReadOnlyList<Nb201GraphNode> Nodes, string? Activation = null, bool Accumulates = false, bool Blocked = false)
     {
         public string Output => Nodes[^1].Output;
 
@@ -72,85 +68,15 @@ public static class Nb201RuntimeKernels
 
     private static List<RuntimeKernel> Detect(Architecture architecture)
     {
-        var (nodes, output) = Write(architecture);
-        return Block(Fuse(nodes, output), output);
-    }
-
-    /// <summary>The exported graph: nodes in the order the exporter writes them, constants left out of the inputs.</summary>
-    private static (List<Node> Nodes, string Output) Write(Architecture architecture)
-    {
-        var nodes = new List<Node>();
-        var written = new Dictionary<string, string>(StringComparer.Ordinal);
-        string Emit(string op, string[] inputs, bool readsConstant = false, bool unique = false)
-        {
-            string computation = $"{op}({string.Join(",", inputs)})";
-            if (!unique && written.TryGetValue(computation, out string? existing))
-            {
-                return existing;
-            }
-            var node = new Node(op.Split('/')[0], inputs, $"v{nodes.Count}", readsConstant);
-            nodes.Add(node);
-            written[computation] = node.Output;
-            return node.Output;
-        }
-        // Weights make every convolution and BatchNorm its own computation.
-        string ConvBn(string input, bool relu = true)
-            => Emit("BatchNormalization", [Emit("Conv", [relu ? Emit("Relu", [input]) : input], unique: true)], unique: true);
-
-        bool[] needed = Nb201Cell.NodesReachingOutput(architecture);
-        string Cell(string input)
-        {
-            var values = new string[Nb201Cell.NodeCount];
-            values[0] = input;
-            for (int node = 1; node < Nb201Cell.NodeCount; node++)
-            {
-                if (!needed[node])
-                {
-                    continue;
-                }
-                string? sum = null;
-                for (int e = 0; e < Nb201Cell.EdgeCount; e++)
-                {
-                    var (from, to) = Nb201Cell.Edges[e];
-                    Nb201Op op = Nb201Cell.Op(architecture, e);
-                    if (to != node || op == Nb201Op.None)
-                    {
-                        continue;
-                    }
-                    string term = op switch
-                    {
-                        Nb201Op.SkipConnect => values[from],
-                        Nb201Op.AvgPool3x3 => Emit("AveragePool/3x3", [values[from]]),
-                        _ => ConvBn(values[from]),
-                    };
-                    sum = sum is null ? term : Emit("Add", [sum, term]);
-                }
-                values[node] = sum ?? Emit("Mul", [input], readsConstant: true);
-            }
-            return values[^1];
-        }
-
-        string x = ConvBn(Input, relu: false);
-        for (int stage = 0; stage < Nb201Space.StageChannels.Count; stage++)
-        {
-            if (stage > 0)
-            {
-                string shortcut = Emit("Conv", [Emit("AveragePool/2x2", [x])], unique: true);
-                x = Emit("Add", [shortcut, ConvBn(ConvBn(x))]);
-            }
-            for (int cell = 0; cell < Nb201Space.CellsPerStage; cell++)
-            {
-                x = Cell(x);
-            }
-        }
-        x = Emit("Relu", [Emit("BatchNormalization", [x], unique: true)]);
-        return (nodes, Emit("Gemm", [Emit("Flatten", [Emit("GlobalAveragePool", [x])])], unique: true));
+        var graph = new Nb201ExportedGraph();
+        string output = graph.Network(architecture);
+        return Block(Fuse(graph.Nodes, output), output);
     }
 
     /// <summary>A convolution with what folds into it (BatchNorm, a multiplication by a constant) and then its ReLU; every other node its own kernel.</summary>
-    private static List<RuntimeKernel> Fuse(List<Node> nodes, string output)
+    private static List<RuntimeKernel> Fuse(IReadOnlyList<Nb201GraphNode> nodes, string output)
     {
-        var readers = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
+        var readers = new Dictionary<string, List<Nb201GraphNode>>(StringComparer.Ordinal);
         foreach (var node in nodes)
         {
             foreach (string input in node.Inputs)
@@ -158,9 +84,9 @@ public static class Nb201RuntimeKernels
                 (readers.TryGetValue(input, out var list) ? list : readers[input] = []).Add(node);
             }
         }
-        Node? OnlyReader(Node node) => node.Output != output && readers.TryGetValue(node.Output, out var list) && list.Count == 1 ? list[0] : null;
+        Nb201GraphNode? OnlyReader(Nb201GraphNode node) => node.Output != output && readers.TryGetValue(node.Output, out var list) && list.Count == 1 ? list[0] : null;
 
-        var absorbed = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var absorbed = new HashSet<Nb201GraphNode>(ReferenceEqualityComparer.Instance);
         var kernels = new List<RuntimeKernel>();
         foreach (var node in nodes)
         {
@@ -168,7 +94,7 @@ public static class Nb201RuntimeKernels
             {
                 continue;
             }
-            var group = new List<Node> { node };
+            var group = new List<Nb201GraphNode> { node };
             string op = node.Op;
             string? activation = null;
             if (node.Op == "Conv")
@@ -227,7 +153,7 @@ public static class Nb201RuntimeKernels
             var inputs = kernel.ComputedInputs().ToList();
             if (node.Op == "Conv")
             {
-                if (inputs[0] != Input) // the stem's three channels are fewer than a block: it reads the plain input
+                if (inputs[0] != Nb201ExportedGraph.Input) // the stem's three channels are fewer than a block: it reads the plain input
                 {
                     ReadBlocked(inputs[0]);
                 }
