@@ -61,10 +61,12 @@ public sealed class AdditivePredictor : LatencyPredictor
     {
         int[] free = Enumerable.Range(0, encoder.OneHotLength).Where(j => !encoder.IsReferenceLevel(j)).ToArray();
         int features = withFeatures ? encoder.Length - encoder.OneHotLength : 0;
+        // The op-wise sum reads only the one-hot block: no analytic features are computed for it.
         var rows = architectures.Select(a =>
         {
-            float[] x = encoder.Full(a);
-            return free.Select(j => (double)x[j]).Concat(x.Skip(encoder.OneHotLength).Take(features).Select(v => (double)v)).Append(1.0).ToArray();
+            IEnumerable<double> x = withFeatures ? encoder.Full(a).Select(v => (double)v) : encoder.OneHot(a);
+            var row = x.ToArray();
+            return free.Select(j => row[j]).Concat(row.Skip(encoder.OneHotLength).Take(features)).Append(1.0).ToArray();
         }).ToList();
         var targets = latenciesMs.Select(l => Transform(target, l)).ToList();
         var penalties = Enumerable.Repeat(lambda, free.Length + features).Append(0.0).ToArray(); // the bias is free
