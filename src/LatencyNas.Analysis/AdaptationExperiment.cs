@@ -61,7 +61,7 @@ public static class AdaptationExperiment
             _ => target.Split(samples, seed),
         };
         var adapter = new ProxyAdapter(proxy, others ?? [], test.Architectures,
-            () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed));
+            () => PredictorTrainer.Fit(PredictorTrainer.DefaultChoice(ModelKind.LightGbm), proxy, seed), drawnAtRandom: sampling != TargetSampling.Diverse);
 
         var covered = Enumerable.Range(0, test.Count).Where(i => proxyMeasured.Covers(test.Architectures[i])).ToArray();
         var coveredTest = test.Subset(covered);
@@ -79,7 +79,7 @@ public static class AdaptationExperiment
                 outcomes.Add(new AdaptationOutcome(method, adapted.Description, adapted.Lambda, metrics));
             }
         }
-        var choice = adapter.Choose(known, outcomes.Select(o => o.Method).ToList(), drawnAtRandom: sampling != TargetSampling.Diverse);
+        var choice = adapter.Choose(known, outcomes.Select(o => o.Method).ToList());
         return new AdaptationReport(proxy.Device, target.Device, samples, test.Count, srccMeasured, srccAdditive, outcomes, choice);
     }
 }

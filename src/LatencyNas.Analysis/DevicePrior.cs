@@ -7,6 +7,24 @@ using LatencyNas.Prediction;
 
 namespace LatencyNas.Analysis;
 
+/// <summary>Which of an NB201 cell's non-<c>none</c> edges a device computes: the networks run for the same architecture differ.</summary>
+public enum ComputedEdges
+{
+    /// <summary>Every one, as NB201's own PyTorch cells do (the HELP devices).</summary>
+    Every,
+
+    /// <summary>Those into a node the cell output depends on, as this project's export does (<see cref="Nb201Cell.EdgesReachingOutput"/>).</summary>
+    ReachingOutput,
+
+    /// <summary>Only those on a path from the cell's input to its output (<see cref="Nb201Cell.LiveEdges"/>), as the EAGLE i7's networks do.</summary>
+    Live,
+}
+
+/// <summary>A target's model under the known devices' prior.</summary>
+/// <param name="Predict">Latency in ms of each architecture asked for.</param>
+/// <param name="ComputedEdges">The edges the target is taken to compute: the hypothesis its samples' marginal likelihood chose.</param>
+public sealed record PriorFit(Func<IReadOnlyList<Architecture>, double[]> Predict, ComputedEdges ComputedEdges);
+
 /// <summary>
 /// The known devices' additive models as a prior for a new device's (README, "Adaptation", device-prior).
 /// Each known device's latency, divided by its mean, is fitted as an additive model over the architecture's
@@ -15,7 +33,9 @@ namespace LatencyNas.Analysis;
 /// taken to be drawn like those: a Gaussian with the known weights' mean and covariance (shrunk a little toward
 /// a multiple of the identity, since 27 devices cannot fill a 48-dimensional covariance), the intercept free.
 /// The K target samples then give the posterior mean of its weights, with the prior's scale and the noise
-/// chosen by the marginal likelihood of the samples over a small grid.
+/// chosen by the marginal likelihood of the samples over a small grid. In NB201 the marginal likelihood also chooses which
+/// edges the target computes (<see cref="ComputedEdges"/>): the known weights price a choice wherever it is computed,
+/// and each hypothesis counts the choices on the edges it computes.
 /// </summary>
 /// <remarks>
 /// It needs no other device measured on the architectures it predicts (device mixing does), and on NB201 it
@@ -29,6 +49,22 @@ public sealed class DevicePrior
 
     /// <summary>Fewest measurements per weight for a known device to inform the prior.</summary>
     public const int MeasurementsPerWeight = 4;
+
+    /// <summary>
+    /// By how much a hypothesis that the target computes fewer edges must raise the log marginal likelihood of samples drawn at
+    /// random above computing every edge, as most known devices do (README, "Which edges a device computes"). On the 28 NB201
+    /// devices, three draws each of K = 10 and 20, the other hypotheses won by 4.1–8.0 on the EAGLE i7 (five of its six draws,
+    /// then ranked at 0.80–0.93), by 2.4–19 on pixel3 and raspi4 (within ±0.01 of computing every edge), and once by 3.7 where
+    /// they were wrong (samsung_s7: 0.75 instead of 0.89).
+    /// </summary>
+    public const double EvidenceForOtherEdgesFromRandomSamples = 4;
+
+    /// <summary>
+    /// The same for samples drawn where the known devices, and their models computing other edges, disagree (<see cref="DisagreementSamples"/>):
+    /// such samples are drawn to tell the hypotheses apart, and on the same devices they gave the EAGLE i7's 3.6–9.5, pixel3's and
+    /// raspi4's 4.2–20, and left the other hypotheses 3.5 or more behind everywhere else.
+    /// </summary>
+    public const double EvidenceForOtherEdgesFromDiverseSamples = 2;
 
     private const double InterceptVariance = 1e3;
     private static readonly double[] ScaleGrid = [0.25, 0.5, 1, 2, 4];
@@ -69,14 +105,28 @@ public sealed class DevicePrior
     /// <summary>The known devices whose fits inform the prior.</summary>
     public IReadOnlyList<string> Devices => _known.Select(k => k.Device).ToList();
 
+    /// <summary>The hypotheses of which edges a target computes: in NB201 each of <see cref="ComputedEdges"/>, elsewhere every choice counts.</summary>
+    private IReadOnlyList<ComputedEdges> Hypotheses => _encoder.Space is Nb201Space ? Enum.GetValues<ComputedEdges>() : [ComputedEdges.Every];
+
     /// <summary>The target's additive model from its samples, with every known device but the target as the prior.</summary>
-    /// <returns>Latency in ms of each architecture asked for, or null when fewer than two known devices are left.</returns>
-    public Func<IReadOnlyList<Architecture>, double[]>? Adapt(LatencyData samples)
+    /// <param name="drawnAtRandom">False for samples drawn where the known devices disagree, which tell the hypotheses of <see cref="ComputedEdges"/> apart on less evidence.</param>
+    /// <returns>Null when fewer than two known devices are left.</returns>
+    public PriorFit? Adapt(LatencyData samples, bool drawnAtRandom = true)
     {
         if (samples.Count < 2 || PriorWithout(samples.Device) is not { } prior)
         {
             return null;
         }
+        var fits = Hypotheses.Select(h => Adapt(samples, prior, h)).OfType<(double LogLikelihood, PriorFit Fit)>().ToList();
+        var asKnown = fits.FirstOrDefault(f => f.Fit.ComputedEdges == ComputedEdges.Every);
+        var best = fits.MaxBy(f => f.LogLikelihood);
+        double evidence = drawnAtRandom ? EvidenceForOtherEdgesFromRandomSamples : EvidenceForOtherEdgesFromDiverseSamples;
+        return asKnown.Fit is not null && best.LogLikelihood < asKnown.LogLikelihood + evidence ? asKnown.Fit : best.Fit;
+    }
+
+    /// <summary>The posterior under the prior with the target computing <paramref name="computed"/>, and the samples' log marginal likelihood (its best over the grid).</summary>
+    private (double LogLikelihood, PriorFit Fit)? Adapt(LatencyData samples, PriorMoments prior, ComputedEdges computed)
+    {
         int p = Length, q = p - 1;
         var (mean, precision, logDeterminantCovariance, noiseUnit) = prior;
 
@@ -90,7 +140,7 @@ public sealed class DevicePrior
         double residualSquares = 0;
         for (int i = 0; i < k; i++)
         {
-            double[] x = Features(samples.Architectures[i]);
+            double[] x = Features(samples.Architectures[i], computed);
             double residual = samples.LatenciesMs[i] / scale - Dot(x, mean);
             residualSquares += residual * residual;
             for (int a = 0; a < p; a++)
@@ -144,8 +194,22 @@ public sealed class DevicePrior
             return null;
         }
         var weights = mean.Zip(chosen.Deviation, (m, d) => m + d).ToArray();
-        return architectures => architectures.Select(a => scale * Dot(Features(a), weights)).ToArray();
+        return (chosen.LogLikelihood, new PriorFit(architectures => architectures.Select(a => scale * Dot(Features(a, computed), weights)).ToArray(), computed));
     }
+
+    /// <summary>
+    /// Each known device's latency (divided by its mean) as its model gives it were the device to compute other edges than it does
+    /// (each hypothesis but <see cref="ComputedEdges.Every"/>): where the hypotheses <see cref="Adapt"/> weighs disagree,
+    /// so where samples tell them apart. Empty outside NB201.
+    /// </summary>
+    public IReadOnlyList<double[]> LatenciesComputingOtherEdges(IReadOnlyList<Architecture> architectures)
+        => Hypotheses.Where(h => h != ComputedEdges.Every)
+            .SelectMany(h =>
+            {
+                var rows = architectures.Select(a => Features(a, h)).ToArray();
+                return _known.Select(k => rows.Select(r => Dot(r, k.Weights)).ToArray());
+            })
+            .ToList();
 
     /// <summary>The prior of every known device but <paramref name="device"/>, built once per target however often it is adapted to (the folds of a cross-validation).</summary>
     private PriorMoments? PriorWithout(string device)
@@ -213,8 +277,11 @@ public sealed class DevicePrior
         return moments;
     }
 
-    /// <summary>The intercept's 1, each non-reference choice's one-hot, and in NB201 the same again on live edges only.</summary>
-    public double[] Features(Architecture architecture)
+    /// <summary>
+    /// The intercept's 1, each non-reference choice's one-hot, and in NB201 the same again on live edges only; for a device computing
+    /// fewer edges than <see cref="ComputedEdges.Every"/>, the first one-hots count only the choices of the edges it computes.
+    /// </summary>
+    private double[] Features(Architecture architecture, ComputedEdges computed = ComputedEdges.Every)
     {
         double[] oneHot = _encoder.OneHot(architecture);
         var row = new double[Length];
@@ -226,9 +293,19 @@ public sealed class DevicePrior
         if (_encoder.Space is Nb201Space)
         {
             bool[] live = Nb201Cell.LiveEdges(architecture);
+            bool[]? costed = computed switch
+            {
+                ComputedEdges.ReachingOutput => Nb201Cell.EdgesReachingOutput(architecture),
+                ComputedEdges.Live => live,
+                _ => null,
+            };
             for (int c = 0; c < _choiceColumns.Length; c++)
             {
                 row[1 + _choiceColumns.Length + c] = live[_decisionOfColumn[c]] ? row[1 + c] : 0;
+                if (costed is not null && !costed[_decisionOfColumn[c]])
+                {
+                    row[1 + c] = 0;
+                }
             }
         }
         return row;

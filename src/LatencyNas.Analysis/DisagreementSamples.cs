@@ -1,5 +1,6 @@
 using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
+using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Core.Statistics;
 using LatencyNas.Prediction;
 
@@ -9,7 +10,9 @@ namespace LatencyNas.Analysis;
 /// The architectures where known devices disagree most: among candidates every one of them has measured,
 /// farthest-point samples in the leading principal components of their standardised log latencies
 /// (<see cref="DiverseSamples"/>). What to measure first on a new device, so that a few measurements tell
-/// which known devices it resembles.
+/// which known devices it resembles. In NB201 each known device also counts as its additive model prices it were it to
+/// compute other edges of a cell than it does (<see cref="ComputedEdges"/>), so that the samples also tell which edges the new
+/// device computes: the known devices mostly compute the same ones, and alone they seldom sample where that matters.
 /// </summary>
 public static class DisagreementSamples
 {
@@ -33,6 +36,13 @@ public static class DisagreementSamples
                 $"Only {covered.Count:N0} {candidatesAre} are measured on every one of the {devices.Count} devices; diverse sampling needs more than {count}.");
         }
         var columns = lookups.Select(l => (IReadOnlyList<double>)covered.Select(a => l[a]).ToArray()).ToList();
+        if (devices[0].Space is Nb201Space)
+        {
+            // The columns are compared in logs, and an additive model can price a cell unlike those it was fitted on at zero or less:
+            // floored at 5% of the device's mean latency.
+            var prior = new DevicePrior(devices[0].Space, devices[0].Dataset, devices);
+            columns.AddRange(prior.LatenciesComputingOtherEdges(covered).Select(c => (IReadOnlyList<double>)c.Select(v => Math.Max(v, 0.05)).ToArray()));
+        }
         return DiverseSamples.Choose(columns, count, Components, seed).Select(i => covered[i]).ToList();
     }
 

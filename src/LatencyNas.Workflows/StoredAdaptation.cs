@@ -30,13 +30,13 @@ internal static class StoredAdaptation
         var known = samples >= target.Count ? target
             : sampling == TargetSampling.Diverse ? DisagreementSamples.Split(target, devices, samples, seed).Known
             : target.Split(samples, seed).Train;
-        var adapter = new ProxyAdapter(proxy, mixes ? devices : [], needed, proxyPredictor);
+        var adapter = new ProxyAdapter(proxy, mixes ? devices : [], needed, proxyPredictor, drawnAtRandom: sampling != TargetSampling.Diverse);
         return method is { } named
             ? adapter.Adapt(named, known)
               ?? throw new InvalidInputException(named == AdaptationMethod.DevicePrior
                   ? $"A device prior needs at least two known devices with {DevicePrior.MeasurementsPerWeight} measurements per weight of the additive model; the store has fewer. Use --method rescale or proxy-feature."
                   : "No other device in the store is measured on every architecture needed; device mixing has nothing to mix. Use --method rescale or proxy-feature.")
-            : adapter.AdaptChosen(known, drawnAtRandom: sampling != TargetSampling.Diverse);
+            : adapter.AdaptChosen(known);
     }
 
     /// <exception cref="InvalidInputException">The target has too few measurements to set <paramref name="samples"/> apart and keep some.</exception>

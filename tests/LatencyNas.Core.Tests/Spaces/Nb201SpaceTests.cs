@@ -153,6 +153,23 @@ public class Nb201SpaceTests
     }
 
     [Fact]
+    public void The_edges_reaching_the_output_are_the_live_ones_and_those_fed_by_zero_nodes_and_the_exported_convolutions_are_theirs()
+    {
+        // 200033: e5's conv3x3 from the zero node2 reaches the output but is not live; 300000: e0's conv feeds nothing the output needs.
+        Assert.Equal([true, false, false, false, true, true], Nb201Cell.EdgesReachingOutput(Space.Parse("200033")));
+        Assert.Equal([true, false, false, false, true, false], Nb201Cell.LiveEdges(Space.Parse("200033")));
+        Assert.All(Nb201Cell.EdgesReachingOutput(Space.Parse("300000")), Assert.False);
+        foreach (var architecture in Space.Enumerate())
+        {
+            bool[] reaching = Nb201Cell.EdgesReachingOutput(architecture);
+            Assert.All(Nb201Cell.LiveEdges(architecture).Zip(reaching), p => Assert.True(!p.First || p.Second, architecture.Digits));
+            var computed = Nb201Cell.Computed(architecture);
+            int Count(Nb201Op op) => Enumerable.Range(0, Nb201Cell.EdgeCount).Count(e => reaching[e] && Nb201Cell.Op(architecture, e) == op);
+            Assert.Equal((computed.Convolutions1x1, computed.Convolutions3x3), (Count(Nb201Op.Conv1x1), Count(Nb201Op.Conv3x3)));
+        }
+    }
+
+    [Fact]
     public void Sampling_is_reproducible_distinct_and_covers_the_space()
     {
         var first = Space.SampleDistinct(500, seed: 42);

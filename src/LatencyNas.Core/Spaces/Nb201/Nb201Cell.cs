@@ -49,6 +49,21 @@ public static class Nb201Cell
         return live;
     }
 
+    /// <summary>
+    /// Non-<c>none</c> edges into a node the cell output depends on: the edges this project's export computes
+    /// (<see cref="Computed"/>), a superset of <see cref="LiveEdges"/> — it keeps edges fed by a node no edge from the input reaches.
+    /// </summary>
+    public static bool[] EdgesReachingOutput(Architecture architecture)
+    {
+        bool[] toOutput = NodesReachingOutput(architecture);
+        var reaching = new bool[EdgeCount];
+        for (int e = 0; e < EdgeCount; e++)
+        {
+            reaching[e] = Op(architecture, e) != Nb201Op.None && toOutput[Edges[e].To];
+        }
+        return reaching;
+    }
+
     /// <summary>The largest number of convolution edges on one node0 → node3 path of live edges (0 when disconnected).</summary>
     public static int LongestConvolutionPath(Architecture architecture)
     {
