@@ -71,9 +71,9 @@ public sealed class PreparedOrtSession : IPreparedModel
         _settings = settings;
         try
         {
-            for (int i = 0; i < instances; i++)
+            foreach (var session in OrtTimedSession.CreateInstances(bytes, settings, instances))
             {
-                _sessions.Enqueue(OrtTimedSession.Create(bytes, settings));
+                _sessions.Enqueue(session);
             }
         }
         catch (DeviceException error) when (!error.IsTransient)

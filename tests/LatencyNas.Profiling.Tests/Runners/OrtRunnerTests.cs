@@ -58,6 +58,37 @@ public class OrtRunnerTests
         Assert.Equal("median-of-3-instances-fastest-cold-visit", outcome.Measurement.Statistics.Estimator);
     }
 
+    [Theory]
+    [InlineData("123123")]
+    [InlineData("333333")]
+    [InlineData("041241")] // a zero node whose pool still runs
+    public void Instances_after_the_first_load_its_optimized_graph_and_compute_what_a_session_made_the_usual_way_does(string digits)
+    {
+        byte[] model = TorchOnnxModelSource.Instance.Export(_device.RequestFor(Space, Space.Parse(digits), 0));
+        var settings = OrtSettings.From(_device);
+        var instances = OrtTimedSession.CreateInstances(model, settings, 3);
+        using var usual = OrtTimedSession.Create(model, settings);
+        try
+        {
+            Assert.Equal(3, instances.Count);
+            usual.Run();
+            float[] expected = usual.FirstOutput();
+            foreach (var instance in instances)
+            {
+                instance.Run();
+                Assert.Equal(expected.Length, instance.FirstOutput().Length);
+                Assert.All(instance.FirstOutput().Zip(expected), p => Assert.Equal(p.Second, p.First, 1e-5f));
+            }
+        }
+        finally
+        {
+            foreach (var instance in instances)
+            {
+                instance.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public async Task A_model_the_runtime_refuses_when_it_is_prepared_fails_alone_in_its_batch()
     {
