@@ -58,6 +58,18 @@ public class SpaceCommandTests
     }
 
     [Fact]
+    public void Describe_prints_the_features_a_predictor_reads_besides_the_choices()
+    {
+        // 200033: node2 is a zero node, and e5's conv3x3 of it still runs in the export, though it is on no live path.
+        var result = Latnas.Run("space", "describe", "--arch", "200033");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("features      ", result.Stdout);
+        Assert.Contains("live_nor_conv_3x3 1", result.Stdout);
+        Assert.Contains("computed_nor_conv_3x3 2", result.Stdout);
+        Assert.Contains("ops_on_zero_nodes 1", result.Stdout);
+    }
+
+    [Fact]
     public void Sample_prints_count_distinct_lines_reproducibly()
     {
         var first = Latnas.Run("space", "sample", "--space", "nb201", "--count", "25", "--seed", "7");

@@ -61,6 +61,11 @@ internal static class SpaceCommands
         Console.WriteLine($"macs          {description.Macs:N0}");
         Console.WriteLine($"op counts     {string.Join(", ", description.OpCounts.Select(p => $"{p.Key} {p.Value}"))}");
         Console.WriteLine($"disconnected  {(description.Disconnected ? "yes" : "no")}");
+        // The features a predictor reads besides the choices (README, "What a predictor knows of an NB201 network"), a few to a line.
+        foreach (var (line, first) in description.Extra.Select(p => $"{p.Key} {p.Value:0.###}").Chunk(4).Select((chunk, i) => (string.Join(", ", chunk), i == 0)))
+        {
+            Console.WriteLine($"{(first ? "features" : ""),-14}{line}");
+        }
     }
 
     private static Command Sample()
