@@ -97,12 +97,12 @@ public sealed class OrtTimedSession : ITimedModel
     public static IReadOnlyList<OrtTimedSession> CreateInstances(byte[] model, OrtSettings settings, int count, long maxInputElements = DefaultMaxInputElements)
     {
         var sessions = new List<OrtTimedSession>(count);
-        string optimizedPath = Path.Combine(Path.GetTempPath(), $"latnas-optimized-{Guid.NewGuid():N}.onnx");
+        bool reuseGraph = count > 1 && settings.Provider == ExecutionProvider.Cpu && settings.Optimization != "disabled";
+        string? optimizedPath = reuseGraph ? Path.Combine(Path.GetTempPath(), $"latnas-optimized-{Guid.NewGuid():N}.onnx") : null;
         try
         {
-            bool reuseGraph = count > 1 && settings.Provider == ExecutionProvider.Cpu && settings.Optimization != "disabled";
-            sessions.Add(reuseGraph ? CreateWritingGraph(model, settings, maxInputElements, optimizedPath) : Create(model, settings, maxInputElements));
-            var (rest, restSettings) = reuseGraph && File.Exists(optimizedPath)
+            sessions.Add(optimizedPath is null ? Create(model, settings, maxInputElements) : CreateWritingGraph(model, settings, maxInputElements, optimizedPath));
+            var (rest, restSettings) = optimizedPath is not null && File.Exists(optimizedPath)
                 ? (File.ReadAllBytes(optimizedPath), settings with { Optimization = "disabled" })
                 : (model, settings);
             while (sessions.Count < count)
@@ -118,7 +118,10 @@ public sealed class OrtTimedSession : ITimedModel
         }
         finally
         {
-            File.Delete(optimizedPath);
+            if (optimizedPath is not null)
+            {
+                File.Delete(optimizedPath);
+            }
         }
     }
 
@@ -131,7 +134,7 @@ public sealed class OrtTimedSession : ITimedModel
         }
         catch (DeviceException)
         {
-            File.Delete(path);
+            File.Delete(path); // whatever was written of it is not a graph to load
             return Create(model, settings, maxInputElements);
         }
     }
