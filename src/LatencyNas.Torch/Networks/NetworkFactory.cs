@@ -26,21 +26,12 @@ public static class NetworkFactory
     /// </summary>
     /// <exception cref="InvalidInputException">The space has no TorchSharp builder.</exception>
     public static Module<Tensor, Tensor> Create(SearchSpace space, Architecture architecture, Dataset dataset, int seed = 0)
-    {
-        lock (SeedLock)
+        => CreateSeeded(() => space switch
         {
-            torch.manual_seed(seed);
-            Module<Tensor, Tensor> network = space switch
-            {
-                Nb201Space => new Nb201Network(architecture, dataset),
-                FbnetSpace => new FbnetNetwork(architecture.Digits, dataset),
-                _ => throw new InvalidInputException($"No TorchSharp network builder exists for space '{space.Name}'."),
-            };
-            CalibrateBatchNorm(network, dataset);
-            network.eval();
-            return network;
-        }
-    }
+            Nb201Space => new Nb201Network(architecture, dataset),
+            FbnetSpace => new FbnetNetwork(architecture.Digits, dataset),
+            _ => throw new InvalidInputException($"No TorchSharp network builder exists for space '{space.Name}'."),
+        }, dataset.Channels, dataset.Height, dataset.Width, seed);
 
     public static OnnxExportOptions ExportOptions(Dataset dataset, int batchSize = 1)
         => new([dataset.Channels, dataset.Height, dataset.Width], batchSize, OutputShape: [dataset.Classes]);
@@ -58,16 +49,42 @@ public static class NetworkFactory
     /// [<paramref name="channels"/>, <paramref name="height"/>, <paramref name="width"/>] items and
     /// puts it in eval mode.
     /// </summary>
+    /// <remarks>
+    /// Only what draws from libtorch's generator holds the seed lock: the weights, the BatchNorm terms and the
+    /// calibration batch. The calibration's forward pass, most of a build, draws nothing, so builds on other
+    /// threads (a batch prepared on every core) run theirs at the same time and get the same networks.
+    /// </remarks>
     internal static Module<Tensor, Tensor> CreateSeeded(Func<Module<Tensor, Tensor>> build, int channels, int height, int width, int seed)
     {
         ArgumentNullException.ThrowIfNull(build);
-        lock (SeedLock)
+        var (network, batch) = BuildUnderSeed(() =>
         {
-            var network = BuildUnderSeed(build, seed);
-            CalibrateBatchNorm(network, channels, height, width);
-            network.eval();
-            return network;
+            var built = build();
+            try
+            {
+                return (built, DrawCalibration(built, channels, height, width));
+            }
+            catch
+            {
+                built.Dispose();
+                throw;
+            }
+        }, seed);
+        try
+        {
+            Calibrate(network, batch);
         }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        finally
+        {
+            batch.Dispose();
+        }
+        network.eval();
+        return network;
     }
 
     /// <summary>
@@ -84,31 +101,38 @@ public static class NetworkFactory
         }
     }
 
-    private static void CalibrateBatchNorm(Module<Tensor, Tensor> network, Dataset dataset)
-        => CalibrateBatchNorm(network, dataset.Channels, dataset.Height, dataset.Width);
-
-    private static void CalibrateBatchNorm(Module<Tensor, Tensor> network, int channels, int height, int width)
+    /// <summary>Draws the BatchNorm layers' affine terms and the calibration batch: the part of calibrating that uses the generator.</summary>
+    private static Tensor DrawCalibration(Module<Tensor, Tensor> network, int channels, int height, int width)
     {
         // Four items: each channel still sees at least four values (FBNet's last stage is 1×1 on CIFAR), and the
         // forward pass in training mode, most of a network's build time at 16 items (85 of 100 ms for NB201), costs a quarter.
         const int CalibrationBatch = 4;
-        var norms = network.modules().OfType<BatchNorm2d>().ToArray();
         using (torch.no_grad())
         {
-            foreach (var norm in norms)
+            foreach (var norm in network.modules().OfType<BatchNorm2d>())
             {
                 // Non-trivial affine terms (a fresh BatchNorm has scale 1 and shift 0), slightly
                 // contracting so that rounding errors do not grow through the network's many blocks.
                 norm.weight!.uniform_(0.2, 0.5);
                 norm.bias!.uniform_(-0.1, 0.1);
-                norm.momentum = null; // cumulative average: after one batch the running statistics equal that batch's
             }
+            return torch.randn(CalibrationBatch, channels, height, width);
+        }
+    }
+
+    /// <summary>One forward pass in training mode: each BatchNorm's running statistics become the batch's.</summary>
+    private static void Calibrate(Module<Tensor, Tensor> network, Tensor batch)
+    {
+        var norms = network.modules().OfType<BatchNorm2d>().ToArray();
+        foreach (var norm in norms)
+        {
+            norm.momentum = null; // cumulative average: after one batch the running statistics equal that batch's
         }
         network.train();
         using (torch.no_grad())
         using (var scope = NewDisposeScope())
         {
-            network.forward(torch.randn(CalibrationBatch, channels, height, width));
+            network.forward(batch);
         }
         foreach (var norm in norms)
         {

@@ -1,3 +1,4 @@
+using LatencyNas.Core;
 using LatencyNas.Core.Spaces;
 using LatencyNas.Core.Spaces.Nb201;
 using LatencyNas.Torch.Networks;
@@ -70,6 +71,23 @@ public class NetworkFactoryTests
         stop.Cancel();
         await other;
         Assert.All(weights.Skip(1), w => Assert.Equal(weights[0], w));
+    }
+
+    [Fact]
+    public async Task Networks_built_on_several_threads_at_once_equal_those_built_one_at_a_time()
+    {
+        // A batch is prepared on every core: the calibration passes run concurrently, outside the seed lock.
+        var architectures = Space.SampleDistinct(6, seed: 21);
+        float[] State(Architecture architecture)
+        {
+            using var scope = NewDisposeScope();
+            using var network = NetworkFactory.Create(Space, architecture, Dataset.Cifar10, seed: 3);
+            return network.state_dict().Values.SelectMany(t => t.to_type(ScalarType.Float32).data<float>().ToArray()).ToArray();
+        }
+        var alone = architectures.Select(State).ToList();
+        var together = await Task.WhenAll(Enumerable.Range(0, 3).SelectMany(_ => architectures.Select((a, i) => (a, i)))
+            .Select(p => Task.Run(() => (p.i, State: State(p.a)))));
+        Assert.All(together, built => Assert.Equal(alone[built.i], built.State));
     }
 
     [Fact]
