@@ -28,14 +28,38 @@ public static class DisagreementSamples
         {
             throw new InvalidInputException("Diverse sampling needs other devices in the store: it picks the samples where they disagree.");
         }
-        var lookups = devices.Select(d => d.Architectures.Zip(d.LatenciesMs).ToDictionary(p => p.First, p => p.Second)).ToList();
-        var covered = candidates.Where(a => lookups.All(l => l.ContainsKey(a))).ToList();
+        // One index of the candidates, each device's latencies placed by it: a pass over each device's measurements
+        // rather than a dictionary of them (those dictionaries took about 90 ms of every target's 0.35 s).
+        var distinct = new List<Architecture>(candidates.Count);
+        var position = new Dictionary<Architecture, int>(candidates.Count);
+        foreach (var candidate in candidates)
+        {
+            if (position.TryAdd(candidate, distinct.Count))
+            {
+                distinct.Add(candidate);
+            }
+        }
+        var placed = devices.Select(d =>
+        {
+            var latencies = new double[distinct.Count];
+            Array.Fill(latencies, double.NaN);
+            for (int i = 0; i < d.Count; i++)
+            {
+                if (position.TryGetValue(d.Architectures[i], out int at))
+                {
+                    latencies[at] = d.LatenciesMs[i];
+                }
+            }
+            return latencies;
+        }).ToList();
+        var coveredAt = Enumerable.Range(0, distinct.Count).Where(at => placed.All(l => !double.IsNaN(l[at]))).ToArray();
+        var covered = coveredAt.Select(at => distinct[at]).ToList();
         if (covered.Count <= count)
         {
             throw new InvalidInputException(
                 $"Only {covered.Count:N0} {candidatesAre} are measured on every one of the {devices.Count} devices; diverse sampling needs more than {count}.");
         }
-        var columns = lookups.Select(l => (IReadOnlyList<double>)covered.Select(a => l[a]).ToArray()).ToList();
+        var columns = placed.Select(l => (IReadOnlyList<double>)coveredAt.Select(at => l[at]).ToArray()).ToList();
         if (devices[0].Space is Nb201Space)
         {
             // The columns are compared in logs, and an additive model can price a cell unlike those it was fitted on at zero or less:

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace LatencyNas.Core.Statistics;
 
 /// <summary>
@@ -64,12 +66,7 @@ public static class DiverseSamples
         {
             for (int j = i; j < d; j++)
             {
-                double sum = 0;
-                for (int r = 0; r < n; r++)
-                {
-                    sum += columns[i][r] * columns[j][r];
-                }
-                covariance[i, j] = covariance[j, i] = sum / n;
+                covariance[i, j] = covariance[j, i] = Dot(columns[i], columns[j]) / n;
             }
         }
         var vectors = new List<double[]>();
@@ -113,6 +110,37 @@ public static class DiverseSamples
             }
             vectors.Add(v);
         }
-        return Enumerable.Range(0, n).Select(r => vectors.Select(u => Enumerable.Range(0, d).Sum(i => columns[i][r] * u[i])).ToArray()).ToArray();
+        var scores = new double[n][];
+        for (int r = 0; r < n; r++)
+        {
+            scores[r] = new double[vectors.Count];
+            for (int k = 0; k < vectors.Count; k++)
+            {
+                double sum = 0;
+                for (int i = 0; i < d; i++)
+                {
+                    sum += columns[i][r] * vectors[k][i];
+                }
+                scores[r][k] = sum;
+            }
+        }
+        return scores;
+    }
+
+    /// <summary>Σ a·b, a vector of elements at a time: the covariance of 81 columns of 15,625 rows is 3,321 of these.</summary>
+    private static double Dot(double[] a, double[] b)
+    {
+        var sums = Vector<double>.Zero;
+        int i = 0;
+        for (; i <= a.Length - Vector<double>.Count; i += Vector<double>.Count)
+        {
+            sums += new Vector<double>(a, i) * new Vector<double>(b, i);
+        }
+        double sum = Vector.Sum(sums);
+        for (; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+        return sum;
     }
 }
