@@ -26,6 +26,10 @@ public sealed record ProfileFailure(Architecture Architecture, string Reason);
 /// <param name="Visits">Interleaved: visits made to the measured architectures.</param>
 /// <param name="ContendedVisits">Of those, made while other work kept the machine busy.</param>
 /// <param name="Batches">The batches this run stored, in the order they were stored.</param>
+/// <param name="Measuring">
+/// How long batches were being measured, added over the batches (with several agents at once, more than <paramref name="Elapsed"/>);
+/// the rest of a local run's time went to building, exporting and loading models, and to storing.
+/// </param>
 public sealed record ProfileSummary(
     string Device,
     int Requested,
@@ -41,7 +45,8 @@ public sealed record ProfileSummary(
     IReadOnlyList<ProfileFailure>? EarlierFailures = null,
     int GivenUp = 0,
     int LeftToOthers = 0,
-    IReadOnlyList<StoredBatch>? Batches = null)
+    IReadOnlyList<StoredBatch>? Batches = null,
+    TimeSpan Measuring = default)
 {
     /// <summary>Neither stored, measured, failed, nor left to another profile: for the next run.</summary>
     public int Remaining => Requested - AlreadyStored - Measured - Failures.Count - LeftToOthers;

@@ -105,6 +105,7 @@ public sealed class Profiler
             ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
             : null;
         var gate = new Lock();
+        long measuringTicks = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
         void Stop(string reason)
@@ -136,7 +137,9 @@ public sealed class Profiler
                     {
                         try
                         {
+                            long measuring = Stopwatch.GetTimestamp();
                             var measured = await MeasureUndisturbedAsync(pipeline, [.. batch.Models, .. batch.ReferenceModels], stop.Token);
+                            Interlocked.Add(ref measuringTicks, Stopwatch.GetTimestamp() - measuring);
                             references = ReferenceLatencies(measured, referenceDigits);
                             var referenceOnly = batch.ReferenceModels.Select(m => m.Request).ToHashSet();
                             outcomes.AddRange(measured.Where(o => !referenceOnly.Contains(o.Request)));
@@ -270,7 +273,8 @@ public sealed class Profiler
         }
         return new ProfileSummary(
             device.Name, requested.Count, alreadyStored, latencies.Count, failures, stopReason, clock.Elapsed,
-            latencies.Count > 0 ? Descriptive.Median(latencies.Values.ToList()) : null, precise.Count, visits, contended, earlierFailures, givenUp, Volatile.Read(ref leftToOthers.Value), stored);
+            latencies.Count > 0 ? Descriptive.Median(latencies.Values.ToList()) : null, precise.Count, visits, contended, earlierFailures, givenUp, Volatile.Read(ref leftToOthers.Value), stored,
+            Stopwatch.GetElapsedTime(0, Interlocked.Read(ref measuringTicks)));
     }
 
     /// <summary>

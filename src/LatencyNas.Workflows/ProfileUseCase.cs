@@ -67,10 +67,12 @@ public sealed record ProfileFailureRow(string Arch, string Ops, int? Index, stri
 /// <param name="LeftToOthers">Claimed or measured by another profile of the same device running at the same time.</param>
 /// <param name="Uneven">The batches whose references disagreed too much for their estimates to claim the precision asked for; null when none did.</param>
 /// <param name="InReferenceBatch">Architectures measured in the batch that stored the device's reference latencies, whose estimates claim no precision.</param>
+/// <param name="MeasuringSeconds">How long batches were being measured, added over the batches (<see cref="ProfileSummary.Measuring"/>); the rest of a local run went to preparing models and storing.</param>
 public sealed record ProfileResult(
     string Device, string Setting, string Store, string Space, int Session, int Requested, int AlreadyStored, int Measured, int Failed, int Remaining,
     double ElapsedSeconds, double? MedianLatencyMs, string? StopReason, IReadOnlyList<ProfileFailureRow> Failures, int PrecisionMet = 0, double? ContendedVisits = null,
-    IReadOnlyList<ProfileFailureRow>? EarlierFailures = null, int GivenUp = 0, int LeftToOthers = 0, UnevenBatches? Uneven = null, int InReferenceBatch = 0)
+    IReadOnlyList<ProfileFailureRow>? EarlierFailures = null, int GivenUp = 0, int LeftToOthers = 0, UnevenBatches? Uneven = null, int InReferenceBatch = 0,
+    double MeasuringSeconds = 0)
 {
     public bool Succeeded => StopReason is null && Failed == 0 && (EarlierFailures?.Count ?? 0) == 0;
 
@@ -128,7 +130,7 @@ public sealed class ProfileUseCase(IDeviceRunnerFactory runners)
             summary.Failures.Count, summary.Remaining, summary.Elapsed.TotalSeconds, summary.MedianLatencyMs, summary.StopReason,
             Rows(summary.Failures), summary.PrecisionMet, summary.Visits > 0 ? summary.ContendedVisits / (double)summary.Visits : null,
             Rows(summary.EarlierFailures ?? []), summary.GivenUp, summary.LeftToOthers, Uneven(summary.Batches, options.Protocol.TargetRelativePrecision),
-            (summary.Batches ?? []).Where(b => b.StoredTheReference).Sum(b => b.Digits.Count));
+            (summary.Batches ?? []).Where(b => b.StoredTheReference).Sum(b => b.Digits.Count), summary.Measuring.TotalSeconds);
 
         static UnevenBatches? Uneven(IReadOnlyList<StoredBatch>? batches, double? precision)
         {

@@ -33,6 +33,7 @@ public sealed record RetestRequest(
 /// <summary>One protocol's test-retest figures.</summary>
 /// <param name="Within5">Share of architectures whose second session's estimate is within ±5% of the first's.</param>
 /// <param name="SecondsPerArchitecture">End to end per session: export, session creation and measurement.</param>
+/// <param name="MeasuringSecondsPerArchitecture">Of that, the time batches were being measured; the rest is building, exporting and loading models, and storing.</param>
 /// <param name="PrecisionMet">Share of the first session's architectures stored as precision met.</param>
 /// <param name="PreciseRemeasuredWithin">Of those, the share whose second estimate is within the precision they were measured to (the store's promise).</param>
 /// <param name="InsideInterval">Share of architectures whose second estimate falls inside the first's stored interval.</param>
@@ -44,7 +45,7 @@ public sealed record RetestRequest(
 public sealed record RetestRow(
     string Protocol, double Precision, double Within5, double Within10, double Srcc, double SecondsPerArchitecture, double PrecisionMet,
     double PreciseRemeasuredWithin, double InsideInterval, int Failed, double MeanVisits, double ContendedVisits,
-    double Within5Uncorrected, double Within10Uncorrected, double DriftLow, double DriftHigh);
+    double Within5Uncorrected, double Within10Uncorrected, double DriftLow, double DriftHigh, double MeasuringSecondsPerArchitecture);
 
 /// <summary>
 /// One batch of the interleaved protocol's first session and how its architectures re-measured: where the
@@ -94,6 +95,7 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
             using var load = request.Load == BackgroundLoad.None ? null : startLoad(request.Load);
             using var store = ProfileStore.Open(request.KeepStore ?? Path.Combine(directory, "retest.db"));
             var seconds = protocols.ToDictionary(p => p.Name, _ => new List<double>());
+            var measuring = protocols.ToDictionary(p => p.Name, _ => new List<double>());
             var interleavedBatches = new List<IReadOnlyList<StoredBatch>>();
             for (int session = 1; session <= 2; session++)
             {
@@ -108,6 +110,7 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
                         throw new RunFailedException($"the {name} profile stopped: {summary.StopReason}");
                     }
                     seconds[name].Add(clock.Elapsed.TotalSeconds / sample.Count);
+                    measuring[name].Add(summary.Measuring.TotalSeconds / sample.Count);
                     if (name == MeasurementProtocols.Interleaved)
                     {
                         interleavedBatches.Add(summary.Batches ?? []);
@@ -120,7 +123,7 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
                 }
             }
             var measured = protocols.ToDictionary(p => p.Name, p => store.Measurements.Read(store.Devices.Get(p.Name)));
-            var rows = protocols.Select(p => Row(measured[p.Name], p.Name, p.Protocol, seconds[p.Name].Average())).ToList();
+            var rows = protocols.Select(p => Row(measured[p.Name], p.Name, p.Protocol, seconds[p.Name].Average(), measuring[p.Name].Average())).ToList();
             var interleavedProtocol = protocols.Single(p => p.Name == MeasurementProtocols.Interleaved).Protocol;
             return new RetestResult(device.Name, DeviceFingerprint.HostCpuModel(), sample.Count, request.PauseSeconds, request.Load, rows,
                 Batches(Pairs(measured[MeasurementProtocols.Interleaved]), interleavedProtocol, interleavedBatches[0], interleavedBatches[1]));
@@ -174,7 +177,7 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
         return batches;
     }
 
-    private static RetestRow Row(IReadOnlyList<StoredMeasurement> measurements, string name, MeasurementProtocol protocol, double secondsPerArchitecture)
+    private static RetestRow Row(IReadOnlyList<StoredMeasurement> measurements, string name, MeasurementProtocol protocol, double secondsPerArchitecture, double measuringSecondsPerArchitecture)
     {
         var pairs = Pairs(measurements).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToList();
         double Share(Func<Retested, bool> holds) => pairs.Count == 0 ? double.NaN : pairs.Count(holds) / (double)pairs.Count;
@@ -196,7 +199,8 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
             visits == 0 ? 0 : ok.Sum(m => m.ContendedVisits ?? 0) / (double)visits,
             Share(p => p.WithinUncorrected(0.05)),
             Share(p => p.WithinUncorrected(0.10)),
-            drifts.Min(), drifts.Max());
+            drifts.Min(), drifts.Max(),
+            measuringSecondsPerArchitecture);
     }
 }
 

@@ -75,6 +75,7 @@ public sealed class ProfileCommandTests : IDisposable
         var resumed = Latnas.Run(arguments);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains($"{before} already stored", resumed.Stdout);
+        Assert.Matches(@"batches measured for \d+\.\d s, the rest building, loading and storing", resumed.Stdout);
 
         string[] expected = Latnas.Run("space", "sample", "--count", "14", "--seed", "5", "--format", "ops").Stdout
             .Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -39,6 +39,7 @@ public class RetestBenchmarkTests
         Assert.Equal(1.0, interleaved.DriftLow, 9);
         Assert.Equal(1.2, interleaved.DriftHigh, 9);
         Assert.Equal(1, interleaved.Srcc, 9);
+        Assert.All(result.Protocols, p => Assert.InRange(p.MeasuringSecondsPerArchitecture, 0, p.SecondsPerArchitecture));
     }
 
     [Fact]

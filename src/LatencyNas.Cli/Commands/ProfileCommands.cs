@@ -147,7 +147,8 @@ internal static class ProfileCommands
             {
                 Console.WriteLine(
                     $"{result.Device} ({result.Setting}) into {result.Store}: {result.Requested} requested, {result.AlreadyStored} already stored, {result.Measured} measured, " +
-                    $"{result.Failed} failed, {result.Remaining} left, in {result.ElapsedSeconds:F1} s ({result.SecondsPerArchitecture:F2} s per architecture)" +
+                    $"{result.Failed} failed, {result.Remaining} left, in {result.ElapsedSeconds:F1} s ({result.SecondsPerArchitecture:F2} s per architecture; " +
+                    $"batches measured for {result.MeasuringSeconds:F1} s, the rest building, loading and storing)" +
                     (result.MedianLatencyMs is { } m ? $"; median latency {m:F3} ms" : ""));
                 if (result.Measured > 0)
                 {
