@@ -18,7 +18,7 @@ public sealed class ServeCommandTests : IDisposable
         string store = _directory.File("latnas.db");
         Assert.Equal(0, Latnas.Run("import", "--csv", SharedData.File("nb201_help_latency_ms.csv"), "--columns", "pixel3,fpga", "--store", store).ExitCode);
         int port = LoopbackPort.Free();
-        using var serve = Process.Start(Latnas.StartInfo("serve", "--urls", $"http://127.0.0.1:{port}", "--store", store))!;
+        using var serve = Process.Start(Latnas.InterruptibleStartInfo("serve", "--urls", $"http://127.0.0.1:{port}", "--store", store))!;
         var stderr = serve.StandardError.ReadToEndAsync();
         // It says where it listens once it is ready (listening, and its first answers warmed up).
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -118,7 +118,7 @@ public sealed class WorkerCommandTests : IDisposable
         using var at = TestStore.Create("postgres");
         string device = TestDevices.Local(_directory.Path, batch: 3);
         Assert.Equal(0, Latnas.Run("queue", "add", "--device", device, "--count", "30", "--seed", "4", "--store", at.Location).ExitCode);
-        using var worker = Process.Start(Latnas.StartInfo("worker", "--device", device, "--store", at.Location))!;
+        using var worker = Process.Start(Latnas.InterruptibleStartInfo("worker", "--device", device, "--store", at.Location))!;
         var stdout = worker.StandardOutput.ReadToEndAsync();
         var stderr = worker.StandardError.ReadToEndAsync();
         var waited = Stopwatch.StartNew();

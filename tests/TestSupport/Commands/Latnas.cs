@@ -31,6 +31,22 @@ internal static class Latnas
         return start;
     }
 
+    /// <summary>
+    /// A start for a child the test interrupts with SIGINT, its disposition reset to the default: a test run started in the background
+    /// (a CI job, <c>cmd &amp;</c>) inherits SIGINT ignored, .NET keeps an inherited ignore, and the child would never see the Ctrl-C.
+    /// </summary>
+    public static ProcessStartInfo InterruptibleStartInfo(params string[] arguments)
+    {
+        var start = StartInfo(arguments);
+        if (OperatingSystem.IsLinux())
+        {
+            start.ArgumentList.Insert(0, start.FileName);
+            start.ArgumentList.Insert(0, "--default-signal=INT"); // coreutils env, which then execs the host: the same process id
+            start.FileName = "env";
+        }
+        return start;
+    }
+
     public static Result Run(params string[] arguments) => Run(StartInfo(arguments));
 
     /// <summary>Runs with <paramref name="variable"/> set in the child's environment.</summary>
