@@ -94,8 +94,7 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
         {
             using var load = request.Load == BackgroundLoad.None ? null : startLoad(request.Load);
             using var store = ProfileStore.Open(request.KeepStore ?? Path.Combine(directory, "retest.db"));
-            var seconds = protocols.ToDictionary(p => p.Name, _ => new List<double>());
-            var measuring = protocols.ToDictionary(p => p.Name, _ => new List<double>());
+            var seconds = protocols.ToDictionary(p => p.Name, _ => new List<(double Total, double Measuring)>());
             var interleavedBatches = new List<IReadOnlyList<StoredBatch>>();
             for (int session = 1; session <= 2; session++)
             {
@@ -109,8 +108,7 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
                     {
                         throw new RunFailedException($"the {name} profile stopped: {summary.StopReason}");
                     }
-                    seconds[name].Add(clock.Elapsed.TotalSeconds / sample.Count);
-                    measuring[name].Add(summary.Measuring.TotalSeconds / sample.Count);
+                    seconds[name].Add((clock.Elapsed.TotalSeconds / sample.Count, summary.Measuring.TotalSeconds / sample.Count));
                     if (name == MeasurementProtocols.Interleaved)
                     {
                         interleavedBatches.Add(summary.Batches ?? []);
@@ -123,7 +121,7 @@ public sealed class RetestBenchmark(IDeviceRunnerFactory runners, Func<Backgroun
                 }
             }
             var measured = protocols.ToDictionary(p => p.Name, p => store.Measurements.Read(store.Devices.Get(p.Name)));
-            var rows = protocols.Select(p => Row(measured[p.Name], p.Name, p.Protocol, seconds[p.Name].Average(), measuring[p.Name].Average())).ToList();
+            var rows = protocols.Select(p => Row(measured[p.Name], p.Name, p.Protocol, seconds[p.Name].Average(s => s.Total), seconds[p.Name].Average(s => s.Measuring))).ToList();
             var interleavedProtocol = protocols.Single(p => p.Name == MeasurementProtocols.Interleaved).Protocol;
             return new RetestResult(device.Name, DeviceFingerprint.HostCpuModel(), sample.Count, request.PauseSeconds, request.Load, rows,
                 Batches(Pairs(measured[MeasurementProtocols.Interleaved]), interleavedProtocol, interleavedBatches[0], interleavedBatches[1]));
